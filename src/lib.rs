@@ -1,0 +1,13 @@
+//! caizheng: Chinese government budget disclosures (部门预算 / 部门决算) as open data.
+//!
+//! Data flows one way through the stages, each owning one type:
+//! `fetch → read (Document) → sections (SectionTree) → extract (Fact) →
+//! reconcile (Finding) → export`. [`pipeline`] wires them for one document.
+
+pub mod extract;
+pub mod normalize;
+pub mod pipeline;
+pub mod read;
+pub mod reconcile;
+pub mod report;
+pub mod sections;

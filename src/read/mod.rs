@@ -1,0 +1,233 @@
+//! Readers: bytes of any supported format into one [`Document`].
+//!
+//! A reader knows nothing of patterns: it yields page texts (and, where the
+//! format has them, positioned table cells); [`crate::normalize`] turns the
+//! page texts into the normalized text that every later stage indexes.
+
+pub mod docx;
+pub mod html;
+pub mod pdf;
+pub mod text;
+
+use std::fmt;
+
+/// The format a reader recognised from the bytes (not from the file name).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SourceFormat {
+    Pdf,
+    Docx,
+    Html,
+    Text,
+    Xlsx,
+    Xls,
+}
+
+impl SourceFormat {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SourceFormat::Pdf => "pdf",
+            SourceFormat::Docx => "docx",
+            SourceFormat::Html => "html",
+            SourceFormat::Text => "text",
+            SourceFormat::Xlsx => "xlsx",
+            SourceFormat::Xls => "xls",
+        }
+    }
+}
+
+/// Why a document could not be read. `reason()` is a stable code for datasets.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReadError {
+    Empty,
+    Truncated(String),
+    Encrypted,
+    NoTextLayer { pages: u32 },
+    UnknownFormat(String),
+    TooLarge(String),
+    Corrupt(String),
+    Panic(String),
+    Io(String),
+}
+
+impl ReadError {
+    pub fn reason(&self) -> &'static str {
+        match self {
+            ReadError::Empty => "empty",
+            ReadError::Truncated(_) => "truncated",
+            ReadError::Encrypted => "encrypted",
+            ReadError::NoTextLayer { .. } => "no_text_layer",
+            ReadError::UnknownFormat(_) => "unknown_format",
+            ReadError::TooLarge(_) => "too_large",
+            ReadError::Corrupt(_) => "corrupt",
+            ReadError::Panic(_) => "panic",
+            ReadError::Io(_) => "io",
+        }
+    }
+}
+
+impl fmt::Display for ReadError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ReadError::Empty => write!(f, "the file is empty"),
+            ReadError::Truncated(m) => write!(f, "the file is truncated: {m}"),
+            ReadError::Encrypted => write!(f, "the PDF is encrypted and cannot be read"),
+            ReadError::NoTextLayer { pages } => write!(
+                f,
+                "no text layer: {pages} page(s) hold only images (a scan); OCR is needed"
+            ),
+            ReadError::UnknownFormat(m) => write!(f, "unknown format: {m}"),
+            ReadError::TooLarge(m) => write!(f, "over the size limit: {m}"),
+            ReadError::Corrupt(m) => write!(f, "corrupt file: {m}"),
+            ReadError::Panic(m) => write!(f, "the reader panicked: {m}"),
+            ReadError::Io(m) => write!(f, "cannot read the file: {m}"),
+        }
+    }
+}
+
+impl std::error::Error for ReadError {}
+
+/// What a reader yields: raw text per page, before normalization.
+#[derive(Debug, Clone, Default)]
+pub struct RawDocument {
+    /// One string per page; formats without pages give one element.
+    pub pages: Vec<String>,
+    /// Whether the format has real pages (PDF, text with form feeds).
+    pub paged: bool,
+}
+
+/// Guess the format from magic bytes; the file name only breaks ties (text vs HTML).
+pub fn sniff(bytes: &[u8], name: &str) -> Result<SourceFormat, ReadError> {
+    if bytes.is_empty() {
+        return Err(ReadError::Empty);
+    }
+    let head = &bytes[..bytes.len().min(1024)];
+    if find(head, b"%PDF-").is_some() {
+        return Ok(SourceFormat::Pdf);
+    }
+    if bytes.starts_with(b"PK\x03\x04") {
+        let lower = name.to_ascii_lowercase();
+        if lower.ends_with(".xlsx") || find(&bytes[..bytes.len().min(64 * 1024)], b"xl/").is_some() {
+            return Ok(SourceFormat::Xlsx);
+        }
+        return Ok(SourceFormat::Docx);
+    }
+    if bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]) {
+        return Ok(SourceFormat::Xls);
+    }
+    const BINARY: [(&[u8], &str); 5] = [
+        (b"\x89PNG", "PNG image"),
+        (b"\xFF\xD8\xFF", "JPEG image"),
+        (b"GIF8", "GIF image"),
+        (b"II*\x00", "TIFF image"),
+        (b"MM\x00*", "TIFF image"),
+    ];
+    for (magic, what) in BINARY {
+        if bytes.starts_with(magic) {
+            return Err(ReadError::UnknownFormat(format!("{what}, not a document")));
+        }
+    }
+    let lower_head: Vec<u8> = head.iter().map(|b| b.to_ascii_lowercase()).collect();
+    if find(&lower_head, b"<html").is_some()
+        || find(&lower_head, b"<!doctype html").is_some()
+        || find(&lower_head, b"<body").is_some()
+    {
+        return Ok(SourceFormat::Html);
+    }
+    let lower = name.to_ascii_lowercase();
+    if lower.ends_with(".html") || lower.ends_with(".htm") || lower.ends_with(".shtml") {
+        return Ok(SourceFormat::Html);
+    }
+    let nul = head.iter().filter(|&&b| b == 0).count();
+    if nul > 0 && !(head.starts_with(&[0xFF, 0xFE]) || head.starts_with(&[0xFE, 0xFF])) {
+        return Err(ReadError::UnknownFormat("binary data".into()));
+    }
+    Ok(SourceFormat::Text)
+}
+
+pub(crate) fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).position(|w| w == needle)
+}
+
+/// Read bytes of a known format into raw page texts.
+pub fn read_bytes(bytes: &[u8], format: SourceFormat) -> Result<RawDocument, ReadError> {
+    match format {
+        SourceFormat::Pdf => pdf::read(bytes),
+        SourceFormat::Docx => docx::read(bytes),
+        SourceFormat::Html => html::read(bytes, None),
+        SourceFormat::Text => text::read(bytes),
+        SourceFormat::Xlsx | SourceFormat::Xls => Err(ReadError::UnknownFormat(
+            "spreadsheets are read by the table reader".into(),
+        )),
+    }
+}
+
+/// A document read and normalized: the input of every later stage.
+#[derive(Debug, Clone)]
+pub struct Document {
+    /// sha256 of the input bytes, lower-case hex.
+    pub sha256: String,
+    /// Where it came from (path or URL), for messages.
+    pub source: String,
+    pub format: SourceFormat,
+    /// Normalized text (see [`crate::normalize`]); pages joined by `\f`.
+    pub text: String,
+    /// Byte offset in `text` where each page starts; empty for unpaged formats.
+    pub page_starts: Vec<usize>,
+}
+
+impl Document {
+    /// 1-based page holding byte offset `at`, where the format has pages.
+    pub fn page_at(&self, at: usize) -> Option<u32> {
+        if self.page_starts.is_empty() {
+            return None;
+        }
+        let idx = self.page_starts.partition_point(|&s| s <= at);
+        Some(idx.max(1) as u32)
+    }
+
+    pub fn page_count(&self) -> Option<u32> {
+        (!self.page_starts.is_empty()).then_some(self.page_starts.len() as u32)
+    }
+}
+
+/// sha256 of bytes as lower-case hex.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(bytes))
+}
+
+/// Sniff, read and normalize. Panics inside a reader library become [`ReadError::Panic`].
+pub fn read_document(bytes: &[u8], source: &str) -> Result<Document, ReadError> {
+    let sha256 = sha256_hex(bytes);
+    let format = sniff(bytes, source)?;
+    let raw = catch_panic(|| read_bytes(bytes, format))?;
+    let normalized = crate::normalize::normalize_pages(&raw.pages);
+    if normalized.text.trim().is_empty() {
+        return Err(match format {
+            SourceFormat::Pdf => ReadError::NoTextLayer { pages: raw.pages.len() as u32 },
+            _ => ReadError::Empty,
+        });
+    }
+    Ok(Document {
+        sha256,
+        source: source.to_string(),
+        format,
+        text: normalized.text,
+        page_starts: if raw.paged { normalized.page_starts } else { Vec::new() },
+    })
+}
+
+/// Run `f`, turning a panic into a per-document error instead of a crash.
+pub fn catch_panic<T>(f: impl FnOnce() -> Result<T, ReadError>) -> Result<T, ReadError> {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
+        Ok(r) => r,
+        Err(payload) => {
+            let msg = payload
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unknown panic".to_string());
+            Err(ReadError::Panic(msg))
+        }
+    }
+}
