@@ -28,6 +28,10 @@ pub fn normalize_pages(pages: &[String]) -> Normalized {
     let mut page_starts = Vec::with_capacity(pages.len());
     for (i, page) in pages.iter().enumerate() {
         if i > 0 {
+            // A sentence may run on over the page break: no newline before it.
+            while text.ends_with('\n') {
+                text.pop();
+            }
             text.push('\x0c');
         }
         page_starts.push(text.len());
@@ -279,6 +283,11 @@ fn joins(prev: &str, next: &str) -> bool {
     }
     if looks_like_table_row(prev) || looks_like_table_row(next) {
         return false;
+    }
+    // An item path 类/款/项 broken before its （项）.
+    let open_item_path = (prev.contains("（类）") || prev.contains("（款）")) && !prev.contains("（项）");
+    if open_item_path || ["（项）", "（款）", "（类）", "(项)", "(款)"].iter().any(|m| next.starts_with(m)) {
+        return true;
     }
     if starts_with_heading_marker(prev) && is_heading_like(prev) {
         // A heading broken over two lines continues with a short tail.

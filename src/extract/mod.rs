@@ -242,7 +242,7 @@ fn list_end(text: &str, pos: usize) -> usize {
 fn clause_end(text: &str, pos: usize) -> usize {
     let mut end = pos;
     for (n, (i, c)) in text[pos..].char_indices().enumerate() {
-        if matches!(c, '。' | '；' | ';' | '\n' | '\x0c') || n >= 80 {
+        if matches!(c, '。' | '；' | ';' | '\n') || n >= 80 {
             return pos + i;
         }
         end = pos + i + c.len_utf8();
