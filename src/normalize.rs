@@ -24,7 +24,8 @@ pub struct Normalized {
 }
 
 pub fn normalize_pages(pages: &[String]) -> Normalized {
-    let mut text = String::with_capacity(pages.iter().map(|p| p.len()).sum::<usize>() + pages.len());
+    let mut text =
+        String::with_capacity(pages.iter().map(|p| p.len()).sum::<usize>() + pages.len());
     let mut page_starts = Vec::with_capacity(pages.len());
     for (i, page) in pages.iter().enumerate() {
         if i > 0 {
@@ -96,7 +97,9 @@ fn map_chars(raw: &str) -> String {
             '－' | '−' => '-',
             '萬' => '万',
             '輛' => '辆',
-            '\u{3000}' | '\u{00A0}' | '\u{2002}'..='\u{200A}' | '\u{202F}' | '\u{205F}' | '\t' => ' ',
+            '\u{3000}' | '\u{00A0}' | '\u{2002}'..='\u{200A}' | '\u{202F}' | '\u{205F}' | '\t' => {
+                ' '
+            }
             '\u{200B}' | '\u{FEFF}' | '\r' | '\u{00AD}' => continue,
             '\u{0B}' => '\n',
             _ => c,
@@ -133,7 +136,11 @@ fn clean_line(line: &str) -> String {
                 _ => true,
             };
             // A wide gap between two numbers separates table cells: keep one space.
-            if !drop || (i - start > 1 && before.is_some_and(|b| b.is_ascii_digit()) && after.is_some_and(|a| a.is_ascii_digit())) {
+            if !drop
+                || (i - start > 1
+                    && before.is_some_and(|b| b.is_ascii_digit())
+                    && after.is_some_and(|a| a.is_ascii_digit()))
+            {
                 out.push(' ');
             }
             continue;
@@ -177,7 +184,8 @@ fn is_thousands_separator(chars: &[char], i: usize) -> bool {
 
 fn drop_page_numbers(mut lines: Vec<String>) -> Vec<String> {
     let is_page_no = |l: &str| {
-        let t = l.trim_matches(|c: char| c == '-' || c == '—' || c == ' ' || c == '第' || c == '页');
+        let t =
+            l.trim_matches(|c: char| c == '-' || c == '—' || c == ' ' || c == '第' || c == '页');
         !t.is_empty() && t.len() <= 4 && t.chars().all(|c| c.is_ascii_digit()) && l.len() <= 12
     };
     // Only the last and first non-blank lines of a page can be page numbers.
@@ -207,7 +215,11 @@ pub fn heading_marker_len(line: &str) -> Option<usize> {
     let is_cn_num = |c: char| "一二三四五六七八九十百零〇两".contains(c);
     if first == '第' {
         let rest = &line['第'.len_utf8()..];
-        let n: usize = rest.chars().take_while(|&c| is_cn_num(c) || c.is_ascii_digit()).map(|c| c.len_utf8()).sum();
+        let n: usize = rest
+            .chars()
+            .take_while(|&c| is_cn_num(c) || c.is_ascii_digit())
+            .map(|c| c.len_utf8())
+            .sum();
         if n > 0 {
             let after = &rest[n..];
             for w in ["部分", "章", "节"] {
@@ -220,7 +232,11 @@ pub fn heading_marker_len(line: &str) -> Option<usize> {
     }
     if first == '（' || first == '(' {
         let rest = &line[first.len_utf8()..];
-        let n: usize = rest.chars().take_while(|&c| is_cn_num(c) || c.is_ascii_digit()).map(|c| c.len_utf8()).sum();
+        let n: usize = rest
+            .chars()
+            .take_while(|&c| is_cn_num(c) || c.is_ascii_digit())
+            .map(|c| c.len_utf8())
+            .sum();
         if n > 0 && n <= 9 {
             let after = &rest[n..];
             if let Some(c) = after.chars().next() {
@@ -234,7 +250,11 @@ pub fn heading_marker_len(line: &str) -> Option<usize> {
     if ('①'..='⑳').contains(&first) {
         return Some(first.len_utf8());
     }
-    let n: usize = line.chars().take_while(|&c| is_cn_num(c) || c.is_ascii_digit()).map(|c| c.len_utf8()).sum();
+    let n: usize = line
+        .chars()
+        .take_while(|&c| is_cn_num(c) || c.is_ascii_digit())
+        .map(|c| c.len_utf8())
+        .sum();
     if n == 0 || n > 9 {
         return None;
     }
@@ -274,24 +294,40 @@ fn joins(prev: &str, next: &str) -> bool {
         Some(c) => c,
         None => return false,
     };
-    if matches!(last, '。' | '；' | ';' | '！' | '？' | '：' | ':' | '）' | ')') && !prev.ends_with("（类）") && !prev.ends_with("（款）") {
+    if matches!(
+        last,
+        '。' | '；' | ';' | '！' | '？' | '：' | ':' | '）' | ')'
+    ) && !prev.ends_with("（类）")
+        && !prev.ends_with("（款）")
+    {
         // "（项）" ends an item heading; what follows is its text on a new line.
         return false;
     }
-    if starts_with_heading_marker(next) || next.starts_with("表") || next.starts_with("附表") || next.starts_with("附件") {
+    if starts_with_heading_marker(next)
+        || next.starts_with("表")
+        || next.starts_with("附表")
+        || next.starts_with("附件")
+    {
         return false;
     }
     if looks_like_table_row(prev) || looks_like_table_row(next) {
         return false;
     }
     // An item path 类/款/项 broken before its （项）.
-    let open_item_path = (prev.contains("（类）") || prev.contains("（款）")) && !prev.contains("（项）");
-    if open_item_path || ["（项）", "（款）", "（类）", "(项)", "(款)"].iter().any(|m| next.starts_with(m)) {
+    let open_item_path =
+        (prev.contains("（类）") || prev.contains("（款）")) && !prev.contains("（项）");
+    if open_item_path
+        || ["（项）", "（款）", "（类）", "(项)", "(款)"]
+            .iter()
+            .any(|m| next.starts_with(m))
+    {
         return true;
     }
     if starts_with_heading_marker(prev) && is_heading_like(prev) {
         // A heading broken over two lines continues with a short tail.
-        return next.chars().count() <= 12 && !next.contains(|c: char| c.is_ascii_digit()) && !next.contains('。');
+        return next.chars().count() <= 12
+            && !next.contains(|c: char| c.is_ascii_digit())
+            && !next.contains('。');
     }
     if is_title_like(prev) {
         return false;
@@ -311,8 +347,18 @@ fn is_heading_like(line: &str) -> bool {
 /// A short standalone line such as a document title or a table title.
 fn is_title_like(line: &str) -> bool {
     let n = line.chars().count();
-    let ends_like_heading = ["说明", "情况", "概况"].iter().any(|w| line.ends_with(w)) && !line.contains(['，', '。', '；', ',']);
-    n <= 30 && (ends_like_heading || line.ends_with("决算表") || line.ends_with("预算表") || line.ends_with("总表") || line.ends_with("部门决算") || line.ends_with("部门预算") || line.ends_with("目录") || line.ends_with("目 录") || line.ends_with("名词解释"))
+    let ends_like_heading = ["说明", "情况", "概况"].iter().any(|w| line.ends_with(w))
+        && !line.contains(['，', '。', '；', ',']);
+    n <= 30
+        && (ends_like_heading
+            || line.ends_with("决算表")
+            || line.ends_with("预算表")
+            || line.ends_with("总表")
+            || line.ends_with("部门决算")
+            || line.ends_with("部门预算")
+            || line.ends_with("目录")
+            || line.ends_with("目 录")
+            || line.ends_with("名词解释"))
 }
 
 /// Several numbers separated by spaces, or a line that is only a number.
@@ -330,7 +376,10 @@ fn looks_like_table_row(line: &str) -> bool {
         }
     }
     let spaced = line.split(' ').filter(|t| !t.is_empty()).count();
-    (numbers >= 3 && spaced >= 3) || line.chars().all(|c| c.is_ascii_digit() || c == '.' || c == ' ' || c == '-')
+    (numbers >= 3 && spaced >= 3)
+        || line
+            .chars()
+            .all(|c| c.is_ascii_digit() || c == '.' || c == ' ' || c == '-')
 }
 
 #[cfg(test)]
@@ -341,20 +390,29 @@ mod tests {
     fn full_width_digits_and_separators() {
         assert_eq!(normalize_str("收入２，９４０．０５万元"), "收入2940.05万元");
         assert_eq!(normalize_str("合计1, 537.4万元"), "合计1537.4万元");
-        assert_eq!(normalize_str("各为4125.49、4143.91万元"), "各为4125.49、4143.91万元");
+        assert_eq!(
+            normalize_str("各为4125.49、4143.91万元"),
+            "各为4125.49、4143.91万元"
+        );
         assert_eq!(normalize_str("比例为0.5,下降"), "比例为0.5,下降");
         assert_eq!(normalize_str("13,100批次"), "13100批次");
     }
 
     #[test]
     fn spaces_around_chinese_are_dropped() {
-        assert_eq!(normalize_str("支出决算 为 11.31 万 元"), "支出决算为11.31万元");
+        assert_eq!(
+            normalize_str("支出决算 为 11.31 万 元"),
+            "支出决算为11.31万元"
+        );
         assert_eq!(normalize_str("2024\u{3000}年度"), "2024年度");
     }
 
     #[test]
     fn line_breaks_inside_sentences_are_joined() {
-        assert_eq!(normalize_str("公务用车购置及运行维护费支出决\n算为6.84万元。\n二、收入"), "公务用车购置及运行维护费支出决算为6.84万元。\n二、收入");
+        assert_eq!(
+            normalize_str("公务用车购置及运行维护费支出决\n算为6.84万元。\n二、收入"),
+            "公务用车购置及运行维护费支出决算为6.84万元。\n二、收入"
+        );
         assert_eq!(normalize_str("下降\n29.2%"), "下降29.2%");
     }
 

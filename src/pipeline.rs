@@ -14,12 +14,19 @@ pub struct Config {
 
 impl Config {
     pub fn builtin() -> Config {
-        Config { patterns: PatternSet::builtin(), kinds: KindTable::builtin() }
+        Config {
+            patterns: PatternSet::builtin(),
+            kinds: KindTable::builtin(),
+        }
     }
 
     /// Changes whenever the output for the same input could change.
     pub fn fingerprint(&self) -> String {
-        format!("{}+{}", env!("CARGO_PKG_VERSION"), &self.patterns.fingerprint[..16])
+        format!(
+            "{}+{}",
+            env!("CARGO_PKG_VERSION"),
+            &self.patterns.fingerprint[..16]
+        )
     }
 }
 
@@ -35,15 +42,35 @@ pub fn process(bytes: &[u8], source: &str) -> Report {
 }
 
 pub fn process_with(bytes: &[u8], source: &str, config: &Config) -> Report {
-    let info = DocumentInfo { sha256: crate::read::sha256_hex(bytes), source: source.to_string(), ..Default::default() };
+    let info = DocumentInfo {
+        sha256: crate::read::sha256_hex(bytes),
+        source: source.to_string(),
+        ..Default::default()
+    };
     match crate::read::read_document(bytes, source) {
         Ok(doc) => analyse(&doc, config),
         Err(e) => {
             let mut r = Report::new(info);
-            r.errors.push(ReportError { reason: e.reason().to_string(), message: e.to_string() });
+            r.errors.push(ReportError {
+                reason: e.reason().to_string(),
+                message: e.to_string(),
+            });
             r
         }
     }
+}
+
+/// The report of a file that could not even be opened.
+pub fn unreadable(source: &str, error: &std::io::Error) -> Report {
+    let mut r = Report::new(DocumentInfo {
+        source: source.to_string(),
+        ..Default::default()
+    });
+    r.errors.push(ReportError {
+        reason: "io".into(),
+        message: format!("cannot read the file: {error}"),
+    });
+    r
 }
 
 /// Every stage after reading. A panic in a stage is this document's error.
@@ -59,7 +86,12 @@ pub fn analyse(doc: &Document, config: &Config) -> Report {
     let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         let tree = crate::sections::build(&doc.text, &config.kinds);
         let mut facts = crate::extract::metadata::read_metadata(doc, &mut info);
-        facts.extend(crate::extract::extract(doc, &tree, info.kind.as_deref(), &config.patterns));
+        facts.extend(crate::extract::extract(
+            doc,
+            &tree,
+            info.kind.as_deref(),
+            &config.patterns,
+        ));
         (facts, tree)
     }));
     match outcome {
@@ -70,7 +102,10 @@ pub fn analyse(doc: &Document, config: &Config) -> Report {
         }
         Err(_) => {
             let mut r = Report::new(info);
-            r.errors.push(ReportError { reason: "panic".into(), message: "an analysis stage panicked on this document".into() });
+            r.errors.push(ReportError {
+                reason: "panic".into(),
+                message: "an analysis stage panicked on this document".into(),
+            });
             r
         }
     }

@@ -105,7 +105,9 @@ impl KindTable {
     pub fn kind_of(&self, title: &str) -> &str {
         let compact: String = title.chars().filter(|c| !c.is_whitespace()).collect();
         for k in &self.kinds {
-            if k.any.iter().any(|w| compact.contains(w.as_str())) && !k.not.iter().any(|w| compact.contains(w.as_str())) {
+            if k.any.iter().any(|w| compact.contains(w.as_str()))
+                && !k.not.iter().any(|w| compact.contains(w.as_str()))
+            {
                 return &k.name;
             }
         }
@@ -136,7 +138,15 @@ pub fn build(text: &str, kinds: &KindTable) -> SectionTree {
     let toc_titles: Vec<(String, u8)> = tree
         .toc
         .iter()
-        .map(|t| (t.title.chars().filter(|c| !c.is_whitespace()).collect::<String>(), if t.level == 0 { 2 } else { t.level }))
+        .map(|t| {
+            (
+                t.title
+                    .chars()
+                    .filter(|c| !c.is_whitespace())
+                    .collect::<String>(),
+                if t.level == 0 { 2 } else { t.level },
+            )
+        })
         .filter(|(t, _)| t.chars().count() >= 4)
         .collect();
     let mut headings: Vec<Heading> = Vec::new();
@@ -148,10 +158,18 @@ pub fn build(text: &str, kinds: &KindTable) -> SectionTree {
         let line = &text[r.clone()];
         let next = &text[lines.get(idx + 1).cloned().unwrap_or(0..0)];
         if let Some(h) = parse_heading(line, r.clone(), next) {
-            skip_next = h.level == 1 && crate::normalize::heading_marker_len(line.trim()).is_some_and(|m| line.trim()[m..].trim().is_empty());
+            skip_next = h.level == 1
+                && crate::normalize::heading_marker_len(line.trim())
+                    .is_some_and(|m| line.trim()[m..].trim().is_empty());
             headings.push(h);
         } else if let Some(level) = toc_title_heading(line, &toc_titles) {
-            headings.push(Heading { level, number: None, digit_marker: false, title: line.trim().to_string(), line: r.clone() });
+            headings.push(Heading {
+                level,
+                number: None,
+                digit_marker: false,
+                title: line.trim().to_string(),
+                line: r.clone(),
+            });
         }
     }
     repair_numbering(&mut headings, kinds);
@@ -188,10 +206,14 @@ pub fn build(text: &str, kinds: &KindTable) -> SectionTree {
 /// (`2026年部门预算编制说明` for `四、部门预算编制说明`).
 fn toc_title_heading(line: &str, toc_titles: &[(String, u8)]) -> Option<u8> {
     let compact: String = line.chars().filter(|c| !c.is_whitespace()).collect();
-    if compact.is_empty() || compact.chars().count() > 40 || compact.contains(['。', '；', '，']) {
+    if compact.is_empty() || compact.chars().count() > 40 || compact.contains(['。', '；', '，'])
+    {
         return None;
     }
-    toc_titles.iter().find(|(t, _)| compact.ends_with(t.as_str())).map(|(_, l)| *l)
+    toc_titles
+        .iter()
+        .find(|(t, _)| compact.ends_with(t.as_str()))
+        .map(|(_, l)| *l)
 }
 
 fn line_ranges(text: &str) -> Vec<Range<usize>> {
@@ -226,7 +248,18 @@ fn cn_number(s: &str) -> Option<u32> {
     if let Ok(n) = s.parse::<u32>() {
         return Some(n);
     }
-    let digit = |c: char| "零一二三四五六七八九".find(c).map(|i| (i / 3) as u32).or(if c == '〇' { Some(0) } else if c == '两' { Some(2) } else { None });
+    let digit = |c: char| {
+        "零一二三四五六七八九"
+            .find(c)
+            .map(|i| (i / 3) as u32)
+            .or(if c == '〇' {
+                Some(0)
+            } else if c == '两' {
+                Some(2)
+            } else {
+                None
+            })
+    };
     let mut total = 0;
     let mut cur = 0;
     for c in s.chars() {
@@ -253,13 +286,20 @@ fn parse_heading(line: &str, range: Range<usize>, next_line: &str) -> Option<Hea
     let marker_len = crate::normalize::heading_marker_len(trimmed)?;
     let marker = &trimmed[..marker_len];
     let rest = trimmed[marker_len..].trim();
-    let inner: String = marker.chars().filter(|c| c.is_ascii_digit() || "零一二三四五六七八九十百〇两".contains(*c)).collect();
+    let inner: String = marker
+        .chars()
+        .filter(|c| c.is_ascii_digit() || "零一二三四五六七八九十百〇两".contains(*c))
+        .collect();
     let number = cn_number(&inner);
     let digits = inner.chars().all(|c| c.is_ascii_digit());
     let level = if marker.starts_with('第') {
         1
     } else if marker.starts_with('（') || marker.starts_with('(') {
-        if digits { 5 } else { 3 }
+        if digits {
+            5
+        } else {
+            3
+        }
     } else if ('①'..='⑳').contains(&marker.chars().next()?) {
         6
     } else if digits {
@@ -284,7 +324,13 @@ fn parse_heading(line: &str, range: Range<usize>, next_line: &str) -> Option<Hea
     if level == 4 && title.chars().count() > 60 || has_long_digit_run(rest) {
         return None;
     }
-    Some(Heading { level, number, digit_marker: digits, title, line: range.start + offset..range.end })
+    Some(Heading {
+        level,
+        number,
+        digit_marker: digits,
+        title,
+        line: range.start + offset..range.end,
+    })
 }
 
 /// Promote a `1、`/`9、` heading to level 2 where it stands in the `一、 二、`
@@ -294,12 +340,25 @@ fn repair_numbering(headings: &mut [Heading], kinds: &KindTable) {
         if headings[i].level != 4 || !headings[i].digit_marker {
             continue;
         }
-        let Some(n) = headings[i].number else { continue };
-        if kinds.kind_of(&headings[i].title) == "other" || !headings[i].title.ends_with("说明") && !headings[i].title.ends_with("情况") {
+        let Some(n) = headings[i].number else {
+            continue;
+        };
+        if kinds.kind_of(&headings[i].title) == "other"
+            || !headings[i].title.ends_with("说明") && !headings[i].title.ends_with("情况")
+        {
             continue;
         }
-        let prev = headings[..i].iter().rev().take_while(|h| h.level > 1).find(|h| h.level == 2).and_then(|h| h.number);
-        let next = headings[i + 1..].iter().take_while(|h| h.level > 1).find(|h| h.level == 2).and_then(|h| h.number);
+        let prev = headings[..i]
+            .iter()
+            .rev()
+            .take_while(|h| h.level > 1)
+            .find(|h| h.level == 2)
+            .and_then(|h| h.number);
+        let next = headings[i + 1..]
+            .iter()
+            .take_while(|h| h.level > 1)
+            .find(|h| h.level == 2)
+            .and_then(|h| h.number);
         let fits = match (prev, next) {
             (Some(p), _) if p + 1 == n => true,
             (_, Some(q)) if n + 1 == q => true,
@@ -315,9 +374,16 @@ fn repair_numbering(headings: &mut [Heading], kinds: &KindTable) {
 /// headings (with or without page numbers, dot leaders or PAGEREF codes), up
 /// to where the body repeats the first entry; elsewhere, lines with dot
 /// leaders and a page number. Returns the line indices that belong to it.
-fn find_toc(text: &str, lines: &[Range<usize>], kinds: &KindTable, tree: &mut SectionTree) -> std::collections::HashSet<usize> {
+fn find_toc(
+    text: &str,
+    lines: &[Range<usize>],
+    kinds: &KindTable,
+    tree: &mut SectionTree,
+) -> std::collections::HashSet<usize> {
     let mut toc = std::collections::HashSet::new();
-    let is_leader_line = |l: &str| l.contains("……") || l.contains("....") || l.contains("PAGEREF") || l.contains("·····");
+    let is_leader_line = |l: &str| {
+        l.contains("……") || l.contains("....") || l.contains("PAGEREF") || l.contains("·····")
+    };
     let page_only = |l: &str| {
         let t = l.trim();
         !t.is_empty() && t.len() <= 4 && t.chars().all(|c| c.is_ascii_digit())
@@ -326,14 +392,25 @@ fn find_toc(text: &str, lines: &[Range<usize>], kinds: &KindTable, tree: &mut Se
     while i < lines.len() {
         let line = text[lines[i].clone()].trim();
         let compact: String = line.chars().filter(|c| !c.is_whitespace()).collect();
-        let split_opener = compact == "目" && lines[i + 1..].iter().map(|r| text[r.clone()].trim()).find(|l| !l.is_empty()) == Some("录");
+        let split_opener = compact == "目"
+            && lines[i + 1..]
+                .iter()
+                .map(|r| text[r.clone()].trim())
+                .find(|l| !l.is_empty())
+                == Some("录");
         let opens = compact.ends_with("目录") || split_opener;
         if !opens {
             if is_leader_line(line) && crate::normalize::heading_marker_len(line).is_some() {
                 let (entry, page) = split_toc_entry(line);
                 let marker = crate::normalize::heading_marker_len(&entry).unwrap_or(0);
                 let title = entry[marker..].trim().to_string();
-                tree.toc.push(TocEntry { level: toc_level(&entry[..marker]), kind: kinds.kind_of(&title).to_string(), title, page, span: lines[i].clone() });
+                tree.toc.push(TocEntry {
+                    level: toc_level(&entry[..marker]),
+                    kind: kinds.kind_of(&title).to_string(),
+                    title,
+                    page,
+                    span: lines[i].clone(),
+                });
                 toc.insert(i);
             }
             i += 1;
@@ -350,7 +427,9 @@ fn find_toc(text: &str, lines: &[Range<usize>], kinds: &KindTable, tree: &mut Se
                 continue;
             }
             let (entry, page) = split_toc_entry(raw);
-            let is_heading = crate::normalize::heading_marker_len(&entry).is_some() || entry.starts_with("附件") || entry.starts_with("附表");
+            let is_heading = crate::normalize::heading_marker_len(&entry).is_some()
+                || entry.starts_with("附件")
+                || entry.starts_with("附表");
             let is_entry = is_leader_line(raw)
                 || (is_heading && !entry.contains('。') && entry.chars().count() <= 50);
             if !is_entry {
@@ -359,14 +438,31 @@ fn find_toc(text: &str, lines: &[Range<usize>], kinds: &KindTable, tree: &mut Se
             let key: String = entry.chars().filter(|c| !c.is_whitespace()).collect();
             match &first_entry {
                 None => first_entry = Some(key.clone()),
-                Some(f) if !is_leader_line(raw) && page.is_none() && (f == &key || f.starts_with(&key) && key.starts_with('第')) && next_is_not_page(text, lines, j) => break,
+                Some(f)
+                    if !is_leader_line(raw)
+                        && page.is_none()
+                        && (f == &key || f.starts_with(&key) && key.starts_with('第'))
+                        && next_is_not_page(text, lines, j) =>
+                {
+                    break
+                }
                 _ => {}
             }
-            let page = page.or_else(|| lines.get(j + 1).and_then(|r| text[r.clone()].trim().parse::<u32>().ok()));
+            let page = page.or_else(|| {
+                lines
+                    .get(j + 1)
+                    .and_then(|r| text[r.clone()].trim().parse::<u32>().ok())
+            });
             let marker = crate::normalize::heading_marker_len(&entry).unwrap_or(0);
             let title = entry[marker..].trim().to_string();
             let level = toc_level(&entry[..marker]);
-            tree.toc.push(TocEntry { level, kind: kinds.kind_of(&title).to_string(), title, page, span: lines[j].clone() });
+            tree.toc.push(TocEntry {
+                level,
+                kind: kinds.kind_of(&title).to_string(),
+                title,
+                page,
+                span: lines[j].clone(),
+            });
             toc.insert(j);
             j += 1;
         }
@@ -376,7 +472,10 @@ fn find_toc(text: &str, lines: &[Range<usize>], kinds: &KindTable, tree: &mut Se
 }
 
 fn next_is_not_page(text: &str, lines: &[Range<usize>], j: usize) -> bool {
-    lines.get(j + 1).map(|r| text[r.clone()].trim().parse::<u32>().is_err()).unwrap_or(true)
+    lines
+        .get(j + 1)
+        .map(|r| text[r.clone()].trim().parse::<u32>().is_err())
+        .unwrap_or(true)
 }
 
 fn toc_level(marker: &str) -> u8 {
@@ -395,14 +494,25 @@ fn toc_level(marker: &str) -> u8 {
 
 /// Split `一、收入 ……… 12` into the entry text and its page number.
 fn split_toc_entry(line: &str) -> (String, Option<u32>) {
-    let cut = line.find("……").or_else(|| line.find("....")).or_else(|| line.find("·····")).or_else(|| line.find("PAGEREF"));
+    let cut = line
+        .find("……")
+        .or_else(|| line.find("...."))
+        .or_else(|| line.find("·····"))
+        .or_else(|| line.find("PAGEREF"));
     let (entry, tail) = match cut {
         Some(c) => (&line[..c], &line[c..]),
         None => (line, ""),
     };
     let mut entry = entry.trim().to_string();
     let mut page = None;
-    let digits: String = tail.chars().rev().take_while(|c| c.is_ascii_digit()).collect::<Vec<_>>().into_iter().rev().collect();
+    let digits: String = tail
+        .chars()
+        .rev()
+        .take_while(|c| c.is_ascii_digit())
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
     if !digits.is_empty() && digits.len() <= 4 {
         page = digits.parse().ok();
     }
@@ -429,11 +539,18 @@ mod tests {
     #[test]
     fn levels_and_kinds() {
         let t = tree("第二部分 2020年度部门决算情况说明\n一、收入支出决算总体情况说明\n2020年度收、支总计283.06万元。\n二、收入决算情况说明\n本年收入合计283.06万元。\n（一）机关运行经费支出情况\n1.因公出国（境）经费支出0万元。");
-        let titles: Vec<(u8, &str, &str)> = t.sections.iter().map(|s| (s.level, s.title.as_str(), s.kind.as_str())).collect();
+        let titles: Vec<(u8, &str, &str)> = t
+            .sections
+            .iter()
+            .map(|s| (s.level, s.title.as_str(), s.kind.as_str()))
+            .collect();
         assert_eq!(titles[0], (1, "2020年度部门决算情况说明", "other"));
         assert_eq!(titles[1], (2, "收入支出决算总体情况说明", "overview"));
         assert_eq!(titles[2], (2, "收入决算情况说明", "income"));
-        assert_eq!(titles[3], (3, "机关运行经费支出情况", "admin_operating_cost"));
+        assert_eq!(
+            titles[3],
+            (3, "机关运行经费支出情况", "admin_operating_cost")
+        );
         assert_eq!(titles[4], (4, "因公出国（境）经费支出0万元", "other"));
         assert_eq!(t.sections[4].parent, Some(3));
         assert_eq!(t.sections[2].parent, Some(0));

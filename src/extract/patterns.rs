@@ -25,11 +25,26 @@ use std::path::Path;
 
 /// The built-in pattern files, compiled into the binary.
 pub const BUILTIN: &[(&str, &str)] = &[
-    ("patterns/common.toml", include_str!("../../patterns/common.toml")),
-    ("patterns/totals.toml", include_str!("../../patterns/totals.toml")),
-    ("patterns/general_budget.toml", include_str!("../../patterns/general_budget.toml")),
-    ("patterns/three_public.toml", include_str!("../../patterns/three_public.toml")),
-    ("patterns/other.toml", include_str!("../../patterns/other.toml")),
+    (
+        "patterns/common.toml",
+        include_str!("../../patterns/common.toml"),
+    ),
+    (
+        "patterns/totals.toml",
+        include_str!("../../patterns/totals.toml"),
+    ),
+    (
+        "patterns/general_budget.toml",
+        include_str!("../../patterns/general_budget.toml"),
+    ),
+    (
+        "patterns/three_public.toml",
+        include_str!("../../patterns/three_public.toml"),
+    ),
+    (
+        "patterns/other.toml",
+        include_str!("../../patterns/other.toml"),
+    ),
 ];
 
 #[derive(Debug, Default, Deserialize)]
@@ -209,24 +224,47 @@ impl std::error::Error for PatternError {}
 impl PatternSet {
     /// The patterns compiled into the binary.
     pub fn builtin() -> PatternSet {
-        let files: Vec<(String, String)> = BUILTIN.iter().map(|(n, t)| (n.to_string(), t.to_string())).collect();
+        let files: Vec<(String, String)> = BUILTIN
+            .iter()
+            .map(|(n, t)| (n.to_string(), t.to_string()))
+            .collect();
         PatternSet::from_sources(&files).expect("built-in patterns compile")
     }
 
     /// Built-ins plus every `*.toml` of `dir`; a file with a built-in's name replaces it.
     pub fn with_dir(dir: &Path) -> Result<PatternSet, PatternError> {
-        let mut files: Vec<(String, String)> = BUILTIN.iter().map(|(n, t)| (n.to_string(), t.to_string())).collect();
-        let entries = std::fs::read_dir(dir).map_err(|e| PatternError { file: dir.display().to_string(), line: None, message: e.to_string() })?;
-        let mut paths: Vec<_> = entries.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.extension().is_some_and(|x| x == "toml")).collect();
+        let mut files: Vec<(String, String)> = BUILTIN
+            .iter()
+            .map(|(n, t)| (n.to_string(), t.to_string()))
+            .collect();
+        let entries = std::fs::read_dir(dir).map_err(|e| PatternError {
+            file: dir.display().to_string(),
+            line: None,
+            message: e.to_string(),
+        })?;
+        let mut paths: Vec<_> = entries
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+            .collect();
         paths.sort();
         for p in paths {
-            let text = std::fs::read_to_string(&p).map_err(|e| PatternError { file: p.display().to_string(), line: None, message: e.to_string() })?;
-            let base = p.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+            let text = std::fs::read_to_string(&p).map_err(|e| PatternError {
+                file: p.display().to_string(),
+                line: None,
+                message: e.to_string(),
+            })?;
+            let base = p
+                .file_name()
+                .map(|n| n.to_string_lossy().to_string())
+                .unwrap_or_default();
             if base == "sections.toml" || base == "reconcile.toml" {
                 continue;
             }
             let name = p.display().to_string();
-            if let Some(slot) = files.iter_mut().find(|(n, _)| n.ends_with(&format!("/{base}"))) {
+            if let Some(slot) = files
+                .iter_mut()
+                .find(|(n, _)| n.ends_with(&format!("/{base}")))
+            {
                 *slot = (name, text);
             } else {
                 files.push((name, text));
@@ -257,7 +295,11 @@ impl PatternSet {
             }
             for (u, d) in &f.units {
                 let factor = match &d.to_wan {
-                    Some(x) => Some(x.parse::<Decimal>().map_err(|e| PatternError { file: "units".into(), line: None, message: format!("unit {u}: {e}") })?),
+                    Some(x) => Some(x.parse::<Decimal>().map_err(|e| PatternError {
+                        file: "units".into(),
+                        line: None,
+                        message: format!("unit {u}: {e}"),
+                    })?),
                     None => None,
                 };
                 units.insert(u.clone(), (d.canonical.clone(), factor));
@@ -269,23 +311,52 @@ impl PatternSet {
         let unit_alt = {
             let mut us: Vec<&String> = units.keys().collect();
             us.sort_by_key(|u| std::cmp::Reverse(u.chars().count()));
-            us.iter().map(|u| regex::escape(u)).collect::<Vec<_>>().join("|")
+            us.iter()
+                .map(|u| regex::escape(u))
+                .collect::<Vec<_>>()
+                .join("|")
         };
         let dir_alt = {
-            let mut ws: Vec<&String> = signs.positive.iter().chain(&signs.negative).chain(&signs.zero).collect();
+            let mut ws: Vec<&String> = signs
+                .positive
+                .iter()
+                .chain(&signs.negative)
+                .chain(&signs.zero)
+                .collect();
             ws.sort_by_key(|w| std::cmp::Reverse(w.chars().count()));
-            ws.iter().map(|w| regex::escape(w)).collect::<Vec<_>>().join("|")
+            ws.iter()
+                .map(|w| regex::escape(w))
+                .collect::<Vec<_>>()
+                .join("|")
         };
-        let ctx = Expander { defs: &defs, unit_alt: &unit_alt, dir_alt: &dir_alt };
+        let ctx = Expander {
+            defs: &defs,
+            unit_alt: &unit_alt,
+            dir_alt: &dir_alt,
+        };
 
         let mut patterns = Vec::new();
         let mut tails = Vec::new();
         for (name, text, f) in &parsed {
-            let err = |id: &str, message: String| PatternError { file: name.clone(), line: find_line(text, id), message };
+            let err = |id: &str, message: String| PatternError {
+                file: name.clone(),
+                line: find_line(text, id),
+                message,
+            };
             for term in &f.term {
-                let names = term.names.iter().map(|n| escape_name(n)).collect::<Vec<_>>().join("|");
+                let names = term
+                    .names
+                    .iter()
+                    .map(|n| escape_name(n))
+                    .collect::<Vec<_>>()
+                    .join("|");
                 for tname in &term.templates {
-                    let shape = templates.get(tname).ok_or_else(|| err(&term.key, format!("term {}: unknown template {tname}", term.key)))?;
+                    let shape = templates.get(tname).ok_or_else(|| {
+                        err(
+                            &term.key,
+                            format!("term {}: unknown template {tname}", term.key),
+                        )
+                    })?;
                     let source = shape.replace("{name}", &format!("(?:{names})"));
                     let mut id = format!("{}#{}", term.key, tname);
                     let mut n = 2;
@@ -293,7 +364,12 @@ impl PatternSet {
                         id = format!("{}#{}{}", term.key, tname, n);
                         n += 1;
                     }
-                    let regex = ctx.compile(&source).map_err(|m| err(&term.key, format!("term {} template {tname}: {m}", term.key)))?;
+                    let regex = ctx.compile(&source).map_err(|m| {
+                        err(
+                            &term.key,
+                            format!("term {} template {tname}: {m}", term.key),
+                        )
+                    })?;
                     patterns.push(Pattern {
                         id,
                         key: term.key.clone(),
@@ -313,13 +389,21 @@ impl PatternSet {
                 }
             }
             for p in &f.pattern {
-                let regex = ctx.compile(&p.regex).map_err(|m| err(&p.id, format!("pattern {}: {m}", p.id)))?;
+                let regex = ctx
+                    .compile(&p.regex)
+                    .map_err(|m| err(&p.id, format!("pattern {}: {m}", p.id)))?;
                 let items = match &p.items {
-                    Some(src) => Some(ctx.compile(&format!("^{src}")).map_err(|m| err(&p.id, format!("pattern {} items: {m}", p.id)))?),
+                    Some(src) => Some(
+                        ctx.compile(&format!("^{src}"))
+                            .map_err(|m| err(&p.id, format!("pattern {} items: {m}", p.id)))?,
+                    ),
                     None => None,
                 };
                 if items.is_some() != p.items_key.is_some() {
-                    return Err(err(&p.id, format!("pattern {}: items and items_key go together", p.id)));
+                    return Err(err(
+                        &p.id,
+                        format!("pattern {}: items and items_key go together", p.id),
+                    ));
                 }
                 patterns.push(Pattern {
                     id: p.id.clone(),
@@ -339,14 +423,24 @@ impl PatternSet {
                 });
             }
             for t in &f.tail {
-                let regex = ctx.compile(&t.regex).map_err(|m| err(&t.name, format!("tail {}: {m}", t.name)))?;
-                tails.push(Tail { name: t.name.clone(), regex, doc_kinds: t.doc_kinds.clone() });
+                let regex = ctx
+                    .compile(&t.regex)
+                    .map_err(|m| err(&t.name, format!("tail {}: {m}", t.name)))?;
+                tails.push(Tail {
+                    name: t.name.clone(),
+                    regex,
+                    doc_kinds: t.doc_kinds.clone(),
+                });
             }
         }
         let mut ids = std::collections::HashSet::new();
         for p in &patterns {
             if !ids.insert(p.id.clone()) {
-                return Err(PatternError { file: "patterns".into(), line: None, message: format!("duplicate pattern id {}", p.id) });
+                return Err(PatternError {
+                    file: "patterns".into(),
+                    line: None,
+                    message: format!("duplicate pattern id {}", p.id),
+                });
             }
         }
         let fingerprint = {
@@ -358,7 +452,13 @@ impl PatternSet {
             }
             hex::encode(h.finalize())
         };
-        Ok(PatternSet { patterns, tails, signs, units, fingerprint })
+        Ok(PatternSet {
+            patterns,
+            tails,
+            signs,
+            units,
+            fingerprint,
+        })
     }
 
     /// +1, -1 or 0 for a direction word; None when it is not one.
@@ -408,7 +508,10 @@ impl Expander<'_> {
                 format!("{{{inner}}}")
             } else if let Some((mac, group)) = inner.split_once(':') {
                 match mac {
-                    "amount" => format!(r"(?P<{group}>\d+(?:\.\d+)?)\s?(?P<{group}_unit>{})", self.unit_alt),
+                    "amount" => format!(
+                        r"(?P<{group}>\d+(?:\.\d+)?)\s?(?P<{group}_unit>{})",
+                        self.unit_alt
+                    ),
                     "pct" => format!(r"(?P<{group}>\d+(?:\.\d+)?)\s?%"),
                     "count" => format!(r"(?P<{group}>\d+)\s?(?P<{group}_unit>{})", self.unit_alt),
                     "dir" => format!("(?P<{group}>{})", self.dir_alt),
@@ -428,11 +531,17 @@ impl Expander<'_> {
 }
 
 fn line_of(text: &str, byte: usize) -> usize {
-    text[..byte.min(text.len())].bytes().filter(|&b| b == b'\n').count() + 1
+    text[..byte.min(text.len())]
+        .bytes()
+        .filter(|&b| b == b'\n')
+        .count()
+        + 1
 }
 
 fn find_line(text: &str, needle: &str) -> Option<usize> {
-    text.find(&format!("\"{needle}\"")).or_else(|| text.find(needle)).map(|at| line_of(text, at))
+    text.find(&format!("\"{needle}\""))
+        .or_else(|| text.find(needle))
+        .map(|at| line_of(text, at))
 }
 
 #[cfg(test)]
@@ -451,12 +560,18 @@ mod tests {
     fn broken_file_is_reported_with_line() {
         let files = vec![
             ("common.toml".to_string(), BUILTIN[0].1.to_string()),
-            ("bad.toml".to_string(), "[[pattern]]\nid = \"x#1\"\nkey = \"x\"\nregex = '(unclosed'\n".to_string()),
+            (
+                "bad.toml".to_string(),
+                "[[pattern]]\nid = \"x#1\"\nkey = \"x\"\nregex = '(unclosed'\n".to_string(),
+            ),
         ];
         let err = PatternSet::from_sources(&files).unwrap_err();
         assert_eq!(err.file, "bad.toml");
         assert_eq!(err.line, Some(2));
-        let files = vec![("bad.toml".to_string(), "[[pattern]]\nid = \"x#1\"\nkey = 3\n".to_string())];
+        let files = vec![(
+            "bad.toml".to_string(),
+            "[[pattern]]\nid = \"x#1\"\nkey = 3\n".to_string(),
+        )];
         let err = PatternSet::from_sources(&files).unwrap_err();
         assert_eq!(err.line, Some(3), "{err}");
     }
