@@ -1,3 +1,503 @@
-//! html reader (stub)
+//! HTML reader: the article body of a government web page as block-structured text.
+//!
+//! Government article pages wrap a short body in navigation, link lists and
+//! footers. The body is found by well-known container names first, then by
+//! text density (Chinese text outside links versus text inside links).
+
+use super::text::{decode, superset};
 use super::{RawDocument, ReadError};
-pub fn read(_bytes: &[u8], _charset: Option<&str>) -> Result<RawDocument, ReadError> { Err(ReadError::UnknownFormat("html reader not built yet".into())) }
+use ego_tree::{iter::Edge, NodeId, NodeRef};
+use encoding_rs::{Encoding, UTF_16BE, UTF_16LE, UTF_8};
+use once_cell::sync::Lazy;
+use regex::bytes::Regex;
+use scraper::{ElementRef, Html, Node, Selector};
+use std::collections::HashMap;
+
+/// Container ids/classes that hold the article body on Chinese government
+/// sites (TRS, Hanweb and similar CMSs).
+const CONTENT_NAMES: &[&str] = &[
+    "zoom",
+    "trs_editor",
+    "custom_unionstyle",
+    "xxgk_content",
+    "content",
+    "article",
+    "con",
+    "main",
+    "detail",
+    "article_content",
+    "article-content",
+    "news_content",
+    "pages_content",
+    "wzcon",
+];
+/// Substrings of ids/classes that also mark a body container.
+const CONTENT_NAME_PARTS: &[&str] = &["content", "article", "zoom", "detail"];
+
+/// Elements that never hold the article body.
+const DROPPED: &[&str] = &[
+    "script", "style", "nav", "header", "footer", "aside", "noscript", "template", "iframe",
+    "object", "embed", "svg", "canvas", "button", "select", "textarea", "input", "head", "map",
+];
+/// Elements that may hold the body when no named container does.
+const CONTAINERS: &[&str] = &[
+    "body", "div", "article", "section", "main", "td", "table", "tbody", "center", "font",
+];
+const BLOCKS: &[&str] = &[
+    "p",
+    "div",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "li",
+    "ul",
+    "ol",
+    "dl",
+    "dt",
+    "dd",
+    "table",
+    "tr",
+    "blockquote",
+    "pre",
+    "section",
+    "article",
+    "main",
+    "center",
+    "address",
+    "figure",
+    "figcaption",
+    "caption",
+    "hr",
+    "form",
+    "fieldset",
+    "body",
+    "tbody",
+    "thead",
+    "tfoot",
+];
+
+/// Read an HTML page; `charset` is the HTTP header's, when the fetcher had one.
+pub fn read(bytes: &[u8], charset: Option<&str>) -> Result<RawDocument, ReadError> {
+    if bytes.is_empty() {
+        return Err(ReadError::Empty);
+    }
+    let declared = charset
+        .and_then(|label| Encoding::for_label(label.trim().as_bytes()))
+        .or_else(|| meta_charset(bytes))
+        .map(superset);
+    let source = decode(bytes, declared);
+    let html = Html::parse_document(&source);
+    let body = main_content(&html);
+    let mut text = body.map(render).unwrap_or_default();
+    if let Some(title) = page_title(&html) {
+        let first_line = text.lines().next().unwrap_or("");
+        if !first_line.contains(&title) {
+            text = format!("{title}\n{text}");
+        }
+    }
+    Ok(RawDocument {
+        pages: vec![text],
+        paged: false,
+    })
+}
+
+/// The charset a `<meta charset>` or `<meta http-equiv content>` names.
+fn meta_charset(bytes: &[u8]) -> Option<&'static Encoding> {
+    static META: Lazy<Regex> = Lazy::new(|| {
+        Regex::new(r#"(?i-u)<meta[^>]*?charset\s*=\s*["']?\s*([a-z0-9_:.\-]+)"#).expect("valid")
+    });
+    let head = &bytes[..bytes.len().min(16 * 1024)];
+    let label = META.captures(head)?.get(1)?.as_bytes();
+    let encoding = Encoding::for_label(label)?;
+    // A page that got this far is ASCII-compatible; a UTF-16 label in it is a lie.
+    if encoding == UTF_16LE || encoding == UTF_16BE {
+        return Some(UTF_8);
+    }
+    Some(encoding)
+}
+
+/// `<h1>` outside page chrome, else `<title>`.
+fn page_title(html: &Html) -> Option<String> {
+    static H1: Lazy<Selector> = Lazy::new(|| Selector::parse("h1").expect("valid"));
+    static TITLE: Lazy<Selector> = Lazy::new(|| Selector::parse("title").expect("valid"));
+    let h1 = html
+        .select(&H1)
+        .filter(|h| !inside_dropped(h))
+        .map(|h| collapse_whitespace(&h.text().collect::<String>()))
+        .find(|t| t.chars().count() >= 4);
+    h1.or_else(|| {
+        html.select(&TITLE)
+            .map(|t| collapse_whitespace(&t.text().collect::<String>()))
+            .find(|t| !t.is_empty())
+    })
+}
+
+fn inside_dropped(element: &ElementRef) -> bool {
+    element
+        .ancestors()
+        .filter_map(ElementRef::wrap)
+        .any(|a| DROPPED.contains(&a.value().name()))
+}
+
+fn collapse_whitespace(text: &str) -> String {
+    text.split(|c: char| c.is_whitespace())
+        .filter(|w| !w.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// How much body-like text an element holds.
+#[derive(Debug, Clone, Copy, Default)]
+struct TextStats {
+    /// CJK characters and digits outside links.
+    text: usize,
+    /// The same inside links.
+    link: usize,
+}
+
+impl TextStats {
+    /// Body text counts, link text (menus, related-article lists) counts against.
+    fn score(self) -> isize {
+        self.text as isize - 2 * self.link as isize
+    }
+}
+
+fn is_hidden(element: &scraper::node::Element) -> bool {
+    if element.attr("hidden").is_some() {
+        return true;
+    }
+    element.attr("style").is_some_and(|style| {
+        let compact: String = style
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect::<String>()
+            .to_ascii_lowercase();
+        compact.contains("display:none") || compact.contains("visibility:hidden")
+    })
+}
+
+fn is_dropped(element: &scraper::node::Element) -> bool {
+    DROPPED.contains(&element.name()) || is_hidden(element)
+}
+
+fn body_char(c: char) -> bool {
+    c.is_ascii_digit()
+        || matches!(c, '\u{4E00}'..='\u{9FFF}' | '\u{3400}'..='\u{4DBF}' | '\u{F900}'..='\u{FAFF}')
+}
+
+/// Text statistics of every element, in one pass over the tree.
+fn text_stats(html: &Html) -> HashMap<NodeId, TextStats> {
+    let mut stats: HashMap<NodeId, TextStats> = HashMap::new();
+    let mut open: Vec<(NodeId, TextStats, bool)> = Vec::new();
+    let mut skip: Option<NodeId> = None;
+    let mut link_depth = 0usize;
+    for edge in html.tree.root().traverse() {
+        match edge {
+            Edge::Open(node) => {
+                if skip.is_some() {
+                    continue;
+                }
+                match node.value() {
+                    Node::Element(e) if is_dropped(e) => skip = Some(node.id()),
+                    Node::Element(e) => {
+                        let is_link = e.name() == "a";
+                        link_depth += usize::from(is_link);
+                        open.push((node.id(), TextStats::default(), is_link));
+                    }
+                    Node::Text(t) => {
+                        let n = t.chars().filter(|&c| body_char(c)).count();
+                        if let Some((_, s, _)) = open.last_mut() {
+                            if link_depth > 0 {
+                                s.link += n;
+                            } else {
+                                s.text += n;
+                            }
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            Edge::Close(node) => {
+                if skip == Some(node.id()) {
+                    skip = None;
+                    continue;
+                }
+                if skip.is_some() || !node.value().is_element() {
+                    continue;
+                }
+                if let Some((id, s, is_link)) = open.pop() {
+                    link_depth -= usize::from(is_link);
+                    if let Some((_, parent, _)) = open.last_mut() {
+                        parent.text += s.text;
+                        parent.link += s.link;
+                    }
+                    stats.insert(id, s);
+                }
+            }
+        }
+    }
+    stats
+}
+
+fn has_content_name(element: &scraper::node::Element) -> bool {
+    let names = element.id().into_iter().chain(element.classes());
+    names.map(str::to_ascii_lowercase).any(|name| {
+        CONTENT_NAMES.contains(&name.as_str())
+            || CONTENT_NAME_PARTS.iter().any(|part| name.contains(part))
+    })
+}
+
+/// The element holding the article body: among named containers if one of
+/// them holds most of the page's text, else among all containers; within the
+/// pool, the smallest element that still holds 90% of the best score (this
+/// drops the title/date/share bars that wrap the body).
+fn main_content(html: &Html) -> Option<NodeRef<'_, Node>> {
+    let stats = text_stats(html);
+    let candidates = |named: bool| {
+        html.tree
+            .nodes()
+            .filter(|n| stats.contains_key(&n.id()))
+            .filter(|n| match n.value() {
+                Node::Element(e) if named => has_content_name(e),
+                Node::Element(e) => CONTAINERS.contains(&e.name()),
+                _ => false,
+            })
+            .collect::<Vec<_>>()
+    };
+    let best_of = |pool: &[NodeRef<'_, Node>]| {
+        pool.iter()
+            .map(|n| stats[&n.id()].score())
+            .max()
+            .unwrap_or(0)
+    };
+    let named = candidates(true);
+    let all = candidates(false);
+    let (best_named, best_all) = (best_of(&named), best_of(&all));
+    let pool = if best_named > 0 && best_named * 2 >= best_all {
+        named
+    } else {
+        all
+    };
+    let best = best_of(&pool);
+    let chosen = pool
+        .into_iter()
+        .filter(|n| stats[&n.id()].score() * 10 >= best * 9)
+        .min_by_key(|n| {
+            let s = stats[&n.id()];
+            s.text + s.link
+        });
+    chosen.or_else(|| {
+        html.tree
+            .nodes()
+            .find(|n| matches!(n.value(), Node::Element(e) if e.name() == "body"))
+    })
+}
+
+/// A table holding page layout (the whole page in cells) rather than data.
+fn is_layout_table(table: NodeRef<'_, Node>) -> bool {
+    let mut cells_in_row = 0usize;
+    let mut widest_row = 0usize;
+    for node in table.descendants().skip(1) {
+        if let Node::Element(e) = node.value() {
+            match e.name() {
+                "table" => return true,
+                "tr" => cells_in_row = 0,
+                "td" | "th" => {
+                    cells_in_row += 1;
+                    widest_row = widest_row.max(cells_in_row);
+                    let long = node
+                        .descendants()
+                        .filter_map(|d| d.value().as_text())
+                        .map(|t| t.chars().count())
+                        .sum::<usize>()
+                        > 400;
+                    if long {
+                        return true;
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    widest_row <= 1
+}
+
+/// Lay out the subtree as lines: blocks and rows on their own line, data
+/// table cells separated by a tab.
+fn render(root: NodeRef<'_, Node>) -> String {
+    let mut out = Writer::default();
+    let mut skip: Option<NodeId> = None;
+    // Per open table: is it a data table, and cells written in the current row.
+    let mut tables: Vec<(NodeId, bool, usize)> = Vec::new();
+    let mut pre_depth = 0usize;
+    for edge in root.traverse() {
+        match edge {
+            Edge::Open(node) => {
+                if skip.is_some() {
+                    continue;
+                }
+                match node.value() {
+                    Node::Element(e)
+                        if is_dropped(e) || e.name() == "form" && is_small_form(node) =>
+                    {
+                        skip = Some(node.id())
+                    }
+                    Node::Element(e) => {
+                        let name = e.name();
+                        let in_data_cell = out.cell_depth > 0;
+                        match name {
+                            "table" => {
+                                let data = !in_data_cell && !is_layout_table(node);
+                                tables.push((node.id(), data, 0));
+                            }
+                            "tr" => {
+                                if let Some(t) = tables.last_mut() {
+                                    t.2 = 0;
+                                }
+                            }
+                            "td" | "th" => {
+                                if let Some((_, data, cells)) = tables.last_mut() {
+                                    if *data && out.cell_depth == 0 {
+                                        if *cells > 0 {
+                                            out.tab();
+                                        }
+                                        *cells += 1;
+                                        out.cell_depth += 1;
+                                        continue;
+                                    }
+                                }
+                                if out.cell_depth > 0 {
+                                    out.cell_depth += 1;
+                                } else {
+                                    out.newline();
+                                }
+                                continue;
+                            }
+                            "br" => out.newline(),
+                            "pre" => pre_depth += 1,
+                            "img" => {
+                                if let Some(alt) = e.attr("alt").filter(|a| !a.trim().is_empty()) {
+                                    out.text(alt, false);
+                                }
+                            }
+                            _ => {}
+                        }
+                        if BLOCKS.contains(&name) {
+                            out.newline();
+                        }
+                    }
+                    Node::Text(t) => out.text(t, pre_depth > 0),
+                    _ => {}
+                }
+            }
+            Edge::Close(node) => {
+                if skip == Some(node.id()) {
+                    skip = None;
+                    continue;
+                }
+                if skip.is_some() {
+                    continue;
+                }
+                if let Node::Element(e) = node.value() {
+                    match e.name() {
+                        "table" if tables.last().is_some_and(|t| t.0 == node.id()) => {
+                            tables.pop();
+                        }
+                        "td" | "th" => {
+                            out.cell_depth = out.cell_depth.saturating_sub(1);
+                            if out.cell_depth == 0 {
+                                let in_data = tables.last().is_some_and(|t| t.1);
+                                if !in_data {
+                                    out.newline();
+                                }
+                            }
+                            continue;
+                        }
+                        "pre" => pre_depth = pre_depth.saturating_sub(1),
+                        _ => {}
+                    }
+                    if BLOCKS.contains(&e.name()) {
+                        out.newline();
+                    }
+                }
+            }
+        }
+    }
+    out.finish()
+}
+
+/// A search box or a login form inside the body; an ASP.NET page wraps the
+/// whole body in one big form, which is kept.
+fn is_small_form(form: NodeRef<'_, Node>) -> bool {
+    let chars: usize = form
+        .descendants()
+        .filter_map(|d| d.value().as_text())
+        .map(|t| t.chars().filter(|&c| body_char(c)).count())
+        .sum();
+    chars < 200
+}
+
+/// Accumulates text; inside a data cell, line breaks become spaces so that
+/// one table row stays one line.
+#[derive(Default)]
+struct Writer {
+    out: String,
+    cell_depth: usize,
+}
+
+impl Writer {
+    fn newline(&mut self) {
+        if self.cell_depth > 0 {
+            self.space();
+        } else if !self.out.is_empty() && !self.out.ends_with('\n') {
+            self.out.push('\n');
+        }
+    }
+
+    fn space(&mut self) {
+        if !self.out.is_empty() && !self.out.ends_with([' ', '\n', '\t']) {
+            self.out.push(' ');
+        }
+    }
+
+    fn tab(&mut self) {
+        while self.out.ends_with(' ') {
+            self.out.pop();
+        }
+        self.out.push('\t');
+    }
+
+    fn text(&mut self, text: &str, preformatted: bool) {
+        if preformatted && self.cell_depth == 0 {
+            self.out.push_str(&text.replace('\u{a0}', " "));
+            return;
+        }
+        for (i, word) in text
+            .split(|c: char| c.is_whitespace() || c == '\u{a0}')
+            .enumerate()
+        {
+            if i > 0 {
+                self.space();
+            }
+            self.out.push_str(word);
+        }
+    }
+
+    /// Trim each line, drop blank lines.
+    fn finish(self) -> String {
+        let mut text = String::with_capacity(self.out.len());
+        for line in self.out.lines() {
+            let line = line.trim_matches(|c: char| c == ' ' || c == '\u{3000}');
+            let line = line.trim_end_matches(['\t', ' ']);
+            if line.trim().is_empty() {
+                continue;
+            }
+            text.push_str(line);
+            text.push('\n');
+        }
+        text
+    }
+}

@@ -70,7 +70,7 @@ impl fmt::Display for ReadError {
         match self {
             ReadError::Empty => write!(f, "the file is empty"),
             ReadError::Truncated(m) => write!(f, "the file is truncated: {m}"),
-            ReadError::Encrypted => write!(f, "the PDF is encrypted and cannot be read"),
+            ReadError::Encrypted => write!(f, "the document is encrypted and cannot be read"),
             ReadError::NoTextLayer { pages } => write!(
                 f,
                 "no text layer: {pages} page(s) hold only images (a scan); OCR is needed"
@@ -105,14 +105,10 @@ pub fn sniff(bytes: &[u8], name: &str) -> Result<SourceFormat, ReadError> {
         return Ok(SourceFormat::Pdf);
     }
     if bytes.starts_with(b"PK\x03\x04") {
-        let lower = name.to_ascii_lowercase();
-        if lower.ends_with(".xlsx") || find(&bytes[..bytes.len().min(64 * 1024)], b"xl/").is_some() {
-            return Ok(SourceFormat::Xlsx);
-        }
-        return Ok(SourceFormat::Docx);
+        return Ok(sniff_zip(bytes, name));
     }
-    if bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]) {
-        return Ok(SourceFormat::Xls);
+    if bytes.starts_with(&OLE_MAGIC) {
+        return sniff_ole(bytes, name);
     }
     const BINARY: [(&[u8], &str); 5] = [
         (b"\x89PNG", "PNG image"),
@@ -138,10 +134,64 @@ pub fn sniff(bytes: &[u8], name: &str) -> Result<SourceFormat, ReadError> {
         return Ok(SourceFormat::Html);
     }
     let nul = head.iter().filter(|&&b| b == 0).count();
-    if nul > 0 && !(head.starts_with(&[0xFF, 0xFE]) || head.starts_with(&[0xFE, 0xFF])) {
+    let utf16 = head.starts_with(&[0xFF, 0xFE])
+        || head.starts_with(&[0xFE, 0xFF])
+        || text::utf16_without_bom(bytes).is_some();
+    if nul > 0 && !utf16 {
         return Err(ReadError::UnknownFormat("binary data".into()));
     }
     Ok(SourceFormat::Text)
+}
+
+const OLE_MAGIC: [u8; 8] = [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
+
+/// DOCX or XLSX by the part names in the zip directory; a zip whose directory
+/// cannot be read (a cut-off download) falls back to the name and the first
+/// local headers, and the reader then reports why it cannot be opened.
+fn sniff_zip(bytes: &[u8], name: &str) -> SourceFormat {
+    let lower = name.to_ascii_lowercase();
+    if let Ok(archive) = zip::ZipArchive::new(std::io::Cursor::new(bytes)) {
+        let names: Vec<&str> = archive.file_names().collect();
+        if names.iter().any(|n| n.starts_with("word/")) {
+            return SourceFormat::Docx;
+        }
+        if names.iter().any(|n| n.starts_with("xl/")) {
+            return SourceFormat::Xlsx;
+        }
+    }
+    if lower.ends_with(".docx") {
+        return SourceFormat::Docx;
+    }
+    let head = &bytes[..bytes.len().min(64 * 1024)];
+    if lower.ends_with(".xlsx") || find(head, b"xl/workbook").is_some() {
+        return SourceFormat::Xlsx;
+    }
+    SourceFormat::Docx
+}
+
+/// OLE compound files: legacy Word `.doc`, legacy Excel `.xls`, and
+/// password-protected OOXML (an `EncryptedPackage` stream). Directory entry
+/// names are UTF-16LE; a Word file may embed a workbook, so Word wins unless
+/// the name says spreadsheet.
+fn sniff_ole(bytes: &[u8], name: &str) -> Result<SourceFormat, ReadError> {
+    let has_stream = |stream: &str| {
+        let utf16: Vec<u8> = stream.encode_utf16().flat_map(u16::to_le_bytes).collect();
+        find(bytes, &utf16).is_some()
+    };
+    let lower = name.to_ascii_lowercase();
+    if has_stream("EncryptedPackage") {
+        return Err(ReadError::Encrypted);
+    }
+    let spreadsheet_name = lower.ends_with(".xls") || lower.ends_with(".xlsx");
+    let word = has_stream("WordDocument") || lower.ends_with(".doc") || lower.ends_with(".wps");
+    if word && !spreadsheet_name {
+        return Err(ReadError::UnknownFormat(
+            "legacy Word .doc (OLE compound file); its text cannot be read yet, \
+             convert it to .docx or PDF"
+                .into(),
+        ));
+    }
+    Ok(SourceFormat::Xls)
 }
 
 pub(crate) fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
@@ -204,7 +254,9 @@ pub fn read_document(bytes: &[u8], source: &str) -> Result<Document, ReadError> 
     let normalized = crate::normalize::normalize_pages(&raw.pages);
     if normalized.text.trim().is_empty() {
         return Err(match format {
-            SourceFormat::Pdf => ReadError::NoTextLayer { pages: raw.pages.len() as u32 },
+            SourceFormat::Pdf => ReadError::NoTextLayer {
+                pages: raw.pages.len() as u32,
+            },
             _ => ReadError::Empty,
         });
     }
@@ -213,7 +265,11 @@ pub fn read_document(bytes: &[u8], source: &str) -> Result<Document, ReadError> 
         source: source.to_string(),
         format,
         text: normalized.text,
-        page_starts: if raw.paged { normalized.page_starts } else { Vec::new() },
+        page_starts: if raw.paged {
+            normalized.page_starts
+        } else {
+            Vec::new()
+        },
     })
 }
 
