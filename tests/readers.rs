@@ -461,3 +461,82 @@ fn corpus_final_account_text_is_one_page() {
     assert_eq!(doc.page_count(), None);
     assert!(doc.text.contains("71.29"));
 }
+#[test]
+fn html_layout_tables_keep_lines_and_data_tables_keep_cells() {
+    let page = r#"<html><head><meta charset="utf-8"><title>关于2020年部门决算的公开说明</title></head><body>
+<table width="1000" align="center"><tr><td><a href="/">网站首页</a> | <a href="/x">信息公开</a></td></tr>
+<tr><td><table width="100%"><tr>
+ <td width="200" valign="top"><a href="/l1">通知公告</a><br><a href="/l2">工作动态</a><br><a href="/l3">财政预决算</a></td>
+ <td valign="top" class="bt_content"><div class="TRS_Editor"><div class="Custom_UnionStyle">
+  <p>攀枝花市人民政府驻北京联络处2020年部门决算</p>
+  <p>　　2020年度收入总计71.30万元，支出总计71.30万元。</p>
+  <table border="1"><tbody>
+   <tr><th>科目编码</th><th>科目名称</th><th>决算数</th></tr>
+   <tr><td>2010301</td><td>行政运行</td><td>71.30</td></tr>
+   <tr><td colspan="2">合计</td><td>71.30</td></tr>
+   <tr><td rowspan="2">其中</td><td>基本支出</td><td>60.00</td></tr>
+   <tr><td>项目支出</td><td>11.30</td></tr>
+  </tbody></table>
+  <p>注：本表金额单位为万元。</p>
+ </div></div></td></tr></table></td></tr>
+<tr><td>主办：攀枝花市人民政府 技术支持：某公司</td></tr></table>
+</body></html>"#;
+    let raw = html::read(page.as_bytes(), None).unwrap();
+    let lines: Vec<&str> = raw.pages[0].lines().collect();
+    assert_eq!(
+        lines,
+        vec![
+            "关于2020年部门决算的公开说明",
+            "攀枝花市人民政府驻北京联络处2020年部门决算",
+            "2020年度收入总计71.30万元，支出总计71.30万元。",
+            "科目编码\t科目名称\t决算数",
+            "2010301\t行政运行\t71.30",
+            "合计\t\t71.30",
+            "其中\t基本支出\t60.00",
+            "\t项目支出\t11.30",
+            "注：本表金额单位为万元。",
+        ]
+    );
+}
+
+/// Every prefix of a valid file, and the file with bytes flipped, must give
+/// a per-document error or a text, never a panic.
+#[test]
+fn damaged_inputs_give_errors_not_panics() {
+    let body: String = (0..40)
+        .map(|i| paragraph(&format!("第{i}行 支出{i}.84万元")))
+        .chain(std::iter::once(BUDGET_TABLE.to_string()))
+        .collect();
+    let docx_bytes = docx_with_body(&body);
+    let html_bytes = gbk_article(r#"<meta charset="gbk">"#);
+    let reasons = [
+        "empty",
+        "truncated",
+        "corrupt",
+        "unknown_format",
+        "too_large",
+    ];
+    for (name, bytes) in [("a.docx", &docx_bytes), ("a.html", &html_bytes)] {
+        let step = (bytes.len() / 300).max(1);
+        for cut in (0..bytes.len()).step_by(step) {
+            let result = read_document(&bytes[..cut], name);
+            if let Err(e) = &result {
+                assert!(reasons.contains(&e.reason()), "{name} cut at {cut}: {e}");
+            }
+        }
+        let mut state = 0x2545_f491_u32;
+        for _ in 0..300 {
+            let mut damaged = bytes.clone();
+            for _ in 0..8 {
+                state ^= state << 13;
+                state ^= state >> 17;
+                state ^= state << 5;
+                let at = state as usize % damaged.len();
+                damaged[at] ^= (state >> 24) as u8 | 1;
+            }
+            if let Err(e) = read_document(&damaged, name) {
+                assert_ne!(e.reason(), "panic", "{name}: {e}");
+            }
+        }
+    }
+}

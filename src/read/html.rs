@@ -330,8 +330,7 @@ fn is_layout_table(table: NodeRef<'_, Node>) -> bool {
 fn render(root: NodeRef<'_, Node>) -> String {
     let mut out = Writer::default();
     let mut skip: Option<NodeId> = None;
-    // Per open table: is it a data table, and cells written in the current row.
-    let mut tables: Vec<(NodeId, bool, usize)> = Vec::new();
+    let mut tables: Vec<OpenTable> = Vec::new();
     let mut pre_depth = 0usize;
     for edge in root.traverse() {
         match edge {
@@ -351,20 +350,26 @@ fn render(root: NodeRef<'_, Node>) -> String {
                         match name {
                             "table" => {
                                 let data = !in_data_cell && !is_layout_table(node);
-                                tables.push((node.id(), data, 0));
+                                tables.push(OpenTable::new(node.id(), data));
                             }
                             "tr" => {
                                 if let Some(t) = tables.last_mut() {
-                                    t.2 = 0;
+                                    t.start_row();
                                 }
                             }
                             "td" | "th" => {
-                                if let Some((_, data, cells)) = tables.last_mut() {
-                                    if *data && out.cell_depth == 0 {
-                                        if *cells > 0 {
+                                if let Some(table) = tables.last_mut() {
+                                    if table.data && out.cell_depth == 0 {
+                                        let span = |name| {
+                                            e.attr(name)
+                                                .and_then(|v| v.trim().parse::<usize>().ok())
+                                                .map_or(1, |n| n.clamp(1, 64))
+                                        };
+                                        let tabs =
+                                            table.place_cell(span("colspan"), span("rowspan"));
+                                        for _ in 0..tabs {
                                             out.tab();
                                         }
-                                        *cells += 1;
                                         out.cell_depth += 1;
                                         continue;
                                     }
@@ -378,11 +383,6 @@ fn render(root: NodeRef<'_, Node>) -> String {
                             }
                             "br" => out.newline(),
                             "pre" => pre_depth += 1,
-                            "img" => {
-                                if let Some(alt) = e.attr("alt").filter(|a| !a.trim().is_empty()) {
-                                    out.text(alt, false);
-                                }
-                            }
                             _ => {}
                         }
                         if BLOCKS.contains(&name) {
@@ -403,13 +403,18 @@ fn render(root: NodeRef<'_, Node>) -> String {
                 }
                 if let Node::Element(e) = node.value() {
                     match e.name() {
-                        "table" if tables.last().is_some_and(|t| t.0 == node.id()) => {
+                        "table" if tables.last().is_some_and(|t| t.id == node.id()) => {
                             tables.pop();
+                        }
+                        "tr" => {
+                            if let Some(t) = tables.last_mut() {
+                                t.end_row();
+                            }
                         }
                         "td" | "th" => {
                             out.cell_depth = out.cell_depth.saturating_sub(1);
                             if out.cell_depth == 0 {
-                                let in_data = tables.last().is_some_and(|t| t.1);
+                                let in_data = tables.last().is_some_and(|t| t.data);
                                 if !in_data {
                                     out.newline();
                                 }
@@ -427,6 +432,62 @@ fn render(root: NodeRef<'_, Node>) -> String {
         }
     }
     out.finish()
+}
+
+/// An open `<table>` while rendering. Data tables lay cells out on a column
+/// grid, so that a cell spanning columns or rows leaves empty cells (tabs)
+/// where it covers, as Word tables do.
+struct OpenTable {
+    id: NodeId,
+    data: bool,
+    /// Column the next cell of this row goes to.
+    column: usize,
+    /// Tabs written in this row: a cell at column `c` follows `c` tabs.
+    tabs_written: usize,
+    /// Rows still covered by a `rowspan` from above, per column.
+    covered: Vec<usize>,
+}
+
+impl OpenTable {
+    fn new(id: NodeId, data: bool) -> Self {
+        OpenTable {
+            id,
+            data,
+            column: 0,
+            tabs_written: 0,
+            covered: Vec::new(),
+        }
+    }
+
+    fn start_row(&mut self) {
+        self.column = 0;
+        self.tabs_written = 0;
+    }
+
+    fn end_row(&mut self) {
+        for rows in &mut self.covered {
+            *rows = rows.saturating_sub(1);
+        }
+    }
+
+    /// Place a cell; returns the tabs to write before its text.
+    fn place_cell(&mut self, colspan: usize, rowspan: usize) -> usize {
+        while self.covered.get(self.column).is_some_and(|&rows| rows > 0) {
+            self.column += 1;
+        }
+        let start = self.column;
+        if self.covered.len() < start + colspan {
+            self.covered.resize(start + colspan, 0);
+        }
+        // Counts this row too: `end_row` runs before the next row starts.
+        for rows in &mut self.covered[start..start + colspan] {
+            *rows = (*rows).max(rowspan);
+        }
+        self.column += colspan;
+        let tabs = start - self.tabs_written;
+        self.tabs_written = start;
+        tabs
+    }
 }
 
 /// A search box or a login form inside the body; an ASP.NET page wraps the
