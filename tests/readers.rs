@@ -267,6 +267,31 @@ fn zip_without_word_document_is_named_as_such() {
 }
 
 #[test]
+fn html_is_recognised_by_markup_or_by_url_extension() {
+    let mut late_markup = "<!-- 站点统计代码 -->\n".repeat(200);
+    late_markup.push_str("<html><body><p>部门预算公开</p></body></html>");
+    assert!(late_markup.len() > 1024);
+    let doc = read_document(late_markup.as_bytes(), "https://example.gov.cn/view?id=9").unwrap();
+    assert_eq!(doc.format.as_str(), "html");
+    assert_eq!(doc.text.trim(), "部门预算公开");
+
+    let fragment = "<p>部门预算公开</p><p>第二段</p>";
+    let doc = read_document(
+        fragment.as_bytes(),
+        "https://example.gov.cn/a/t1.shtml?from=list",
+    )
+    .unwrap();
+    assert_eq!(doc.format.as_str(), "html");
+    assert_eq!(
+        doc.text.lines().collect::<Vec<_>>(),
+        vec!["部门预算公开", "第二段"]
+    );
+
+    let doc = read_document(fragment.as_bytes(), "notes.txt").unwrap();
+    assert_eq!(doc.format.as_str(), "text");
+}
+
+#[test]
 fn legacy_word_doc_is_named_not_taken_for_a_spreadsheet() {
     // An OLE header and a directory entry named WordDocument (UTF-16LE).
     let mut ole = vec![0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
@@ -463,7 +488,8 @@ fn corpus_final_account_text_is_one_page() {
 }
 #[test]
 fn html_layout_tables_keep_lines_and_data_tables_keep_cells() {
-    let page = r#"<html><head><meta charset="utf-8"><title>关于2020年部门决算的公开说明</title></head><body>
+    let page = r#"<html><head><meta charset="utf-8"><title>关于2020年部门决算的公开说明</title>
+<meta name="ArticleTitle" content="攀枝花市人民政府驻北京联络处关于2020年部门决算的公开说明"></head><body>
 <table width="1000" align="center"><tr><td><a href="/">网站首页</a> | <a href="/x">信息公开</a></td></tr>
 <tr><td><table width="100%"><tr>
  <td width="200" valign="top"><a href="/l1">通知公告</a><br><a href="/l2">工作动态</a><br><a href="/l3">财政预决算</a></td>
@@ -486,7 +512,7 @@ fn html_layout_tables_keep_lines_and_data_tables_keep_cells() {
     assert_eq!(
         lines,
         vec![
-            "关于2020年部门决算的公开说明",
+            "攀枝花市人民政府驻北京联络处关于2020年部门决算的公开说明",
             "攀枝花市人民政府驻北京联络处2020年部门决算",
             "2020年度收入总计71.30万元，支出总计71.30万元。",
             "科目编码\t科目名称\t决算数",

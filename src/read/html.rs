@@ -119,10 +119,25 @@ fn meta_charset(bytes: &[u8]) -> Option<&'static Encoding> {
     Some(encoding)
 }
 
-/// `<h1>` outside page chrome, else `<title>`.
+/// The CMS's `<meta name="ArticleTitle">` (TRS, Hanweb), else `<h1>` outside
+/// page chrome, else `<title>` (which usually carries the site name too).
 fn page_title(html: &Html) -> Option<String> {
+    static META: Lazy<Selector> = Lazy::new(|| Selector::parse("meta[name]").expect("valid"));
     static H1: Lazy<Selector> = Lazy::new(|| Selector::parse("h1").expect("valid"));
     static TITLE: Lazy<Selector> = Lazy::new(|| Selector::parse("title").expect("valid"));
+    let article_title = html
+        .select(&META)
+        .filter(|m| {
+            m.value()
+                .attr("name")
+                .is_some_and(|n| n.eq_ignore_ascii_case("ArticleTitle"))
+        })
+        .filter_map(|m| m.value().attr("content"))
+        .map(collapse_whitespace)
+        .find(|t| !t.is_empty());
+    if article_title.is_some() {
+        return article_title;
+    }
     let h1 = html
         .select(&H1)
         .filter(|h| !inside_dropped(h))

@@ -122,15 +122,26 @@ pub fn sniff(bytes: &[u8], name: &str) -> Result<SourceFormat, ReadError> {
             return Err(ReadError::UnknownFormat(format!("{what}, not a document")));
         }
     }
-    let lower_head: Vec<u8> = head.iter().map(|b| b.to_ascii_lowercase()).collect();
-    if find(&lower_head, b"<html").is_some()
-        || find(&lower_head, b"<!doctype html").is_some()
-        || find(&lower_head, b"<body").is_some()
+    // Pages often open with kilobytes of comments or scripts before `<html>`.
+    let markup_head: Vec<u8> = bytes[..bytes.len().min(8 * 1024)]
+        .iter()
+        .map(|b| b.to_ascii_lowercase())
+        .collect();
+    const HTML_MARKERS: [&[u8]; 6] = [
+        b"<html",
+        b"<!doctype html",
+        b"<body",
+        b"<head>",
+        b"<meta ",
+        b"<title>",
+    ];
+    if HTML_MARKERS
+        .iter()
+        .any(|marker| find(&markup_head, marker).is_some())
     {
         return Ok(SourceFormat::Html);
     }
-    let lower = name.to_ascii_lowercase();
-    if lower.ends_with(".html") || lower.ends_with(".htm") || lower.ends_with(".shtml") {
+    if matches!(extension(name).as_str(), "html" | "htm" | "shtml" | "xhtml") {
         return Ok(SourceFormat::Html);
     }
     let nul = head.iter().filter(|&&b| b == 0).count();
@@ -149,7 +160,7 @@ const OLE_MAGIC: [u8; 8] = [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
 /// cannot be read (a cut-off download) falls back to the name and the first
 /// local headers, and the reader then reports why it cannot be opened.
 fn sniff_zip(bytes: &[u8], name: &str) -> SourceFormat {
-    let lower = name.to_ascii_lowercase();
+    let extension = extension(name);
     if let Ok(archive) = zip::ZipArchive::new(std::io::Cursor::new(bytes)) {
         let names: Vec<&str> = archive.file_names().collect();
         if names.iter().any(|n| n.starts_with("word/")) {
@@ -159,11 +170,11 @@ fn sniff_zip(bytes: &[u8], name: &str) -> SourceFormat {
             return SourceFormat::Xlsx;
         }
     }
-    if lower.ends_with(".docx") {
+    if extension == "docx" {
         return SourceFormat::Docx;
     }
     let head = &bytes[..bytes.len().min(64 * 1024)];
-    if lower.ends_with(".xlsx") || find(head, b"xl/workbook").is_some() {
+    if extension == "xlsx" || find(head, b"xl/workbook").is_some() {
         return SourceFormat::Xlsx;
     }
     SourceFormat::Docx
@@ -178,12 +189,12 @@ fn sniff_ole(bytes: &[u8], name: &str) -> Result<SourceFormat, ReadError> {
         let utf16: Vec<u8> = stream.encode_utf16().flat_map(u16::to_le_bytes).collect();
         find(bytes, &utf16).is_some()
     };
-    let lower = name.to_ascii_lowercase();
+    let extension = extension(name);
     if has_stream("EncryptedPackage") {
         return Err(ReadError::Encrypted);
     }
-    let spreadsheet_name = lower.ends_with(".xls") || lower.ends_with(".xlsx");
-    let word = has_stream("WordDocument") || lower.ends_with(".doc") || lower.ends_with(".wps");
+    let spreadsheet_name = matches!(extension.as_str(), "xls" | "xlsx" | "et");
+    let word = has_stream("WordDocument") || matches!(extension.as_str(), "doc" | "wps");
     if word && !spreadsheet_name {
         return Err(ReadError::UnknownFormat(
             "legacy Word .doc (OLE compound file); its text cannot be read yet, \
@@ -192,6 +203,16 @@ fn sniff_ole(bytes: &[u8], name: &str) -> Result<SourceFormat, ReadError> {
         ));
     }
     Ok(SourceFormat::Xls)
+}
+
+/// Lower-case extension of a path or URL (query and fragment ignored).
+fn extension(name: &str) -> String {
+    let path = name.split(['?', '#']).next().unwrap_or("");
+    let file = path.rsplit(['/', '\\']).next().unwrap_or("");
+    match file.rsplit_once('.') {
+        Some((_, ext)) => ext.to_ascii_lowercase(),
+        None => String::new(),
+    }
 }
 
 pub(crate) fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
