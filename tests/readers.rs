@@ -291,16 +291,77 @@ fn html_is_recognised_by_markup_or_by_url_extension() {
     assert_eq!(doc.format.as_str(), "text");
 }
 
+/// `tests/fixtures/budget-table.doc`: a Word 97 file saved by LibreOffice
+/// from a DOCX with two paragraphs, a 3×3 table with empty cells and a
+/// two-paragraph cell, and a closing paragraph.
+fn legacy_doc_fixture() -> Vec<u8> {
+    std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/budget-table.doc"
+    ))
+    .expect("committed fixture")
+}
+
 #[test]
-fn legacy_word_doc_is_named_not_taken_for_a_spreadsheet() {
-    // An OLE header and a directory entry named WordDocument (UTF-16LE).
-    let mut ole = vec![0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
-    ole.resize(512, 0);
-    ole.extend("WordDocument".encode_utf16().flat_map(u16::to_le_bytes));
-    ole.resize(1536, 0);
-    let err = read_document(&ole, "download?id=42").unwrap_err();
-    assert_eq!(err.reason(), "unknown_format");
-    assert!(err.to_string().contains("legacy Word .doc"), "{err}");
+fn legacy_word_doc_text_and_table_rows_are_read() {
+    let bytes = legacy_doc_fixture();
+    let doc = read_document(&bytes, "https://example.gov.cn/download?id=42").unwrap();
+    assert_eq!(doc.format.as_str(), "doc");
+    assert_eq!(doc.page_count(), None);
+    let lines: Vec<&str> = doc.text.lines().filter(|l| !l.is_empty()).collect();
+    assert_eq!(
+        lines,
+        vec![
+            "攀枝花市人民政府驻北京联络处2020年部门决算",
+            "2020年度一般公共预算财政拨款支出6.84万元，比上年减少1.20万元。",
+            "项目\t预算数\t决算数",
+            "一般公共预算 财政拨款支出\t\t6.84",
+            "基本支出\t5.00",
+            "二、“三公”经费 Budget 2020",
+        ]
+    );
+}
+
+#[test]
+fn damaged_legacy_word_doc_gives_errors_not_panics() {
+    let bytes = legacy_doc_fixture();
+    let err = read_document(&bytes[..bytes.len() / 2], "a.doc").unwrap_err();
+    assert_eq!(err.reason(), "truncated", "{err}");
+    let reasons = [
+        "empty",
+        "truncated",
+        "corrupt",
+        "unknown_format",
+        "too_large",
+        "encrypted",
+    ];
+    for cut in (0..bytes.len()).step_by(97) {
+        if let Err(e) = read_document(&bytes[..cut], "a.doc") {
+            assert!(reasons.contains(&e.reason()), "cut at {cut}: {e}");
+        }
+    }
+    let mut state = 0x9E37_79B9_u32;
+    for _ in 0..500 {
+        let mut damaged = bytes.clone();
+        for _ in 0..4 {
+            state ^= state << 13;
+            state ^= state >> 17;
+            state ^= state << 5;
+            let at = state as usize % damaged.len();
+            damaged[at] ^= (state >> 24) as u8 | 1;
+        }
+        if let Err(e) = read_document(&damaged, "a.doc") {
+            assert_ne!(e.reason(), "panic", "{e}");
+        }
+    }
+    // An OLE header naming a WordDocument stream but holding no file system.
+    let mut fake = vec![0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
+    fake.resize(512, 0);
+    fake.extend("WordDocument".encode_utf16().flat_map(u16::to_le_bytes));
+    fake.resize(1536, 0);
+    let err = read_document(&fake, "download?id=42").unwrap_err();
+    assert_eq!(err.reason(), "corrupt", "{err}");
+    assert!(err.to_string().contains(".doc"), "{err}");
 }
 
 const ARTICLE: &str = r#"<!DOCTYPE html>

@@ -3,6 +3,8 @@
 //! Word pages are not stored in the file (they depend on the renderer), so the
 //! page breaks Word recorded only split the text; the result is never `paged`.
 
+mod legacy;
+
 use super::{RawDocument, ReadError};
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::name::ResolveResult;
@@ -38,6 +40,15 @@ pub fn read(bytes: &[u8]) -> Result<RawDocument, ReadError> {
         pages,
         paged: false,
     })
+}
+
+/// Read a legacy Word 97–2003 `.doc` (an OLE compound file): the main text,
+/// one line per paragraph and per table row.
+pub fn read_doc(bytes: &[u8]) -> Result<RawDocument, ReadError> {
+    if bytes.is_empty() {
+        return Err(ReadError::Empty);
+    }
+    legacy::read(bytes)
 }
 
 /// The inflated main document part, read through a limit so that a lying

@@ -16,6 +16,8 @@ use std::fmt;
 pub enum SourceFormat {
     Pdf,
     Docx,
+    /// Legacy Word 97–2003 (an OLE compound file).
+    Doc,
     Html,
     Text,
     Xlsx,
@@ -27,6 +29,7 @@ impl SourceFormat {
         match self {
             SourceFormat::Pdf => "pdf",
             SourceFormat::Docx => "docx",
+            SourceFormat::Doc => "doc",
             SourceFormat::Html => "html",
             SourceFormat::Text => "text",
             SourceFormat::Xlsx => "xlsx",
@@ -196,11 +199,7 @@ fn sniff_ole(bytes: &[u8], name: &str) -> Result<SourceFormat, ReadError> {
     let spreadsheet_name = matches!(extension.as_str(), "xls" | "xlsx" | "et");
     let word = has_stream("WordDocument") || matches!(extension.as_str(), "doc" | "wps");
     if word && !spreadsheet_name {
-        return Err(ReadError::UnknownFormat(
-            "legacy Word .doc (OLE compound file); its text cannot be read yet, \
-             convert it to .docx or PDF"
-                .into(),
-        ));
+        return Ok(SourceFormat::Doc);
     }
     Ok(SourceFormat::Xls)
 }
@@ -224,6 +223,7 @@ pub fn read_bytes(bytes: &[u8], format: SourceFormat) -> Result<RawDocument, Rea
     match format {
         SourceFormat::Pdf => pdf::read(bytes),
         SourceFormat::Docx => docx::read(bytes),
+        SourceFormat::Doc => docx::read_doc(bytes),
         SourceFormat::Html => html::read(bytes, None),
         SourceFormat::Text => text::read(bytes),
         SourceFormat::Xlsx | SourceFormat::Xls => Err(ReadError::UnknownFormat(
