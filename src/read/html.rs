@@ -11,7 +11,6 @@ use encoding_rs::{Encoding, UTF_16BE, UTF_16LE, UTF_8};
 use once_cell::sync::Lazy;
 use regex::bytes::Regex;
 use scraper::{ElementRef, Html, Node, Selector};
-use std::collections::HashMap;
 
 /// Container ids/classes that hold the article body on Chinese government
 /// sites (TRS, Hanweb and similar CMSs).
@@ -203,10 +202,17 @@ fn body_char(c: char) -> bool {
         || matches!(c, '\u{4E00}'..='\u{9FFF}' | '\u{3400}'..='\u{4DBF}' | '\u{F900}'..='\u{FAFF}')
 }
 
-/// Text statistics of every element, in one pass over the tree.
-fn text_stats(html: &Html) -> HashMap<NodeId, TextStats> {
-    let mut stats: HashMap<NodeId, TextStats> = HashMap::new();
-    let mut open: Vec<(NodeId, TextStats, bool)> = Vec::new();
+/// An element that may hold the body, with the text it holds.
+struct Candidate<'a> {
+    node: NodeRef<'a, Node>,
+    stats: TextStats,
+    named: bool,
+}
+
+/// Text statistics of the candidate elements, in one pass over the tree.
+fn candidates(html: &Html) -> Vec<Candidate<'_>> {
+    let mut found = Vec::new();
+    let mut open: Vec<(TextStats, bool)> = Vec::new();
     let mut skip: Option<NodeId> = None;
     let mut link_depth = 0usize;
     for edge in html.tree.root().traverse() {
@@ -220,11 +226,11 @@ fn text_stats(html: &Html) -> HashMap<NodeId, TextStats> {
                     Node::Element(e) => {
                         let is_link = e.name() == "a";
                         link_depth += usize::from(is_link);
-                        open.push((node.id(), TextStats::default(), is_link));
+                        open.push((TextStats::default(), is_link));
                     }
                     Node::Text(t) => {
                         let n = t.chars().filter(|&c| body_char(c)).count();
-                        if let Some((_, s, _)) = open.last_mut() {
+                        if let Some((s, _)) = open.last_mut() {
                             if link_depth > 0 {
                                 s.link += n;
                             } else {
@@ -240,21 +246,27 @@ fn text_stats(html: &Html) -> HashMap<NodeId, TextStats> {
                     skip = None;
                     continue;
                 }
-                if skip.is_some() || !node.value().is_element() {
+                let Node::Element(e) = node.value() else {
+                    continue;
+                };
+                if skip.is_some() {
                     continue;
                 }
-                if let Some((id, s, is_link)) = open.pop() {
+                if let Some((stats, is_link)) = open.pop() {
                     link_depth -= usize::from(is_link);
-                    if let Some((_, parent, _)) = open.last_mut() {
-                        parent.text += s.text;
-                        parent.link += s.link;
+                    if let Some((parent, _)) = open.last_mut() {
+                        parent.text += stats.text;
+                        parent.link += stats.link;
                     }
-                    stats.insert(id, s);
+                    let named = has_content_name(e);
+                    if named || CONTAINERS.contains(&e.name()) {
+                        found.push(Candidate { node, stats, named });
+                    }
                 }
             }
         }
     }
-    stats
+    found
 }
 
 fn has_content_name(element: &scraper::node::Element) -> bool {
@@ -270,40 +282,24 @@ fn has_content_name(element: &scraper::node::Element) -> bool {
 /// pool, the smallest element that still holds 90% of the best score (this
 /// drops the title/date/share bars that wrap the body).
 fn main_content(html: &Html) -> Option<NodeRef<'_, Node>> {
-    let stats = text_stats(html);
-    let candidates = |named: bool| {
-        html.tree
-            .nodes()
-            .filter(|n| stats.contains_key(&n.id()))
-            .filter(|n| match n.value() {
-                Node::Element(e) if named => has_content_name(e),
-                Node::Element(e) => CONTAINERS.contains(&e.name()),
-                _ => false,
-            })
-            .collect::<Vec<_>>()
-    };
-    let best_of = |pool: &[NodeRef<'_, Node>]| {
-        pool.iter()
-            .map(|n| stats[&n.id()].score())
+    let candidates = candidates(html);
+    let best_of = |named_only: bool| {
+        candidates
+            .iter()
+            .filter(|c| c.named || !named_only)
+            .map(|c| c.stats.score())
             .max()
             .unwrap_or(0)
     };
-    let named = candidates(true);
-    let all = candidates(false);
-    let (best_named, best_all) = (best_of(&named), best_of(&all));
-    let pool = if best_named > 0 && best_named * 2 >= best_all {
-        named
-    } else {
-        all
-    };
-    let best = best_of(&pool);
-    let chosen = pool
-        .into_iter()
-        .filter(|n| stats[&n.id()].score() * 10 >= best * 9)
-        .min_by_key(|n| {
-            let s = stats[&n.id()];
-            s.text + s.link
-        });
+    let (best_named, best_all) = (best_of(true), best_of(false));
+    let named_only = best_named > 0 && best_named * 2 >= best_all;
+    let best = if named_only { best_named } else { best_all };
+    let chosen = candidates
+        .iter()
+        .filter(|c| c.named || !named_only)
+        .filter(|c| c.stats.score() * 10 >= best * 9)
+        .min_by_key(|c| c.stats.text + c.stats.link)
+        .map(|c| c.node);
     chosen.or_else(|| {
         html.tree
             .nodes()
