@@ -441,6 +441,18 @@ fn gb2312_http_equiv_and_http_header_charsets_are_honoured() {
 }
 
 #[test]
+fn wrong_http_header_charsets_do_not_garble_gbk_pages() {
+    let bytes = gbk_article(r#"<meta charset="gbk">"#);
+    // A default server setting: GBK bytes served as UTF-8.
+    assert_article_body(&html::read(&bytes, Some("utf-8")).unwrap().pages[0]);
+    // The other default: ISO-8859-1, while the page declares GBK.
+    assert_article_body(&html::read(&bytes, Some("ISO-8859-1")).unwrap().pages[0]);
+    // A page that really is UTF-8 keeps the header's charset.
+    let utf8 = ARTICLE.replace("{META}", "");
+    assert_article_body(&html::read(utf8.as_bytes(), Some("utf-8")).unwrap().pages[0]);
+}
+
+#[test]
 fn gbk_html_without_any_charset_is_detected() {
     let bytes = gbk_article("");
     assert!(std::str::from_utf8(&bytes).is_err());

@@ -4,10 +4,10 @@
 //! footers. The body is found by well-known container names first, then by
 //! text density (Chinese text outside links versus text inside links).
 
-use super::text::{decode, superset};
+use super::text::{decode, decode_declared};
 use super::{RawDocument, ReadError};
 use ego_tree::{iter::Edge, NodeId, NodeRef};
-use encoding_rs::{Encoding, UTF_16BE, UTF_16LE, UTF_8};
+use encoding_rs::{Encoding, UTF_16BE, UTF_16LE, UTF_8, WINDOWS_1252};
 use once_cell::sync::Lazy;
 use regex::bytes::Regex;
 use scraper::{ElementRef, Html, Node, Selector};
@@ -83,11 +83,19 @@ pub fn read(bytes: &[u8], charset: Option<&str>) -> Result<RawDocument, ReadErro
     if bytes.is_empty() {
         return Err(ReadError::Empty);
     }
-    let declared = charset
-        .and_then(|label| Encoding::for_label(label.trim().as_bytes()))
-        .or_else(|| meta_charset(bytes))
-        .map(superset);
-    let source = decode(bytes, declared);
+    let header = charset.and_then(|label| Encoding::for_label(label.trim().as_bytes()));
+    let meta = meta_charset(bytes);
+    let declared = match (header, meta) {
+        // Servers send ISO-8859-1 (windows-1252 on the web) by default; the
+        // page's own declaration knows better.
+        (Some(h), Some(m)) if h == WINDOWS_1252 => Some(m),
+        (Some(h), _) => Some(h),
+        (None, m) => m,
+    };
+    let source = match declared {
+        Some(encoding) => decode_declared(bytes, encoding),
+        None => decode(bytes, None),
+    };
     let html = Html::parse_document(&source);
     let body = main_content(&html);
     let mut text = body.map(render).unwrap_or_default();

@@ -34,6 +34,20 @@ pub(crate) fn decode(bytes: &[u8], declared: Option<&'static Encoding>) -> Strin
     decode_with(guess_legacy(bytes), bytes)
 }
 
+/// Decode with a charset a server or a page declared, unless it is plainly
+/// wrong: bytes that do not decode with it (a GBK page served as UTF-8 by a
+/// default server setting) fall back to detection.
+pub(crate) fn decode_declared(bytes: &[u8], declared: &'static Encoding) -> String {
+    if Encoding::for_bom(bytes).is_some() {
+        return decode(bytes, None);
+    }
+    let (text, had_errors) = superset(declared).decode_without_bom_handling(bytes);
+    if had_errors {
+        return decode(bytes, None);
+    }
+    text.into_owned()
+}
+
 fn decode_with(encoding: &'static Encoding, bytes: &[u8]) -> String {
     let encoding = superset(encoding);
     let (text, _had_errors) = encoding.decode_without_bom_handling(bytes);
