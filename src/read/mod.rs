@@ -272,7 +272,11 @@ pub fn read_document(bytes: &[u8], source: &str) -> Result<Document, ReadError> 
     let sha256 = sha256_hex(bytes);
     let format = sniff(bytes, source)?;
     let raw = catch_panic(|| read_bytes(bytes, format))?;
-    let normalized = crate::normalize::normalize_pages(&raw.pages);
+    let layout = match format {
+        SourceFormat::Pdf | SourceFormat::Text => crate::normalize::Layout::Wrapped,
+        _ => crate::normalize::Layout::Paragraphs,
+    };
+    let normalized = crate::normalize::normalize_layout(&raw.pages, layout);
     if normalized.text.trim().is_empty() {
         return Err(match format {
             SourceFormat::Pdf => ReadError::NoTextLayer {
