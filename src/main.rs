@@ -12,6 +12,8 @@ struct Cli {
 enum Command {
     /// Extract facts from documents and print JSON.
     Extract { files: Vec<std::path::PathBuf> },
+    /// Crawl disclosure sites into a store (blobs + SQLite state).
+    Crawl(caizheng::fetch::cli::CrawlArgs),
 }
 
 fn main() {
@@ -24,5 +26,12 @@ fn main() {
                 println!("{}", serde_json::to_string(&report).unwrap_or_default());
             }
         }
+        Command::Crawl(args) => match caizheng::fetch::cli::crawl_main(args) {
+            Ok(code) => std::process::exit(code),
+            Err(e) => {
+                eprintln!("error: {e:#}");
+                std::process::exit(2);
+            }
+        },
     }
 }
