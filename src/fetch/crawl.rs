@@ -168,6 +168,16 @@ impl SiteRun<'_> {
         for task in tasks {
             let key = task.url.as_str().to_string();
             if f.seen.contains(&key) {
+                if task.kind == Kind::Document {
+                    // A second link to a known document may carry an earlier date or better title.
+                    let _ = self.store.note_url(
+                        &key,
+                        &self.site.name,
+                        "document",
+                        task.text.as_deref(),
+                        task.date.as_deref(),
+                    );
+                }
                 continue;
             }
             match task.kind {
@@ -331,6 +341,17 @@ impl SiteRun<'_> {
                     decode_html(&fetched.body, fetched.content_type.as_deref()).0,
                     fetched.final_url,
                 )
+            }
+            // Template pagination runs until a page is missing: that is the end, not a failure.
+            Err(FetchError::Status(404))
+                if task.kind == Kind::List
+                    && task.depth == 0
+                    && task
+                        .next_template
+                        .is_some_and(|n| n > self.site.pagination.template_first) =>
+            {
+                let _ = self.store.record_failure(url, "http_404");
+                return Vec::new();
             }
             Err(e) => {
                 self.fail(url, e.reason());

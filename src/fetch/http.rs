@@ -25,30 +25,55 @@ pub const USER_AGENT: &str = concat!(
 /// Spaces request starts per host so that no host sees more than its rate.
 #[derive(Default)]
 pub struct HostLimiter {
-    next_slot: Mutex<HashMap<String, Instant>>,
+    state: Mutex<HashMap<String, HostSlots>>,
+}
+
+#[derive(Default, Clone, Copy)]
+struct HostSlots {
+    next_slot: Option<Instant>,
+    held_until: Option<Instant>,
 }
 
 impl HostLimiter {
+    fn slots(&self) -> std::sync::MutexGuard<'_, HashMap<String, HostSlots>> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
     /// Wait for this host's next free slot, then book the one after it.
     pub fn acquire(&self, host: &str, interval: Duration) {
-        let slot = {
-            let mut slots = self.next_slot.lock().unwrap_or_else(|p| p.into_inner());
-            let now = Instant::now();
-            let slot = slots.get(host).copied().unwrap_or(now).max(now);
-            slots.insert(host.to_string(), slot + interval);
-            slot
-        };
-        let now = Instant::now();
-        if slot > now {
-            std::thread::sleep(slot - now);
+        loop {
+            let wait = {
+                let mut map = self.slots();
+                let slots = map.entry(host.to_string()).or_default();
+                let now = Instant::now();
+                match slots.held_until {
+                    Some(held) if held > now => Err(held - now),
+                    _ => {
+                        let slot = slots.next_slot.unwrap_or(now).max(now);
+                        slots.next_slot = Some(slot + interval);
+                        Ok(slot - now)
+                    }
+                }
+            };
+            match wait {
+                Err(hold) => std::thread::sleep(hold),
+                Ok(wait) => {
+                    std::thread::sleep(wait);
+                    // A slot booked before the host asked us to wait is given up.
+                    let held = self.slots().get(host).and_then(|s| s.held_until);
+                    if held.is_none_or(|h| h <= Instant::now()) {
+                        return;
+                    }
+                }
+            }
         }
     }
 
     /// A host that asked us to wait (429 / 503 with Retry-After) gets no request before `until`.
     pub fn hold_off(&self, host: &str, until: Instant) {
-        let mut slots = self.next_slot.lock().unwrap_or_else(|p| p.into_inner());
-        let slot = slots.entry(host.to_string()).or_insert(until);
-        *slot = (*slot).max(until);
+        let mut map = self.slots();
+        let slots = map.entry(host.to_string()).or_default();
+        slots.held_until = Some(slots.held_until.map_or(until, |h| h.max(until)));
     }
 }
 
@@ -447,8 +472,11 @@ enum Sent {
     },
 }
 
+/// Spacing of request starts on one host. 5 % above the nominal interval, so
+/// that scheduling and network jitter between our clock and the server's do
+/// not make the server see more than the configured rate in any second.
 fn pacing(pol: &Politeness, robots: &Robots) -> Duration {
-    let own = Duration::from_secs_f64(1.0 / pol.requests_per_second);
+    let own = Duration::from_secs_f64(1.05 / pol.requests_per_second);
     match robots.crawl_delay {
         Some(delay) => own.max(Duration::from_secs_f64(delay.min(60.0))),
         None => own,

@@ -215,7 +215,9 @@ impl Store {
         Ok(state)
     }
 
-    /// Make sure a URL row exists, keeping the first title and date seen.
+    /// Make sure a URL row exists. A URL linked from several places keeps the
+    /// earliest date and that link's title, whatever order the links were seen in,
+    /// so that interrupted and uninterrupted crawls agree.
     pub fn note_url(
         &self,
         url: &str,
@@ -227,8 +229,15 @@ impl Store {
         self.db().execute(
             "INSERT INTO urls (url, site, kind, title, published, first_seen) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
              ON CONFLICT(url) DO UPDATE SET
-                title = COALESCE(urls.title, excluded.title),
-                published = COALESCE(urls.published, excluded.published)",
+                title = CASE
+                    WHEN urls.title IS NULL THEN excluded.title
+                    WHEN excluded.title IS NOT NULL
+                         AND (excluded.published < urls.published
+                              OR (excluded.published IS urls.published AND excluded.title < urls.title))
+                    THEN excluded.title
+                    ELSE urls.title END,
+                published = MIN(COALESCE(urls.published, excluded.published),
+                                COALESCE(excluded.published, urls.published))",
             params![url, site, kind, title, published, now_secs()],
         )?;
         Ok(())
