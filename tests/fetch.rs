@@ -310,9 +310,10 @@ fn first_crawl_stores_every_document_once_politely_and_recrawl_downloads_only_th
 fn crawl_killed_at_random_moments_resumes_to_the_same_store() {
     let fixture = Fixture::start();
     let dir = tempfile::tempdir().unwrap();
-    let sites = write_sites(dir.path(), &fixture, 100.0);
+    let sites = write_sites(dir.path(), &fixture, 50.0);
     let reference = dir.path().join("reference");
     run_crawl(&sites, &reference, &[]);
+    let reference_requests = fixture.log().len();
 
     let store = dir.path().join("killed");
     let seed = std::time::SystemTime::now()
@@ -322,7 +323,7 @@ fn crawl_killed_at_random_moments_resumes_to_the_same_store() {
     let mut rng = fastrand::Rng::with_seed(seed);
     let mut finished_early = 0;
     for round in 0..10 {
-        let delay = Duration::from_millis(rng.u64(50..2500));
+        let delay = Duration::from_millis(rng.u64(100..1500));
         let mut child = Command::new(BIN)
             .args(["crawl", "--json", "--quiet", "--sites"])
             .arg(&sites)
@@ -341,10 +342,17 @@ fn crawl_killed_at_random_moments_resumes_to_the_same_store() {
         // Whatever moment the kill hit, no partial blob is visible and the database is sound.
         verified_blobs(&store);
         state_dump(&store);
-        println!("round {round}: killed after {delay:?}");
+        let stored = stored_documents(&store).map(|d| d.len()).unwrap_or(0);
+        println!("round {round}: killed after {delay:?}, {stored} documents stored so far");
     }
     println!("seed {seed}; {finished_early} of 10 runs had finished before the kill");
-    run_crawl(&sites, &store, &[]);
+    let (last, _) = run_crawl(&sites, &store, &[]);
+    let killed_requests = fixture.log().len() - reference_requests;
+    println!(
+        "uninterrupted crawl: {reference_requests} requests; 10 killed runs + resume: {killed_requests}; \
+         last run resumed {} URLs without a request",
+        total(&last, "resumed")
+    );
 
     assert_eq!(
         verified_blobs(&store),

@@ -16,7 +16,7 @@ use super::http::{Attempt, FetchError, Http, Outcome, Validators};
 use super::links::{page_links, Link};
 use super::names::{decode_html, disposition_filename, url_filename};
 use super::site::SiteDef;
-use super::store::{now_secs, BodyRecord, Change, Store};
+use super::store::{now_millis, BodyRecord, Change, Store};
 
 #[derive(Debug, Clone, Default)]
 pub struct CrawlOptions {
@@ -41,6 +41,8 @@ pub struct SiteSummary {
     /// Not requested: before `--since`, over `--max-docs`, or checked recently.
     pub skipped: usize,
     pub failed: usize,
+    /// Already handled by the interrupted crawl this one resumes; not requested again.
+    pub resumed: usize,
     /// Failure reason → URLs.
     pub failures: BTreeMap<String, Vec<String>>,
     /// HTTP requests sent, robots.txt and retries included.
@@ -65,6 +67,15 @@ struct Task {
     next_template: Option<u32>,
 }
 
+#[derive(Default)]
+struct StoredCopy {
+    validators: Validators,
+    /// Latest blob sha256, its content type and the URL it was finally served from.
+    copy: Option<(String, Option<String>, Option<String>)>,
+    done_in_resumed_crawl: bool,
+    fresh: bool,
+}
+
 struct Frontier {
     queue: VecDeque<Task>,
     seen: HashSet<String>,
@@ -79,6 +90,8 @@ struct SiteRun<'a> {
     http: &'a Http,
     options: &'a CrawlOptions,
     docs_budget: &'a AtomicUsize,
+    /// Start of the interrupted crawl being resumed.
+    resume_since: Option<i64>,
     frontier: Mutex<Frontier>,
     wake: Condvar,
     summary: Mutex<SiteSummary>,
@@ -87,6 +100,15 @@ struct SiteRun<'a> {
 
 /// Crawl every site (sites in parallel, each with its own worker pool).
 pub fn crawl(sites: &[SiteDef], store: &Store, options: &CrawlOptions) -> Vec<SiteSummary> {
+    let mut names: Vec<&str> = sites.iter().map(|s| s.name.as_str()).collect();
+    names.sort_unstable();
+    let (crawl_id, resume_since) = match store.begin_crawl(&names.join(",")) {
+        Ok(c) => (Some(c.0), c.1),
+        Err(e) => {
+            tracing::warn!("cannot record the crawl, resuming is off: {e}");
+            (None, None)
+        }
+    };
     let http = Http::new();
     let docs_budget = AtomicUsize::new(options.max_docs.unwrap_or(usize::MAX));
     let bar = if options.progress {
@@ -107,6 +129,7 @@ pub fn crawl(sites: &[SiteDef], store: &Store, options: &CrawlOptions) -> Vec<Si
             http: &http,
             options,
             docs_budget: &docs_budget,
+            resume_since,
             frontier: Mutex::new(Frontier {
                 queue: VecDeque::new(),
                 seen: HashSet::new(),
@@ -131,6 +154,11 @@ pub fn crawl(sites: &[SiteDef], store: &Store, options: &CrawlOptions) -> Vec<Si
         }
     });
     bar.finish_and_clear();
+    if let Some(id) = crawl_id {
+        if let Err(e) = store.finish_crawl(id) {
+            tracing::warn!("cannot mark the crawl finished: {e}");
+        }
+    }
     runs.into_iter()
         .map(|r| r.summary.into_inner().unwrap_or_else(|p| p.into_inner()))
         .collect()
@@ -276,16 +304,40 @@ impl SiteRun<'_> {
         result
     }
 
-    /// Validators are only worth sending when the stored copy can stand in for a 304.
-    fn usable_validators(&self, url: &str) -> (Validators, Option<(String, Option<String>)>) {
-        match self.store.url_state(url) {
-            Ok(Some(state)) => match state.latest_sha256 {
-                Some(sha) if self.store.blob_path(&sha).exists() => {
-                    (state.validators, Some((sha, None)))
-                }
-                _ => (Validators::default(), None),
+    /// What the store holds for `url`: validators worth sending (only when the
+    /// stored copy can stand in for a 304), that copy, and whether an
+    /// interrupted crawl being resumed already handled the URL.
+    fn stored(&self, url: &str) -> StoredCopy {
+        let Ok(Some(state)) = self.store.url_state(url) else {
+            return StoredCopy::default();
+        };
+        let copy = state
+            .latest_sha256
+            .clone()
+            .filter(|sha| self.store.blob_path(sha).exists())
+            .map(|sha| {
+                (
+                    sha,
+                    state.latest_content_type.clone(),
+                    state.final_url.clone(),
+                )
+            });
+        let done_in_resumed_crawl = copy.is_some()
+            && state.status == "ok"
+            && matches!((self.resume_since, state.last_checked), (Some(since), Some(t)) if t >= since);
+        let fresh = copy.is_some()
+            && state.status == "ok"
+            && matches!((self.site.recheck_after, state.last_checked),
+                (Some(window), Some(t)) if now_millis() - t < window.as_millis() as i64);
+        StoredCopy {
+            validators: if copy.is_some() {
+                state.validators
+            } else {
+                Validators::default()
             },
-            _ => (Validators::default(), None),
+            copy,
+            done_in_resumed_crawl,
+            fresh,
         }
     }
 
@@ -302,23 +354,44 @@ impl SiteRun<'_> {
             self.fail(url, format!("store: {e}"));
             return Vec::new();
         }
-        let (validators, stored) = self.usable_validators(url);
-        let (html, final_url) = match self.fetch(&task.url, &validators) {
-            Ok(Outcome::NotModified { final_url }) => {
-                let Some((sha, _)) = stored else {
+        let stored = self.stored(url);
+        let from_store = |sha: &str, content_type: Option<&str>| {
+            self.store
+                .read_blob(sha)
+                .map(|bytes| decode_html(&bytes, content_type).0)
+        };
+        let fetched = if stored.done_in_resumed_crawl {
+            // Handled before the crash: its links come from the stored copy, no request.
+            self.tally(|s| s.resumed += 1);
+            Err(())
+        } else {
+            Ok(self.fetch(&task.url, &stored.validators))
+        };
+        let (html, final_url) = match fetched {
+            Err(()) | Ok(Ok(Outcome::NotModified { .. })) => {
+                let Some((sha, content_type, final_url)) = &stored.copy else {
                     self.fail(url, "not_modified_without_copy".into());
                     return Vec::new();
                 };
-                let _ = self.store.record_not_modified(url);
-                match self.store.read_blob(&sha) {
-                    Ok(bytes) => (decode_html(&bytes, None).0, final_url),
+                if fetched.is_ok() {
+                    let _ = self.store.record_not_modified(url);
+                }
+                let final_url = match &fetched {
+                    Ok(Ok(Outcome::NotModified { final_url })) => final_url.clone(),
+                    _ => final_url
+                        .as_deref()
+                        .and_then(|u| Url::parse(u).ok())
+                        .unwrap_or_else(|| task.url.clone()),
+                };
+                match from_store(sha, content_type.as_deref()) {
+                    Ok(html) => (html, final_url),
                     Err(e) => {
                         self.fail(url, format!("store: {e}"));
                         return Vec::new();
                     }
                 }
             }
-            Ok(Outcome::Fetched(fetched)) => {
+            Ok(Ok(Outcome::Fetched(fetched))) => {
                 let stored = self.store.put_blob(&fetched.body).and_then(|sha| {
                     self.store.record_body(
                         url,
@@ -343,7 +416,7 @@ impl SiteRun<'_> {
                 )
             }
             // Template pagination runs until a page is missing: that is the end, not a failure.
-            Err(FetchError::Status(404))
+            Ok(Err(FetchError::Status(404)))
                 if task.kind == Kind::List
                     && task.depth == 0
                     && task
@@ -353,7 +426,7 @@ impl SiteRun<'_> {
                 let _ = self.store.record_failure(url, "http_404");
                 return Vec::new();
             }
-            Err(e) => {
+            Ok(Err(e)) => {
                 self.fail(url, e.reason());
                 return Vec::new();
             }
@@ -456,20 +529,16 @@ impl SiteRun<'_> {
             self.fail(url, format!("store: {e}"));
             return;
         }
-        if let (Some(window), Ok(Some(state))) =
-            (self.site.recheck_after, self.store.url_state(url))
-        {
-            let fresh = state.status == "ok"
-                && state.latest_sha256.is_some()
-                && state
-                    .last_checked
-                    .is_some_and(|t| now_secs() - t < window.as_secs() as i64);
-            if fresh {
-                self.tally(|s| s.skipped += 1);
-                return;
-            }
+        let stored = self.stored(url);
+        if stored.done_in_resumed_crawl {
+            self.tally(|s| s.resumed += 1);
+            return;
         }
-        let (validators, _) = self.usable_validators(url);
+        if stored.fresh {
+            self.tally(|s| s.skipped += 1);
+            return;
+        }
+        let validators = stored.validators;
         let fetched = match self.fetch(&task.url, &validators) {
             Ok(Outcome::NotModified { .. }) => {
                 if validators.etag.is_none() && validators.last_modified.is_none() {

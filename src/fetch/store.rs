@@ -52,6 +52,12 @@ CREATE TABLE IF NOT EXISTS links (
     text TEXT,
     PRIMARY KEY (from_url, to_url)
 );
+CREATE TABLE IF NOT EXISTS crawls (
+    id INTEGER PRIMARY KEY,
+    sites TEXT NOT NULL,
+    started INTEGER NOT NULL,
+    finished INTEGER
+);
 CREATE TABLE IF NOT EXISTS fetch_log (
     id INTEGER PRIMARY KEY,
     at INTEGER NOT NULL,
@@ -76,6 +82,8 @@ pub enum Change {
 pub struct UrlState {
     pub validators: Validators,
     pub latest_sha256: Option<String>,
+    pub latest_content_type: Option<String>,
+    pub final_url: Option<String>,
     pub last_checked: Option<i64>,
     pub status: String,
 }
@@ -110,7 +118,7 @@ pub enum StoreError {
     Io(#[from] std::io::Error),
 }
 
-pub fn now_secs() -> i64 {
+pub fn now_millis() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs() as i64)
@@ -195,9 +203,10 @@ impl Store {
         let db = self.db();
         let state = db
             .query_row(
-                "SELECT etag, last_modified, last_checked, status,
-                        (SELECT sha256 FROM versions v WHERE v.url = u.url ORDER BY id DESC LIMIT 1)
-                 FROM urls u WHERE url = ?1",
+                "SELECT u.etag, u.last_modified, u.last_checked, u.status, v.sha256, v.content_type, u.final_url
+                 FROM urls u LEFT JOIN versions v
+                   ON v.id = (SELECT MAX(id) FROM versions w WHERE w.url = u.url)
+                 WHERE u.url = ?1",
                 [url],
                 |r| {
                     Ok(UrlState {
@@ -208,6 +217,8 @@ impl Store {
                         last_checked: r.get(2)?,
                         status: r.get(3)?,
                         latest_sha256: r.get(4)?,
+                        latest_content_type: r.get(5)?,
+                        final_url: r.get(6)?,
                     })
                 },
             )
@@ -238,7 +249,7 @@ impl Store {
                     ELSE urls.title END,
                 published = MIN(COALESCE(urls.published, excluded.published),
                                 COALESCE(excluded.published, urls.published))",
-            params![url, site, kind, title, published, now_secs()],
+            params![url, site, kind, title, published, now_millis()],
         )?;
         Ok(())
     }
@@ -255,7 +266,7 @@ impl Store {
     pub fn record_body(&self, url: &str, body: &BodyRecord<'_>) -> Result<Change, StoreError> {
         let mut db = self.db();
         let tx = db.transaction()?;
-        let now = now_secs();
+        let now = now_millis();
         tx.execute(
             "INSERT OR IGNORE INTO blobs (sha256, size, format, first_stored) VALUES (?1, ?2, ?3, ?4)",
             params![body.sha256, body.size as i64, body.format, now],
@@ -291,7 +302,7 @@ impl Store {
     pub fn record_not_modified(&self, url: &str) -> Result<(), StoreError> {
         self.db().execute(
             "UPDATE urls SET status = 'ok', failure = NULL, last_checked = ?2 WHERE url = ?1",
-            params![url, now_secs()],
+            params![url, now_millis()],
         )?;
         Ok(())
     }
@@ -299,7 +310,45 @@ impl Store {
     pub fn record_failure(&self, url: &str, reason: &str) -> Result<(), StoreError> {
         self.db().execute(
             "UPDATE urls SET status = 'failed', failure = ?2, last_checked = ?3 WHERE url = ?1",
-            params![url, reason, now_secs()],
+            params![url, reason, now_millis()],
+        )?;
+        Ok(())
+    }
+
+    /// Start a crawl of `sites`, or continue the last one of the same sites
+    /// if it never finished (it was killed). Returns the crawl id and, when
+    /// continuing, the time it started: work checked since then is not redone.
+    pub fn begin_crawl(&self, sites: &str) -> Result<(i64, Option<i64>), StoreError> {
+        let db = self.db();
+        let unfinished: Option<(i64, i64)> = db
+            .query_row(
+                "SELECT id, started FROM crawls WHERE sites = ?1 ORDER BY id DESC LIMIT 1",
+                [sites],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?
+            .filter(|_| {
+                db.query_row(
+                    "SELECT finished IS NULL FROM crawls WHERE sites = ?1 ORDER BY id DESC LIMIT 1",
+                    [sites],
+                    |r| r.get::<_, bool>(0),
+                )
+                .unwrap_or(false)
+            });
+        if let Some((id, started)) = unfinished {
+            return Ok((id, Some(started)));
+        }
+        db.execute(
+            "INSERT INTO crawls (sites, started) VALUES (?1, ?2)",
+            params![sites, now_millis()],
+        )?;
+        Ok((db.last_insert_rowid(), None))
+    }
+
+    pub fn finish_crawl(&self, id: i64) -> Result<(), StoreError> {
+        self.db().execute(
+            "UPDATE crawls SET finished = ?2 WHERE id = ?1",
+            params![id, now_millis()],
         )?;
         Ok(())
     }
@@ -310,7 +359,7 @@ impl Store {
         }
         let mut db = self.db();
         let tx = db.transaction()?;
-        let now = now_secs();
+        let now = now_millis();
         for a in attempts {
             tx.execute(
                 "INSERT INTO fetch_log (at, url, status, bytes, elapsed_ms, error) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
