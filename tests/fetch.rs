@@ -410,6 +410,37 @@ fn single_page_max_docs_since_and_bad_site_files() {
         .map(|n| format!("{a}{}", attachment_path(7, *n)))
         .collect();
     assert_eq!(urls, wanted);
+    // `--list` hands the stored blobs to `extract` / `run`.
+    let out = Command::new(BIN)
+        .args(["crawl", "--list", "--store"])
+        .arg(&store)
+        .output()
+        .unwrap();
+    let listed: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(listed.len(), 2);
+    assert!(listed
+        .iter()
+        .all(|d| Path::new(d["path"].as_str().unwrap()).is_file()));
+
+    // One writer per store: a second crawl is refused while the first holds it.
+    let held = caizheng::fetch::Store::open(&store).unwrap();
+    let out = Command::new(BIN)
+        .args([
+            "crawl",
+            "--quiet",
+            "--url",
+            &format!("{a}/xxgk/bmys/art/8.html"),
+            "--store",
+        ])
+        .arg(&store)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("another crawl"));
+    drop(held);
 
     // --max-docs caps the documents considered; --since skips older listings.
     let sites = write_sites(dir.path(), &fixture, 200.0);

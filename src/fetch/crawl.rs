@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, HashSet, VecDeque};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Condvar, Mutex};
 
-use indicatif::{ProgressBar, ProgressStyle};
+use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde::Serialize;
 use url::Url;
 
@@ -111,19 +111,26 @@ pub fn crawl(sites: &[SiteDef], store: &Store, options: &CrawlOptions) -> Vec<Si
     };
     let http = Http::new();
     let docs_budget = AtomicUsize::new(options.max_docs.unwrap_or(usize::MAX));
-    let bar = if options.progress {
-        ProgressBar::new_spinner()
+    let bars = MultiProgress::with_draw_target(if options.progress {
+        ProgressDrawTarget::stderr()
     } else {
-        ProgressBar::hidden()
-    };
-    bar.set_style(
-        ProgressStyle::with_template("{spinner} {elapsed} {msg}")
-            .unwrap_or_else(|_| ProgressStyle::default_spinner()),
-    );
-    bar.enable_steady_tick(std::time::Duration::from_millis(200));
+        ProgressDrawTarget::hidden()
+    });
+    let style = ProgressStyle::with_template("{spinner} {elapsed:>4} {msg}")
+        .unwrap_or_else(|_| ProgressStyle::default_spinner());
+    let site_bars: Vec<ProgressBar> = sites
+        .iter()
+        .map(|site| {
+            let bar = bars.add(ProgressBar::new_spinner().with_style(style.clone()));
+            bar.set_message(format!("{}: starting", site.name));
+            bar.enable_steady_tick(std::time::Duration::from_millis(250));
+            bar
+        })
+        .collect();
     let runs: Vec<SiteRun> = sites
         .iter()
-        .map(|site| SiteRun {
+        .zip(&site_bars)
+        .map(|(site, bar)| SiteRun {
             site,
             store,
             http: &http,
@@ -142,7 +149,7 @@ pub fn crawl(sites: &[SiteDef], store: &Store, options: &CrawlOptions) -> Vec<Si
                 site: site.name.clone(),
                 ..Default::default()
             }),
-            bar: &bar,
+            bar,
         })
         .collect();
     std::thread::scope(|scope| {
@@ -153,7 +160,9 @@ pub fn crawl(sites: &[SiteDef], store: &Store, options: &CrawlOptions) -> Vec<Si
             }
         }
     });
-    bar.finish_and_clear();
+    for bar in &site_bars {
+        bar.finish_and_clear();
+    }
     if let Some(id) = crawl_id {
         if let Err(e) = store.finish_crawl(id) {
             tracing::warn!("cannot mark the crawl finished: {e}");
@@ -252,13 +261,25 @@ impl SiteRun<'_> {
                 self.wake.notify_all();
                 return;
             };
-            let found = match task.kind {
-                Kind::Document => {
-                    self.document(&task);
-                    Vec::new()
-                }
-                _ => self.page(&task),
-            };
+            // A panic in a parser or library fails this URL, not the crawl.
+            let outcome =
+                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| match task.kind {
+                    Kind::Document => {
+                        self.document(&task);
+                        Vec::new()
+                    }
+                    _ => self.page(&task),
+                }));
+            let found = outcome.unwrap_or_else(|payload| {
+                let message = payload
+                    .downcast_ref::<&str>()
+                    .map(|s| s.to_string())
+                    .or_else(|| payload.downcast_ref::<String>().cloned())
+                    .unwrap_or_default();
+                tracing::warn!("panic while handling {}: {message}", task.url);
+                self.fail(task.url.as_str(), "panic".into());
+                Vec::new()
+            });
             self.enqueue(found);
             self.lock().in_flight -= 1;
             self.wake.notify_all();

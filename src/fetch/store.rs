@@ -108,6 +108,8 @@ pub struct StoredDocument {
 pub struct Store {
     root: PathBuf,
     db: Mutex<Connection>,
+    /// Held for the life of a writing store; the OS drops it when the process dies.
+    _lock: Option<fs::File>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -129,6 +131,13 @@ impl Store {
     /// Open or create a store; leftovers of a killed crawl in `tmp/` are removed.
     pub fn open(root: &Path) -> Result<Store, StoreError> {
         fs::create_dir_all(root.join("sha256"))?;
+        let lock = fs::File::create(root.join("lock"))?;
+        if lock.try_lock().is_err() {
+            return Err(StoreError::Io(std::io::Error::other(format!(
+                "another crawl is writing to {}",
+                root.display()
+            ))));
+        }
         let tmp = root.join("tmp");
         if tmp.exists() {
             fs::remove_dir_all(&tmp)?;
@@ -143,6 +152,7 @@ impl Store {
         Ok(Store {
             root: root.to_path_buf(),
             db: Mutex::new(db),
+            _lock: Some(lock),
         })
     }
 
@@ -425,6 +435,7 @@ impl Store {
         Ok(Store {
             root: root.to_path_buf(),
             db: Mutex::new(db),
+            _lock: None,
         })
     }
 }
