@@ -268,6 +268,19 @@ fn first_crawl_stores_every_document_once_politely_and_recrawl_downloads_only_th
         vec![CHANGING_PATH],
         "full downloads on the second crawl"
     );
+    for kind in [
+        SiteKind::Utf8Articles,
+        SiteKind::GbkDownloads,
+        SiteKind::Faulty,
+    ] {
+        let peak =
+            support::max_requests_in_window(&log2, fixture.port(kind), Duration::from_secs(1));
+        println!("second crawl, {kind:?}: at most {peak} requests in any 1 s window");
+        assert!(
+            peak as f64 <= rps,
+            "{kind:?}: {peak} requests in one second on the second crawl"
+        );
+    }
     let not_modified = log2.iter().filter(|e| e.status == 304).count();
     println!(
         "second crawl: {} requests, {not_modified} answered 304, downloads {downloads:?}",

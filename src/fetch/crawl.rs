@@ -232,7 +232,7 @@ impl SiteRun<'_> {
                 }
             }
             f.seen.insert(key);
-            // Pages first: documents found early should not wait behind a long list.
+            // Pages first: they reveal the documents, and the queue stays short.
             match task.kind {
                 Kind::Document => f.queue.push_back(task),
                 _ => f.queue.push_front(task),

@@ -472,11 +472,11 @@ enum Sent {
     },
 }
 
-/// Spacing of request starts on one host. 5 % above the nominal interval, so
+/// Spacing of request starts on one host. 10 % above the nominal interval, so
 /// that scheduling and network jitter between our clock and the server's do
 /// not make the server see more than the configured rate in any second.
 fn pacing(pol: &Politeness, robots: &Robots) -> Duration {
-    let own = Duration::from_secs_f64(1.05 / pol.requests_per_second);
+    let own = Duration::from_secs_f64(1.10 / pol.requests_per_second);
     match robots.crawl_delay {
         Some(delay) => own.max(Duration::from_secs_f64(delay.min(60.0))),
         None => own,
