@@ -222,6 +222,7 @@ read_timeout_secs = 0.5
 retry_base_ms = 50
 max_retries = 2
 max_retry_after_secs = 5
+max_body_mb = 1
 "#,
             rps = requests_per_second
         )
@@ -278,6 +279,9 @@ max_retry_after_secs = 5
             ("/doc/slow.pdf", "timeout"),
             ("/doc/truncated.pdf", "truncated"),
             ("/doc/soft404.pdf", "html_instead_of_document"),
+            ("/doc/huge.pdf", "too_large"),
+            ("/doc/offsite.pdf", "redirect_offsite"),
+            ("/loop/0?x.pdf", "too_many_redirects"),
         ]
         .into_iter()
         .map(|(p, r)| (format!("{c}{p}"), r))
@@ -761,6 +765,30 @@ fn route_c(port: u16, path: &str, shared: &Shared) -> Response {
             return r;
         }
         "/doc/soft404.pdf" => return Response::html("<html><body>页面不存在</body></html>".into()),
+        "/doc/huge.pdf" => {
+            return Response::new(
+                200,
+                "application/pdf",
+                generated("pdf", "c-huge", 1).repeat(1000),
+            )
+        }
+        "/doc/offsite.pdf" => {
+            // Another origin, not in this site's allowed hosts: must not be followed.
+            return Response::new(302, "text/html", Vec::new()).header(
+                "Location",
+                format!("http://localhost:{port}/doc/1.pdf").as_bytes(),
+            );
+        }
+        _ if path.starts_with("/loop/") => {
+            let n: u32 = path[6..]
+                .split('?')
+                .next()
+                .unwrap_or("0")
+                .parse()
+                .unwrap_or(0);
+            return Response::new(302, "text/html", Vec::new())
+                .header("Location", format!("/loop/{}", n + 1).as_bytes());
+        }
         _ => {}
     }
     if let Some(id) = path
@@ -795,7 +823,7 @@ fn route_c(port: u16, path: &str, shared: &Shared) -> Response {
         let faults: &[&str] = match page {
             1 => &["missing", "flaky", "busy", "3"],
             2 => &["slow", "redirect", "soft404"],
-            3 => &["truncated", "truncated-once"],
+            3 => &["truncated", "truncated-once", "huge", "offsite"],
             4 => &["3"],
             _ => &[],
         };
@@ -803,6 +831,9 @@ fn route_c(port: u16, path: &str, shared: &Shared) -> Response {
             rows.push_str(&format!(
                 "<li><a href=\"/doc/{f}.pdf\">区{f}局2024年部门预算</a></li>\n"
             ));
+        }
+        if page == 5 {
+            rows.push_str("<li><a href=\"/loop/0?x.pdf\">循环2024年部门预算.pdf</a></li>\n");
         }
         rows.push_str("<li><a href=\"http://example.invalid/x.pdf\">外站2024年部门预算</a></li>");
         let next = if page < C_LIST_PAGES {
