@@ -227,6 +227,15 @@ fn first_crawl_stores_every_document_once_politely_and_recrawl_downloads_only_th
     assert!(log1
         .iter()
         .all(|e| !e.path.starts_with("/xxgk/bmys/art/n") && !e.path.contains("meeting")));
+    assert!(
+        log1.iter().all(|e| e.host.starts_with("127.0.0.1:")),
+        "a redirect off the site was followed"
+    );
+    let loop_hops = log1.iter().filter(|e| e.path.starts_with("/loop/")).count();
+    assert_eq!(
+        loop_hops, 6,
+        "a redirect loop costs max_redirects + 1 requests"
+    );
     for kind in [
         SiteKind::Utf8Articles,
         SiteKind::GbkDownloads,
