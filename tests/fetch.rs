@@ -207,6 +207,16 @@ fn first_crawl_stores_every_document_once_politely_and_recrawl_downloads_only_th
             d.title
         );
     }
+    for id in 1..=support::B_ARTICLES {
+        let page = &by_url[&format!("{b}/gk/content/{id}.htm")][0];
+        assert_eq!(page.format.as_deref(), Some("html"));
+        let (text, _) =
+            caizheng::fetch::names::decode_html(&std::fs::read(&page.path).unwrap(), None);
+        assert!(
+            text.contains("单位决算"),
+            "GBK article page kept as a document"
+        );
+    }
     let a = fixture.base(SiteKind::Utf8Articles);
     let shared = &by_url[&format!("{a}/xxgk/files/shared.pdf")][0];
     assert_eq!(
@@ -485,7 +495,8 @@ fn single_page_max_docs_since_and_bad_site_files() {
     let recent_ids = (1..=support::B_ARTICLES)
         .filter(|id| id % 28 + 1 >= 20)
         .count() as u64;
-    assert_eq!(total(&recent, "new"), recent_ids, "{recent}");
+    // Both the article pages (kept as documents on this site) and their attachments.
+    assert_eq!(total(&recent, "new"), 2 * recent_ids, "{recent}");
 
     // A broken site file is rejected with its line; nothing is crawled.
     let bad = dir.path().join("bad.toml");

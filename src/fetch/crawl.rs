@@ -362,13 +362,37 @@ impl SiteRun<'_> {
         }
     }
 
+    fn listed_before_since(&self, task: &Task) -> bool {
+        matches!((&self.options.since, &task.date), (Some(since), Some(date)) if date < since)
+    }
+
     fn page(&self, task: &Task) -> Vec<Task> {
         let url = task.url.as_str();
-        self.tally(|s| s.pages += 1);
+        if task.kind == Kind::Article && self.listed_before_since(task) {
+            // Old articles are not opened at all; their attachments are as old.
+            self.tally(|s| s.skipped += 1);
+            return Vec::new();
+        }
+        // Some publishers put the disclosure in the article page itself, not an attachment.
+        let is_document = task.kind == Kind::Article && self.site.article_pages_are_documents;
+        let count = |change: Option<Change>| {
+            self.tally(|s| {
+                s.pages += 1;
+                if is_document {
+                    s.found += 1;
+                    match change {
+                        Some(Change::New) => s.new += 1,
+                        Some(Change::Changed) => s.changed += 1,
+                        Some(Change::Unchanged) => s.unchanged += 1,
+                        None => {}
+                    }
+                }
+            })
+        };
         if let Err(e) = self.store.note_url(
             url,
             &self.site.name,
-            "page",
+            if is_document { "document" } else { "page" },
             task.text.as_deref(),
             task.date.as_deref(),
         ) {
@@ -384,6 +408,7 @@ impl SiteRun<'_> {
         let fetched = if stored.done_in_resumed_crawl {
             // Handled before the crash: its links come from the stored copy, no request.
             self.tally(|s| s.resumed += 1);
+            count(None);
             Err(())
         } else {
             Ok(self.fetch(&task.url, &stored.validators))
@@ -396,6 +421,7 @@ impl SiteRun<'_> {
                 };
                 if fetched.is_ok() {
                     let _ = self.store.record_not_modified(url);
+                    count(Some(Change::Unchanged));
                 }
                 let final_url = match &fetched {
                     Ok(Ok(Outcome::NotModified { final_url })) => final_url.clone(),
@@ -427,9 +453,12 @@ impl SiteRun<'_> {
                         },
                     )
                 });
-                if let Err(e) = stored {
-                    self.fail(url, format!("store: {e}"));
-                    return Vec::new();
+                match stored {
+                    Ok(change) => count(Some(change)),
+                    Err(e) => {
+                        self.fail(url, format!("store: {e}"));
+                        return Vec::new();
+                    }
                 }
                 (
                     decode_html(&fetched.body, fetched.content_type.as_deref()).0,
@@ -524,11 +553,9 @@ impl SiteRun<'_> {
     fn document(&self, task: &Task) {
         let url = task.url.as_str();
         self.tally(|s| s.found += 1);
-        if let (Some(since), Some(date)) = (&self.options.since, &task.date) {
-            if date < since {
-                self.tally(|s| s.skipped += 1);
-                return;
-            }
+        if self.listed_before_since(task) {
+            self.tally(|s| s.skipped += 1);
+            return;
         }
         let budget_left = self
             .docs_budget

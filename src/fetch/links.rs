@@ -50,6 +50,23 @@ fn collapse(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
+/// The date printed in the list row of anchor `a`: the nearest enclosing
+/// element (`<li>`, `<tr>`, …) that holds no other link.
+fn row_date(a: &ElementRef) -> Option<String> {
+    for node in a.ancestors().take(4) {
+        let Some(element) = ElementRef::wrap(node) else {
+            break;
+        };
+        if element.select(&ANCHORS).nth(1).is_some() {
+            break;
+        }
+        if let Some(date) = find_date(&element.text().collect::<String>()) {
+            return Some(date);
+        }
+    }
+    None
+}
+
 /// Classify the links of one page. `is_list` enables pagination and article links.
 pub fn page_links(
     html: &str,
@@ -127,10 +144,7 @@ pub fn page_links(
         };
         let title_matches =
             |r: &Regex| r.is_match(&label) || r.is_match(&title_attr) || r.is_match(&text);
-        let row_date = a
-            .parent()
-            .and_then(ElementRef::wrap)
-            .and_then(|p| find_date(&p.text().collect::<String>()));
+        let row_date = row_date(&a);
 
         if is_list
             && (next_anchors.contains(&a.id())
@@ -198,12 +212,15 @@ mod tests {
         let html = r#"<html><head><title>信息公开</title></head><body><ul>
             <li><a href="./a/1.html" title="区财政局2024年部门决算">区财政局2024年部门...</a><span>2025-06-30</span></li>
             <li><a href="/a/2.html">关于召开会议的通知</a></li>
+
             <li><a href="http://other.gov.cn/a/3.html">区民政局2024年部门决算</a></li>
             <li><a href="../files/x.PDF#page=2">附件</a></li>
-            </ul><a href="list_2.html">下一页</a></body></html>"#;
+            </ul><table><tr><td><a href="./a/4.html">区教育局2024年单位决算</a></td><td>2025-07-09</td></tr></table>
+            <a href="list_2.html">下一页</a></body></html>"#;
         let base = Url::parse("http://h.gov.cn/xxgk/list.html").unwrap();
         let links = page_links(html, &base, &sites[0], true, true);
-        assert_eq!(links.articles.len(), 1);
+        assert_eq!(links.articles.len(), 2);
+        assert_eq!(links.articles[1].date.as_deref(), Some("2025-07-09"));
         assert_eq!(
             links.articles[0].url.as_str(),
             "http://h.gov.cn/xxgk/a/1.html"

@@ -41,6 +41,8 @@ pub struct SiteDef {
     pub max_docs: usize,
     /// Documents checked more recently than this are skipped without any request.
     pub recheck_after: Option<Duration>,
+    /// Keep article pages as documents (the disclosure is the HTML page itself).
+    pub article_pages_are_documents: bool,
 }
 
 /// How links on a page are classified.
@@ -163,6 +165,7 @@ struct RawSite {
     max_pages: Option<usize>,
     max_docs: Option<usize>,
     recheck_after_hours: Option<f64>,
+    article_pages_are_documents: Option<bool>,
 }
 
 /// Load and validate every site in a TOML file (`[[site]]` tables).
@@ -354,6 +357,7 @@ pub fn parse_sites(text: &str, file: &str) -> Result<Vec<SiteDef>, SiteError> {
                 .recheck_after_hours
                 .filter(|h| *h > 0.0)
                 .map(|h| Duration::from_secs_f64(h * 3600.0)),
+            article_pages_are_documents: raw.article_pages_are_documents.unwrap_or(false),
         });
     }
     Ok(sites)
@@ -384,6 +388,7 @@ impl SiteDef {
             max_pages: 1,
             max_docs: 10_000,
             recheck_after: None,
+            article_pages_are_documents: false,
         }
     }
 

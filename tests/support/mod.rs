@@ -205,6 +205,7 @@ article_url_regex = "/gk/content/\\d+\\.htm$"
 page_url_template = "index_{{n}}.htm"
 page_template_first = 1
 attachment_selector = "div.attach a"
+article_pages_are_documents = true
 requests_per_second = {rps}
 concurrency = 3
 read_timeout_secs = 1.0
@@ -249,6 +250,12 @@ max_body_mb = 1
         let b = self.base(SiteKind::GbkDownloads);
         for id in 1..=B_ARTICLES {
             out.insert(format!("{b}/down.jsp?fileid={id}"), b_document(id).0);
+            // Site B keeps its article pages too: the disclosure text is on the page.
+            let page = format!("/gk/content/{id}.htm");
+            out.insert(
+                format!("{b}{page}"),
+                route_b(self.port(SiteKind::GbkDownloads), &page).body,
+            );
         }
         let c = self.base(SiteKind::Faulty);
         for id in 1..=C_DOCS {
