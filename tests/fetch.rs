@@ -498,6 +498,33 @@ fn single_page_max_docs_since_and_bad_site_files() {
     // Both the article pages (kept as documents on this site) and their attachments.
     assert_eq!(total(&recent, "new"), 2 * recent_ids, "{recent}");
 
+    // Inside the freshness window a stored document costs no request at all.
+    let fresh_sites = dir.path().join("fresh.toml");
+    let text = fixture.sites_toml(200.0).replace(
+        "max_body_mb = 1",
+        "max_body_mb = 1\nrecheck_after_hours = 1",
+    );
+    std::fs::write(&fresh_sites, text).unwrap();
+    let fresh_store = dir.path().join("fresh");
+    let (first, _) = run_crawl(&fresh_sites, &fresh_store, &["--site", "faulty"]);
+    let mark = fixture.log().len();
+    let (again, _) = run_crawl(&fresh_sites, &fresh_store, &["--site", "faulty"]);
+    let stored_paths: BTreeSet<String> = stored_documents(&fresh_store)
+        .unwrap()
+        .iter()
+        .map(|d| url::Url::parse(&d.url).unwrap().path().to_string())
+        .collect();
+    let rerequested: Vec<_> = fixture.log()[mark..]
+        .iter()
+        .filter(|e| stored_paths.contains(&e.path))
+        .map(|e| e.path.clone())
+        .collect();
+    assert!(
+        rerequested.is_empty(),
+        "fresh documents requested again: {rerequested:?}"
+    );
+    assert_eq!(total(&again, "skipped"), total(&first, "new"));
+
     // A broken site file is rejected with its line; nothing is crawled.
     let bad = dir.path().join("bad.toml");
     let text = fixture
