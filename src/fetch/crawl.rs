@@ -403,7 +403,7 @@ impl SiteRun<'_> {
         let from_store = |sha: &str, content_type: Option<&str>| {
             self.store
                 .read_blob(sha)
-                .map(|bytes| decode_html(&bytes, content_type).0)
+                .map(|bytes| decode_html(&bytes, content_type))
         };
         let fetched = if stored.done_in_resumed_crawl {
             // Handled before the crash: its links come from the stored copy, no request.
@@ -461,7 +461,7 @@ impl SiteRun<'_> {
                     }
                 }
                 (
-                    decode_html(&fetched.body, fetched.content_type.as_deref()).0,
+                    decode_html(&fetched.body, fetched.content_type.as_deref()),
                     fetched.final_url,
                 )
             }
@@ -482,7 +482,9 @@ impl SiteRun<'_> {
             }
         };
         let is_list = task.kind == Kind::List;
+        let (html, encoding) = html;
         let links = page_links(
+            encoding,
             &html,
             &final_url,
             self.site,

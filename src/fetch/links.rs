@@ -1,7 +1,10 @@
 //! Which links on a fetched HTML page are articles, attachments or the next
 //! list page, following a [`SiteDef`]'s rules.
 
+use std::borrow::Cow;
 use std::collections::HashSet;
+
+use encoding_rs::{Encoding, UTF_8};
 
 use once_cell::sync::Lazy;
 use regex::Regex;
@@ -50,6 +53,11 @@ fn collapse(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
+/// Pins a closure to the signature `url` wants for query encoders.
+fn higher_ranked<F: for<'a> Fn(&'a str) -> Cow<'a, [u8]>>(f: F) -> F {
+    f
+}
+
 /// The date printed in the list row of anchor `a`: the nearest enclosing
 /// element (`<li>`, `<tr>`, …) that holds no other link.
 fn row_date(a: &ElementRef) -> Option<String> {
@@ -68,7 +76,11 @@ fn row_date(a: &ElementRef) -> Option<String> {
 }
 
 /// Classify the links of one page. `is_list` enables pagination and article links.
+///
+/// `encoding` is the page's own: as browsers do, non-ASCII query strings in
+/// its links are percent-encoded in it (GBK sites expect GBK there).
 pub fn page_links(
+    encoding: &'static Encoding,
     html: &str,
     page_url: &Url,
     site: &SiteDef,
@@ -82,6 +94,12 @@ pub fn page_links(
         .and_then(|b| b.value().attr("href"))
         .and_then(|h| page_url.join(h).ok())
         .unwrap_or_else(|| page_url.clone());
+    let encode = higher_ranked(move |s| encoding.encode(s).0);
+    let query_encoding: url::EncodingOverride<'_> = if encoding == UTF_8 {
+        None
+    } else {
+        Some(&encode)
+    };
     let rules = &site.link_rules;
     let mut out = PageLinks {
         title: doc
@@ -119,7 +137,11 @@ pub fn page_links(
         {
             continue;
         }
-        let Ok(mut url) = base.join(href) else {
+        let Ok(mut url) = Url::options()
+            .base_url(Some(&base))
+            .encoding_override(query_encoding)
+            .parse(href)
+        else {
             continue;
         };
         url.set_fragment(None);
@@ -218,7 +240,7 @@ mod tests {
             </ul><table><tr><td><a href="./a/4.html">区教育局2024年单位决算</a></td><td>2025-07-09</td></tr></table>
             <a href="list_2.html">下一页</a></body></html>"#;
         let base = Url::parse("http://h.gov.cn/xxgk/list.html").unwrap();
-        let links = page_links(html, &base, &sites[0], true, true);
+        let links = page_links(UTF_8, html, &base, &sites[0], true, true);
         assert_eq!(links.articles.len(), 2);
         assert_eq!(links.articles[1].date.as_deref(), Some("2025-07-09"));
         assert_eq!(
@@ -236,5 +258,18 @@ mod tests {
             "http://h.gov.cn/xxgk/list_2.html"
         );
         assert_eq!(links.title.as_deref(), Some("信息公开"));
+
+        let html = r#"<a href="/down.jsp?name=决算.pdf">部门决算</a>"#;
+        let links = page_links(encoding_rs::GB18030, html, &base, &sites[0], false, false);
+        let gbk: String = encoding_rs::GB18030
+            .encode("决算")
+            .0
+            .iter()
+            .map(|b| format!("%{b:02X}"))
+            .collect();
+        assert_eq!(
+            links.attachments[0].url.query(),
+            Some(format!("name={gbk}.pdf").as_str())
+        );
     }
 }

@@ -160,9 +160,9 @@ pub fn url_filename(url: &url::Url) -> Option<String> {
 
 /// Decode an HTML page: charset from the `Content-Type` header, then a BOM,
 /// then `<meta>`, then a statistical guess. GBK and GB2312 labels decode as GB18030.
-pub fn decode_html(bytes: &[u8], content_type: Option<&str>) -> (String, &'static str) {
+pub fn decode_html(bytes: &[u8], content_type: Option<&str>) -> (String, &'static Encoding) {
     if let Some((encoding, bom_len)) = Encoding::for_bom(bytes) {
-        return (decode_with(encoding, &bytes[bom_len..]), encoding.name());
+        return (decode_with(encoding, &bytes[bom_len..]), encoding);
     }
     let declared = content_type
         .and_then(charset_param)
@@ -177,7 +177,7 @@ pub fn decode_html(bytes: &[u8], content_type: Option<&str>) -> (String, &'stati
             detector.guess(Some(b"cn"), true)
         }
     };
-    (decode_with(encoding, bytes), encoding.name())
+    (decode_with(encoding, bytes), encoding)
 }
 
 fn charset_param(content_type: &str) -> Option<String> {

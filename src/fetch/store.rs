@@ -326,7 +326,7 @@ impl Store {
     }
 
     /// Start a crawl of `sites`, or continue the last one of the same sites
-    /// if it never finished (it was killed). Returns the crawl id and, when
+    /// if it never finished (it was killed) and began less than a day ago. Returns the crawl id and, when
     /// continuing, the time it started: work checked since then is not redone.
     pub fn begin_crawl(&self, sites: &str) -> Result<(i64, Option<i64>), StoreError> {
         let db = self.db();
@@ -345,7 +345,11 @@ impl Store {
                 )
                 .unwrap_or(false)
             });
-        if let Some((id, started)) = unfinished {
+        // A crawl killed long ago is not resumed: what it checked is stale by now.
+        const RESUME_WITHIN_MS: i64 = 24 * 3600 * 1000;
+        if let Some((id, started)) =
+            unfinished.filter(|(_, started)| now_millis() - started < RESUME_WITHIN_MS)
+        {
             return Ok((id, Some(started)));
         }
         db.execute(
