@@ -472,11 +472,14 @@ enum Sent {
     },
 }
 
-/// Spacing of request starts on one host. 10 % above the nominal interval, so
-/// that scheduling and network jitter between our clock and the server's do
-/// not make the server see more than the configured rate in any second.
+/// Spacing of request starts on one host: 20 % above the nominal interval.
+/// The server counts arrivals, not our starts; scheduling (the blocking
+/// client's one I/O thread can hold requests back, then send them close
+/// together) and network jitter would otherwise let it see more than the
+/// configured rate in some second. Measured on a loaded 2-core machine, 10 %
+/// left only one or two requests of headroom at 50 requests/s.
 fn pacing(pol: &Politeness, robots: &Robots) -> Duration {
-    let own = Duration::from_secs_f64(1.10 / pol.requests_per_second);
+    let own = Duration::from_secs_f64(1.20 / pol.requests_per_second);
     match robots.crawl_delay {
         Some(delay) => own.max(Duration::from_secs_f64(delay.min(60.0))),
         None => own,
