@@ -446,6 +446,24 @@ fn single_page_max_docs_since_and_bad_site_files() {
         .map(|n| format!("{a}{}", attachment_path(7, *n)))
         .collect();
     assert_eq!(urls, wanted);
+    // --url given a document stores that document.
+    let out = Command::new(BIN)
+        .args([
+            "crawl",
+            "--json",
+            "--quiet",
+            "--url",
+            &format!("{a}{}", attachment_path(9, 2)),
+            "--store",
+        ])
+        .arg(dir.path().join("doc"))
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let docs = stored_documents(&dir.path().join("doc")).unwrap();
+    assert_eq!(docs.len(), 1);
+    assert_eq!(docs[0].url, format!("{a}{}", attachment_path(9, 2)));
+
     // `--list` hands the stored blobs to `extract` / `run`.
     let out = Command::new(BIN)
         .args(["crawl", "--list", "--store"])

@@ -181,7 +181,12 @@ impl SiteRun<'_> {
             .iter()
             .map(|url| Task {
                 url: url.clone(),
-                kind: Kind::List,
+                // `crawl --url` may be given a document itself.
+                kind: if super::site::DOCUMENT_EXTENSION.is_match(url.path()) {
+                    Kind::Document
+                } else {
+                    Kind::List
+                },
                 depth: 0,
                 text: None,
                 date: None,
