@@ -135,7 +135,9 @@ fn first_crawl_stores_every_document_once_politely_and_recrawl_downloads_only_th
     let sites = write_sites(dir.path(), &fixture, rps);
     let store = dir.path().join("store");
 
+    let started = std::time::Instant::now();
     let (first, _) = run_crawl(&sites, &store, &[]);
+    let first_took = started.elapsed();
     let log1 = fixture.log();
     let expected = fixture.expected_documents();
     assert!(
@@ -166,6 +168,12 @@ fn first_crawl_stores_every_document_once_politely_and_recrawl_downloads_only_th
     }
     assert_eq!(total(&first, "new"), expected.len() as u64);
     let blobs = verified_blobs(&store);
+    println!(
+        "first crawl: {} documents stored once each, {} blobs (pages included), {} requests, {first_took:?}",
+        docs.len(),
+        blobs.len(),
+        log1.len()
+    );
     assert!(
         std::fs::read_dir(store.join("tmp"))
             .unwrap()
