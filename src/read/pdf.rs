@@ -1,5 +1,3 @@
 //! pdf reader (stub)
 use super::{RawDocument, ReadError};
-pub fn read(_bytes: &[u8]) -> Result<RawDocument, ReadError> {
-    Err(ReadError::UnknownFormat("pdf reader not built yet".into()))
-}
+pub fn read(_bytes: &[u8]) -> Result<RawDocument, ReadError> { Err(ReadError::UnknownFormat("pdf reader not built yet".into())) }
