@@ -96,8 +96,17 @@ pub fn crawl_main(args: CrawlArgs) -> anyhow::Result<i32> {
 
 fn print_table(summaries: &[SiteSummary]) {
     println!(
-        "{:<24} {:>6} {:>6} {:>6} {:>8} {:>10} {:>8} {:>7} {:>9}",
-        "site", "pages", "found", "new", "changed", "unchanged", "skipped", "failed", "requests"
+        "{:<24} {:>6} {:>6} {:>6} {:>8} {:>10} {:>8} {:>8} {:>7} {:>9}",
+        "site",
+        "pages",
+        "found",
+        "new",
+        "changed",
+        "unchanged",
+        "skipped",
+        "resumed",
+        "failed",
+        "requests"
     );
     for s in summaries {
         println!(
