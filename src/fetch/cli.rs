@@ -110,7 +110,7 @@ fn print_table(summaries: &[SiteSummary]) {
     );
     for s in summaries {
         println!(
-            "{:<24} {:>6} {:>6} {:>6} {:>8} {:>10} {:>8} {:>7} {:>9}",
+            "{:<24} {:>6} {:>6} {:>6} {:>8} {:>10} {:>8} {:>8} {:>7} {:>9}",
             s.site,
             s.pages,
             s.found,
@@ -118,6 +118,7 @@ fn print_table(summaries: &[SiteSummary]) {
             s.changed,
             s.unchanged,
             s.skipped,
+            s.resumed,
             s.failed,
             s.requests
         );
