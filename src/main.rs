@@ -94,7 +94,11 @@ fn main() {
                 0
             })
             .map_err(Into::into),
-        Command::Crawl(args) => caizheng::fetch::cli::crawl_main(args),
+        // A crawl that cannot start (bad site file, store locked) exits 2, like a failed document.
+        Command::Crawl(args) => caizheng::fetch::cli::crawl_main(args).or_else(|e| {
+            eprintln!("caizheng: {e:#}");
+            Ok(2)
+        }),
     };
     match result {
         Ok(code) => std::process::exit(code),
