@@ -34,17 +34,52 @@ fn ms(d: Duration) -> f64 {
 fn main() {
     let corpus = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/corpus"));
     if !corpus.is_dir() {
-        println!("pdf_read bench: {} is absent; nothing to measure", corpus.display());
+        println!(
+            "pdf_read bench: {} is absent; nothing to measure",
+            corpus.display()
+        );
         return;
     }
-    let runs: usize = std::env::var("PDF_BENCH_RUNS").ok().and_then(|v| v.parse().ok()).unwrap_or(15).max(1);
+    let runs: usize = std::env::var("PDF_BENCH_RUNS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(15)
+        .max(1);
     let dump = std::env::var_os("PDF_BENCH_DUMP").is_some();
-    let extra: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with("--")).collect();
+    let extra: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with("--"))
+        .collect();
     let files: Vec<std::path::PathBuf> = if extra.is_empty() {
         FILES.iter().map(|f| corpus.join(f)).collect()
     } else {
         extra.iter().map(Into::into).collect()
     };
+    if let Ok(page) = std::env::var("PDF_BENCH_GLYPHS") {
+        // Glyph runs of one page with their baselines, for layout debugging.
+        let page: usize = page.parse().expect("a page number");
+        for path in &files {
+            let bytes = std::fs::read(path).expect("readable file");
+            let pages = pdf::read_positioned(&bytes).expect("readable PDF");
+            let mut run = String::new();
+            let mut last: Option<pdf::PdfGlyph> = None;
+            for g in &pages[page - 1].glyphs {
+                if let Some(p) = last {
+                    if (g.y - p.y).abs() > 0.01 || g.x < p.x || g.x - (p.x + p.width) > 0.3 * g.size
+                    {
+                        println!("y={:8.2} x={:8.2} size={:5.2} {run}", p.y, p.x, p.size);
+                        run.clear();
+                    }
+                }
+                run.push(g.text);
+                last = Some(*g);
+            }
+            if let Some(p) = last {
+                println!("y={:8.2} x={:8.2} size={:5.2} {run}", p.y, p.x, p.size);
+            }
+        }
+        return;
+    }
     if dump {
         for path in &files {
             let bytes = std::fs::read(path).expect("readable file");
@@ -65,7 +100,10 @@ fn main() {
     );
     for path in &files {
         let bytes = std::fs::read(path).expect("readable file");
-        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
         let mut pages = 0;
         let reader = median(
             (0..runs)
@@ -93,7 +131,12 @@ fn main() {
             })
             .collect();
         if poppler.is_empty() {
-            println!("{name:<36} {pages:>5} {:>10.1} {:>13} {:>7}", ms(reader), "n/a", "n/a");
+            println!(
+                "{name:<36} {pages:>5} {:>10.1} {:>13} {:>7}",
+                ms(reader),
+                "n/a",
+                "n/a"
+            );
         } else {
             let poppler = median(poppler);
             println!(

@@ -53,7 +53,9 @@ impl Fact {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     Info,
@@ -156,7 +158,10 @@ pub fn json_schema() -> serde_json::Value {
     let schema = settings.into_generator().into_root_schema_for::<Report>();
     let mut value = serde_json::to_value(schema).expect("schema serializes");
     if let Some(obj) = value.as_object_mut() {
-        obj.insert("$id".into(), "https://caizheng.example/schema/report.v1.schema.json".into());
+        obj.insert(
+            "$id".into(),
+            "https://caizheng.example/schema/report.v1.schema.json".into(),
+        );
     }
     value
 }

@@ -106,7 +106,8 @@ pub fn sniff(bytes: &[u8], name: &str) -> Result<SourceFormat, ReadError> {
     }
     if bytes.starts_with(b"PK\x03\x04") {
         let lower = name.to_ascii_lowercase();
-        if lower.ends_with(".xlsx") || find(&bytes[..bytes.len().min(64 * 1024)], b"xl/").is_some() {
+        if lower.ends_with(".xlsx") || find(&bytes[..bytes.len().min(64 * 1024)], b"xl/").is_some()
+        {
             return Ok(SourceFormat::Xlsx);
         }
         return Ok(SourceFormat::Docx);
@@ -204,7 +205,9 @@ pub fn read_document(bytes: &[u8], source: &str) -> Result<Document, ReadError> 
     let normalized = crate::normalize::normalize_pages(&raw.pages);
     if normalized.text.trim().is_empty() {
         return Err(match format {
-            SourceFormat::Pdf => ReadError::NoTextLayer { pages: raw.pages.len() as u32 },
+            SourceFormat::Pdf => ReadError::NoTextLayer {
+                pages: raw.pages.len() as u32,
+            },
             _ => ReadError::Empty,
         });
     }
@@ -213,7 +216,11 @@ pub fn read_document(bytes: &[u8], source: &str) -> Result<Document, ReadError> 
         source: source.to_string(),
         format,
         text: normalized.text,
-        page_starts: if raw.paged { normalized.page_starts } else { Vec::new() },
+        page_starts: if raw.paged {
+            normalized.page_starts
+        } else {
+            Vec::new()
+        },
     })
 }
 

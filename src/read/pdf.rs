@@ -56,7 +56,10 @@ impl PdfPage {
 /// Read a PDF into one text per page, in layout order.
 pub fn read(bytes: &[u8]) -> Result<RawDocument, ReadError> {
     let pages = read_positioned(bytes)?;
-    Ok(RawDocument { pages: pages.iter().map(PdfPage::text).collect(), paged: true })
+    Ok(RawDocument {
+        pages: pages.iter().map(PdfPage::text).collect(),
+        paged: true,
+    })
 }
 
 /// Read a PDF into positioned glyphs per page.
@@ -71,9 +74,13 @@ pub fn read_positioned(bytes: &[u8]) -> Result<Vec<PdfPage>, ReadError> {
                 ReadError::Corrupt("the document has no pages".into())
             });
         }
-        let has_text = pages.iter().any(|p| p.glyphs.iter().any(|g| !g.text.is_whitespace()));
+        let has_text = pages
+            .iter()
+            .any(|p| p.glyphs.iter().any(|g| !g.text.is_whitespace()));
         if !has_text {
-            return Err(ReadError::NoTextLayer { pages: pages.len() as u32 });
+            return Err(ReadError::NoTextLayer {
+                pages: pages.len() as u32,
+            });
         }
         Ok(pages)
     })
@@ -93,19 +100,26 @@ fn load(bytes: &[u8]) -> Result<Loaded, ReadError> {
         return Err(ReadError::Corrupt("no %PDF- header".into()));
     };
     let body = &bytes[header..];
-    let direct = catch_panic(|| Document::load_mem(body).map_err(|e| ReadError::Corrupt(e.to_string())));
+    let direct =
+        catch_panic(|| Document::load_mem(body).map_err(|e| ReadError::Corrupt(e.to_string())));
     let mut loaded = match direct {
-        Ok(doc) if !page_ids(&doc).is_empty() || doc.is_encrypted() => Loaded { doc, recovered: false },
+        Ok(doc) if !page_ids(&doc).is_empty() || doc.is_encrypted() => Loaded {
+            doc,
+            recovered: false,
+        },
         first_error => match recover(body) {
-            Some(doc) => Loaded { doc, recovered: true },
+            Some(doc) => Loaded {
+                doc,
+                recovered: true,
+            },
             None => {
                 return Err(match first_error {
                     _ if object_offsets(body).is_empty() => {
                         ReadError::Corrupt("no PDF objects after the %PDF- header".into())
                     }
-                    _ if !ends_with_eof_marker(body) => {
-                        ReadError::Truncated("the file ends before its cross-reference table".into())
-                    }
+                    _ if !ends_with_eof_marker(body) => ReadError::Truncated(
+                        "the file ends before its cross-reference table".into(),
+                    ),
                     Err(e) => e,
                     Ok(_) => ReadError::Corrupt("the document has no pages".into()),
                 })
@@ -142,21 +156,31 @@ fn unpack_object_streams(doc: &mut Document) {
 }
 
 static OBJECT_HEADER: LazyLock<regex::bytes::Regex> = LazyLock::new(|| {
-    regex::bytes::Regex::new(r"(?-u)(?:^|[\r\n\t \x0c\x00])(\d{1,7})[\r\n\t \x0c\x00]+(\d{1,5})[\r\n\t \x0c\x00]+obj\b")
-        .expect("valid regex")
+    regex::bytes::Regex::new(
+        r"(?-u)(?:^|[\r\n\t \x0c\x00])(\d{1,7})[\r\n\t \x0c\x00]+(\d{1,5})[\r\n\t \x0c\x00]+obj\b",
+    )
+    .expect("valid regex")
 });
 
 static ROOT_REFERENCE: LazyLock<regex::bytes::Regex> = LazyLock::new(|| {
-    regex::bytes::Regex::new(r"(?-u)/Root[\r\n\t \x0c\x00]*(\d{1,7})[\r\n\t \x0c\x00]+(\d{1,5})[\r\n\t \x0c\x00]+R\b")
-        .expect("valid regex")
+    regex::bytes::Regex::new(
+        r"(?-u)/Root[\r\n\t \x0c\x00]*(\d{1,7})[\r\n\t \x0c\x00]+(\d{1,5})[\r\n\t \x0c\x00]+R\b",
+    )
+    .expect("valid regex")
 });
 
 /// `(object number, generation, byte offset)` of every `N G obj` header.
 fn object_offsets(body: &[u8]) -> Vec<(u32, u16, usize)> {
     let mut found = Vec::new();
     for caps in OBJECT_HEADER.captures_iter(body) {
-        let (Some(num), Some(generation)) = (caps.get(1), caps.get(2)) else { continue };
-        let parse = |m: regex::bytes::Match| std::str::from_utf8(m.as_bytes()).ok().and_then(|s| s.parse::<u64>().ok());
+        let (Some(num), Some(generation)) = (caps.get(1), caps.get(2)) else {
+            continue;
+        };
+        let parse = |m: regex::bytes::Match| {
+            std::str::from_utf8(m.as_bytes())
+                .ok()
+                .and_then(|s| s.parse::<u64>().ok())
+        };
         if let (Some(n), Some(g)) = (parse(num), parse(generation)) {
             if g <= u16::MAX as u64 {
                 found.push((n as u32, g as u16, num.start()));
@@ -189,8 +213,14 @@ fn recover(body: &[u8]) -> Option<Document> {
     let root = ROOT_REFERENCE
         .captures_iter(body)
         .filter_map(|c| {
-            let n: u32 = std::str::from_utf8(c.get(1)?.as_bytes()).ok()?.parse().ok()?;
-            let g: u16 = std::str::from_utf8(c.get(2)?.as_bytes()).ok()?.parse().ok()?;
+            let n: u32 = std::str::from_utf8(c.get(1)?.as_bytes())
+                .ok()?
+                .parse()
+                .ok()?;
+            let g: u16 = std::str::from_utf8(c.get(2)?.as_bytes())
+                .ok()?
+                .parse()
+                .ok()?;
             latest.contains_key(&n).then_some((n, g))
         })
         .last()
@@ -210,14 +240,18 @@ fn recover(body: &[u8]) -> Option<Document> {
         repaired.extend_from_slice(format!(" /Root {n} {g} R").as_bytes());
     }
     repaired.extend_from_slice(format!(" >>\nstartxref\n{xref_at}\n%%EOF\n").as_bytes());
-    let doc = catch_panic(|| Document::load_mem(&repaired).map_err(|e| ReadError::Corrupt(e.to_string()))).ok()?;
+    let doc = catch_panic(|| {
+        Document::load_mem(&repaired).map_err(|e| ReadError::Corrupt(e.to_string()))
+    })
+    .ok()?;
     (!page_ids(&doc).is_empty()).then_some(doc)
 }
 
 /// Pages in document order; when the page tree is unreachable, every page
 /// object in object-number order.
 fn page_ids(doc: &Document) -> Vec<ObjectId> {
-    let ids: Vec<ObjectId> = catch_panic(|| Ok(doc.get_pages().into_values().collect())).unwrap_or_default();
+    let ids: Vec<ObjectId> =
+        catch_panic(|| Ok(doc.get_pages().into_values().collect())).unwrap_or_default();
     if !ids.is_empty() {
         return ids;
     }
@@ -259,7 +293,11 @@ fn extract_pages(doc: &Document) -> Vec<PdfPage> {
         if out.truncated {
             tracing::warn!(page = pages.len() + 1, "page content cut at the size limit");
         }
-        pages.push(PdfPage { width, height, glyphs: out.glyphs });
+        pages.push(PdfPage {
+            width,
+            height,
+            glyphs: out.glyphs,
+        });
     }
     pages
 }
@@ -271,11 +309,21 @@ fn page_geometry(doc: &Document, page: &Dictionary) -> (Matrix, f32, f32) {
         let items = inherited(doc, page, key)?.as_array().ok()?;
         let v: Vec<f32> = items.iter().filter_map(|o| number_of(doc, o)).collect();
         (v.len() == 4 && v[0] != v[2] && v[1] != v[3]).then(|| {
-            [v[0].min(v[2]), v[1].min(v[3]), v[0].max(v[2]), v[1].max(v[3])]
+            [
+                v[0].min(v[2]),
+                v[1].min(v[3]),
+                v[0].max(v[2]),
+                v[1].max(v[3]),
+            ]
         })
     };
-    let [x0, y0, x1, y1] = rect(b"CropBox").or_else(|| rect(b"MediaBox")).unwrap_or([0.0, 0.0, 612.0, 792.0]);
-    let rotate = inherited(doc, page, b"Rotate").and_then(|o| o.as_i64().ok()).unwrap_or(0).rem_euclid(360);
+    let [x0, y0, x1, y1] = rect(b"CropBox")
+        .or_else(|| rect(b"MediaBox"))
+        .unwrap_or([0.0, 0.0, 612.0, 792.0]);
+    let rotate = inherited(doc, page, b"Rotate")
+        .and_then(|o| o.as_i64().ok())
+        .unwrap_or(0)
+        .rem_euclid(360);
     let (w, h) = (x1 - x0, y1 - y0);
     match rotate {
         90 => ([0.0, 1.0, 1.0, 0.0, -y0, -x0], h, w),

@@ -33,7 +33,10 @@ fn is_space(b: u8) -> bool {
 
 #[inline]
 fn is_delimiter(b: u8) -> bool {
-    matches!(b, b'(' | b')' | b'<' | b'>' | b'[' | b']' | b'{' | b'}' | b'/' | b'%')
+    matches!(
+        b,
+        b'(' | b')' | b'<' | b'>' | b'[' | b']' | b'{' | b'}' | b'/' | b'%'
+    )
 }
 
 /// Nesting limit for dictionaries and literal-string parentheses.
@@ -41,7 +44,11 @@ const MAX_NESTING: usize = 64;
 
 impl<'a> Lexer<'a> {
     pub(crate) fn new(src: &'a [u8]) -> Self {
-        Lexer { src, pos: 0, strings: Vec::new() }
+        Lexer {
+            src,
+            pos: 0,
+            strings: Vec::new(),
+        }
     }
 
     pub(crate) fn clear_strings(&mut self) {
@@ -294,8 +301,24 @@ mod tests {
         assert_eq!(
             t,
             vec![
-                "BT", "/F1", "12", "Tf", "1", "0", "0", "-1", "0.5", "-3.25", "Tm", "ArrayOpen",
-                "[97, 40, 98, 41, 65]", "-250", "[0, 78, 45]", "ArrayClose", "TJ", "ET"
+                "BT",
+                "/F1",
+                "12",
+                "Tf",
+                "1",
+                "0",
+                "0",
+                "-1",
+                "0.5",
+                "-3.25",
+                "Tm",
+                "ArrayOpen",
+                "[97, 40, 98, 41, 65]",
+                "-250",
+                "[0, 78, 45]",
+                "ArrayClose",
+                "TJ",
+                "ET"
             ]
         );
     }

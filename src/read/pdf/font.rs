@@ -58,9 +58,13 @@ pub(crate) struct UnicodeMap {
 
 impl UnicodeMap {
     fn insert_utf16(&mut self, code: u32, utf16_be: &[u8]) {
-        let units = utf16_be
-            .chunks(2)
-            .map(|c| if c.len() == 2 { u16::from_be_bytes([c[0], c[1]]) } else { c[0] as u16 });
+        let units = utf16_be.chunks(2).map(|c| {
+            if c.len() == 2 {
+                u16::from_be_bytes([c[0], c[1]])
+            } else {
+                c[0] as u16
+            }
+        });
         let text: String = char::decode_utf16(units)
             .map(|r| r.unwrap_or(char::REPLACEMENT_CHARACTER))
             .collect();
@@ -73,7 +77,8 @@ impl UnicodeMap {
             (None, _) => {}
             (Some(c), None) => self.table.insert(code, c as u32),
             _ => {
-                self.table.insert(code, MULTI_FLAG | self.multi.len() as u32);
+                self.table
+                    .insert(code, MULTI_FLAG | self.multi.len() as u32);
                 self.multi.push(text.into());
             }
         }
@@ -156,13 +161,24 @@ impl Font {
             CodeSplit::Ranges(ranges) => {
                 for n in 1..=4usize.min(bytes.len()) {
                     let code = bytes[..n].iter().fold(0u32, |acc, &b| acc << 8 | b as u32);
-                    if ranges.iter().any(|&(len, lo, hi)| len as usize == n && lo <= code && code <= hi) {
+                    if ranges
+                        .iter()
+                        .any(|&(len, lo, hi)| len as usize == n && lo <= code && code <= hi)
+                    {
                         return (code, n);
                     }
                 }
                 // No range matches: take the shortest declared length.
-                let n = ranges.iter().map(|r| r.0 as usize).min().unwrap_or(1).clamp(1, bytes.len());
-                (bytes[..n].iter().fold(0u32, |acc, &b| acc << 8 | b as u32), n)
+                let n = ranges
+                    .iter()
+                    .map(|r| r.0 as usize)
+                    .min()
+                    .unwrap_or(1)
+                    .clamp(1, bytes.len());
+                (
+                    bytes[..n].iter().fold(0u32, |acc, &b| acc << 8 | b as u32),
+                    n,
+                )
             }
         }
     }
@@ -185,7 +201,11 @@ impl Font {
             Fallback::Ucs2 => char::from_u32(code).map_or(Mapped::None, Mapped::One),
             Fallback::Gbk | Fallback::Big5 => {
                 if len == 1 {
-                    return if code < 0x80 { Mapped::One(code as u8 as char) } else { Mapped::None };
+                    return if code < 0x80 {
+                        Mapped::One(code as u8 as char)
+                    } else {
+                        Mapped::None
+                    };
                 }
                 let bytes = [(code >> 8) as u8, code as u8];
                 let encoding = if matches!(self.fallback, Fallback::Gbk) {
@@ -210,7 +230,11 @@ impl Font {
             None => Some(code),
         };
         let raw = match index {
-            Some(i) => self.widths.get(i as usize).copied().unwrap_or(self.default_width),
+            Some(i) => self
+                .widths
+                .get(i as usize)
+                .copied()
+                .unwrap_or(self.default_width),
             None if matches!(self.fallback, Fallback::Gbk | Fallback::Big5) && len == 1 => 500.0,
             None => self.default_width,
         };
@@ -260,7 +284,10 @@ impl Font {
                 } else if name.starts_with(b"GB") {
                     split = CodeSplit::Euc;
                     fallback = Fallback::Gbk;
-                } else if name.starts_with(b"B5") || name.starts_with(b"ETen") || name.starts_with(b"HKscs") {
+                } else if name.starts_with(b"B5")
+                    || name.starts_with(b"ETen")
+                    || name.starts_with(b"HKscs")
+                {
                     split = CodeSplit::Euc;
                     fallback = Fallback::Big5;
                 }
@@ -284,7 +311,12 @@ impl Font {
             if let Some(dw) = desc.get(b"DW").ok().and_then(|o| number_of(doc, o)) {
                 default_width = dw;
             }
-            if let Some(w) = desc.get(b"W").ok().map(|o| deref(doc, o)).and_then(|o| o.as_array().ok()) {
+            if let Some(w) = desc
+                .get(b"W")
+                .ok()
+                .map(|o| deref(doc, o))
+                .and_then(|o| o.as_array().ok())
+            {
                 widths = parse_cid_widths(doc, w, default_width);
             }
         }
@@ -299,11 +331,25 @@ impl Font {
         }
     }
 
-    fn load_simple(doc: &Document, font: &Dictionary, subtype: &[u8], to_unicode: Option<ParsedCMap>) -> Font {
-        let first_char = font.get(b"FirstChar").ok().and_then(|o| number_of(doc, o)).unwrap_or(0.0) as usize;
+    fn load_simple(
+        doc: &Document,
+        font: &Dictionary,
+        subtype: &[u8],
+        to_unicode: Option<ParsedCMap>,
+    ) -> Font {
+        let first_char = font
+            .get(b"FirstChar")
+            .ok()
+            .and_then(|o| number_of(doc, o))
+            .unwrap_or(0.0) as usize;
         let mut widths = vec![0.0f32; 256];
         let mut has_widths = false;
-        if let Some(w) = font.get(b"Widths").ok().map(|o| deref(doc, o)).and_then(|o| o.as_array().ok()) {
+        if let Some(w) = font
+            .get(b"Widths")
+            .ok()
+            .map(|o| deref(doc, o))
+            .and_then(|o| o.as_array().ok())
+        {
             for (i, o) in w.iter().enumerate() {
                 if let (Some(slot), Some(v)) = (widths.get_mut(first_char + i), number_of(doc, o)) {
                     *slot = v;
@@ -359,7 +405,9 @@ fn parse_cid_widths(doc: &Document, w: &[Object], default_width: f32) -> Vec<f32
     };
     let mut i = 0;
     while i < w.len() {
-        let Some(first) = number_of(doc, &w[i]) else { break };
+        let Some(first) = number_of(doc, &w[i]) else {
+            break;
+        };
         let first = first.max(0.0) as usize;
         match w.get(i + 1).map(|o| deref(doc, o)) {
             Some(Object::Array(list)) => {
@@ -371,8 +419,10 @@ fn parse_cid_widths(doc: &Document, w: &[Object], default_width: f32) -> Vec<f32
                 i += 2;
             }
             Some(o) => {
-                let (Some(last), Some(v)) = (number_of(doc, o), w.get(i + 2).and_then(|o| number_of(doc, o)))
-                else {
+                let (Some(last), Some(v)) = (
+                    number_of(doc, o),
+                    w.get(i + 2).and_then(|o| number_of(doc, o)),
+                ) else {
                     break;
                 };
                 let last = (last.max(0.0) as usize).min(DENSE_LIMIT as usize - 1);
@@ -396,7 +446,10 @@ fn simple_encoding(doc: &Document, font: &Dictionary) -> Box<[char; 256]> {
         Some(Object::Name(n)) => (Some(n.as_slice()), None),
         Some(Object::Dictionary(d)) => (
             d.get(b"BaseEncoding").ok().and_then(name_of),
-            d.get(b"Differences").ok().map(|o| deref(doc, o)).and_then(|o| o.as_array().ok()),
+            d.get(b"Differences")
+                .ok()
+                .map(|o| deref(doc, o))
+                .and_then(|o| o.as_array().ok()),
         ),
         _ => (None, None),
     };
@@ -471,7 +524,9 @@ pub(crate) fn glyph_name_to_char(name: &[u8]) -> Option<char> {
     }
     if let Some(hex) = name.strip_prefix("uni") {
         if hex.len() >= 4 {
-            return u32::from_str_radix(&hex[..4], 16).ok().and_then(char::from_u32);
+            return u32::from_str_radix(&hex[..4], 16)
+                .ok()
+                .and_then(char::from_u32);
         }
     }
     if let Some(hex) = name.strip_prefix('u') {
@@ -659,7 +714,12 @@ impl<'a> CMapLexer<'a> {
                 }
                 let word = &s[start..self.pos];
                 if word.iter().all(u8::is_ascii_digit) {
-                    CToken::Num(std::str::from_utf8(word).ok().and_then(|w| w.parse().ok()).unwrap_or(0))
+                    CToken::Num(
+                        std::str::from_utf8(word)
+                            .ok()
+                            .and_then(|w| w.parse().ok())
+                            .unwrap_or(0),
+                    )
                 } else {
                     CToken::Keyword(word)
                 }
@@ -669,11 +729,18 @@ impl<'a> CMapLexer<'a> {
 }
 
 fn is_delimiter_or_space(b: u8) -> bool {
-    b.is_ascii_whitespace() || matches!(b, b'(' | b')' | b'<' | b'>' | b'[' | b']' | b'{' | b'}' | b'/' | b'%')
+    b.is_ascii_whitespace()
+        || matches!(
+            b,
+            b'(' | b')' | b'<' | b'>' | b'[' | b']' | b'{' | b'}' | b'/' | b'%'
+        )
 }
 
 fn be_code(bytes: &[u8]) -> u32 {
-    bytes.iter().take(4).fold(0u32, |acc, &b| acc << 8 | b as u32)
+    bytes
+        .iter()
+        .take(4)
+        .fold(0u32, |acc, &b| acc << 8 | b as u32)
 }
 
 /// Parse a CMap (ToUnicode or encoding): codespace, bf* and cid* entries.
@@ -733,17 +800,21 @@ fn apply_entry(cmap: &mut ParsedCMap, section: &[u8], args: &mut Vec<CToken>) {
         b"begincodespacerange" if args.len() == 2 => {
             if let (CToken::Hex(lo), CToken::Hex(hi)) = (&args[0], &args[1]) {
                 if !lo.is_empty() && lo.len() <= 4 {
-                    cmap.codespace.push((lo.len() as u8, be_code(lo), be_code(hi)));
+                    cmap.codespace
+                        .push((lo.len() as u8, be_code(lo), be_code(hi)));
                 }
             }
             args.clear();
         }
         b"beginbfchar" if args.len() == 2 => {
             match (&args[0], &args[1]) {
-                (CToken::Hex(src), CToken::Hex(dst)) => cmap.unicode.insert_utf16(be_code(src), dst),
+                (CToken::Hex(src), CToken::Hex(dst)) => {
+                    cmap.unicode.insert_utf16(be_code(src), dst)
+                }
                 (CToken::Hex(src), CToken::Name(n)) => {
                     if let Some(c) = glyph_name_to_char(n) {
-                        cmap.unicode.insert_str(be_code(src), c.encode_utf8(&mut [0; 4]));
+                        cmap.unicode
+                            .insert_str(be_code(src), c.encode_utf8(&mut [0; 4]));
                     }
                 }
                 _ => {}
@@ -751,7 +822,9 @@ fn apply_entry(cmap: &mut ParsedCMap, section: &[u8], args: &mut Vec<CToken>) {
             args.clear();
         }
         b"beginbfrange" if args.len() == 3 => {
-            if let (CToken::Hex(lo), CToken::Hex(hi), CToken::Hex(dst)) = (&args[0], &args[1], &args[2]) {
+            if let (CToken::Hex(lo), CToken::Hex(hi), CToken::Hex(dst)) =
+                (&args[0], &args[1], &args[2])
+            {
                 let (lo, hi) = (be_code(lo), be_code(hi));
                 if lo <= hi && hi - lo < MAX_RANGE && !dst.is_empty() {
                     let mut target = dst.clone();
@@ -770,7 +843,9 @@ fn apply_entry(cmap: &mut ParsedCMap, section: &[u8], args: &mut Vec<CToken>) {
             args.clear();
         }
         b"begincidrange" if args.len() == 3 => {
-            if let (CToken::Hex(lo), CToken::Hex(hi), CToken::Num(cid)) = (&args[0], &args[1], &args[2]) {
+            if let (CToken::Hex(lo), CToken::Hex(hi), CToken::Num(cid)) =
+                (&args[0], &args[1], &args[2])
+            {
                 let (lo, hi) = (be_code(lo), be_code(hi));
                 if lo <= hi && hi - lo < MAX_RANGE {
                     for (k, code) in (lo..=hi).enumerate() {

@@ -122,7 +122,13 @@ impl<'d> Interpreter<'d> {
         std::mem::take(&mut self.out)
     }
 
-    fn run(&mut self, content: &[u8], resources: Option<&'d Dictionary>, initial: GraphicsState, depth: usize) {
+    fn run(
+        &mut self,
+        content: &[u8],
+        resources: Option<&'d Dictionary>,
+        initial: GraphicsState,
+        depth: usize,
+    ) {
         let mut lexer = Lexer::new(content);
         let mut operands: Vec<Operand> = Vec::with_capacity(16);
         let mut state = initial;
@@ -150,11 +156,7 @@ impl<'d> Interpreter<'d> {
             // Operands of fixed-arity operators are taken from the end of the stack.
             let tail = |n: usize| operands.len().saturating_sub(n);
             match op {
-                b"q" => {
-                    if saved.len() < MAX_STATE_DEPTH {
-                        saved.push(state);
-                    }
-                }
+                b"q" if saved.len() < MAX_STATE_DEPTH => saved.push(state),
                 b"Q" => {
                     if let Some(s) = saved.pop() {
                         state = s;
@@ -162,7 +164,14 @@ impl<'d> Interpreter<'d> {
                 }
                 b"cm" if operands.len() >= 6 => {
                     let t = tail(6);
-                    let m = [num(t), num(t + 1), num(t + 2), num(t + 3), num(t + 4), num(t + 5)];
+                    let m = [
+                        num(t),
+                        num(t + 1),
+                        num(t + 2),
+                        num(t + 3),
+                        num(t + 4),
+                        num(t + 5),
+                    ];
                     state.ctm = multiply(&m, &state.ctm);
                 }
                 b"BT" => {
@@ -195,11 +204,19 @@ impl<'d> Interpreter<'d> {
                 }
                 b"Tm" if operands.len() >= 6 => {
                     let t = tail(6);
-                    line_matrix = [num(t), num(t + 1), num(t + 2), num(t + 3), num(t + 4), num(t + 5)];
+                    line_matrix = [
+                        num(t),
+                        num(t + 1),
+                        num(t + 2),
+                        num(t + 3),
+                        num(t + 4),
+                        num(t + 5),
+                    ];
                     text_matrix = line_matrix;
                 }
                 b"T*" => {
-                    line_matrix = multiply(&[1.0, 0.0, 0.0, 1.0, 0.0, -state.leading], &line_matrix);
+                    line_matrix =
+                        multiply(&[1.0, 0.0, 0.0, 1.0, 0.0, -state.leading], &line_matrix);
                     text_matrix = line_matrix;
                 }
                 b"Tj" | b"'" | b"\"" => {
@@ -209,7 +226,8 @@ impl<'d> Interpreter<'d> {
                         state.char_spacing = num(t + 1);
                     }
                     if op != b"Tj" {
-                        line_matrix = multiply(&[1.0, 0.0, 0.0, 1.0, 0.0, -state.leading], &line_matrix);
+                        line_matrix =
+                            multiply(&[1.0, 0.0, 0.0, 1.0, 0.0, -state.leading], &line_matrix);
                         text_matrix = line_matrix;
                     }
                     if let Some(&Operand::Str(a, b)) = operands.last() {
@@ -217,10 +235,15 @@ impl<'d> Interpreter<'d> {
                     }
                 }
                 b"TJ" => {
-                    let start = operands.iter().rposition(|o| *o == Operand::ArrayOpen).map_or(0, |p| p + 1);
+                    let start = operands
+                        .iter()
+                        .rposition(|o| *o == Operand::ArrayOpen)
+                        .map_or(0, |p| p + 1);
                     for item in &operands[start..] {
                         match *item {
-                            Operand::Str(a, b) => self.show(lexer.string(a, b), &state, &mut text_matrix),
+                            Operand::Str(a, b) => {
+                                self.show(lexer.string(a, b), &state, &mut text_matrix)
+                            }
                             Operand::Number(n) => {
                                 let tx = -n / 1000.0 * state.font_size * state.horizontal_scale;
                                 text_matrix[4] += tx * text_matrix[0];
@@ -285,10 +308,20 @@ impl<'d> Interpreter<'d> {
                 let x0 = advance * m[0] + rise * m[2] + m[4];
                 let y0 = advance * m[1] + rise * m[3] + m[5];
                 let x1 = (advance + glyph_advance) * m[0] + rise * m[2] + m[4];
-                let (x, width) = if x1 >= x0 { (x0, x1 - x0) } else { (x1, x0 - x1) };
+                let (x, width) = if x1 >= x0 {
+                    (x0, x1 - x0)
+                } else {
+                    (x1, x0 - x1)
+                };
                 let mut push = |c: char, x: f32, width: f32| {
                     if !c.is_control() {
-                        glyphs.push(PdfGlyph { text: c, x, y: y0, width, size: device_size });
+                        glyphs.push(PdfGlyph {
+                            text: c,
+                            x,
+                            y: y0,
+                            width,
+                            size: device_size,
+                        });
                     }
                 };
                 match font.unicode(code, len) {
@@ -308,7 +341,13 @@ impl<'d> Interpreter<'d> {
         text_matrix[5] += advance * text_matrix[1];
     }
 
-    fn do_xobject(&mut self, name: &[u8], resources: Option<&'d Dictionary>, state: &GraphicsState, depth: usize) {
+    fn do_xobject(
+        &mut self,
+        name: &[u8],
+        resources: Option<&'d Dictionary>,
+        state: &GraphicsState,
+        depth: usize,
+    ) {
         let doc = self.doc;
         let Some(Object::Stream(stream)) = resources
             .and_then(|r| r.get(b"XObject").ok())

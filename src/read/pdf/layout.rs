@@ -6,7 +6,7 @@ use super::PdfGlyph;
 const SPACE_GAP: f32 = 0.3;
 /// Baselines closer than this many font sizes share a line (absorbs
 /// superscripts, subscripts and cells centred at slightly different heights).
-const SAME_LINE: f32 = 0.5;
+const SAME_LINE: f32 = 0.65;
 /// The same char drawn again within this many font sizes is a fake-bold overdraw.
 const OVERDRAW: f32 = 0.15;
 
@@ -41,7 +41,8 @@ pub(crate) fn lines(glyphs: &[PdfGlyph]) -> Vec<Line> {
         }
     }
     for line in &mut lines {
-        line.glyphs.sort_by(|&a, &b| glyphs[a as usize].x.total_cmp(&glyphs[b as usize].x));
+        line.glyphs
+            .sort_by(|&a, &b| glyphs[a as usize].x.total_cmp(&glyphs[b as usize].x));
     }
     lines
 }
@@ -67,7 +68,11 @@ pub(crate) fn line_text(glyphs: &[PdfGlyph], line: &Line, out: &mut String) {
             }
         }
         out.push(g.text);
-        right_edge = if previous.is_some() { right_edge.max(g.x + g.width) } else { g.x + g.width };
+        right_edge = if previous.is_some() {
+            right_edge.max(g.x + g.width)
+        } else {
+            g.x + g.width
+        };
         previous = Some(g);
         pending_space = false;
     }
@@ -94,7 +99,13 @@ mod tests {
     use super::*;
 
     fn glyph(text: char, x: f32, y: f32, size: f32) -> PdfGlyph {
-        PdfGlyph { text, x, y, width: size * 0.5, size }
+        PdfGlyph {
+            text,
+            x,
+            y,
+            width: size * 0.5,
+            size,
+        }
     }
 
     #[test]
@@ -112,7 +123,11 @@ mod tests {
 
     #[test]
     fn drops_fake_bold_overdraw() {
-        let glyphs = vec![glyph('A', 10.0, 10.0, 10.0), glyph('A', 10.5, 10.0, 10.0), glyph('B', 15.0, 10.0, 10.0)];
+        let glyphs = vec![
+            glyph('A', 10.0, 10.0, 10.0),
+            glyph('A', 10.5, 10.0, 10.0),
+            glyph('B', 15.0, 10.0, 10.0),
+        ];
         assert_eq!(page_text(&glyphs), "AB");
     }
 }

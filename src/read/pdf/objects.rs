@@ -81,7 +81,9 @@ pub(crate) fn decode_stream(stream: &Stream, limit: usize) -> Result<Vec<u8>, De
         [b"FlateDecode" | b"Fl"] if !has_params => inflate(&stream.content, limit),
         _ => {
             // LZW/ASCII85/predictors: rare in content streams; let lopdf do them.
-            let out = stream.decompressed_content().map_err(|_| DecodeError::Unsupported)?;
+            let out = stream
+                .decompressed_content()
+                .map_err(|_| DecodeError::Unsupported)?;
             if out.len() > limit {
                 let mut out = out;
                 out.truncate(limit);
