@@ -364,6 +364,72 @@ fn damaged_legacy_word_doc_gives_errors_not_panics() {
     assert!(err.to_string().contains(".doc"), "{err}");
 }
 
+/// RTF as Word writes it for a Chinese document: GBK bytes as `\'hh`
+/// escapes, Unicode escapes with a fallback character, a table with an
+/// empty cell and a two-paragraph cell, a field and ignorable destinations.
+fn rtf_sample() -> Vec<u8> {
+    let gbk = |text: &str| -> String {
+        GBK.encode(text)
+            .0
+            .iter()
+            .map(|b| format!("\\'{b:02x}"))
+            .collect()
+    };
+    let rtf = format!(
+        r"{{\rtf1\ansi\ansicpg936\deff0{{\fonttbl{{\f0\fnil\fcharset134 SimSun;}}{{\f1\fswiss\fcharset0 Arial;}}}}
+{{\*\generator Microsoft Word 11.0;}}{{\info{{\title 标题不是正文}}}}
+\pard\plain\f0 {title}\par
+\pard {para}{{\f1 6.84}}{wan}\uc1\u20803\'3f\u12290?\par
+\trowd\cellx2000\cellx4000\cellx6000
+\pard\intbl {item}\cell {budget}\cell {actual}\cell\row
+\trowd\cellx2000\cellx4000\cellx6000
+\pard\intbl {first}\par {second}\cell \cell 6.84\cell\row
+\pard {{\field{{\*\fldinst PAGE }}{{\fldrslt 1}}}} {end}\par
+}}",
+        title = gbk("攀枝花市人民政府驻北京联络处2020年部门决算"),
+        para = gbk("一般公共预算财政拨款支出"),
+        wan = gbk("万"),
+        item = gbk("项目"),
+        budget = gbk("预算数"),
+        actual = gbk("决算数"),
+        first = gbk("一般公共预算"),
+        second = gbk("财政拨款支出"),
+        end = gbk("第1页"),
+    );
+    rtf.into_bytes()
+}
+
+#[test]
+fn rtf_named_doc_reads_gbk_text_and_table_rows() {
+    let bytes = rtf_sample();
+    let doc = read_document(&bytes, "2020年部门决算.doc").unwrap();
+    assert_eq!(doc.format.as_str(), "rtf");
+    let lines: Vec<&str> = doc.text.lines().filter(|l| !l.is_empty()).collect();
+    assert_eq!(
+        lines,
+        vec![
+            "攀枝花市人民政府驻北京联络处2020年部门决算",
+            "一般公共预算财政拨款支出6.84万元。",
+            "项目\t预算数\t决算数",
+            "一般公共预算 财政拨款支出\t\t6.84",
+            "1 第1页",
+        ]
+    );
+}
+
+#[test]
+fn damaged_rtf_gives_errors_not_panics() {
+    let bomb = format!("{{\\rtf1 {}x{}", "{".repeat(5000), "}".repeat(5000));
+    let err = read_document(bomb.as_bytes(), "a.rtf").unwrap_err();
+    assert_eq!(err.reason(), "corrupt", "{err}");
+    let bytes = rtf_sample();
+    for cut in 6..bytes.len() {
+        if let Err(e) = read_document(&bytes[..cut], "a.rtf") {
+            assert_eq!(e.reason(), "empty", "cut at {cut}: {e}");
+        }
+    }
+}
+
 const ARTICLE: &str = r#"<!DOCTYPE html>
 <html><head>{META}<title>普陀区财政局2024年部门决算_上海市普陀区人民政府</title>
 <script>var banner = "脚本里的字";</script><style>.nav { color: red }</style></head>

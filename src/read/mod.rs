@@ -18,6 +18,8 @@ pub enum SourceFormat {
     Docx,
     /// Legacy Word 97–2003 (an OLE compound file).
     Doc,
+    /// Rich Text Format, often published under a `.doc` name.
+    Rtf,
     Html,
     Text,
     Xlsx,
@@ -30,6 +32,7 @@ impl SourceFormat {
             SourceFormat::Pdf => "pdf",
             SourceFormat::Docx => "docx",
             SourceFormat::Doc => "doc",
+            SourceFormat::Rtf => "rtf",
             SourceFormat::Html => "html",
             SourceFormat::Text => "text",
             SourceFormat::Xlsx => "xlsx",
@@ -112,6 +115,9 @@ pub fn sniff(bytes: &[u8], name: &str) -> Result<SourceFormat, ReadError> {
     }
     if bytes.starts_with(&OLE_MAGIC) {
         return sniff_ole(bytes, name);
+    }
+    if bytes.starts_with(b"{\\rtf") {
+        return Ok(SourceFormat::Rtf);
     }
     const BINARY: [(&[u8], &str); 5] = [
         (b"\x89PNG", "PNG image"),
@@ -224,6 +230,7 @@ pub fn read_bytes(bytes: &[u8], format: SourceFormat) -> Result<RawDocument, Rea
         SourceFormat::Pdf => pdf::read(bytes),
         SourceFormat::Docx => docx::read(bytes),
         SourceFormat::Doc => docx::read_doc(bytes),
+        SourceFormat::Rtf => docx::read_rtf(bytes),
         SourceFormat::Html => html::read(bytes, None),
         SourceFormat::Text => text::read(bytes),
         SourceFormat::Xlsx | SourceFormat::Xls => Err(ReadError::UnknownFormat(
