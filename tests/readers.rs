@@ -518,6 +518,66 @@ fn wrong_http_header_charsets_do_not_garble_gbk_pages() {
     assert_article_body(&html::read(utf8.as_bytes(), Some("utf-8")).unwrap().pages[0]);
 }
 
+fn quoted_printable(bytes: &[u8]) -> String {
+    let mut out = String::new();
+    let mut line = 0;
+    for &b in bytes {
+        let piece = if b == b'\n' {
+            line = 0;
+            out.push_str("\r\n");
+            continue;
+        } else if b >= 0x80 || b == b'=' {
+            format!("={b:02X}")
+        } else {
+            char::from(b).to_string()
+        };
+        if line + piece.len() > 75 {
+            out.push_str("=\r\n");
+            line = 0;
+        }
+        line += piece.len();
+        out.push_str(&piece);
+    }
+    out
+}
+
+fn base64(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for (i, chunk) in bytes.chunks(3).enumerate() {
+        let n = chunk.iter().fold(0u32, |n, &b| n << 8 | u32::from(b)) << (8 * (3 - chunk.len()));
+        for k in 0..=chunk.len() {
+            out.push(char::from(ALPHABET[(n >> (18 - 6 * k) & 63) as usize]));
+        }
+        out.push_str(&"=".repeat(3 - chunk.len()));
+        if i % 19 == 18 {
+            out.push_str("\r\n");
+        }
+    }
+    out
+}
+
+#[test]
+fn mhtml_saved_as_doc_reads_its_html_part() {
+    let html = gbk_article("");
+    for (encoding, body) in [
+        ("quoted-printable", quoted_printable(&html)),
+        ("base64", base64(&html)),
+    ] {
+        let message = format!(
+            "MIME-Version: 1.0\r\nContent-Type: multipart/related;\r\n\tboundary=\"----=_NextPart_01D0\"\r\n\r\n\
+             This document is a Single File Web Page.\r\n\r\n------=_NextPart_01D0\r\n\
+             Content-Location: file:///C:/x.htm\r\nContent-Transfer-Encoding: {encoding}\r\n\
+             Content-Type: text/html; charset=\"gb2312\"\r\n\r\n{body}\r\n\r\n------=_NextPart_01D0\r\n\
+             Content-Type: image/png\r\nContent-Transfer-Encoding: base64\r\n\r\niVBORw0KGgo=\r\n\
+             ------=_NextPart_01D0--\r\n"
+        );
+        let doc = read_document(message.as_bytes(), "2024年部门决算.doc").unwrap();
+        assert_eq!(doc.format.as_str(), "html", "{encoding}");
+        assert_article_body(&doc.text);
+    }
+}
+
 #[test]
 fn gbk_html_without_any_charset_is_detected() {
     let bytes = gbk_article("");

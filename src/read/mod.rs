@@ -144,9 +144,10 @@ pub fn sniff(bytes: &[u8], name: &str) -> Result<SourceFormat, ReadError> {
         b"<meta ",
         b"<title>",
     ];
-    if HTML_MARKERS
-        .iter()
-        .any(|marker| find(&markup_head, marker).is_some())
+    if html::is_mhtml(bytes)
+        || HTML_MARKERS
+            .iter()
+            .any(|marker| find(&markup_head, marker).is_some())
     {
         return Ok(SourceFormat::Html);
     }
