@@ -1,6 +1,10 @@
-use clap::{Parser, Subcommand};
+use anyhow::Context;
+use caizheng::pipeline::{self, Config};
+use clap::{Parser, Subcommand, ValueEnum};
+use std::io::Write;
+use std::path::PathBuf;
 
-/// caizheng: Chinese budget disclosures as open data.
+/// caizheng: Chinese government budget disclosures (部门预算 / 部门决算) as open data.
 #[derive(Parser)]
 #[command(name = "caizheng", version, about)]
 struct Cli {
@@ -10,19 +14,90 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Extract facts from documents and print JSON.
-    Extract { files: Vec<std::path::PathBuf> },
+    /// Extract facts (and findings) from documents and print them as JSON.
+    Extract(ExtractArgs),
+    /// Print the JSON Schema of the per-document report.
+    Schema,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Format {
+    /// One JSON object (one file) or one per line (several files).
+    Json,
+    /// One JSON object per line.
+    Jsonl,
+    /// Indented JSON, one object per file.
+    Pretty,
+}
+
+#[derive(clap::Args)]
+struct ExtractArgs {
+    /// Documents to read: PDF, DOCX, HTML or text (GBK/GB18030 detected).
+    #[arg(required = true)]
+    files: Vec<PathBuf>,
+    #[arg(long, value_enum, default_value = "json")]
+    format: Format,
+    /// A folder of pattern files (*.toml) that replace or extend the built-in ones.
+    #[arg(long)]
+    patterns: Option<PathBuf>,
+}
+
+fn load_config(patterns: Option<&PathBuf>) -> anyhow::Result<Config> {
+    let mut config = Config::builtin();
+    if let Some(dir) = patterns {
+        config.patterns = caizheng::extract::patterns::PatternSet::with_dir(dir)
+            .map_err(|e| anyhow::anyhow!("pattern error: {e}"))?;
+        let sections = dir.join("sections.toml");
+        if sections.exists() {
+            let text = std::fs::read_to_string(&sections)?;
+            config.kinds = caizheng::sections::KindTable::from_toml(&text)
+                .with_context(|| format!("{}", sections.display()))?;
+        }
+    }
+    Ok(config)
+}
+
+fn extract(args: ExtractArgs) -> anyhow::Result<i32> {
+    let config = load_config(args.patterns.as_ref())?;
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    let mut failed = false;
+    for path in &args.files {
+        let source = path.display().to_string();
+        let report = match std::fs::read(path) {
+            Ok(bytes) => pipeline::process_with(&bytes, &source, &config),
+            Err(e) => pipeline::unreadable(&source, &e),
+        };
+        failed |= !report.errors.is_empty();
+        match args.format {
+            Format::Pretty => serde_json::to_writer_pretty(&mut out, &report)?,
+            Format::Json | Format::Jsonl => serde_json::to_writer(&mut out, &report)?,
+        }
+        writeln!(out)?;
+    }
+    Ok(if failed { 2 } else { 0 })
 }
 
 fn main() {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .with_writer(std::io::stderr)
+        .init();
     let cli = Cli::parse();
-    match cli.command {
-        Command::Extract { files } => {
-            for f in files {
-                let bytes = std::fs::read(&f).unwrap_or_default();
-                let report = caizheng::pipeline::process(&bytes, &f.display().to_string());
-                println!("{}", serde_json::to_string(&report).unwrap_or_default());
-            }
+    let result = match cli.command {
+        Command::Extract(args) => extract(args),
+        Command::Schema => serde_json::to_string_pretty(&caizheng::report::json_schema())
+            .map(|s| {
+                println!("{s}");
+                0
+            })
+            .map_err(Into::into),
+    };
+    match result {
+        Ok(code) => std::process::exit(code),
+        Err(e) => {
+            eprintln!("caizheng: {e:#}");
+            std::process::exit(1);
         }
     }
 }

@@ -1,27 +1,114 @@
-//! One document through every stage: bytes → Report. Never panics.
+//! One document through every stage: bytes → [`Report`]. Never panics.
 
+use crate::extract::patterns::PatternSet;
+use crate::read::Document;
 use crate::report::{DocumentInfo, Report, ReportError};
+use crate::sections::KindTable;
+
+/// Everything the stages need besides the document: patterns, section kinds.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub patterns: PatternSet,
+    pub kinds: KindTable,
+}
+
+static BUILTIN: once_cell::sync::Lazy<Config> = once_cell::sync::Lazy::new(|| Config {
+    patterns: PatternSet::builtin(),
+    kinds: KindTable::builtin(),
+});
+
+impl Config {
+    /// The built-in configuration, compiled once per process (the compiled
+    /// regexes are shared, so a clone is cheap).
+    pub fn builtin() -> Config {
+        BUILTIN.clone()
+    }
+
+    /// Changes whenever the output for the same input could change.
+    pub fn fingerprint(&self) -> String {
+        format!(
+            "{}+{}",
+            env!("CARGO_PKG_VERSION"),
+            &self.patterns.fingerprint[..16]
+        )
+    }
+}
+
+/// The fingerprint of the built-in configuration.
+pub fn config_fingerprint() -> String {
+    Config::builtin().fingerprint()
+}
 
 /// Process one document's bytes; `source` is its path or URL.
 /// A read failure becomes an entry in `errors`, never a panic.
 pub fn process(bytes: &[u8], source: &str) -> Report {
-    let mut info = DocumentInfo {
+    process_with(bytes, source, &Config::builtin())
+}
+
+pub fn process_with(bytes: &[u8], source: &str, config: &Config) -> Report {
+    let info = DocumentInfo {
         sha256: crate::read::sha256_hex(bytes),
         source: source.to_string(),
         ..Default::default()
     };
     match crate::read::read_document(bytes, source) {
-        Ok(doc) => {
-            info.format = Some(doc.format.as_str().to_string());
-            info.pages = doc.page_count();
-            info.chars = doc.text.chars().count();
-            Report::new(info)
-        }
+        Ok(doc) => analyse(&doc, config),
         Err(e) => {
             let mut r = Report::new(info);
             r.errors.push(ReportError {
                 reason: e.reason().to_string(),
                 message: e.to_string(),
+            });
+            r
+        }
+    }
+}
+
+/// The report of a file that could not even be opened.
+pub fn unreadable(source: &str, error: &std::io::Error) -> Report {
+    let mut r = Report::new(DocumentInfo {
+        source: source.to_string(),
+        ..Default::default()
+    });
+    r.errors.push(ReportError {
+        reason: "io".into(),
+        message: format!("cannot read the file: {error}"),
+    });
+    r
+}
+
+/// Every stage after reading. A panic in a stage is this document's error.
+pub fn analyse(doc: &Document, config: &Config) -> Report {
+    let mut info = DocumentInfo {
+        sha256: doc.sha256.clone(),
+        source: doc.source.clone(),
+        format: Some(doc.format.as_str().to_string()),
+        pages: doc.page_count(),
+        chars: doc.text.chars().count(),
+        ..Default::default()
+    };
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let tree = crate::sections::build(&doc.text, &config.kinds);
+        let mut facts = crate::extract::metadata::read_metadata(doc, &mut info);
+        facts.extend(crate::extract::extract(
+            doc,
+            &tree,
+            info.kind.as_deref(),
+            &config.patterns,
+        ));
+        (facts, tree)
+    }));
+    match outcome {
+        Ok((facts, _tree)) => {
+            let mut r = Report::new(info);
+            r.facts = facts;
+            r
+        }
+        Err(_) => {
+            let mut r = Report::new(info);
+            r.errors.push(ReportError {
+                reason: "panic".into(),
+                message: "an analysis stage panicked on this document".into(),
             });
             r
         }

@@ -18,6 +18,7 @@ pub enum FactSource {
 
 /// One figure found in a document (see FIELDS.md, "How a fact is written").
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct Fact {
     /// Field key from the vocabulary (FIELDS.md), or `x.`-prefixed.
     pub key: String,
@@ -65,6 +66,7 @@ pub enum Severity {
 
 /// A fact a finding is about, with enough provenance to show it to a person.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct Evidence {
     pub key: String,
     pub value: String,
@@ -77,6 +79,7 @@ pub struct Evidence {
 
 /// One internal inconsistency (or note) about a document.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct Finding {
     /// Stable rule id, e.g. `sum.three_public.total`.
     pub rule: String,
@@ -96,6 +99,7 @@ pub struct Finding {
 
 /// Metadata of the document as a whole.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct DocumentInfo {
     /// sha256 of the input bytes, lower-case hex; also the document id.
     pub sha256: String,
@@ -118,6 +122,7 @@ pub struct DocumentInfo {
 
 /// Why a document (or a part of it) could not be read.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct ReportError {
     /// Stable reason code: empty, truncated, encrypted, no_text_layer, unknown_format, too_large, corrupt, panic, io.
     pub reason: String,
@@ -126,6 +131,7 @@ pub struct ReportError {
 
 /// The per-document output object.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct Report {
     /// Always `caizheng.report/1`.
     pub schema: String,
@@ -154,6 +160,7 @@ impl Report {
 pub fn json_schema() -> serde_json::Value {
     let settings = schemars::gen::SchemaSettings::draft2019_09().with(|s| {
         s.meta_schema = Some("https://json-schema.org/draft/2020-12/schema".to_string());
+        s.definitions_path = "#/$defs/".to_string();
     });
     let schema = settings.into_generator().into_root_schema_for::<Report>();
     let mut value = serde_json::to_value(schema).expect("schema serializes");
@@ -162,6 +169,10 @@ pub fn json_schema() -> serde_json::Value {
             "$id".into(),
             "https://caizheng.example/schema/report.v1.schema.json".into(),
         );
+        // schemars 0.8 writes its definitions under `definitions` whatever the path says.
+        if let Some(defs) = obj.remove("definitions") {
+            obj.insert("$defs".into(), defs);
+        }
     }
     value
 }

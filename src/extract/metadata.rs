@@ -1,0 +1,159 @@
+//! Document metadata (`document.*`) from the cover, title and headings.
+
+use crate::read::Document;
+use crate::report::{DocumentInfo, Fact};
+use once_cell::sync::Lazy;
+use regex::Regex;
+
+/// How far into the text the cover and title are looked for.
+const COVER_BYTES: usize = 3000;
+
+static TITLE: Lazy<Regex> = Lazy::new(|| {
+    Regex::new(r"(?P<year>(?:19|20)\d\d)\s?年度?(?P<between>[^\n\x0c。，]{0,40}?)(?P<scope>部门|单位|区级部门|市级部门|县级部门|省级部门)?(?P<kind>决算|预算)").expect("title regex")
+});
+static MANAGER: Lazy<Regex> = Lazy::new(|| {
+    Regex::new(r"(?:预算主管部门|主管部门|部门名称|单位名称)[:：]\s?(?P<entity>[^\n\x0c：:]{2,40}?)(?:目\s?录|\n|\x0c|$)").expect("manager regex")
+});
+static PUBLISHED: Lazy<Regex> = Lazy::new(|| {
+    Regex::new(r"(?:公开时间|公开日期|发布时间|发布日期)[:：]\s?(?P<y>\d{4})\s?[年\-/.]\s?(?P<m>\d{1,2})\s?[月\-/.]\s?(?P<d>\d{1,2})").expect("published regex")
+});
+static AMOUNT_UNIT: Lazy<Regex> =
+    Lazy::new(|| Regex::new(r"(?:金额)?单位[:：]\s?(?P<unit>亿元|万元|元)").expect("unit regex"));
+static NARRATIVE_AMOUNT: Lazy<Regex> =
+    Lazy::new(|| Regex::new(r"\d(?:\.\d+)?\s?(?P<unit>亿元|万元|元)").expect("amount regex"));
+
+/// Fill the document's metadata and return it as `document.*` facts.
+pub fn read_metadata(doc: &Document, info: &mut DocumentInfo) -> Vec<Fact> {
+    let mut facts = Vec::new();
+    let head_end = floor_char(&doc.text, COVER_BYTES);
+    let head = &doc.text[..head_end];
+
+    if let Some(c) = TITLE.captures(head) {
+        let kind = if &c["kind"] == "决算" {
+            "final"
+        } else {
+            "budget"
+        };
+        let whole = c.get(0).expect("match");
+        info.kind = Some(kind.to_string());
+        facts.push(super::document_fact(
+            doc,
+            "document.kind",
+            kind.to_string(),
+            None,
+            whole.range(),
+        ));
+        let scope = match c.name("scope").map(|m| m.as_str()) {
+            Some("单位") => "unit",
+            _ if c["between"].ends_with("单位") => "unit",
+            _ => "department",
+        };
+        info.scope = Some(scope.to_string());
+        facts.push(super::document_fact(
+            doc,
+            "document.scope",
+            scope.to_string(),
+            None,
+            whole.range(),
+        ));
+        let year: i32 = c["year"].parse().unwrap_or_default();
+        info.fiscal_year = Some(year);
+        facts.push(super::document_fact(
+            doc,
+            "document.fiscal_year",
+            year.to_string(),
+            None,
+            c.name("year").expect("year").range(),
+        ));
+        let entity = entity_of(head, &c);
+        if let Some((name, range)) = entity {
+            info.entity = Some(name.clone());
+            facts.push(super::document_fact(
+                doc,
+                "document.entity",
+                name,
+                None,
+                range,
+            ));
+        }
+    }
+    if let Some(c) = PUBLISHED.captures(&doc.text) {
+        let date = format!(
+            "{}-{:02}-{:02}",
+            &c["y"],
+            c["m"].parse::<u32>().unwrap_or(0),
+            c["d"].parse::<u32>().unwrap_or(0)
+        );
+        info.published_on = Some(date.clone());
+        facts.push(super::document_fact(
+            doc,
+            "document.published_on",
+            date,
+            None,
+            c.get(0).expect("match").range(),
+        ));
+    }
+    let unit = AMOUNT_UNIT
+        .captures(&doc.text)
+        .map(|c| (c["unit"].to_string(), c.get(0).expect("match").range()))
+        .or_else(|| {
+            // No table declares a unit: the unit the narrative mostly uses.
+            let mut counts: Vec<(String, usize, std::ops::Range<usize>)> = Vec::new();
+            for c in NARRATIVE_AMOUNT.captures_iter(&doc.text) {
+                let u = c["unit"].to_string();
+                match counts.iter_mut().find(|(x, _, _)| *x == u) {
+                    Some(e) => e.1 += 1,
+                    None => counts.push((u, 1, c.get(0).expect("match").range())),
+                }
+            }
+            counts
+                .into_iter()
+                .max_by_key(|(_, n, _)| *n)
+                .map(|(u, _, r)| (u, r))
+        });
+    if let Some((u, range)) = unit {
+        info.amount_unit = Some(u.clone());
+        facts.push(super::document_fact(
+            doc,
+            "document.amount_unit",
+            u,
+            None,
+            range,
+        ));
+    }
+    facts
+}
+
+/// The entity: a 主管部门 line, else the title text between the year and
+/// 部门决算, else the cover line before the year.
+fn entity_of(head: &str, title: &regex::Captures) -> Option<(String, std::ops::Range<usize>)> {
+    if let Some(c) = MANAGER.captures(head) {
+        let m = c.name("entity").expect("entity");
+        return Some((m.as_str().trim().to_string(), m.range()));
+    }
+    let between = title.name("between").expect("between");
+    let name = between
+        .as_str()
+        .trim()
+        .trim_end_matches("区级")
+        .trim_end_matches("单位")
+        .trim();
+    if name.chars().count() >= 3 {
+        return Some((name.to_string(), between.range()));
+    }
+    let year = title.name("year").expect("year");
+    let before = &head[..year.start()];
+    let line_start = before.rfind(['\n', '\x0c']).map(|i| i + 1).unwrap_or(0);
+    let name = before[line_start..].trim();
+    (name.chars().count() >= 3).then(|| (name.to_string(), line_start..year.start()))
+}
+
+fn floor_char(s: &str, mut at: usize) -> usize {
+    if at >= s.len() {
+        return s.len();
+    }
+    while !s.is_char_boundary(at) {
+        at -= 1;
+    }
+    at
+}

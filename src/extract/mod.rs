@@ -1,0 +1,474 @@
+//! Extraction: section-aware patterns over the normalized text → facts.
+//!
+//! Every pattern runs over the whole text once; a match counts only where
+//! the section chain at the figure allows it. Where two patterns read the
+//! same printed figure, the longer (more specific) match wins, so
+//! `一般公共预算财政拨款收入249.30万元` is not also `财政拨款收入`.
+
+pub mod metadata;
+pub mod patterns;
+
+use crate::read::Document;
+use crate::report::{Fact, FactSource};
+use crate::sections::SectionTree;
+use patterns::{Pattern, PatternSet};
+use regex::Captures;
+use rust_decimal::Decimal;
+use std::ops::Range;
+
+/// A fact before offsets are turned into characters.
+#[derive(Debug, Clone)]
+struct Candidate {
+    key: String,
+    value: String,
+    unit: Option<String>,
+    value_wan: Option<Decimal>,
+    label: Option<String>,
+    code: Option<String>,
+    /// Bytes of the printed figure: the identity used to resolve overlaps.
+    figure: Range<usize>,
+    /// Bytes of the whole statement, the quote.
+    quote: Range<usize>,
+    pattern: String,
+    qualifier: &'static str,
+    strength: (i32, usize),
+}
+
+/// The qualifier groups and the key suffix each fills.
+const QUALIFIERS: &[(&str, &str)] = &[
+    ("value", ""),
+    ("budget", ".budget"),
+    ("budget2", ".budget"),
+    ("prior", ".prior_year"),
+    ("change", ".yoy_change"),
+    ("yoy_pct", ".yoy_pct"),
+    ("share", ".share_pct"),
+    ("completion", ".completion_pct"),
+];
+
+/// Extract the narrative facts of a document.
+pub fn extract(
+    doc: &Document,
+    tree: &SectionTree,
+    doc_kind: Option<&str>,
+    set: &PatternSet,
+) -> Vec<Fact> {
+    let text = doc.text.as_str();
+    let mut candidates: Vec<Candidate> = Vec::new();
+    for pattern in &set.patterns {
+        if !pattern.doc_kinds.is_empty()
+            && !doc_kind.is_some_and(|k| pattern.doc_kinds.iter().any(|d| d == k))
+        {
+            continue;
+        }
+        for caps in pattern.regex.captures_iter(text) {
+            let whole = caps.get(0).expect("group 0");
+            if !applies_here(pattern, tree, text, whole.start()) {
+                continue;
+            }
+            let mut quote_end = whole.end();
+            let mut produced = read_groups(&caps, pattern, set, &mut quote_end, None);
+            if doc_kind == Some("final") && caps.name("budget_word").is_some() {
+                for c in produced.iter_mut().filter(|c| c.qualifier.is_empty()) {
+                    c.key.push_str(".budget");
+                    c.qualifier = ".budget";
+                }
+            }
+            if pattern.tails && !produced.is_empty() {
+                read_tails(
+                    text,
+                    set,
+                    pattern,
+                    doc_kind,
+                    &caps,
+                    &mut produced,
+                    &mut quote_end,
+                );
+            }
+            read_items(text, set, pattern, &mut produced, &mut quote_end);
+            if produced.is_empty() {
+                continue;
+            }
+            for c in &mut produced {
+                if c.quote.is_empty() {
+                    c.quote = whole.start()..quote_end;
+                }
+            }
+            candidates.extend(produced);
+        }
+    }
+    resolve_overlaps(&mut candidates);
+    to_facts(doc, tree, candidates)
+}
+
+fn applies_here(pattern: &Pattern, tree: &SectionTree, text: &str, at: usize) -> bool {
+    if pattern
+        .not_before
+        .iter()
+        .any(|w| text[..at].ends_with(w.as_str()))
+    {
+        return false;
+    }
+    let chain = tree.chain_at(at);
+    let kinds: Vec<&str> = chain.iter().map(|s| s.kind.as_str()).collect();
+    if kinds.iter().any(|k| *k == "toc" || *k == "glossary")
+        && !pattern.sections.iter().any(|s| s == "glossary")
+    {
+        return false;
+    }
+    if pattern
+        .not_sections
+        .iter()
+        .any(|n| kinds.contains(&n.as_str()))
+    {
+        return false;
+    }
+    pattern.sections.is_empty() || pattern.sections.iter().any(|s| kinds.contains(&s.as_str()))
+}
+
+/// Turn the qualifier groups of one match into candidates.
+fn read_groups(
+    caps: &Captures,
+    pattern: &Pattern,
+    set: &PatternSet,
+    quote_end: &mut usize,
+    only: Option<&[&str]>,
+) -> Vec<Candidate> {
+    let label = caps
+        .name("label")
+        .map(|m| clean_label(m.as_str()))
+        .or_else(|| pattern.label.clone());
+    let code = caps.name("code").map(|m| m.as_str().to_string());
+    let dir = caps.name("dir").and_then(|m| set.sign_of(m.as_str()));
+    let pct_dir = caps
+        .name("pct_dir")
+        .and_then(|m| set.sign_of(m.as_str()))
+        .or(dir);
+    let whole_len = caps.get(0).map(|m| m.len()).unwrap_or(0);
+    let mut out = Vec::new();
+    for (group, suffix) in QUALIFIERS {
+        if only.is_some_and(|o| !o.contains(group)) {
+            continue;
+        }
+        let Some(m) = caps.name(group) else { continue };
+        let printed = m.as_str().to_string();
+        let unit_text = caps
+            .name(&format!("{group}_unit"))
+            .map(|u| u.as_str().to_string());
+        let unit_text = unit_text.or_else(|| {
+            if *group == "value" || *group == "budget" {
+                pattern.unit.clone()
+            } else {
+                None
+            }
+        });
+        let (unit, factor) = match (&unit_text, *group) {
+            (Some(u), _) => match set.units.get(u) {
+                Some((canonical, factor)) => (Some(canonical.clone()), *factor),
+                None => (Some(u.clone()), None),
+            },
+            (None, "share" | "completion" | "yoy_pct") => (Some("%".to_string()), None),
+            _ => (None, None),
+        };
+        let sign = match *group {
+            "change" => dir,
+            "yoy_pct" => pct_dir,
+            _ => None,
+        };
+        if sign == Some(0) && *group == "change" {
+            // 持平: no change figure is printed.
+            continue;
+        }
+        let value = match sign {
+            Some(-1) if printed.parse::<Decimal>().is_ok_and(|d| !d.is_zero()) => {
+                format!("-{printed}")
+            }
+            _ => printed,
+        };
+        let value_wan = factor.and_then(|f| value.parse::<Decimal>().ok().map(|d| d * f));
+        *quote_end = (*quote_end).max(m.end());
+        let key = match (*group, &pattern.value_key) {
+            ("value", Some(k)) => k.clone(),
+            _ => format!("{}{}", pattern.key, suffix),
+        };
+        out.push(Candidate {
+            key,
+            value,
+            unit,
+            value_wan,
+            label: label.clone(),
+            code: code.clone(),
+            figure: m.start()..m.end(),
+            quote: 0..0,
+            pattern: pattern.id.clone(),
+            qualifier: suffix,
+            strength: (pattern.priority, whole_len),
+        });
+    }
+    out
+}
+
+/// Read qualifier clauses that follow a figure, within its clause.
+fn read_tails(
+    text: &str,
+    set: &PatternSet,
+    pattern: &Pattern,
+    doc_kind: Option<&str>,
+    caps: &Captures,
+    produced: &mut Vec<Candidate>,
+    quote_end: &mut usize,
+) {
+    let mut pos = caps.get(0).map(|m| m.end()).unwrap_or(0);
+    for _ in 0..4 {
+        let window_end = clause_end(text, pos);
+        let window = &text[pos..window_end];
+        let mut advanced = false;
+        for tail in &set.tails {
+            if !tail.doc_kinds.is_empty()
+                && !doc_kind.is_some_and(|k| tail.doc_kinds.iter().any(|d| d == k))
+            {
+                continue;
+            }
+            let Some(tc) = tail.regex.captures(window) else {
+                continue;
+            };
+            let whole = tc.get(0).expect("group 0");
+            if whole.start() != 0 || whole.is_empty() {
+                continue;
+            }
+            let mut end = 0;
+            let (label, code) = produced
+                .first()
+                .map(|p| (p.label.clone(), p.code.clone()))
+                .unwrap_or_default();
+            let found: Vec<Candidate> = read_groups(&tc, pattern, set, &mut end, None)
+                .into_iter()
+                .filter(|c| !produced.iter().any(|p| p.key == c.key))
+                .map(|mut c| {
+                    c.figure = c.figure.start + pos..c.figure.end + pos;
+                    c.label = label.clone();
+                    c.code = code.clone();
+                    c
+                })
+                .collect();
+            if found.is_empty() {
+                continue;
+            }
+            produced.extend(found);
+            pos += whole.end();
+            *quote_end = (*quote_end).max(pos);
+            advanced = true;
+            break;
+        }
+        if !advanced {
+            break;
+        }
+    }
+}
+
+/// Read the list that follows a match: `其中：部级领导干部用车0辆、主要领导干部用车0辆…`.
+fn read_items(
+    text: &str,
+    set: &PatternSet,
+    pattern: &Pattern,
+    produced: &mut Vec<Candidate>,
+    quote_end: &mut usize,
+) {
+    let (Some(items), Some(items_key)) = (&pattern.items, &pattern.items_key) else {
+        return;
+    };
+    let item_pattern = Pattern {
+        key: items_key.clone(),
+        value_key: None,
+        label: None,
+        ..pattern.clone()
+    };
+    let mut pos = *quote_end;
+    loop {
+        let rest = &text[pos..];
+        let skip = rest.len()
+            - rest
+                .trim_start_matches(|c: char| {
+                    matches!(c, '，' | ',' | '、' | '：' | ':' | ' ' | '和' | '及')
+                })
+                .len();
+        let mut at = pos + skip;
+        if text[at..].starts_with("其中") {
+            at += "其中".len();
+            let r = &text[at..];
+            at += r.len() - r.trim_start_matches(['：', ':', '，', ',', ' ']).len();
+        }
+        let end = list_end(text, at);
+        let Some(caps) = items.captures(&text[at..end]) else {
+            break;
+        };
+        let whole = caps.get(0).expect("group 0");
+        let mut item_end = 0;
+        let found: Vec<Candidate> =
+            read_groups(&caps, &item_pattern, set, &mut item_end, Some(&["value"]))
+                .into_iter()
+                .map(|mut c| {
+                    c.figure = c.figure.start + at..c.figure.end + at;
+                    c.quote = at..at + whole.end();
+                    c
+                })
+                .collect();
+        if found.is_empty() || whole.is_empty() {
+            break;
+        }
+        produced.extend(found);
+        pos = at + whole.end();
+        *quote_end = pos;
+    }
+}
+
+fn list_end(text: &str, pos: usize) -> usize {
+    text[pos..]
+        .find(['。', '；', ';', '\n', '\x0c'])
+        .map(|i| pos + i)
+        .unwrap_or(text.len())
+}
+
+/// The end of the clause after `pos`: a sentence or list separator, a line
+/// break, or 80 characters.
+fn clause_end(text: &str, pos: usize) -> usize {
+    let mut end = pos;
+    for (n, (i, c)) in text[pos..].char_indices().enumerate() {
+        if matches!(c, '。' | '；' | ';' | '\n') || n >= 80 {
+            return pos + i;
+        }
+        end = pos + i + c.len_utf8();
+    }
+    end
+}
+
+/// Drop the weaker of two candidates that read the same figure as the same qualifier kind.
+fn resolve_overlaps(cands: &mut Vec<Candidate>) {
+    cands.sort_by(|a, b| {
+        a.figure
+            .start
+            .cmp(&b.figure.start)
+            .then(b.strength.cmp(&a.strength))
+            .then(a.pattern.cmp(&b.pattern))
+    });
+    let mut kept: Vec<Candidate> = Vec::with_capacity(cands.len());
+    for c in cands.drain(..) {
+        let clash = kept
+            .iter()
+            .rev()
+            .take_while(|k| k.figure.start == c.figure.start)
+            .any(|k| k.figure == c.figure && k.qualifier == c.qualifier);
+        if !clash {
+            kept.push(c);
+        }
+    }
+    *cands = kept;
+}
+
+/// Label as FIELDS.md wants it: class/款/项 names joined by `/`, spacing normalized.
+pub fn clean_label(raw: &str) -> String {
+    let mut s: String = raw
+        .chars()
+        .filter(|c| !c.is_whitespace() && !matches!(c, '“' | '”' | '"'))
+        .collect();
+    for (m, sep) in [
+        ("（类）", "/"),
+        ("(类)", "/"),
+        ("（款）", "/"),
+        ("(款)", "/"),
+        ("（项）", ""),
+        ("(项)", ""),
+    ] {
+        s = s.replace(m, sep);
+    }
+    // "一般公共服务（类）支出" is the class name 一般公共服务支出.
+    let s = s.trim_matches('/').replace("/支出", "支出");
+    s.trim_end_matches(['：', ':', '，', ',', '、']).to_string()
+}
+
+fn to_facts(doc: &Document, tree: &SectionTree, mut cands: Vec<Candidate>) -> Vec<Fact> {
+    cands.sort_by(|a, b| {
+        a.quote
+            .start
+            .cmp(&b.quote.start)
+            .then(a.figure.start.cmp(&b.figure.start))
+    });
+    let text = doc.text.as_str();
+    let mut chars = CharIndex::new(text);
+    cands
+        .into_iter()
+        .map(|c| {
+            let section = tree
+                .innermost_at(c.figure.start)
+                .map(|i| tree.sections[i].title.clone());
+            Fact {
+                key: c.key,
+                value: c.value,
+                unit: c.unit,
+                value_wan: c.value_wan,
+                label: c.label,
+                code: c.code,
+                page: doc.page_at(c.figure.start),
+                section,
+                text: text[c.quote.clone()].to_string(),
+                span: [chars.at(c.quote.start), chars.at(c.quote.end)],
+                source: FactSource::Narrative,
+                pattern: c.pattern,
+            }
+        })
+        .collect()
+}
+
+/// Byte → char offsets for increasing byte positions, in one pass overall.
+pub struct CharIndex<'a> {
+    text: &'a str,
+    byte: usize,
+    chars: usize,
+}
+
+impl<'a> CharIndex<'a> {
+    pub fn new(text: &'a str) -> Self {
+        CharIndex {
+            text,
+            byte: 0,
+            chars: 0,
+        }
+    }
+
+    pub fn at(&mut self, byte: usize) -> usize {
+        if byte < self.byte {
+            self.byte = 0;
+            self.chars = 0;
+        }
+        self.chars += self.text[self.byte..byte].chars().count();
+        self.byte = byte;
+        self.chars
+    }
+}
+
+/// A fact for a document-level property (`document.*`), sourced from the cover.
+pub fn document_fact(
+    doc: &Document,
+    key: &str,
+    value: String,
+    unit: Option<String>,
+    at: Range<usize>,
+) -> Fact {
+    let mut chars = CharIndex::new(&doc.text);
+    let start = chars.at(at.start);
+    let end = chars.at(at.end);
+    Fact {
+        key: key.to_string(),
+        value,
+        unit,
+        value_wan: None,
+        label: None,
+        code: None,
+        page: doc.page_at(at.start),
+        section: None,
+        text: doc.text[at].to_string(),
+        span: [start, end],
+        source: FactSource::Cover,
+        pattern: format!("{key}#metadata"),
+    }
+}

@@ -1,0 +1,631 @@
+//! Pattern files (`patterns/*.toml`): loading, macro expansion, compilation.
+//!
+//! A file may hold:
+//! - `[defs]`: named regex fragments, used as `{NAME}` in regexes;
+//! - `[signs]`: direction words (`positive`, `negative`, `zero`);
+//! - `[units]`: printed unit → canonical unit and factor to 万元;
+//! - `[[template]]`: a regex shape with `{name}` standing for a term's names;
+//! - `[[term]]`: a key, the names it is printed under, and the templates that
+//!   read it — each (term, template) pair becomes one pattern `key#template`;
+//! - `[[pattern]]`: a full regex for wording no template covers;
+//! - `[[tail]]`: qualifier clauses read after a figure (`，占88%`, `，比上年
+//!   增加…`, `，完成预算100%`).
+//!
+//! Named groups a regex may use: `value` (with `value_unit`), `budget`,
+//! `prior`, `change` (signed by `dir`), `yoy_pct` (signed by `pct_dir`, else
+//! `dir`), `share`, `completion`, `label`, `code`. Macros: `{amount:G}` is an
+//! amount with its unit (`G`, `G_unit`), `{pct:G}` a percentage, `{count:G}`
+//! a count with its unit, `{dir:G}` a direction word.
+
+use regex::Regex;
+use rust_decimal::Decimal;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// The built-in pattern files, compiled into the binary.
+pub const BUILTIN: &[(&str, &str)] = &[
+    (
+        "patterns/common.toml",
+        include_str!("../../patterns/common.toml"),
+    ),
+    (
+        "patterns/totals.toml",
+        include_str!("../../patterns/totals.toml"),
+    ),
+    (
+        "patterns/general_budget.toml",
+        include_str!("../../patterns/general_budget.toml"),
+    ),
+    (
+        "patterns/three_public.toml",
+        include_str!("../../patterns/three_public.toml"),
+    ),
+    (
+        "patterns/other.toml",
+        include_str!("../../patterns/other.toml"),
+    ),
+];
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PatternFile {
+    #[serde(default)]
+    defs: BTreeMap<String, String>,
+    #[serde(default)]
+    signs: Option<Signs>,
+    #[serde(default)]
+    units: BTreeMap<String, UnitDef>,
+    #[serde(default)]
+    template: Vec<TemplateDef>,
+    #[serde(default)]
+    term: Vec<TermDef>,
+    #[serde(default)]
+    pattern: Vec<PatternDef>,
+    #[serde(default)]
+    tail: Vec<TailDef>,
+}
+
+/// Direction words and the sign they give a change.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Signs {
+    pub positive: Vec<String>,
+    pub negative: Vec<String>,
+    #[serde(default)]
+    pub zero: Vec<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UnitDef {
+    /// The unit written into facts (`万` → `万元`).
+    pub canonical: String,
+    /// Factor to 万元 for amounts; absent for counts and percentages.
+    #[serde(default)]
+    pub to_wan: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TemplateDef {
+    name: String,
+    regex: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TermDef {
+    key: String,
+    names: Vec<String>,
+    templates: Vec<String>,
+    #[serde(default)]
+    sections: Vec<String>,
+    #[serde(default)]
+    not_sections: Vec<String>,
+    #[serde(default)]
+    doc_kinds: Vec<String>,
+    #[serde(default)]
+    not_before: Vec<String>,
+    #[serde(default)]
+    label: Option<String>,
+    #[serde(default)]
+    priority: i32,
+    #[serde(default)]
+    unit: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PatternDef {
+    id: String,
+    key: String,
+    regex: String,
+    #[serde(default)]
+    sections: Vec<String>,
+    #[serde(default)]
+    not_sections: Vec<String>,
+    #[serde(default)]
+    doc_kinds: Vec<String>,
+    #[serde(default)]
+    not_before: Vec<String>,
+    #[serde(default)]
+    label: Option<String>,
+    #[serde(default)]
+    priority: i32,
+    /// Read qualifier tails after the match (default true).
+    #[serde(default = "yes")]
+    tails: bool,
+    #[serde(default)]
+    unit: Option<String>,
+    #[serde(default)]
+    value_key: Option<String>,
+    #[serde(default)]
+    items: Option<String>,
+    #[serde(default)]
+    items_key: Option<String>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TailDef {
+    name: String,
+    regex: String,
+    #[serde(default)]
+    doc_kinds: Vec<String>,
+}
+
+/// One compiled pattern.
+#[derive(Debug, Clone)]
+pub struct Pattern {
+    pub id: String,
+    pub key: String,
+    pub regex: Regex,
+    /// Section kinds it applies in; empty means any (but `not_sections`).
+    pub sections: Vec<String>,
+    pub not_sections: Vec<String>,
+    /// `final` / `budget`; empty means both.
+    pub doc_kinds: Vec<String>,
+    /// Literal text that must not stand right before the match (a poor man's look-behind).
+    pub not_before: Vec<String>,
+    pub label: Option<String>,
+    pub priority: i32,
+    pub tails: bool,
+    /// Unit for a figure printed without one (`决算数为249.3`).
+    pub unit: Option<String>,
+    /// Key for the `value` group when it is not `key` itself.
+    pub value_key: Option<String>,
+    /// A list that follows the match (`其中：轿车2辆、商务车2辆`), read item by item.
+    pub items: Option<Regex>,
+    pub items_key: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Tail {
+    pub name: String,
+    pub regex: Regex,
+    pub doc_kinds: Vec<String>,
+}
+
+/// Every pattern, tail, sign word and unit, ready to match.
+#[derive(Debug, Clone)]
+pub struct PatternSet {
+    pub patterns: Vec<Pattern>,
+    pub tails: Vec<Tail>,
+    pub signs: Signs,
+    pub units: BTreeMap<String, (String, Option<Decimal>)>,
+    /// sha256 of the source files, for incremental runs.
+    pub fingerprint: String,
+}
+
+/// A pattern file that cannot be used, with where.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PatternError {
+    pub file: String,
+    pub line: Option<usize>,
+    pub message: String,
+}
+
+impl std::fmt::Display for PatternError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.line {
+            Some(l) => write!(f, "{}:{}: {}", self.file, l, self.message),
+            None => write!(f, "{}: {}", self.file, self.message),
+        }
+    }
+}
+
+impl std::error::Error for PatternError {}
+
+impl PatternSet {
+    /// The patterns compiled into the binary.
+    pub fn builtin() -> PatternSet {
+        let files: Vec<(String, String)> = BUILTIN
+            .iter()
+            .map(|(n, t)| (n.to_string(), t.to_string()))
+            .collect();
+        PatternSet::from_sources(&files).expect("built-in patterns compile")
+    }
+
+    /// Built-ins plus every `*.toml` of `dir`; a file with a built-in's name replaces it.
+    pub fn with_dir(dir: &Path) -> Result<PatternSet, PatternError> {
+        let mut files: Vec<(String, String)> = BUILTIN
+            .iter()
+            .map(|(n, t)| (n.to_string(), t.to_string()))
+            .collect();
+        let entries = std::fs::read_dir(dir).map_err(|e| PatternError {
+            file: dir.display().to_string(),
+            line: None,
+            message: e.to_string(),
+        })?;
+        let mut paths: Vec<_> = entries
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+            .collect();
+        paths.sort();
+        for p in paths {
+            let text = std::fs::read_to_string(&p).map_err(|e| PatternError {
+                file: p.display().to_string(),
+                line: None,
+                message: e.to_string(),
+            })?;
+            let base = p
+                .file_name()
+                .map(|n| n.to_string_lossy().to_string())
+                .unwrap_or_default();
+            if base == "sections.toml" || base == "reconcile.toml" {
+                continue;
+            }
+            let name = p.display().to_string();
+            if let Some(slot) = files
+                .iter_mut()
+                .find(|(n, _)| n.ends_with(&format!("/{base}")))
+            {
+                *slot = (name, text);
+            } else {
+                files.push((name, text));
+            }
+        }
+        PatternSet::from_sources(&files)
+    }
+
+    pub fn from_sources(files: &[(String, String)]) -> Result<PatternSet, PatternError> {
+        let mut parsed = Vec::new();
+        for (name, text) in files {
+            let file: PatternFile = toml::from_str(text).map_err(|e| PatternError {
+                file: name.clone(),
+                line: e.span().map(|s| line_of(text, s.start)),
+                message: e.message().to_string(),
+            })?;
+            parsed.push((name.clone(), text.clone(), file));
+        }
+        // Definitions, signs, units and templates are shared by all files.
+        let mut defs = BTreeMap::new();
+        let mut signs = Signs::default();
+        let mut units = BTreeMap::new();
+        let mut templates = BTreeMap::new();
+        for (_, _, f) in &parsed {
+            defs.extend(f.defs.clone());
+            if let Some(s) = &f.signs {
+                signs = s.clone();
+            }
+            for (u, d) in &f.units {
+                let factor = match &d.to_wan {
+                    Some(x) => Some(x.parse::<Decimal>().map_err(|e| PatternError {
+                        file: "units".into(),
+                        line: None,
+                        message: format!("unit {u}: {e}"),
+                    })?),
+                    None => None,
+                };
+                units.insert(u.clone(), (d.canonical.clone(), factor));
+            }
+            for t in &f.template {
+                templates.insert(t.name.clone(), t.regex.clone());
+            }
+        }
+        let unit_alt = {
+            let mut us: Vec<&String> = units.keys().collect();
+            us.sort_by_key(|u| std::cmp::Reverse(u.chars().count()));
+            us.iter()
+                .map(|u| regex::escape(u))
+                .collect::<Vec<_>>()
+                .join("|")
+        };
+        let dir_alt = {
+            let mut ws: Vec<&String> = signs
+                .positive
+                .iter()
+                .chain(&signs.negative)
+                .chain(&signs.zero)
+                .collect();
+            ws.sort_by_key(|w| std::cmp::Reverse(w.chars().count()));
+            ws.iter()
+                .map(|w| regex::escape(w))
+                .collect::<Vec<_>>()
+                .join("|")
+        };
+        let ctx = Expander {
+            defs: &defs,
+            unit_alt: &unit_alt,
+            dir_alt: &dir_alt,
+        };
+
+        let mut patterns = Vec::new();
+        let mut tails = Vec::new();
+        for (name, text, f) in &parsed {
+            let err = |id: &str, message: String| PatternError {
+                file: name.clone(),
+                line: find_line(text, id),
+                message,
+            };
+            for term in &f.term {
+                let names = term
+                    .names
+                    .iter()
+                    .map(|n| escape_name(n))
+                    .collect::<Vec<_>>()
+                    .join("|");
+                for tname in &term.templates {
+                    let shape = templates.get(tname).ok_or_else(|| {
+                        err(
+                            &term.key,
+                            format!("term {}: unknown template {tname}", term.key),
+                        )
+                    })?;
+                    let source = shape.replace("{name}", &format!("(?:{names})"));
+                    let mut id = format!("{}#{}", term.key, tname);
+                    let mut n = 2;
+                    while patterns.iter().any(|p: &Pattern| p.id == id) {
+                        id = format!("{}#{}{}", term.key, tname, n);
+                        n += 1;
+                    }
+                    let regex = ctx.compile(&source).map_err(|m| {
+                        err(
+                            &term.key,
+                            format!("term {} template {tname}: {m}", term.key),
+                        )
+                    })?;
+                    patterns.push(Pattern {
+                        id,
+                        key: term.key.clone(),
+                        regex,
+                        sections: term.sections.clone(),
+                        not_sections: term.not_sections.clone(),
+                        doc_kinds: term.doc_kinds.clone(),
+                        not_before: term.not_before.clone(),
+                        label: term.label.clone(),
+                        priority: term.priority,
+                        tails: true,
+                        unit: term.unit.clone(),
+                        value_key: None,
+                        items: None,
+                        items_key: None,
+                    });
+                }
+            }
+            for p in &f.pattern {
+                let regex = ctx
+                    .compile(&p.regex)
+                    .map_err(|m| err(&p.id, format!("pattern {}: {m}", p.id)))?;
+                let items = match &p.items {
+                    Some(src) => Some(
+                        ctx.compile(&format!("^{src}"))
+                            .map_err(|m| err(&p.id, format!("pattern {} items: {m}", p.id)))?,
+                    ),
+                    None => None,
+                };
+                if items.is_some() != p.items_key.is_some() {
+                    return Err(err(
+                        &p.id,
+                        format!("pattern {}: items and items_key go together", p.id),
+                    ));
+                }
+                patterns.push(Pattern {
+                    id: p.id.clone(),
+                    key: p.key.clone(),
+                    regex,
+                    sections: p.sections.clone(),
+                    not_sections: p.not_sections.clone(),
+                    doc_kinds: p.doc_kinds.clone(),
+                    not_before: p.not_before.clone(),
+                    label: p.label.clone(),
+                    priority: p.priority,
+                    tails: p.tails,
+                    unit: p.unit.clone(),
+                    value_key: p.value_key.clone(),
+                    items,
+                    items_key: p.items_key.clone(),
+                });
+            }
+            for t in &f.tail {
+                let regex = ctx
+                    .compile(&t.regex)
+                    .map_err(|m| err(&t.name, format!("tail {}: {m}", t.name)))?;
+                tails.push(Tail {
+                    name: t.name.clone(),
+                    regex,
+                    doc_kinds: t.doc_kinds.clone(),
+                });
+            }
+        }
+        let mut ids = std::collections::HashSet::new();
+        for p in &patterns {
+            if !ids.insert(p.id.clone()) {
+                return Err(PatternError {
+                    file: "patterns".into(),
+                    line: None,
+                    message: format!("duplicate pattern id {}", p.id),
+                });
+            }
+        }
+        let fingerprint = {
+            use sha2::Digest;
+            let mut h = sha2::Sha256::new();
+            for (n, t) in files {
+                h.update(n.as_bytes());
+                h.update(t.as_bytes());
+            }
+            hex::encode(h.finalize())
+        };
+        Ok(PatternSet {
+            patterns,
+            tails,
+            signs,
+            units,
+            fingerprint,
+        })
+    }
+
+    /// +1, -1 or 0 for a direction word; None when it is not one.
+    pub fn sign_of(&self, word: &str) -> Option<i8> {
+        if self.signs.negative.iter().any(|w| w == word) {
+            Some(-1)
+        } else if self.signs.positive.iter().any(|w| w == word) {
+            Some(1)
+        } else if self.signs.zero.iter().any(|w| w == word) {
+            Some(0)
+        } else {
+            None
+        }
+    }
+}
+
+/// Term names are literal text, except that a space stands for "maybe a space".
+fn escape_name(name: &str) -> String {
+    regex::escape(name).replace(' ', r"\s?")
+}
+
+struct Expander<'a> {
+    defs: &'a BTreeMap<String, String>,
+    unit_alt: &'a str,
+    dir_alt: &'a str,
+}
+
+impl Expander<'_> {
+    fn compile(&self, source: &str) -> Result<Regex, String> {
+        let expanded = ascii_classes(&self.expand(source, 0)?);
+        Regex::new(&expanded).map_err(|e| e.to_string())
+    }
+
+    /// Replace `{NAME}` and `{macro:group}`; regex repetitions like `{0,3}` pass through.
+    fn expand(&self, source: &str, depth: usize) -> Result<String, String> {
+        if depth > 8 {
+            return Err("definitions nest too deep".into());
+        }
+        let mut out = String::with_capacity(source.len() * 2);
+        let mut rest = source;
+        while let Some(open) = rest.find('{') {
+            out.push_str(&rest[..open]);
+            let after = &rest[open + 1..];
+            let close = after.find('}').ok_or("unclosed {")?;
+            let inner = &after[..close];
+            let replaced = if inner.chars().all(|c| c.is_ascii_digit() || c == ',') {
+                format!("{{{inner}}}")
+            } else if let Some((mac, group)) = inner.split_once(':') {
+                match mac {
+                    "amount" => format!(
+                        r"(?P<{group}>\d+(?:\.\d+)?)\s?(?P<{group}_unit>{})",
+                        self.unit_alt
+                    ),
+                    "pct" => format!(r"(?P<{group}>\d+(?:\.\d+)?)\s?%"),
+                    "count" => format!(r"(?P<{group}>\d+)\s?(?P<{group}_unit>{})", self.unit_alt),
+                    "dir" => format!("(?P<{group}>{})", self.dir_alt),
+                    other => return Err(format!("unknown macro {other}")),
+                }
+            } else if let Some(def) = self.defs.get(inner) {
+                format!("(?:{})", self.expand(def, depth + 1)?)
+            } else {
+                return Err(format!("unknown definition {{{inner}}}"));
+            };
+            out.push_str(&replaced);
+            rest = &after[close + 1..];
+        }
+        out.push_str(rest);
+        Ok(out)
+    }
+}
+
+/// `\d` and `\s` as their ASCII sets: the text is normalized (full-width
+/// digits and exotic spaces are gone), and the Unicode classes make every
+/// regex several times slower to build.
+fn ascii_classes(src: &str) -> String {
+    let mut out = String::with_capacity(src.len() + 16);
+    let mut depth = 0usize;
+    let mut chars = src.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => match chars.next() {
+                Some('d') => out.push_str(if depth > 0 { "0-9" } else { "[0-9]" }),
+                Some('s') => out.push_str(if depth > 0 {
+                    " \\t\\n\\x0C\\r"
+                } else {
+                    "[ \\t\\n\\x0C\\r]"
+                }),
+                Some(other) => {
+                    out.push('\\');
+                    out.push(other);
+                }
+                None => out.push('\\'),
+            },
+            '[' => {
+                depth += 1;
+                out.push(c);
+                // A `]` right after `[` or `[^` is a literal, not the end.
+                if chars.peek() == Some(&'^') {
+                    out.push(chars.next().expect("peeked"));
+                }
+                if chars.peek() == Some(&']') {
+                    out.push(chars.next().expect("peeked"));
+                }
+            }
+            ']' if depth > 0 => {
+                depth -= 1;
+                out.push(c);
+            }
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+fn line_of(text: &str, byte: usize) -> usize {
+    text[..byte.min(text.len())]
+        .bytes()
+        .filter(|&b| b == b'\n')
+        .count()
+        + 1
+}
+
+fn find_line(text: &str, needle: &str) -> Option<usize> {
+    text.find(&format!("\"{needle}\""))
+        .or_else(|| text.find(needle))
+        .map(|at| line_of(text, at))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builtin_patterns_compile() {
+        let set = PatternSet::builtin();
+        assert!(set.patterns.len() > 50, "{} patterns", set.patterns.len());
+        assert_eq!(set.sign_of("减少"), Some(-1));
+        assert_eq!(set.sign_of("增长"), Some(1));
+    }
+
+    #[test]
+    fn ascii_classes_inside_and_outside_brackets() {
+        assert_eq!(
+            ascii_classes(r"\d+[^\d，]\s?"),
+            r"[0-9]+[^0-9，][ \t\n\x0C\r]?"
+        );
+        assert_eq!(ascii_classes(r"[\]\d]\."), r"[\]0-9]\.");
+        assert_eq!(ascii_classes(r"[]a]\d"), r"[]a][0-9]");
+    }
+
+    #[test]
+    fn broken_file_is_reported_with_line() {
+        let files = vec![
+            ("common.toml".to_string(), BUILTIN[0].1.to_string()),
+            (
+                "bad.toml".to_string(),
+                "[[pattern]]\nid = \"x#1\"\nkey = \"x\"\nregex = '(unclosed'\n".to_string(),
+            ),
+        ];
+        let err = PatternSet::from_sources(&files).unwrap_err();
+        assert_eq!(err.file, "bad.toml");
+        assert_eq!(err.line, Some(2));
+        let files = vec![(
+            "bad.toml".to_string(),
+            "[[pattern]]\nid = \"x#1\"\nkey = 3\n".to_string(),
+        )];
+        let err = PatternSet::from_sources(&files).unwrap_err();
+        assert_eq!(err.line, Some(3), "{err}");
+    }
+}

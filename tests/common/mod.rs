@@ -1,0 +1,142 @@
+//! Helpers shared by the integration tests.
+#![allow(dead_code)]
+
+use caizheng::report::Report;
+use std::path::PathBuf;
+
+/// `../shared/corpus`, or None (with a clear message) when it is absent.
+pub fn corpus_dir() -> Option<PathBuf> {
+    let dir = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/corpus"));
+    if dir.is_dir() {
+        Some(dir)
+    } else {
+        eprintln!(
+            "SKIPPED: {} is absent; this test needs the shared corpus",
+            dir.display()
+        );
+        None
+    }
+}
+
+/// Validate a report against the committed schema; panics with every error.
+pub fn assert_valid(report: &Report) {
+    let schema: serde_json::Value =
+        serde_json::from_str(include_str!("../../schema/report.v1.schema.json"))
+            .expect("schema parses");
+    let validator = jsonschema::validator_for(&schema).expect("schema compiles");
+    let instance = serde_json::to_value(report).expect("report serializes");
+    let errors: Vec<String> = validator
+        .iter_errors(&instance)
+        .map(|e| format!("{} at {}", e, e.instance_path))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "{}: report does not validate: {errors:#?}",
+        report.document.source
+    );
+}
+
+/// Recall and precision of a report's facts of one source against a truth file.
+pub struct Score {
+    pub recall: f64,
+    pub precision: f64,
+    pub matched: usize,
+    pub truth: usize,
+    pub covered: usize,
+    pub wrong: usize,
+    pub misses: Vec<String>,
+    pub extras: Vec<String>,
+}
+
+/// Right key, label/code where the truth gives them, and the printed value.
+/// Recall pairs each truth fact with a distinct fact; precision counts, among
+/// the facts whose key the truth covers, those with some truth fact alike.
+pub fn score(report: &Report, truth: &serde_json::Value, source: &str) -> Score {
+    let tf: Vec<&serde_json::Value> = truth["facts"]
+        .as_array()
+        .expect("facts")
+        .iter()
+        .filter(|f| f["source"] == source)
+        .collect();
+    let facts: Vec<&caizheng::report::Fact> = report
+        .facts
+        .iter()
+        .filter(|f| {
+            serde_json::to_value(f.source)
+                .ok()
+                .and_then(|v| v.as_str().map(String::from))
+                .as_deref()
+                == Some(source)
+        })
+        .collect();
+    let same = |f: &caizheng::report::Fact, t: &serde_json::Value| {
+        f.key == t["key"].as_str().unwrap_or_default()
+            && f.value == t["value"].as_str().unwrap_or_default()
+            && (t["label"].is_null()
+                || f.label.as_deref().map(compact) == t["label"].as_str().map(compact))
+            && (t["code"].is_null() || f.code.as_deref() == t["code"].as_str())
+    };
+    let mut used = vec![false; facts.len()];
+    let mut matched = 0;
+    let mut misses = Vec::new();
+    for t in &tf {
+        match (0..facts.len()).find(|&i| !used[i] && same(facts[i], t)) {
+            Some(i) => {
+                used[i] = true;
+                matched += 1;
+            }
+            None => misses.push(format!(
+                "{} = {} {:?} | {}",
+                t["key"],
+                t["value"],
+                t["label"].as_str(),
+                t["quote"]
+            )),
+        }
+    }
+    let keys: std::collections::HashSet<&str> =
+        tf.iter().filter_map(|t| t["key"].as_str()).collect();
+    let mut covered = 0;
+    let mut extras = Vec::new();
+    for f in &facts {
+        if keys.contains(f.key.as_str()) {
+            covered += 1;
+            if !tf.iter().any(|t| same(f, t)) {
+                extras.push(format!(
+                    "{} = {} {:?} [{}] | {}",
+                    f.key, f.value, f.label, f.pattern, f.text
+                ));
+            }
+        }
+    }
+    let wrong = extras.len();
+    Score {
+        recall: if tf.is_empty() {
+            1.0
+        } else {
+            matched as f64 / tf.len() as f64
+        },
+        precision: if covered == 0 {
+            1.0
+        } else {
+            (covered - wrong) as f64 / covered as f64
+        },
+        matched,
+        truth: tf.len(),
+        covered,
+        wrong,
+        misses,
+        extras,
+    }
+}
+
+fn compact(s: &str) -> String {
+    s.chars().filter(|c| !c.is_whitespace()).collect()
+}
+
+pub fn truth_of(corpus: &std::path::Path, doc: &str) -> serde_json::Value {
+    let stem = doc.rsplit_once('.').map(|(s, _)| s).unwrap_or(doc);
+    let text = std::fs::read_to_string(corpus.join("truth").join(format!("{stem}.json")))
+        .expect("truth file");
+    serde_json::from_str(&text).expect("truth parses")
+}
