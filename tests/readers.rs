@@ -1,6 +1,7 @@
 //! Text, HTML and DOCX readers on generated documents (including hostile
 //! ones) and on the real text documents of the shared corpus.
 
+use caizheng::normalize::normalize_str;
 use caizheng::read::{docx, html, read_document, text, ReadError};
 use encoding_rs::GBK;
 use std::io::{Cursor, Write};
@@ -18,6 +19,20 @@ fn corpus_file(name: &str) -> Option<Vec<u8>> {
             None
         }
     }
+}
+
+/// Non-empty lines of a text.
+fn text_lines(text: &str) -> Vec<String> {
+    text.lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+/// What normalization makes of lines that a structured reader (Word, RTF,
+/// HTML) gives: each stays a line of its own.
+fn normalized_lines(lines: &[&str]) -> Vec<String> {
+    lines.iter().map(|l| normalize_str(l)).collect()
 }
 
 fn reason<T>(result: Result<T, ReadError>) -> String {
@@ -98,22 +113,20 @@ fn docx_paragraphs_and_table_cells_come_out_in_order() {
     assert!(!raw.paged);
     let text = raw.pages.join("\x0c");
     let lines: Vec<&str> = text.lines().collect();
-    assert_eq!(
-        lines,
-        vec![
-            "一、收入支出决算总体情况",
-            "支出\t6.84万元",
-            "下一行",
-            "项目\t预算数\t决算数",
-            "一般公共预算 财政拨款支出\t5.00\t6.84",
-            "二、其他说明",
-        ]
-    );
+    let expected = [
+        "一、收入支出决算总体情况",
+        "支出\t6.84万元",
+        "下一行",
+        "项目\t预算数\t决算数",
+        "一般公共预算 财政拨款支出\t5.00\t6.84",
+        "二、其他说明",
+    ];
+    assert_eq!(lines, expected);
 
     let doc = read_document(&bytes, "https://example.gov.cn/2024决算.docx").unwrap();
     assert_eq!(doc.format.as_str(), "docx");
     assert_eq!(doc.page_count(), None, "Word pages are not reliable");
-    assert!(doc.text.contains("项目\t预算数\t决算数"), "{}", doc.text);
+    assert_eq!(text_lines(&doc.text), normalized_lines(&expected));
 }
 
 #[test]
@@ -305,21 +318,21 @@ fn legacy_doc_fixture() -> Vec<u8> {
 #[test]
 fn legacy_word_doc_text_and_table_rows_are_read() {
     let bytes = legacy_doc_fixture();
+    let expected = [
+        "攀枝花市人民政府驻北京联络处2020年部门决算",
+        "2020年度一般公共预算财政拨款支出6.84万元，比上年减少1.20万元。",
+        "项目\t预算数\t决算数",
+        "一般公共预算 财政拨款支出\t\t6.84",
+        "基本支出\t5.00",
+        "二、“三公”经费 Budget 2020",
+    ];
+    let raw = docx::read_doc(&bytes).unwrap();
+    assert!(!raw.paged);
+    assert_eq!(text_lines(&raw.pages.join("\n")), expected);
     let doc = read_document(&bytes, "https://example.gov.cn/download?id=42").unwrap();
     assert_eq!(doc.format.as_str(), "doc");
     assert_eq!(doc.page_count(), None);
-    let lines: Vec<&str> = doc.text.lines().filter(|l| !l.is_empty()).collect();
-    assert_eq!(
-        lines,
-        vec![
-            "攀枝花市人民政府驻北京联络处2020年部门决算",
-            "2020年度一般公共预算财政拨款支出6.84万元，比上年减少1.20万元。",
-            "项目\t预算数\t决算数",
-            "一般公共预算 财政拨款支出\t\t6.84",
-            "基本支出\t5.00",
-            "二、“三公”经费 Budget 2020",
-        ]
-    );
+    assert_eq!(text_lines(&doc.text), normalized_lines(&expected));
 }
 
 #[test]
@@ -402,19 +415,20 @@ fn rtf_sample() -> Vec<u8> {
 #[test]
 fn rtf_named_doc_reads_gbk_text_and_table_rows() {
     let bytes = rtf_sample();
+    let expected = [
+        "攀枝花市人民政府驻北京联络处2020年部门决算",
+        "一般公共预算财政拨款支出6.84万元。",
+        "项目\t预算数\t决算数",
+        "一般公共预算 财政拨款支出\t\t6.84",
+        "1 第1页",
+    ];
+    assert_eq!(
+        text_lines(&docx::read_rtf(&bytes).unwrap().pages[0]),
+        expected
+    );
     let doc = read_document(&bytes, "2020年部门决算.doc").unwrap();
     assert_eq!(doc.format.as_str(), "rtf");
-    let lines: Vec<&str> = doc.text.lines().filter(|l| !l.is_empty()).collect();
-    assert_eq!(
-        lines,
-        vec![
-            "攀枝花市人民政府驻北京联络处2020年部门决算",
-            "一般公共预算财政拨款支出6.84万元。",
-            "项目\t预算数\t决算数",
-            "一般公共预算 财政拨款支出\t\t6.84",
-            "1 第1页",
-        ]
-    );
+    assert_eq!(text_lines(&doc.text), normalized_lines(&expected));
 }
 
 #[test]
@@ -572,9 +586,14 @@ fn mhtml_saved_as_doc_reads_its_html_part() {
              Content-Type: image/png\r\nContent-Transfer-Encoding: base64\r\n\r\niVBORw0KGgo=\r\n\
              ------=_NextPart_01D0--\r\n"
         );
+        assert_article_body(&html::read(message.as_bytes(), None).unwrap().pages[0]);
         let doc = read_document(message.as_bytes(), "2024年部门决算.doc").unwrap();
         assert_eq!(doc.format.as_str(), "html", "{encoding}");
-        assert_article_body(&doc.text);
+        assert!(
+            text_lines(&doc.text).contains(&"公务接待费0.50万元。".to_string()),
+            "{}",
+            doc.text
+        );
     }
 }
 
@@ -633,7 +652,10 @@ fn utf16_text_files_read_with_and_without_bom() {
     // Mostly-ASCII UTF-16LE without a BOM, as some Windows exports write it.
     let ascii = "Budget 2024: total 6.84\nline two\n";
     let bare: Vec<u8> = ascii.encode_utf16().flat_map(u16::to_le_bytes).collect();
-    assert_eq!(read_document(&bare, "a.txt").unwrap().text, ascii);
+    assert_eq!(text::read(&bare).unwrap().pages, vec![ascii.to_string()]);
+    let doc = read_document(&bare, "a.txt").unwrap();
+    assert_eq!(doc.format.as_str(), "text");
+    assert!(doc.text.contains("Budget 2024: total 6.84"), "{}", doc.text);
 }
 
 #[test]

@@ -27,6 +27,15 @@ pub enum SourceFormat {
 }
 
 impl SourceFormat {
+    /// Whether the reader's lines are the document's own paragraphs and
+    /// rows (Word, RTF, HTML), not lines wrapped by a page layout.
+    pub fn lines_are_paragraphs(self) -> bool {
+        matches!(
+            self,
+            SourceFormat::Docx | SourceFormat::Doc | SourceFormat::Rtf | SourceFormat::Html
+        )
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             SourceFormat::Pdf => "pdf",
@@ -279,7 +288,10 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 pub fn read_document(bytes: &[u8], source: &str) -> Result<Document, ReadError> {
     let sha256 = sha256_hex(bytes);
     let format = sniff(bytes, source)?;
-    let raw = catch_panic(|| read_bytes(bytes, format))?;
+    let mut raw = catch_panic(|| read_bytes(bytes, format))?;
+    if format.lines_are_paragraphs() {
+        mark_paragraph_ends(&mut raw);
+    }
     let normalized = crate::normalize::normalize_pages(&raw.pages);
     if normalized.text.trim().is_empty() {
         return Err(match format {
@@ -300,6 +312,15 @@ pub fn read_document(bytes: &[u8], source: &str) -> Result<Document, ReadError> 
             Vec::new()
         },
     })
+}
+
+/// Normalization rejoins lines broken inside a sentence, as PDF layout
+/// breaks them; in structured formats every line ends a paragraph, a cell
+/// row or an explicit break, which a blank line tells normalization to keep.
+fn mark_paragraph_ends(raw: &mut RawDocument) {
+    for page in &mut raw.pages {
+        *page = page.replace('\n', "\n\n");
+    }
 }
 
 /// Run `f`, turning a panic into a per-document error instead of a crash.
