@@ -4,6 +4,7 @@
 //! page breaks Word recorded only split the text; the result is never `paged`.
 
 mod legacy;
+mod rtf;
 
 use super::{RawDocument, ReadError};
 use quick_xml::events::{BytesStart, Event};
@@ -49,6 +50,14 @@ pub fn read_doc(bytes: &[u8]) -> Result<RawDocument, ReadError> {
         return Err(ReadError::Empty);
     }
     legacy::read(bytes)
+}
+
+/// Read an RTF file (often published under a `.doc` name).
+pub fn read_rtf(bytes: &[u8]) -> Result<RawDocument, ReadError> {
+    if bytes.is_empty() {
+        return Err(ReadError::Empty);
+    }
+    rtf::read(bytes)
 }
 
 /// The inflated main document part, read through a limit so that a lying
