@@ -159,9 +159,10 @@ fn gather_parts<'p, 'a>(
             Term::Key { key, line } => {
                 let found = match line {
                     LineSelector::Any => pool.nearest(key, anchor, None),
-                    LineSelector::Same => {
-                        pool.nearest(key, anchor, Some(&|l: &LineId| l.same_line(&anchor.line)))
-                    }
+                    // a per-line identity holds within one table row, never across tables
+                    LineSelector::Same => pool
+                        .nearest(key, anchor, Some(&|l: &LineId| l.same_line(&anchor.line)))
+                        .filter(|f| f.context == anchor.context),
                     LineSelector::Fixed(sel) => {
                         pool.nearest(key, anchor, Some(&|l: &LineId| l.matches_selector(sel)))
                     }
@@ -212,7 +213,14 @@ fn check_identity(
     let sum: Decimal = parts.iter().map(|p| p.num).sum();
     let tolerance: Decimal = parts.iter().map(|p| p.half).sum::<Decimal>() + total.half;
     let two_sided = relation == Relation::Equal && complete;
-    let outcome = if two_sided {
+    // Parts printed more coarsely than the total (万元 against 元) fit when the total, rounded
+    // to their precision, equals their sum.
+    let coarsest = parts.iter().max_by_key(|p| p.half).copied();
+    let fits_coarse = coarsest
+        .is_some_and(|c| c.half > total.half && c.round_like(total.num) == c.round_like(sum));
+    let outcome = if fits_coarse {
+        Outcome::Consistent
+    } else if two_sided {
         compare(total, sum, tolerance, rules)
     } else if sum <= total.num || total.round_like(sum) == total.printed() {
         Outcome::Consistent
@@ -1123,3 +1131,6 @@ fn outcome_rank(o: Outcome) -> u8 {
         Outcome::Beyond(Severity::Error) => 3,
     }
 }
+
+#[cfg(test)]
+mod tests;
