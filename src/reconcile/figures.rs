@@ -127,15 +127,17 @@ pub struct Figure<'a> {
 impl<'a> Figure<'a> {
     pub fn of(fact: &'a Fact) -> Option<Figure<'a>> {
         let printed: Decimal = fact.value.trim().parse().ok()?;
+        // Figures beyond any budget (a code or a date read as an amount) are left out, which
+        // also keeps every product below within Decimal's range.
+        if printed.abs() > Decimal::from(1_000_000_000_000_i64) || printed.scale() > 10 {
+            return None;
+        }
         let (num, factor) = match fact.value_wan {
-            Some(w) if !printed.is_zero() => (w, w / printed),
-            Some(w) => (w, amount_factor(fact.unit.as_deref())),
-            None => (printed, amount_factor(fact.unit.as_deref())),
-        };
-        let num = if fact.value_wan.is_none() {
-            printed * factor
-        } else {
-            num
+            Some(w) if !printed.is_zero() && !w.is_zero() => (w, w / printed),
+            _ => {
+                let factor = amount_factor(fact.unit.as_deref());
+                (printed * factor, factor)
+            }
         };
         let scale = printed.scale();
         let half = if printed.is_zero() {

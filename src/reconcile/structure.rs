@@ -13,12 +13,23 @@ static AMOUNT: Lazy<Regex> =
     Lazy::new(|| Regex::new(r"\d[\d,]*(?:\.\d+)?\s*(?:万元|元|%|辆|个)").unwrap());
 static YEAR: Lazy<Regex> = Lazy::new(|| Regex::new(r"((?:19|20)\d{2})\s*年").unwrap());
 
+/// `byte` moved back to a char boundary inside `text` (section ranges come from elsewhere).
+fn boundary(text: &str, byte: usize) -> usize {
+    let mut b = byte.min(text.len());
+    while !text.is_char_boundary(b) {
+        b -= 1;
+    }
+    b
+}
+
 fn char_offset(text: &str, byte: usize) -> usize {
-    text[..byte.min(text.len())].chars().count()
+    text[..boundary(text, byte)].chars().count()
 }
 
 /// The line of `text` around byte range `at`, trimmed.
 fn line_around(text: &str, start: usize, end: usize) -> (usize, usize) {
+    let start = boundary(text, start);
+    let end = boundary(text, end).max(start);
     let s = text[..start].rfind('\n').map(|i| i + 1).unwrap_or(0);
     let e = text[end..]
         .find('\n')
@@ -29,7 +40,7 @@ fn line_around(text: &str, start: usize, end: usize) -> (usize, usize) {
 
 fn page_at(text: &str, byte: usize) -> Option<u32> {
     if text.contains('\u{c}') {
-        Some(text[..byte].matches('\u{c}').count() as u32 + 1)
+        Some(text[..boundary(text, byte)].matches('\u{c}').count() as u32 + 1)
     } else {
         None
     }
@@ -216,13 +227,21 @@ fn years(input: &ReconcileInput, rules: &RuleSet, out: &mut Vec<Finding>) {
     let mut lines: Vec<(usize, usize, &str)> = Vec::new();
     for s in &input.sections.sections {
         let r = s.heading.clone();
-        if r.end <= text.len() && text.is_char_boundary(r.start) && text.is_char_boundary(r.end) {
+        if r.start <= r.end
+            && r.end <= text.len()
+            && text.is_char_boundary(r.start)
+            && text.is_char_boundary(r.end)
+        {
             lines.push((r.start, r.end, "heading"));
         }
     }
     for e in &input.sections.toc {
         let r = e.span.clone();
-        if r.end <= text.len() && text.is_char_boundary(r.start) && text.is_char_boundary(r.end) {
+        if r.start <= r.end
+            && r.end <= text.len()
+            && text.is_char_boundary(r.start)
+            && text.is_char_boundary(r.end)
+        {
             lines.push((r.start, r.end, "toc"));
         }
     }
@@ -233,6 +252,7 @@ fn years(input: &ReconcileInput, rules: &RuleSet, out: &mut Vec<Finding>) {
         .first()
         .map(|s| s.heading.start)
         .unwrap_or(text.len());
+    let cover_end = boundary(text, cover_end);
     let mut at = 0;
     for line in text[..cover_end].split_inclusive('\n').take(12) {
         let t = line.trim();
