@@ -149,19 +149,47 @@ fn leftover_placeholders(input: &ReconcileInput, rules: &RuleSet, out: &mut Vec<
     }
 }
 
+/// A title without ordinal, spacing, quotes, trailing page number or `（此表无数据）`-style
+/// remark, so that a TOC line and its heading meet.
+fn title_key(title: &str) -> String {
+    static ORDINAL: Lazy<Regex> = Lazy::new(|| {
+        Regex::new(r"^(?:第[一二三四五六七八九十\d]+部分|[（(][一二三四五六七八九十\d]+[）)]|[一二三四五六七八九十]+、|\d+[、.．])").unwrap()
+    });
+    static REMARK: Lazy<Regex> = Lazy::new(|| Regex::new(r"[（(][^）)]*[）)]$").unwrap());
+    let t: String = title
+        .chars()
+        .filter(|c| !c.is_whitespace() && !"“”\"'‘’".contains(*c))
+        .collect();
+    let t = ORDINAL.replace(&t, "").to_string();
+    let t = t
+        .trim_end_matches(|c: char| c.is_ascii_digit() || c == '.' || c == '…' || c == '·')
+        .to_string();
+    REMARK.replace(&t, "").to_string()
+}
+
+fn titles_meet(a: &str, b: &str) -> bool {
+    !a.is_empty() && !b.is_empty() && (a == b || a.contains(b) || b.contains(a))
+}
+
+/// TOC lines against headings, by title. A TOC line with no heading is missing from the body;
+/// a heading is missing from the TOC only where the TOC lists its siblings (the lines under
+/// its parent at its level), since TOCs commonly stop at some depth.
 fn toc_against_body(input: &ReconcileInput, out: &mut Vec<Finding>) {
     let tree = input.sections;
     if tree.toc.is_empty() {
         return;
     }
+    let section_keys: Vec<String> = tree.sections.iter().map(|s| title_key(&s.title)).collect();
+    let toc_keys: Vec<String> = tree.toc.iter().map(|e| title_key(&e.title)).collect();
     let char_span = |r: &std::ops::Range<usize>| {
         [
             char_offset(input.text, r.start),
             char_offset(input.text, r.end),
         ]
     };
-    for entry in &tree.toc {
-        if entry.kind == "other" || tree.sections.iter().any(|s| s.kind == entry.kind) {
+    for (entry, key) in tree.toc.iter().zip(&toc_keys) {
+        // level 0: the TOC line's level was not recognised, nor is its heading likely to be
+        if entry.level == 0 || section_keys.iter().any(|s| titles_meet(s, key)) {
             continue;
         }
         out.push(Finding {
@@ -188,9 +216,23 @@ fn toc_against_body(input: &ReconcileInput, out: &mut Vec<Finding>) {
             }],
         });
     }
-    let deepest_toc = tree.toc.iter().map(|e| e.level).max().unwrap_or(0);
-    for s in &tree.sections {
-        if s.kind == "other" || s.level > deepest_toc || tree.toc.iter().any(|e| e.kind == s.kind) {
+    for (s, key) in tree.sections.iter().zip(&section_keys) {
+        let Some(parent) = s.parent.and_then(|p| tree.sections.get(p)) else {
+            continue;
+        };
+        let parent_key = title_key(&parent.title);
+        let Some(at) = toc_keys.iter().position(|k| titles_meet(k, &parent_key)) else {
+            continue;
+        };
+        let parent_level = tree.toc[at].level;
+        let siblings: Vec<&String> = tree.toc[at + 1..]
+            .iter()
+            .zip(&toc_keys[at + 1..])
+            .take_while(|(e, _)| e.level > parent_level)
+            .filter(|(e, _)| e.level == s.level)
+            .map(|(_, k)| k)
+            .collect();
+        if siblings.is_empty() || siblings.iter().any(|k| titles_meet(k, key)) {
             continue;
         }
         out.push(Finding {
