@@ -187,18 +187,43 @@ fn toc_against_body(input: &ReconcileInput, out: &mut Vec<Finding>) {
             char_offset(input.text, r.end),
         ]
     };
+    // the body: after the last TOC line, without spacing
+    let toc_end = tree.toc.iter().map(|e| e.span.end).max().unwrap_or(0);
+    let body: String = input.text[boundary(input.text, toc_end)..]
+        .chars()
+        .filter(|c| !c.is_whitespace() && !"“”\"'‘’".contains(*c))
+        .collect();
     for (entry, key) in tree.toc.iter().zip(&toc_keys) {
         // level 0: the TOC line's level was not recognised, nor is its heading likely to be
         if entry.level == 0 || section_keys.iter().any(|s| titles_meet(s, key)) {
             continue;
         }
+        // The title's last words in the body text suggest a heading the section tree did not
+        // recognise (layout ran it into another line) rather than a missing part.
+        let mut distinctive = key.as_str();
+        for generic in ["情况说明", "说明", "情况"] {
+            distinctive = distinctive.strip_suffix(generic).unwrap_or(distinctive);
+        }
+        let chars: Vec<char> = distinctive.chars().collect();
+        let tail: String = chars[chars.len().saturating_sub(4.max(chars.len() / 2))..]
+            .iter()
+            .collect();
+        let (severity, zh, en) = if chars.len() >= 4 && body.contains(&tail) {
+            (
+                Severity::Info,
+                "（正文中有相近文字，可能是未识别的标题）",
+                " (similar words occur in the body: perhaps a heading not recognised)",
+            )
+        } else {
+            (Severity::Warning, "", "")
+        };
         out.push(Finding {
             rule: "structure.toc_missing_in_body".into(),
             kind: "structure".into(),
-            severity: Severity::Warning,
-            message: format!("目录列有“{}”，正文中却没有这一部分", entry.title),
+            severity,
+            message: format!("目录列有“{}”，正文中却没有这一部分{zh}", entry.title),
             message_en: format!(
-                "the table of contents lists “{}” but the body has no such part",
+                "the table of contents lists “{}” but the body has no such part{en}",
                 entry.title
             ),
             values: vec![],

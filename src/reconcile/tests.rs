@@ -687,6 +687,7 @@ fn structure_toc_against_body() {
     let missing = only(&findings, "structure.toc_missing_in_body");
     assert_eq!(missing.len(), 1, "{findings:#?}");
     assert!(missing[0].message.contains("三公"));
+    assert_eq!(missing[0].severity, Severity::Warning);
     // 支出 is missing from a TOC that lists its siblings; 部门整体绩效 sits under a TOC line
     // that lists no children, which is no inconsistency
     let unlisted = only(&findings, "structure.body_missing_in_toc");
