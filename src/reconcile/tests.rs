@@ -720,3 +720,50 @@ fn structure_budget_direction_sentence() {
         Some(Severity::Error)
     );
 }
+
+#[test]
+fn caller_rules_replace_the_builtin_ones() {
+    let custom = r#"
+[tolerance]
+warning_relative = "0.01"
+warning_points = "1"
+
+[[sum]]
+id = "vehicle_only"
+expr = "three_public.total = three_public.vehicle"
+why = "this publisher's 三公 is vehicles only"
+
+[restatement]
+label_only = []
+skip = []
+
+[structure]
+placeholders = []
+unfilled_min_placeholders = 10
+above_budget = []
+below_budget = []
+equal_budget = []
+roughly_equal_ratio = "0.05"
+comparison_words = []
+"#;
+    let rules = RuleSet::from_toml(custom, "custom.toml").unwrap();
+    let doc = three_public("6.84", "1.00", "5.84", "0");
+    let info = DocumentInfo::default();
+    let tree = SectionTree::default();
+    let input = ReconcileInput {
+        facts: &doc.facts,
+        text: &doc.text,
+        sections: &tree,
+        info: &info,
+    };
+    let findings = reconcile(&input, &rules);
+    assert_eq!(findings.len(), 1, "{findings:#?}");
+    assert_eq!(findings[0].rule, "sum.vehicle_only");
+    assert!(doc.run().is_empty(), "the built-in identity holds");
+    let err = RuleSet::from_toml(
+        &custom.replace("three_public.vehicle\"", "Three\""),
+        "custom.toml",
+    )
+    .unwrap_err();
+    assert!(err.starts_with("custom.toml:8:"), "{err}");
+}
