@@ -174,7 +174,9 @@ fn gather_parts<'p, 'a>(
             }
             Term::Lines { key } => {
                 let lines = pool.lines(key, anchor);
-                if lines.is_empty() {
+                // A table lists every line; a narrative may name only the main ones, so
+                // there the lines may only not exceed the total.
+                if lines.is_empty() || lines.iter().any(|l| !l.context.starts_with("table")) {
                     complete = false;
                 }
                 parts.extend(lines);

@@ -767,3 +767,25 @@ comparison_words = []
     .unwrap_err();
     assert!(err.starts_with("custom.toml:8:"), "{err}");
 }
+
+#[test]
+fn narrative_lines_may_be_incomplete() {
+    let doc = Doc::new()
+        .say(
+            "一般公共预算财政拨款支出249.30万元，主要用于以下方面",
+            &[("general_budget.expenditure", "249.30", "万元")],
+        )
+        .say(
+            "一般公共服务（类）支出226.26万元",
+            &[("general_budget.class", "226.26", "万元")],
+        );
+    let mut doc = doc;
+    doc.facts[1].label = Some("一般公共服务".into());
+    assert!(doc.run().is_empty(), "{:#?}", doc.run());
+    doc.facts[1].value = "260.00".into();
+    doc.facts[1].value_wan = Some("260.00".parse().unwrap());
+    assert_eq!(
+        severity_of(&doc.run(), "sum.general_budget.expenditure.classes"),
+        Some(Severity::Error)
+    );
+}
