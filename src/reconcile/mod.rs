@@ -49,6 +49,7 @@ pub fn reconcile(input: &ReconcileInput, rules: &RuleSet) -> Vec<Finding> {
     check_sums(&pool, rules, &mut out);
     check_trees(&pool, rules, &mut out);
     check_shares(&pool, rules, &mut out);
+    check_share_sums(&pool, rules, &mut out);
     check_yoy(&pool, rules, &mut out);
     check_completion(&pool, rules, &mut out);
     check_completion_parts(&pool, rules, &mut out);
@@ -472,6 +473,108 @@ fn check_pct(c: PctCheck, rules: &RuleSet) -> Option<Finding> {
 
 fn same_line_as<'x>(anchor: &'x Figure) -> impl Fn(&LineId) -> bool + 'x {
     move |l: &LineId| anchor.line.is_none() || l.same_line(&anchor.line)
+}
+
+/// The printed shares of a complete breakdown (a two-sided sum identity whose parts all have
+/// a share of its total) must add up to 100, within their rounding.
+fn check_share_sums(pool: &Pool, rules: &RuleSet, out: &mut Findings) {
+    for rule in rules
+        .sums
+        .iter()
+        .filter(|r| r.identity.relation == Relation::Equal)
+    {
+        let total_key = rule.identity.total.key();
+        let share_of = |part: &str| {
+            rules
+                .shares
+                .iter()
+                .find(|s| s.part == part && s.whole == total_key)
+        };
+        if rule.identity.parts.iter().any(|t| {
+            share_of(t.key()).is_none()
+                || matches!(
+                    t,
+                    Term::Key {
+                        line: LineSelector::Same | LineSelector::Fixed(_),
+                        ..
+                    }
+                )
+        }) {
+            continue;
+        }
+        for total in total_figures(pool, &rule.identity.total) {
+            let Some((parts, complete)) = gather_parts(pool, &rule.identity, total) else {
+                continue;
+            };
+            if parts.len() < 2 {
+                continue;
+            }
+            let mut pcts = Vec::new();
+            for part in &parts {
+                let Some(share) = share_of(part.key()) else {
+                    break;
+                };
+                let line = same_line_as(part);
+                match pool.nearest(&share.pct, part, Some(&line)) {
+                    Some(p) if p.fact.span[0].abs_diff(part.fact.span[0]) <= SAME_PASSAGE_CHARS => {
+                        pcts.push(p)
+                    }
+                    _ => break,
+                }
+            }
+            if pcts.len() != parts.len() {
+                continue;
+            }
+            let sum: Decimal = pcts.iter().map(|p| p.num).sum();
+            let tolerance: Decimal = pcts.iter().map(|p| p.half).sum();
+            let gap = sum - Decimal::ONE_HUNDRED;
+            // with a part not stated, the shares may only not exceed 100
+            let (severity, zh, en) = if gap.is_zero() || !complete && gap < Decimal::ZERO {
+                continue;
+            } else if gap.abs() <= tolerance {
+                (
+                    Severity::Info,
+                    "差异在四舍五入范围内",
+                    "within rounding of the printed shares",
+                )
+            } else if gap.abs() <= rules.warning_points {
+                (Severity::Warning, "差异超出四舍五入范围", "beyond rounding")
+            } else {
+                (Severity::Error, "明显不一致", "clearly inconsistent")
+            };
+            let listed = pcts
+                .iter()
+                .map(|p| format!("{}%", p.fact.value))
+                .collect::<Vec<_>>()
+                .join(" + ");
+            let mut figs: Vec<&Figure> = pcts.clone();
+            figs.extend(parts.iter().copied());
+            figs.push(total);
+            let scale = pcts.iter().map(|p| p.scale).max().unwrap_or(0) + 2;
+            out.push(
+                Draft {
+                    rule: format!("share.sum.{}", rule.id),
+                    kind: "share",
+                    severity,
+                    message: format!(
+                        "{}的各分项占比 {listed} = {}%，不等于100%，{zh}",
+                        name(total),
+                        show(sum, scale)
+                    ),
+                    message_en: format!(
+                        "the shares of {}'s parts, {listed}, add up to {}% instead of 100%, {en}",
+                        name(total),
+                        show(sum, scale)
+                    ),
+                    figures: figs,
+                    expected: Some("100".into()),
+                    actual: Some(show(sum, scale)),
+                    difference: Some(show(gap, scale)),
+                }
+                .build(),
+            );
+        }
+    }
 }
 
 fn check_shares(pool: &Pool, rules: &RuleSet, out: &mut Findings) {
