@@ -409,3 +409,95 @@ fn form_xobjects_are_drawn_with_their_matrix() {
     assert!((inside.y - (842.0 - 650.0)).abs() < 0.01, "{inside:?}");
     assert!((inside.size - 10.0).abs() < 0.01, "{inside:?}");
 }
+
+/// A PDF written by hand from object bodies (object 1 is the catalog), for
+/// structures lopdf would not write.
+fn raw_pdf(objects: &[Vec<u8>]) -> Vec<u8> {
+    let mut out = b"%PDF-1.4\n".to_vec();
+    let mut offsets = Vec::new();
+    for (i, body) in objects.iter().enumerate() {
+        offsets.push(out.len());
+        out.extend_from_slice(format!("{} 0 obj\n", i + 1).as_bytes());
+        out.extend_from_slice(body);
+        out.extend_from_slice(b"\nendobj\n");
+    }
+    let xref = out.len();
+    out.extend_from_slice(
+        format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes(),
+    );
+    for at in offsets {
+        out.extend_from_slice(format!("{at:010} 00000 n \n").as_bytes());
+    }
+    out.extend_from_slice(
+        format!(
+            "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
+            objects.len() + 1
+        )
+        .as_bytes(),
+    );
+    out
+}
+
+fn stream_object(dict: &str, data: &[u8]) -> Vec<u8> {
+    let mut body = format!("<< {dict} /Length {} >>\nstream\n", data.len()).into_bytes();
+    body.extend_from_slice(data);
+    body.extend_from_slice(b"\nendstream");
+    body
+}
+
+const FONT: &str = "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>";
+
+#[test]
+fn deep_nesting_is_corrupt_not_a_stack_overflow() {
+    let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+    let bytes = raw_pdf(&[
+        format!("<< /Type /Catalog /Pages 2 0 R /Junk {deep} >>").into_bytes(),
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_vec(),
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 100 100] >>".to_vec(),
+    ]);
+    assert!(matches!(pdf::read(&bytes), Err(ReadError::Corrupt(_))));
+}
+
+#[test]
+fn self_drawing_form_and_page_tree_loop_terminate() {
+    let bytes = raw_pdf(&[
+        b"<< /Type /Catalog /Pages 2 0 R >>".to_vec(),
+        b"<< /Type /Pages /Kids [2 0 R 3 0 R] /Count 1 >>".to_vec(),
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] /Contents 4 0 R /Resources << /Font << /F1 6 0 R >> /XObject << /X 5 0 R >> >> >>".to_vec(),
+        stream_object("", b"BT /F1 10 Tf 20 150 Td (page) Tj ET /X Do"),
+        stream_object(
+            "/Type /XObject /Subtype /Form /BBox [0 0 200 200] /Resources << /Font << /F1 6 0 R >> /XObject << /X 5 0 R >> >>",
+            b"BT /F1 10 Tf 20 100 Td (form) Tj ET /X Do",
+        ),
+        FONT.as_bytes().to_vec(),
+    ]);
+    let pages = pdf::read(&bytes).unwrap().pages;
+    assert_eq!(pages.len(), 1);
+    // The form draws itself at the same place at each level: one line, overdraws dropped.
+    assert_eq!(pages[0], "page\nform");
+}
+
+#[test]
+fn oversized_content_stream_is_cut_at_the_limit() {
+    use std::io::Write;
+    let mut encoder = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::fast());
+    encoder
+        .write_all(b"BT /F1 10 Tf 20 150 Td (before) Tj ET\n")
+        .unwrap();
+    let spaces = vec![b' '; 1 << 20];
+    for _ in 0..80 {
+        encoder.write_all(&spaces).unwrap();
+    }
+    encoder
+        .write_all(b"\nBT /F1 10 Tf 20 100 Td (after) Tj ET")
+        .unwrap();
+    let compressed = encoder.finish().unwrap();
+    let bytes = raw_pdf(&[
+        b"<< /Type /Catalog /Pages 2 0 R >>".to_vec(),
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_vec(),
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>".to_vec(),
+        stream_object("/Filter /FlateDecode", &compressed),
+        FONT.as_bytes().to_vec(),
+    ]);
+    assert_eq!(pdf::read(&bytes).unwrap().pages, vec!["before".to_string()]);
+}

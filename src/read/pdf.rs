@@ -100,6 +100,13 @@ fn load(bytes: &[u8]) -> Result<Loaded, ReadError> {
         return Err(ReadError::Corrupt("no %PDF- header".into()));
     };
     let body = &bytes[header..];
+    if nesting_too_deep(body) {
+        // lopdf's parser recurses per nesting level; a stack overflow would
+        // abort the whole process, not just fail this document.
+        return Err(ReadError::Corrupt(format!(
+            "arrays or dictionaries nested deeper than {MAX_NESTING} levels"
+        )));
+    }
     let direct =
         catch_panic(|| Document::load_mem(body).map_err(|e| ReadError::Corrupt(e.to_string())));
     let mut loaded = match direct {
@@ -131,6 +138,57 @@ fn load(bytes: &[u8]) -> Result<Loaded, ReadError> {
         unpack_object_streams(&mut loaded.doc);
     }
     Ok(loaded)
+}
+
+/// Deeper nesting than any real document uses (they stay under ten).
+const MAX_NESTING: usize = 64;
+
+/// Whether the object syntax outside streams nests `[`/`<<` too deeply.
+/// Objects inside compressed object streams are not seen by this scan.
+fn nesting_too_deep(body: &[u8]) -> bool {
+    let mut depth = 0usize;
+    let mut i = 0;
+    while i < body.len() {
+        match body[i] {
+            b'[' => depth += 1,
+            b']' => depth = depth.saturating_sub(1),
+            b'<' if body.get(i + 1) == Some(&b'<') => {
+                depth += 1;
+                i += 1;
+            }
+            b'>' if body.get(i + 1) == Some(&b'>') => {
+                depth = depth.saturating_sub(1);
+                i += 1;
+            }
+            b'(' => {
+                // Brackets inside string literals do not nest.
+                let mut parens = 1usize;
+                i += 1;
+                while i < body.len() && parens > 0 {
+                    match body[i] {
+                        b'\\' => i += 1,
+                        b'(' => parens += 1,
+                        b')' => parens -= 1,
+                        _ => {}
+                    }
+                    i += 1;
+                }
+                continue;
+            }
+            b's' if body[i..].starts_with(b"stream") => {
+                i = memchr::memmem::find(&body[i..], b"endstream")
+                    .map_or(body.len(), |at| i + at + 9);
+                continue;
+            }
+            b'e' if body[i..].starts_with(b"endobj") => depth = 0,
+            _ => {}
+        }
+        if depth > MAX_NESTING {
+            return true;
+        }
+        i += 1;
+    }
+    false
 }
 
 fn ends_with_eof_marker(body: &[u8]) -> bool {
