@@ -373,6 +373,81 @@ fn encrypted_with_unknown_password_is_encrypted() {
     assert_eq!(pdf::read(&out).unwrap_err(), ReadError::Encrypted);
 }
 
+fn rc4(key: &[u8], data: &[u8]) -> Vec<u8> {
+    let mut s: Vec<u8> = (0..=255).collect();
+    let mut j = 0u8;
+    for i in 0..256 {
+        j = j.wrapping_add(s[i]).wrapping_add(key[i % key.len()]);
+        s.swap(i, j as usize);
+    }
+    let (mut i, mut j) = (0u8, 0u8);
+    data.iter()
+        .map(|&b| {
+            i = i.wrapping_add(1);
+            j = j.wrapping_add(s[i as usize]);
+            s.swap(i as usize, j as usize);
+            b ^ s[s[i as usize].wrapping_add(s[j as usize]) as usize]
+        })
+        .collect()
+}
+
+#[test]
+fn encrypted_with_empty_user_password_is_read() {
+    use md5::{Digest, Md5};
+    const PAD: [u8; 32] = [
+        0x28, 0xBF, 0x4E, 0x5E, 0x4E, 0x75, 0x8A, 0x41, 0x64, 0x00, 0x4E, 0x56, 0xFF, 0xFA, 0x01,
+        0x08, 0x2E, 0x2E, 0x00, 0xB6, 0xD0, 0x68, 0x3E, 0x80, 0x2F, 0x0C, 0xA9, 0xFE, 0x64, 0x53,
+        0x69, 0x7A,
+    ];
+    let bytes = simple_pdf(b"BT /F1 12 Tf 72 700 Td (open secret) Tj ET", |_| {
+        lopdf::Dictionary::new()
+    });
+    let mut doc = Document::load_mem(&bytes).unwrap();
+    // Standard security handler, revision 2 (40-bit RC4), empty user password.
+    let (owner, permissions, file_id) = (vec![0x5Au8; 32], -4i32, vec![7u8; 16]);
+    let mut hash = Md5::new();
+    hash.update(PAD);
+    hash.update(&owner);
+    hash.update((permissions as u32).to_le_bytes());
+    hash.update(&file_id);
+    let key = hash.finalize()[..5].to_vec();
+    let content_id = doc.get_page_contents(doc.get_pages()[&1])[0];
+    let stream = doc
+        .get_object_mut(content_id)
+        .unwrap()
+        .as_stream_mut()
+        .unwrap();
+    let mut object_key = key.clone();
+    object_key.extend_from_slice(&content_id.0.to_le_bytes()[..3]);
+    object_key.extend_from_slice(&content_id.1.to_le_bytes()[..2]);
+    let object_key = Md5::digest(&object_key)[..10].to_vec();
+    let encrypted = rc4(&object_key, &stream.content);
+    stream.set_content(encrypted);
+    let encrypt_id = doc.add_object(dictionary! {
+        "Filter" => "Standard", "V" => 1, "R" => 2, "Length" => 40, "P" => permissions as i64,
+        "O" => Object::string_literal(owner),
+        "U" => Object::string_literal(rc4(&key, &PAD)),
+    });
+    doc.trailer.set("Encrypt", encrypt_id);
+    doc.trailer.set(
+        "ID",
+        vec![
+            Object::string_literal(file_id.clone()),
+            Object::string_literal(file_id),
+        ],
+    );
+    let mut out = Vec::new();
+    doc.save_to(&mut out).unwrap();
+    assert!(
+        !out.windows(11).any(|w| w == b"open secret"),
+        "the content is encrypted on disk"
+    );
+    assert_eq!(
+        pdf::read(&out).unwrap().pages,
+        vec!["open secret".to_string()]
+    );
+}
+
 // ---- the interpreter on hand-made content ------------------------------------
 
 #[test]
