@@ -576,3 +576,75 @@ fn oversized_content_stream_is_cut_at_the_limit() {
     ]);
     assert_eq!(pdf::read(&bytes).unwrap().pages, vec!["before".to_string()]);
 }
+
+/// A page showing `content` with font `F1` given by `font_objects`
+/// (object 4 is the font dictionary; more may follow).
+fn font_pdf(content: &[u8], font_objects: Vec<Vec<u8>>) -> Vec<u8> {
+    let mut objects = vec![
+        b"<< /Type /Catalog /Pages 2 0 R >>".to_vec(),
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_vec(),
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] /Contents 99 0 R /Resources << /Font << /F1 4 0 R >> >> >>"
+            .to_vec(),
+    ];
+    objects.extend(font_objects);
+    let content_number = objects.len() + 1;
+    objects.push(stream_object("", content));
+    let mut bytes = raw_pdf(&objects);
+    // Point the page at the content stream's real number.
+    let at = bytes.windows(8).position(|w| w == b"99 0 R /").unwrap();
+    let number = format!("{content_number:>2}");
+    bytes[at..at + 2].copy_from_slice(number.as_bytes());
+    bytes
+}
+
+#[test]
+fn identity_h_font_with_cid_widths_and_tounicode() {
+    let cmap = b"/CIDInit /ProcSet findresource begin 12 dict begin begincmap
+        1 begincodespacerange <0000> <FFFF> endcodespacerange
+        1 beginbfrange <0001> <0002> [<0031> <5E74>] endbfrange
+        endcmap CMapName currentdict /CMap defineresource pop end end";
+    let bytes = font_pdf(
+        b"BT /F1 10 Tf 10 100 Td <000100010002> Tj 30 0 Td <0002> Tj 0 -20 Td 2 Tc <00010001> Tj ET",
+        vec![
+            b"<< /Type /Font /Subtype /Type0 /BaseFont /X /Encoding /Identity-H /DescendantFonts [5 0 R] /ToUnicode 6 0 R >>"
+                .to_vec(),
+            b"<< /Type /Font /Subtype /CIDFontType2 /BaseFont /X /DW 1000 /W [1 [500 1000]] >>".to_vec(),
+            stream_object("", cmap),
+        ],
+    );
+    let pages = pdf::read_positioned(&bytes).unwrap();
+    // 1 1 年 are adjacent (widths 5, 5, 10 at size 10); the second 年 starts
+    // 10pt after the first ends; Tc 2 opens a 2pt (< 0.3 em) gap.
+    assert_eq!(pages[0].text(), "11年 年\n11");
+    let xs: Vec<f32> = pages[0].glyphs.iter().map(|g| g.x).collect();
+    assert_eq!(xs, vec![10.0, 15.0, 20.0, 40.0, 40.0, 47.0]);
+}
+
+#[test]
+fn gbk_encoded_cid_font_without_tounicode() {
+    let bytes = font_pdf(
+        b"BT /F1 10 Tf 10 100 Td (AB\xd6\xd0\xce\xc4) Tj ET",
+        vec![
+            b"<< /Type /Font /Subtype /Type0 /BaseFont /SimSun /Encoding /GBK-EUC-H /DescendantFonts [5 0 R] >>".to_vec(),
+            b"<< /Type /Font /Subtype /CIDFontType0 /BaseFont /SimSun /DW 1000 >>".to_vec(),
+        ],
+    );
+    assert_eq!(pdf::read(&bytes).unwrap().pages, vec!["AB中文".to_string()]);
+}
+
+#[test]
+fn rotated_page_reads_upright_and_off_page_text_is_dropped() {
+    // A landscape page stored portrait: /Rotate 90, text drawn running up.
+    let bytes = raw_pdf(&[
+        b"<< /Type /Catalog /Pages 2 0 R >>".to_vec(),
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_vec(),
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 100 200] /Rotate 90 /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>".to_vec(),
+        stream_object("", b"BT /F1 10 Tf 0 1 -1 0 50 20 Tm (up) Tj 0 1 -1 0 500 20 Tm (gone) Tj ET"),
+        FONT.as_bytes().to_vec(),
+    ]);
+    let pages = pdf::read_positioned(&bytes).unwrap();
+    assert_eq!((pages[0].width, pages[0].height), (200.0, 100.0));
+    assert_eq!(pages[0].text(), "up");
+    let u = pages[0].glyphs[0];
+    assert_eq!((u.x, u.y), (20.0, 50.0));
+}
