@@ -648,3 +648,28 @@ fn rotated_page_reads_upright_and_off_page_text_is_dropped() {
     let u = pages[0].glyphs[0];
     assert_eq!((u.x, u.y), (20.0, 50.0));
 }
+
+#[test]
+fn lines_index_the_glyphs_of_the_text() {
+    let Some(corpus) = corpus() else { return };
+    let bytes = std::fs::read(corpus.join("putuo-finance-2024-final.pdf")).unwrap();
+    let pages = pdf::read_positioned(&bytes).unwrap();
+    let page = &pages[9];
+    let from_lines: Vec<String> = page
+        .lines()
+        .iter()
+        .map(|line| {
+            line.iter()
+                .map(|&i| page.glyphs[i].text)
+                .filter(|c| !c.is_whitespace())
+                .collect()
+        })
+        .filter(|s: &String| !s.is_empty())
+        .collect();
+    let from_text: Vec<String> = page.text().lines().map(compact).collect();
+    assert_eq!(from_lines, from_text);
+    assert!(
+        from_text.contains(&"2010601行政运行1,511.891,503.528.37".to_string()),
+        "{from_text:?}"
+    );
+}

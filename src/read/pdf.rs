@@ -51,6 +51,15 @@ impl PdfPage {
     pub fn text(&self) -> String {
         layout::page_text(&self.glyphs)
     }
+
+    /// The grouping behind [`PdfPage::text`]: indices into `glyphs`, one
+    /// list per line, lines top to bottom and glyphs left to right.
+    pub fn lines(&self) -> Vec<Vec<usize>> {
+        layout::lines(&self.glyphs)
+            .into_iter()
+            .map(|line| line.glyphs.into_iter().map(|i| i as usize).collect())
+            .collect()
+    }
 }
 
 /// Read a PDF into one text per page, in layout order.
@@ -78,8 +87,12 @@ pub fn read_positioned(bytes: &[u8]) -> Result<Vec<PdfPage>, ReadError> {
             .iter()
             .any(|p| p.glyphs.iter().any(|g| !g.text.is_whitespace()));
         if !has_text {
-            return Err(ReadError::NoTextLayer {
-                pages: pages.len() as u32,
+            return Err(if loaded.recovered {
+                ReadError::Truncated("no text in the pages that could be recovered".into())
+            } else {
+                ReadError::NoTextLayer {
+                    pages: pages.len() as u32,
+                }
             });
         }
         Ok(pages)
