@@ -10,6 +10,7 @@ mod font;
 mod interp;
 mod layout;
 mod objects;
+mod truetype;
 
 use std::sync::LazyLock;
 
@@ -436,5 +437,44 @@ mod tests {
                 "{name}"
             );
         }
+    }
+
+    #[test]
+    fn cid_font_without_tounicode_uses_the_embedded_cmap() {
+        use lopdf::{dictionary, Stream};
+        let mut doc = Document::with_version("1.5");
+        let program = super::truetype::tests::program_with_cmap(&[(0x4E2D, 7), (0x6587, 9)]);
+        let file = doc.add_object(Stream::new(dictionary! {}, program));
+        let descriptor =
+            doc.add_object(dictionary! { "Type" => "FontDescriptor", "FontFile2" => file });
+        let cid_font = doc.add_object(dictionary! {
+            "Type" => "Font", "Subtype" => "CIDFontType2", "BaseFont" => "SimSun",
+            "FontDescriptor" => descriptor, "CIDToGIDMap" => "Identity",
+        });
+        let font = doc.add_object(dictionary! {
+            "Type" => "Font", "Subtype" => "Type0", "BaseFont" => "SimSun",
+            "Encoding" => "Identity-H", "DescendantFonts" => vec![cid_font.into()],
+        });
+        let content = doc.add_object(Stream::new(
+            dictionary! {},
+            b"BT /F1 10 Tf 10 100 Td <00070009> Tj ET".to_vec(),
+        ));
+        let pages = doc.new_object_id();
+        let page = doc.add_object(dictionary! {
+            "Type" => "Page", "Parent" => pages, "Contents" => content,
+            "MediaBox" => vec![0.into(), 0.into(), 200.into(), 200.into()],
+            "Resources" => dictionary! { "Font" => dictionary! { "F1" => font } },
+        });
+        doc.objects.insert(
+            pages,
+            Object::Dictionary(
+                dictionary! { "Type" => "Pages", "Kids" => vec![page.into()], "Count" => 1 },
+            ),
+        );
+        let catalog = doc.add_object(dictionary! { "Type" => "Catalog", "Pages" => pages });
+        doc.trailer.set("Root", catalog);
+        let mut bytes = Vec::new();
+        doc.save_to(&mut bytes).unwrap();
+        assert_eq!(read(&bytes).unwrap().pages, vec!["中文".to_string()]);
     }
 }
