@@ -673,3 +673,18 @@ fn lines_index_the_glyphs_of_the_text() {
         "{from_text:?}"
     );
 }
+
+#[test]
+fn quote_operators_start_new_lines_with_leading() {
+    let content =
+        b"BT /F1 10 Tf 12 TL 72 700 Td (first) Tj (second) ' 5 1 (third) \" T* (fourth) Tj ET";
+    let bytes = simple_pdf(content, |_| lopdf::Dictionary::new());
+    let pages = pdf::read_positioned(&bytes).unwrap();
+    assert_eq!(pages[0].text(), "first\nsecond\nthird\nfourth");
+    let baselines: Vec<f32> = pages[0]
+        .lines()
+        .iter()
+        .map(|l| pages[0].glyphs[l[0]].y)
+        .collect();
+    assert_eq!(baselines, vec![142.0, 154.0, 166.0, 178.0]);
+}

@@ -4,6 +4,18 @@
 //! Parsing is lopdf's; the content-stream interpreter, font decoding
 //! (ToUnicode CMaps, CID widths, simple encodings) and layout are ours, for
 //! speed and for layout order (rather than content order) of the lines.
+//!
+//! Work is bounded so that no file can exhaust the process: at most 64 MiB
+//! of decoded content per page (a bigger stream is cut and the page keeps
+//! what came before the cut), Form XObjects nested at most 12 deep, object
+//! syntax nested at most 64 deep (checked before lopdf's recursive parser
+//! sees it), and every lopdf call runs under [`catch_panic`].
+//!
+//! Damaged files: when the cross-reference data is unusable, objects are
+//! found by scanning for `N G obj` and the table is rebuilt; the pages that
+//! can be read are returned (a truncated file yields its leading pages).
+//! Encrypted files are opened with the empty user password (RC4, as lopdf
+//! 0.34 supports); otherwise the error is [`ReadError::Encrypted`].
 
 mod content;
 mod font;
