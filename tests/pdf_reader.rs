@@ -688,3 +688,46 @@ fn quote_operators_start_new_lines_with_leading() {
         .collect();
     assert_eq!(baselines, vec![142.0, 154.0, 166.0, 178.0]);
 }
+
+#[test]
+fn shifted_offsets_are_repaired() {
+    let Some(corpus) = corpus() else { return };
+    let bytes = std::fs::read(corpus.join("putuo-social-work-2024-final.pdf")).unwrap();
+    let original = pdf::read(&bytes).unwrap().pages;
+    let insert = b"\n% inserted by a careless tool\n";
+    let at = bytes.len() / 3;
+    let mut shifted = bytes[..at].to_vec();
+    shifted.extend_from_slice(insert);
+    shifted.extend_from_slice(&bytes[at..]);
+    // Every offset past the insertion is now wrong, the way line-end
+    // conversion or a careless edit leaves a file.
+    let same = |pages: Vec<String>| pages.iter().zip(&original).filter(|(a, b)| a == b).count();
+    assert_eq!(
+        same(pdf::read(&shifted).unwrap().pages),
+        original.len(),
+        "stale startxref"
+    );
+    // Same, with startxref updated: the table is found, but the objects it
+    // places past the insertion are not where it says.
+    let tail = shifted.len() - 40;
+    let mark = tail + find(&shifted[tail..], b"startxref").expect("startxref near the end") + 10;
+    let digits = shifted[mark..]
+        .iter()
+        .take_while(|b| b.is_ascii_digit())
+        .count();
+    let old: usize = std::str::from_utf8(&shifted[mark..mark + digits])
+        .unwrap()
+        .parse()
+        .unwrap();
+    let fixed = format!("{}", old + insert.len());
+    shifted.splice(mark..mark + digits, fixed.bytes());
+    assert_eq!(
+        same(pdf::read(&shifted).unwrap().pages),
+        original.len(),
+        "stale object offsets"
+    );
+}
+
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).position(|w| w == needle)
+}

@@ -136,9 +136,23 @@ fn load(bytes: &[u8]) -> Result<Loaded, ReadError> {
     let direct =
         catch_panic(|| Document::load_mem(body).map_err(|e| ReadError::Corrupt(e.to_string())));
     let mut loaded = match direct {
-        Ok(doc) if !page_ids(&doc).is_empty() || doc.is_encrypted() => Loaded {
-            doc,
-            recovered: false,
+        Ok(doc) if doc.is_encrypted() || !page_ids(&doc).is_empty() && lost_objects(&doc) == 0 => {
+            Loaded {
+                doc,
+                recovered: false,
+            }
+        }
+        // Some cross-reference offsets are wrong (a file edited in place, or
+        // line ends converted in transit): a scan may find what they miss.
+        Ok(doc) if !page_ids(&doc).is_empty() => match recover(body) {
+            Some(repaired) if repaired.objects.len() > doc.objects.len() => Loaded {
+                doc: repaired,
+                recovered: true,
+            },
+            _ => Loaded {
+                doc,
+                recovered: false,
+            },
         },
         first_error => match recover(body) {
             Some(doc) => Loaded {
@@ -215,6 +229,18 @@ fn nesting_too_deep(body: &[u8]) -> bool {
         i += 1;
     }
     false
+}
+
+/// Objects the cross-reference table lists that could not be loaded.
+fn lost_objects(doc: &Document) -> usize {
+    doc.reference_table
+        .entries
+        .iter()
+        .filter(|(&n, entry)| {
+            matches!(entry, lopdf::xref::XrefEntry::Normal { generation, offset } if *offset > 0
+                && !doc.objects.contains_key(&(n, *generation)))
+        })
+        .count()
 }
 
 fn ends_with_eof_marker(body: &[u8]) -> bool {
