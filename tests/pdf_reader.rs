@@ -731,3 +731,23 @@ fn shifted_offsets_are_repaired() {
 fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
     hay.windows(needle.len()).position(|w| w == needle)
 }
+
+#[test]
+fn type3_font_uses_its_font_matrix_and_differences() {
+    let bytes = raw_pdf(&[
+        b"<< /Type /Catalog /Pages 2 0 R >>".to_vec(),
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_vec(),
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>".to_vec(),
+        stream_object("", b"BT /F1 10 Tf 10 100 Td (\x01\x02) Tj ET"),
+        b"<< /Type /Font /Subtype /Type3 /FontBBox [0 0 100 100] /FontMatrix [0.01 0 0 0.01 0 0]
+            /CharProcs << /a 6 0 R /b 6 0 R >> /Encoding << /Type /Encoding /Differences [1 /Alpha /uni5E74] >>
+            /FirstChar 1 /LastChar 2 /Widths [50 100] >>"
+            .to_vec(),
+        stream_object("", b"50 0 d0"),
+    ]);
+    let pages = pdf::read_positioned(&bytes).unwrap();
+    // /Alpha is not a name we know: the glyph shows nothing but still advances.
+    assert_eq!(pages[0].text(), "年");
+    let year = pages[0].glyphs[0];
+    assert_eq!((year.x, year.width), (15.0, 10.0));
+}
