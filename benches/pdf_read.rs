@@ -95,8 +95,8 @@ fn main() {
         return;
     }
     println!(
-        "{:<36} {:>5} {:>10} {:>13} {:>7}",
-        "file", "pages", "reader ms", "pdftotext ms", "ratio"
+        "{:<36} {:>5} {:>10} {:>13} {:>7} {:>14}",
+        "file", "pages", "reader ms", "pdftotext ms", "ratio", "(lopdf load ms)"
     );
     for path in &files {
         let bytes = std::fs::read(path).expect("readable file");
@@ -114,6 +114,16 @@ fn main() {
                     pages = doc.pages.len();
                     std::hint::black_box(doc);
                     took
+                })
+                .collect(),
+        );
+        // The share of the reader's time spent in lopdf's parse.
+        let load = median(
+            (0..runs)
+                .map(|_| {
+                    let start = Instant::now();
+                    std::hint::black_box(lopdf::Document::load_mem(&bytes).ok());
+                    start.elapsed()
                 })
                 .collect(),
         );
@@ -140,10 +150,11 @@ fn main() {
         } else {
             let poppler = median(poppler);
             println!(
-                "{name:<36} {pages:>5} {:>10.1} {:>13.1} {:>6.0}%",
+                "{name:<36} {pages:>5} {:>10.1} {:>13.1} {:>6.0}% {:>14.1}",
                 ms(reader),
                 ms(poppler),
-                100.0 * reader.as_secs_f64() / poppler.as_secs_f64()
+                100.0 * reader.as_secs_f64() / poppler.as_secs_f64(),
+                ms(load)
             );
         }
     }

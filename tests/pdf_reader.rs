@@ -373,6 +373,81 @@ fn encrypted_with_unknown_password_is_encrypted() {
     assert_eq!(pdf::read(&out).unwrap_err(), ReadError::Encrypted);
 }
 
+fn rc4(key: &[u8], data: &[u8]) -> Vec<u8> {
+    let mut s: Vec<u8> = (0..=255).collect();
+    let mut j = 0u8;
+    for i in 0..256 {
+        j = j.wrapping_add(s[i]).wrapping_add(key[i % key.len()]);
+        s.swap(i, j as usize);
+    }
+    let (mut i, mut j) = (0u8, 0u8);
+    data.iter()
+        .map(|&b| {
+            i = i.wrapping_add(1);
+            j = j.wrapping_add(s[i as usize]);
+            s.swap(i as usize, j as usize);
+            b ^ s[s[i as usize].wrapping_add(s[j as usize]) as usize]
+        })
+        .collect()
+}
+
+#[test]
+fn encrypted_with_empty_user_password_is_read() {
+    use md5::{Digest, Md5};
+    const PAD: [u8; 32] = [
+        0x28, 0xBF, 0x4E, 0x5E, 0x4E, 0x75, 0x8A, 0x41, 0x64, 0x00, 0x4E, 0x56, 0xFF, 0xFA, 0x01,
+        0x08, 0x2E, 0x2E, 0x00, 0xB6, 0xD0, 0x68, 0x3E, 0x80, 0x2F, 0x0C, 0xA9, 0xFE, 0x64, 0x53,
+        0x69, 0x7A,
+    ];
+    let bytes = simple_pdf(b"BT /F1 12 Tf 72 700 Td (open secret) Tj ET", |_| {
+        lopdf::Dictionary::new()
+    });
+    let mut doc = Document::load_mem(&bytes).unwrap();
+    // Standard security handler, revision 2 (40-bit RC4), empty user password.
+    let (owner, permissions, file_id) = (vec![0x5Au8; 32], -4i32, vec![7u8; 16]);
+    let mut hash = Md5::new();
+    hash.update(PAD);
+    hash.update(&owner);
+    hash.update((permissions as u32).to_le_bytes());
+    hash.update(&file_id);
+    let key = hash.finalize()[..5].to_vec();
+    let content_id = doc.get_page_contents(doc.get_pages()[&1])[0];
+    let stream = doc
+        .get_object_mut(content_id)
+        .unwrap()
+        .as_stream_mut()
+        .unwrap();
+    let mut object_key = key.clone();
+    object_key.extend_from_slice(&content_id.0.to_le_bytes()[..3]);
+    object_key.extend_from_slice(&content_id.1.to_le_bytes()[..2]);
+    let object_key = Md5::digest(&object_key)[..10].to_vec();
+    let encrypted = rc4(&object_key, &stream.content);
+    stream.set_content(encrypted);
+    let encrypt_id = doc.add_object(dictionary! {
+        "Filter" => "Standard", "V" => 1, "R" => 2, "Length" => 40, "P" => permissions as i64,
+        "O" => Object::string_literal(owner),
+        "U" => Object::string_literal(rc4(&key, &PAD)),
+    });
+    doc.trailer.set("Encrypt", encrypt_id);
+    doc.trailer.set(
+        "ID",
+        vec![
+            Object::string_literal(file_id.clone()),
+            Object::string_literal(file_id),
+        ],
+    );
+    let mut out = Vec::new();
+    doc.save_to(&mut out).unwrap();
+    assert!(
+        !out.windows(11).any(|w| w == b"open secret"),
+        "the content is encrypted on disk"
+    );
+    assert_eq!(
+        pdf::read(&out).unwrap().pages,
+        vec!["open secret".to_string()]
+    );
+}
+
 // ---- the interpreter on hand-made content ------------------------------------
 
 #[test]
@@ -408,4 +483,271 @@ fn form_xobjects_are_drawn_with_their_matrix() {
     // Baseline at 700 - 100 + 50 = 650 up from the bottom of an 842pt page.
     assert!((inside.y - (842.0 - 650.0)).abs() < 0.01, "{inside:?}");
     assert!((inside.size - 10.0).abs() < 0.01, "{inside:?}");
+}
+
+/// A PDF written by hand from object bodies (object 1 is the catalog), for
+/// structures lopdf would not write.
+fn raw_pdf(objects: &[Vec<u8>]) -> Vec<u8> {
+    let mut out = b"%PDF-1.4\n".to_vec();
+    let mut offsets = Vec::new();
+    for (i, body) in objects.iter().enumerate() {
+        offsets.push(out.len());
+        out.extend_from_slice(format!("{} 0 obj\n", i + 1).as_bytes());
+        out.extend_from_slice(body);
+        out.extend_from_slice(b"\nendobj\n");
+    }
+    let xref = out.len();
+    out.extend_from_slice(
+        format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes(),
+    );
+    for at in offsets {
+        out.extend_from_slice(format!("{at:010} 00000 n \n").as_bytes());
+    }
+    out.extend_from_slice(
+        format!(
+            "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
+            objects.len() + 1
+        )
+        .as_bytes(),
+    );
+    out
+}
+
+fn stream_object(dict: &str, data: &[u8]) -> Vec<u8> {
+    let mut body = format!("<< {dict} /Length {} >>\nstream\n", data.len()).into_bytes();
+    body.extend_from_slice(data);
+    body.extend_from_slice(b"\nendstream");
+    body
+}
+
+const FONT: &str = "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>";
+
+#[test]
+fn deep_nesting_is_corrupt_not_a_stack_overflow() {
+    let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+    let bytes = raw_pdf(&[
+        format!("<< /Type /Catalog /Pages 2 0 R /Junk {deep} >>").into_bytes(),
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_vec(),
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 100 100] >>".to_vec(),
+    ]);
+    assert!(matches!(pdf::read(&bytes), Err(ReadError::Corrupt(_))));
+}
+
+#[test]
+fn self_drawing_form_and_page_tree_loop_terminate() {
+    let bytes = raw_pdf(&[
+        b"<< /Type /Catalog /Pages 2 0 R >>".to_vec(),
+        b"<< /Type /Pages /Kids [2 0 R 3 0 R] /Count 1 >>".to_vec(),
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] /Contents 4 0 R /Resources << /Font << /F1 6 0 R >> /XObject << /X 5 0 R >> >> >>".to_vec(),
+        stream_object("", b"BT /F1 10 Tf 20 150 Td (page) Tj ET /X Do"),
+        stream_object(
+            "/Type /XObject /Subtype /Form /BBox [0 0 200 200] /Resources << /Font << /F1 6 0 R >> /XObject << /X 5 0 R >> >>",
+            b"BT /F1 10 Tf 20 100 Td (form) Tj ET /X Do",
+        ),
+        FONT.as_bytes().to_vec(),
+    ]);
+    let pages = pdf::read(&bytes).unwrap().pages;
+    assert_eq!(pages.len(), 1);
+    // The form draws itself at the same place at each level: one line, overdraws dropped.
+    assert_eq!(pages[0], "page\nform");
+}
+
+#[test]
+fn oversized_content_stream_is_cut_at_the_limit() {
+    use std::io::Write;
+    let mut encoder = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::fast());
+    encoder
+        .write_all(b"BT /F1 10 Tf 20 150 Td (before) Tj ET\n")
+        .unwrap();
+    let spaces = vec![b' '; 1 << 20];
+    for _ in 0..80 {
+        encoder.write_all(&spaces).unwrap();
+    }
+    encoder
+        .write_all(b"\nBT /F1 10 Tf 20 100 Td (after) Tj ET")
+        .unwrap();
+    let compressed = encoder.finish().unwrap();
+    let bytes = raw_pdf(&[
+        b"<< /Type /Catalog /Pages 2 0 R >>".to_vec(),
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_vec(),
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>".to_vec(),
+        stream_object("/Filter /FlateDecode", &compressed),
+        FONT.as_bytes().to_vec(),
+    ]);
+    assert_eq!(pdf::read(&bytes).unwrap().pages, vec!["before".to_string()]);
+}
+
+/// A page showing `content` with font `F1` given by `font_objects`
+/// (object 4 is the font dictionary; more may follow).
+fn font_pdf(content: &[u8], font_objects: Vec<Vec<u8>>) -> Vec<u8> {
+    let mut objects = vec![
+        b"<< /Type /Catalog /Pages 2 0 R >>".to_vec(),
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_vec(),
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] /Contents 99 0 R /Resources << /Font << /F1 4 0 R >> >> >>"
+            .to_vec(),
+    ];
+    objects.extend(font_objects);
+    let content_number = objects.len() + 1;
+    objects.push(stream_object("", content));
+    let mut bytes = raw_pdf(&objects);
+    // Point the page at the content stream's real number.
+    let at = bytes.windows(8).position(|w| w == b"99 0 R /").unwrap();
+    let number = format!("{content_number:>2}");
+    bytes[at..at + 2].copy_from_slice(number.as_bytes());
+    bytes
+}
+
+#[test]
+fn identity_h_font_with_cid_widths_and_tounicode() {
+    let cmap = b"/CIDInit /ProcSet findresource begin 12 dict begin begincmap
+        1 begincodespacerange <0000> <FFFF> endcodespacerange
+        1 beginbfrange <0001> <0002> [<0031> <5E74>] endbfrange
+        endcmap CMapName currentdict /CMap defineresource pop end end";
+    let bytes = font_pdf(
+        b"BT /F1 10 Tf 10 100 Td <000100010002> Tj 30 0 Td <0002> Tj 0 -20 Td 2 Tc <00010001> Tj ET",
+        vec![
+            b"<< /Type /Font /Subtype /Type0 /BaseFont /X /Encoding /Identity-H /DescendantFonts [5 0 R] /ToUnicode 6 0 R >>"
+                .to_vec(),
+            b"<< /Type /Font /Subtype /CIDFontType2 /BaseFont /X /DW 1000 /W [1 [500 1000]] >>".to_vec(),
+            stream_object("", cmap),
+        ],
+    );
+    let pages = pdf::read_positioned(&bytes).unwrap();
+    // 1 1 年 are adjacent (widths 5, 5, 10 at size 10); the second 年 starts
+    // 10pt after the first ends; Tc 2 opens a 2pt (< 0.3 em) gap.
+    assert_eq!(pages[0].text(), "11年 年\n11");
+    let xs: Vec<f32> = pages[0].glyphs.iter().map(|g| g.x).collect();
+    assert_eq!(xs, vec![10.0, 15.0, 20.0, 40.0, 40.0, 47.0]);
+}
+
+#[test]
+fn gbk_encoded_cid_font_without_tounicode() {
+    let bytes = font_pdf(
+        b"BT /F1 10 Tf 10 100 Td (AB\xd6\xd0\xce\xc4) Tj ET",
+        vec![
+            b"<< /Type /Font /Subtype /Type0 /BaseFont /SimSun /Encoding /GBK-EUC-H /DescendantFonts [5 0 R] >>".to_vec(),
+            b"<< /Type /Font /Subtype /CIDFontType0 /BaseFont /SimSun /DW 1000 >>".to_vec(),
+        ],
+    );
+    assert_eq!(pdf::read(&bytes).unwrap().pages, vec!["AB中文".to_string()]);
+}
+
+#[test]
+fn rotated_page_reads_upright_and_off_page_text_is_dropped() {
+    // A landscape page stored portrait: /Rotate 90, text drawn running up.
+    let bytes = raw_pdf(&[
+        b"<< /Type /Catalog /Pages 2 0 R >>".to_vec(),
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_vec(),
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 100 200] /Rotate 90 /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>".to_vec(),
+        stream_object("", b"BT /F1 10 Tf 0 1 -1 0 50 20 Tm (up) Tj 0 1 -1 0 500 20 Tm (gone) Tj ET"),
+        FONT.as_bytes().to_vec(),
+    ]);
+    let pages = pdf::read_positioned(&bytes).unwrap();
+    assert_eq!((pages[0].width, pages[0].height), (200.0, 100.0));
+    assert_eq!(pages[0].text(), "up");
+    let u = pages[0].glyphs[0];
+    assert_eq!((u.x, u.y), (20.0, 50.0));
+}
+
+#[test]
+fn lines_index_the_glyphs_of_the_text() {
+    let Some(corpus) = corpus() else { return };
+    let bytes = std::fs::read(corpus.join("putuo-finance-2024-final.pdf")).unwrap();
+    let pages = pdf::read_positioned(&bytes).unwrap();
+    let page = &pages[9];
+    let from_lines: Vec<String> = page
+        .lines()
+        .iter()
+        .map(|line| {
+            line.iter()
+                .map(|&i| page.glyphs[i].text)
+                .filter(|c| !c.is_whitespace())
+                .collect()
+        })
+        .filter(|s: &String| !s.is_empty())
+        .collect();
+    let from_text: Vec<String> = page.text().lines().map(compact).collect();
+    assert_eq!(from_lines, from_text);
+    assert!(
+        from_text.contains(&"2010601行政运行1,511.891,503.528.37".to_string()),
+        "{from_text:?}"
+    );
+}
+
+#[test]
+fn quote_operators_start_new_lines_with_leading() {
+    let content =
+        b"BT /F1 10 Tf 12 TL 72 700 Td (first) Tj (second) ' 5 1 (third) \" T* (fourth) Tj ET";
+    let bytes = simple_pdf(content, |_| lopdf::Dictionary::new());
+    let pages = pdf::read_positioned(&bytes).unwrap();
+    assert_eq!(pages[0].text(), "first\nsecond\nthird\nfourth");
+    let baselines: Vec<f32> = pages[0]
+        .lines()
+        .iter()
+        .map(|l| pages[0].glyphs[l[0]].y)
+        .collect();
+    assert_eq!(baselines, vec![142.0, 154.0, 166.0, 178.0]);
+}
+
+#[test]
+fn shifted_offsets_are_repaired() {
+    let Some(corpus) = corpus() else { return };
+    let bytes = std::fs::read(corpus.join("putuo-social-work-2024-final.pdf")).unwrap();
+    let original = pdf::read(&bytes).unwrap().pages;
+    let insert = b"\n% inserted by a careless tool\n";
+    let at = bytes.len() / 3;
+    let mut shifted = bytes[..at].to_vec();
+    shifted.extend_from_slice(insert);
+    shifted.extend_from_slice(&bytes[at..]);
+    // Every offset past the insertion is now wrong, the way line-end
+    // conversion or a careless edit leaves a file.
+    let same = |pages: Vec<String>| pages.iter().zip(&original).filter(|(a, b)| a == b).count();
+    assert_eq!(
+        same(pdf::read(&shifted).unwrap().pages),
+        original.len(),
+        "stale startxref"
+    );
+    // Same, with startxref updated: the table is found, but the objects it
+    // places past the insertion are not where it says.
+    let tail = shifted.len() - 40;
+    let mark = tail + find(&shifted[tail..], b"startxref").expect("startxref near the end") + 10;
+    let digits = shifted[mark..]
+        .iter()
+        .take_while(|b| b.is_ascii_digit())
+        .count();
+    let old: usize = std::str::from_utf8(&shifted[mark..mark + digits])
+        .unwrap()
+        .parse()
+        .unwrap();
+    let fixed = format!("{}", old + insert.len());
+    shifted.splice(mark..mark + digits, fixed.bytes());
+    assert_eq!(
+        same(pdf::read(&shifted).unwrap().pages),
+        original.len(),
+        "stale object offsets"
+    );
+}
+
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).position(|w| w == needle)
+}
+
+#[test]
+fn type3_font_uses_its_font_matrix_and_differences() {
+    let bytes = raw_pdf(&[
+        b"<< /Type /Catalog /Pages 2 0 R >>".to_vec(),
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_vec(),
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>".to_vec(),
+        stream_object("", b"BT /F1 10 Tf 10 100 Td (\x01\x02) Tj ET"),
+        b"<< /Type /Font /Subtype /Type3 /FontBBox [0 0 100 100] /FontMatrix [0.01 0 0 0.01 0 0]
+            /CharProcs << /a 6 0 R /b 6 0 R >> /Encoding << /Type /Encoding /Differences [1 /Alpha /uni5E74] >>
+            /FirstChar 1 /LastChar 2 /Widths [50 100] >>"
+            .to_vec(),
+        stream_object("", b"50 0 d0"),
+    ]);
+    let pages = pdf::read_positioned(&bytes).unwrap();
+    // /Alpha is not a name we know: the glyph shows nothing but still advances.
+    assert_eq!(pages[0].text(), "年");
+    let year = pages[0].glyphs[0];
+    assert_eq!((year.x, year.width), (15.0, 10.0));
 }
