@@ -336,6 +336,19 @@ fn legacy_word_doc_text_and_table_rows_are_read() {
 }
 
 #[test]
+fn password_protected_office_file_is_encrypted() {
+    // Word and WPS wrap a password-protected DOCX in an OLE file whose
+    // directory holds an EncryptedPackage stream.
+    let mut ole = vec![0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
+    ole.resize(1024, 0);
+    ole.extend("EncryptedPackage".encode_utf16().flat_map(u16::to_le_bytes));
+    ole.resize(2048, 0);
+    let err = read_document(&ole, "2024年部门预算.docx").unwrap_err();
+    assert_eq!(err.reason(), "encrypted", "{err}");
+    assert!(!err.to_string().contains("PDF"), "{err}");
+}
+
+#[test]
 fn damaged_legacy_word_doc_gives_errors_not_panics() {
     let bytes = legacy_doc_fixture();
     let err = read_document(&bytes[..bytes.len() / 2], "a.doc").unwrap_err();
