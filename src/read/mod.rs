@@ -288,11 +288,13 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 pub fn read_document(bytes: &[u8], source: &str) -> Result<Document, ReadError> {
     let sha256 = sha256_hex(bytes);
     let format = sniff(bytes, source)?;
-    let mut raw = catch_panic(|| read_bytes(bytes, format))?;
-    if format.lines_are_paragraphs() {
-        mark_paragraph_ends(&mut raw);
-    }
-    let normalized = crate::normalize::normalize_pages(&raw.pages);
+    let raw = catch_panic(|| read_bytes(bytes, format))?;
+    let layout = if format.lines_are_paragraphs() {
+        crate::normalize::Layout::Paragraphs
+    } else {
+        crate::normalize::Layout::Wrapped
+    };
+    let normalized = crate::normalize::normalize_layout(&raw.pages, layout);
     if normalized.text.trim().is_empty() {
         return Err(match format {
             SourceFormat::Pdf => ReadError::NoTextLayer {
@@ -312,15 +314,6 @@ pub fn read_document(bytes: &[u8], source: &str) -> Result<Document, ReadError> 
             Vec::new()
         },
     })
-}
-
-/// Normalization rejoins lines broken inside a sentence, as PDF layout
-/// breaks them; in structured formats every line ends a paragraph, a cell
-/// row or an explicit break, which a blank line tells normalization to keep.
-fn mark_paragraph_ends(raw: &mut RawDocument) {
-    for page in &mut raw.pages {
-        *page = page.replace('\n', "\n\n");
-    }
 }
 
 /// Run `f`, turning a panic into a per-document error instead of a crash.
