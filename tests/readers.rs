@@ -465,7 +465,8 @@ fn damaged_legacy_word_doc_gives_errors_not_panics() {
 
 /// RTF as Word writes it for a Chinese document: GBK bytes as `\'hh`
 /// escapes, Unicode escapes with a fallback character, a table with an
-/// empty cell and a two-paragraph cell, a field and ignorable destinations.
+/// empty cell and a two-paragraph cell, a field, a binary picture and
+/// ignorable destinations.
 fn rtf_sample() -> Vec<u8> {
     let gbk = |text: &str| -> String {
         GBK.encode(text)
@@ -483,6 +484,7 @@ fn rtf_sample() -> Vec<u8> {
 \pard\intbl {item}\cell {budget}\cell {actual}\cell\row
 \trowd\cellx2000\cellx4000\cellx6000
 \pard\intbl {first}\par {second}\cell \cell 6.84\cell\row
+{{\pict\pngblip\bin4 }}{{}}}}}}{{\*\shppict 89504e47}}
 \pard {{\field{{\*\fldinst PAGE }}{{\fldrslt 1}}}} {end}\par
 }}",
         title = gbk("攀枝花市人民政府驻北京联络处2020年部门决算"),
