@@ -54,7 +54,16 @@ fn deflated() -> SimpleFileOptions {
 
 /// A minimal but complete DOCX package around `body` (the content of `w:body`).
 fn docx_with_body(body: &str) -> Vec<u8> {
+    docx_with_parts(body, &[])
+}
+
+/// A DOCX package with more parts (numbering, styles) beside the body.
+fn docx_with_parts(body: &str, parts: &[(&str, &str)]) -> Vec<u8> {
     let mut zip = ZipWriter::new(Cursor::new(Vec::new()));
+    for (name, xml) in parts {
+        zip.start_file(*name, deflated()).unwrap();
+        zip.write_all(xml.as_bytes()).unwrap();
+    }
     zip.start_file("[Content_Types].xml", deflated()).unwrap();
     zip.write_all(CONTENT_TYPES.as_bytes()).unwrap();
     zip.start_file("_rels/.rels", deflated()).unwrap();
@@ -127,6 +136,70 @@ fn docx_paragraphs_and_table_cells_come_out_in_order() {
     assert_eq!(doc.format.as_str(), "docx");
     assert_eq!(doc.page_count(), None, "Word pages are not reliable");
     assert_eq!(text_lines(&doc.text), normalized_lines(&expected));
+}
+
+#[test]
+fn docx_automatic_numbering_is_drawn_before_headings() {
+    let numbering = format!(
+        r#"<w:numbering xmlns:w="{WORD_NS}">
+<w:abstractNum w:abstractNumId="3">
+ <w:lvl w:ilvl="0"><w:start w:val="1"/><w:numFmt w:val="chineseCounting"/><w:lvlText w:val="%1、"/></w:lvl>
+ <w:lvl w:ilvl="1"><w:start w:val="1"/><w:numFmt w:val="chineseCounting"/><w:lvlText w:val="（%2）"/></w:lvl>
+ <w:lvl w:ilvl="2"><w:start w:val="1"/><w:numFmt w:val="decimal"/><w:lvlText w:val="%3."/></w:lvl>
+</w:abstractNum>
+<w:abstractNum w:abstractNumId="4">
+ <w:lvl w:ilvl="0"><w:start w:val="1"/><w:numFmt w:val="bullet"/><w:lvlText w:val="●"/></w:lvl>
+</w:abstractNum>
+<w:num w:numId="7"><w:abstractNumId w:val="3"/></w:num>
+<w:num w:numId="8"><w:abstractNumId w:val="4"/></w:num>
+</w:numbering>"#
+    );
+    let styles = format!(
+        r#"<w:styles xmlns:w="{WORD_NS}"><w:style w:type="paragraph" w:styleId="Heading1"><w:pPr><w:numPr><w:numId w:val="7"/></w:numPr></w:pPr></w:style></w:styles>"#
+    );
+    let numbered = |level: u32, text: &str| {
+        format!(
+            r#"<w:p><w:pPr><w:numPr><w:ilvl w:val="{level}"/><w:numId w:val="7"/></w:numPr></w:pPr><w:r><w:t>{text}</w:t></w:r></w:p>"#
+        )
+    };
+    let body = [
+        numbered(0, "部门主要职能"),
+        numbered(1, "职能一"),
+        numbered(2, "细项"),
+        numbered(2, "细项"),
+        numbered(1, "职能二"),
+        paragraph("正文不编号。"),
+        numbered(0, "部门机构设置"),
+        numbered(1, "机构"),
+        r#"<w:p><w:pPr><w:pStyle w:val="Heading1"/></w:pPr><w:r><w:t>名词解释</w:t></w:r></w:p>"#.into(),
+        r#"<w:p><w:pPr><w:pStyle w:val="Heading1"/><w:numPr><w:numId w:val="0"/></w:numPr></w:pPr><w:r><w:t>不编号的标题</w:t></w:r></w:p>"#.into(),
+        r#"<w:p><w:pPr><w:numPr><w:ilvl w:val="0"/><w:numId w:val="8"/></w:numPr></w:pPr><w:r><w:t>项目符号</w:t></w:r></w:p>"#.into(),
+    ]
+    .concat();
+    let bytes = docx_with_parts(
+        &body,
+        &[
+            ("word/numbering.xml", numbering.as_str()),
+            ("word/styles.xml", styles.as_str()),
+        ],
+    );
+    let raw = docx::read(&bytes).unwrap();
+    assert_eq!(
+        text_lines(&raw.pages[0]),
+        [
+            "一、部门主要职能",
+            "（一）职能一",
+            "1.细项",
+            "2.细项",
+            "（二）职能二",
+            "正文不编号。",
+            "二、部门机构设置",
+            "（一）机构",
+            "三、名词解释",
+            "不编号的标题",
+            "项目符号",
+        ]
+    );
 }
 
 #[test]
@@ -336,6 +409,19 @@ fn legacy_word_doc_text_and_table_rows_are_read() {
 }
 
 #[test]
+fn password_protected_office_file_is_encrypted() {
+    // Word and WPS wrap a password-protected DOCX in an OLE file whose
+    // directory holds an EncryptedPackage stream.
+    let mut ole = vec![0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
+    ole.resize(1024, 0);
+    ole.extend("EncryptedPackage".encode_utf16().flat_map(u16::to_le_bytes));
+    ole.resize(2048, 0);
+    let err = read_document(&ole, "2024年部门预算.docx").unwrap_err();
+    assert_eq!(err.reason(), "encrypted", "{err}");
+    assert!(!err.to_string().contains("PDF"), "{err}");
+}
+
+#[test]
 fn damaged_legacy_word_doc_gives_errors_not_panics() {
     let bytes = legacy_doc_fixture();
     let err = read_document(&bytes[..bytes.len() / 2], "a.doc").unwrap_err();
@@ -379,7 +465,8 @@ fn damaged_legacy_word_doc_gives_errors_not_panics() {
 
 /// RTF as Word writes it for a Chinese document: GBK bytes as `\'hh`
 /// escapes, Unicode escapes with a fallback character, a table with an
-/// empty cell and a two-paragraph cell, a field and ignorable destinations.
+/// empty cell and a two-paragraph cell, a field, a binary picture and
+/// ignorable destinations.
 fn rtf_sample() -> Vec<u8> {
     let gbk = |text: &str| -> String {
         GBK.encode(text)
@@ -397,6 +484,7 @@ fn rtf_sample() -> Vec<u8> {
 \pard\intbl {item}\cell {budget}\cell {actual}\cell\row
 \trowd\cellx2000\cellx4000\cellx6000
 \pard\intbl {first}\par {second}\cell \cell 6.84\cell\row
+{{\pict\pngblip\bin4 }}{{}}}}}}{{\*\shppict 89504e47}}
 \pard {{\field{{\*\fldinst PAGE }}{{\fldrslt 1}}}} {end}\par
 }}",
         title = gbk("攀枝花市人民政府驻北京联络处2020年部门决算"),

@@ -233,6 +233,11 @@ impl<'a> Parser<'a> {
             return;
         }
         match word {
+            // Raw binary data (a picture) follows: its bytes are not RTF.
+            "bin" => {
+                let len = param.unwrap_or(0).max(0) as usize;
+                self.at = self.at.saturating_add(len).min(self.bytes.len());
+            }
             "ansicpg" => {
                 if let Some(encoding) = param.and_then(code_page_encoding) {
                     self.document_encoding = encoding;
