@@ -115,6 +115,12 @@ pub fn analyse(doc: &Document, config: &Config) -> Report {
             let mut r = Report::new(info);
             r.facts = facts;
             r.findings = findings;
+            if let Some(damage) = &doc.damage {
+                r.errors.push(ReportError {
+                    reason: damage.reason().to_string(),
+                    message: damage.to_string(),
+                });
+            }
             r
         }
         Err(_) => {

@@ -108,6 +108,10 @@ pub struct RawDocument {
     pub pages: Vec<String>,
     /// Whether the format has real pages (PDF, text with form feeds).
     pub paged: bool,
+    /// The file was damaged and only partly read (a truncated download whose
+    /// readable pages were recovered): what was read is kept, and this is
+    /// reported as the document's error.
+    pub damage: Option<ReadError>,
 }
 
 /// Guess the format from magic bytes; the file name only breaks ties (text vs HTML).
@@ -261,6 +265,8 @@ pub struct Document {
     pub text: String,
     /// Byte offset in `text` where each page starts; empty for unpaged formats.
     pub page_starts: Vec<usize>,
+    /// Set when the file was only partly readable (see [`RawDocument::damage`]).
+    pub damage: Option<ReadError>,
 }
 
 impl Document {
@@ -313,6 +319,7 @@ pub fn read_document(bytes: &[u8], source: &str) -> Result<Document, ReadError> 
         } else {
             Vec::new()
         },
+        damage: raw.damage,
     })
 }
 

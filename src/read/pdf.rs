@@ -77,15 +77,29 @@ impl PdfPage {
 
 /// Read a PDF into one text per page, in layout order.
 pub fn read(bytes: &[u8]) -> Result<RawDocument, ReadError> {
-    let pages = read_positioned(bytes)?;
+    let (pages, recovered) = read_positioned_checked(bytes)?;
+    // A repaired file that still ends with %%EOF had bad offsets, not missing bytes.
+    let cut_short = recovered && !ends_with_eof_marker(bytes);
+    let damage = cut_short.then(|| {
+        ReadError::Truncated(format!(
+            "the file is damaged or cut short; {} page(s) could be recovered and were read",
+            pages.len()
+        ))
+    });
     Ok(RawDocument {
         pages: pages.iter().map(PdfPage::text).collect(),
         paged: true,
+        damage,
     })
 }
 
 /// Read a PDF into positioned glyphs per page.
 pub fn read_positioned(bytes: &[u8]) -> Result<Vec<PdfPage>, ReadError> {
+    read_positioned_checked(bytes).map(|(pages, _)| pages)
+}
+
+/// Positioned pages, and whether the file had to be repaired to read them.
+pub fn read_positioned_checked(bytes: &[u8]) -> Result<(Vec<PdfPage>, bool), ReadError> {
     catch_panic(|| {
         let loaded = load(bytes)?;
         let pages = extract_pages(&loaded.doc);
@@ -108,7 +122,7 @@ pub fn read_positioned(bytes: &[u8]) -> Result<Vec<PdfPage>, ReadError> {
                 }
             });
         }
-        Ok(pages)
+        Ok((pages, loaded.recovered))
     })
 }
 
