@@ -236,7 +236,8 @@ impl PatternSet {
             .iter()
             .map(|(n, t)| (n.to_string(), t.to_string()))
             .collect();
-        PatternSet::from_sources(&files).expect("built-in patterns compile")
+        // Their syntax is checked by the tests (`builtin_patterns_compile`), not at every start.
+        PatternSet::build(&files, false).expect("built-in patterns compile")
     }
 
     /// Built-ins plus every `*.toml` of `dir`; a file with a built-in's name replaces it.
@@ -281,7 +282,12 @@ impl PatternSet {
         PatternSet::from_sources(&files)
     }
 
+    /// Pattern files as (name, text); every regex's syntax is checked now.
     pub fn from_sources(files: &[(String, String)]) -> Result<PatternSet, PatternError> {
+        PatternSet::build(files, true)
+    }
+
+    fn build(files: &[(String, String)], check: bool) -> Result<PatternSet, PatternError> {
         let mut parsed = Vec::new();
         for (name, text) in files {
             let file: PatternFile = toml::from_str(text).map_err(|e| PatternError {
@@ -338,6 +344,7 @@ impl PatternSet {
                 .join("|")
         };
         let ctx = Expander {
+            check,
             defs: &defs,
             unit_alt: &unit_alt,
             dir_alt: &dir_alt,
@@ -493,6 +500,8 @@ fn escape_name(name: &str) -> String {
 }
 
 struct Expander<'a> {
+    /// Check each regex's syntax when it is expanded (user files), not only on first use.
+    check: bool,
     defs: &'a BTreeMap<String, String>,
     unit_alt: &'a str,
     dir_alt: &'a str,
@@ -501,7 +510,12 @@ struct Expander<'a> {
 impl Expander<'_> {
     /// Expand and check the syntax now; build the matcher on first use.
     fn lazy(&self, source: &str) -> Result<LazyRegex, String> {
-        LazyRegex::new(ascii_classes(&self.expand(source, 0)?))
+        let source = ascii_classes(&self.expand(source, 0)?);
+        if self.check {
+            LazyRegex::new(source)
+        } else {
+            Ok(LazyRegex::unchecked(source))
+        }
     }
 
     fn compile(&self, source: &str) -> Result<Regex, String> {
@@ -566,6 +580,13 @@ impl LazyRegex {
             source: source.into(),
             built: Default::default(),
         })
+    }
+
+    fn unchecked(source: String) -> LazyRegex {
+        LazyRegex {
+            source: source.into(),
+            built: Default::default(),
+        }
     }
 
     /// The matcher; None only if it exceeds the regex size limits.
