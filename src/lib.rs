@@ -4,6 +4,8 @@
 //! `fetch → read (Document) → sections (SectionTree) → extract (Fact) →
 //! reconcile (Finding) → export`. [`pipeline`] wires them for one document.
 
+pub mod batch;
+pub mod export;
 pub mod extract;
 pub mod normalize;
 pub mod pipeline;

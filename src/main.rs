@@ -18,6 +18,8 @@ enum Command {
     Extract(ExtractArgs),
     /// Print the JSON Schema of the per-document report.
     Schema,
+    /// Process many documents into an open dataset (CSV, JSONL, SQLite, Data Package).
+    Run(caizheng::batch::RunArgs),
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -86,6 +88,7 @@ fn main() {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Extract(args) => extract(args),
+        Command::Run(args) => caizheng::batch::run_main(args),
         Command::Schema => serde_json::to_string_pretty(&caizheng::report::json_schema())
             .map(|s| {
                 println!("{s}");
