@@ -182,6 +182,11 @@ struct CachedReport {
 #[derive(Debug, Default, Serialize, Deserialize)]
 struct Manifest {
     format: String,
+    /// When the stamps were taken. A file modified within [`RACY_WINDOW_NS`]
+    /// before that may have changed again in the same clock tick, so its
+    /// stamp is not trusted (git's "racily clean" rule).
+    #[serde(default)]
+    stamped_at_ns: u64,
     files: BTreeMap<String, FileStamp>,
     documents: BTreeMap<String, CachedReport>,
 }
@@ -246,7 +251,15 @@ enum Hashed {
     Unreadable(String),
 }
 
-fn hash_input(input: &Input, known: Option<&FileStamp>) -> Hashed {
+const RACY_WINDOW_NS: u64 = 2_000_000_000;
+
+fn now_ns() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as u64)
+}
+
+fn hash_input(input: &Input, known: Option<&FileStamp>, stamped_at_ns: u64) -> Hashed {
     match &input.data {
         InputData::Bundled(bytes) => Hashed::Ok {
             sha256: crate::read::sha256_hex(bytes),
@@ -258,7 +271,8 @@ fn hash_input(input: &Input, known: Option<&FileStamp>) -> Hashed {
                 Err(e) => return Hashed::Unreadable(e.to_string()),
             };
             let (len, mtime_ns) = stamp_of(&meta);
-            if let Some(k) = known.filter(|k| k.len == len && k.mtime_ns == mtime_ns) {
+            let settled = mtime_ns.saturating_add(RACY_WINDOW_NS) < stamped_at_ns;
+            if let Some(k) = known.filter(|k| settled && k.len == len && k.mtime_ns == mtime_ns) {
                 return Hashed::Ok {
                     sha256: k.sha256.clone(),
                     stamp: Some(k.clone()),
@@ -389,10 +403,11 @@ pub fn run(
     let config = Config::builtin();
     let fingerprint = fingerprint(&config);
 
+    let stamped_at_ns = now_ns();
     let hashed: Vec<Hashed> = pool.install(|| {
         inputs
             .par_iter()
-            .map(|i| hash_input(i, manifest.files.get(&i.source)))
+            .map(|i| hash_input(i, manifest.files.get(&i.source), manifest.stamped_at_ns))
             .collect()
     });
 
@@ -469,6 +484,7 @@ pub fn run(
         .documents
         .retain(|id, _| ids.binary_search(id).is_ok());
     manifest.files = stamps;
+    manifest.stamped_at_ns = stamped_at_ns;
     prune_reports(out, &ids)?;
     manifest.save(out)?;
 

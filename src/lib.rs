@@ -5,6 +5,7 @@
 //! reconcile (Finding) → export`. [`pipeline`] wires them for one document.
 
 pub mod batch;
+pub mod bench;
 pub mod export;
 pub mod extract;
 pub mod normalize;

@@ -20,6 +20,8 @@ enum Command {
     Schema,
     /// Process many documents into an open dataset (CSV, JSONL, SQLite, Data Package).
     Run(caizheng::batch::RunArgs),
+    /// Measure documents/s and peak memory of `run` beside pdftotext.
+    Bench(caizheng::bench::BenchArgs),
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -89,6 +91,7 @@ fn main() {
     let result = match cli.command {
         Command::Extract(args) => extract(args),
         Command::Run(args) => caizheng::batch::run_main(args),
+        Command::Bench(args) => caizheng::bench::bench_main(args),
         Command::Schema => serde_json::to_string_pretty(&caizheng::report::json_schema())
             .map(|s| {
                 println!("{s}");
