@@ -438,7 +438,7 @@ pub fn run(
                         source: input.source.clone(),
                         fingerprint: fingerprint.clone(),
                     })
-                || !export::report_path(out, id).is_file()
+                || !export::is_written(out, id)
         });
     let discovered = started.elapsed();
 
@@ -463,6 +463,7 @@ pub fn run(
 
     // A file edited between hashing and reading is recorded under the sha256 of what was read.
     let mut ids: Vec<String> = unchanged.iter().map(|(id, _)| (*id).clone()).collect();
+    let mut replaced: Vec<String> = Vec::new();
     for result in processed {
         let (id, source) = result?;
         manifest.documents.insert(
@@ -472,11 +473,13 @@ pub fn run(
                 fingerprint: fingerprint.clone(),
             },
         );
-        ids.push(id);
+        ids.push(id.clone());
+        replaced.push(id);
     }
     for report in &unreadable {
         export::write_report(out, report)?;
         ids.push(report.document.sha256.clone());
+        replaced.push(report.document.sha256.clone());
     }
     ids.sort();
     ids.dedup();
@@ -486,10 +489,18 @@ pub fn run(
     manifest.files = stamps;
     manifest.stamped_at_ns = stamped_at_ns;
     prune_reports(out, &ids)?;
-    manifest.save(out)?;
 
     let export_started = Instant::now();
-    let summary = export::write_exports(out, &ids)?;
+    let mode = if force || unchanged.is_empty() {
+        export::SqliteMode::Rebuild
+    } else {
+        export::SqliteMode::Update {
+            replaced: &replaced,
+        }
+    };
+    let summary = export::write_exports(out, &ids, mode)?;
+    // Saved last: after a crash, reports not yet in the exports are redone.
+    manifest.save(out)?;
     let stats = RunStats {
         inputs: inputs.len(),
         documents: summary.documents,
@@ -511,18 +522,27 @@ pub fn run(
 /// Remove reports of documents that are no longer among the inputs, and
 /// scratch files of interrupted runs: the out dir describes exactly this run.
 fn prune_reports(out: &Path, ids: &[String]) -> Result<()> {
-    let dir = out.join(export::DOCUMENTS_DIR);
-    for entry in fs::read_dir(&dir).with_context(|| format!("cannot list {}", dir.display()))? {
-        let path = entry?.path();
-        let name = path
-            .file_name()
-            .and_then(|n| n.to_str())
-            .unwrap_or_default();
-        let keep = name
-            .strip_suffix(".json")
-            .is_some_and(|id| ids.binary_search(&id.to_string()).is_ok());
-        if !keep && path.is_file() {
-            fs::remove_file(&path).with_context(|| format!("cannot remove {}", path.display()))?;
+    for (dir, suffix) in [
+        (export::DOCUMENTS_DIR, ".json"),
+        (export::rows::ROWS_DIR, ".rows"),
+    ] {
+        let dir = out.join(dir);
+        if !dir.is_dir() {
+            continue;
+        }
+        for entry in fs::read_dir(&dir).with_context(|| format!("cannot list {}", dir.display()))? {
+            let path = entry?.path();
+            let name = path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or_default();
+            let keep = name
+                .strip_suffix(suffix)
+                .is_some_and(|id| ids.binary_search(&id.to_string()).is_ok());
+            if !keep && path.is_file() {
+                fs::remove_file(&path)
+                    .with_context(|| format!("cannot remove {}", path.display()))?;
+            }
         }
     }
     Ok(())

@@ -21,11 +21,40 @@ fn run(inputs: &[Input], out: &Path, jobs: usize) -> batch::RunStats {
     batch::run(inputs, out, Some(jobs), false, true).unwrap().1
 }
 
+/// The exports as compared between runs: the bytes of every data file, and
+/// the rows of the SQLite database (whose page layout depends on whether it
+/// was updated in place or built fresh).
 fn export_bytes(out: &Path) -> Vec<(String, Vec<u8>)> {
-    export::export_files()
+    let mut files: Vec<(String, Vec<u8>)> = export::export_files()
         .into_iter()
+        .filter(|name| name != export::SQLITE_FILE)
         .map(|name| (name.clone(), fs::read(out.join(&name)).unwrap()))
-        .collect()
+        .collect();
+    let conn = rusqlite::Connection::open(out.join(export::SQLITE_FILE)).unwrap();
+    for table in export::tables::TABLES {
+        let sql = format!(
+            "SELECT * FROM {} ORDER BY {}",
+            table.name,
+            table.primary_key.join(", ")
+        );
+        let mut stmt = conn.prepare(&sql).unwrap();
+        let n = stmt.column_count();
+        let rows: Vec<String> = stmt
+            .query_map([], |row| {
+                Ok((0..n)
+                    .map(|i| format!("{:?}", row.get_ref(i).unwrap()))
+                    .collect::<Vec<_>>()
+                    .join("|"))
+            })
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        files.push((
+            format!("sqlite:{}", table.name),
+            rows.join("\n").into_bytes(),
+        ));
+    }
+    files
 }
 
 /// A folder of inputs: two real-text documents, a duplicate, an empty file,

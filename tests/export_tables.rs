@@ -350,3 +350,65 @@ fn sqlite_answers_the_readme_queries() {
     assert_eq!(errors[1][3], "corpus/a2019.txt");
     assert_eq!(errors[1][5], "sum.three_public.total (p. 4;5)");
 }
+
+fn sqlite_rows(out: &Path) -> Vec<String> {
+    let conn = rusqlite::Connection::open(out.join(export::SQLITE_FILE)).unwrap();
+    let mut all = Vec::new();
+    for table in tables::TABLES {
+        let sql = format!(
+            "SELECT * FROM {} ORDER BY {}",
+            table.name,
+            table.primary_key.join(", ")
+        );
+        all.extend(
+            query(&conn, &sql)
+                .into_iter()
+                .map(|row| format!("{}: {}", table.name, row.join("|"))),
+        );
+    }
+    all
+}
+
+#[test]
+fn sqlite_updated_in_place_holds_the_same_rows_as_a_fresh_build() {
+    let mut reports = sample_reports();
+    let mut gone = Report::new(info("gone", ENTITY_B, 2025, "budget"));
+    gone.facts = vec![fact("three_public.total", "1.00", "万元", 1)];
+
+    let updated = tempfile::tempdir().unwrap();
+    let before: Vec<&Report> = vec![&reports[0], &reports[1], &reports[3], &gone];
+    export::export_reports(updated.path(), before).unwrap();
+
+    reports[1]
+        .facts
+        .push(fact("three_public.reception", "2.20", "万元", 4));
+    reports[1].findings.clear();
+    export::write_report(updated.path(), &reports[1]).unwrap();
+    export::write_report(updated.path(), &reports[2]).unwrap();
+    let ids: Vec<String> = reports.iter().map(|r| r.document.sha256.clone()).collect();
+    let replaced = vec![ids[1].clone(), ids[2].clone()];
+    export::write_exports(
+        updated.path(),
+        &ids,
+        export::SqliteMode::Update {
+            replaced: &replaced,
+        },
+    )
+    .unwrap();
+
+    let fresh = tempfile::tempdir().unwrap();
+    export::export_reports(fresh.path(), &reports).unwrap();
+    let rows = sqlite_rows(fresh.path());
+    assert_eq!(rows.iter().filter(|r| r.starts_with("facts:")).count(), 10);
+    assert_eq!(sqlite_rows(updated.path()), rows);
+    for name in export::export_files()
+        .iter()
+        .filter(|n| *n != export::SQLITE_FILE)
+    {
+        assert!(
+            fs::read(updated.path().join(name)).unwrap()
+                == fs::read(fresh.path().join(name)).unwrap(),
+            "{name}"
+        );
+    }
+}

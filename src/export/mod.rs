@@ -1,12 +1,17 @@
 //! Open-data exports of many reports: `documents/<sha256>.json` per document,
 //! then `documents.csv`, `facts.csv`, `facts.jsonl`, `findings.csv`,
-//! `datapackage.json` and `caizheng.sqlite`, rebuilt by streaming the
-//! per-document JSONs in document-id order (one report in memory at a time).
+//! `datapackage.json` and `caizheng.sqlite`.
 //!
-//! Output is a pure function of the reports: rows sorted by document id then
-//! report order, no timestamps, so the same inputs give byte-identical files.
+//! Each report's rows are rendered once, when the report is written, into a
+//! cache file ([`rows`]); the dataset is then rebuilt by streaming those in
+//! document-id order (one document in memory at a time). The CSV, JSONL and
+//! JSON files are a pure function of the reports — rows sorted by document id
+//! then report order, no timestamps — so the same inputs give byte-identical
+//! files. The SQLite database is byte-identical when built fresh; after an
+//! incremental update it holds the same rows, but its page layout differs.
 
 pub mod datapackage;
+pub mod rows;
 pub mod sqlite;
 pub mod tables;
 
@@ -18,7 +23,8 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 
 use crate::report::Report;
-use tables::{Cell, Table, DOCUMENTS, FACTS, FINDINGS};
+use rows::Rows;
+use tables::{Table, DOCUMENTS, FACTS, FINDINGS};
 
 pub const DOCUMENTS_DIR: &str = "documents";
 pub const SQLITE_FILE: &str = "caizheng.sqlite";
@@ -38,14 +44,17 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     fs::rename(&tmp, path)
 }
 
-/// Write one per-document report (schema `caizheng.report/1`, pretty JSON).
+/// Write one per-document report (schema `caizheng.report/1`, pretty JSON)
+/// and its rendered rows.
 pub fn write_report(out: &Path, report: &Report) -> Result<PathBuf> {
     let dir = out.join(DOCUMENTS_DIR);
     fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    let path = report_path(out, tables::document_id(report));
+    let id = tables::document_id(report);
+    let path = report_path(out, id);
     let mut json = serde_json::to_vec_pretty(report)?;
     json.push(b'\n');
     write_atomically(&path, &json).with_context(|| format!("cannot write {}", path.display()))?;
+    rows::write_rows(out, id, &Rows::render(report))?;
     Ok(path)
 }
 
@@ -54,6 +63,11 @@ pub fn read_report(out: &Path, document_id: &str) -> Result<Report> {
     let bytes = fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
     serde_json::from_slice(&bytes)
         .with_context(|| format!("{} is not a caizheng report", path.display()))
+}
+
+/// Whether the report of `document_id` and its rows are both on disk.
+pub fn is_written(out: &Path, document_id: &str) -> bool {
+    report_path(out, document_id).is_file() && rows::rows_path(out, document_id).is_file()
 }
 
 /// Totals over the exported documents, for the end-of-run table.
@@ -75,62 +89,19 @@ impl ExportSummary {
         self.errors_by_reason.values().sum()
     }
 
-    fn add(&mut self, report: &Report) {
+    fn add(&mut self, totals: &rows::DocumentTotals) {
         self.documents += 1;
-        self.facts += report.facts.len() as u64;
-        for f in &report.findings {
+        self.facts += totals.facts;
+        for (severity, n) in &totals.findings_by_severity {
             *self
                 .findings_by_severity
-                .entry(tables::severity_word(f.severity).to_string())
-                .or_default() += 1;
+                .entry(severity.clone())
+                .or_default() += n;
         }
-        if let Some(e) = report.errors.first() {
-            *self.errors_by_reason.entry(e.reason.clone()).or_default() += 1;
-        }
-    }
-}
-
-type CsvOut = csv::Writer<BufWriter<File>>;
-
-fn csv_writer(path: &Path, table: &Table) -> Result<CsvOut> {
-    let file = File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
-    let mut w = csv::WriterBuilder::new()
-        .terminator(csv::Terminator::Any(b'\n'))
-        .from_writer(BufWriter::with_capacity(1 << 16, file));
-    w.write_record(table.columns.iter().map(|c| c.name))?;
-    Ok(w)
-}
-
-fn write_csv_row(w: &mut CsvOut, row: &[Cell]) -> Result<()> {
-    w.write_record(row.iter().map(Cell::as_csv))?;
-    Ok(())
-}
-
-fn write_jsonl_row(w: &mut impl Write, table: &Table, row: &[Cell]) -> Result<()> {
-    w.write_all(b"{")?;
-    for (i, (c, cell)) in table.columns.iter().zip(row).enumerate() {
-        if i > 0 {
-            w.write_all(b",")?;
-        }
-        serde_json::to_writer(&mut *w, c.name)?;
-        w.write_all(b":")?;
-        match cell {
-            Cell::Text(s) => serde_json::to_writer(&mut *w, s)?,
-            Cell::Int(n) => write!(w, "{n}")?,
-            Cell::Null => w.write_all(b"null")?,
+        if let Some(reason) = &totals.error {
+            *self.errors_by_reason.entry(reason.clone()).or_default() += 1;
         }
     }
-    w.write_all(b"}\n")?;
-    Ok(())
-}
-
-/// The export files, written under scratch names and renamed into place together.
-struct Writers {
-    documents: CsvOut,
-    facts: CsvOut,
-    findings: CsvOut,
-    facts_jsonl: BufWriter<File>,
-    sqlite: sqlite::SqliteWriter,
 }
 
 const PART: &str = ".part";
@@ -139,7 +110,18 @@ fn part(out: &Path, name: &str) -> PathBuf {
     out.join(format!("{name}{PART}"))
 }
 
-/// Final names of everything [`write_exports`] produces, relative to the out dir.
+fn output(path: &Path, header: Option<&Table>) -> Result<BufWriter<File>> {
+    let file = File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
+    let mut w = BufWriter::with_capacity(1 << 16, file);
+    if let Some(table) = header {
+        w.write_all(&rows::csv_line(
+            table.columns.iter().map(|c| c.name.to_string()),
+        ))?;
+    }
+    Ok(w)
+}
+
+/// Final names of the files [`write_exports`] writes, relative to the out dir.
 pub fn export_files() -> Vec<String> {
     let mut names: Vec<String> = [DOCUMENTS, FACTS, FINDINGS]
         .iter()
@@ -149,64 +131,120 @@ pub fn export_files() -> Vec<String> {
     names
 }
 
-/// Rebuild every export under `out` from the per-document reports of
-/// `document_ids` (already written with [`write_report`]). Ids are sorted here.
-pub fn write_exports(out: &Path, document_ids: &[String]) -> Result<ExportSummary> {
+/// How to bring `caizheng.sqlite` up to date.
+#[derive(Debug, Clone, Copy)]
+pub enum SqliteMode<'a> {
+    /// Build it anew (deterministic bytes).
+    Rebuild,
+    /// Update the existing database in place: drop documents no longer
+    /// listed, (re)insert the listed ones it lacks and those in `replaced`
+    /// (reports rewritten since). Falls back to a rebuild when there is no
+    /// usable database.
+    Update { replaced: &'a [String] },
+}
+
+/// Rebuild every export under `out` from the reports of `document_ids`
+/// (written with [`write_report`]). Ids are sorted here.
+pub fn write_exports(
+    out: &Path,
+    document_ids: &[String],
+    mode: SqliteMode,
+) -> Result<ExportSummary> {
     let mut ids: Vec<&String> = document_ids.iter().collect();
     ids.sort();
     ids.dedup();
 
+    let sqlite_path = out.join(SQLITE_FILE);
     let sqlite_part = part(out, SQLITE_FILE);
-    let _ = fs::remove_file(&sqlite_part);
-    let mut w = Writers {
-        documents: csv_writer(&part(out, "documents.csv"), &DOCUMENTS)?,
-        facts: csv_writer(&part(out, "facts.csv"), &FACTS)?,
-        findings: csv_writer(&part(out, "findings.csv"), &FINDINGS)?,
-        facts_jsonl: BufWriter::with_capacity(1 << 16, File::create(part(out, FACTS_JSONL))?),
-        sqlite: sqlite::SqliteWriter::create(&sqlite_part)
-            .context("cannot create the SQLite database")?,
+    let updating = match mode {
+        SqliteMode::Update { replaced } => {
+            sqlite::SqliteWriter::open_for_update(&sqlite_path).map(|w| (w, replaced))
+        }
+        SqliteMode::Rebuild => None,
     };
+    // Ids to insert into the database: all of them, or those it lacks or holds stale.
+    let (mut db, to_insert): (
+        sqlite::SqliteWriter,
+        Option<std::collections::HashSet<&str>>,
+    ) = match updating {
+        Some((mut db, replaced)) => {
+            let present = db.document_ids()?;
+            let mut stale: Vec<&str> = present
+                .iter()
+                .filter(|id| ids.binary_search_by(|x| x.as_str().cmp(id)).is_err())
+                .map(String::as_str)
+                .collect();
+            stale.extend(
+                replaced
+                    .iter()
+                    .map(String::as_str)
+                    .filter(|id| present.binary_search_by(|p| p.as_str().cmp(id)).is_ok()),
+            );
+            for id in stale {
+                db.delete_document(id)?;
+            }
+            let mut insert: std::collections::HashSet<&str> =
+                replaced.iter().map(String::as_str).collect();
+            insert.extend(
+                ids.iter()
+                    .map(|s| s.as_str())
+                    .filter(|id| present.binary_search_by(|p| p.as_str().cmp(id)).is_err()),
+            );
+            (db, Some(insert))
+        }
+        None => {
+            let _ = fs::remove_file(&sqlite_part);
+            let db = sqlite::SqliteWriter::create(&sqlite_part)
+                .context("cannot create the SQLite database")?;
+            (db, None)
+        }
+    };
+
+    let mut documents_csv = output(&part(out, "documents.csv"), Some(&DOCUMENTS))?;
+    let mut facts_csv = output(&part(out, "facts.csv"), Some(&FACTS))?;
+    let mut findings_csv = output(&part(out, "findings.csv"), Some(&FINDINGS))?;
+    let mut facts_jsonl = output(&part(out, FACTS_JSONL), None)?;
 
     let mut summary = ExportSummary::default();
     for id in ids {
-        let report = read_report(out, id)?;
-        summary.add(&report);
-        let row = tables::document_row(&report);
-        write_csv_row(&mut w.documents, &row)?;
-        w.sqlite.insert(&DOCUMENTS, &row)?;
-        for row in tables::fact_rows(&report) {
-            write_csv_row(&mut w.facts, &row)?;
-            write_jsonl_row(&mut w.facts_jsonl, &FACTS, &row)?;
-            w.sqlite.insert(&FACTS, &row)?;
-        }
-        for row in tables::finding_rows(&report) {
-            write_csv_row(&mut w.findings, &row)?;
-            w.sqlite.insert(&FINDINGS, &row)?;
+        let rows = rows::read_rows(out, id)?;
+        summary.add(&rows.totals);
+        documents_csv.write_all(&rows.documents_csv)?;
+        facts_csv.write_all(&rows.facts_csv)?;
+        findings_csv.write_all(&rows.findings_csv)?;
+        facts_jsonl.write_all(&rows.facts_jsonl)?;
+        if to_insert
+            .as_ref()
+            .is_none_or(|set| set.contains(id.as_str()))
+        {
+            for (table, cells) in rows::table_rows(&rows)? {
+                for row in cells {
+                    db.insert(table, &row)?;
+                }
+            }
         }
     }
-
-    for csv in [w.documents, w.facts, w.findings] {
-        csv.into_inner()
-            .map_err(|e| anyhow::anyhow!("cannot flush a CSV file: {e}"))?
-            .flush()?;
+    for mut w in [documents_csv, facts_csv, findings_csv, facts_jsonl] {
+        w.flush()?;
     }
-    w.facts_jsonl.flush()?;
-    w.sqlite
-        .finish()
-        .context("cannot finish the SQLite database")?;
+    let fresh_db = to_insert.is_none();
+    db.finish().context("cannot finish the SQLite database")?;
     let mut package = serde_json::to_vec_pretty(&datapackage::descriptor())?;
     package.push(b'\n');
     fs::write(part(out, DATAPACKAGE), package)?;
 
     for name in export_files() {
+        if name == SQLITE_FILE && !fresh_db {
+            continue;
+        }
         fs::rename(part(out, &name), out.join(&name))
             .with_context(|| format!("cannot move {name} into place"))?;
     }
     Ok(summary)
 }
 
-/// Write the per-document reports and every export for `reports`: the whole
-/// export step for callers that already hold their reports (tests, small runs).
+/// Write the per-document reports and every export (fresh) for `reports`:
+/// the whole export step for callers that already hold their reports.
 pub fn export_reports<'a>(
     out: &Path,
     reports: impl IntoIterator<Item = &'a Report>,
@@ -216,5 +254,5 @@ pub fn export_reports<'a>(
         write_report(out, report)?;
         ids.push(tables::document_id(report).to_string());
     }
-    write_exports(out, &ids)
+    write_exports(out, &ids, SqliteMode::Rebuild)
 }

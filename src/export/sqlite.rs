@@ -20,6 +20,7 @@ const INDEXES: &[&str] = &[
 
 pub struct SqliteWriter {
     conn: Connection,
+    fresh: bool,
 }
 
 fn create_table_sql(table: &Table) -> String {
@@ -70,25 +71,76 @@ impl SqliteWriter {
             conn.execute_batch(&create_table_sql(table))?;
         }
         conn.execute_batch("BEGIN")?;
-        Ok(SqliteWriter { conn })
+        Ok(SqliteWriter { conn, fresh: true })
+    }
+
+    /// Open an existing database for an in-place update, if it has exactly
+    /// the tables this version writes; `None` means: build a fresh one.
+    pub fn open_for_update(path: &Path) -> Option<Self> {
+        if !path.is_file() {
+            return None;
+        }
+        let conn = Connection::open(path).ok()?;
+        for table in &TABLES {
+            let sql: String = conn
+                .query_row(
+                    "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?1",
+                    [table.name],
+                    |r| r.get(0),
+                )
+                .ok()?;
+            if sql != create_table_sql(table) {
+                return None;
+            }
+        }
+        conn.execute_batch("BEGIN").ok()?;
+        Some(SqliteWriter { conn, fresh: false })
+    }
+
+    /// Ids of the documents in the database.
+    pub fn document_ids(&self) -> rusqlite::Result<Vec<String>> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT document_id FROM documents ORDER BY document_id")?;
+        let ids = stmt.query_map([], |r| r.get(0))?.collect();
+        ids
+    }
+
+    /// Remove every row of one document.
+    pub fn delete_document(&mut self, document_id: &str) -> rusqlite::Result<()> {
+        for table in TABLES.iter().rev() {
+            let sql = format!("DELETE FROM \"{}\" WHERE document_id = ?1", table.name);
+            self.conn.prepare_cached(&sql)?.execute([document_id])?;
+        }
+        Ok(())
     }
 
     pub fn insert(&mut self, table: &Table, row: &[Cell]) -> rusqlite::Result<()> {
         let mut stmt = self.conn.prepare_cached(&insert_sql(table))?;
-        stmt.execute(params_from_iter(row.iter().map(|c| match c {
-            Cell::Text(s) => rusqlite::types::Value::Text(s.clone()),
-            Cell::Int(i) => rusqlite::types::Value::Integer(*i),
-            Cell::Null => rusqlite::types::Value::Null,
-        })))?;
+        stmt.execute(params_from_iter(row.iter()))?;
         Ok(())
     }
 
-    /// Commit and build the indexes (after the bulk insert: faster, same result).
+    /// Commit; a fresh database then gets its indexes (after the bulk insert:
+    /// faster, same result).
     pub fn finish(self) -> rusqlite::Result<()> {
         self.conn.execute_batch("COMMIT")?;
-        for sql in INDEXES {
-            self.conn.execute_batch(sql)?;
+        if self.fresh {
+            for sql in INDEXES {
+                self.conn.execute_batch(sql)?;
+            }
         }
         self.conn.close().map_err(|(_, e)| e)
+    }
+}
+
+impl rusqlite::ToSql for Cell {
+    fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+        use rusqlite::types::{ToSqlOutput, ValueRef};
+        Ok(ToSqlOutput::Borrowed(match self {
+            Cell::Text(s) => ValueRef::Text(s.as_bytes()),
+            Cell::Int(i) => ValueRef::Integer(*i),
+            Cell::Null => ValueRef::Null,
+        }))
     }
 }
