@@ -54,10 +54,10 @@ def make_document(src: Path, data: bytes, index: int, rng: random.Random) -> byt
     if index % 50 == 17:
         broken = index // 50 % 3
         if broken == 0:
-            return data[: len(data) // 2]
+            return data[: len(data) // 2 + index]
         if broken == 1:
             return b""
-        return PNG_HEADER
+        return PNG_HEADER + index.to_bytes(4, "big")
     if src.suffix == ".pdf":
         return copy_pdf(data, f"{index:05d}")
     if src.suffix == ".txt":
