@@ -127,9 +127,39 @@ fn bundled_inputs() -> Vec<Input> {
     found
 }
 
+/// The documents of a crawl store: the latest version of every document URL
+/// listed in its `state.sqlite` (source = the URL), or, when the store has no
+/// readable state listing documents, every blob under `sha256/` (source = the
+/// blob path).
+fn store_inputs(root: &Path) -> Result<Vec<Input>> {
+    if root.join("state.sqlite").is_file() {
+        match crate::fetch::stored_documents(root) {
+            Ok(docs) if !docs.is_empty() => {
+                return Ok(docs
+                    .into_iter()
+                    .filter(|d| d.latest)
+                    .map(|d| Input {
+                        source: d.url,
+                        data: InputData::File(d.path),
+                    })
+                    .collect());
+            }
+            Ok(_) => {}
+            Err(e) => tracing::warn!(
+                "{}: state not readable ({e}); taking every blob",
+                root.display()
+            ),
+        }
+    }
+    walk_files(&root.join("sha256"), |p| {
+        p.file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(is_sha256_name)
+    })
+}
+
 /// Every document named by `paths`, sorted by source, without duplicates.
-/// A folder holding `sha256/` is a crawl store: every blob under `sha256/` is
-/// taken (the store's `state.sqlite` metadata is not read yet).
+/// A folder holding `sha256/` is a crawl store (see [`store_inputs`]).
 pub fn discover(paths: &[PathBuf]) -> Result<Vec<Input>> {
     let mut found = Vec::new();
     if paths.is_empty() {
@@ -149,11 +179,7 @@ pub fn discover(paths: &[PathBuf]) -> Result<Vec<Input>> {
                 data: InputData::File(path.clone()),
             });
         } else if path.join("sha256").is_dir() {
-            found.extend(walk_files(&path.join("sha256"), |p| {
-                p.file_name()
-                    .and_then(|n| n.to_str())
-                    .is_some_and(is_sha256_name)
-            })?);
+            found.extend(store_inputs(path)?);
         } else {
             found.extend(walk_files(path, has_document_extension)?);
         }

@@ -8,6 +8,7 @@ pub mod batch;
 pub mod bench;
 pub mod export;
 pub mod extract;
+pub mod fetch;
 pub mod normalize;
 pub mod pipeline;
 pub mod read;

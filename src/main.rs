@@ -22,6 +22,8 @@ enum Command {
     Run(caizheng::batch::RunArgs),
     /// Measure documents/s and peak memory of `run` beside pdftotext.
     Bench(caizheng::bench::BenchArgs),
+    /// Crawl disclosure sites into a store (blobs + SQLite state).
+    Crawl(caizheng::fetch::cli::CrawlArgs),
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -98,6 +100,7 @@ fn main() {
                 0
             })
             .map_err(Into::into),
+        Command::Crawl(args) => caizheng::fetch::cli::crawl_main(args),
     };
     match result {
         Ok(code) => std::process::exit(code),

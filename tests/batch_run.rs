@@ -234,3 +234,48 @@ fn shared_corpus_gives_one_row_per_document_on_any_thread_count() {
         "1 and 2 threads give byte-identical exports"
     );
 }
+
+#[test]
+fn a_crawl_store_gives_the_latest_version_of_each_document_url() {
+    use caizheng::fetch::http::Validators;
+    use caizheng::fetch::store::BodyRecord;
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("store");
+    let store = caizheng::fetch::Store::open(&root).unwrap();
+    let url = "https://example.gov.cn/2020/jsbg.txt";
+    let no_validators = Validators {
+        etag: None,
+        last_modified: None,
+    };
+    let versions = [PANZHIHUA.replace("2020", "2019"), PANZHIHUA.to_string()];
+    for text in &versions {
+        let sha = store.put_blob(text.as_bytes()).unwrap();
+        store
+            .note_url(url, "example", "document", Some("2020年部门决算"), None)
+            .unwrap();
+        let body = BodyRecord {
+            sha256: &sha,
+            size: text.len() as u64,
+            format: Some("text"),
+            content_type: Some("text/plain"),
+            filename: None,
+            final_url: url,
+            validators: &no_validators,
+        };
+        store.record_body(url, &body).unwrap();
+    }
+    drop(store);
+    let inputs = batch::discover(std::slice::from_ref(&root)).unwrap();
+    assert_eq!(
+        inputs.iter().map(|i| i.source.as_str()).collect::<Vec<_>>(),
+        [url]
+    );
+    let out = tmp.path().join("out");
+    run(&inputs, &out, 1);
+    let rows = documents_csv_rows(&out);
+    assert_eq!(
+        &rows[0][0],
+        caizheng::read::sha256_hex(PANZHIHUA.as_bytes()).as_str()
+    );
+    assert_eq!(&rows[0][1], url);
+}
