@@ -83,7 +83,8 @@ def change(out: Path, n: int, seed: int) -> None:
     files = sorted(p for p in out.iterdir() if p.is_file() and p.stat().st_size > 0)
     step = max(1, len(files) // n)
     rng = random.Random(seed)
-    changed = files[::step][:n]
+    # Spread over the sources: consecutive files cycle through the originals.
+    changed = [files[(i * step + i) % len(files)] for i in range(min(n, len(files)))]
     for path in changed:
         data = path.read_bytes()
         tag = f"change-{rng.randrange(1 << 30)}"

@@ -18,7 +18,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::export::{self, ExportSummary};
+use crate::export::{self, rows::DocumentTotals, ExportSummary};
 use crate::pipeline::Config;
 use crate::report::{DocumentInfo, Report, ReportError};
 
@@ -202,6 +202,9 @@ struct FileStamp {
 struct CachedReport {
     source: String,
     fingerprint: String,
+    /// For the summary of a run that changes nothing and so skips the export.
+    #[serde(default)]
+    totals: DocumentTotals,
 }
 
 /// The incremental cache: which report under `documents/` was made from what.
@@ -459,18 +462,17 @@ pub fn run(
         .map(|(id, input)| (id, *input))
         .partition(|(id, input)| {
             force
-                || manifest.documents.get(*id)
-                    != Some(&CachedReport {
-                        source: input.source.clone(),
-                        fingerprint: fingerprint.clone(),
-                    })
+                || manifest
+                    .documents
+                    .get(*id)
+                    .is_none_or(|c| c.source != input.source || c.fingerprint != fingerprint)
                 || !export::is_written(out, id)
         });
     let discovered = started.elapsed();
 
     let bar = progress_bar(todo.len() as u64, quiet);
     let errors = AtomicU64::new(0);
-    let processed: Vec<Result<(String, String)>> = pool.install(|| {
+    let processed: Vec<Result<(String, String, DocumentTotals)>> = pool.install(|| {
         todo.par_iter()
             .map(|(_, input)| {
                 let report = process_input(input, &config);
@@ -478,9 +480,9 @@ pub fn run(
                     let n = errors.fetch_add(1, Ordering::Relaxed) + 1;
                     bar.set_message(format!("errors: {n}"));
                 }
-                export::write_report(out, &report)?;
+                let totals = export::write_report(out, &report)?;
                 bar.inc(1);
-                Ok((report.document.sha256, input.source.clone()))
+                Ok((report.document.sha256, input.source.clone(), totals))
             })
             .collect()
     });
@@ -490,13 +492,17 @@ pub fn run(
     // A file edited between hashing and reading is recorded under the sha256 of what was read.
     let mut ids: Vec<String> = unchanged.iter().map(|(id, _)| (*id).clone()).collect();
     let mut replaced: Vec<String> = Vec::new();
+    let exports_current = replaced_nothing_since_last_export(&manifest, &unchanged, out)
+        && processed.is_empty()
+        && unreadable.is_empty();
     for result in processed {
-        let (id, source) = result?;
+        let (id, source, totals) = result?;
         manifest.documents.insert(
             id.clone(),
             CachedReport {
                 source,
                 fingerprint: fingerprint.clone(),
+                totals,
             },
         );
         ids.push(id.clone());
@@ -524,7 +530,15 @@ pub fn run(
             replaced: &replaced,
         }
     };
-    let summary = export::write_exports(out, &ids, mode)?;
+    let summary = if exports_current {
+        let mut summary = ExportSummary::default();
+        for cached in manifest.documents.values() {
+            summary.add(&cached.totals);
+        }
+        summary
+    } else {
+        export::write_exports(out, &ids, mode)?
+    };
     // Saved last: after a crash, reports not yet in the exports are redone.
     manifest.save(out)?;
     let stats = RunStats {
@@ -543,6 +557,22 @@ pub fn run(
         documents_with_errors: summary.documents_with_errors(),
     };
     Ok((summary, stats))
+}
+
+/// Whether the exports on disk were written, by the run that saved
+/// `manifest`, from exactly the `unchanged` documents (so nothing needs doing).
+fn replaced_nothing_since_last_export(
+    manifest: &Manifest,
+    unchanged: &[IdInput],
+    out: &Path,
+) -> bool {
+    manifest.documents.len() == unchanged.len()
+        && unchanged
+            .iter()
+            .all(|(id, _)| manifest.documents.contains_key(*id))
+        && export::export_files()
+            .iter()
+            .all(|name| out.join(name).is_file())
 }
 
 /// Remove reports of documents that are no longer among the inputs, and

@@ -38,7 +38,7 @@ fn measure(cmd: &mut Command) -> Result<Measured> {
     let start = Instant::now();
     let child = cmd
         .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
+        .stderr(Stdio::null()) // reader warnings on broken documents are not results
         .spawn()
         .context("cannot start the command")?;
     let pid = child.id() as libc::pid_t;

@@ -135,8 +135,13 @@ fn reruns_process_only_changed_documents_and_match_a_fresh_run() {
     run(&inputs, &out, 2);
     let first = export_bytes(&out);
 
-    let again = run(&inputs, &out, 2);
+    let first_summary = batch::run(&inputs, &out, Some(2), true, true).unwrap().0;
+    let (again_summary, again) = batch::run(&inputs, &out, Some(2), false, true).unwrap();
     assert_eq!((again.processed, again.reused), (0, 4));
+    assert_eq!(
+        again_summary, first_summary,
+        "a run with nothing to do reports the same totals"
+    );
     assert!(
         first == export_bytes(&out),
         "an unchanged re-run rewrites identical exports"

@@ -45,8 +45,8 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 }
 
 /// Write one per-document report (schema `caizheng.report/1`, pretty JSON)
-/// and its rendered rows.
-pub fn write_report(out: &Path, report: &Report) -> Result<PathBuf> {
+/// and its rendered rows; returns the report's totals.
+pub fn write_report(out: &Path, report: &Report) -> Result<rows::DocumentTotals> {
     let dir = out.join(DOCUMENTS_DIR);
     fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let id = tables::document_id(report);
@@ -54,8 +54,9 @@ pub fn write_report(out: &Path, report: &Report) -> Result<PathBuf> {
     let mut json = serde_json::to_vec_pretty(report)?;
     json.push(b'\n');
     write_atomically(&path, &json).with_context(|| format!("cannot write {}", path.display()))?;
-    rows::write_rows(out, id, &Rows::render(report))?;
-    Ok(path)
+    let rows = Rows::render(report);
+    rows::write_rows(out, id, &rows)?;
+    Ok(rows.totals)
 }
 
 pub fn read_report(out: &Path, document_id: &str) -> Result<Report> {
@@ -89,7 +90,7 @@ impl ExportSummary {
         self.errors_by_reason.values().sum()
     }
 
-    fn add(&mut self, totals: &rows::DocumentTotals) {
+    pub fn add(&mut self, totals: &rows::DocumentTotals) {
         self.documents += 1;
         self.facts += totals.facts;
         for (severity, n) in &totals.findings_by_severity {
