@@ -405,8 +405,14 @@ fn progress_bar(len: u64, quiet: bool) -> ProgressBar {
         bar.set_draw_target(ProgressDrawTarget::hidden());
     }
     if let Ok(style) = ProgressStyle::with_template(
-        "{spinner} {elapsed_precise} [{bar:30}] {pos}/{len} documents  {per_sec}  {msg}",
+        "{spinner} {elapsed_precise} [{bar:30}] {pos}/{len} documents  {rate}  {msg}",
     ) {
+        let style = style.with_key(
+            "rate",
+            |state: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+                let _ = write!(w, "{:.1} documents/s", state.per_sec());
+            },
+        );
         bar.set_style(style.progress_chars("=> "));
     }
     bar.enable_steady_tick(Duration::from_millis(200));
