@@ -616,7 +616,10 @@ pub fn summary_table(summary: &ExportSummary, stats: &RunStats, out: &Path) -> S
         if map.is_empty() {
             return String::new();
         }
-        let parts: Vec<String> = map.iter().rev().map(|(k, v)| format!("{k} {v}")).collect();
+        // Most frequent first; severities and reasons tie-break by name.
+        let mut entries: Vec<(&String, &u64)> = map.iter().collect();
+        entries.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+        let parts: Vec<String> = entries.iter().map(|(k, v)| format!("{k} {v}")).collect();
         format!("  ({})", parts.join(", "))
     };
     let rate = if stats.seconds_process > 0.0 {

@@ -367,7 +367,7 @@ fn joins(prev: &str, next: &str) -> bool {
     {
         return true;
     }
-    if starts_with_heading_marker(prev) && is_heading_like(prev) {
+    if starts_with_heading_marker(prev) && is_heading_like(prev) && !prev.ends_with('表') {
         // A heading broken over two lines continues with a short tail.
         return next.chars().count() <= 12
             && !next.contains(|c: char| c.is_ascii_digit())

@@ -2,6 +2,7 @@
 
 use crate::extract::patterns::PatternSet;
 use crate::read::Document;
+use crate::reconcile::RuleSet;
 use crate::report::{DocumentInfo, Report, ReportError};
 use crate::sections::KindTable;
 
@@ -10,11 +11,13 @@ use crate::sections::KindTable;
 pub struct Config {
     pub patterns: PatternSet,
     pub kinds: KindTable,
+    pub rules: RuleSet,
 }
 
 static BUILTIN: once_cell::sync::Lazy<Config> = once_cell::sync::Lazy::new(|| Config {
     patterns: PatternSet::builtin(),
     kinds: KindTable::builtin(),
+    rules: RuleSet::builtin(),
 });
 
 impl Config {
@@ -96,12 +99,22 @@ pub fn analyse(doc: &Document, config: &Config) -> Report {
             info.kind.as_deref(),
             &config.patterns,
         ));
-        (facts, tree)
+        let findings = crate::reconcile::reconcile(
+            &crate::reconcile::ReconcileInput {
+                facts: &facts,
+                text: &doc.text,
+                sections: &tree,
+                info: &info,
+            },
+            &config.rules,
+        );
+        (facts, findings)
     }));
     match outcome {
-        Ok((facts, _tree)) => {
+        Ok((facts, findings)) => {
             let mut r = Report::new(info);
             r.facts = facts;
+            r.findings = findings;
             r
         }
         Err(_) => {

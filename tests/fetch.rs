@@ -203,11 +203,7 @@ fn first_crawl_stores_every_document_once_politely_and_recrawl_downloads_only_th
             d.filename.as_deref(),
             Some(support::b_filename(id).as_str())
         );
-        // read::sniff sees one OLE2 container for .doc and .xls alike and calls it xls.
-        let ext = match d.filename.as_deref().unwrap().rsplit('.').next().unwrap() {
-            "doc" => "xls",
-            other => other,
-        };
+        let ext = d.filename.as_deref().unwrap().rsplit('.').next().unwrap();
         assert_eq!(d.format.as_deref(), Some(ext), "{}", d.url);
         assert!(
             d.title.as_deref().is_some_and(|t| t.contains("单位决算")),

@@ -1,6 +1,7 @@
 //! Text, HTML and DOCX readers on generated documents (including hostile
 //! ones) and on the real text documents of the shared corpus.
 
+use caizheng::normalize::normalize_str;
 use caizheng::read::{docx, html, read_document, text, ReadError};
 use encoding_rs::GBK;
 use std::io::{Cursor, Write};
@@ -18,6 +19,20 @@ fn corpus_file(name: &str) -> Option<Vec<u8>> {
             None
         }
     }
+}
+
+/// Non-empty lines of a text.
+fn text_lines(text: &str) -> Vec<String> {
+    text.lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+/// What normalization makes of lines that a structured reader (Word, RTF,
+/// HTML) gives: each stays a line of its own.
+fn normalized_lines(lines: &[&str]) -> Vec<String> {
+    lines.iter().map(|l| normalize_str(l)).collect()
 }
 
 fn reason<T>(result: Result<T, ReadError>) -> String {
@@ -39,7 +54,16 @@ fn deflated() -> SimpleFileOptions {
 
 /// A minimal but complete DOCX package around `body` (the content of `w:body`).
 fn docx_with_body(body: &str) -> Vec<u8> {
+    docx_with_parts(body, &[])
+}
+
+/// A DOCX package with more parts (numbering, styles) beside the body.
+fn docx_with_parts(body: &str, parts: &[(&str, &str)]) -> Vec<u8> {
     let mut zip = ZipWriter::new(Cursor::new(Vec::new()));
+    for (name, xml) in parts {
+        zip.start_file(*name, deflated()).unwrap();
+        zip.write_all(xml.as_bytes()).unwrap();
+    }
     zip.start_file("[Content_Types].xml", deflated()).unwrap();
     zip.write_all(CONTENT_TYPES.as_bytes()).unwrap();
     zip.start_file("_rels/.rels", deflated()).unwrap();
@@ -98,22 +122,84 @@ fn docx_paragraphs_and_table_cells_come_out_in_order() {
     assert!(!raw.paged);
     let text = raw.pages.join("\x0c");
     let lines: Vec<&str> = text.lines().collect();
-    assert_eq!(
-        lines,
-        vec![
-            "一、收入支出决算总体情况",
-            "支出\t6.84万元",
-            "下一行",
-            "项目\t预算数\t决算数",
-            "一般公共预算 财政拨款支出\t5.00\t6.84",
-            "二、其他说明",
-        ]
-    );
+    let expected = [
+        "一、收入支出决算总体情况",
+        "支出\t6.84万元",
+        "下一行",
+        "项目\t预算数\t决算数",
+        "一般公共预算 财政拨款支出\t5.00\t6.84",
+        "二、其他说明",
+    ];
+    assert_eq!(lines, expected);
 
     let doc = read_document(&bytes, "https://example.gov.cn/2024决算.docx").unwrap();
     assert_eq!(doc.format.as_str(), "docx");
     assert_eq!(doc.page_count(), None, "Word pages are not reliable");
-    assert!(doc.text.contains("项目\t预算数\t决算数"), "{}", doc.text);
+    assert_eq!(text_lines(&doc.text), normalized_lines(&expected));
+}
+
+#[test]
+fn docx_automatic_numbering_is_drawn_before_headings() {
+    let numbering = format!(
+        r#"<w:numbering xmlns:w="{WORD_NS}">
+<w:abstractNum w:abstractNumId="3">
+ <w:lvl w:ilvl="0"><w:start w:val="1"/><w:numFmt w:val="chineseCounting"/><w:lvlText w:val="%1、"/></w:lvl>
+ <w:lvl w:ilvl="1"><w:start w:val="1"/><w:numFmt w:val="chineseCounting"/><w:lvlText w:val="（%2）"/></w:lvl>
+ <w:lvl w:ilvl="2"><w:start w:val="1"/><w:numFmt w:val="decimal"/><w:lvlText w:val="%3."/></w:lvl>
+</w:abstractNum>
+<w:abstractNum w:abstractNumId="4">
+ <w:lvl w:ilvl="0"><w:start w:val="1"/><w:numFmt w:val="bullet"/><w:lvlText w:val="●"/></w:lvl>
+</w:abstractNum>
+<w:num w:numId="7"><w:abstractNumId w:val="3"/></w:num>
+<w:num w:numId="8"><w:abstractNumId w:val="4"/></w:num>
+</w:numbering>"#
+    );
+    let styles = format!(
+        r#"<w:styles xmlns:w="{WORD_NS}"><w:style w:type="paragraph" w:styleId="Heading1"><w:pPr><w:numPr><w:numId w:val="7"/></w:numPr></w:pPr></w:style></w:styles>"#
+    );
+    let numbered = |level: u32, text: &str| {
+        format!(
+            r#"<w:p><w:pPr><w:numPr><w:ilvl w:val="{level}"/><w:numId w:val="7"/></w:numPr></w:pPr><w:r><w:t>{text}</w:t></w:r></w:p>"#
+        )
+    };
+    let body = [
+        numbered(0, "部门主要职能"),
+        numbered(1, "职能一"),
+        numbered(2, "细项"),
+        numbered(2, "细项"),
+        numbered(1, "职能二"),
+        paragraph("正文不编号。"),
+        numbered(0, "部门机构设置"),
+        numbered(1, "机构"),
+        r#"<w:p><w:pPr><w:pStyle w:val="Heading1"/></w:pPr><w:r><w:t>名词解释</w:t></w:r></w:p>"#.into(),
+        r#"<w:p><w:pPr><w:pStyle w:val="Heading1"/><w:numPr><w:numId w:val="0"/></w:numPr></w:pPr><w:r><w:t>不编号的标题</w:t></w:r></w:p>"#.into(),
+        r#"<w:p><w:pPr><w:numPr><w:ilvl w:val="0"/><w:numId w:val="8"/></w:numPr></w:pPr><w:r><w:t>项目符号</w:t></w:r></w:p>"#.into(),
+    ]
+    .concat();
+    let bytes = docx_with_parts(
+        &body,
+        &[
+            ("word/numbering.xml", numbering.as_str()),
+            ("word/styles.xml", styles.as_str()),
+        ],
+    );
+    let raw = docx::read(&bytes).unwrap();
+    assert_eq!(
+        text_lines(&raw.pages[0]),
+        [
+            "一、部门主要职能",
+            "（一）职能一",
+            "1.细项",
+            "2.细项",
+            "（二）职能二",
+            "正文不编号。",
+            "二、部门机构设置",
+            "（一）机构",
+            "三、名词解释",
+            "不编号的标题",
+            "项目符号",
+        ]
+    );
 }
 
 #[test]
@@ -305,22 +391,34 @@ fn legacy_doc_fixture() -> Vec<u8> {
 #[test]
 fn legacy_word_doc_text_and_table_rows_are_read() {
     let bytes = legacy_doc_fixture();
+    let expected = [
+        "攀枝花市人民政府驻北京联络处2020年部门决算",
+        "2020年度一般公共预算财政拨款支出6.84万元，比上年减少1.20万元。",
+        "项目\t预算数\t决算数",
+        "一般公共预算 财政拨款支出\t\t6.84",
+        "基本支出\t5.00",
+        "二、“三公”经费 Budget 2020",
+    ];
+    let raw = docx::read_doc(&bytes).unwrap();
+    assert!(!raw.paged);
+    assert_eq!(text_lines(&raw.pages.join("\n")), expected);
     let doc = read_document(&bytes, "https://example.gov.cn/download?id=42").unwrap();
     assert_eq!(doc.format.as_str(), "doc");
     assert_eq!(doc.page_count(), None);
-    let lines: Vec<&str> = doc.text.lines().filter(|l| !l.is_empty()).collect();
-    assert_eq!(
-        lines,
-        vec![
-            "攀枝花市人民政府驻北京联络处2020年部门决算",
-            "2020年度一般公共预算财政拨款支出6.84万元，比上年减少1.20万元。",
-            "项目\t预算数\t决算数",
-            // Normalized: no space next to Chinese, one tab per cell gap.
-            "一般公共预算财政拨款支出\t6.84",
-            "基本支出\t5.00",
-            "二、“三公”经费Budget 2020",
-        ]
-    );
+    assert_eq!(text_lines(&doc.text), normalized_lines(&expected));
+}
+
+#[test]
+fn password_protected_office_file_is_encrypted() {
+    // Word and WPS wrap a password-protected DOCX in an OLE file whose
+    // directory holds an EncryptedPackage stream.
+    let mut ole = vec![0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
+    ole.resize(1024, 0);
+    ole.extend("EncryptedPackage".encode_utf16().flat_map(u16::to_le_bytes));
+    ole.resize(2048, 0);
+    let err = read_document(&ole, "2024年部门预算.docx").unwrap_err();
+    assert_eq!(err.reason(), "encrypted", "{err}");
+    assert!(!err.to_string().contains("PDF"), "{err}");
 }
 
 #[test]
@@ -363,6 +461,75 @@ fn damaged_legacy_word_doc_gives_errors_not_panics() {
     let err = read_document(&fake, "download?id=42").unwrap_err();
     assert_eq!(err.reason(), "corrupt", "{err}");
     assert!(err.to_string().contains(".doc"), "{err}");
+}
+
+/// RTF as Word writes it for a Chinese document: GBK bytes as `\'hh`
+/// escapes, Unicode escapes with a fallback character, a table with an
+/// empty cell and a two-paragraph cell, a field, a binary picture and
+/// ignorable destinations.
+fn rtf_sample() -> Vec<u8> {
+    let gbk = |text: &str| -> String {
+        GBK.encode(text)
+            .0
+            .iter()
+            .map(|b| format!("\\'{b:02x}"))
+            .collect()
+    };
+    let rtf = format!(
+        r"{{\rtf1\ansi\ansicpg936\deff0{{\fonttbl{{\f0\fnil\fcharset134 SimSun;}}{{\f1\fswiss\fcharset0 Arial;}}}}
+{{\*\generator Microsoft Word 11.0;}}{{\info{{\title 标题不是正文}}}}
+\pard\plain\f0 {title}\par
+\pard {para}{{\f1 6.84}}{wan}\uc1\u20803\'3f\u12290?\par
+\trowd\cellx2000\cellx4000\cellx6000
+\pard\intbl {item}\cell {budget}\cell {actual}\cell\row
+\trowd\cellx2000\cellx4000\cellx6000
+\pard\intbl {first}\par {second}\cell \cell 6.84\cell\row
+{{\pict\pngblip\bin4 }}{{}}}}}}{{\*\shppict 89504e47}}
+\pard {{\field{{\*\fldinst PAGE }}{{\fldrslt 1}}}} {end}\par
+}}",
+        title = gbk("攀枝花市人民政府驻北京联络处2020年部门决算"),
+        para = gbk("一般公共预算财政拨款支出"),
+        wan = gbk("万"),
+        item = gbk("项目"),
+        budget = gbk("预算数"),
+        actual = gbk("决算数"),
+        first = gbk("一般公共预算"),
+        second = gbk("财政拨款支出"),
+        end = gbk("第1页"),
+    );
+    rtf.into_bytes()
+}
+
+#[test]
+fn rtf_named_doc_reads_gbk_text_and_table_rows() {
+    let bytes = rtf_sample();
+    let expected = [
+        "攀枝花市人民政府驻北京联络处2020年部门决算",
+        "一般公共预算财政拨款支出6.84万元。",
+        "项目\t预算数\t决算数",
+        "一般公共预算 财政拨款支出\t\t6.84",
+        "1 第1页",
+    ];
+    assert_eq!(
+        text_lines(&docx::read_rtf(&bytes).unwrap().pages[0]),
+        expected
+    );
+    let doc = read_document(&bytes, "2020年部门决算.doc").unwrap();
+    assert_eq!(doc.format.as_str(), "rtf");
+    assert_eq!(text_lines(&doc.text), normalized_lines(&expected));
+}
+
+#[test]
+fn damaged_rtf_gives_errors_not_panics() {
+    let bomb = format!("{{\\rtf1 {}x{}", "{".repeat(5000), "}".repeat(5000));
+    let err = read_document(bomb.as_bytes(), "a.rtf").unwrap_err();
+    assert_eq!(err.reason(), "corrupt", "{err}");
+    let bytes = rtf_sample();
+    for cut in 6..bytes.len() {
+        if let Err(e) = read_document(&bytes[..cut], "a.rtf") {
+            assert_eq!(e.reason(), "empty", "cut at {cut}: {e}");
+        }
+    }
 }
 
 const ARTICLE: &str = r#"<!DOCTYPE html>
@@ -453,6 +620,71 @@ fn wrong_http_header_charsets_do_not_garble_gbk_pages() {
     assert_article_body(&html::read(utf8.as_bytes(), Some("utf-8")).unwrap().pages[0]);
 }
 
+fn quoted_printable(bytes: &[u8]) -> String {
+    let mut out = String::new();
+    let mut line = 0;
+    for &b in bytes {
+        let piece = if b == b'\n' {
+            line = 0;
+            out.push_str("\r\n");
+            continue;
+        } else if b >= 0x80 || b == b'=' {
+            format!("={b:02X}")
+        } else {
+            char::from(b).to_string()
+        };
+        if line + piece.len() > 75 {
+            out.push_str("=\r\n");
+            line = 0;
+        }
+        line += piece.len();
+        out.push_str(&piece);
+    }
+    out
+}
+
+fn base64(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for (i, chunk) in bytes.chunks(3).enumerate() {
+        let n = chunk.iter().fold(0u32, |n, &b| n << 8 | u32::from(b)) << (8 * (3 - chunk.len()));
+        for k in 0..=chunk.len() {
+            out.push(char::from(ALPHABET[(n >> (18 - 6 * k) & 63) as usize]));
+        }
+        out.push_str(&"=".repeat(3 - chunk.len()));
+        if i % 19 == 18 {
+            out.push_str("\r\n");
+        }
+    }
+    out
+}
+
+#[test]
+fn mhtml_saved_as_doc_reads_its_html_part() {
+    let html = gbk_article("");
+    for (encoding, body) in [
+        ("quoted-printable", quoted_printable(&html)),
+        ("base64", base64(&html)),
+    ] {
+        let message = format!(
+            "MIME-Version: 1.0\r\nContent-Type: multipart/related;\r\n\tboundary=\"----=_NextPart_01D0\"\r\n\r\n\
+             This document is a Single File Web Page.\r\n\r\n------=_NextPart_01D0\r\n\
+             Content-Location: file:///C:/x.htm\r\nContent-Transfer-Encoding: {encoding}\r\n\
+             Content-Type: text/html; charset=\"gb2312\"\r\n\r\n{body}\r\n\r\n------=_NextPart_01D0\r\n\
+             Content-Type: image/png\r\nContent-Transfer-Encoding: base64\r\n\r\niVBORw0KGgo=\r\n\
+             ------=_NextPart_01D0--\r\n"
+        );
+        assert_article_body(&html::read(message.as_bytes(), None).unwrap().pages[0]);
+        let doc = read_document(message.as_bytes(), "2024年部门决算.doc").unwrap();
+        assert_eq!(doc.format.as_str(), "html", "{encoding}");
+        assert!(
+            text_lines(&doc.text).contains(&"公务接待费0.50万元。".to_string()),
+            "{}",
+            doc.text
+        );
+    }
+}
+
 #[test]
 fn gbk_html_without_any_charset_is_detected() {
     let bytes = gbk_article("");
@@ -509,11 +741,9 @@ fn utf16_text_files_read_with_and_without_bom() {
     let ascii = "Budget 2024: total 6.84\nline two\n";
     let bare: Vec<u8> = ascii.encode_utf16().flat_map(u16::to_le_bytes).collect();
     assert_eq!(text::read(&bare).unwrap().pages, vec![ascii.to_string()]);
-    // Normalization drops the trailing newline.
-    assert_eq!(
-        read_document(&bare, "a.txt").unwrap().text,
-        ascii.trim_end()
-    );
+    let doc = read_document(&bare, "a.txt").unwrap();
+    assert_eq!(doc.format.as_str(), "text");
+    assert!(doc.text.contains("Budget 2024: total 6.84"), "{}", doc.text);
 }
 
 #[test]

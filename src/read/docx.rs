@@ -4,8 +4,11 @@
 //! page breaks Word recorded only split the text; the result is never `paged`.
 
 mod legacy;
+mod numbering;
+mod rtf;
 
 use super::{RawDocument, ReadError};
+use numbering::Numbering;
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::name::ResolveResult;
 use quick_xml::NsReader;
@@ -34,8 +37,8 @@ pub fn read(bytes: &[u8]) -> Result<RawDocument, ReadError> {
     if bytes.is_empty() {
         return Err(ReadError::Empty);
     }
-    let xml = main_part_xml(bytes)?;
-    let pages = body_text(&xml)?;
+    let (xml, numbering) = main_part_xml(bytes)?;
+    let pages = body_text(&xml, numbering)?;
     Ok(RawDocument {
         pages,
         paged: false,
@@ -51,9 +54,18 @@ pub fn read_doc(bytes: &[u8]) -> Result<RawDocument, ReadError> {
     legacy::read(bytes)
 }
 
+/// Read an RTF file (often published under a `.doc` name).
+pub fn read_rtf(bytes: &[u8]) -> Result<RawDocument, ReadError> {
+    if bytes.is_empty() {
+        return Err(ReadError::Empty);
+    }
+    rtf::read(bytes)
+}
+
 /// The inflated main document part, read through a limit so that a lying
-/// size in the zip header cannot exhaust memory.
-fn main_part_xml(bytes: &[u8]) -> Result<Vec<u8>, ReadError> {
+/// size in the zip header cannot exhaust memory, and the list definitions
+/// that number its paragraphs.
+fn main_part_xml(bytes: &[u8]) -> Result<(Vec<u8>, Numbering), ReadError> {
     let mut archive = ZipArchive::new(Cursor::new(bytes)).map_err(open_error)?;
     if archive.len() > MAX_ZIP_ENTRIES {
         return Err(ReadError::TooLarge(format!(
@@ -87,7 +99,24 @@ fn main_part_xml(bytes: &[u8]) -> Result<Vec<u8>, ReadError> {
         )));
     }
     read.map_err(|e| inflate_error(e, &part))?;
-    Ok(xml)
+    drop(file);
+    let numbering = Numbering::parse(
+        optional_part(&mut archive, "word/numbering.xml").as_deref(),
+        optional_part(&mut archive, "word/styles.xml").as_deref(),
+    );
+    Ok((xml, numbering))
+}
+
+/// A secondary part, when present, readable and of a sane size.
+fn optional_part(archive: &mut ZipArchive<Cursor<&[u8]>>, name: &str) -> Option<Vec<u8>> {
+    const LIMIT: u64 = 16 * 1024 * 1024;
+    let file = archive.by_name(name).ok()?;
+    if file.size() > LIMIT {
+        return None;
+    }
+    let mut bytes = Vec::new();
+    file.take(LIMIT + 1).read_to_end(&mut bytes).ok()?;
+    (bytes.len() as u64 <= LIMIT).then_some(bytes)
 }
 
 /// The main part is `word/document.xml` in every generator we have seen, but
@@ -165,9 +194,12 @@ fn attribute(e: &BytesStart, local: &[u8]) -> Option<String> {
 }
 
 /// Walk `document.xml` and lay its text out as lines, split at Word's page breaks.
-fn body_text(xml: &[u8]) -> Result<Vec<String>, ReadError> {
+fn body_text(xml: &[u8], numbering: Numbering) -> Result<Vec<String>, ReadError> {
     let mut reader = NsReader::from_reader(xml);
-    let mut layout = Layout::default();
+    let mut layout = Layout {
+        numbering,
+        ..Layout::default()
+    };
     let mut buf = Vec::new();
     let mut depth = 0usize;
     // Depth at which a skipped subtree (an `mc:Fallback` copy) started.
@@ -221,6 +253,15 @@ fn body_text(xml: &[u8]) -> Result<Vec<String>, ReadError> {
     Ok(layout.finish())
 }
 
+/// An open `w:p`: its text so far and what numbers it.
+#[derive(Default)]
+struct Paragraph {
+    text: String,
+    style: Option<String>,
+    num_id: Option<u32>,
+    level: Option<u32>,
+}
+
 /// Text laid out as it is read: paragraphs become lines, outermost table rows
 /// become tab-separated lines, nested tables flatten into their cell.
 #[derive(Default)]
@@ -228,7 +269,8 @@ struct Layout {
     pages: Vec<String>,
     page: String,
     /// Open paragraphs; text boxes put paragraphs inside paragraphs.
-    paragraphs: Vec<String>,
+    paragraphs: Vec<Paragraph>,
+    numbering: Numbering,
     run_depth: usize,
     in_text: bool,
     table_depth: usize,
@@ -241,7 +283,18 @@ struct Layout {
 impl Layout {
     fn open(&mut self, name: &[u8], e: &BytesStart) {
         match name {
-            b"p" => self.paragraphs.push(String::new()),
+            b"p" => self.paragraphs.push(Paragraph::default()),
+            b"pStyle" | b"numId" | b"ilvl" => {
+                if let (Some(paragraph), Some(value)) =
+                    (self.paragraphs.last_mut(), attribute(e, b"val"))
+                {
+                    match name {
+                        b"pStyle" => paragraph.style = Some(value),
+                        b"numId" => paragraph.num_id = value.trim().parse().ok(),
+                        _ => paragraph.level = value.trim().parse().ok(),
+                    }
+                }
+            }
             b"r" => self.run_depth += 1,
             b"t" if self.run_depth > 0 => self.in_text = true,
             b"tab" | b"ptab" if self.run_depth > 0 => self.push_text("\t"),
@@ -277,7 +330,8 @@ impl Layout {
     fn close(&mut self, name: &[u8]) {
         match name {
             b"p" => {
-                if let Some(text) = self.paragraphs.pop() {
+                if let Some(paragraph) = self.paragraphs.pop() {
+                    let text = self.numbered(paragraph);
                     self.emit_paragraph(text);
                 }
             }
@@ -296,9 +350,21 @@ impl Layout {
         }
     }
 
+    /// The paragraph's text behind the label Word numbers it with.
+    fn numbered(&mut self, paragraph: Paragraph) -> String {
+        match self.numbering.label(
+            paragraph.num_id,
+            paragraph.level,
+            paragraph.style.as_deref(),
+        ) {
+            Some(label) => label + &paragraph.text,
+            None => paragraph.text,
+        }
+    }
+
     fn push_text(&mut self, text: &str) {
         if let Some(paragraph) = self.paragraphs.last_mut() {
-            paragraph.push_str(text);
+            paragraph.text.push_str(text);
         }
     }
 
@@ -337,11 +403,21 @@ impl Layout {
         if self.table_depth > 0 {
             return;
         }
-        if let Some(paragraph) = self.paragraphs.last_mut() {
-            let before = std::mem::take(paragraph);
-            if !before.trim().is_empty() {
+        let has_text = self
+            .paragraphs
+            .last()
+            .is_some_and(|p| !p.text.trim().is_empty());
+        if has_text {
+            // The text so far ends this page, numbered; the rest of the
+            // paragraph continues unnumbered on the next.
+            if let Some(paragraph) = self.paragraphs.pop() {
+                let before = self.numbered(paragraph);
                 self.page.push_str(&before);
                 self.page.push('\n');
+                self.paragraphs.push(Paragraph {
+                    num_id: Some(0),
+                    ..Paragraph::default()
+                });
             }
         }
         if !self.page.trim().is_empty() {
@@ -350,7 +426,8 @@ impl Layout {
     }
 
     fn finish(mut self) -> Vec<String> {
-        while let Some(text) = self.paragraphs.pop() {
+        while let Some(paragraph) = self.paragraphs.pop() {
+            let text = self.numbered(paragraph);
             self.emit_paragraph(text);
         }
         if self.table_depth > 0 {

@@ -4,6 +4,8 @@
 //! footers. The body is found by well-known container names first, then by
 //! text density (Chinese text outside links versus text inside links).
 
+mod mhtml;
+
 use super::text::{decode, decode_declared};
 use super::{RawDocument, ReadError};
 use ego_tree::{iter::Edge, NodeId, NodeRef};
@@ -83,6 +85,21 @@ pub fn read(bytes: &[u8], charset: Option<&str>) -> Result<RawDocument, ReadErro
     if bytes.is_empty() {
         return Err(ReadError::Empty);
     }
+    if mhtml::is_mime(bytes) {
+        let (part, part_charset) = mhtml::html_part(bytes).ok_or_else(|| {
+            ReadError::UnknownFormat("MIME message (.mht) without an HTML part".into())
+        })?;
+        return read_markup(&part, part_charset.as_deref().or(charset));
+    }
+    read_markup(bytes, charset)
+}
+
+/// Whether the bytes are an MHTML message (a web page saved as one file).
+pub fn is_mhtml(bytes: &[u8]) -> bool {
+    mhtml::is_mime(bytes)
+}
+
+fn read_markup(bytes: &[u8], charset: Option<&str>) -> Result<RawDocument, ReadError> {
     let header = charset.and_then(|label| Encoding::for_label(label.trim().as_bytes()));
     let meta = meta_charset(bytes);
     let declared = match (header, meta) {

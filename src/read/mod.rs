@@ -18,6 +18,8 @@ pub enum SourceFormat {
     Docx,
     /// Legacy Word 97–2003 (an OLE compound file).
     Doc,
+    /// Rich Text Format, often published under a `.doc` name.
+    Rtf,
     Html,
     Text,
     Xlsx,
@@ -25,11 +27,21 @@ pub enum SourceFormat {
 }
 
 impl SourceFormat {
+    /// Whether the reader's lines are the document's own paragraphs and
+    /// rows (Word, RTF, HTML), not lines wrapped by a page layout.
+    pub fn lines_are_paragraphs(self) -> bool {
+        matches!(
+            self,
+            SourceFormat::Docx | SourceFormat::Doc | SourceFormat::Rtf | SourceFormat::Html
+        )
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             SourceFormat::Pdf => "pdf",
             SourceFormat::Docx => "docx",
             SourceFormat::Doc => "doc",
+            SourceFormat::Rtf => "rtf",
             SourceFormat::Html => "html",
             SourceFormat::Text => "text",
             SourceFormat::Xlsx => "xlsx",
@@ -113,6 +125,9 @@ pub fn sniff(bytes: &[u8], name: &str) -> Result<SourceFormat, ReadError> {
     if bytes.starts_with(&OLE_MAGIC) {
         return sniff_ole(bytes, name);
     }
+    if bytes.starts_with(b"{\\rtf") {
+        return Ok(SourceFormat::Rtf);
+    }
     const BINARY: [(&[u8], &str); 5] = [
         (b"\x89PNG", "PNG image"),
         (b"\xFF\xD8\xFF", "JPEG image"),
@@ -138,9 +153,10 @@ pub fn sniff(bytes: &[u8], name: &str) -> Result<SourceFormat, ReadError> {
         b"<meta ",
         b"<title>",
     ];
-    if HTML_MARKERS
-        .iter()
-        .any(|marker| find(&markup_head, marker).is_some())
+    if html::is_mhtml(bytes)
+        || HTML_MARKERS
+            .iter()
+            .any(|marker| find(&markup_head, marker).is_some())
     {
         return Ok(SourceFormat::Html);
     }
@@ -224,6 +240,7 @@ pub fn read_bytes(bytes: &[u8], format: SourceFormat) -> Result<RawDocument, Rea
         SourceFormat::Pdf => pdf::read(bytes),
         SourceFormat::Docx => docx::read(bytes),
         SourceFormat::Doc => docx::read_doc(bytes),
+        SourceFormat::Rtf => docx::read_rtf(bytes),
         SourceFormat::Html => html::read(bytes, None),
         SourceFormat::Text => text::read(bytes),
         SourceFormat::Xlsx | SourceFormat::Xls => Err(ReadError::UnknownFormat(
@@ -272,9 +289,10 @@ pub fn read_document(bytes: &[u8], source: &str) -> Result<Document, ReadError> 
     let sha256 = sha256_hex(bytes);
     let format = sniff(bytes, source)?;
     let raw = catch_panic(|| read_bytes(bytes, format))?;
-    let layout = match format {
-        SourceFormat::Pdf | SourceFormat::Text => crate::normalize::Layout::Wrapped,
-        _ => crate::normalize::Layout::Paragraphs,
+    let layout = if format.lines_are_paragraphs() {
+        crate::normalize::Layout::Paragraphs
+    } else {
+        crate::normalize::Layout::Wrapped
     };
     let normalized = crate::normalize::normalize_layout(&raw.pages, layout);
     if normalized.text.trim().is_empty() {
