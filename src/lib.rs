@@ -4,6 +4,9 @@
 //! `fetch → read (Document) → sections (SectionTree) → extract (Fact) →
 //! reconcile (Finding) → export`. [`pipeline`] wires them for one document.
 
+pub mod batch;
+pub mod bench;
+pub mod export;
 pub mod extract;
 pub mod fetch;
 pub mod normalize;

@@ -20,6 +20,10 @@ enum Command {
     Check(CheckArgs),
     /// Print the JSON Schema of the per-document report.
     Schema,
+    /// Process many documents into an open dataset (CSV, JSONL, SQLite, Data Package).
+    Run(caizheng::batch::RunArgs),
+    /// Measure documents/s and peak memory of `run` beside pdftotext.
+    Bench(caizheng::bench::BenchArgs),
     /// Crawl disclosure sites into a store (blobs + SQLite state).
     Crawl(caizheng::fetch::cli::CrawlArgs),
 }
@@ -170,6 +174,8 @@ fn main() {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Extract(args) => extract(args),
+        Command::Run(args) => caizheng::batch::run_main(args),
+        Command::Bench(args) => caizheng::bench::bench_main(args),
         Command::Check(args) => check(args),
         Command::Schema => serde_json::to_string_pretty(&caizheng::report::json_schema())
             .map(|s| {

@@ -1,0 +1,297 @@
+//! `caizheng bench`: throughput and peak memory of `caizheng run` on a corpus
+//! at several thread counts, beside poppler's `pdftotext` on the same PDFs.
+//!
+//! Every measurement is a separate child process (wall time, and peak RSS from
+//! `wait4`), so runs do not share caches in memory or inflate each other's peak.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context, Result};
+
+use crate::batch::{self, InputData, RunStats};
+
+#[derive(clap::Args, Debug, Clone)]
+pub struct BenchArgs {
+    /// Files or folders to benchmark on. Default: ../shared/corpus.
+    pub inputs: Vec<PathBuf>,
+    /// Thread counts to measure, comma-separated.
+    #[arg(long, value_delimiter = ',', default_value = "1,2")]
+    pub threads: Vec<usize>,
+    /// Skip the pdftotext comparison.
+    #[arg(long)]
+    pub no_pdftotext: bool,
+    /// Folder for the runs' outputs (default: a fresh folder under the system temp dir, removed afterwards).
+    #[arg(long)]
+    pub scratch: Option<PathBuf>,
+}
+
+/// Wall time and peak RSS (KiB) of one child process run to completion.
+struct Measured {
+    elapsed: Duration,
+    peak_kib: u64,
+    success: bool,
+}
+
+fn measure(cmd: &mut Command) -> Result<Measured> {
+    let start = Instant::now();
+    let child = cmd
+        .stdout(Stdio::null())
+        .stderr(Stdio::null()) // reader warnings on broken documents are not results
+        .spawn()
+        .context("cannot start the command")?;
+    let pid = child.id() as libc::pid_t;
+    let mut status = 0;
+    // SAFETY: rusage is plain old data; all-zero is a valid value.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: waiting on our own child with valid out-pointers; the Child is
+    // then forgotten so that std does not wait on the reaped pid again.
+    let reaped = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    let elapsed = start.elapsed();
+    std::mem::forget(child);
+    if reaped != pid {
+        bail!("wait4 failed for pid {pid}");
+    }
+    Ok(Measured {
+        elapsed,
+        peak_kib: usage.ru_maxrss.max(0) as u64,
+        success: libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
+    })
+}
+
+fn mib(kib: u64) -> f64 {
+    kib as f64 / 1024.0
+}
+
+struct Row {
+    what: String,
+    threads: usize,
+    documents: usize,
+    seconds: f64,
+    peak_kib: u64,
+}
+
+impl Row {
+    fn print(&self) {
+        let rate = if self.seconds > 0.0 {
+            self.documents as f64 / self.seconds
+        } else {
+            0.0
+        };
+        println!(
+            "{:<34}{:>8}{:>11}{:>13.1}{:>10.2}{:>10.1}{:>14.1}",
+            self.what,
+            self.threads,
+            self.documents,
+            rate,
+            self.seconds,
+            mib(self.peak_kib),
+            mib(self.peak_kib) / self.threads.max(1) as f64
+        );
+    }
+}
+
+fn print_header() {
+    println!(
+        "{:<34}{:>8}{:>11}{:>13}{:>10}{:>10}{:>14}",
+        "", "threads", "documents", "documents/s", "seconds", "peak MiB", "MiB/thread"
+    );
+}
+
+/// `caizheng run` in a child process; its own statistics give the processing
+/// time (without discovery and export) and the document counts.
+fn caizheng_run(
+    args: &[String],
+    out: &Path,
+    threads: usize,
+    force: bool,
+) -> Result<(Measured, RunStats)> {
+    let stats_path = out.with_extension("stats.json");
+    let exe = std::env::current_exe().context("cannot find the caizheng binary")?;
+    let mut cmd = Command::new(exe);
+    cmd.arg("run")
+        .args(args)
+        .arg("--out")
+        .arg(out)
+        .arg("--jobs")
+        .arg(threads.to_string())
+        .arg("--quiet");
+    cmd.arg("--stats-json").arg(&stats_path);
+    if force {
+        cmd.arg("--force");
+    }
+    let measured = measure(&mut cmd)?;
+    if !measured.success {
+        bail!("caizheng run failed on {threads} thread(s)");
+    }
+    let stats: RunStats = serde_json::from_slice(&std::fs::read(&stats_path)?)?;
+    Ok((measured, stats))
+}
+
+/// pdftotext over `pdfs` with `threads` workers, each taking every n-th file.
+fn pdftotext(pdfs: &[PathBuf], threads: usize) -> Result<Row> {
+    let start = Instant::now();
+    let results: Vec<Result<u64>> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|w| {
+                scope.spawn(move || -> Result<u64> {
+                    let mut peak = 0;
+                    for pdf in pdfs.iter().skip(w).step_by(threads) {
+                        let m = measure(Command::new("pdftotext").arg("-q").arg(pdf).arg("-"))?;
+                        peak = peak.max(m.peak_kib);
+                    }
+                    Ok(peak)
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|_| Err(anyhow::anyhow!("worker panicked")))
+            })
+            .collect()
+    });
+    let mut peak = 0;
+    for r in results {
+        peak = peak.max(r?);
+    }
+    Ok(Row {
+        what: "pdftotext (PDFs; peak per process)".into(),
+        threads,
+        documents: pdfs.len(),
+        seconds: start.elapsed().as_secs_f64(),
+        peak_kib: peak,
+    })
+}
+
+fn default_corpus() -> PathBuf {
+    let local = PathBuf::from("../shared/corpus");
+    if local.is_dir() {
+        local
+    } else {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus")
+    }
+}
+
+/// `caizheng bench`.
+pub fn bench_main(args: BenchArgs) -> Result<i32> {
+    let inputs = if args.inputs.is_empty() {
+        vec![default_corpus()]
+    } else {
+        args.inputs.clone()
+    };
+    let documents = batch::discover(&inputs)?;
+    if documents.is_empty() {
+        bail!("no documents to benchmark in {inputs:?}");
+    }
+    let pdfs: Vec<PathBuf> = documents
+        .iter()
+        .filter_map(|d| match &d.data {
+            InputData::File(p) if d.source.to_ascii_lowercase().ends_with(".pdf") => {
+                Some(p.clone())
+            }
+            _ => None,
+        })
+        .collect();
+    let bytes: u64 = documents
+        .iter()
+        .map(|d| match &d.data {
+            InputData::File(p) => std::fs::metadata(p).map_or(0, |m| m.len()),
+            InputData::Bundled(b) => b.len() as u64,
+        })
+        .sum();
+    let scratch = args.scratch.clone().unwrap_or_else(|| {
+        std::env::temp_dir().join(format!("caizheng-bench-{}", std::process::id()))
+    });
+    std::fs::create_dir_all(&scratch)?;
+    let input_args: Vec<String> = inputs.iter().map(|p| p.display().to_string()).collect();
+    let pdf_args: Vec<String> = pdfs.iter().map(|p| p.display().to_string()).collect();
+
+    println!(
+        "corpus: {} — {} documents ({} PDF), {:.0} MiB",
+        input_args.join(" "),
+        documents.len(),
+        pdfs.len(),
+        bytes as f64 / (1 << 20) as f64
+    );
+    print_header();
+    let mut single_rate = None;
+    let mut last_out = None;
+    for &threads in &args.threads {
+        let out = scratch.join(format!("all-{threads}"));
+        let (m, stats) = caizheng_run(&input_args, &out, threads, true)?;
+        let row = Row {
+            what: "caizheng run (processing)".into(),
+            threads,
+            documents: stats.processed,
+            seconds: stats.seconds_process,
+            peak_kib: m.peak_kib,
+        };
+        row.print();
+        println!(
+            "{:<34}{:>8}{:>11}{:>13}{:>10.2}   (discover {:.2}s, export {:.2}s)",
+            "  whole run",
+            threads,
+            stats.documents,
+            "",
+            m.elapsed.as_secs_f64(),
+            stats.seconds_discover,
+            stats.seconds_export
+        );
+        let rate = stats.processed as f64 / stats.seconds_process.max(1e-9);
+        if threads == 1 {
+            single_rate = Some(rate);
+        } else if let Some(one) = single_rate {
+            println!(
+                "{:<34}{:>8}{:>24.2}x",
+                "  speed-up over 1 thread",
+                threads,
+                rate / one
+            );
+        }
+        last_out = Some((out, threads));
+    }
+    if let Some((out, threads)) = &last_out {
+        let (m, stats) = caizheng_run(&input_args, out, *threads, false)?;
+        println!(
+            "{:<34}{:>8}{:>11}{:>13}{:>10.2}   ({} reprocessed)",
+            "caizheng re-run, nothing changed",
+            threads,
+            stats.documents,
+            "",
+            m.elapsed.as_secs_f64(),
+            stats.processed
+        );
+    }
+
+    if !args.no_pdftotext && !pdfs.is_empty() {
+        if Command::new("pdftotext")
+            .arg("-v")
+            .stderr(Stdio::null())
+            .status()
+            .is_err()
+        {
+            println!("pdftotext not installed: comparison skipped (apt-get install poppler-utils)");
+        } else {
+            for &threads in &args.threads {
+                let out = scratch.join(format!("pdf-{threads}"));
+                let (m, stats) = caizheng_run(&pdf_args, &out, threads, true)?;
+                Row {
+                    what: "caizheng run (PDFs, processing)".into(),
+                    threads,
+                    documents: stats.processed,
+                    seconds: stats.seconds_process,
+                    peak_kib: m.peak_kib,
+                }
+                .print();
+                pdftotext(&pdfs, threads)?.print();
+            }
+        }
+    }
+    if args.scratch.is_none() {
+        let _ = std::fs::remove_dir_all(&scratch);
+    }
+    Ok(0)
+}

@@ -1,0 +1,146 @@
+//! `caizheng.sqlite`: the same three tables, with indexes, for `sqlite3` and Datasette.
+
+use std::path::Path;
+
+use rusqlite::{params_from_iter, Connection};
+
+use super::tables::{Cell, ColumnType, Table, TABLES};
+
+/// Suffix of the REAL twin of every decimal column: the text column keeps the
+/// printed precision, the twin sorts and sums.
+pub const NUMERIC_SUFFIX: &str = "_num";
+
+const INDEXES: &[&str] = &[
+    "CREATE INDEX documents_entity_year ON documents(entity, fiscal_year)",
+    "CREATE INDEX facts_key ON facts(key, entity, fiscal_year)",
+    "CREATE INDEX facts_entity_year ON facts(entity, fiscal_year)",
+    "CREATE INDEX findings_severity ON findings(severity, document_id)",
+    "CREATE INDEX findings_rule ON findings(rule)",
+];
+
+pub struct SqliteWriter {
+    conn: Connection,
+    fresh: bool,
+}
+
+fn create_table_sql(table: &Table) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    for c in table.columns {
+        let not_null = if c.required { " NOT NULL" } else { "" };
+        parts.push(format!("\"{}\" {}{}", c.name, c.kind.sqlite(), not_null));
+        if c.kind == ColumnType::Number {
+            parts.push(format!(
+                "\"{0}{1}\" REAL GENERATED ALWAYS AS (CAST(\"{0}\" AS REAL)) VIRTUAL",
+                c.name, NUMERIC_SUFFIX
+            ));
+        }
+    }
+    parts.push(format!("PRIMARY KEY ({})", table.primary_key.join(", ")));
+    if table.references_documents {
+        parts.push("FOREIGN KEY (document_id) REFERENCES documents(document_id)".to_string());
+    }
+    format!(
+        "CREATE TABLE \"{}\" (\n  {}\n)",
+        table.name,
+        parts.join(",\n  ")
+    )
+}
+
+fn insert_sql(table: &Table) -> String {
+    let names: Vec<String> = table
+        .columns
+        .iter()
+        .map(|c| format!("\"{}\"", c.name))
+        .collect();
+    let marks = vec!["?"; names.len()].join(", ");
+    format!(
+        "INSERT INTO \"{}\" ({}) VALUES ({})",
+        table.name,
+        names.join(", "),
+        marks
+    )
+}
+
+impl SqliteWriter {
+    /// Create a fresh database at `path` (which must not exist yet).
+    pub fn create(path: &Path) -> rusqlite::Result<Self> {
+        let conn = Connection::open(path)?;
+        // A scratch file renamed into place when complete: no journal needed.
+        conn.execute_batch("PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;")?;
+        for table in &TABLES {
+            conn.execute_batch(&create_table_sql(table))?;
+        }
+        conn.execute_batch("BEGIN")?;
+        Ok(SqliteWriter { conn, fresh: true })
+    }
+
+    /// Open an existing database for an in-place update, if it has exactly
+    /// the tables this version writes; `None` means: build a fresh one.
+    pub fn open_for_update(path: &Path) -> Option<Self> {
+        if !path.is_file() {
+            return None;
+        }
+        let conn = Connection::open(path).ok()?;
+        for table in &TABLES {
+            let sql: String = conn
+                .query_row(
+                    "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?1",
+                    [table.name],
+                    |r| r.get(0),
+                )
+                .ok()?;
+            if sql != create_table_sql(table) {
+                return None;
+            }
+        }
+        conn.execute_batch("BEGIN").ok()?;
+        Some(SqliteWriter { conn, fresh: false })
+    }
+
+    /// Ids of the documents in the database.
+    pub fn document_ids(&self) -> rusqlite::Result<Vec<String>> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT document_id FROM documents ORDER BY document_id")?;
+        let ids = stmt.query_map([], |r| r.get(0))?.collect();
+        ids
+    }
+
+    /// Remove every row of one document.
+    pub fn delete_document(&mut self, document_id: &str) -> rusqlite::Result<()> {
+        for table in TABLES.iter().rev() {
+            let sql = format!("DELETE FROM \"{}\" WHERE document_id = ?1", table.name);
+            self.conn.prepare_cached(&sql)?.execute([document_id])?;
+        }
+        Ok(())
+    }
+
+    pub fn insert(&mut self, table: &Table, row: &[Cell]) -> rusqlite::Result<()> {
+        let mut stmt = self.conn.prepare_cached(&insert_sql(table))?;
+        stmt.execute(params_from_iter(row.iter()))?;
+        Ok(())
+    }
+
+    /// Commit; a fresh database then gets its indexes (after the bulk insert:
+    /// faster, same result).
+    pub fn finish(self) -> rusqlite::Result<()> {
+        self.conn.execute_batch("COMMIT")?;
+        if self.fresh {
+            for sql in INDEXES {
+                self.conn.execute_batch(sql)?;
+            }
+        }
+        self.conn.close().map_err(|(_, e)| e)
+    }
+}
+
+impl rusqlite::ToSql for Cell {
+    fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+        use rusqlite::types::{ToSqlOutput, ValueRef};
+        Ok(ToSqlOutput::Borrowed(match self {
+            Cell::Text(s) => ValueRef::Text(s.as_bytes()),
+            Cell::Int(i) => ValueRef::Integer(*i),
+            Cell::Null => ValueRef::Null,
+        }))
+    }
+}

@@ -1,0 +1,410 @@
+//! Exports of hand-built reports: row content and order, byte-identical
+//! rebuilds, the datapackage matching the CSVs, and the README queries.
+
+use std::fs;
+use std::path::Path;
+
+use caizheng::export::{self, tables};
+use caizheng::report::{
+    DocumentInfo, Evidence, Fact, FactSource, Finding, Report, ReportError, Severity,
+};
+use rust_decimal::Decimal;
+
+fn info(name: &str, entity: &str, year: i32, kind: &str) -> DocumentInfo {
+    DocumentInfo {
+        sha256: caizheng::read::sha256_hex(name.as_bytes()),
+        source: format!("corpus/{name}.txt"),
+        format: Some("text".into()),
+        pages: Some(20),
+        chars: 1000,
+        kind: Some(kind.into()),
+        scope: Some("department".into()),
+        fiscal_year: Some(year),
+        entity: Some(entity.into()),
+        amount_unit: Some("万元".into()),
+        published_on: None,
+    }
+}
+
+fn fact(key: &str, value: &str, unit: &str, page: u32) -> Fact {
+    let wan: Option<Decimal> = match unit {
+        "万元" => value.parse().ok(),
+        "元" => value
+            .parse::<Decimal>()
+            .ok()
+            .map(|v| v / Decimal::from(10_000)),
+        _ => None,
+    };
+    Fact {
+        key: key.into(),
+        value: value.into(),
+        unit: Some(unit.into()),
+        value_wan: wan,
+        label: None,
+        code: None,
+        page: Some(page),
+        section: Some("七、“三公”经费财政拨款支出决算情况说明".into()),
+        text: format!("{key}为{value}{unit}，含\"引号\"，逗号"),
+        span: [10, 20],
+        source: FactSource::Narrative,
+        pattern: format!("{key}#1"),
+    }
+}
+
+fn finding(rule: &str, severity: Severity, pages: &[u32]) -> Finding {
+    Finding {
+        rule: rule.into(),
+        kind: "sum".into(),
+        severity,
+        message: "“三公”经费各项之和与合计不符".into(),
+        message_en: "the parts of 三公 spending do not add up to the total".into(),
+        values: vec!["6.84".into(), "3.16".into(), "10.01".into()],
+        expected: Some("10.00".into()),
+        actual: Some("10.01".into()),
+        difference: Some("0.01".into()),
+        facts: pages
+            .iter()
+            .map(|&p| Evidence {
+                key: "three_public.total".into(),
+                value: "10.01".into(),
+                label: None,
+                page: Some(p),
+                section: None,
+                text: "合计10.01万元".into(),
+                span: [0, 5],
+            })
+            .collect(),
+    }
+}
+
+const ENTITY_A: &str = "攀枝花市人民政府驻北京联络处";
+const ENTITY_B: &str = "上海市普陀区城市管理行政执法局";
+
+fn sample_reports() -> Vec<Report> {
+    let mut a2019 = Report::new(info("a2019", ENTITY_A, 2019, "final"));
+    a2019.facts = vec![
+        fact("three_public.total", "10.00", "万元", 4),
+        fact("three_public.vehicle", "6.84", "万元", 4),
+        fact("three_public.reception", "3.16", "万元", 4),
+        fact("three_public.total", "10.0", "万元", 12),
+        fact("general_budget.expenditure", "249.30", "万元", 3),
+    ];
+    a2019.findings = vec![finding(
+        "sum.three_public.total",
+        Severity::Error,
+        &[5, 4, 4],
+    )];
+
+    let mut a2020 = Report::new(info("a2020", ENTITY_A, 2020, "final"));
+    a2020.facts = vec![
+        fact("three_public.total", "12.50", "万元", 4),
+        fact("general_budget.expenditure", "300.1", "万元", 3),
+        fact("general_budget.expenditure.yoy_pct", "20.4", "%", 3),
+    ];
+    a2020.findings = vec![finding("share.three_public", Severity::Warning, &[])];
+
+    let mut b = Report::new(info("b2026", ENTITY_B, 2026, "budget"));
+    b.facts = vec![fact("three_public.total", "125000", "元", 7)];
+    b.findings = vec![finding("sum.three_public.total", Severity::Error, &[7])];
+
+    let mut broken = Report::new(DocumentInfo {
+        sha256: caizheng::read::sha256_hex(b"broken"),
+        source: "corpus/broken.pdf".into(),
+        ..Default::default()
+    });
+    broken.errors.push(ReportError {
+        reason: "truncated".into(),
+        message: "the file is truncated: no %%EOF".into(),
+    });
+    vec![a2019, a2020, b, broken]
+}
+
+fn read_csv(path: &Path) -> (Vec<String>, Vec<Vec<String>>) {
+    let mut r = csv::Reader::from_path(path).unwrap();
+    let header = r.headers().unwrap().iter().map(String::from).collect();
+    let rows = r
+        .records()
+        .map(|rec| rec.unwrap().iter().map(String::from).collect())
+        .collect();
+    (header, rows)
+}
+
+#[test]
+fn csv_rows_are_sorted_and_keep_printed_precision() {
+    let dir = tempfile::tempdir().unwrap();
+    let reports = sample_reports();
+    let summary = export::export_reports(dir.path(), &reports).unwrap();
+    assert_eq!(summary.documents, 4);
+    assert_eq!(summary.facts, 9);
+    assert_eq!(summary.findings_by_severity.get("error"), Some(&2));
+    assert_eq!(summary.errors_by_reason.get("truncated"), Some(&1));
+
+    let (header, facts) = read_csv(&dir.path().join("facts.csv"));
+    assert_eq!(
+        header,
+        tables::FACTS
+            .columns
+            .iter()
+            .map(|c| c.name)
+            .collect::<Vec<_>>()
+    );
+    assert_eq!(facts.len(), 9);
+    let ids: Vec<&String> = facts.iter().map(|r| &r[0]).collect();
+    let mut sorted = ids.clone();
+    sorted.sort();
+    assert_eq!(ids, sorted, "facts sorted by document id");
+    let col = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let expenditure = facts
+        .iter()
+        .find(|r| r[col("value")] == "249.30")
+        .expect("249.30 kept as printed");
+    assert_eq!(expenditure[col("value_wan")], "249.30");
+    assert_eq!(expenditure[col("entity")], ENTITY_A);
+    assert_eq!(expenditure[col("fiscal_year")], "2019");
+    assert_eq!(expenditure[col("fact_no")], "5");
+    let yuan = facts.iter().find(|r| r[col("unit")] == "元").unwrap();
+    assert_eq!(yuan[col("value")], "125000");
+    assert_eq!(yuan[col("value_wan")], "12.50");
+    assert!(yuan[col("quote")].contains("\"引号\"，逗号"));
+
+    let (_, findings) = read_csv(&dir.path().join("findings.csv"));
+    assert_eq!(findings.len(), 3);
+    let error_a = findings
+        .iter()
+        .find(|r| r[0] == reports[0].document.sha256)
+        .unwrap();
+    assert_eq!(
+        error_a[tables::FINDINGS
+            .columns
+            .iter()
+            .position(|c| c.name == "pages")
+            .unwrap()],
+        "4;5"
+    );
+    assert_eq!(
+        error_a[tables::FINDINGS
+            .columns
+            .iter()
+            .position(|c| c.name == "values")
+            .unwrap()],
+        "6.84;3.16;10.01"
+    );
+
+    let (_, docs) = read_csv(&dir.path().join("documents.csv"));
+    assert_eq!(docs.len(), 4);
+    let broken = docs.iter().find(|r| r[1] == "corpus/broken.pdf").unwrap();
+    let reason = tables::DOCUMENTS
+        .columns
+        .iter()
+        .position(|c| c.name == "error_reason")
+        .unwrap();
+    assert_eq!(broken[reason], "truncated");
+
+    let jsonl = fs::read_to_string(dir.path().join("facts.jsonl")).unwrap();
+    let lines: Vec<serde_json::Value> = jsonl
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 9);
+    for (line, row) in lines.iter().zip(&facts) {
+        assert_eq!(line["document_id"], row[0].as_str());
+        assert_eq!(
+            line["value"],
+            row[col("value")].as_str(),
+            "values stay strings"
+        );
+    }
+    assert!(lines
+        .iter()
+        .any(|l| l["fact_no"] == 5 && l["label"].is_null()));
+}
+
+#[test]
+fn same_reports_give_byte_identical_exports_in_any_order() {
+    let first = tempfile::tempdir().unwrap();
+    let second = tempfile::tempdir().unwrap();
+    let mut reports = sample_reports();
+    export::export_reports(first.path(), &reports).unwrap();
+    reports.reverse();
+    export::export_reports(second.path(), &reports).unwrap();
+    for name in export::export_files() {
+        let a = fs::read(first.path().join(&name)).unwrap();
+        let b = fs::read(second.path().join(&name)).unwrap();
+        assert!(
+            a == b,
+            "{name} differs between two exports of the same reports"
+        );
+    }
+    for report in &reports {
+        let id = &report.document.sha256;
+        assert_eq!(
+            fs::read(export::report_path(first.path(), id)).unwrap(),
+            fs::read(export::report_path(second.path(), id)).unwrap()
+        );
+    }
+}
+
+#[test]
+fn datapackage_describes_the_csv_files() {
+    let dir = tempfile::tempdir().unwrap();
+    export::export_reports(dir.path(), &sample_reports()).unwrap();
+    let package: serde_json::Value =
+        serde_json::from_slice(&fs::read(dir.path().join("datapackage.json")).unwrap()).unwrap();
+    let resources = package["resources"].as_array().unwrap();
+    assert_eq!(resources.len(), 3);
+    for resource in resources {
+        let path = dir.path().join(resource["path"].as_str().unwrap());
+        let (header, _) = read_csv(&path);
+        let fields: Vec<&str> = resource["schema"]["fields"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["name"].as_str().unwrap())
+            .collect();
+        assert_eq!(header, fields, "{}", path.display());
+        for f in resource["schema"]["fields"].as_array().unwrap() {
+            assert!(!f["description"].as_str().unwrap().is_empty());
+        }
+        let key: Vec<&str> = resource["schema"]["primaryKey"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|k| k.as_str().unwrap())
+            .collect();
+        assert!(key.iter().all(|k| fields.contains(k)));
+    }
+    let facts = resources.iter().find(|r| r["name"] == "facts").unwrap();
+    // Left for tests/validate_datapackage.py, which runs the Frictionless validator on it.
+    let sample = Path::new(env!("CARGO_TARGET_TMPDIR")).join("export-sample");
+    let _ = fs::remove_dir_all(&sample);
+    export::export_reports(&sample, &sample_reports()).unwrap();
+    assert_eq!(
+        facts["schema"]["foreignKeys"][0]["reference"]["resource"],
+        "documents"
+    );
+}
+
+/// The ```sql blocks of the README snippet, in order.
+fn readme_queries() -> Vec<String> {
+    let text = include_str!("../src/export/queries.md");
+    text.split("```sql")
+        .skip(1)
+        .map(|block| block.split("```").next().unwrap().to_string())
+        .collect()
+}
+
+fn query(conn: &rusqlite::Connection, sql: &str) -> Vec<Vec<String>> {
+    let mut stmt = conn.prepare(sql).unwrap();
+    let n = stmt.column_count();
+    stmt.query_map([], |row| {
+        (0..n)
+            .map(|i| {
+                Ok(match row.get_ref(i)? {
+                    rusqlite::types::ValueRef::Null => String::new(),
+                    rusqlite::types::ValueRef::Integer(v) => v.to_string(),
+                    rusqlite::types::ValueRef::Real(v) => format!("{v}"),
+                    rusqlite::types::ValueRef::Text(t) => String::from_utf8_lossy(t).into_owned(),
+                    rusqlite::types::ValueRef::Blob(_) => "<blob>".into(),
+                })
+            })
+            .collect()
+    })
+    .unwrap()
+    .map(Result::unwrap)
+    .collect()
+}
+
+#[test]
+fn sqlite_answers_the_readme_queries() {
+    let dir = tempfile::tempdir().unwrap();
+    export::export_reports(dir.path(), &sample_reports()).unwrap();
+    let conn = rusqlite::Connection::open(dir.path().join(export::SQLITE_FILE)).unwrap();
+    let queries = readme_queries();
+    assert_eq!(queries.len(), 3, "the README snippet shows three queries");
+
+    let three_public = query(&conn, &queries[0]);
+    let expected: Vec<Vec<&str>> = vec![
+        vec![ENTITY_B, "2026", "budget", "12.5", "", "", ""],
+        vec![ENTITY_A, "2019", "final", "10", "", "6.84", "3.16"],
+        vec![ENTITY_A, "2020", "final", "12.5", "", "", ""],
+    ];
+    assert_eq!(three_public, expected);
+
+    let rises = query(&conn, &queries[1]);
+    assert_eq!(rises.len(), 2, "{rises:?}");
+    assert_eq!(rises[0][3], "general_budget.expenditure");
+    assert_eq!(
+        rises[0][5..8],
+        ["249.3".to_string(), "300.1".into(), "50.8".into()]
+    );
+    assert_eq!(rises[0][8], "20.4");
+    assert_eq!(rises[1][3], "three_public.total");
+
+    let errors = query(&conn, &queries[2]);
+    assert_eq!(errors.len(), 2, "{errors:?}");
+    assert_eq!(errors[0][3], "corpus/b2026.txt");
+    assert_eq!(errors[1][3], "corpus/a2019.txt");
+    assert_eq!(errors[1][5], "sum.three_public.total (p. 4;5)");
+}
+
+fn sqlite_rows(out: &Path) -> Vec<String> {
+    let conn = rusqlite::Connection::open(out.join(export::SQLITE_FILE)).unwrap();
+    let mut all = Vec::new();
+    for table in tables::TABLES {
+        let sql = format!(
+            "SELECT * FROM {} ORDER BY {}",
+            table.name,
+            table.primary_key.join(", ")
+        );
+        all.extend(
+            query(&conn, &sql)
+                .into_iter()
+                .map(|row| format!("{}: {}", table.name, row.join("|"))),
+        );
+    }
+    all
+}
+
+#[test]
+fn sqlite_updated_in_place_holds_the_same_rows_as_a_fresh_build() {
+    let mut reports = sample_reports();
+    let mut gone = Report::new(info("gone", ENTITY_B, 2025, "budget"));
+    gone.facts = vec![fact("three_public.total", "1.00", "万元", 1)];
+
+    let updated = tempfile::tempdir().unwrap();
+    let before: Vec<&Report> = vec![&reports[0], &reports[1], &reports[3], &gone];
+    export::export_reports(updated.path(), before).unwrap();
+
+    reports[1]
+        .facts
+        .push(fact("three_public.reception", "2.20", "万元", 4));
+    reports[1].findings.clear();
+    export::write_report(updated.path(), &reports[1]).unwrap();
+    export::write_report(updated.path(), &reports[2]).unwrap();
+    let ids: Vec<String> = reports.iter().map(|r| r.document.sha256.clone()).collect();
+    let replaced = vec![ids[1].clone(), ids[2].clone()];
+    export::write_exports(
+        updated.path(),
+        &ids,
+        export::SqliteMode::Update {
+            replaced: &replaced,
+        },
+    )
+    .unwrap();
+
+    let fresh = tempfile::tempdir().unwrap();
+    export::export_reports(fresh.path(), &reports).unwrap();
+    let rows = sqlite_rows(fresh.path());
+    assert_eq!(rows.iter().filter(|r| r.starts_with("facts:")).count(), 10);
+    assert_eq!(sqlite_rows(updated.path()), rows);
+    for name in export::export_files()
+        .iter()
+        .filter(|n| *n != export::SQLITE_FILE)
+    {
+        assert!(
+            fs::read(updated.path().join(name)).unwrap()
+                == fs::read(fresh.path().join(name)).unwrap(),
+            "{name}"
+        );
+    }
+}
