@@ -92,12 +92,15 @@ pub fn analyse(doc: &Document, config: &Config) -> Report {
             info.kind.as_deref(),
             &config.patterns,
         ));
-        (facts, tree)
+        let tables = crate::tables::read_tables(doc);
+        facts.extend(tables.facts);
+        (facts, tree, tables.grids)
     }));
     match outcome {
-        Ok((facts, _tree)) => {
+        Ok((facts, _tree, grids)) => {
             let mut r = Report::new(info);
             r.facts = facts;
+            r.tables = grids;
             r
         }
         Err(_) => {
