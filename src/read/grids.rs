@@ -347,6 +347,29 @@ pub(crate) fn read_with_tables(
             };
             Ok((raw, Vec::new(), grids))
         }
+        SourceFormat::Pdf => {
+            let pages = super::pdf::read_positioned(bytes)?;
+            let mut layout = Vec::new();
+            for (i, page) in pages.iter().enumerate() {
+                let glyphs: Vec<super::layout::Glyph> = page
+                    .glyphs
+                    .iter()
+                    .map(|g| super::layout::Glyph {
+                        text: g.text,
+                        x: g.x,
+                        y: g.y,
+                        width: g.width,
+                        size: g.size,
+                    })
+                    .collect();
+                layout.extend(super::layout::page_lines(i as u32 + 1, &glyphs));
+            }
+            let raw = RawDocument {
+                pages: pages.iter().map(|p| p.text()).collect(),
+                paged: true,
+            };
+            Ok((raw, layout, Vec::new()))
+        }
         _ => Ok((super::read_bytes(bytes, format)?, Vec::new(), Vec::new())),
     }
 }

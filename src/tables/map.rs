@@ -71,18 +71,15 @@ pub fn columns(set: &TableSet, header: &[Vec<String>], body: &[RawRow]) -> Vec<C
         .unwrap_or(0);
     (0..width)
         .map(|c| {
-            let mut text = String::new();
-            let mut last = "";
+            let mut stack: Vec<&str> = Vec::new();
             for row in header {
                 let cell = row.get(c).map(|s| s.trim()).unwrap_or("");
-                if !cell.is_empty() && cell != last {
-                    text.push_str(cell);
-                    text.push('/');
+                if !cell.is_empty() && stack.last() != Some(&cell) {
+                    stack.push(cell);
                 }
-                last = cell;
             }
-            let text = text.trim_end_matches('/').to_string();
-            let meanings = set.meanings(&text.replace('/', ""));
+            let text = stack.join("/");
+            let meanings = set.stack_meanings(&stack);
             let has = |m: &str| meanings.iter().any(|x| x == m);
             let values: Vec<&str> = body
                 .iter()
@@ -92,9 +89,8 @@ pub fn columns(set: &TableSet, header: &[Vec<String>], body: &[RawRow]) -> Vec<C
             let codes = values.iter().filter(|v| is_code(v)).count();
             let amounts = values.iter().filter(|v| parse_amount(v).is_some()).count();
             let value_meaning = meanings.iter().any(|m| !STRUCTURAL.contains(&m.as_str()));
-            let role = if has("code") && !value_meaning {
-                Role::Code
-            } else if !values.is_empty() && codes * 5 >= values.len() * 4 && !value_meaning {
+            let code_like = !values.is_empty() && codes * 5 >= values.len() * 4;
+            let role = if (has("code") || code_like) && !value_meaning {
                 Role::Code
             } else if value_meaning {
                 if !values.is_empty() && amounts == 0 && codes == 0 {
@@ -104,9 +100,7 @@ pub fn columns(set: &TableSet, header: &[Vec<String>], body: &[RawRow]) -> Vec<C
                 }
             } else if has("name") {
                 Role::Name
-            } else if amounts > 0 && amounts * 2 >= values.len() {
-                Role::Value
-            } else if values.is_empty() {
+            } else if values.is_empty() || (amounts > 0 && amounts * 2 >= values.len()) {
                 Role::Value
             } else {
                 Role::Name
@@ -280,8 +274,10 @@ pub fn read_table(set: &TableSet, t: &RawTable) -> (Vec<TableFigure>, TableGrid)
             let mut seen_cells: Vec<&str> = Vec::new();
             for &c in code_cols.iter().chain(&name_cols) {
                 let text = cell(c);
-                // Merged cells repeat their text; read it once.
-                if text.is_empty() || seen_cells.contains(&text) {
+                // Merged cells repeat their text; read it once (codes like
+                // 款 05 / 项 05 legitimately repeat).
+                let digits = text.bytes().all(|b| b.is_ascii_digit());
+                if text.is_empty() || (!digits && seen_cells.contains(&text)) {
                     continue;
                 }
                 seen_cells.push(text);
@@ -339,11 +335,7 @@ pub fn read_table(set: &TableSet, t: &RawTable) -> (Vec<TableFigure>, TableGrid)
                 continue;
             }
             if !bare.is_empty() {
-                if let Some(ri) = spec
-                    .rows
-                    .iter()
-                    .position(|r| r.labels.iter().any(|l| *l == bare))
-                {
+                if let Some(ri) = spec.rows.iter().position(|r| r.labels.contains(&bare)) {
                     if !used_rows.insert(ri) {
                         continue;
                     }
@@ -430,6 +422,122 @@ mod tests {
         assert_eq!(
             split_code_prefix("310资本性支出"),
             (Some("310"), "资本性支出")
+        );
+    }
+}
+
+#[cfg(test)]
+mod read_tests {
+    use super::*;
+
+    fn row(cells: &[&str]) -> Vec<String> {
+        cells.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn coded_lines_get_keys_labels_and_codes() {
+        let set = TableSet::builtin();
+        let spec = set
+            .tables
+            .iter()
+            .position(|t| t.kind == "general_budget")
+            .unwrap();
+        let t = RawTable {
+            spec,
+            title: "一般公共预算财政拨款支出决算表".into(),
+            unit: Some("万元".into()),
+            page: Some(1),
+            header: vec![
+                row(&["项目", "项目", "项目", "项目", "", "", ""]),
+                row(&["", "", "", "", "合计", "基本支出", "项目支出"]),
+                row(&["", "科目编码", "", "科目名称", "", "", ""]),
+                row(&["类", "款", "项", "", "", "", ""]),
+            ],
+            body: [
+                [
+                    "201",
+                    "",
+                    "",
+                    "一般公共服务支出",
+                    "2,106.66",
+                    "1,503.52",
+                    "603.14",
+                ],
+                [
+                    "201",
+                    "06",
+                    "01",
+                    "行政运行",
+                    "1,511.89",
+                    "1,503.52",
+                    "8.37",
+                ],
+                ["", "", "", "合计", "2,940.05", "2,336.91", "603.14"],
+            ]
+            .iter()
+            .map(|r| RawRow {
+                cells: row(r),
+                page: Some(1),
+            })
+            .collect(),
+        };
+        let (figures, _) = read_table(&set, &t);
+        let got: Vec<(String, String, Option<String>, Option<String>)> = figures
+            .into_iter()
+            .map(|f| (f.key, f.value, f.label, f.code))
+            .collect();
+        let class = Some("一般公共服务支出".to_string());
+        let item = Some("一般公共服务支出/行政运行".to_string());
+        let c201 = Some("201".to_string());
+        let c2010601 = Some("2010601".to_string());
+        assert_eq!(
+            got,
+            vec![
+                (
+                    "general_budget.class".into(),
+                    "2106.66".into(),
+                    class.clone(),
+                    c201.clone()
+                ),
+                (
+                    "general_budget.class.basic".into(),
+                    "1503.52".into(),
+                    class.clone(),
+                    c201.clone()
+                ),
+                (
+                    "general_budget.class.project".into(),
+                    "603.14".into(),
+                    class,
+                    c201
+                ),
+                (
+                    "general_budget.item".into(),
+                    "1511.89".into(),
+                    item.clone(),
+                    c2010601.clone()
+                ),
+                (
+                    "general_budget.item.basic".into(),
+                    "1503.52".into(),
+                    item.clone(),
+                    c2010601.clone()
+                ),
+                (
+                    "general_budget.item.project".into(),
+                    "8.37".into(),
+                    item,
+                    c2010601
+                ),
+                (
+                    "general_budget.expenditure".into(),
+                    "2940.05".into(),
+                    None,
+                    None
+                ),
+                ("general_budget.basic".into(), "2336.91".into(), None, None),
+                ("general_budget.project".into(), "603.14".into(), None, None),
+            ]
         );
     }
 }

@@ -7,6 +7,7 @@
 use super::map::{self, is_code, parse_amount, RawRow, RawTable, Role};
 use super::spec::{compact, TableSet};
 use crate::read::LayoutLine;
+use std::collections::{HashMap, HashSet};
 
 /// Header words that name the label columns; never a line's content.
 const LABEL_HEADERS: &[&str] = &[
@@ -193,6 +194,12 @@ fn read_region(
     }
     let cols = map::columns(set, &header_rows, &provisional);
     let halves = map::halves(&cols);
+    let labels: HashSet<&str> = set.tables[spec]
+        .rows
+        .iter()
+        .flat_map(|r| r.labels.iter().map(String::as_str))
+        .collect();
+    let is_label = |text: &str| labels.contains(map::strip_ordinal(text));
     let half_of: Vec<usize> = (0..columns.len())
         .map(|c| halves.iter().position(|h| h.contains(&c)).unwrap_or(0))
         .collect();
@@ -216,7 +223,8 @@ fn read_region(
             .filter(|w| code_cols.contains(&col_of(w)) && is_code(&w.text))
             .collect();
         let code_anchors = cluster(codes.iter().map(|w| (w.page, w.y)), 0.9 * em);
-        let blocks = name_blocks(&in_half, &name_cols, &col_of, em);
+        let code_lines: HashSet<usize> = codes.iter().map(|w| w.line).collect();
+        let blocks = name_blocks(&in_half, &name_cols, &code_lines, &is_label, &col_of, em);
         let mut half_anchors: Vec<(u32, f32)> = code_anchors.clone();
         if !code_cols.is_empty() || !name_cols.is_empty() {
             for b in &blocks {
@@ -332,10 +340,14 @@ struct Block<'a> {
 }
 
 /// Name cells: the name-column words of each line, stacked while a line is
-/// full (its text reaches the column's right edge) and the next follows closely.
+/// full (its text reaches the column's right edge) and the next follows
+/// closely. A line with an ordinal (`八、`) or a fixed label starts a cell,
+/// and so does a line with a code when the line above had one too.
 fn name_blocks<'a>(
     words: &[&'a Word],
     name_cols: &[usize],
+    code_lines: &HashSet<usize>,
+    is_label: &dyn Fn(&str) -> bool,
     col_of: &dyn Fn(&Word) -> usize,
     em: f32,
 ) -> Vec<Block<'a>> {
@@ -353,24 +365,40 @@ fn name_blocks<'a>(
             _ => fragments.push((w.page, w.y, w.x1, w.line, vec![w])),
         }
     }
-    let right = fragments.iter().map(|f| f.2).fold(f32::MIN, f32::max);
+    let mut right: HashMap<u32, f32> = HashMap::new();
+    for f in &fragments {
+        let r = right.entry(f.0).or_insert(f32::MIN);
+        *r = r.max(f.2);
+    }
     let mut blocks: Vec<Block> = Vec::new();
-    let mut previous: Option<(u32, f32, f32)> = None;
+    let mut previous: Option<(u32, f32, f32, usize)> = None;
     let mut count_in_block = 0usize;
-    for (page, y, x1, _, ws) in fragments {
-        let continues = previous
-            .is_some_and(|(p, py, px1)| p == page && y - py <= 1.6 * em && px1 >= right - 1.2 * em);
+    let mut block_text = String::new();
+    for (page, y, x1, line, ws) in fragments {
+        let text: String = ws.iter().map(|w| w.text.as_str()).collect();
+        let starts_cell = map::strip_ordinal(&text).len() < text.len() || is_label(&text);
+        let page_right = right.get(&page).copied().unwrap_or(x1);
+        let continues = !starts_cell
+            && !is_label(&block_text)
+            && previous.is_some_and(|(p, py, px1, pline)| {
+                p == page
+                    && y - py <= 1.6 * em
+                    && px1 >= page_right - 0.6 * em
+                    && !(code_lines.contains(&pline) && code_lines.contains(&line))
+            });
         if continues {
             if let Some(b) = blocks.last_mut() {
                 count_in_block += 1;
                 b.y += (y - b.y) / count_in_block as f32;
                 b.words.extend(ws);
+                block_text.push_str(&text);
             }
         } else {
             count_in_block = 1;
+            block_text = text;
             blocks.push(Block { page, y, words: ws });
         }
-        previous = Some((page, y, x1));
+        previous = Some((page, y, x1, line));
     }
     blocks
 }

@@ -126,9 +126,55 @@ impl TableSet {
     /// Meanings found in a column's header text, in reading order: longest
     /// phrases first, each character used once.
     pub fn meanings(&self, header: &str) -> Vec<String> {
+        self.scan(header).0
+    }
+
+    /// Meanings of a column's stacked header cells. A cell wrapped over
+    /// several lines (`本年支出合` / `计`) is read joined when the joined text
+    /// is better explained by the phrases than its parts; cells are not run
+    /// together otherwise (`项目` above `支出功能分类` is not `项目支出`).
+    pub fn stack_meanings(&self, cells: &[&str]) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        let mut i = 0;
+        while i < cells.len() {
+            let mut best: Option<(usize, (u32, usize), Vec<String>)> = None;
+            for take in 1..=3.min(cells.len() - i) {
+                // A cell that reads fully on its own is not a wrapped piece.
+                if take > 1 && self.explains(cells[i + take - 1]) {
+                    break;
+                }
+                let joined: String = cells[i..i + take].concat();
+                let (meanings, matched, longest) = self.scan(&joined);
+                let total = compact(&joined).chars().count().max(1);
+                let score = ((matched * 1000 / total) as u32, longest);
+                if best.as_ref().is_none_or(|b| score > b.1) {
+                    best = Some((take, score, meanings));
+                }
+            }
+            let Some((take, _, meanings)) = best else {
+                break;
+            };
+            for m in meanings {
+                if out.last() != Some(&m) {
+                    out.push(m);
+                }
+            }
+            i += take;
+        }
+        out
+    }
+
+    fn explains(&self, cell: &str) -> bool {
+        let (_, matched, _) = self.scan(cell);
+        matched > 0 && matched == compact(cell).chars().count()
+    }
+
+    /// Meanings, characters matched and the longest phrase matched.
+    fn scan(&self, header: &str) -> (Vec<String>, usize, usize) {
         let text: Vec<char> = compact(header).chars().collect();
         let mut found: Vec<(usize, String)> = Vec::new();
         let mut used = vec![false; text.len()];
+        let mut longest = 0;
         for (phrase, meaning) in &self.phrases {
             let p: Vec<char> = phrase.chars().collect();
             if p.is_empty() || p.len() > text.len() {
@@ -140,6 +186,7 @@ impl TableSet {
                     for u in &mut used[i..i + p.len()] {
                         *u = true;
                     }
+                    longest = longest.max(p.len());
                     found.push((i, meaning.clone()));
                     i += p.len();
                 } else {
@@ -154,7 +201,8 @@ impl TableSet {
                 out.push(m);
             }
         }
-        out
+        let matched = used.iter().filter(|&&u| u).count();
+        (out, matched, longest)
     }
 }
 
@@ -216,5 +264,14 @@ mod tests {
             ]
         );
         assert_eq!(set.meanings("项目支出"), vec!["project"]);
+        assert_eq!(set.stack_meanings(&["本年支出合", "计"]), vec!["total"]);
+        assert_eq!(
+            set.stack_meanings(&["项目", "支出功能分类", "类"]),
+            vec!["name", "side", "code"]
+        );
+        assert_eq!(
+            set.stack_meanings(&["支出", "一般公共预算", "财", "政拨款"]),
+            vec!["side", "general_budget"]
+        );
     }
 }
