@@ -5,6 +5,7 @@
 //! reconcile (Finding) → export`. [`pipeline`] wires them for one document.
 
 pub mod extract;
+pub mod fetch;
 pub mod normalize;
 pub mod pipeline;
 pub mod read;

@@ -18,6 +18,8 @@ enum Command {
     Extract(ExtractArgs),
     /// Print the JSON Schema of the per-document report.
     Schema,
+    /// Crawl disclosure sites into a store (blobs + SQLite state).
+    Crawl(caizheng::fetch::cli::CrawlArgs),
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -92,6 +94,11 @@ fn main() {
                 0
             })
             .map_err(Into::into),
+        // A crawl that cannot start (bad site file, store locked) exits 2, like a failed document.
+        Command::Crawl(args) => caizheng::fetch::cli::crawl_main(args).or_else(|e| {
+            eprintln!("caizheng: {e:#}");
+            Ok(2)
+        }),
     };
     match result {
         Ok(code) => std::process::exit(code),

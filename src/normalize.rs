@@ -9,9 +9,11 @@
 //!   `支出决算 为`), because PDF and Word layouts scatter them;
 //! - thousands separators between digit groups are removed (`2,940.05`,
 //!   `1, 537.4`), only where exactly three digits follow;
-//! - a hard line break inside a sentence is removed (`支出决\n算为6.84万元`);
-//!   breaks after sentence-final punctuation, before headings and around
-//!   table-like lines are kept, since the section tree reads lines;
+//! - in wrapped layouts (PDF, converted text) a hard line break inside a
+//!   sentence is removed (`支出决\n算为6.84万元`); breaks after sentence-final
+//!   punctuation, before headings and around table-like lines are kept, since
+//!   the section tree reads lines; paragraph formats (DOCX, HTML) keep theirs;
+//! - a tab separates table cells and is kept (one per gap);
 //! - page-number-only lines at the top or bottom of a page are dropped, so a
 //!   sentence running over a page break reads on;
 //! - pages are joined by `\f`.
@@ -23,7 +25,21 @@ pub struct Normalized {
     pub page_starts: Vec<usize>,
 }
 
+/// Normalize the pages of a wrapped layout (PDF, converted text).
 pub fn normalize_pages(pages: &[String]) -> Normalized {
+    normalize_layout(pages, Layout::Wrapped)
+}
+
+/// How lines were broken in the source.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Layout {
+    /// Lines broken by the page width: a break inside a sentence is not meaningful.
+    Wrapped,
+    /// One paragraph (or table row) per line: every break is meaningful.
+    Paragraphs,
+}
+
+pub fn normalize_layout(pages: &[String], layout: Layout) -> Normalized {
     let mut text =
         String::with_capacity(pages.iter().map(|p| p.len()).sum::<usize>() + pages.len());
     let mut page_starts = Vec::with_capacity(pages.len());
@@ -36,7 +52,7 @@ pub fn normalize_pages(pages: &[String]) -> Normalized {
             text.push('\x0c');
         }
         page_starts.push(text.len());
-        normalize_page(page, &mut text);
+        normalize_page(page, layout, &mut text);
     }
     Normalized { text, page_starts }
 }
@@ -44,11 +60,11 @@ pub fn normalize_pages(pages: &[String]) -> Normalized {
 /// Normalize a single piece of text (no page structure).
 pub fn normalize_str(raw: &str) -> String {
     let mut out = String::with_capacity(raw.len());
-    normalize_page(raw, &mut out);
+    normalize_page(raw, Layout::Wrapped, &mut out);
     out
 }
 
-fn normalize_page(raw: &str, out: &mut String) {
+fn normalize_page(raw: &str, layout: Layout, out: &mut String) {
     let mapped = map_chars(raw);
     let lines: Vec<String> = mapped.lines().map(clean_line).collect();
     let lines = drop_page_numbers(lines);
@@ -65,7 +81,7 @@ fn normalize_page(raw: &str, out: &mut String) {
             continue;
         }
         if let Some(p) = prev {
-            if joins(p, line) {
+            if layout == Layout::Wrapped && joins(p, line) {
                 let (a, b) = (p.chars().last(), line.chars().next());
                 if let (Some(a), Some(b)) = (a, b) {
                     if !is_cjk_or_punct(a) && !is_cjk_or_punct(b) {
@@ -97,9 +113,7 @@ fn map_chars(raw: &str) -> String {
             '－' | '−' => '-',
             '萬' => '万',
             '輛' => '辆',
-            '\u{3000}' | '\u{00A0}' | '\u{2002}'..='\u{200A}' | '\u{202F}' | '\u{205F}' | '\t' => {
-                ' '
-            }
+            '\u{3000}' | '\u{00A0}' | '\u{2002}'..='\u{200A}' | '\u{202F}' | '\u{205F}' => ' ',
             '\u{200B}' | '\u{FEFF}' | '\r' | '\u{00AD}' => continue,
             '\u{0B}' => '\n',
             _ => c,
@@ -119,11 +133,33 @@ pub fn is_cjk_or_punct(c: char) -> bool {
 /// Trim, drop spaces next to CJK characters, collapse other runs of spaces,
 /// and remove thousands separators.
 fn clean_line(line: &str) -> String {
-    let chars: Vec<char> = line.trim().chars().collect();
+    let chars: Vec<char> = line
+        .trim_matches(|c: char| c == ' ' || c == '\t')
+        .chars()
+        .collect();
     let mut out = String::with_capacity(line.len());
     let mut i = 0;
     while i < chars.len() {
         let c = chars[i];
+        if c == '\t'
+            || (c == ' '
+                && chars[i..]
+                    .iter()
+                    .take_while(|&&x| x == ' ' || x == '\t')
+                    .any(|&x| x == '\t'))
+        {
+            // A cell boundary: one tab, whatever spaces surround it.
+            while i < chars.len() && (chars[i] == ' ' || chars[i] == '\t') {
+                i += 1;
+            }
+            while out.ends_with(' ') {
+                out.pop();
+            }
+            if !out.is_empty() && i < chars.len() {
+                out.push('\t');
+            }
+            continue;
+        }
         if c == ' ' {
             let start = i;
             while i < chars.len() && chars[i] == ' ' {
@@ -294,6 +330,14 @@ fn joins(prev: &str, next: &str) -> bool {
         Some(c) => c,
         None => return false,
     };
+    let first = next.chars().next().unwrap_or(' ');
+    if !is_cjk_or_punct(last) && !is_cjk_or_punct(first) {
+        // Latin or digits on both sides: not the wrapped Chinese prose this is for.
+        return false;
+    }
+    if prev.contains('\t') || next.contains('\t') {
+        return false;
+    }
     if matches!(
         last,
         '。' | '；' | ';' | '！' | '？' | '：' | ':' | '）' | ')'
@@ -414,6 +458,27 @@ mod tests {
             "公务用车购置及运行维护费支出决算为6.84万元。\n二、收入"
         );
         assert_eq!(normalize_str("下降\n29.2%"), "下降29.2%");
+    }
+
+    #[test]
+    fn tabs_separate_cells_and_paragraph_layouts_keep_breaks() {
+        assert_eq!(
+            normalize_str("项目\t预算数 \t 决算数"),
+            "项目\t预算数\t决算数"
+        );
+        let pages = vec!["部门预算公开\n第二段".to_string()];
+        assert_eq!(
+            normalize_layout(&pages, Layout::Paragraphs).text,
+            "部门预算公开\n第二段"
+        );
+        assert_eq!(
+            normalize_layout(&pages, Layout::Wrapped).text,
+            "部门预算公开第二段"
+        );
+        assert_eq!(
+            normalize_str("total 6.84\nline two"),
+            "total 6.84\nline two"
+        );
     }
 
     #[test]

@@ -12,12 +12,16 @@ pub struct Config {
     pub kinds: KindTable,
 }
 
+static BUILTIN: once_cell::sync::Lazy<Config> = once_cell::sync::Lazy::new(|| Config {
+    patterns: PatternSet::builtin(),
+    kinds: KindTable::builtin(),
+});
+
 impl Config {
+    /// The built-in configuration, compiled once per process (the compiled
+    /// regexes are shared, so a clone is cheap).
     pub fn builtin() -> Config {
-        Config {
-            patterns: PatternSet::builtin(),
-            kinds: KindTable::builtin(),
-        }
+        BUILTIN.clone()
     }
 
     /// Changes whenever the output for the same input could change.

@@ -160,3 +160,43 @@ fn spans_and_quotes_agree() {
         );
     }
 }
+
+/// Documents the developers wrote in other provinces' wording (corpus/):
+/// every expected figure, and nothing else of those keys.
+#[test]
+fn synthetic_documents_in_other_wordings() {
+    let corpus = std::path::PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/corpus"));
+    for doc in [
+        "synthetic-county-education-2019-final.txt",
+        "synthetic-city-health-2023-budget.txt",
+    ] {
+        let bytes = std::fs::read(corpus.join(doc)).expect("bundled document");
+        let report = pipeline::process(&bytes, doc);
+        assert!(report.errors.is_empty(), "{doc}: {:?}", report.errors);
+        common::assert_valid(&report);
+        let truth = common::truth_of(&corpus, doc);
+        assert_eq!(
+            report.document.kind.as_deref(),
+            truth["document"]["kind"].as_str(),
+            "{doc}"
+        );
+        assert_eq!(
+            report.document.entity.as_deref(),
+            truth["document"]["entity"].as_str(),
+            "{doc}"
+        );
+        assert_eq!(
+            report.document.amount_unit.as_deref(),
+            truth["document"]["amount_unit"].as_str(),
+            "{doc}"
+        );
+        let s = common::score(&report, &truth, "narrative");
+        assert!(
+            s.misses.is_empty() && s.extras.is_empty(),
+            "{doc}: missing {:#?}\nwrong {:#?}",
+            s.misses,
+            s.extras
+        );
+        assert!(s.truth > 25, "{doc}: {} expected facts", s.truth);
+    }
+}

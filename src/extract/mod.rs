@@ -68,6 +68,12 @@ pub fn extract(
             }
             let mut quote_end = whole.end();
             let mut produced = read_groups(&caps, pattern, set, &mut quote_end, None);
+            if doc_kind == Some("final") && caps.name("budget_word").is_some() {
+                for c in produced.iter_mut().filter(|c| c.qualifier.is_empty()) {
+                    c.key.push_str(".budget");
+                    c.qualifier = ".budget";
+                }
+            }
             if pattern.tails && !produced.is_empty() {
                 read_tails(
                     text,

@@ -488,7 +488,7 @@ struct Expander<'a> {
 
 impl Expander<'_> {
     fn compile(&self, source: &str) -> Result<Regex, String> {
-        let expanded = self.expand(source, 0)?;
+        let expanded = ascii_classes(&self.expand(source, 0)?);
         Regex::new(&expanded).map_err(|e| e.to_string())
     }
 
@@ -530,6 +530,49 @@ impl Expander<'_> {
     }
 }
 
+/// `\d` and `\s` as their ASCII sets: the text is normalized (full-width
+/// digits and exotic spaces are gone), and the Unicode classes make every
+/// regex several times slower to build.
+fn ascii_classes(src: &str) -> String {
+    let mut out = String::with_capacity(src.len() + 16);
+    let mut depth = 0usize;
+    let mut chars = src.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => match chars.next() {
+                Some('d') => out.push_str(if depth > 0 { "0-9" } else { "[0-9]" }),
+                Some('s') => out.push_str(if depth > 0 {
+                    " \\t\\n\\x0C\\r"
+                } else {
+                    "[ \\t\\n\\x0C\\r]"
+                }),
+                Some(other) => {
+                    out.push('\\');
+                    out.push(other);
+                }
+                None => out.push('\\'),
+            },
+            '[' => {
+                depth += 1;
+                out.push(c);
+                // A `]` right after `[` or `[^` is a literal, not the end.
+                if chars.peek() == Some(&'^') {
+                    out.push(chars.next().expect("peeked"));
+                }
+                if chars.peek() == Some(&']') {
+                    out.push(chars.next().expect("peeked"));
+                }
+            }
+            ']' if depth > 0 => {
+                depth -= 1;
+                out.push(c);
+            }
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
 fn line_of(text: &str, byte: usize) -> usize {
     text[..byte.min(text.len())]
         .bytes()
@@ -554,6 +597,16 @@ mod tests {
         assert!(set.patterns.len() > 50, "{} patterns", set.patterns.len());
         assert_eq!(set.sign_of("减少"), Some(-1));
         assert_eq!(set.sign_of("增长"), Some(1));
+    }
+
+    #[test]
+    fn ascii_classes_inside_and_outside_brackets() {
+        assert_eq!(
+            ascii_classes(r"\d+[^\d，]\s?"),
+            r"[0-9]+[^0-9，][ \t\n\x0C\r]?"
+        );
+        assert_eq!(ascii_classes(r"[\]\d]\."), r"[\]0-9]\.");
+        assert_eq!(ascii_classes(r"[]a]\d"), r"[]a][0-9]");
     }
 
     #[test]

@@ -20,6 +20,10 @@ use std::fmt;
 pub enum SourceFormat {
     Pdf,
     Docx,
+    /// Legacy Word 97–2003 (an OLE compound file).
+    Doc,
+    /// Rich Text Format, often published under a `.doc` name.
+    Rtf,
     Html,
     Text,
     Xlsx,
@@ -27,10 +31,21 @@ pub enum SourceFormat {
 }
 
 impl SourceFormat {
+    /// Whether the reader's lines are the document's own paragraphs and
+    /// rows (Word, RTF, HTML), not lines wrapped by a page layout.
+    pub fn lines_are_paragraphs(self) -> bool {
+        matches!(
+            self,
+            SourceFormat::Docx | SourceFormat::Doc | SourceFormat::Rtf | SourceFormat::Html
+        )
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             SourceFormat::Pdf => "pdf",
             SourceFormat::Docx => "docx",
+            SourceFormat::Doc => "doc",
+            SourceFormat::Rtf => "rtf",
             SourceFormat::Html => "html",
             SourceFormat::Text => "text",
             SourceFormat::Xlsx => "xlsx",
@@ -74,7 +89,7 @@ impl fmt::Display for ReadError {
         match self {
             ReadError::Empty => write!(f, "the file is empty"),
             ReadError::Truncated(m) => write!(f, "the file is truncated: {m}"),
-            ReadError::Encrypted => write!(f, "the PDF is encrypted and cannot be read"),
+            ReadError::Encrypted => write!(f, "the document is encrypted and cannot be read"),
             ReadError::NoTextLayer { pages } => write!(
                 f,
                 "no text layer: {pages} page(s) hold only images (a scan); OCR is needed"
@@ -109,15 +124,13 @@ pub fn sniff(bytes: &[u8], name: &str) -> Result<SourceFormat, ReadError> {
         return Ok(SourceFormat::Pdf);
     }
     if bytes.starts_with(b"PK\x03\x04") {
-        let lower = name.to_ascii_lowercase();
-        if lower.ends_with(".xlsx") || find(&bytes[..bytes.len().min(64 * 1024)], b"xl/").is_some()
-        {
-            return Ok(SourceFormat::Xlsx);
-        }
-        return Ok(SourceFormat::Docx);
+        return Ok(sniff_zip(bytes, name));
     }
-    if bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]) {
-        return Ok(SourceFormat::Xls);
+    if bytes.starts_with(&OLE_MAGIC) {
+        return sniff_ole(bytes, name);
+    }
+    if bytes.starts_with(b"{\\rtf") {
+        return Ok(SourceFormat::Rtf);
     }
     const BINARY: [(&[u8], &str); 5] = [
         (b"\x89PNG", "PNG image"),
@@ -131,22 +144,94 @@ pub fn sniff(bytes: &[u8], name: &str) -> Result<SourceFormat, ReadError> {
             return Err(ReadError::UnknownFormat(format!("{what}, not a document")));
         }
     }
-    let lower_head: Vec<u8> = head.iter().map(|b| b.to_ascii_lowercase()).collect();
-    if find(&lower_head, b"<html").is_some()
-        || find(&lower_head, b"<!doctype html").is_some()
-        || find(&lower_head, b"<body").is_some()
+    // Pages often open with kilobytes of comments or scripts before `<html>`.
+    let markup_head: Vec<u8> = bytes[..bytes.len().min(8 * 1024)]
+        .iter()
+        .map(|b| b.to_ascii_lowercase())
+        .collect();
+    const HTML_MARKERS: [&[u8]; 6] = [
+        b"<html",
+        b"<!doctype html",
+        b"<body",
+        b"<head>",
+        b"<meta ",
+        b"<title>",
+    ];
+    if html::is_mhtml(bytes)
+        || HTML_MARKERS
+            .iter()
+            .any(|marker| find(&markup_head, marker).is_some())
     {
         return Ok(SourceFormat::Html);
     }
-    let lower = name.to_ascii_lowercase();
-    if lower.ends_with(".html") || lower.ends_with(".htm") || lower.ends_with(".shtml") {
+    if matches!(extension(name).as_str(), "html" | "htm" | "shtml" | "xhtml") {
         return Ok(SourceFormat::Html);
     }
     let nul = head.iter().filter(|&&b| b == 0).count();
-    if nul > 0 && !(head.starts_with(&[0xFF, 0xFE]) || head.starts_with(&[0xFE, 0xFF])) {
+    let utf16 = head.starts_with(&[0xFF, 0xFE])
+        || head.starts_with(&[0xFE, 0xFF])
+        || text::utf16_without_bom(bytes).is_some();
+    if nul > 0 && !utf16 {
         return Err(ReadError::UnknownFormat("binary data".into()));
     }
     Ok(SourceFormat::Text)
+}
+
+const OLE_MAGIC: [u8; 8] = [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
+
+/// DOCX or XLSX by the part names in the zip directory; a zip whose directory
+/// cannot be read (a cut-off download) falls back to the name and the first
+/// local headers, and the reader then reports why it cannot be opened.
+fn sniff_zip(bytes: &[u8], name: &str) -> SourceFormat {
+    let extension = extension(name);
+    if let Ok(archive) = zip::ZipArchive::new(std::io::Cursor::new(bytes)) {
+        let names: Vec<&str> = archive.file_names().collect();
+        if names.iter().any(|n| n.starts_with("word/")) {
+            return SourceFormat::Docx;
+        }
+        if names.iter().any(|n| n.starts_with("xl/")) {
+            return SourceFormat::Xlsx;
+        }
+    }
+    if extension == "docx" {
+        return SourceFormat::Docx;
+    }
+    let head = &bytes[..bytes.len().min(64 * 1024)];
+    if extension == "xlsx" || find(head, b"xl/workbook").is_some() {
+        return SourceFormat::Xlsx;
+    }
+    SourceFormat::Docx
+}
+
+/// OLE compound files: legacy Word `.doc`, legacy Excel `.xls`, and
+/// password-protected OOXML (an `EncryptedPackage` stream). Directory entry
+/// names are UTF-16LE; a Word file may embed a workbook, so Word wins unless
+/// the name says spreadsheet.
+fn sniff_ole(bytes: &[u8], name: &str) -> Result<SourceFormat, ReadError> {
+    let has_stream = |stream: &str| {
+        let utf16: Vec<u8> = stream.encode_utf16().flat_map(u16::to_le_bytes).collect();
+        find(bytes, &utf16).is_some()
+    };
+    let extension = extension(name);
+    if has_stream("EncryptedPackage") {
+        return Err(ReadError::Encrypted);
+    }
+    let spreadsheet_name = matches!(extension.as_str(), "xls" | "xlsx" | "et");
+    let word = has_stream("WordDocument") || matches!(extension.as_str(), "doc" | "wps");
+    if word && !spreadsheet_name {
+        return Ok(SourceFormat::Doc);
+    }
+    Ok(SourceFormat::Xls)
+}
+
+/// Lower-case extension of a path or URL (query and fragment ignored).
+fn extension(name: &str) -> String {
+    let path = name.split(['?', '#']).next().unwrap_or("");
+    let file = path.rsplit(['/', '\\']).next().unwrap_or("");
+    match file.rsplit_once('.') {
+        Some((_, ext)) => ext.to_ascii_lowercase(),
+        None => String::new(),
+    }
 }
 
 pub(crate) fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
@@ -158,6 +243,8 @@ pub fn read_bytes(bytes: &[u8], format: SourceFormat) -> Result<RawDocument, Rea
     match format {
         SourceFormat::Pdf => pdf::read(bytes),
         SourceFormat::Docx => docx::read(bytes),
+        SourceFormat::Doc => docx::read_doc(bytes),
+        SourceFormat::Rtf => docx::read_rtf(bytes),
         SourceFormat::Html => html::read(bytes, None),
         SourceFormat::Text => text::read(bytes),
         SourceFormat::Xlsx | SourceFormat::Xls => {
@@ -222,7 +309,12 @@ pub fn read_document(bytes: &[u8], source: &str) -> Result<Document, ReadError> 
     let sha256 = sha256_hex(bytes);
     let format = sniff(bytes, source)?;
     let (raw, layout, grids) = catch_panic(|| grids::read_with_tables(bytes, format))?;
-    let normalized = crate::normalize::normalize_pages(&raw.pages);
+    let text_layout = if format.lines_are_paragraphs() {
+        crate::normalize::Layout::Paragraphs
+    } else {
+        crate::normalize::Layout::Wrapped
+    };
+    let normalized = crate::normalize::normalize_layout(&raw.pages, text_layout);
     if normalized.text.trim().is_empty() {
         return Err(match format {
             SourceFormat::Pdf => ReadError::NoTextLayer {

@@ -1,0 +1,492 @@
+//! Structure rules: unfilled templates and leftover placeholders, table of contents against
+//! the body, years that disagree with the fiscal year, and sentences about the budget
+//! direction (`决算数小于预算数`) that the amounts contradict.
+
+use once_cell::sync::Lazy;
+use regex::Regex;
+
+use super::figures::{show, Figure, Pool};
+use super::{ReconcileInput, RuleSet};
+use crate::report::{Evidence, Finding, Severity};
+
+static AMOUNT: Lazy<Regex> =
+    Lazy::new(|| Regex::new(r"\d[\d,]*(?:\.\d+)?\s*(?:万元|元|%|辆|个)").unwrap());
+static YEAR: Lazy<Regex> = Lazy::new(|| Regex::new(r"((?:19|20)\d{2})\s*年").unwrap());
+
+/// `byte` moved back to a char boundary inside `text` (section ranges come from elsewhere).
+fn boundary(text: &str, byte: usize) -> usize {
+    let mut b = byte.min(text.len());
+    while !text.is_char_boundary(b) {
+        b -= 1;
+    }
+    b
+}
+
+fn char_offset(text: &str, byte: usize) -> usize {
+    text[..boundary(text, byte)].chars().count()
+}
+
+/// The line of `text` around byte range `at`, trimmed.
+fn line_around(text: &str, start: usize, end: usize) -> (usize, usize) {
+    let start = boundary(text, start);
+    let end = boundary(text, end).max(start);
+    let s = text[..start].rfind('\n').map(|i| i + 1).unwrap_or(0);
+    let e = text[end..]
+        .find('\n')
+        .map(|i| end + i)
+        .unwrap_or(text.len());
+    (s, e)
+}
+
+fn page_at(text: &str, byte: usize) -> Option<u32> {
+    if text.contains('\u{c}') {
+        Some(text[..boundary(text, byte)].matches('\u{c}').count() as u32 + 1)
+    } else {
+        None
+    }
+}
+
+fn text_evidence(
+    input: &ReconcileInput,
+    key: &str,
+    value: &str,
+    start: usize,
+    end: usize,
+) -> Evidence {
+    let (ls, le) = line_around(input.text, start, end);
+    let section = input
+        .sections
+        .innermost_at(start)
+        .map(|i| input.sections.sections[i].title.clone());
+    Evidence {
+        key: key.to_string(),
+        value: value.to_string(),
+        label: None,
+        page: page_at(input.text, start),
+        section,
+        text: input.text[ls..le].trim().to_string(),
+        span: [char_offset(input.text, start), char_offset(input.text, end)],
+    }
+}
+
+/// Placeholder matches as byte ranges, trimmed of the context characters the regexes need.
+fn placeholders(text: &str, rules: &RuleSet) -> Vec<(usize, usize)> {
+    let mut found: Vec<(usize, usize)> = Vec::new();
+    for re in &rules.structure.placeholders {
+        for caps in re.captures_iter(text) {
+            // `p` is the placeholder itself when the regex also needs the characters around it
+            let m = caps
+                .name("p")
+                .or_else(|| caps.get(0))
+                .expect("group 0 always matches");
+            if !found.iter().any(|&(a, b)| m.start() < b && a < m.end()) {
+                found.push((m.start(), m.end()));
+            }
+        }
+    }
+    found.sort();
+    found
+}
+
+/// One error when placeholders dominate the text: the document is a blank template.
+pub fn unfilled_template(input: &ReconcileInput, rules: &RuleSet) -> Option<Finding> {
+    let marks = placeholders(input.text, rules);
+    let amounts = AMOUNT.find_iter(input.text).count();
+    if marks.len() < rules.structure.unfilled_min_placeholders || marks.len() < amounts {
+        return None;
+    }
+    let facts = marks
+        .iter()
+        .take(5)
+        .map(|&(s, e)| text_evidence(input, "document.placeholder", input.text[s..e].trim(), s, e))
+        .collect();
+    Some(Finding {
+        rule: "structure.unfilled_template".into(),
+        kind: "structure".into(),
+        severity: Severity::Error,
+        message: format!(
+            "这是未填写的模板：{}处占位符（如XX局、XXX万元、XX%），而实际数字只有{}处；不对其中数字作核对",
+            marks.len(),
+            amounts
+        ),
+        message_en: format!(
+            "this is an unfilled template: {} placeholders (XX局, XXX万元, XX%) against {} printed figures; no figure is checked",
+            marks.len(),
+            amounts
+        ),
+        values: vec![marks.len().to_string()],
+        expected: None,
+        actual: None,
+        difference: None,
+        facts,
+    })
+}
+
+pub fn check(input: &ReconcileInput, pool: &Pool, rules: &RuleSet) -> Vec<Finding> {
+    let mut out = Vec::new();
+    leftover_placeholders(input, rules, &mut out);
+    toc_against_body(input, &mut out);
+    years(input, rules, &mut out);
+    budget_direction(input, pool, rules, &mut out);
+    out
+}
+
+fn leftover_placeholders(input: &ReconcileInput, rules: &RuleSet, out: &mut Vec<Finding>) {
+    for (s, e) in placeholders(input.text, rules) {
+        let mark = input.text[s..e].trim();
+        out.push(Finding {
+            rule: "structure.placeholder".into(),
+            kind: "structure".into(),
+            severity: Severity::Warning,
+            message: format!("模板占位符“{mark}”未替换为实际内容"),
+            message_en: format!("template placeholder “{mark}” left in the text"),
+            values: vec![],
+            expected: None,
+            actual: Some(mark.to_string()),
+            difference: None,
+            facts: vec![text_evidence(input, "document.placeholder", mark, s, e)],
+        });
+    }
+}
+
+/// A title without ordinal, spacing, quotes, trailing page number or `（此表无数据）`-style
+/// remark, so that a TOC line and its heading meet.
+fn title_key(title: &str) -> String {
+    static ORDINAL: Lazy<Regex> = Lazy::new(|| {
+        Regex::new(r"^(?:第[一二三四五六七八九十\d]+部分|[（(][一二三四五六七八九十\d]+[）)]|[一二三四五六七八九十]+、|\d+[、.．])").unwrap()
+    });
+    static REMARK: Lazy<Regex> = Lazy::new(|| Regex::new(r"[（(][^）)]*[）)]$").unwrap());
+    let t: String = title
+        .chars()
+        .filter(|c| !c.is_whitespace() && !"“”\"'‘’".contains(*c))
+        .collect();
+    let t = ORDINAL.replace(&t, "").to_string();
+    let t = t
+        .trim_end_matches(|c: char| c.is_ascii_digit() || c == '.' || c == '…' || c == '·')
+        .to_string();
+    REMARK.replace(&t, "").to_string()
+}
+
+fn titles_meet(a: &str, b: &str) -> bool {
+    !a.is_empty() && !b.is_empty() && (a == b || a.contains(b) || b.contains(a))
+}
+
+/// TOC lines against headings, by title. A TOC line with no heading is missing from the body;
+/// a heading is missing from the TOC only where the TOC lists its siblings (the lines under
+/// its parent at its level), since TOCs commonly stop at some depth.
+fn toc_against_body(input: &ReconcileInput, out: &mut Vec<Finding>) {
+    let tree = input.sections;
+    if tree.toc.is_empty() {
+        return;
+    }
+    let section_keys: Vec<String> = tree.sections.iter().map(|s| title_key(&s.title)).collect();
+    let toc_keys: Vec<String> = tree.toc.iter().map(|e| title_key(&e.title)).collect();
+    let char_span = |r: &std::ops::Range<usize>| {
+        [
+            char_offset(input.text, r.start),
+            char_offset(input.text, r.end),
+        ]
+    };
+    // the body: after the last TOC line, without spacing
+    let toc_end = tree.toc.iter().map(|e| e.span.end).max().unwrap_or(0);
+    let body: String = input.text[boundary(input.text, toc_end)..]
+        .chars()
+        .filter(|c| !c.is_whitespace() && !"“”\"'‘’".contains(*c))
+        .collect();
+    for (entry, key) in tree.toc.iter().zip(&toc_keys) {
+        // level 0: the TOC line's level was not recognised, nor is its heading likely to be
+        if entry.level == 0 || section_keys.iter().any(|s| titles_meet(s, key)) {
+            continue;
+        }
+        // The title's last words in the body text suggest a heading the section tree did not
+        // recognise (layout ran it into another line) rather than a missing part.
+        let mut distinctive = key.as_str();
+        for generic in ["情况说明", "说明", "情况"] {
+            distinctive = distinctive.strip_suffix(generic).unwrap_or(distinctive);
+        }
+        let chars: Vec<char> = distinctive.chars().collect();
+        let tail: String = chars[chars.len().saturating_sub(4.max(chars.len() / 2))..]
+            .iter()
+            .collect();
+        let (severity, zh, en) = if chars.len() >= 4 && body.contains(&tail) {
+            (
+                Severity::Info,
+                "（正文中有相近文字，可能是未识别的标题）",
+                " (similar words occur in the body: perhaps a heading not recognised)",
+            )
+        } else {
+            (Severity::Warning, "", "")
+        };
+        out.push(Finding {
+            rule: "structure.toc_missing_in_body".into(),
+            kind: "structure".into(),
+            severity,
+            message: format!("目录列有“{}”，正文中却没有这一部分{zh}", entry.title),
+            message_en: format!(
+                "the table of contents lists “{}” but the body has no such part{en}",
+                entry.title
+            ),
+            values: vec![],
+            expected: Some(entry.title.clone()),
+            actual: None,
+            difference: None,
+            facts: vec![Evidence {
+                key: "document.toc".into(),
+                value: entry.title.clone(),
+                label: None,
+                page: entry.page,
+                section: None,
+                text: entry.title.clone(),
+                span: char_span(&entry.span),
+            }],
+        });
+    }
+    for (s, key) in tree.sections.iter().zip(&section_keys) {
+        let Some(parent) = s.parent.and_then(|p| tree.sections.get(p)) else {
+            continue;
+        };
+        let parent_key = title_key(&parent.title);
+        let Some(at) = toc_keys.iter().position(|k| titles_meet(k, &parent_key)) else {
+            continue;
+        };
+        let parent_level = tree.toc[at].level;
+        let siblings: Vec<&String> = tree.toc[at + 1..]
+            .iter()
+            .zip(&toc_keys[at + 1..])
+            .take_while(|(e, _)| e.level > parent_level)
+            .filter(|(e, _)| e.level == s.level)
+            .map(|(_, k)| k)
+            .collect();
+        if siblings.is_empty() || siblings.iter().any(|k| titles_meet(k, key)) {
+            continue;
+        }
+        out.push(Finding {
+            rule: "structure.body_missing_in_toc".into(),
+            kind: "structure".into(),
+            severity: Severity::Warning,
+            message: format!("正文有“{}”，目录中却未列出", s.title),
+            message_en: format!(
+                "the body has “{}” but the table of contents does not list it",
+                s.title
+            ),
+            values: vec![],
+            expected: None,
+            actual: Some(s.title.clone()),
+            difference: None,
+            facts: vec![text_evidence(
+                input,
+                "document.section",
+                &s.title,
+                s.heading.start,
+                s.heading.end,
+            )],
+        });
+    }
+}
+
+/// A heading, TOC line or cover line naming another year than the fiscal year, unless it
+/// compares (`比2019年`) or dates (`截至2025年8月`) something.
+fn years(input: &ReconcileInput, rules: &RuleSet, out: &mut Vec<Finding>) {
+    let Some(fiscal_year) = input.info.fiscal_year else {
+        return;
+    };
+    let text = input.text;
+    let mut lines: Vec<(usize, usize, &str)> = Vec::new();
+    for s in &input.sections.sections {
+        let r = s.heading.clone();
+        if r.start <= r.end
+            && r.end <= text.len()
+            && text.is_char_boundary(r.start)
+            && text.is_char_boundary(r.end)
+        {
+            lines.push((r.start, r.end, "heading"));
+        }
+    }
+    for e in &input.sections.toc {
+        let r = e.span.clone();
+        if r.start <= r.end
+            && r.end <= text.len()
+            && text.is_char_boundary(r.start)
+            && text.is_char_boundary(r.end)
+        {
+            lines.push((r.start, r.end, "toc"));
+        }
+    }
+    // The cover: the first lines before any section, naming the budget or final account.
+    let cover_end = input
+        .sections
+        .sections
+        .first()
+        .map(|s| s.heading.start)
+        .unwrap_or(text.len());
+    let cover_end = boundary(text, cover_end);
+    let mut at = 0;
+    for line in text[..cover_end].split_inclusive('\n').take(12) {
+        let t = line.trim();
+        if t.contains("预算") || t.contains("决算") {
+            lines.push((at, at + line.trim_end().len(), "cover"));
+        }
+        at += line.len();
+    }
+    lines.sort();
+    lines.dedup_by_key(|l| (l.0, l.1));
+    for (s, e, place) in lines {
+        let line = &text[s..e];
+        if rules
+            .structure
+            .comparison_words
+            .iter()
+            .any(|w| line.contains(w.as_str()))
+            || line.contains("截至")
+            || line.contains("截止")
+            || line.contains("公开时间")
+        {
+            continue;
+        }
+        for cap in YEAR.captures_iter(line) {
+            let year: i32 = cap[1].parse().unwrap_or(fiscal_year);
+            if year == fiscal_year {
+                continue;
+            }
+            let m = cap.get(1).unwrap();
+            out.push(Finding {
+                rule: format!("structure.year_mismatch.{place}"),
+                kind: "structure".into(),
+                severity: Severity::Warning,
+                message: format!(
+                    "{}写的是{year}年，而本报告为{fiscal_year}年度",
+                    place_zh(place)
+                ),
+                message_en: format!(
+                    "the {place} names {year}, but the report is for fiscal year {fiscal_year}"
+                ),
+                values: vec![year.to_string(), fiscal_year.to_string()],
+                expected: Some(fiscal_year.to_string()),
+                actual: Some(year.to_string()),
+                difference: None,
+                facts: vec![text_evidence(
+                    input,
+                    "document.fiscal_year",
+                    &year.to_string(),
+                    s + m.start(),
+                    s + m.end(),
+                )],
+            });
+        }
+    }
+}
+
+fn place_zh(place: &str) -> &'static str {
+    match place {
+        "heading" => "标题",
+        "toc" => "目录",
+        _ => "封面",
+    }
+}
+
+/// `决算数小于预算数` and its kin against the budget and amount printed just before.
+fn budget_direction(input: &ReconcileInput, pool: &Pool, rules: &RuleSet, out: &mut Vec<Finding>) {
+    const LOOK_BACK: usize = 200;
+    let text = input.text;
+    let st = &rules.structure;
+    let phrases = st
+        .above_budget
+        .iter()
+        .map(|p| (p, 1))
+        .chain(st.below_budget.iter().map(|p| (p, -1)))
+        .chain(st.equal_budget.iter().map(|p| (p, 0)));
+    for (phrase, direction) in phrases {
+        for (byte, _) in text.match_indices(phrase.as_str()) {
+            let at = char_offset(text, byte);
+            // the nearest budget figure before the statement, then its amount
+            let Some(budget) = pool
+                .figures
+                .iter()
+                .filter(|f| {
+                    f.key().ends_with(".budget")
+                        && f.fact.span[1] <= at
+                        && at - f.fact.span[1] <= LOOK_BACK
+                })
+                .max_by_key(|f| f.fact.span[1])
+            else {
+                continue;
+            };
+            let base = budget.key().trim_end_matches(".budget");
+            let amount_key = if base == "project" {
+                "project.final"
+            } else {
+                base
+            };
+            let Some(amount) = pool
+                .of_key(amount_key)
+                .filter(|f| f.line.same_line(&budget.line) || budget.line.is_none())
+                .filter(|f| f.fact.span[0] <= at && at - f.fact.span[0] <= LOOK_BACK + 100)
+                .max_by_key(|f| f.fact.span[0])
+            else {
+                continue;
+            };
+            if let Some(f) =
+                direction_finding(input, phrase, direction, budget, amount, rules, byte)
+            {
+                out.push(f);
+            }
+        }
+    }
+}
+
+fn direction_finding(
+    input: &ReconcileInput,
+    phrase: &str,
+    direction: i32,
+    budget: &Figure,
+    amount: &Figure,
+    rules: &RuleSet,
+    byte: usize,
+) -> Option<Finding> {
+    let gap = amount.num - budget.num;
+    let rounding = amount.half + budget.half;
+    let roughly = phrase.contains("基本");
+    let holds = match direction {
+        1 => gap > -rounding,
+        -1 => gap < rounding,
+        _ if roughly => {
+            gap.abs() <= rules.structure.roughly_equal_ratio * budget.num.abs() + rounding
+        }
+        _ => gap.abs() <= rounding,
+    };
+    if holds {
+        return None;
+    }
+    let magnitude = budget.num.abs().max(amount.num.abs());
+    let severity =
+        super::figures::size_severity(false, gap.abs(), magnitude, rules).max(Severity::Warning);
+    let mut stmt = text_evidence(
+        input,
+        "document.statement",
+        phrase,
+        byte,
+        byte + phrase.len(),
+    );
+    stmt.text = phrase.to_string();
+    let mut facts = vec![super::evidence(budget), super::evidence(amount)];
+    facts.push(stmt);
+    let diff = show(gap / amount.factor, amount.scale + 2);
+    Some(Finding {
+        rule: "structure.budget_direction".into(),
+        kind: "structure".into(),
+        severity,
+        message: format!(
+            "报告称“{phrase}”，但预算数为{}、决算数为{}（相差{diff}）",
+            budget.fact.value, amount.fact.value
+        ),
+        message_en: format!(
+            "the report says “{phrase}” (final vs budget), but the budget is {} and the final amount {} (gap {diff})",
+            budget.fact.value, amount.fact.value
+        ),
+        values: vec![budget.fact.value.clone(), amount.fact.value.clone()],
+        expected: None,
+        actual: Some(amount.fact.value.clone()),
+        difference: Some(diff),
+        facts,
+    })
+}

@@ -1,0 +1,416 @@
+//! The reconciler over real figures: the hand-checked facts of `../shared/corpus/truth/*.json`
+//! become `Fact`s (as the extractor would write them) and every inconsistency found by hand
+//! must be found, with no warning or error that is not a genuine inconsistency.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use caizheng::reconcile::{reconcile, render_human, ReconcileInput, RuleSet};
+use caizheng::report::{DocumentInfo, Fact, FactSource, Finding, Severity};
+use caizheng::sections::SectionTree;
+use rust_decimal::Decimal;
+use serde_json::Value;
+
+fn corpus() -> Option<PathBuf> {
+    let dir = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/corpus"));
+    if dir.is_dir() {
+        Some(dir.to_path_buf())
+    } else {
+        eprintln!("SKIPPED: {} is absent; corpus tests not run", dir.display());
+        None
+    }
+}
+
+/// The document text: the converted text for `.txt`, `pdftotext -raw` for PDFs.
+fn document_text(path: &Path) -> Option<String> {
+    if path.extension().is_some_and(|e| e == "txt") {
+        return std::fs::read_to_string(path).ok();
+    }
+    match Command::new("pdftotext")
+        .arg("-raw")
+        .arg(path)
+        .arg("-")
+        .output()
+    {
+        Ok(out) if out.status.success() => Some(String::from_utf8_lossy(&out.stdout).into_owned()),
+        _ => {
+            eprintln!("SKIPPED: pdftotext unavailable for {}", path.display());
+            None
+        }
+    }
+}
+
+/// Table kind by page, as the table reader names tables (`table:<kind>:<column>`).
+fn table_kind(doc: &str, page: Option<u32>) -> &'static str {
+    let p = page.unwrap_or(0);
+    match doc {
+        "putuo-finance-2024-final" => match p {
+            6 | 7 => "summary",
+            8 | 9 => "income",
+            10 | 11 => "expenditure",
+            12 | 13 => "fiscal_summary",
+            15 => "general_budget",
+            16 | 17 => "economic",
+            18 => "three_public",
+            _ => "other",
+        },
+        "putuo-social-work-2024-final" => match p {
+            5 => "summary",
+            6 | 7 => "income",
+            8 | 9 => "expenditure",
+            10 | 11 => "fiscal_summary",
+            12 => "general_budget",
+            13 => "economic",
+            _ => "other",
+        },
+        "putuo-city-management-2026-budget" => match p {
+            8 => "summary",
+            10 => "income",
+            12 => "expenditure",
+            13 => "fiscal_summary",
+            14 | 15 => "general_budget",
+            19 => "economic",
+            20 => "three_public",
+            24 => "project",
+            _ => "other",
+        },
+        _ => "project_performance",
+    }
+}
+
+fn wan(value: &str, unit: Option<&str>) -> Option<Decimal> {
+    let v: Decimal = value.parse().ok()?;
+    match unit? {
+        "万元" => Some(v),
+        "元" => Some(v / Decimal::from(10_000)),
+        "亿元" => Some(v * Decimal::from(10_000)),
+        _ => None,
+    }
+}
+
+/// Finds quotes in the text ignoring whitespace, in document order.
+struct Locator {
+    stripped: Vec<char>,
+    /// char index in the original text of each stripped char
+    origin: Vec<usize>,
+    cursor: usize,
+}
+
+impl Locator {
+    fn new(text: &str) -> Locator {
+        let mut stripped = Vec::new();
+        let mut origin = Vec::new();
+        for (i, c) in text.chars().enumerate() {
+            if !c.is_whitespace() {
+                stripped.push(c);
+                origin.push(i);
+            }
+        }
+        Locator {
+            stripped,
+            origin,
+            cursor: 0,
+        }
+    }
+
+    fn find_from(&self, needle: &[char], from: usize) -> Option<usize> {
+        if needle.is_empty() || needle.len() > self.stripped.len() {
+            return None;
+        }
+        (from..=self.stripped.len() - needle.len())
+            .find(|&i| self.stripped[i..i + needle.len()] == *needle)
+    }
+
+    /// Char span of the quote; unlocated quotes sit at the last located position.
+    fn locate(&mut self, quote: &str) -> [usize; 2] {
+        let needle: Vec<char> = quote.chars().filter(|c| !c.is_whitespace()).collect();
+        let found = self
+            .find_from(&needle, self.cursor)
+            .or_else(|| self.find_from(&needle, 0));
+        match found {
+            Some(i) => {
+                self.cursor = i;
+                [self.origin[i], self.origin[i + needle.len() - 1] + 1]
+            }
+            None => {
+                let at = self.origin.get(self.cursor).copied().unwrap_or(0);
+                [at, at]
+            }
+        }
+    }
+}
+
+struct Case {
+    facts: Vec<Fact>,
+    text: String,
+    info: DocumentInfo,
+    truth: Value,
+}
+
+fn load(doc_file: &str) -> Option<Case> {
+    let dir = corpus()?;
+    let stem = doc_file
+        .rsplit_once('.')
+        .map(|(s, _)| s)
+        .unwrap_or(doc_file);
+    let truth: Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.join("truth").join(format!("{stem}.json"))).ok()?,
+    )
+    .ok()?;
+    let text = document_text(&dir.join(doc_file))?;
+    let mut locator = Locator::new(&text);
+    let mut facts = Vec::new();
+    for (i, t) in truth["facts"].as_array()?.iter().enumerate() {
+        let s = |k: &str| t[k].as_str().map(str::to_string);
+        let unit = s("unit");
+        let value = s("value")?;
+        let page = t["page"].as_u64().map(|p| p as u32);
+        let source = match t["source"].as_str()? {
+            "table" => FactSource::Table,
+            "cover" => FactSource::Cover,
+            "toc" => FactSource::Toc,
+            _ => FactSource::Narrative,
+        };
+        let key = s("key")?;
+        let quote = s("quote").unwrap_or_default();
+        let pattern = if source == FactSource::Table {
+            format!("table:{}:{}", table_kind(stem, page), key)
+        } else {
+            format!("{key}#truth{i}")
+        };
+        facts.push(Fact {
+            value_wan: wan(&value, unit.as_deref()),
+            key,
+            value,
+            unit,
+            label: s("label"),
+            code: s("code"),
+            page,
+            section: None,
+            span: locator.locate(&quote),
+            text: quote,
+            source,
+            pattern,
+        });
+    }
+    let d = &truth["document"];
+    let info = DocumentInfo {
+        kind: d["kind"].as_str().map(str::to_string),
+        scope: d["scope"].as_str().map(str::to_string),
+        fiscal_year: d["fiscal_year"].as_i64().map(|y| y as i32),
+        entity: d["entity"].as_str().map(str::to_string),
+        amount_unit: d["amount_unit"].as_str().map(str::to_string),
+        ..Default::default()
+    };
+    Some(Case {
+        facts,
+        text,
+        info,
+        truth,
+    })
+}
+
+fn run(case: &Case) -> Vec<Finding> {
+    let tree = SectionTree::default();
+    let input = ReconcileInput {
+        facts: &case.facts,
+        text: &case.text,
+        sections: &tree,
+        info: &case.info,
+    };
+    reconcile(&input, &RuleSet::builtin())
+}
+
+fn dec(s: &str) -> Option<Decimal> {
+    s.parse().ok()
+}
+
+/// The finding's values hold every expected value (as a multiset, compared as decimals).
+fn covers(f: &Finding, expected: &[String]) -> bool {
+    let mut pool: Vec<Option<Decimal>> = f.values.iter().map(|v| dec(v)).collect();
+    expected.iter().all(|e| {
+        let want = dec(e);
+        match pool.iter().position(|v| *v == want && want.is_some()) {
+            Some(i) => {
+                pool.remove(i);
+                true
+            }
+            None => false,
+        }
+    })
+}
+
+/// Checks the truth file's inconsistencies against the findings; returns the ids missed.
+fn missed(case: &Case, findings: &[Finding], include_optional: bool) -> Vec<String> {
+    let mut out = Vec::new();
+    for inc in case.truth["inconsistencies"].as_array().unwrap() {
+        let optional = inc["optional"].as_bool().unwrap_or(false);
+        let kind = inc["kind"].as_str().unwrap_or("");
+        if !include_optional && (optional || kind == "text") {
+            continue;
+        }
+        let values: Vec<String> = inc["values"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap().to_string())
+            .collect();
+        if !findings.iter().any(|f| covers(f, &values)) {
+            out.push(format!("{} {:?}", inc["id"].as_str().unwrap(), values));
+        }
+    }
+    out
+}
+
+/// Warnings and errors that match no hand-found inconsistency.
+fn unexplained<'f>(case: &Case, findings: &'f [Finding]) -> Vec<&'f Finding> {
+    let incs = case.truth["inconsistencies"].as_array().unwrap();
+    findings
+        .iter()
+        .filter(|f| f.severity >= Severity::Warning)
+        .filter(|f| {
+            !incs.iter().any(|inc| {
+                let values: Vec<String> = inc["values"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|v| v.as_str().unwrap().to_string())
+                    .collect();
+                covers(f, &values)
+            })
+        })
+        .collect()
+}
+
+fn report(name: &str, findings: &[Finding]) {
+    println!(
+        "---- {name}: {} findings\n{}",
+        findings.len(),
+        render_human(findings, false)
+    );
+}
+
+#[test]
+fn panzhihua_2020_every_inconsistency_found_and_no_false_alarm() {
+    let Some(case) = load("panzhihua-beijing-office-2020-final.txt") else {
+        return;
+    };
+    let findings = run(&case);
+    report("panzhihua", &findings);
+    let missed = missed(&case, &findings, true);
+    assert!(missed.is_empty(), "missed: {missed:#?}");
+    let extra: Vec<String> = unexplained(&case, &findings)
+        .iter()
+        .map(|f| format!("{} {:?}", f.rule, f.values))
+        .collect();
+    assert!(
+        extra.is_empty(),
+        "warnings/errors not in the truth file: {extra:#?}"
+    );
+}
+
+#[test]
+fn putuo_finance_2024_inconsistencies_found() {
+    let Some(case) = load("putuo-finance-2024-final.pdf") else {
+        return;
+    };
+    let findings = run(&case);
+    report("putuo finance", &findings);
+    let missed = missed(&case, &findings, false);
+    assert!(missed.is_empty(), "missed: {missed:#?}");
+    let extra: Vec<String> = unexplained(&case, &findings)
+        .iter()
+        .map(|f| format!("{} {:?}", f.rule, f.values))
+        .collect();
+    assert!(
+        extra.is_empty(),
+        "warnings/errors not in the truth file: {extra:#?}"
+    );
+}
+
+#[test]
+fn putuo_social_work_2024_inconsistencies_found() {
+    let Some(case) = load("putuo-social-work-2024-final.pdf") else {
+        return;
+    };
+    let findings = run(&case);
+    report("putuo social work", &findings);
+    let missed = missed(&case, &findings, false);
+    assert!(missed.is_empty(), "missed: {missed:#?}");
+    let extra: Vec<String> = unexplained(&case, &findings)
+        .iter()
+        .map(|f| format!("{} {:?}", f.rule, f.values))
+        .collect();
+    assert!(
+        extra.is_empty(),
+        "warnings/errors not in the truth file: {extra:#?}"
+    );
+}
+
+#[test]
+fn putuo_city_management_2026_budget_is_consistent() {
+    let Some(case) = load("putuo-city-management-2026-budget.txt") else {
+        return;
+    };
+    let findings = run(&case);
+    report("putuo city management", &findings);
+    let loud: Vec<String> = findings
+        .iter()
+        .filter(|f| f.severity >= Severity::Warning)
+        .map(|f| format!("{} {:?} {}", f.rule, f.values, f.message_en))
+        .collect();
+    assert!(
+        loud.is_empty(),
+        "a consistent report drew warnings: {loud:#?}"
+    );
+}
+
+#[test]
+fn shanghai_template_is_one_unfilled_template_finding() {
+    let Some(dir) = corpus() else { return };
+    let Some(text) = document_text(&dir.join("shanghai-template-final.pdf")) else {
+        return;
+    };
+    let info = DocumentInfo {
+        kind: Some("final".into()),
+        fiscal_year: Some(2024),
+        ..Default::default()
+    };
+    let tree = SectionTree::default();
+    let findings = reconcile(
+        &ReconcileInput {
+            facts: &[],
+            text: &text,
+            sections: &tree,
+            info: &info,
+        },
+        &RuleSet::builtin(),
+    );
+    report("template", &findings);
+    assert_eq!(findings.len(), 1, "{findings:#?}");
+    assert_eq!(findings[0].rule, "structure.unfilled_template");
+    assert_eq!(findings[0].severity, Severity::Error);
+}
+
+#[test]
+fn filled_reports_are_not_templates() {
+    for doc in [
+        "panzhihua-beijing-office-2020-final.txt",
+        "putuo-finance-2024-final.pdf",
+        "putuo-city-management-2026-budget.txt",
+    ] {
+        let Some(case) = load(doc) else { return };
+        let findings = run(&case);
+        assert!(
+            findings
+                .iter()
+                .all(|f| !f.rule.starts_with("structure.unfilled_template")
+                    && f.rule != "structure.placeholder"),
+            "{doc}: {:#?}",
+            findings
+                .iter()
+                .filter(|f| f.kind == "structure")
+                .collect::<Vec<_>>()
+        );
+    }
+}
