@@ -148,11 +148,16 @@ fn unit_in(text: &str) -> Option<&'static str> {
 struct Locator<'a> {
     doc: &'a Document,
     cursor: usize,
+    chars: crate::extract::CharIndex<'a>,
 }
 
 impl<'a> Locator<'a> {
     fn new(doc: &'a Document) -> Self {
-        Locator { doc, cursor: 0 }
+        Locator {
+            doc,
+            cursor: 0,
+            chars: crate::extract::CharIndex::new(&doc.text),
+        }
     }
 
     /// Character span of `needle` at or after the cursor within its page.
@@ -187,11 +192,11 @@ impl<'a> Locator<'a> {
         match found {
             Some(at) if !needle.is_empty() => {
                 self.cursor = at + needle.len();
-                let s = text[..at].chars().count();
+                let s = self.chars.at(at);
                 [s, s + needle.chars().count()]
             }
             _ => {
-                let s = text[..start.min(text.len())].chars().count();
+                let s = self.chars.at(start.min(text.len()));
                 [s, s]
             }
         }
