@@ -16,6 +16,8 @@ struct Cli {
 enum Command {
     /// Extract facts (and findings) from documents and print them as JSON.
     Extract(ExtractArgs),
+    /// Check documents for internal inconsistencies and print the findings.
+    Check(CheckArgs),
     /// Print the JSON Schema of the per-document report.
     Schema,
     /// Crawl disclosure sites into a store (blobs + SQLite state).
@@ -44,6 +46,79 @@ struct ExtractArgs {
     patterns: Option<PathBuf>,
 }
 
+#[derive(clap::Args)]
+struct CheckArgs {
+    /// Documents to check.
+    #[arg(required = true)]
+    files: Vec<PathBuf>,
+    /// `text` for a person (grouped by severity, quotes side by side), `json` for machines.
+    #[arg(long, value_enum, default_value = "text")]
+    format: CheckFormat,
+    /// Pattern files replacing or extending the built-in ones (also `reconcile.toml`).
+    #[arg(long)]
+    patterns: Option<PathBuf>,
+    /// Colour: auto (when stdout is a terminal), always, never.
+    #[arg(long, default_value = "auto")]
+    color: String,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum CheckFormat {
+    Text,
+    Json,
+}
+
+fn check(args: CheckArgs) -> anyhow::Result<i32> {
+    use std::io::IsTerminal;
+    let config = load_config(args.patterns.as_ref())?;
+    let color = match args.color.as_str() {
+        "always" => true,
+        "never" => false,
+        _ => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+    };
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    let mut failed = false;
+    for path in &args.files {
+        let source = path.display().to_string();
+        let report = match std::fs::read(path) {
+            Ok(bytes) => pipeline::process_with(&bytes, &source, &config),
+            Err(e) => pipeline::unreadable(&source, &e),
+        };
+        failed |= !report.errors.is_empty();
+        match args.format {
+            CheckFormat::Json => {
+                let value = serde_json::json!({
+                    "document": report.document,
+                    "findings": report.findings,
+                    "errors": report.errors,
+                });
+                serde_json::to_writer(&mut out, &value)?;
+                writeln!(out)?;
+            }
+            CheckFormat::Text => {
+                let d = &report.document;
+                writeln!(
+                    out,
+                    "== {source}: {} {} {}",
+                    d.entity.as_deref().unwrap_or("?"),
+                    d.fiscal_year.map(|y| y.to_string()).unwrap_or_default(),
+                    d.kind.as_deref().unwrap_or("")
+                )?;
+                for e in &report.errors {
+                    writeln!(out, "error [{}]: {}", e.reason, e.message)?;
+                }
+                write!(
+                    out,
+                    "{}",
+                    caizheng::reconcile::render_human(&report.findings, color)
+                )?;
+            }
+        }
+    }
+    Ok(if failed { 2 } else { 0 })
+}
+
 fn load_config(patterns: Option<&PathBuf>) -> anyhow::Result<Config> {
     let mut config = Config::builtin();
     if let Some(dir) = patterns {
@@ -54,6 +129,13 @@ fn load_config(patterns: Option<&PathBuf>) -> anyhow::Result<Config> {
             let text = std::fs::read_to_string(&sections)?;
             config.kinds = caizheng::sections::KindTable::from_toml(&text)
                 .with_context(|| format!("{}", sections.display()))?;
+        }
+        let rules = dir.join("reconcile.toml");
+        if rules.exists() {
+            let text = std::fs::read_to_string(&rules)?;
+            config.rules =
+                caizheng::reconcile::RuleSet::from_toml(&text, &rules.display().to_string())
+                    .map_err(|e| anyhow::anyhow!("rule error: {e}"))?;
         }
     }
     Ok(config)
@@ -88,6 +170,7 @@ fn main() {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Extract(args) => extract(args),
+        Command::Check(args) => check(args),
         Command::Schema => serde_json::to_string_pretty(&caizheng::report::json_schema())
             .map(|s| {
                 println!("{s}");

@@ -148,15 +148,18 @@ fn clean_line(line: &str) -> String {
                     .take_while(|&&x| x == ' ' || x == '\t')
                     .any(|&x| x == '\t'))
         {
-            // A cell boundary: one tab, whatever spaces surround it.
+            // Cell boundaries: one tab per tab (an empty cell keeps its column),
+            // whatever spaces surround them.
+            let mut tabs = 0;
             while i < chars.len() && (chars[i] == ' ' || chars[i] == '\t') {
+                tabs += usize::from(chars[i] == '\t');
                 i += 1;
             }
             while out.ends_with(' ') {
                 out.pop();
             }
             if !out.is_empty() && i < chars.len() {
-                out.push('\t');
+                out.extend(std::iter::repeat_n('\t', tabs.max(1)));
             }
             continue;
         }
@@ -367,7 +370,7 @@ fn joins(prev: &str, next: &str) -> bool {
     {
         return true;
     }
-    if starts_with_heading_marker(prev) && is_heading_like(prev) {
+    if starts_with_heading_marker(prev) && is_heading_like(prev) && !prev.ends_with('表') {
         // A heading broken over two lines continues with a short tail.
         return next.chars().count() <= 12
             && !next.contains(|c: char| c.is_ascii_digit())

@@ -2,6 +2,7 @@
 
 use crate::extract::patterns::PatternSet;
 use crate::read::Document;
+use crate::reconcile::RuleSet;
 use crate::report::{DocumentInfo, Report, ReportError};
 use crate::sections::KindTable;
 
@@ -10,11 +11,13 @@ use crate::sections::KindTable;
 pub struct Config {
     pub patterns: PatternSet,
     pub kinds: KindTable,
+    pub rules: RuleSet,
 }
 
 static BUILTIN: once_cell::sync::Lazy<Config> = once_cell::sync::Lazy::new(|| Config {
     patterns: PatternSet::builtin(),
     kinds: KindTable::builtin(),
+    rules: RuleSet::builtin(),
 });
 
 impl Config {
@@ -98,13 +101,29 @@ pub fn analyse(doc: &Document, config: &Config) -> Report {
         ));
         let tables = crate::tables::read_tables(doc);
         facts.extend(tables.facts);
-        (facts, tree, tables.grids)
+        let findings = crate::reconcile::reconcile(
+            &crate::reconcile::ReconcileInput {
+                facts: &facts,
+                text: &doc.text,
+                sections: &tree,
+                info: &info,
+            },
+            &config.rules,
+        );
+        (facts, findings, tables.grids)
     }));
     match outcome {
-        Ok((facts, _tree, grids)) => {
+        Ok((facts, findings, grids)) => {
             let mut r = Report::new(info);
             r.facts = facts;
+            r.findings = findings;
             r.tables = grids;
+            if let Some(damage) = &doc.damage {
+                r.errors.push(ReportError {
+                    reason: damage.reason().to_string(),
+                    message: damage.to_string(),
+                });
+            }
             r
         }
         Err(_) => {

@@ -173,6 +173,7 @@ pub fn build(text: &str, kinds: &KindTable) -> SectionTree {
         }
     }
     repair_numbering(&mut headings, kinds);
+    drop_table_row_labels(&mut headings, kinds);
 
     // Parent links by a stack of open sections; bodies end at the next
     // heading of the same or a higher level.
@@ -227,6 +228,16 @@ fn line_ranges(text: &str) -> Vec<Range<usize>> {
     }
     out.push(start..text.len());
     out
+}
+
+/// A bare amount (no unit after it) or a second ordinal on the line: a row
+/// of a 附表 read as text (`一、一般公共预算财政拨款收入2940.05一、一般公共服务支出…`).
+fn looks_like_table_row(rest: &str) -> bool {
+    static BARE_AMOUNT: once_cell::sync::Lazy<regex::Regex> = once_cell::sync::Lazy::new(|| {
+        regex::Regex::new(r"[0-9]\.[0-9]+(?:[^0-9.万元亿%]|$)|[\t ][0-9]+(?:\.[0-9]+)?(?:[\t ]|$)|[一二三四五六七八九十]+、")
+            .expect("table row regex")
+    });
+    BARE_AMOUNT.is_match(rest)
 }
 
 fn has_long_digit_run(s: &str) -> bool {
@@ -321,7 +332,10 @@ fn parse_heading(line: &str, range: Range<usize>, next_line: &str) -> Option<Hea
     }
     // A body line that merely starts with a number ("2020年度…") is not a
     // heading, nor is a table row with its amounts ("一、财政拨款收入 47483458").
-    if level == 4 && title.chars().count() > 60 || has_long_digit_run(rest) {
+    if level == 4 && title.chars().count() > 60
+        || has_long_digit_run(rest)
+        || looks_like_table_row(rest)
+    {
         return None;
     }
     Some(Heading {
@@ -331,6 +345,19 @@ fn parse_heading(line: &str, range: Range<usize>, next_line: &str) -> Option<Hea
         title,
         line: range.start + offset..range.end,
     })
+}
+
+/// Inside a part that holds the 附表 (`第二部分 …部门决算表`), an ordinal line
+/// is a table row label (`十一、节能环保支出`) unless it names a table.
+fn drop_table_row_labels(headings: &mut Vec<Heading>, kinds: &KindTable) {
+    let mut in_tables = false;
+    headings.retain(|h| {
+        if h.level == 1 {
+            in_tables = kinds.kind_of(&h.title) == "tables";
+            return true;
+        }
+        !in_tables || h.title.ends_with('表') || h.title.contains("表（") || h.title.contains("表(")
+    });
 }
 
 /// Promote a `1、`/`9、` heading to level 2 where it stands in the `一、 二、`

@@ -200,3 +200,26 @@ fn synthetic_documents_in_other_wordings() {
         assert!(s.truth > 25, "{doc}: {} expected facts", s.truth);
     }
 }
+
+/// A download cut short: the pages that could be recovered are read, their
+/// figures kept, and the document still reports the damage as its error.
+#[test]
+fn truncated_pdf_keeps_what_was_read_and_says_so() {
+    let Some(corpus) = common::corpus_dir() else {
+        return;
+    };
+    let bytes = std::fs::read(corpus.join("putuo-social-work-2024-final.pdf")).expect("read");
+    let cut = &bytes[..bytes.len() * 6 / 10];
+    let report = pipeline::process(cut, "cut.pdf");
+    common::assert_valid(&report);
+    assert_eq!(report.errors.len(), 1, "{:?}", report.errors);
+    assert_eq!(report.errors[0].reason, "truncated");
+    assert!(
+        report.errors[0].message.contains("recovered"),
+        "{}",
+        report.errors[0].message
+    );
+    let whole = pipeline::process(&bytes, "whole.pdf");
+    assert!(whole.errors.is_empty());
+    assert!(report.facts.len() <= whole.facts.len());
+}

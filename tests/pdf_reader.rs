@@ -648,3 +648,106 @@ fn rotated_page_reads_upright_and_off_page_text_is_dropped() {
     let u = pages[0].glyphs[0];
     assert_eq!((u.x, u.y), (20.0, 50.0));
 }
+
+#[test]
+fn lines_index_the_glyphs_of_the_text() {
+    let Some(corpus) = corpus() else { return };
+    let bytes = std::fs::read(corpus.join("putuo-finance-2024-final.pdf")).unwrap();
+    let pages = pdf::read_positioned(&bytes).unwrap();
+    let page = &pages[9];
+    let from_lines: Vec<String> = page
+        .lines()
+        .iter()
+        .map(|line| {
+            line.iter()
+                .map(|&i| page.glyphs[i].text)
+                .filter(|c| !c.is_whitespace())
+                .collect()
+        })
+        .filter(|s: &String| !s.is_empty())
+        .collect();
+    let from_text: Vec<String> = page.text().lines().map(compact).collect();
+    assert_eq!(from_lines, from_text);
+    assert!(
+        from_text.contains(&"2010601行政运行1,511.891,503.528.37".to_string()),
+        "{from_text:?}"
+    );
+}
+
+#[test]
+fn quote_operators_start_new_lines_with_leading() {
+    let content =
+        b"BT /F1 10 Tf 12 TL 72 700 Td (first) Tj (second) ' 5 1 (third) \" T* (fourth) Tj ET";
+    let bytes = simple_pdf(content, |_| lopdf::Dictionary::new());
+    let pages = pdf::read_positioned(&bytes).unwrap();
+    assert_eq!(pages[0].text(), "first\nsecond\nthird\nfourth");
+    let baselines: Vec<f32> = pages[0]
+        .lines()
+        .iter()
+        .map(|l| pages[0].glyphs[l[0]].y)
+        .collect();
+    assert_eq!(baselines, vec![142.0, 154.0, 166.0, 178.0]);
+}
+
+#[test]
+fn shifted_offsets_are_repaired() {
+    let Some(corpus) = corpus() else { return };
+    let bytes = std::fs::read(corpus.join("putuo-social-work-2024-final.pdf")).unwrap();
+    let original = pdf::read(&bytes).unwrap().pages;
+    let insert = b"\n% inserted by a careless tool\n";
+    let at = bytes.len() / 3;
+    let mut shifted = bytes[..at].to_vec();
+    shifted.extend_from_slice(insert);
+    shifted.extend_from_slice(&bytes[at..]);
+    // Every offset past the insertion is now wrong, the way line-end
+    // conversion or a careless edit leaves a file.
+    let same = |pages: Vec<String>| pages.iter().zip(&original).filter(|(a, b)| a == b).count();
+    assert_eq!(
+        same(pdf::read(&shifted).unwrap().pages),
+        original.len(),
+        "stale startxref"
+    );
+    // Same, with startxref updated: the table is found, but the objects it
+    // places past the insertion are not where it says.
+    let tail = shifted.len() - 40;
+    let mark = tail + find(&shifted[tail..], b"startxref").expect("startxref near the end") + 10;
+    let digits = shifted[mark..]
+        .iter()
+        .take_while(|b| b.is_ascii_digit())
+        .count();
+    let old: usize = std::str::from_utf8(&shifted[mark..mark + digits])
+        .unwrap()
+        .parse()
+        .unwrap();
+    let fixed = format!("{}", old + insert.len());
+    shifted.splice(mark..mark + digits, fixed.bytes());
+    assert_eq!(
+        same(pdf::read(&shifted).unwrap().pages),
+        original.len(),
+        "stale object offsets"
+    );
+}
+
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).position(|w| w == needle)
+}
+
+#[test]
+fn type3_font_uses_its_font_matrix_and_differences() {
+    let bytes = raw_pdf(&[
+        b"<< /Type /Catalog /Pages 2 0 R >>".to_vec(),
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_vec(),
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>".to_vec(),
+        stream_object("", b"BT /F1 10 Tf 10 100 Td (\x01\x02) Tj ET"),
+        b"<< /Type /Font /Subtype /Type3 /FontBBox [0 0 100 100] /FontMatrix [0.01 0 0 0.01 0 0]
+            /CharProcs << /a 6 0 R /b 6 0 R >> /Encoding << /Type /Encoding /Differences [1 /Alpha /uni5E74] >>
+            /FirstChar 1 /LastChar 2 /Widths [50 100] >>"
+            .to_vec(),
+        stream_object("", b"50 0 d0"),
+    ]);
+    let pages = pdf::read_positioned(&bytes).unwrap();
+    // /Alpha is not a name we know: the glyph shows nothing but still advances.
+    assert_eq!(pages[0].text(), "年");
+    let year = pages[0].glyphs[0];
+    assert_eq!((year.x, year.width), (15.0, 10.0));
+}

@@ -55,13 +55,27 @@ pub fn extract(
 ) -> Vec<Fact> {
     let text = doc.text.as_str();
     let mut candidates: Vec<Candidate> = Vec::new();
-    for pattern in &set.patterns {
-        if !pattern.doc_kinds.is_empty()
-            && !doc_kind.is_some_and(|k| pattern.doc_kinds.iter().any(|d| d == k))
-        {
+    let runnable: Vec<&Pattern> = set
+        .anchor_finder
+        .candidates(text, set.patterns.len())
+        .into_iter()
+        .map(|i| &set.patterns[i])
+        .filter(|p| {
+            p.doc_kinds.is_empty() || doc_kind.is_some_and(|k| p.doc_kinds.iter().any(|d| d == k))
+        })
+        .collect();
+    // Build the matchers this document needs on every core before using them.
+    {
+        use rayon::prelude::*;
+        runnable.par_iter().for_each(|p| {
+            p.regex.get();
+        });
+    }
+    for pattern in runnable {
+        let Some(regex) = pattern.regex.get() else {
             continue;
-        }
-        for caps in pattern.regex.captures_iter(text) {
+        };
+        for caps in regex.captures_iter(text) {
             let whole = caps.get(0).expect("group 0");
             if !applies_here(pattern, tree, text, whole.start()) {
                 continue;
@@ -274,7 +288,10 @@ fn read_items(
     produced: &mut Vec<Candidate>,
     quote_end: &mut usize,
 ) {
-    let (Some(items), Some(items_key)) = (&pattern.items, &pattern.items_key) else {
+    let (Some(items), Some(items_key)) = (
+        pattern.items.as_ref().and_then(|r| r.get()),
+        &pattern.items_key,
+    ) else {
         return;
     };
     let item_pattern = Pattern {

@@ -144,6 +144,10 @@ struct PatternDef {
     items: Option<String>,
     #[serde(default)]
     items_key: Option<String>,
+    /// Literal words one of which every match contains; a document without
+    /// any of them skips the pattern (and never compiles it).
+    #[serde(default)]
+    anchors: Vec<String>,
 }
 
 fn yes() -> bool {
@@ -164,7 +168,9 @@ struct TailDef {
 pub struct Pattern {
     pub id: String,
     pub key: String,
-    pub regex: Regex,
+    pub regex: LazyRegex,
+    /// Literal words one of which every match contains (a term's names); empty: always run.
+    pub anchors: Vec<String>,
     /// Section kinds it applies in; empty means any (but `not_sections`).
     pub sections: Vec<String>,
     pub not_sections: Vec<String>,
@@ -180,7 +186,7 @@ pub struct Pattern {
     /// Key for the `value` group when it is not `key` itself.
     pub value_key: Option<String>,
     /// A list that follows the match (`其中：轿车2辆、商务车2辆`), read item by item.
-    pub items: Option<Regex>,
+    pub items: Option<LazyRegex>,
     pub items_key: Option<String>,
 }
 
@@ -195,6 +201,8 @@ pub struct Tail {
 #[derive(Debug, Clone)]
 pub struct PatternSet {
     pub patterns: Vec<Pattern>,
+    /// Finds which patterns' anchors occur in a text, in one pass.
+    pub anchor_finder: AnchorFinder,
     pub tails: Vec<Tail>,
     pub signs: Signs,
     pub units: BTreeMap<String, (String, Option<Decimal>)>,
@@ -228,7 +236,8 @@ impl PatternSet {
             .iter()
             .map(|(n, t)| (n.to_string(), t.to_string()))
             .collect();
-        PatternSet::from_sources(&files).expect("built-in patterns compile")
+        // Their syntax is checked by the tests (`builtin_patterns_compile`), not at every start.
+        PatternSet::build(&files, false).expect("built-in patterns compile")
     }
 
     /// Built-ins plus every `*.toml` of `dir`; a file with a built-in's name replaces it.
@@ -273,7 +282,12 @@ impl PatternSet {
         PatternSet::from_sources(&files)
     }
 
+    /// Pattern files as (name, text); every regex's syntax is checked now.
     pub fn from_sources(files: &[(String, String)]) -> Result<PatternSet, PatternError> {
+        PatternSet::build(files, true)
+    }
+
+    fn build(files: &[(String, String)], check: bool) -> Result<PatternSet, PatternError> {
         let mut parsed = Vec::new();
         for (name, text) in files {
             let file: PatternFile = toml::from_str(text).map_err(|e| PatternError {
@@ -330,6 +344,7 @@ impl PatternSet {
                 .join("|")
         };
         let ctx = Expander {
+            check,
             defs: &defs,
             unit_alt: &unit_alt,
             dir_alt: &dir_alt,
@@ -364,7 +379,7 @@ impl PatternSet {
                         id = format!("{}#{}{}", term.key, tname, n);
                         n += 1;
                     }
-                    let regex = ctx.compile(&source).map_err(|m| {
+                    let regex = ctx.lazy(&source).map_err(|m| {
                         err(
                             &term.key,
                             format!("term {} template {tname}: {m}", term.key),
@@ -374,6 +389,7 @@ impl PatternSet {
                         id,
                         key: term.key.clone(),
                         regex,
+                        anchors: term.names.iter().map(|n| n.replace(' ', "")).collect(),
                         sections: term.sections.clone(),
                         not_sections: term.not_sections.clone(),
                         doc_kinds: term.doc_kinds.clone(),
@@ -390,11 +406,11 @@ impl PatternSet {
             }
             for p in &f.pattern {
                 let regex = ctx
-                    .compile(&p.regex)
+                    .lazy(&p.regex)
                     .map_err(|m| err(&p.id, format!("pattern {}: {m}", p.id)))?;
                 let items = match &p.items {
                     Some(src) => Some(
-                        ctx.compile(&format!("^{src}"))
+                        ctx.lazy(&format!("^{src}"))
                             .map_err(|m| err(&p.id, format!("pattern {} items: {m}", p.id)))?,
                     ),
                     None => None,
@@ -409,6 +425,7 @@ impl PatternSet {
                     id: p.id.clone(),
                     key: p.key.clone(),
                     regex,
+                    anchors: p.anchors.clone(),
                     sections: p.sections.clone(),
                     not_sections: p.not_sections.clone(),
                     doc_kinds: p.doc_kinds.clone(),
@@ -452,8 +469,10 @@ impl PatternSet {
             }
             hex::encode(h.finalize())
         };
+        let anchor_finder = AnchorFinder::new(&patterns);
         Ok(PatternSet {
             patterns,
+            anchor_finder,
             tails,
             signs,
             units,
@@ -481,12 +500,24 @@ fn escape_name(name: &str) -> String {
 }
 
 struct Expander<'a> {
+    /// Check each regex's syntax when it is expanded (user files), not only on first use.
+    check: bool,
     defs: &'a BTreeMap<String, String>,
     unit_alt: &'a str,
     dir_alt: &'a str,
 }
 
 impl Expander<'_> {
+    /// Expand and check the syntax now; build the matcher on first use.
+    fn lazy(&self, source: &str) -> Result<LazyRegex, String> {
+        let source = ascii_classes(&self.expand(source, 0)?);
+        if self.check {
+            LazyRegex::new(source)
+        } else {
+            Ok(LazyRegex::unchecked(source))
+        }
+    }
+
     fn compile(&self, source: &str) -> Result<Regex, String> {
         let expanded = ascii_classes(&self.expand(source, 0)?);
         Regex::new(&expanded).map_err(|e| e.to_string())
@@ -527,6 +558,111 @@ impl Expander<'_> {
         }
         out.push_str(rest);
         Ok(out)
+    }
+}
+
+/// A regex whose syntax is checked when the pattern file loads and whose
+/// matcher is built the first time a document needs it: most documents use a
+/// fraction of the patterns, and building all of them costs more than
+/// reading a PDF. Clones share the built matcher.
+#[derive(Debug, Clone)]
+pub struct LazyRegex {
+    source: std::sync::Arc<str>,
+    built: std::sync::Arc<once_cell::sync::OnceCell<Option<Regex>>>,
+}
+
+impl LazyRegex {
+    pub fn new(source: String) -> Result<LazyRegex, String> {
+        regex_syntax::Parser::new()
+            .parse(&source)
+            .map_err(|e| e.to_string())?;
+        Ok(LazyRegex {
+            source: source.into(),
+            built: Default::default(),
+        })
+    }
+
+    fn unchecked(source: String) -> LazyRegex {
+        LazyRegex {
+            source: source.into(),
+            built: Default::default(),
+        }
+    }
+
+    /// The matcher; None only if it exceeds the regex size limits.
+    pub fn get(&self) -> Option<&Regex> {
+        self.built
+            .get_or_init(|| match Regex::new(&self.source) {
+                Ok(r) => Some(r),
+                Err(e) => {
+                    tracing::warn!("pattern regex cannot be built: {e}");
+                    None
+                }
+            })
+            .as_ref()
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.source
+    }
+}
+
+/// One Aho-Corasick pass over a text tells which patterns can match in it.
+#[derive(Debug, Clone)]
+pub struct AnchorFinder {
+    automaton: Option<aho_corasick::AhoCorasick>,
+    /// For each anchor word, the patterns it belongs to.
+    owners: Vec<Vec<usize>>,
+    /// Patterns without anchors: always candidates.
+    unanchored: Vec<usize>,
+}
+
+impl AnchorFinder {
+    fn new(patterns: &[Pattern]) -> AnchorFinder {
+        let mut words: Vec<String> = Vec::new();
+        let mut owners: Vec<Vec<usize>> = Vec::new();
+        let mut unanchored = Vec::new();
+        for (i, p) in patterns.iter().enumerate() {
+            if p.anchors.is_empty() {
+                unanchored.push(i);
+                continue;
+            }
+            for a in &p.anchors {
+                match words.iter().position(|w| w == a) {
+                    Some(at) => owners[at].push(i),
+                    None => {
+                        words.push(a.clone());
+                        owners.push(vec![i]);
+                    }
+                }
+            }
+        }
+        AnchorFinder {
+            automaton: aho_corasick::AhoCorasick::new(&words).ok(),
+            owners,
+            unanchored,
+        }
+    }
+
+    /// Indices of the patterns that can match somewhere in `text`, ascending.
+    pub fn candidates(&self, text: &str, pattern_count: usize) -> Vec<usize> {
+        let Some(ac) = &self.automaton else {
+            return (0..pattern_count).collect();
+        };
+        let mut wanted = vec![false; pattern_count];
+        for &i in &self.unanchored {
+            wanted[i] = true;
+        }
+        let mut seen = vec![false; self.owners.len()];
+        for m in ac.find_overlapping_iter(text) {
+            let w = m.pattern().as_usize();
+            if !std::mem::replace(&mut seen[w], true) {
+                for &i in &self.owners[w] {
+                    wanted[i] = true;
+                }
+            }
+        }
+        (0..pattern_count).filter(|&i| wanted[i]).collect()
     }
 }
 
@@ -595,6 +731,9 @@ mod tests {
     fn builtin_patterns_compile() {
         let set = PatternSet::builtin();
         assert!(set.patterns.len() > 50, "{} patterns", set.patterns.len());
+        for p in &set.patterns {
+            assert!(p.regex.get().is_some(), "{} does not build", p.id);
+        }
         assert_eq!(set.sign_of("减少"), Some(-1));
         assert_eq!(set.sign_of("增长"), Some(1));
     }

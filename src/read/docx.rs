@@ -42,6 +42,7 @@ pub fn read(bytes: &[u8]) -> Result<RawDocument, ReadError> {
     Ok(RawDocument {
         pages,
         paged: false,
+        damage: None,
     })
 }
 

@@ -53,6 +53,7 @@ pub fn read_spreadsheet(bytes: &[u8]) -> Result<(RawDocument, Vec<Grid>), ReadEr
         RawDocument {
             pages,
             paged: false,
+            ..Default::default()
         },
         grids,
     ))
@@ -342,13 +343,14 @@ pub(crate) fn read_with_tables(
                 Err(_) if !grids.is_empty() => RawDocument {
                     pages: vec![grids.iter().map(grid_text).collect::<Vec<_>>().join("\n")],
                     paged: false,
+                    ..Default::default()
                 },
                 Err(e) => return Err(e),
             };
             Ok((raw, Vec::new(), grids))
         }
         SourceFormat::Pdf => {
-            let pages = super::pdf::read_positioned(bytes)?;
+            let (raw, pages) = super::pdf::read_with_layout(bytes)?;
             let mut layout = Vec::new();
             for (i, page) in pages.iter().enumerate() {
                 let glyphs: Vec<super::layout::Glyph> = page
@@ -364,10 +366,6 @@ pub(crate) fn read_with_tables(
                     .collect();
                 layout.extend(super::layout::page_lines(i as u32 + 1, &glyphs));
             }
-            let raw = RawDocument {
-                pages: pages.iter().map(|p| p.text()).collect(),
-                paged: true,
-            };
             Ok((raw, layout, Vec::new()))
         }
         _ => Ok((super::read_bytes(bytes, format)?, Vec::new(), Vec::new())),

@@ -125,6 +125,7 @@ fn read_markup(bytes: &[u8], charset: Option<&str>) -> Result<RawDocument, ReadE
     Ok(RawDocument {
         pages: vec![text],
         paged: false,
+        damage: None,
     })
 }
 

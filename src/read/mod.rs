@@ -112,6 +112,10 @@ pub struct RawDocument {
     pub pages: Vec<String>,
     /// Whether the format has real pages (PDF, text with form feeds).
     pub paged: bool,
+    /// The file was damaged and only partly read (a truncated download whose
+    /// readable pages were recovered): what was read is kept, and this is
+    /// reported as the document's error.
+    pub damage: Option<ReadError>,
 }
 
 /// Guess the format from magic bytes; the file name only breaks ties (text vs HTML).
@@ -269,6 +273,8 @@ pub struct Document {
     pub layout: Vec<LayoutLine>,
     /// DOCX/XLSX/XLS: the explicit tables, rows × cells, merged cells expanded.
     pub grids: Vec<Grid>,
+    /// Set when the file was only partly readable (see [`RawDocument::damage`]).
+    pub damage: Option<ReadError>,
 }
 
 /// An explicit table of the source: a DOCX `w:tbl` or a spreadsheet sheet.
@@ -335,6 +341,7 @@ pub fn read_document(bytes: &[u8], source: &str) -> Result<Document, ReadError> 
         },
         layout,
         grids,
+        damage: raw.damage,
     })
 }
 

@@ -4,12 +4,25 @@
 //! Parsing is lopdf's; the content-stream interpreter, font decoding
 //! (ToUnicode CMaps, CID widths, simple encodings) and layout are ours, for
 //! speed and for layout order (rather than content order) of the lines.
+//!
+//! Work is bounded so that no file can exhaust the process: at most 64 MiB
+//! of decoded content per page (a bigger stream is cut and the page keeps
+//! what came before the cut), Form XObjects nested at most 12 deep, object
+//! syntax nested at most 64 deep (checked before lopdf's recursive parser
+//! sees it), and every lopdf call runs under [`catch_panic`].
+//!
+//! Damaged files: when the cross-reference data is unusable, objects are
+//! found by scanning for `N G obj` and the table is rebuilt; the pages that
+//! can be read are returned (a truncated file yields its leading pages).
+//! Encrypted files are opened with the empty user password (RC4, as lopdf
+//! 0.34 supports); otherwise the error is [`ReadError::Encrypted`].
 
 mod content;
 mod font;
 mod interp;
 mod layout;
 mod objects;
+mod truetype;
 
 use std::sync::LazyLock;
 
@@ -51,19 +64,49 @@ impl PdfPage {
     pub fn text(&self) -> String {
         layout::page_text(&self.glyphs)
     }
+
+    /// The grouping behind [`PdfPage::text`]: indices into `glyphs`, one
+    /// list per line, lines top to bottom and glyphs left to right.
+    pub fn lines(&self) -> Vec<Vec<usize>> {
+        layout::lines(&self.glyphs)
+            .into_iter()
+            .map(|line| line.glyphs.into_iter().map(|i| i as usize).collect())
+            .collect()
+    }
 }
 
 /// Read a PDF into one text per page, in layout order.
 pub fn read(bytes: &[u8]) -> Result<RawDocument, ReadError> {
-    let pages = read_positioned(bytes)?;
-    Ok(RawDocument {
+    read_with_layout(bytes).map(|(raw, _)| raw)
+}
+
+/// The page texts and the positioned pages they come from, in one parse
+/// (the table stage reads the positions).
+pub fn read_with_layout(bytes: &[u8]) -> Result<(RawDocument, Vec<PdfPage>), ReadError> {
+    let (pages, recovered) = read_positioned_checked(bytes)?;
+    // A repaired file that still ends with %%EOF had bad offsets, not missing bytes.
+    let cut_short = recovered && !ends_with_eof_marker(bytes);
+    let damage = cut_short.then(|| {
+        ReadError::Truncated(format!(
+            "the file is damaged or cut short; {} page(s) could be recovered and were read",
+            pages.len()
+        ))
+    });
+    let raw = RawDocument {
         pages: pages.iter().map(PdfPage::text).collect(),
         paged: true,
-    })
+        damage,
+    };
+    Ok((raw, pages))
 }
 
 /// Read a PDF into positioned glyphs per page.
 pub fn read_positioned(bytes: &[u8]) -> Result<Vec<PdfPage>, ReadError> {
+    read_positioned_checked(bytes).map(|(pages, _)| pages)
+}
+
+/// Positioned pages, and whether the file had to be repaired to read them.
+pub fn read_positioned_checked(bytes: &[u8]) -> Result<(Vec<PdfPage>, bool), ReadError> {
     catch_panic(|| {
         let loaded = load(bytes)?;
         let pages = extract_pages(&loaded.doc);
@@ -78,11 +121,15 @@ pub fn read_positioned(bytes: &[u8]) -> Result<Vec<PdfPage>, ReadError> {
             .iter()
             .any(|p| p.glyphs.iter().any(|g| !g.text.is_whitespace()));
         if !has_text {
-            return Err(ReadError::NoTextLayer {
-                pages: pages.len() as u32,
+            return Err(if loaded.recovered {
+                ReadError::Truncated("no text in the pages that could be recovered".into())
+            } else {
+                ReadError::NoTextLayer {
+                    pages: pages.len() as u32,
+                }
             });
         }
-        Ok(pages)
+        Ok((pages, loaded.recovered))
     })
 }
 
@@ -110,9 +157,23 @@ fn load(bytes: &[u8]) -> Result<Loaded, ReadError> {
     let direct =
         catch_panic(|| Document::load_mem(body).map_err(|e| ReadError::Corrupt(e.to_string())));
     let mut loaded = match direct {
-        Ok(doc) if !page_ids(&doc).is_empty() || doc.is_encrypted() => Loaded {
-            doc,
-            recovered: false,
+        Ok(doc) if doc.is_encrypted() || !page_ids(&doc).is_empty() && lost_objects(&doc) == 0 => {
+            Loaded {
+                doc,
+                recovered: false,
+            }
+        }
+        // Some cross-reference offsets are wrong (a file edited in place, or
+        // line ends converted in transit): a scan may find what they miss.
+        Ok(doc) if !page_ids(&doc).is_empty() => match recover(body) {
+            Some(repaired) if repaired.objects.len() > doc.objects.len() => Loaded {
+                doc: repaired,
+                recovered: true,
+            },
+            _ => Loaded {
+                doc,
+                recovered: false,
+            },
         },
         first_error => match recover(body) {
             Some(doc) => Loaded {
@@ -189,6 +250,18 @@ fn nesting_too_deep(body: &[u8]) -> bool {
         i += 1;
     }
     false
+}
+
+/// Objects the cross-reference table lists that could not be loaded.
+fn lost_objects(doc: &Document) -> usize {
+    doc.reference_table
+        .entries
+        .iter()
+        .filter(|(&n, entry)| {
+            matches!(entry, lopdf::xref::XrefEntry::Normal { generation, offset } if *offset > 0
+                && !doc.objects.contains_key(&(n, *generation)))
+        })
+        .count()
 }
 
 fn ends_with_eof_marker(body: &[u8]) -> bool {
@@ -423,5 +496,44 @@ mod tests {
                 "{name}"
             );
         }
+    }
+
+    #[test]
+    fn cid_font_without_tounicode_uses_the_embedded_cmap() {
+        use lopdf::{dictionary, Stream};
+        let mut doc = Document::with_version("1.5");
+        let program = super::truetype::tests::program_with_cmap(&[(0x4E2D, 7), (0x6587, 9)]);
+        let file = doc.add_object(Stream::new(dictionary! {}, program));
+        let descriptor =
+            doc.add_object(dictionary! { "Type" => "FontDescriptor", "FontFile2" => file });
+        let cid_font = doc.add_object(dictionary! {
+            "Type" => "Font", "Subtype" => "CIDFontType2", "BaseFont" => "SimSun",
+            "FontDescriptor" => descriptor, "CIDToGIDMap" => "Identity",
+        });
+        let font = doc.add_object(dictionary! {
+            "Type" => "Font", "Subtype" => "Type0", "BaseFont" => "SimSun",
+            "Encoding" => "Identity-H", "DescendantFonts" => vec![cid_font.into()],
+        });
+        let content = doc.add_object(Stream::new(
+            dictionary! {},
+            b"BT /F1 10 Tf 10 100 Td <00070009> Tj ET".to_vec(),
+        ));
+        let pages = doc.new_object_id();
+        let page = doc.add_object(dictionary! {
+            "Type" => "Page", "Parent" => pages, "Contents" => content,
+            "MediaBox" => vec![0.into(), 0.into(), 200.into(), 200.into()],
+            "Resources" => dictionary! { "Font" => dictionary! { "F1" => font } },
+        });
+        doc.objects.insert(
+            pages,
+            Object::Dictionary(
+                dictionary! { "Type" => "Pages", "Kids" => vec![page.into()], "Count" => 1 },
+            ),
+        );
+        let catalog = doc.add_object(dictionary! { "Type" => "Catalog", "Pages" => pages });
+        doc.trailer.set("Root", catalog);
+        let mut bytes = Vec::new();
+        doc.save_to(&mut bytes).unwrap();
+        assert_eq!(read(&bytes).unwrap().pages, vec!["中文".to_string()]);
     }
 }

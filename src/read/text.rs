@@ -123,7 +123,11 @@ pub(crate) fn split_pages(text: &str) -> RawDocument {
     if paged && pages.len() > 1 && pages.last().is_some_and(|p| p.trim().is_empty()) {
         pages.pop();
     }
-    RawDocument { pages, paged }
+    RawDocument {
+        pages,
+        paged,
+        damage: None,
+    }
 }
 
 /// `\r\n` and lone `\r` (old Mac files) both end a line.

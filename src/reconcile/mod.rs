@@ -784,6 +784,22 @@ fn check_completion(pool: &Pool, rules: &RuleSet, out: &mut Findings) {
             let line = same_line_as(pct);
             let amount = pool.nearest(&rule.amount, pct, Some(&line));
             let budget = pool.nearest(&rule.budget, pct, Some(&line));
+            // 年初预算为0万元，全年预算为321.02万元…完成年初预算的95.89%: a zero budget
+            // beside a non-zero one for the same line; check the rate against the
+            // non-zero one, so that the zero one is reported as the conflicting figure.
+            let budget = match budget {
+                Some(b) if b.num.is_zero() => pool
+                    .of_key(&rule.budget)
+                    .filter(|o| {
+                        !o.num.is_zero()
+                            && line(&o.line)
+                            && o.context == pct.context
+                            && o.fact.span[0].abs_diff(pct.fact.span[0]) <= SAME_PASSAGE_CHARS
+                    })
+                    .min_by_key(|o| o.fact.span[0].abs_diff(pct.fact.span[0]))
+                    .or(Some(b)),
+                other => other,
+            };
             let rule_id = format!("completion.{}", rule.pct);
             match (amount, budget) {
                 (Some(a), Some(b)) if b.num.is_zero() => {

@@ -168,7 +168,21 @@ fn title_key(title: &str) -> String {
 }
 
 fn titles_meet(a: &str, b: &str) -> bool {
-    !a.is_empty() && !b.is_empty() && (a == b || a.contains(b) || b.contains(a))
+    if a.is_empty() || b.is_empty() {
+        return false;
+    }
+    // 其他重要事项说明 and 其他重要事项的情况说明 name the same part.
+    let core = |t: &str| {
+        let mut t = t.replace('的', "");
+        for generic in ["情况说明", "说明", "情况"] {
+            if let Some(stripped) = t.strip_suffix(generic) {
+                t = stripped.to_string();
+                break;
+            }
+        }
+        t
+    };
+    a == b || a.contains(b) || b.contains(a) || (core(a) == core(b) && !core(a).is_empty())
 }
 
 /// TOC lines against headings, by title. A TOC line with no heading is missing from the body;

@@ -33,6 +33,7 @@ pub fn read(bytes: &[u8]) -> Result<RawDocument, ReadError> {
     Ok(RawDocument {
         pages: vec![text],
         paged: false,
+        damage: None,
     })
 }
 

@@ -63,6 +63,7 @@ pub fn read(bytes: &[u8]) -> Result<RawDocument, ReadError> {
     Ok(RawDocument {
         pages: vec![parser.finish()],
         paged: false,
+        damage: None,
     })
 }
 

@@ -122,6 +122,8 @@ enum Fallback {
     Gbk,
     /// The code is a Big5 byte sequence (B5pc-H, ETen-B5-H).
     Big5,
+    /// CID → char from the embedded TrueType program's cmap.
+    Glyphs(Vec<char>),
 }
 
 pub(crate) struct Font {
@@ -199,6 +201,10 @@ impl Font {
                 c => Mapped::One(c),
             },
             Fallback::Ucs2 => char::from_u32(code).map_or(Mapped::None, Mapped::One),
+            Fallback::Glyphs(by_cid) => match by_cid.get(code as usize) {
+                Some(&c) if c != '\0' => Mapped::One(c),
+                _ => Mapped::None,
+            },
             Fallback::Gbk | Fallback::Big5 => {
                 if len == 1 {
                     return if code < 0x80 {
@@ -320,6 +326,14 @@ impl Font {
                 widths = parse_cid_widths(doc, w, default_width);
             }
         }
+        let identity = matches!(split, CodeSplit::TwoBytes)
+            && matches!(fallback, Fallback::None)
+            && cids.is_none();
+        if identity && to_unicode.is_none() {
+            if let Some(by_cid) = descendant.and_then(|d| glyph_chars(doc, d)) {
+                fallback = Fallback::Glyphs(by_cid);
+            }
+        }
         Font {
             split,
             to_unicode: to_unicode.map(|c| c.unicode),
@@ -385,6 +399,33 @@ impl Font {
             default_width: if has_widths { 0.0 } else { 500.0 },
             width_scale,
         }
+    }
+}
+
+/// CID → char for a TrueType-based CID font, from its embedded program's
+/// cmap and its /CIDToGIDMap.
+fn glyph_chars(doc: &Document, descendant: &Dictionary) -> Option<Vec<char>> {
+    let descriptor = dict_of(doc, descendant.get(b"FontDescriptor").ok()?)?;
+    let program = stream_bytes(doc, descriptor.get(b"FontFile2").ok()?)?;
+    let by_glyph = super::truetype::chars_by_glyph(&program);
+    if by_glyph.is_empty() {
+        return None;
+    }
+    match descendant.get(b"CIDToGIDMap").ok().map(|o| deref(doc, o)) {
+        Some(map @ Object::Stream(_)) => {
+            let map = stream_bytes(doc, map)?;
+            let by_cid = map
+                .chunks_exact(2)
+                .map(|g| {
+                    by_glyph
+                        .get(u16::from_be_bytes([g[0], g[1]]) as usize)
+                        .copied()
+                        .unwrap_or('\0')
+                })
+                .collect();
+            Some(by_cid)
+        }
+        _ => Some(by_glyph),
     }
 }
 

@@ -4,15 +4,19 @@ use super::PdfGlyph;
 
 /// A gap wider than this many font sizes between glyphs becomes a space.
 const SPACE_GAP: f32 = 0.3;
-/// Baselines closer than this many font sizes share a line. Generous enough
-/// for superscripts and for table cells aligned to the top of their row
-/// while the row's label sits lower (0.58 em in the Putuo finance 附表).
+/// Glyphs whose baselines step by less than this many font sizes are on
+/// one physical line (rounding jitter, cells a fraction of a point apart).
+const TIGHT: f32 = 0.25;
+/// Physical lines whose baselines are closer than this many font sizes
+/// share a text line. Generous enough for superscripts and for table cells
+/// aligned to the top of their row while the row's label sits lower
+/// (0.58 em in the Putuo finance 附表).
 const SAME_LINE: f32 = 0.65;
-/// A line whose baselines spread over more than this many font sizes has
-/// swallowed stacked text (a cell wrapped over two lines, centred on its
-/// row): it is split again with [`SAME_LINE_STRICT`].
+/// A text line may not spread over more than this many font sizes: more
+/// means it swallowed stacked text (a cell wrapped over two lines next to
+/// a row's figures), and the line is cut before the physical line that
+/// would overreach, so the wrapped tail gets its own line.
 const STACKED: f32 = 0.9;
-const SAME_LINE_STRICT: f32 = 0.5;
 /// The same char drawn again within this many font sizes is a fake-bold overdraw.
 const OVERDRAW: f32 = 0.15;
 
@@ -21,16 +25,26 @@ pub(crate) struct Line {
     pub(crate) glyphs: Vec<u32>,
 }
 
+/// Glyphs on one baseline (within [`TIGHT`]); `baseline` and `size` are
+/// those of its largest glyph.
+struct Physical {
+    glyphs: Vec<u32>,
+    baseline: f32,
+    size: f32,
+}
+
 /// Group glyphs into lines by baseline, top to bottom, each left to right.
 pub(crate) fn lines(glyphs: &[PdfGlyph]) -> Vec<Line> {
-    let mut order: Vec<u32> = (0..glyphs.len() as u32).collect();
-    order.sort_unstable_by(|&a, &b| glyphs[a as usize].y.total_cmp(&glyphs[b as usize].y));
+    let physical = physical_lines(glyphs);
     let mut lines = Vec::new();
-    for line in cluster(glyphs, &order, SAME_LINE) {
-        if spread(glyphs, &line.glyphs) > STACKED {
-            lines.extend(cluster(glyphs, &line.glyphs, SAME_LINE_STRICT));
-        } else {
-            lines.push(line);
+    for group in merge(&physical, SAME_LINE) {
+        let members = &physical[group];
+        let mut start = 0;
+        for k in 1..=members.len() {
+            if k == members.len() || spread(&members[start..=k]) > STACKED {
+                lines.push(join(&members[start..k]));
+                start = k;
+            }
         }
     }
     for line in &mut lines {
@@ -40,51 +54,77 @@ pub(crate) fn lines(glyphs: &[PdfGlyph]) -> Vec<Line> {
     lines
 }
 
-/// Greedy grouping of glyphs sorted by baseline: a glyph joins the current
-/// line while its baseline is within `tolerance` font sizes of the line's
-/// reference baseline (that of its largest glyph).
-fn cluster(glyphs: &[PdfGlyph], by_baseline: &[u32], tolerance: f32) -> Vec<Line> {
-    let mut lines: Vec<Line> = Vec::new();
-    let mut reference: Option<(f32, f32)> = None; // baseline, size
-    for &i in by_baseline {
+fn physical_lines(glyphs: &[PdfGlyph]) -> Vec<Physical> {
+    let mut order: Vec<u32> = (0..glyphs.len() as u32).collect();
+    order.sort_unstable_by(|&a, &b| glyphs[a as usize].y.total_cmp(&glyphs[b as usize].y));
+    let mut lines: Vec<Physical> = Vec::new();
+    let mut previous_y: Option<f32> = None;
+    for i in order {
         let g = &glyphs[i as usize];
         let size = g.size.max(1.0);
         let blank = g.text.is_whitespace();
-        match reference {
-            Some((y, ref_size)) if g.y - y <= tolerance * size.max(ref_size) => {
-                if let Some(line) = lines.last_mut() {
-                    line.glyphs.push(i);
-                }
-                if !blank && size > ref_size {
-                    reference = Some((g.y, size));
-                }
-            }
+        let line = match (previous_y, lines.last_mut()) {
+            (Some(y), Some(line)) if g.y - y <= TIGHT * size.max(line.size) => line,
             _ => {
-                lines.push(Line { glyphs: vec![i] });
-                reference = Some((g.y, if blank { 1.0 } else { size }));
+                lines.push(Physical {
+                    glyphs: Vec::new(),
+                    baseline: g.y,
+                    size: 0.0,
+                });
+                lines.last_mut().expect("just pushed")
             }
+        };
+        line.glyphs.push(i);
+        if !blank {
+            previous_y = Some(g.y);
+            if size > line.size {
+                line.size = size;
+                line.baseline = g.y;
+            }
+        } else if previous_y.is_none() {
+            previous_y = Some(g.y);
         }
     }
     lines
 }
 
-/// Vertical spread of a line's baselines, in font sizes.
-fn spread(glyphs: &[PdfGlyph], line: &[u32]) -> f32 {
-    let (mut top, mut bottom, mut size) = (f32::MAX, f32::MIN, 1.0f32);
-    for g in line
-        .iter()
-        .map(|&i| &glyphs[i as usize])
-        .filter(|g| !g.text.is_whitespace())
-    {
-        top = top.min(g.y);
-        bottom = bottom.max(g.y);
-        size = size.max(g.size);
+/// Consecutive runs of physical lines whose baselines step by at most
+/// `tolerance` font sizes.
+fn merge(lines: &[Physical], tolerance: f32) -> Vec<std::ops::Range<usize>> {
+    let mut groups: Vec<std::ops::Range<usize>> = Vec::new();
+    for (k, line) in lines.iter().enumerate() {
+        match groups.last_mut() {
+            Some(group)
+                if {
+                    let previous = &lines[group.end - 1];
+                    line.baseline - previous.baseline
+                        <= tolerance * line.size.max(previous.size).max(1.0)
+                } =>
+            {
+                group.end = k + 1
+            }
+            _ => groups.push(k..k + 1),
+        }
     }
-    if top > bottom {
-        0.0
-    } else {
-        (bottom - top) / size
+    groups
+}
+
+fn join(lines: &[Physical]) -> Line {
+    Line {
+        glyphs: lines
+            .iter()
+            .flat_map(|l| l.glyphs.iter().copied())
+            .collect(),
     }
+}
+
+/// Vertical spread of physical lines' baselines, in font sizes.
+fn spread(lines: &[Physical]) -> f32 {
+    let (Some(first), Some(last)) = (lines.first(), lines.last()) else {
+        return 0.0;
+    };
+    let size = lines.iter().map(|l| l.size).fold(1.0f32, f32::max);
+    (last.baseline - first.baseline) / size
 }
 
 /// Append a line's text: glyphs left to right, one space for each wide gap.
@@ -162,7 +202,7 @@ mod tests {
     }
 
     #[test]
-    fn keeps_a_wrapped_cell_off_its_row() {
+    fn wrapped_cell_tail_gets_its_own_line() {
         // "一般公共服务 / 支出" wrapped in its cell, centred on the row "201 … 264.87".
         let glyphs = vec![
             glyph('一', 30.0, 186.8, 10.45),
@@ -172,7 +212,7 @@ mod tests {
             glyph('支', 20.0, 200.3, 10.45),
             glyph('出', 25.2, 200.3, 10.45),
         ];
-        assert_eq!(page_text(&glyphs), "一般\n2 9\n支出");
+        assert_eq!(page_text(&glyphs), "2 一般 9\n支出");
     }
 
     #[test]

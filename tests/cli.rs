@@ -1,0 +1,117 @@
+//! The command line as downstream tools use it: output contract, exit codes,
+//! pattern folders.
+
+use std::process::Command;
+
+fn caizheng() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_caizheng"))
+}
+
+fn corpus(name: &str) -> String {
+    format!("{}/corpus/{name}", env!("CARGO_MANIFEST_DIR"))
+}
+
+#[test]
+fn extract_prints_one_report_per_file_and_exits_2_when_one_fails() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let empty = dir.path().join("empty.pdf");
+    std::fs::write(&empty, b"").expect("write");
+    let out = caizheng()
+        .args(["extract", "--format", "jsonl"])
+        .arg(corpus("synthetic-county-education-2019-final.txt"))
+        .arg(&empty)
+        .arg(dir.path().join("does-not-exist.pdf"))
+        .output()
+        .expect("run");
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let lines: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+        .expect("utf-8")
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("one JSON object per line"))
+        .collect();
+    assert_eq!(lines.len(), 3);
+    assert_eq!(lines[0]["schema"], "caizheng.report/1");
+    assert!(lines[0]["facts"].as_array().expect("facts").len() > 50);
+    assert!(lines[0]["errors"].as_array().expect("errors").is_empty());
+    assert!(lines[0]["findings"].is_array());
+    assert_eq!(lines[1]["errors"][0]["reason"], "empty");
+    assert_eq!(lines[2]["errors"][0]["reason"], "io");
+}
+
+#[test]
+fn extract_exits_0_when_every_file_is_read() {
+    let out = caizheng()
+        .args(["extract", "--format", "json"])
+        .arg(corpus("synthetic-city-health-2023-budget.txt"))
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(0));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON object");
+    assert_eq!(report["document"]["kind"], "budget");
+    assert_eq!(report["document"]["amount_unit"], "元");
+}
+
+#[test]
+fn a_pattern_folder_extends_and_a_broken_file_names_file_and_line() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    // A publisher's own figure: the authorized headcount (编制人数) as an x. key.
+    std::fs::write(
+        dir.path().join("local.toml"),
+        "[[pattern]]\nid = \"x.staff.authorized#1\"\nkey = \"x.staff.authorized\"\nregex = '编制人数(?P<value>\\d+)(?P<value_unit>人)'\n",
+    )
+    .expect("write");
+    let out = caizheng()
+        .args(["extract", "--patterns"])
+        .arg(dir.path())
+        .arg(corpus("synthetic-county-education-2019-final.txt"))
+        .output()
+        .expect("run");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let authorized: Vec<&serde_json::Value> = report["facts"]
+        .as_array()
+        .expect("facts")
+        .iter()
+        .filter(|f| f["key"] == "x.staff.authorized")
+        .collect();
+    assert_eq!(authorized.len(), 1);
+    assert_eq!(authorized[0]["value"], "45");
+    assert_eq!(authorized[0]["unit"], "人");
+
+    std::fs::write(
+        dir.path().join("broken.toml"),
+        "[[pattern]]\nid = \"x.b#1\"\nkey = \"x.b\"\nregex = '(unclosed'\n",
+    )
+    .expect("write");
+    let out = caizheng()
+        .args(["extract", "--patterns"])
+        .arg(dir.path())
+        .arg(corpus("synthetic-county-education-2019-final.txt"))
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("broken.toml:2:"), "{err}");
+}
+
+#[test]
+fn check_prints_findings_for_a_person() {
+    let out = caizheng()
+        .args(["check", "--color", "never"])
+        .arg(corpus("synthetic-county-education-2019-final.txt"))
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8(out.stdout).expect("utf-8");
+    assert!(text.contains("湖南省某某县教育局"), "{text}");
+}

@@ -1,0 +1,169 @@
+//! The reconciler on real documents, end to end (read → extract → reconcile):
+//! every inconsistency found by hand (truth files) is found, and every
+//! warning or error is either one of them or listed here as genuine.
+
+mod common;
+
+use caizheng::pipeline;
+use caizheng::report::{Report, Severity};
+
+fn run(doc: &str) -> Option<(Report, serde_json::Value)> {
+    let corpus = common::corpus_dir()?;
+    let path = corpus.join(doc);
+    let report = pipeline::process(&std::fs::read(&path).expect("read"), doc);
+    assert!(report.errors.is_empty(), "{doc}: {:?}", report.errors);
+    common::assert_valid(&report);
+    Some((report, common::truth_of(&corpus, doc)))
+}
+
+/// A finding whose values hold every value of the truth entry (as decimals).
+fn found(report: &Report, values: &[String]) -> bool {
+    let same = |a: &str, b: &str| match (
+        a.parse::<rust_decimal::Decimal>(),
+        b.parse::<rust_decimal::Decimal>(),
+    ) {
+        (Ok(x), Ok(y)) => x.abs() == y.abs(),
+        _ => a == b,
+    };
+    report.findings.iter().any(|f| {
+        let mut pool: Vec<&str> = f.values.iter().map(String::as_str).collect();
+        values
+            .iter()
+            .all(|v| match pool.iter().position(|p| same(p, v)) {
+                Some(i) => {
+                    pool.remove(i);
+                    true
+                }
+                None => false,
+            })
+    })
+}
+
+/// Checks the truth's inconsistencies; returns the ids not found.
+fn missing(report: &Report, truth: &serde_json::Value) -> Vec<String> {
+    let mut out = Vec::new();
+    for inc in truth["inconsistencies"]
+        .as_array()
+        .expect("inconsistencies")
+    {
+        let optional = inc["optional"].as_bool().unwrap_or(false) || inc["kind"] == "text";
+        let values: Vec<String> = inc["values"]
+            .as_array()
+            .expect("values")
+            .iter()
+            .map(|v| v.as_str().unwrap_or_default().to_string())
+            .collect();
+        let ok = found(report, &values);
+        println!(
+            "  {} {} ({})",
+            if ok { "found  " } else { "MISSING" },
+            inc["id"],
+            if optional { "optional" } else { "required" }
+        );
+        if !ok && !optional {
+            out.push(inc["id"].as_str().unwrap_or_default().to_string());
+        }
+    }
+    out
+}
+
+fn loud(report: &Report) -> Vec<&caizheng::report::Finding> {
+    report
+        .findings
+        .iter()
+        .filter(|f| f.severity >= Severity::Warning)
+        .collect()
+}
+
+#[test]
+fn panzhihua_every_inconsistency_and_no_false_alarm() {
+    let Some((report, truth)) = run("panzhihua-beijing-office-2020-final.txt") else {
+        return;
+    };
+    let missing = missing(&report, &truth);
+    assert!(missing.is_empty(), "not found: {missing:?}");
+    // Every warning/error is one of the hand-found inconsistencies.
+    for f in loud(&report) {
+        let known = truth["inconsistencies"]
+            .as_array()
+            .expect("list")
+            .iter()
+            .any(|inc| {
+                let values: Vec<String> = inc["values"]
+                    .as_array()
+                    .expect("values")
+                    .iter()
+                    .map(|v| v.as_str().unwrap_or_default().to_string())
+                    .collect();
+                found(
+                    &Report {
+                        findings: vec![f.clone()],
+                        ..report.clone()
+                    },
+                    &values,
+                )
+            });
+        assert!(known, "unexpected {}: {}", f.rule, f.message);
+    }
+}
+
+#[test]
+fn putuo_social_work_narrative_inconsistencies() {
+    let Some((report, truth)) = run("putuo-social-work-2024-final.pdf") else {
+        return;
+    };
+    let missing = missing(&report, &truth);
+    // Those that need the 附表 facts are checked by the table tests.
+    let needs_tables = ["economic-302-sum"];
+    let missing: Vec<_> = missing
+        .into_iter()
+        .filter(|m| !needs_tables.contains(&m.as_str()))
+        .collect();
+    assert!(missing.is_empty(), "not found: {missing:?}");
+}
+
+#[test]
+fn putuo_finance_narrative_inconsistencies() {
+    let Some((report, truth)) = run("putuo-finance-2024-final.pdf") else {
+        return;
+    };
+    let missing = missing(&report, &truth);
+    let needs_tables = [
+        "class-208-326.71-vs-326.72",
+        "economic-301-sum",
+        "economic-302-sum",
+        "income-class-sum",
+        "expenditure-class-sum",
+        "expenditure-class-basic-sum",
+        "gb-class-basic-sum",
+        "fiscal-total-narrative-vs-table",
+    ];
+    let missing: Vec<_> = missing
+        .into_iter()
+        .filter(|m| !needs_tables.contains(&m.as_str()))
+        .collect();
+    assert!(missing.is_empty(), "not found: {missing:?}");
+}
+
+#[test]
+fn budget_without_inconsistencies_stays_quiet() {
+    let Some((report, _)) = run("putuo-city-management-2026-budget.txt") else {
+        return;
+    };
+    let loud = loud(&report);
+    assert!(
+        loud.is_empty(),
+        "{:#?}",
+        loud.iter().map(|f| &f.message).collect::<Vec<_>>()
+    );
+}
+
+#[test]
+fn blank_template_is_one_finding() {
+    let Some((report, _)) = run("shanghai-template-final.pdf") else {
+        return;
+    };
+    assert_eq!(report.findings.len(), 1, "{:#?}", report.findings);
+    assert_eq!(report.findings[0].rule, "structure.unfilled_template");
+    assert_eq!(report.findings[0].severity, Severity::Error);
+}
