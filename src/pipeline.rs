@@ -99,7 +99,9 @@ pub fn analyse(doc: &Document, config: &Config) -> Report {
             info.kind.as_deref(),
             &config.patterns,
         ));
-        let tables = crate::tables::read_tables(doc);
+        // A table that trips the table stage must not cost the narrative facts.
+        let tables =
+            std::panic::catch_unwind(|| crate::tables::read_tables(doc)).unwrap_or_default();
         facts.extend(tables.facts);
         let findings = crate::reconcile::reconcile(
             &crate::reconcile::ReconcileInput {

@@ -224,7 +224,17 @@ fn read_region(
             .collect();
         let code_anchors = cluster(codes.iter().map(|w| (w.page, w.y)), 0.9 * em);
         let code_lines: HashSet<usize> = codes.iter().map(|w| w.line).collect();
-        let blocks = name_blocks(&in_half, &name_cols, &code_lines, &is_label, &col_of, em);
+        let mut code_ys: Vec<(u32, f32)> = codes.iter().map(|w| (w.page, w.y)).collect();
+        code_ys.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)));
+        let blocks = name_blocks(
+            &in_half,
+            &name_cols,
+            &code_lines,
+            &code_ys,
+            &is_label,
+            &col_of,
+            em,
+        );
         let mut half_anchors: Vec<(u32, f32)> = code_anchors.clone();
         if !code_cols.is_empty() || !name_cols.is_empty() {
             for b in &blocks {
@@ -347,6 +357,7 @@ fn name_blocks<'a>(
     words: &[&'a Word],
     name_cols: &[usize],
     code_lines: &HashSet<usize>,
+    code_ys: &[(u32, f32)],
     is_label: &dyn Fn(&str) -> bool,
     col_of: &dyn Fn(&Word) -> usize,
     em: f32,
@@ -385,6 +396,7 @@ fn name_blocks<'a>(
                     && y - py <= 1.6 * em
                     && px1 >= page_right - 0.6 * em
                     && !(code_lines.contains(&pline) && code_lines.contains(&line))
+                    && !nearer_next_code(code_ys, page, py, y)
             });
         if continues {
             if let Some(b) = blocks.last_mut() {
@@ -401,6 +413,15 @@ fn name_blocks<'a>(
         previous = Some((page, y, x1, line));
     }
     blocks
+}
+
+/// Whether a line at `y` is nearer the next code line below it than the
+/// line above it at `above`: then it starts that code line's wrapped name.
+fn nearer_next_code(code_ys: &[(u32, f32)], page: u32, above: f32, y: f32) -> bool {
+    code_ys
+        .iter()
+        .find(|&&(p, cy)| p == page && cy > y + 0.5)
+        .is_some_and(|&(_, cy)| cy - y < y - above)
 }
 
 /// Group positions closer than `gap` (same page) and return each group's mean.
@@ -486,6 +507,9 @@ fn best_column(columns: &[(f32, f32)], x0: f32, x1: f32) -> usize {
 /// cells are centred over their columns and often much narrower than them),
 /// but never over a column that a word on its level or above already heads.
 fn header_grid(header: &[Word], columns: &[(f32, f32)]) -> Vec<Vec<String>> {
+    if columns.is_empty() {
+        return Vec::new();
+    }
     let overlaps = |w: &Word, c: usize| w.x0 < columns[c].1 && w.x1 > columns[c].0;
     let blocked = |w: &Word, c: usize| {
         header.iter().any(|v| {
@@ -565,4 +589,117 @@ fn median(values: impl Iterator<Item = f32>) -> Option<f32> {
     }
     v.sort_by(|a, b| a.total_cmp(b));
     Some(v[v.len() / 2])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::read::LayoutWord;
+
+    fn line(page: u32, y: f32, words: &[(&str, f32)]) -> LayoutLine {
+        LayoutLine {
+            page,
+            y,
+            words: words
+                .iter()
+                .map(|(t, x)| LayoutWord {
+                    text: t.to_string(),
+                    x0: *x,
+                    x1: *x + 10.0 * t.chars().count() as f32,
+                    y,
+                    size: 10.0,
+                })
+                .collect(),
+        }
+    }
+
+    /// A wrapped name around its code line, an amount set half a line
+    /// higher, a table continued on the next page, and a 合计 line.
+    #[test]
+    fn wrapped_names_and_offset_amounts_join_their_line() {
+        let set = TableSet::builtin();
+        let lines = vec![
+            line(1, 10.0, &[("一般公共预算财政拨款支出决算表", 100.0)]),
+            line(1, 20.0, &[("单位：万元", 400.0)]),
+            line(
+                1,
+                30.0,
+                &[
+                    ("科目编码", 10.0),
+                    ("科目名称", 100.0),
+                    ("合计", 300.0),
+                    ("基本支出", 360.0),
+                ],
+            ),
+            line(
+                1,
+                50.0,
+                &[
+                    ("208", 10.0),
+                    ("社会保障和就业支出", 100.0),
+                    ("326.72", 300.0),
+                    ("326.72", 360.0),
+                ],
+            ),
+            line(1, 66.0, &[("机关事业单位基本", 100.0)]),
+            line(1, 72.0, &[("160.75", 360.0)]),
+            line(1, 73.0, &[("2080505", 10.0), ("160.75", 300.0)]),
+            line(1, 80.0, &[("养老保险缴费支出", 100.0)]),
+            line(
+                2,
+                30.0,
+                &[
+                    ("2080506", 10.0),
+                    ("职业年金缴费支出", 100.0),
+                    ("80.38", 300.0),
+                    ("80.38", 360.0),
+                ],
+            ),
+            line(
+                2,
+                50.0,
+                &[("合计", 100.0), ("326.72", 300.0), ("326.72", 360.0)],
+            ),
+            line(
+                2,
+                70.0,
+                &[("注：本表反映部门本年度一般公共预算财政拨款支出情况。", 10.0)],
+            ),
+        ];
+        let tables = find_tables(&set, &lines);
+        assert_eq!(tables.len(), 1);
+        let t = &tables[0];
+        assert_eq!(t.unit.as_deref(), Some("万元"));
+        let rows: Vec<Vec<&str>> = t
+            .body
+            .iter()
+            .map(|r| r.cells.iter().map(String::as_str).collect())
+            .collect();
+        assert_eq!(
+            rows,
+            vec![
+                vec!["208", "社会保障和就业支出", "326.72", "326.72"],
+                vec![
+                    "2080505",
+                    "机关事业单位基本养老保险缴费支出",
+                    "160.75",
+                    "160.75"
+                ],
+                vec!["2080506", "职业年金缴费支出", "80.38", "80.38"],
+                vec!["", "合计", "326.72", "326.72"],
+            ]
+        );
+        let (figures, _) = map::read_table(&set, t);
+        let item = figures
+            .iter()
+            .find(|f| f.key == "general_budget.item.basic")
+            .expect("the basic column of the item");
+        assert_eq!(item.value, "160.75");
+        assert_eq!(item.code.as_deref(), Some("2080505"));
+        assert_eq!(
+            item.label.as_deref(),
+            Some("社会保障和就业支出/机关事业单位基本养老保险缴费支出")
+        );
+        assert_eq!(item.page, Some(1));
+    }
 }
