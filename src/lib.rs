@@ -15,3 +15,4 @@ pub mod read;
 pub mod reconcile;
 pub mod report;
 pub mod sections;
+pub mod tables;

@@ -99,6 +99,10 @@ pub fn analyse(doc: &Document, config: &Config) -> Report {
             info.kind.as_deref(),
             &config.patterns,
         ));
+        // A table that trips the table stage must not cost the narrative facts.
+        let tables =
+            std::panic::catch_unwind(|| crate::tables::read_tables(doc)).unwrap_or_default();
+        facts.extend(tables.facts);
         let findings = crate::reconcile::reconcile(
             &crate::reconcile::ReconcileInput {
                 facts: &facts,
@@ -108,13 +112,14 @@ pub fn analyse(doc: &Document, config: &Config) -> Report {
             },
             &config.rules,
         );
-        (facts, findings)
+        (facts, findings, tables.grids)
     }));
     match outcome {
-        Ok((facts, findings)) => {
+        Ok((facts, findings, grids)) => {
             let mut r = Report::new(info);
             r.facts = facts;
             r.findings = findings;
+            r.tables = grids;
             if let Some(damage) = &doc.damage {
                 r.errors.push(ReportError {
                     reason: damage.reason().to_string(),

@@ -141,6 +141,29 @@ pub struct Report {
     pub facts: Vec<Fact>,
     pub findings: Vec<Finding>,
     pub errors: Vec<ReportError>,
+    /// The 附表 as read, one grid per table, so users can rebuild them.
+    #[serde(default)]
+    pub tables: Vec<TableGrid>,
+}
+
+/// One 附表 as rows × cells (header rows first), merged cells repeated.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TableGrid {
+    /// Table kind: summary, income, expenditure, fiscal_summary, general_budget, economic, three_public, gov_fund, state_capital.
+    pub kind: String,
+    /// The title as printed.
+    pub title: String,
+    /// 1-based page where the table starts, where the format has pages.
+    pub page: Option<u32>,
+    /// The unit the table declares (万元, 元).
+    pub unit: Option<String>,
+    /// How many of `rows` are header rows.
+    pub header_rows: usize,
+    /// Each column's header, its stacked header cells joined by `/`.
+    pub columns: Vec<String>,
+    /// Cell texts as printed, row by row.
+    pub rows: Vec<Vec<String>>,
 }
 
 impl Report {
@@ -152,6 +175,7 @@ impl Report {
             facts: Vec::new(),
             findings: Vec::new(),
             errors: Vec::new(),
+            tables: Vec::new(),
         }
     }
 }

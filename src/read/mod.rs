@@ -5,9 +5,13 @@
 //! page texts into the normalized text that every later stage indexes.
 
 pub mod docx;
+pub mod grids;
 pub mod html;
+pub mod layout;
 pub mod pdf;
 pub mod text;
+
+pub use layout::{LayoutLine, LayoutWord};
 
 use std::fmt;
 
@@ -247,9 +251,9 @@ pub fn read_bytes(bytes: &[u8], format: SourceFormat) -> Result<RawDocument, Rea
         SourceFormat::Rtf => docx::read_rtf(bytes),
         SourceFormat::Html => html::read(bytes, None),
         SourceFormat::Text => text::read(bytes),
-        SourceFormat::Xlsx | SourceFormat::Xls => Err(ReadError::UnknownFormat(
-            "spreadsheets are read by the table reader".into(),
-        )),
+        SourceFormat::Xlsx | SourceFormat::Xls => {
+            grids::read_spreadsheet(bytes).map(|(raw, _)| raw)
+        }
     }
 }
 
@@ -265,8 +269,24 @@ pub struct Document {
     pub text: String,
     /// Byte offset in `text` where each page starts; empty for unpaged formats.
     pub page_starts: Vec<usize>,
+    /// PDF: positioned words in lines, every page in order (for the tables).
+    pub layout: Vec<LayoutLine>,
+    /// DOCX/XLSX/XLS: the explicit tables, rows × cells, merged cells expanded.
+    pub grids: Vec<Grid>,
     /// Set when the file was only partly readable (see [`RawDocument::damage`]).
     pub damage: Option<ReadError>,
+}
+
+/// An explicit table of the source: a DOCX `w:tbl` or a spreadsheet sheet.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Grid {
+    /// 1-based page where the format has pages.
+    pub page: Option<u32>,
+    /// The sheet name of a spreadsheet; for a DOCX table, the paragraphs
+    /// just before it (title, unit), one per line.
+    pub name: Option<String>,
+    /// Rows of cell texts; a merged cell's text is repeated in every cell it covers.
+    pub rows: Vec<Vec<String>>,
 }
 
 impl Document {
@@ -294,13 +314,13 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 pub fn read_document(bytes: &[u8], source: &str) -> Result<Document, ReadError> {
     let sha256 = sha256_hex(bytes);
     let format = sniff(bytes, source)?;
-    let raw = catch_panic(|| read_bytes(bytes, format))?;
-    let layout = if format.lines_are_paragraphs() {
+    let (raw, layout, grids) = catch_panic(|| grids::read_with_tables(bytes, format))?;
+    let text_layout = if format.lines_are_paragraphs() {
         crate::normalize::Layout::Paragraphs
     } else {
         crate::normalize::Layout::Wrapped
     };
-    let normalized = crate::normalize::normalize_layout(&raw.pages, layout);
+    let normalized = crate::normalize::normalize_layout(&raw.pages, text_layout);
     if normalized.text.trim().is_empty() {
         return Err(match format {
             SourceFormat::Pdf => ReadError::NoTextLayer {
@@ -319,6 +339,8 @@ pub fn read_document(bytes: &[u8], source: &str) -> Result<Document, ReadError> 
         } else {
             Vec::new()
         },
+        layout,
+        grids,
         damage: raw.damage,
     })
 }

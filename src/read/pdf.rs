@@ -77,6 +77,12 @@ impl PdfPage {
 
 /// Read a PDF into one text per page, in layout order.
 pub fn read(bytes: &[u8]) -> Result<RawDocument, ReadError> {
+    read_with_layout(bytes).map(|(raw, _)| raw)
+}
+
+/// The page texts and the positioned pages they come from, in one parse
+/// (the table stage reads the positions).
+pub fn read_with_layout(bytes: &[u8]) -> Result<(RawDocument, Vec<PdfPage>), ReadError> {
     let (pages, recovered) = read_positioned_checked(bytes)?;
     // A repaired file that still ends with %%EOF had bad offsets, not missing bytes.
     let cut_short = recovered && !ends_with_eof_marker(bytes);
@@ -86,11 +92,12 @@ pub fn read(bytes: &[u8]) -> Result<RawDocument, ReadError> {
             pages.len()
         ))
     });
-    Ok(RawDocument {
+    let raw = RawDocument {
         pages: pages.iter().map(PdfPage::text).collect(),
         paged: true,
         damage,
-    })
+    };
+    Ok((raw, pages))
 }
 
 /// Read a PDF into positioned glyphs per page.

@@ -1,0 +1,172 @@
+//! Positioned text for table reading: glyphs → words → lines, per page.
+//!
+//! A word is a run of glyphs on one baseline with gaps under a quarter em,
+//! so table cells (far apart) stay separate words while the characters of
+//! a name stay together. Geometry is `f32`: it never carries amounts.
+
+/// One shown character with its place: left edge, baseline (down from the
+/// top of the page), advance width and rendered font size.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Glyph {
+    pub text: char,
+    pub x: f32,
+    pub y: f32,
+    pub width: f32,
+    pub size: f32,
+}
+
+/// A run of glyphs without a wide gap.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LayoutWord {
+    pub text: String,
+    /// Left and right edges.
+    pub x0: f32,
+    pub x1: f32,
+    /// Baseline, measured down from the top of the page.
+    pub y: f32,
+    /// Largest font size in the word.
+    pub size: f32,
+}
+
+/// Words sharing a baseline, left to right, on one page.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LayoutLine {
+    /// 1-based page.
+    pub page: u32,
+    pub y: f32,
+    pub words: Vec<LayoutWord>,
+}
+
+impl LayoutLine {
+    /// The line's words joined by single spaces.
+    pub fn text(&self) -> String {
+        let mut out = String::new();
+        for (i, w) in self.words.iter().enumerate() {
+            if i > 0 {
+                out.push(' ');
+            }
+            out.push_str(&w.text);
+        }
+        out
+    }
+}
+
+/// A gap wider than this many font sizes ends a word.
+const WORD_GAP: f32 = 0.25;
+/// Baselines closer than this many font sizes share a line.
+const SAME_LINE: f32 = 0.3;
+/// The same char drawn again within this many font sizes is a fake-bold overdraw.
+const OVERDRAW: f32 = 0.15;
+
+/// Lines of one page, top to bottom. Linear after one sort by baseline.
+pub fn page_lines(page: u32, glyphs: &[Glyph]) -> Vec<LayoutLine> {
+    let mut order: Vec<usize> = (0..glyphs.len())
+        .filter(|&i| glyphs[i].x.is_finite() && glyphs[i].y.is_finite())
+        .collect();
+    order.sort_unstable_by(|&a, &b| glyphs[a].y.total_cmp(&glyphs[b].y));
+    let mut groups: Vec<Vec<usize>> = Vec::new();
+    let mut reference: Option<(f32, f32)> = None;
+    for &i in &order {
+        let g = &glyphs[i];
+        let size = g.size.max(1.0);
+        match reference {
+            Some((y, ref_size)) if g.y - y <= SAME_LINE * size.max(ref_size) => {
+                if let Some(group) = groups.last_mut() {
+                    group.push(i);
+                }
+            }
+            _ => {
+                groups.push(vec![i]);
+                reference = Some((g.y, size));
+            }
+        }
+    }
+    let mut lines = Vec::with_capacity(groups.len());
+    for mut group in groups {
+        group.sort_by(|&a, &b| glyphs[a].x.total_cmp(&glyphs[b].x));
+        let words = words_of(glyphs, &group);
+        if words.is_empty() {
+            continue;
+        }
+        let y = words.iter().map(|w| w.y).fold(f32::MAX, f32::min);
+        lines.push(LayoutLine { page, y, words });
+    }
+    lines
+}
+
+fn words_of(glyphs: &[Glyph], group: &[usize]) -> Vec<LayoutWord> {
+    let mut words: Vec<LayoutWord> = Vec::new();
+    let mut previous: Option<&Glyph> = None;
+    let mut split = true;
+    for &i in group {
+        let g = &glyphs[i];
+        if g.text.is_whitespace() || g.text.is_control() {
+            split = true;
+            continue;
+        }
+        if let Some(p) = previous {
+            if p.text == g.text && (g.x - p.x).abs() < OVERDRAW * g.size.max(p.size) {
+                continue;
+            }
+        }
+        let size = g.size.max(1.0);
+        match words.last_mut() {
+            Some(w) if !split && g.x - w.x1 <= WORD_GAP * size.max(w.size) => {
+                w.text.push(g.text);
+                w.x1 = w.x1.max(g.x + g.width);
+                w.y = w.y.max(g.y);
+                w.size = w.size.max(size);
+            }
+            _ => words.push(LayoutWord {
+                text: g.text.to_string(),
+                x0: g.x,
+                x1: g.x + g.width,
+                y: g.y,
+                size,
+            }),
+        }
+        previous = Some(g);
+        split = false;
+    }
+    words
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn glyphs(text: &str, x: f32, y: f32, size: f32) -> Vec<Glyph> {
+        text.chars()
+            .enumerate()
+            .map(|(i, c)| Glyph {
+                text: c,
+                x: x + i as f32 * size,
+                y,
+                width: size,
+                size,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn words_split_at_wide_gaps_and_lines_by_baseline() {
+        let mut all = glyphs("合计", 100.0, 50.0, 10.0);
+        all.extend(glyphs("2,940.05", 200.0, 51.0, 10.0));
+        all.extend(glyphs("单位", 10.0, 20.0, 10.0));
+        let lines = page_lines(3, &all);
+        assert_eq!(lines.len(), 2);
+        assert_eq!(lines[0].text(), "单位");
+        assert_eq!(lines[1].text(), "合计 2,940.05");
+        assert_eq!(lines[1].page, 3);
+        assert_eq!(lines[1].words[1].x0, 200.0);
+    }
+
+    #[test]
+    fn spaced_glyphs_stay_apart_and_overdraw_is_dropped() {
+        let mut all = glyphs("因", 0.0, 10.0, 10.0);
+        all.extend(glyphs("公", 15.0, 10.0, 10.0));
+        all.extend(glyphs("公", 15.5, 10.0, 10.0));
+        let lines = page_lines(1, &all);
+        assert_eq!(lines[0].text(), "因 公");
+    }
+}

@@ -1,0 +1,543 @@
+//! A table as rows × cells → facts. The same for every format: PDF tables
+//! are first rebuilt as cells from positions (see [`super::pdf`]).
+
+use super::spec::{compact, TableSet, TableSpec};
+use crate::report::TableGrid;
+use rust_decimal::Decimal;
+use std::collections::HashSet;
+
+/// A recognised table before its cells are read as facts.
+#[derive(Debug, Clone, Default)]
+pub struct RawTable {
+    /// Index of the table's spec in the [`TableSet`].
+    pub spec: usize,
+    pub title: String,
+    /// The unit the table declares (`万元`, `元`, `亿元`).
+    pub unit: Option<String>,
+    pub page: Option<u32>,
+    /// Header rows, cells per column (spanning cells repeated).
+    pub header: Vec<Vec<String>>,
+    pub body: Vec<RawRow>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct RawRow {
+    pub cells: Vec<String>,
+    pub page: Option<u32>,
+}
+
+/// A figure read from a table cell, before it is placed in the document text.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TableFigure {
+    pub key: String,
+    pub value: String,
+    pub unit: Option<String>,
+    pub value_wan: Option<Decimal>,
+    pub label: Option<String>,
+    pub code: Option<String>,
+    pub page: Option<u32>,
+    /// The table title.
+    pub section: String,
+    /// The cell as printed.
+    pub text: String,
+    /// `table:<kind>:<column meanings>`.
+    pub pattern: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    Code,
+    Name,
+    Value,
+}
+
+/// What each column is: its role, its header text and meanings.
+#[derive(Debug, Clone)]
+pub struct Column {
+    pub role: Role,
+    pub header: String,
+    pub meanings: Vec<String>,
+}
+
+const STRUCTURAL: &[&str] = &["code", "name", "side"];
+
+/// Decide each column's role from its header, then from its content.
+pub fn columns(set: &TableSet, header: &[Vec<String>], body: &[RawRow]) -> Vec<Column> {
+    let width = header
+        .iter()
+        .map(Vec::len)
+        .chain(body.iter().map(|r| r.cells.len()))
+        .max()
+        .unwrap_or(0);
+    (0..width)
+        .map(|c| {
+            let mut stack: Vec<&str> = Vec::new();
+            for row in header {
+                let cell = row.get(c).map(|s| s.trim()).unwrap_or("");
+                if !cell.is_empty() && stack.last() != Some(&cell) {
+                    stack.push(cell);
+                }
+            }
+            let text = stack.join("/");
+            let meanings = set.stack_meanings(&stack);
+            let has = |m: &str| meanings.iter().any(|x| x == m);
+            let values: Vec<&str> = body
+                .iter()
+                .filter_map(|r| r.cells.get(c).map(|s| s.trim()))
+                .filter(|s| !s.is_empty())
+                .collect();
+            let codes = values.iter().filter(|v| is_code(v)).count();
+            let amounts = values.iter().filter(|v| parse_amount(v).is_some()).count();
+            let value_meaning = meanings.iter().any(|m| !STRUCTURAL.contains(&m.as_str()));
+            let code_like = !values.is_empty() && codes * 5 >= values.len() * 4;
+            let role = if (has("code") || code_like) && !value_meaning {
+                Role::Code
+            } else if value_meaning {
+                if !values.is_empty() && amounts == 0 && codes == 0 {
+                    Role::Name
+                } else {
+                    Role::Value
+                }
+            } else if has("name") {
+                Role::Name
+            } else if values.is_empty() || (amounts > 0 && amounts * 2 >= values.len()) {
+                Role::Value
+            } else {
+                Role::Name
+            };
+            Column {
+                role,
+                header: text,
+                meanings: meanings
+                    .into_iter()
+                    .filter(|m| !STRUCTURAL.contains(&m.as_str()))
+                    .collect(),
+            }
+        })
+        .collect()
+}
+
+/// Side-by-side halves: each starts at a label column that follows a value column.
+pub fn halves(cols: &[Column]) -> Vec<std::ops::Range<usize>> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    for i in 1..cols.len() {
+        if cols[i].role != Role::Value && cols[i - 1].role == Role::Value {
+            out.push(start..i);
+            start = i;
+        }
+    }
+    if !cols.is_empty() {
+        out.push(start..cols.len());
+    }
+    out
+}
+
+/// A functional/economic code: 2 to 7 digits.
+pub fn is_code(s: &str) -> bool {
+    let s = s.trim();
+    (2..=7).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// An amount as printed, separators removed: `2,940.05` → `2940.05`.
+pub fn parse_amount(s: &str) -> Option<String> {
+    let s = s.trim();
+    if s.is_empty() || s.len() > 24 {
+        return None;
+    }
+    let cleaned: String = s.chars().filter(|&c| c != ',' && c != '，').collect();
+    let digits = cleaned.strip_prefix('-').unwrap_or(&cleaned);
+    let mut parts = digits.splitn(2, '.');
+    let int = parts.next().unwrap_or("");
+    let frac = parts.next();
+    if int.is_empty() || !int.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    if let Some(f) = frac {
+        if f.is_empty() || !f.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+    }
+    if s.contains(',') && !valid_grouping(int_part_printed(s)) {
+        return None;
+    }
+    Some(cleaned)
+}
+
+fn int_part_printed(s: &str) -> &str {
+    let s = s.trim_start_matches('-');
+    s.split('.').next().unwrap_or(s)
+}
+
+fn valid_grouping(int: &str) -> bool {
+    let groups: Vec<&str> = int.split(',').collect();
+    groups[0].len() <= 3 && !groups[0].is_empty() && groups[1..].iter().all(|g| g.len() == 3)
+}
+
+/// Strip a Chinese ordinal prefix: `十九、住房保障支出` → `住房保障支出`.
+pub fn strip_ordinal(s: &str) -> &str {
+    let t = s.trim_start_matches(|c: char| {
+        "一二三四五六七八九十百零〇".contains(c) || c.is_ascii_digit()
+    });
+    if t.len() < s.len() {
+        if let Some(rest) = t.strip_prefix(['、', '.', '．']) {
+            return rest;
+        }
+    }
+    let t = s.trim_start_matches(['（', '(']);
+    if t.len() < s.len() {
+        let u = t
+            .trim_start_matches(|c: char| "一二三四五六七八九十".contains(c) || c.is_ascii_digit());
+        if u.len() < t.len() {
+            if let Some(rest) = u.strip_prefix(['）', ')']) {
+                return rest;
+            }
+        }
+    }
+    s
+}
+
+/// Split `310资本性支出` into its code and name.
+pub fn split_code_prefix(s: &str) -> (Option<&str>, &str) {
+    let digits = s.bytes().take_while(|b| b.is_ascii_digit()).count();
+    if (3..=7).contains(&digits) && digits < s.len() {
+        let rest = s[digits..].trim_start();
+        if rest.chars().next().is_some_and(|c| !c.is_ascii()) {
+            return (Some(&s[..digits]), rest);
+        }
+    }
+    (None, s)
+}
+
+fn unit_factor(unit: Option<&str>) -> Option<Decimal> {
+    match unit? {
+        "万元" => Some(Decimal::ONE),
+        "元" => Some(Decimal::new(1, 4)),
+        "亿元" => Some(Decimal::from(10_000)),
+        _ => None,
+    }
+}
+
+/// Read every printed number of a table as a figure, and the table as a grid.
+pub fn read_table(set: &TableSet, t: &RawTable) -> (Vec<TableFigure>, TableGrid) {
+    let spec = &set.tables[t.spec];
+    let cols = columns(set, &t.header, &t.body);
+    let mut figures = Vec::new();
+    let factor = unit_factor(t.unit.as_deref());
+    let mut emit = |key: &str,
+                    raw: &str,
+                    value: String,
+                    label: Option<String>,
+                    code: Option<String>,
+                    page,
+                    col: &Column| {
+        figures.push(TableFigure {
+            key: key.to_string(),
+            value_wan: factor.and_then(|f| value.parse::<Decimal>().ok().map(|d| d * f)),
+            value,
+            unit: t.unit.clone(),
+            label,
+            code,
+            page,
+            section: t.title.clone(),
+            text: raw.trim().to_string(),
+            pattern: format!(
+                "table:{}:{}",
+                spec.kind,
+                if col.meanings.is_empty() {
+                    compact(&col.header)
+                } else {
+                    col.meanings.join("/")
+                }
+            ),
+        });
+    };
+    for half in halves(&cols) {
+        let code_cols: Vec<usize> = half
+            .clone()
+            .filter(|&c| cols[c].role == Role::Code)
+            .collect();
+        let name_cols: Vec<usize> = half
+            .clone()
+            .filter(|&c| cols[c].role == Role::Name)
+            .collect();
+        let value_cols: Vec<usize> = half
+            .clone()
+            .filter(|&c| cols[c].role == Role::Value)
+            .collect();
+        let mut path: Vec<(String, String)> = Vec::new();
+        let mut used_rows: HashSet<usize> = HashSet::new();
+        for row in &t.body {
+            let cell = |c: usize| row.cells.get(c).map(|s| s.trim()).unwrap_or("");
+            let mut code = String::new();
+            let mut name = String::new();
+            let mut seen_cells: Vec<&str> = Vec::new();
+            for &c in code_cols.iter().chain(&name_cols) {
+                let text = cell(c);
+                // Merged cells repeat their text; read it once (codes like
+                // 款 05 / 项 05 legitimately repeat).
+                let digits = text.bytes().all(|b| b.is_ascii_digit());
+                if text.is_empty() || (!digits && seen_cells.contains(&text)) {
+                    continue;
+                }
+                seen_cells.push(text);
+                let compacted = compact(text);
+                let (prefix, rest) = split_code_prefix(&compacted);
+                if let Some(p) = prefix {
+                    code.push_str(p);
+                    name.push_str(rest);
+                } else if compacted.bytes().all(|b| b.is_ascii_digit()) {
+                    code.push_str(&compacted);
+                } else if !matches!(compacted.as_str(), "类" | "款" | "项") {
+                    name.push_str(&compacted);
+                }
+            }
+            if code.len() == 2 || code.len() == 4 {
+                if let Some((class, _)) = path.iter().find(|(c, _)| c.len() == 3) {
+                    code = format!("{class}{code}");
+                }
+            }
+            let values: Vec<(usize, &str, String)> = value_cols
+                .iter()
+                .filter_map(|&c| parse_amount(cell(c)).map(|v| (c, cell(c), v)))
+                .collect();
+            let bare = strip_ordinal(&name).to_string();
+            if !code.is_empty() && matches!(code.len(), 3 | 5 | 7) {
+                path.retain(|(c, _)| c.len() < code.len() && code.starts_with(c.as_str()));
+                path.push((code.clone(), bare.clone()));
+                let (level, label) = if code.len() == 3 {
+                    ("class", bare.clone())
+                } else if spec.label == "own" {
+                    ("item", bare.clone())
+                } else {
+                    (
+                        "item",
+                        path.iter()
+                            .map(|(_, n)| n.as_str())
+                            .collect::<Vec<_>>()
+                            .join("/"),
+                    )
+                };
+                for (c, raw, v) in &values {
+                    if let Some(template) = line_key(spec, &cols[*c]) {
+                        let key = template.replace("{level}", level);
+                        emit(
+                            &key,
+                            raw,
+                            v.clone(),
+                            Some(label.clone()),
+                            Some(code.clone()),
+                            row.page,
+                            &cols[*c],
+                        );
+                    }
+                }
+                continue;
+            }
+            if !bare.is_empty() {
+                if let Some(ri) = spec.rows.iter().position(|r| r.labels.contains(&bare)) {
+                    if !used_rows.insert(ri) {
+                        continue;
+                    }
+                    for (c, raw, v) in &values {
+                        if let Some(key) = pick(&spec.rows[ri].keys, &cols[*c]) {
+                            emit(key, raw, v.clone(), None, None, row.page, &cols[*c]);
+                        }
+                    }
+                    continue;
+                }
+                if spec.uncoded_lines && bare.ends_with("支出") {
+                    for (c, raw, v) in &values {
+                        if let Some(template) = line_key(spec, &cols[*c]) {
+                            let key = template.replace("{level}", "class");
+                            emit(
+                                &key,
+                                raw,
+                                v.clone(),
+                                Some(bare.clone()),
+                                None,
+                                row.page,
+                                &cols[*c],
+                            );
+                        }
+                    }
+                }
+                continue;
+            }
+            if code_cols.is_empty() && name_cols.is_empty() {
+                for (c, raw, v) in &values {
+                    let col = &cols[*c];
+                    if let Some(cell_spec) = spec
+                        .cells
+                        .iter()
+                        .find(|s| s.when.iter().all(|w| col.meanings.contains(w)))
+                    {
+                        emit(&cell_spec.key, raw, v.clone(), None, None, row.page, col);
+                    }
+                }
+            }
+        }
+    }
+    let mut rows: Vec<Vec<String>> = t.header.clone();
+    rows.extend(t.body.iter().map(|r| r.cells.clone()));
+    let grid = TableGrid {
+        kind: spec.kind.clone(),
+        title: t.title.clone(),
+        page: t.page,
+        unit: t.unit.clone(),
+        header_rows: t.header.len(),
+        columns: cols.iter().map(|c| c.header.clone()).collect(),
+        rows,
+    };
+    (figures, grid)
+}
+
+/// The key template of a code line for a column: its most specific meaning.
+fn line_key<'a>(spec: &'a TableSpec, col: &Column) -> Option<&'a String> {
+    pick(&spec.lines, col)
+}
+
+fn pick<'a>(
+    keys: &'a std::collections::BTreeMap<String, String>,
+    col: &Column,
+) -> Option<&'a String> {
+    let last = col.meanings.last()?;
+    keys.get(last)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn amounts_and_codes() {
+        assert_eq!(parse_amount("2,940.05").as_deref(), Some("2940.05"));
+        assert_eq!(parse_amount("249.3").as_deref(), Some("249.3"));
+        assert_eq!(parse_amount("0.00").as_deref(), Some("0.00"));
+        assert_eq!(parse_amount("-"), None);
+        assert_eq!(parse_amount("12,34.5"), None);
+        assert!(is_code("2010601"));
+        assert_eq!(strip_ordinal("十九、住房保障支出"), "住房保障支出");
+        assert_eq!(strip_ordinal("（一）其他收入"), "其他收入");
+        assert_eq!(
+            split_code_prefix("310资本性支出"),
+            (Some("310"), "资本性支出")
+        );
+    }
+}
+
+#[cfg(test)]
+mod read_tests {
+    use super::*;
+
+    fn row(cells: &[&str]) -> Vec<String> {
+        cells.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn coded_lines_get_keys_labels_and_codes() {
+        let set = TableSet::builtin();
+        let spec = set
+            .tables
+            .iter()
+            .position(|t| t.kind == "general_budget")
+            .unwrap();
+        let t = RawTable {
+            spec,
+            title: "一般公共预算财政拨款支出决算表".into(),
+            unit: Some("万元".into()),
+            page: Some(1),
+            header: vec![
+                row(&["项目", "项目", "项目", "项目", "", "", ""]),
+                row(&["", "", "", "", "合计", "基本支出", "项目支出"]),
+                row(&["", "科目编码", "", "科目名称", "", "", ""]),
+                row(&["类", "款", "项", "", "", "", ""]),
+            ],
+            body: [
+                [
+                    "201",
+                    "",
+                    "",
+                    "一般公共服务支出",
+                    "2,106.66",
+                    "1,503.52",
+                    "603.14",
+                ],
+                [
+                    "201",
+                    "06",
+                    "01",
+                    "行政运行",
+                    "1,511.89",
+                    "1,503.52",
+                    "8.37",
+                ],
+                ["", "", "", "合计", "2,940.05", "2,336.91", "603.14"],
+            ]
+            .iter()
+            .map(|r| RawRow {
+                cells: row(r),
+                page: Some(1),
+            })
+            .collect(),
+        };
+        let (figures, _) = read_table(&set, &t);
+        let got: Vec<(String, String, Option<String>, Option<String>)> = figures
+            .into_iter()
+            .map(|f| (f.key, f.value, f.label, f.code))
+            .collect();
+        let class = Some("一般公共服务支出".to_string());
+        let item = Some("一般公共服务支出/行政运行".to_string());
+        let c201 = Some("201".to_string());
+        let c2010601 = Some("2010601".to_string());
+        assert_eq!(
+            got,
+            vec![
+                (
+                    "general_budget.class".into(),
+                    "2106.66".into(),
+                    class.clone(),
+                    c201.clone()
+                ),
+                (
+                    "general_budget.class.basic".into(),
+                    "1503.52".into(),
+                    class.clone(),
+                    c201.clone()
+                ),
+                (
+                    "general_budget.class.project".into(),
+                    "603.14".into(),
+                    class,
+                    c201
+                ),
+                (
+                    "general_budget.item".into(),
+                    "1511.89".into(),
+                    item.clone(),
+                    c2010601.clone()
+                ),
+                (
+                    "general_budget.item.basic".into(),
+                    "1503.52".into(),
+                    item.clone(),
+                    c2010601.clone()
+                ),
+                (
+                    "general_budget.item.project".into(),
+                    "8.37".into(),
+                    item,
+                    c2010601
+                ),
+                (
+                    "general_budget.expenditure".into(),
+                    "2940.05".into(),
+                    None,
+                    None
+                ),
+                ("general_budget.basic".into(), "2336.91".into(), None, None),
+                ("general_budget.project".into(), "603.14".into(), None, None),
+            ]
+        );
+    }
+}

@@ -1,0 +1,204 @@
+//! The 附表 as facts: find each standard table (by its title, see
+//! `patterns/tables.toml`), read its header into column meanings and its
+//! lines into FIELDS.md facts with `source: "table"`, and export every table
+//! as a grid.
+//!
+//! PDF tables are rebuilt from positioned words ([`pdf`]); DOCX and
+//! spreadsheet tables come as explicit grids ([`crate::read::Grid`]). Both
+//! become the same [`map::RawTable`], read by [`map::read_table`].
+
+pub mod map;
+pub mod pdf;
+pub mod spec;
+
+use crate::read::{Document, Grid};
+use crate::report::{Fact, FactSource, TableGrid};
+use map::{parse_amount, RawRow, RawTable};
+use spec::{compact, TableSet};
+
+/// What the table stage adds to a report.
+#[derive(Debug, Clone, Default)]
+pub struct Tables {
+    pub facts: Vec<Fact>,
+    pub grids: Vec<TableGrid>,
+}
+
+/// Read the tables of a document with the built-in table vocabulary.
+pub fn read_tables(doc: &Document) -> Tables {
+    static SET: std::sync::OnceLock<TableSet> = std::sync::OnceLock::new();
+    read_tables_with(doc, SET.get_or_init(TableSet::builtin))
+}
+
+pub fn read_tables_with(doc: &Document, set: &TableSet) -> Tables {
+    let mut raw = pdf::find_tables(set, &doc.layout);
+    raw.extend(doc.grids.iter().filter_map(|g| grid_table(set, g)));
+    let mut out = Tables::default();
+    let mut locator = Locator::new(doc);
+    for t in &raw {
+        let (figures, grid) = map::read_table(set, t);
+        for f in figures {
+            let span = locator.find(f.page, &f.text);
+            out.facts.push(Fact {
+                key: f.key,
+                value: f.value,
+                unit: f.unit,
+                value_wan: f.value_wan,
+                label: f.label,
+                code: f.code,
+                page: f.page,
+                section: Some(f.section),
+                text: f.text,
+                span,
+                source: FactSource::Table,
+                pattern: f.pattern,
+            });
+        }
+        out.grids.push(grid);
+    }
+    out
+}
+
+/// A DOCX table or a sheet as a standard table: the title from its first
+/// rows or its caption, the header down to the first row with a number.
+pub fn grid_table(set: &TableSet, grid: &Grid) -> Option<RawTable> {
+    let mut spec = None;
+    let mut title = String::new();
+    let mut unit = None;
+    let mut skip = 0;
+    for (i, row) in grid.rows.iter().enumerate().take(6) {
+        let texts: Vec<&str> = row
+            .iter()
+            .map(|c| c.trim())
+            .filter(|c| !c.is_empty())
+            .collect();
+        let mut consumed = false;
+        for t in &texts {
+            if spec.is_none() {
+                if let Some(s) = set.table_titled(t) {
+                    spec = Some(s);
+                    title = compact(t);
+                    consumed = true;
+                }
+            }
+            if let Some(u) = unit_in(t) {
+                unit.get_or_insert(u);
+                consumed = true;
+            }
+        }
+        if consumed
+            && texts
+                .iter()
+                .all(|t| set.table_titled(t).is_some() || unit_in(t).is_some() || texts.len() == 1)
+        {
+            skip = i + 1;
+        }
+    }
+    for line in grid.name.iter().flat_map(|n| n.lines()) {
+        if spec.is_none() {
+            if let Some(s) = set.table_titled(line) {
+                spec = Some(s);
+                title = compact(line);
+            }
+        }
+        if let Some(u) = unit_in(line) {
+            unit.get_or_insert(u);
+        }
+    }
+    let spec = spec?;
+    let rows = &grid.rows[skip.min(grid.rows.len())..];
+    let first_body = rows.iter().position(|r| {
+        !r.iter().any(|c| c.contains("栏次")) && r.iter().any(|c| parse_amount(c).is_some())
+    });
+    let (header, body) = match first_body {
+        Some(b) => rows.split_at(b),
+        None => (rows, &rows[rows.len()..]),
+    };
+    Some(RawTable {
+        spec,
+        title,
+        unit: unit.map(String::from),
+        page: grid.page,
+        header: header.to_vec(),
+        body: body
+            .iter()
+            .map(|r| RawRow {
+                cells: r.clone(),
+                page: grid.page,
+            })
+            .collect(),
+    })
+}
+
+fn unit_in(text: &str) -> Option<&'static str> {
+    let t = compact(text);
+    let at = t.find("单位")?;
+    let rest = t[at + "单位".len()..].trim_start_matches(['：', ':']);
+    if rest.starts_with("万元") {
+        Some("万元")
+    } else if rest.starts_with("亿元") {
+        Some("亿元")
+    } else if rest.starts_with('元') {
+        Some("元")
+    } else {
+        None
+    }
+}
+
+/// Places cell texts in the normalized text, page by page, moving forward.
+struct Locator<'a> {
+    doc: &'a Document,
+    cursor: usize,
+    chars: crate::extract::CharIndex<'a>,
+}
+
+impl<'a> Locator<'a> {
+    fn new(doc: &'a Document) -> Self {
+        Locator {
+            doc,
+            cursor: 0,
+            chars: crate::extract::CharIndex::new(&doc.text),
+        }
+    }
+
+    /// Character span of `needle` at or after the cursor within its page.
+    fn find(&mut self, page: Option<u32>, needle: &str) -> [usize; 2] {
+        let text = self.doc.text.as_str();
+        let (start, end) = match page {
+            Some(p) if !self.doc.page_starts.is_empty() => {
+                let i = (p as usize).saturating_sub(1);
+                let s = self.doc.page_starts.get(i).copied().unwrap_or(0);
+                let e = self
+                    .doc
+                    .page_starts
+                    .get(i + 1)
+                    .copied()
+                    .unwrap_or(text.len());
+                (s, e)
+            }
+            _ => (0, text.len()),
+        };
+        let from = if (start..end).contains(&self.cursor) {
+            self.cursor
+        } else {
+            start
+        };
+        let found = text
+            .get(from..end)
+            .and_then(|t| t.find(needle).map(|i| from + i))
+            .or_else(|| {
+                text.get(start..end)
+                    .and_then(|t| t.find(needle).map(|i| start + i))
+            });
+        match found {
+            Some(at) if !needle.is_empty() => {
+                self.cursor = at + needle.len();
+                let s = self.chars.at(at);
+                [s, s + needle.chars().count()]
+            }
+            _ => {
+                let s = self.chars.at(start.min(text.len()));
+                [s, s]
+            }
+        }
+    }
+}

@@ -1,0 +1,705 @@
+//! PDF tables rebuilt from positioned words: regions by title, columns by
+//! the horizontal extent of the body's words, rows by anchors (codes, line
+//! labels, or number lines) to which wrapped names and vertically offset
+//! amounts attach by nearness. One pass over the lines, then work linear in
+//! the words of each table (plus sorting).
+
+use super::map::{self, is_code, parse_amount, RawRow, RawTable, Role};
+use super::spec::{compact, TableSet};
+use crate::read::LayoutLine;
+use std::collections::{HashMap, HashSet};
+
+/// Header words that name the label columns; never a line's content.
+const LABEL_HEADERS: &[&str] = &[
+    "类",
+    "款",
+    "项",
+    "科目编码",
+    "科目名称",
+    "项目",
+    "功能分类",
+    "经济分类",
+    "支出功能分类",
+    "收入",
+    "支出",
+];
+
+#[derive(Debug, Clone)]
+struct Word {
+    text: String,
+    x0: f32,
+    x1: f32,
+    page: u32,
+    y: f32,
+    size: f32,
+    line: usize,
+}
+
+impl Word {
+    fn center(&self) -> f32 {
+        (self.x0 + self.x1) / 2.0
+    }
+}
+
+/// Find the standard tables in a document's positioned lines.
+pub fn find_tables(set: &TableSet, lines: &[LayoutLine]) -> Vec<RawTable> {
+    let titles: Vec<(usize, usize)> = lines
+        .iter()
+        .enumerate()
+        .filter_map(|(i, l)| set.table_titled(&l.text()).map(|t| (i, t)))
+        .collect();
+    let mut tables = Vec::new();
+    for (n, &(start, spec)) in titles.iter().enumerate() {
+        let limit = titles.get(n + 1).map(|t| t.0).unwrap_or(lines.len());
+        let title_page = lines[start].page;
+        let mut end = start + 1;
+        while end < limit && !ends_table(&lines[end]) && lines[end].page <= title_page + 4 {
+            end += 1;
+        }
+        if let Some(t) = read_region(set, spec, &lines[start], &lines[start + 1..end]) {
+            tables.push(t);
+        }
+    }
+    tables
+}
+
+fn ends_table(line: &LayoutLine) -> bool {
+    let text = compact(&line.text());
+    text.starts_with("注：")
+        || text.starts_with("注:")
+        || text.starts_with("说明：")
+        || text.starts_with("说明:")
+        || (text.starts_with('第') && text.contains("部分") && text.chars().count() < 40)
+        || (text.chars().count() > 40 && text.contains(['，', '。']))
+}
+
+fn unit_of(text: &str) -> Option<&'static str> {
+    let at = text.find("单位")?;
+    let rest = text[at + "单位".len()..].trim_start_matches(['：', ':', ' ']);
+    if rest.starts_with("万元") {
+        Some("万元")
+    } else if rest.starts_with("亿元") {
+        Some("亿元")
+    } else if rest.starts_with('元') {
+        Some("元")
+    } else {
+        None
+    }
+}
+
+fn is_amount_word(s: &str) -> bool {
+    (s.contains('.') || s.contains(',')) && parse_amount(s).is_some()
+}
+
+fn read_region(
+    set: &TableSet,
+    spec: usize,
+    title_line: &LayoutLine,
+    region: &[LayoutLine],
+) -> Option<RawTable> {
+    let mut unit = unit_of(&compact(&title_line.text())).map(String::from);
+    let mut words: Vec<Word> = Vec::new();
+    for (i, line) in region.iter().enumerate() {
+        for w in &line.words {
+            let text = compact(&w.text);
+            if text.is_empty() {
+                continue;
+            }
+            if let Some(u) = unit_of(&text) {
+                if unit.is_none() {
+                    unit = Some(u.to_string());
+                }
+                continue;
+            }
+            let size = w.size.max(1.0);
+            let (code, rest) = map::split_code_prefix(&text);
+            if let Some(code) = code {
+                let chars = text.chars().count() as f32;
+                let cut = w.x0 + (w.x1 - w.x0) * code.len() as f32 / chars;
+                words.push(Word {
+                    text: code.to_string(),
+                    x0: w.x0,
+                    x1: cut,
+                    page: line.page,
+                    y: w.y,
+                    size,
+                    line: i,
+                });
+                words.push(Word {
+                    text: rest.to_string(),
+                    x0: cut,
+                    x1: w.x1,
+                    page: line.page,
+                    y: w.y,
+                    size,
+                    line: i,
+                });
+                continue;
+            }
+            words.push(Word {
+                text,
+                x0: w.x0,
+                x1: w.x1,
+                page: line.page,
+                y: w.y,
+                size,
+                line: i,
+            });
+        }
+    }
+    let table = RawTable {
+        spec,
+        title: compact(&title_line.text()),
+        unit,
+        page: Some(title_line.page),
+        ..Default::default()
+    };
+    // The body starts a little above the first line with an amount or a code.
+    let first_body = words
+        .iter()
+        .find(|w| is_amount_word(&w.text) || (is_code(&w.text) && w.text.len() >= 3))
+        .map(|w| (w.page, w.y, w.size));
+    let Some((body_page, body_y, body_size)) = first_body else {
+        return (!words.is_empty()).then(|| with_header_only(table, &words));
+    };
+    let in_body = |w: &Word| {
+        (w.page, w.y) > (body_page, body_y - 1.2 * body_size)
+            && !(LABEL_HEADERS.contains(&w.text.as_str())
+                && w.page == body_page
+                && w.y <= body_y + 0.3 * body_size)
+    };
+    let (body, header): (Vec<Word>, Vec<Word>) = words.into_iter().partition(in_body);
+    let em = median(body.iter().map(|w| w.size)).unwrap_or(10.0);
+    let columns = column_spans(&body, &header);
+    if columns.is_empty() {
+        return Some(table);
+    }
+    let col_of = |w: &Word| best_column(&columns, w.x0, w.x1);
+    let header_rows = header_grid(&header, &columns);
+    // Provisional rows, one per line, only to decide the column roles.
+    let mut provisional: Vec<RawRow> = Vec::new();
+    let mut last_line = usize::MAX;
+    for w in &body {
+        if w.line != last_line {
+            provisional.push(RawRow {
+                cells: vec![String::new(); columns.len()],
+                page: Some(w.page),
+            });
+            last_line = w.line;
+        }
+        if let Some(row) = provisional.last_mut() {
+            let c = col_of(w);
+            append(&mut row.cells[c], &w.text);
+        }
+    }
+    let cols = map::columns(set, &header_rows, &provisional);
+    let halves = map::halves(&cols);
+    let labels: HashSet<&str> = set.tables[spec]
+        .rows
+        .iter()
+        .flat_map(|r| r.labels.iter().map(String::as_str))
+        .collect();
+    let is_label = |text: &str| labels.contains(map::strip_ordinal(text));
+    let half_of: Vec<usize> = (0..columns.len())
+        .map(|c| halves.iter().position(|h| h.contains(&c)).unwrap_or(0))
+        .collect();
+
+    // Anchors: (page, y, half); the words they own.
+    let mut anchors: Vec<(u32, f32, usize)> = Vec::new();
+    let mut pieces: Vec<Piece> = Vec::new();
+    for (h, half) in halves.iter().enumerate() {
+        let code_cols: Vec<usize> = half
+            .clone()
+            .filter(|&c| cols[c].role == Role::Code)
+            .collect();
+        let name_cols: Vec<usize> = half
+            .clone()
+            .filter(|&c| cols[c].role == Role::Name)
+            .collect();
+        let in_half: Vec<&Word> = body.iter().filter(|w| half.contains(&col_of(w))).collect();
+        let codes: Vec<&Word> = in_half
+            .iter()
+            .copied()
+            .filter(|w| code_cols.contains(&col_of(w)) && is_code(&w.text))
+            .collect();
+        let code_anchors = cluster(codes.iter().map(|w| (w.page, w.y)), 0.9 * em);
+        let code_lines: HashSet<usize> = codes.iter().map(|w| w.line).collect();
+        let mut code_ys: Vec<(u32, f32)> = codes.iter().map(|w| (w.page, w.y)).collect();
+        code_ys.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)));
+        let blocks = name_blocks(
+            &in_half,
+            &name_cols,
+            &code_lines,
+            &code_ys,
+            &is_label,
+            &col_of,
+            em,
+        );
+        let mut half_anchors: Vec<(u32, f32)> = code_anchors.clone();
+        if !code_cols.is_empty() || !name_cols.is_empty() {
+            for b in &blocks {
+                let near_code = code_anchors
+                    .iter()
+                    .any(|&(p, y)| p == b.page && (y - b.y).abs() <= 0.9 * em);
+                if !near_code {
+                    half_anchors.push((b.page, b.y));
+                }
+            }
+        } else {
+            let values = in_half
+                .iter()
+                .filter(|w| parse_amount(&w.text).is_some())
+                .map(|w| (w.page, w.y));
+            half_anchors = cluster(values, 0.5 * em);
+        }
+        half_anchors.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)));
+        let base = anchors.len();
+        anchors.extend(half_anchors.iter().map(|&(p, y)| (p, y, h)));
+        let nearest = |page: u32, y: f32| -> Option<usize> {
+            half_anchors
+                .iter()
+                .enumerate()
+                .filter(|(_, a)| a.0 == page)
+                .map(|(i, a)| (i, (a.1 - y).abs()))
+                .filter(|(_, d)| *d <= 1.8 * em)
+                .min_by(|a, b| a.1.total_cmp(&b.1))
+                .map(|(i, _)| base + i)
+        };
+        for b in blocks {
+            if let Some(a) = nearest(b.page, b.y) {
+                for w in b.words {
+                    pieces.push(Piece {
+                        anchor: a,
+                        column: col_of(w),
+                        word: w.clone(),
+                    });
+                }
+            }
+        }
+        for w in in_half {
+            if name_cols.contains(&col_of(w)) {
+                continue;
+            }
+            if let Some(a) = nearest(w.page, w.y) {
+                pieces.push(Piece {
+                    anchor: a,
+                    column: col_of(w),
+                    word: w.clone(),
+                });
+            }
+        }
+    }
+    // One grid row per group of anchors (at most one per half) at one height.
+    let mut order: Vec<usize> = (0..anchors.len()).collect();
+    order.sort_by(|&a, &b| {
+        anchors[a]
+            .0
+            .cmp(&anchors[b].0)
+            .then(anchors[a].1.total_cmp(&anchors[b].1))
+    });
+    let mut row_of = vec![0usize; anchors.len()];
+    let mut rows: Vec<(u32, f32, Vec<usize>)> = Vec::new();
+    for &a in &order {
+        let (page, y, half) = anchors[a];
+        let joins = rows.last().is_some_and(|(p, ry, members)| {
+            *p == page
+                && (y - ry).abs() <= 0.9 * em
+                && !members.iter().any(|&m| anchors[m].2 == half)
+        });
+        if !joins {
+            rows.push((page, y, Vec::new()));
+        }
+        let last = rows.len() - 1;
+        rows[last].2.push(a);
+        row_of[a] = last;
+    }
+    pieces.sort_by(|a, b| {
+        (a.word.page, a.word.y, a.word.x0)
+            .partial_cmp(&(b.word.page, b.word.y, b.word.x0))
+            .unwrap_or(std::cmp::Ordering::Equal)
+    });
+    let mut body_rows: Vec<RawRow> = rows
+        .iter()
+        .map(|(page, _, _)| RawRow {
+            cells: vec![String::new(); columns.len()],
+            page: Some(*page),
+        })
+        .collect();
+    for p in &pieces {
+        let r = row_of[p.anchor];
+        append(&mut body_rows[r].cells[p.column], &p.word.text);
+    }
+    let _ = half_of;
+    Some(RawTable {
+        header: header_rows,
+        body: body_rows,
+        ..table
+    })
+}
+
+struct Piece {
+    anchor: usize,
+    column: usize,
+    word: Word,
+}
+
+struct Block<'a> {
+    page: u32,
+    y: f32,
+    words: Vec<&'a Word>,
+}
+
+/// Name cells: the name-column words of each line, stacked while a line is
+/// full (its text reaches the column's right edge) and the next follows
+/// closely. A line with an ordinal (`八、`) or a fixed label starts a cell,
+/// and so does a line with a code when the line above had one too.
+fn name_blocks<'a>(
+    words: &[&'a Word],
+    name_cols: &[usize],
+    code_lines: &HashSet<usize>,
+    code_ys: &[(u32, f32)],
+    is_label: &dyn Fn(&str) -> bool,
+    col_of: &dyn Fn(&Word) -> usize,
+    em: f32,
+) -> Vec<Block<'a>> {
+    let mut fragments: Vec<(u32, f32, f32, usize, Vec<&'a Word>)> = Vec::new();
+    for &w in words {
+        let c = col_of(w);
+        if !name_cols.contains(&c) {
+            continue;
+        }
+        match fragments.last_mut() {
+            Some(f) if f.0 == w.page && w.line == f.3 => {
+                f.2 = f.2.max(w.x1);
+                f.4.push(w);
+            }
+            _ => fragments.push((w.page, w.y, w.x1, w.line, vec![w])),
+        }
+    }
+    let mut right: HashMap<u32, f32> = HashMap::new();
+    for f in &fragments {
+        let r = right.entry(f.0).or_insert(f32::MIN);
+        *r = r.max(f.2);
+    }
+    let mut blocks: Vec<Block> = Vec::new();
+    let mut previous: Option<(u32, f32, f32, usize)> = None;
+    let mut count_in_block = 0usize;
+    let mut block_text = String::new();
+    for (page, y, x1, line, ws) in fragments {
+        let text: String = ws.iter().map(|w| w.text.as_str()).collect();
+        let starts_cell = map::strip_ordinal(&text).len() < text.len() || is_label(&text);
+        let page_right = right.get(&page).copied().unwrap_or(x1);
+        let continues = !starts_cell
+            && !is_label(&block_text)
+            && previous.is_some_and(|(p, py, px1, pline)| {
+                p == page
+                    && y - py <= 1.6 * em
+                    && px1 >= page_right - 0.6 * em
+                    && !(code_lines.contains(&pline) && code_lines.contains(&line))
+                    && !nearer_next_code(code_ys, page, py, y)
+            });
+        if continues {
+            if let Some(b) = blocks.last_mut() {
+                count_in_block += 1;
+                b.y += (y - b.y) / count_in_block as f32;
+                b.words.extend(ws);
+                block_text.push_str(&text);
+            }
+        } else {
+            count_in_block = 1;
+            block_text = text;
+            blocks.push(Block { page, y, words: ws });
+        }
+        previous = Some((page, y, x1, line));
+    }
+    blocks
+}
+
+/// Whether a line at `y` is nearer the next code line below it than the
+/// line above it at `above`: then it starts that code line's wrapped name.
+fn nearer_next_code(code_ys: &[(u32, f32)], page: u32, above: f32, y: f32) -> bool {
+    code_ys
+        .iter()
+        .find(|&&(p, cy)| p == page && cy > y + 0.5)
+        .is_some_and(|&(_, cy)| cy - y < y - above)
+}
+
+/// Group positions closer than `gap` (same page) and return each group's mean.
+fn cluster(points: impl Iterator<Item = (u32, f32)>, gap: f32) -> Vec<(u32, f32)> {
+    let mut pts: Vec<(u32, f32)> = points.collect();
+    pts.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)));
+    let mut out: Vec<(u32, f32, f32, usize)> = Vec::new();
+    for (p, y) in pts {
+        match out.last_mut() {
+            Some(c) if c.0 == p && y - c.2 <= gap => {
+                c.1 += y;
+                c.2 = y;
+                c.3 += 1;
+            }
+            _ => out.push((p, y, y, 1)),
+        }
+    }
+    out.into_iter()
+        .map(|(p, sum, _, n)| (p, sum / n as f32))
+        .collect()
+}
+
+/// Column extents: the body words' extents merged where they overlap, then
+/// a column for each header word over no body column (empty columns).
+fn column_spans(body: &[Word], header: &[Word]) -> Vec<(f32, f32)> {
+    let mut spans: Vec<(f32, f32)> = body.iter().map(|w| (w.x0, w.x1)).collect();
+    spans.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let mut merged: Vec<(f32, f32)> = Vec::new();
+    for (a, b) in spans {
+        match merged.last_mut() {
+            Some(m) if a < m.1 => m.1 = m.1.max(b),
+            _ => merged.push((a, b)),
+        }
+    }
+    let mut lower_first: Vec<&Word> = header.iter().collect();
+    lower_first.sort_by(|a, b| {
+        (b.page, b.y)
+            .partial_cmp(&(a.page, a.y))
+            .unwrap_or(std::cmp::Ordering::Equal)
+    });
+    for w in lower_first {
+        let overlapping: Vec<usize> = (0..merged.len())
+            .filter(|&i| w.x0 < merged[i].1 && w.x1 > merged[i].0)
+            .collect();
+        match overlapping.as_slice() {
+            [] => {
+                merged.push((w.x0, w.x1));
+                merged.sort_by(|a, b| a.0.total_cmp(&b.0));
+            }
+            [only] => {
+                let m = &mut merged[*only];
+                let grown = (m.0.min(w.x0), m.1.max(w.x1));
+                let clash = (0..merged.len())
+                    .any(|j| j != *only && grown.0 < merged[j].1 && grown.1 > merged[j].0);
+                if !clash {
+                    merged[*only] = grown;
+                }
+            }
+            _ => {}
+        }
+    }
+    merged
+}
+
+fn best_column(columns: &[(f32, f32)], x0: f32, x1: f32) -> usize {
+    let mut best = (0usize, f32::MIN);
+    for (i, &(a, b)) in columns.iter().enumerate() {
+        let overlap = x1.min(b) - x0.max(a);
+        let score = if overlap > 0.0 {
+            overlap
+        } else {
+            -((x0 + x1) / 2.0 - (a + b) / 2.0).abs()
+        };
+        if score > best.1 {
+            best = (i, score);
+        }
+    }
+    best.0
+}
+
+/// Header lines as rows. A header word covers the columns it overlaps,
+/// widened to neighbours when that centres it better over them (spanning
+/// cells are centred over their columns and often much narrower than them),
+/// but never over a column that a word on its level or above already heads.
+fn header_grid(header: &[Word], columns: &[(f32, f32)]) -> Vec<Vec<String>> {
+    if columns.is_empty() {
+        return Vec::new();
+    }
+    let overlaps = |w: &Word, c: usize| w.x0 < columns[c].1 && w.x1 > columns[c].0;
+    let blocked = |w: &Word, c: usize| {
+        header.iter().any(|v| {
+            !std::ptr::eq(v, w)
+                && (v.page, v.y) <= (w.page, w.y + 0.5 * w.size)
+                && v.x0 < columns[c].1
+                && v.x1 > columns[c].0
+        })
+    };
+    let mut rows: Vec<Vec<String>> = Vec::new();
+    let mut last_line = usize::MAX;
+    for w in header {
+        if w.line != last_line {
+            rows.push(vec![String::new(); columns.len()]);
+            last_line = w.line;
+        }
+        let over: Vec<usize> = (0..columns.len()).filter(|&c| overlaps(w, c)).collect();
+        let (lo, hi) = match (over.first(), over.last()) {
+            (Some(&a), Some(&b)) => (a, b),
+            _ => {
+                let c = best_column(columns, w.x0, w.x1);
+                (c, c)
+            }
+        };
+        let mut best = (lo, hi, f32::MAX);
+        let mut left = lo;
+        loop {
+            let mut right = hi;
+            loop {
+                let center = (columns[left].0 + columns[right].1) / 2.0;
+                let d = (center - w.center()).abs();
+                if d + 0.5 < best.2 {
+                    best = (left, right, d);
+                }
+                if right + 1 >= columns.len() || right >= hi + 3 || blocked(w, right + 1) {
+                    break;
+                }
+                right += 1;
+            }
+            if left == 0 || left + 3 <= lo || blocked(w, left - 1) {
+                break;
+            }
+            left -= 1;
+        }
+        let Some(row) = rows.last_mut() else { continue };
+        for cell in row.iter_mut().take(best.1 + 1).skip(best.0) {
+            append(cell, &w.text);
+        }
+    }
+    rows
+}
+
+fn with_header_only(table: RawTable, words: &[Word]) -> RawTable {
+    let columns = column_spans(&[], words);
+    RawTable {
+        header: header_grid(words, &columns),
+        ..table
+    }
+}
+
+/// Join cell text: no space between CJK characters, a space otherwise.
+fn append(cell: &mut String, text: &str) {
+    let needs_space = match (cell.chars().last(), text.chars().next()) {
+        (Some(a), Some(b)) => a.is_ascii_alphanumeric() || b.is_ascii_alphanumeric(),
+        _ => false,
+    };
+    if needs_space {
+        cell.push(' ');
+    }
+    cell.push_str(text);
+}
+
+fn median(values: impl Iterator<Item = f32>) -> Option<f32> {
+    let mut v: Vec<f32> = values.filter(|x| x.is_finite()).collect();
+    if v.is_empty() {
+        return None;
+    }
+    v.sort_by(|a, b| a.total_cmp(b));
+    Some(v[v.len() / 2])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::read::LayoutWord;
+
+    fn line(page: u32, y: f32, words: &[(&str, f32)]) -> LayoutLine {
+        LayoutLine {
+            page,
+            y,
+            words: words
+                .iter()
+                .map(|(t, x)| LayoutWord {
+                    text: t.to_string(),
+                    x0: *x,
+                    x1: *x + 10.0 * t.chars().count() as f32,
+                    y,
+                    size: 10.0,
+                })
+                .collect(),
+        }
+    }
+
+    /// A wrapped name around its code line, an amount set half a line
+    /// higher, a table continued on the next page, and a 合计 line.
+    #[test]
+    fn wrapped_names_and_offset_amounts_join_their_line() {
+        let set = TableSet::builtin();
+        let lines = vec![
+            line(1, 10.0, &[("一般公共预算财政拨款支出决算表", 100.0)]),
+            line(1, 20.0, &[("单位：万元", 400.0)]),
+            line(
+                1,
+                30.0,
+                &[
+                    ("科目编码", 10.0),
+                    ("科目名称", 100.0),
+                    ("合计", 300.0),
+                    ("基本支出", 360.0),
+                ],
+            ),
+            line(
+                1,
+                50.0,
+                &[
+                    ("208", 10.0),
+                    ("社会保障和就业支出", 100.0),
+                    ("326.72", 300.0),
+                    ("326.72", 360.0),
+                ],
+            ),
+            line(1, 66.0, &[("机关事业单位基本", 100.0)]),
+            line(1, 72.0, &[("160.75", 360.0)]),
+            line(1, 73.0, &[("2080505", 10.0), ("160.75", 300.0)]),
+            line(1, 80.0, &[("养老保险缴费支出", 100.0)]),
+            line(
+                2,
+                30.0,
+                &[
+                    ("2080506", 10.0),
+                    ("职业年金缴费支出", 100.0),
+                    ("80.38", 300.0),
+                    ("80.38", 360.0),
+                ],
+            ),
+            line(
+                2,
+                50.0,
+                &[("合计", 100.0), ("326.72", 300.0), ("326.72", 360.0)],
+            ),
+            line(
+                2,
+                70.0,
+                &[("注：本表反映部门本年度一般公共预算财政拨款支出情况。", 10.0)],
+            ),
+        ];
+        let tables = find_tables(&set, &lines);
+        assert_eq!(tables.len(), 1);
+        let t = &tables[0];
+        assert_eq!(t.unit.as_deref(), Some("万元"));
+        let rows: Vec<Vec<&str>> = t
+            .body
+            .iter()
+            .map(|r| r.cells.iter().map(String::as_str).collect())
+            .collect();
+        assert_eq!(
+            rows,
+            vec![
+                vec!["208", "社会保障和就业支出", "326.72", "326.72"],
+                vec![
+                    "2080505",
+                    "机关事业单位基本养老保险缴费支出",
+                    "160.75",
+                    "160.75"
+                ],
+                vec!["2080506", "职业年金缴费支出", "80.38", "80.38"],
+                vec!["", "合计", "326.72", "326.72"],
+            ]
+        );
+        let (figures, _) = map::read_table(&set, t);
+        let item = figures
+            .iter()
+            .find(|f| f.key == "general_budget.item.basic")
+            .expect("the basic column of the item");
+        assert_eq!(item.value, "160.75");
+        assert_eq!(item.code.as_deref(), Some("2080505"));
+        assert_eq!(
+            item.label.as_deref(),
+            Some("社会保障和就业支出/机关事业单位基本养老保险缴费支出")
+        );
+        assert_eq!(item.page, Some(1));
+    }
+}

@@ -1,0 +1,277 @@
+//! `patterns/tables.toml`: table titles, header meanings and keys, as data.
+
+use serde::Deserialize;
+use std::collections::BTreeMap;
+
+pub const BUILTIN: &str = include_str!("../../patterns/tables.toml");
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SpecFile {
+    columns: BTreeMap<String, String>,
+    table: Vec<TableSpec>,
+}
+
+/// One standard table.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TableSpec {
+    pub kind: String,
+    pub titles: Vec<String>,
+    /// Column meaning → key template of code lines (`{level}` = class/item).
+    #[serde(default)]
+    pub lines: BTreeMap<String, String>,
+    /// `path` (类/款/项 names joined by `/`) or `own`.
+    #[serde(default = "default_label")]
+    pub label: String,
+    /// Lines without codes whose name ends in 支出 are classes.
+    #[serde(default)]
+    pub uncoded_lines: bool,
+    #[serde(default)]
+    pub rows: Vec<RowSpec>,
+    #[serde(default)]
+    pub cells: Vec<CellSpec>,
+}
+
+fn default_label() -> String {
+    "path".into()
+}
+
+/// A fixed line (合计, 本年收入合计 …): its labels and a key per column meaning.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RowSpec {
+    pub labels: Vec<String>,
+    pub keys: BTreeMap<String, String>,
+}
+
+/// A cell of a table without line labels: every meaning in `when` → `key`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CellSpec {
+    pub when: Vec<String>,
+    pub key: String,
+}
+
+/// The whole table vocabulary, ready for matching.
+#[derive(Debug, Clone)]
+pub struct TableSet {
+    pub tables: Vec<TableSpec>,
+    /// Header phrases (compacted), longest first, with their meaning.
+    pub phrases: Vec<(String, String)>,
+}
+
+impl TableSet {
+    pub fn builtin() -> TableSet {
+        TableSet::parse(BUILTIN).expect("patterns/tables.toml is valid")
+    }
+
+    pub fn parse(text: &str) -> Result<TableSet, String> {
+        let file: SpecFile = toml::from_str(text).map_err(|e| e.to_string())?;
+        let mut phrases: Vec<(String, String)> = file
+            .columns
+            .into_iter()
+            .map(|(p, m)| (compact(&p), m))
+            .collect();
+        phrases.sort_by(|a, b| {
+            b.0.chars()
+                .count()
+                .cmp(&a.0.chars().count())
+                .then(a.0.cmp(&b.0))
+        });
+        let mut tables = file.table;
+        for t in &mut tables {
+            for title in &mut t.titles {
+                *title = compact(title);
+            }
+            for row in &mut t.rows {
+                for l in &mut row.labels {
+                    *l = compact(l);
+                }
+            }
+        }
+        Ok(TableSet { tables, phrases })
+    }
+
+    /// The table a title line names: its index, when the compacted line is a
+    /// title (optionally after a `附表N`/year/entity prefix or before `（续）`).
+    pub fn table_titled(&self, line: &str) -> Option<usize> {
+        let text = compact(line);
+        let text = text
+            .trim_end_matches("（续）")
+            .trim_end_matches("（續）")
+            .trim_end_matches("续表");
+        if text.chars().count() > 60 {
+            return None;
+        }
+        let mut best: Option<(usize, usize)> = None;
+        for (i, t) in self.tables.iter().enumerate() {
+            for title in &t.titles {
+                if !text.ends_with(title.as_str()) {
+                    continue;
+                }
+                let prefix = &text[..text.len() - title.len()];
+                if !title_prefix_ok(prefix) {
+                    continue;
+                }
+                let len = title.chars().count();
+                if best.is_none_or(|(_, l)| len > l) {
+                    best = Some((i, len));
+                }
+            }
+        }
+        best.map(|(i, _)| i)
+    }
+
+    /// Meanings found in a column's header text, in reading order: longest
+    /// phrases first, each character used once.
+    pub fn meanings(&self, header: &str) -> Vec<String> {
+        self.scan(header).0
+    }
+
+    /// Meanings of a column's stacked header cells. A cell wrapped over
+    /// several lines (`本年支出合` / `计`) is read joined when the joined text
+    /// is better explained by the phrases than its parts; cells are not run
+    /// together otherwise (`项目` above `支出功能分类` is not `项目支出`).
+    pub fn stack_meanings(&self, cells: &[&str]) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        let mut i = 0;
+        while i < cells.len() {
+            let mut best: Option<(usize, (u32, usize), Vec<String>)> = None;
+            for take in 1..=3.min(cells.len() - i) {
+                // A cell that reads fully on its own is not a wrapped piece.
+                if take > 1 && self.explains(cells[i + take - 1]) {
+                    break;
+                }
+                let joined: String = cells[i..i + take].concat();
+                let (meanings, matched, longest) = self.scan(&joined);
+                let total = compact(&joined).chars().count().max(1);
+                let score = ((matched * 1000 / total) as u32, longest);
+                if best.as_ref().is_none_or(|b| score > b.1) {
+                    best = Some((take, score, meanings));
+                }
+            }
+            let Some((take, _, meanings)) = best else {
+                break;
+            };
+            for m in meanings {
+                if out.last() != Some(&m) {
+                    out.push(m);
+                }
+            }
+            i += take;
+        }
+        out
+    }
+
+    fn explains(&self, cell: &str) -> bool {
+        let (_, matched, _) = self.scan(cell);
+        matched > 0 && matched == compact(cell).chars().count()
+    }
+
+    /// Meanings, characters matched and the longest phrase matched.
+    fn scan(&self, header: &str) -> (Vec<String>, usize, usize) {
+        let text: Vec<char> = compact(header).chars().collect();
+        let mut found: Vec<(usize, String)> = Vec::new();
+        let mut used = vec![false; text.len()];
+        let mut longest = 0;
+        for (phrase, meaning) in &self.phrases {
+            let p: Vec<char> = phrase.chars().collect();
+            if p.is_empty() || p.len() > text.len() {
+                continue;
+            }
+            let mut i = 0;
+            while i + p.len() <= text.len() {
+                if text[i..i + p.len()] == p[..] && !used[i..i + p.len()].iter().any(|&u| u) {
+                    for u in &mut used[i..i + p.len()] {
+                        *u = true;
+                    }
+                    longest = longest.max(p.len());
+                    found.push((i, meaning.clone()));
+                    i += p.len();
+                } else {
+                    i += 1;
+                }
+            }
+        }
+        found.sort_by_key(|(i, _)| *i);
+        let mut out: Vec<String> = Vec::new();
+        for (_, m) in found {
+            if out.last() != Some(&m) {
+                out.push(m);
+            }
+        }
+        let matched = used.iter().filter(|&&u| u).count();
+        (out, matched, longest)
+    }
+}
+
+/// What may stand before a title on its line: a table number, a year, an
+/// entity name with 年度 — but not running text.
+fn title_prefix_ok(prefix: &str) -> bool {
+    if prefix.is_empty() {
+        return true;
+    }
+    if prefix.contains(['，', '。', '；', ',', ';', '：', ':']) && !prefix.starts_with("附表")
+    {
+        return false;
+    }
+    let stripped = prefix
+        .trim_start_matches("附表")
+        .trim_start_matches('表')
+        .trim_start_matches(|c: char| c.is_ascii_digit() || "一二三四五六七八九十".contains(c))
+        .trim_start_matches(['-', '—', '、', '.', '．', '：', ':', ' ']);
+    stripped.is_empty()
+        || stripped.contains('年')
+        || stripped.contains("部门")
+        || stripped.ends_with("单位")
+}
+
+/// Whitespace removed, ASCII parentheses and quotes made full-width.
+pub fn compact(s: &str) -> String {
+    s.chars()
+        .filter(|c| !c.is_whitespace())
+        .map(|c| match c {
+            '(' => '（',
+            ')' => '）',
+            '"' => '”',
+            _ => c,
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn titles_and_meanings() {
+        let set = TableSet::builtin();
+        let kind = |l: &str| set.table_titled(l).map(|i| set.tables[i].kind.as_str());
+        assert_eq!(kind("收入支出决算总表"), Some("summary"));
+        assert_eq!(kind("财政拨款收入支出决算总表"), Some("fiscal_summary"));
+        assert_eq!(kind("附表3：支出决算表"), Some("expenditure"));
+        assert_eq!(kind("详见收入决算表，说明如下"), None);
+        assert_eq!(kind("一般公共预算财政拨款基本支出决算表"), Some("economic"));
+        assert_eq!(set.meanings("本年支出合 计"), vec!["total"]);
+        assert_eq!(
+            set.meanings("财政拨款“三公”经费公务用车购置及运行费公务用车购置费预算数"),
+            vec![
+                "fiscal_appropriation",
+                "vehicle",
+                "vehicle_purchase",
+                "budget"
+            ]
+        );
+        assert_eq!(set.meanings("项目支出"), vec!["project"]);
+        assert_eq!(set.stack_meanings(&["本年支出合", "计"]), vec!["total"]);
+        assert_eq!(
+            set.stack_meanings(&["项目", "支出功能分类", "类"]),
+            vec!["name", "side", "code"]
+        );
+        assert_eq!(
+            set.stack_meanings(&["支出", "一般公共预算", "财", "政拨款"]),
+            vec!["side", "general_budget"]
+        );
+    }
+}
