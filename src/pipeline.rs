@@ -49,12 +49,13 @@ pub fn process(bytes: &[u8], source: &str) -> Report {
 }
 
 pub fn process_with(bytes: &[u8], source: &str, config: &Config) -> Report {
+    let sha256 = crate::read::sha256_hex(bytes);
     let info = DocumentInfo {
-        sha256: crate::read::sha256_hex(bytes),
+        sha256: sha256.clone(),
         source: source.to_string(),
         ..Default::default()
     };
-    match crate::read::read_document(bytes, source) {
+    match crate::read::read_document_with_id(bytes, source, sha256) {
         Ok(doc) => analyse(&doc, config),
         Err(e) => {
             let mut r = Report::new(info);

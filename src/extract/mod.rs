@@ -55,64 +55,138 @@ pub fn extract(
 ) -> Vec<Fact> {
     let text = doc.text.as_str();
     let mut candidates: Vec<Candidate> = Vec::new();
-    let runnable: Vec<&Pattern> = set
-        .anchor_finder
-        .candidates(text, set.patterns.len())
-        .into_iter()
-        .map(|i| &set.patterns[i])
-        .filter(|p| {
-            p.doc_kinds.is_empty() || doc_kind.is_some_and(|k| p.doc_kinds.iter().any(|d| d == k))
-        })
+    let kind_ok = |p: &Pattern| {
+        p.doc_kinds.is_empty() || doc_kind.is_some_and(|k| p.doc_kinds.iter().any(|d| d == k))
+    };
+    let wanted = set.anchor_finder.candidates(text, set.patterns.len());
+    let mut merged_wanted = vec![false; set.merged.len()];
+    let mut explicit: Vec<&Pattern> = Vec::new();
+    for &i in &wanted {
+        let p = &set.patterns[i];
+        match p.merged_into {
+            Some(m) => merged_wanted[m] |= kind_ok(p),
+            None if kind_ok(p) => explicit.push(p),
+            None => {}
+        }
+    }
+    let merged: Vec<&patterns::MergedTemplate> = set
+        .merged
+        .iter()
+        .zip(&merged_wanted)
+        .filter_map(|(m, &w)| w.then_some(m))
         .collect();
     // Build the matchers this document needs on every core before using them.
     {
         use rayon::prelude::*;
-        runnable.par_iter().for_each(|p| {
-            p.regex.get();
+        let lazies: Vec<&patterns::LazyRegex> = explicit
+            .iter()
+            .map(|p| &p.regex)
+            .chain(merged.iter().map(|m| &m.regex))
+            .collect();
+        lazies.par_iter().for_each(|r| {
+            r.get();
         });
     }
-    for pattern in runnable {
+    let ctx = MatchContext {
+        text,
+        doc_kind,
+        set,
+    };
+    for pattern in explicit {
         let Some(regex) = pattern.regex.get() else {
             continue;
         };
         for caps in regex.captures_iter(text) {
+            let start = caps.get(0).expect("group 0").start();
+            if applies_here(pattern, tree, text, start) {
+                candidates.extend(ctx.read_match(&caps, pattern));
+            }
+        }
+    }
+    for m in merged {
+        let Some(regex) = m.regex.get() else {
+            continue;
+        };
+        let mut pos = 0;
+        while let Some(caps) = regex.captures_at(text, pos) {
             let whole = caps.get(0).expect("group 0");
-            if !applies_here(pattern, tree, text, whole.start()) {
-                continue;
-            }
-            let mut quote_end = whole.end();
-            let mut produced = read_groups(&caps, pattern, set, &mut quote_end, None);
-            if doc_kind == Some("final") && caps.name("budget_word").is_some() {
-                for c in produced.iter_mut().filter(|c| c.qualifier.is_empty()) {
-                    c.key.push_str(".budget");
-                    c.qualifier = ".budget";
+            let name: String = caps
+                .name("name")
+                .map(|n| n.as_str().chars().filter(|c| !c.is_whitespace()).collect())
+                .unwrap_or_default();
+            // The first term of this name that applies here; none: a shorter
+            // name may still match inside, so look again one character on.
+            let term = m
+                .by_name
+                .get(&name)
+                .into_iter()
+                .flatten()
+                .map(|&i| &set.patterns[i])
+                .find(|p| kind_ok(p) && applies_here(p, tree, text, whole.start()));
+            match term {
+                Some(pattern) => {
+                    candidates.extend(ctx.read_match(&caps, pattern));
+                    pos = whole.end().max(next_char(text, whole.start()));
                 }
+                None => pos = next_char(text, whole.start()),
             }
-            if pattern.tails && !produced.is_empty() {
-                read_tails(
-                    text,
-                    set,
-                    pattern,
-                    doc_kind,
-                    &caps,
-                    &mut produced,
-                    &mut quote_end,
-                );
+            if pos >= text.len() {
+                break;
             }
-            read_items(text, set, pattern, &mut produced, &mut quote_end);
-            if produced.is_empty() {
-                continue;
-            }
-            for c in &mut produced {
-                if c.quote.is_empty() {
-                    c.quote = whole.start()..quote_end;
-                }
-            }
-            candidates.extend(produced);
         }
     }
     resolve_overlaps(&mut candidates);
     to_facts(doc, tree, candidates)
+}
+
+fn next_char(text: &str, at: usize) -> usize {
+    text[at..]
+        .chars()
+        .next()
+        .map(|c| at + c.len_utf8())
+        .unwrap_or(text.len())
+}
+
+/// What reading one match needs besides the match.
+struct MatchContext<'a> {
+    text: &'a str,
+    doc_kind: Option<&'a str>,
+    set: &'a PatternSet,
+}
+
+impl MatchContext<'_> {
+    /// The candidates of one match of `pattern`: its groups, the qualifier
+    /// tails after it and the list that follows it.
+    fn read_match(&self, caps: &Captures, pattern: &Pattern) -> Vec<Candidate> {
+        let (text, set, doc_kind) = (self.text, self.set, self.doc_kind);
+        let whole = caps.get(0).expect("group 0");
+        let mut quote_end = whole.end();
+        let mut produced = read_groups(caps, pattern, set, &mut quote_end, None);
+        if doc_kind == Some("final") && caps.name("budget_word").is_some() {
+            for c in produced.iter_mut().filter(|c| c.qualifier.is_empty()) {
+                c.key.push_str(".budget");
+                c.qualifier = ".budget";
+            }
+        }
+        if pattern.tails && !produced.is_empty() {
+            read_tails(
+                text,
+                set,
+                pattern,
+                doc_kind,
+                caps,
+                &mut produced,
+                &mut quote_end,
+            );
+        }
+        read_items(text, set, pattern, &mut produced, &mut quote_end);
+        for c in &mut produced {
+            if c.quote.is_empty() {
+                c.quote = whole.start()..quote_end;
+            }
+        }
+        produced
+    }
 }
 
 fn applies_here(pattern: &Pattern, tree: &SectionTree, text: &str, at: usize) -> bool {

@@ -312,7 +312,15 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 
 /// Sniff, read and normalize. Panics inside a reader library become [`ReadError::Panic`].
 pub fn read_document(bytes: &[u8], source: &str) -> Result<Document, ReadError> {
-    let sha256 = sha256_hex(bytes);
+    read_document_with_id(bytes, source, sha256_hex(bytes))
+}
+
+/// [`read_document`] for a caller that has already hashed the bytes.
+pub fn read_document_with_id(
+    bytes: &[u8],
+    source: &str,
+    sha256: String,
+) -> Result<Document, ReadError> {
     let format = sniff(bytes, source)?;
     let (raw, layout, grids) = catch_panic(|| grids::read_with_tables(bytes, format))?;
     let text_layout = if format.lines_are_paragraphs() {
