@@ -55,7 +55,12 @@ pub fn process_with(bytes: &[u8], source: &str, config: &Config) -> Report {
         source: source.to_string(),
         ..Default::default()
     };
-    match crate::read::read_document_with_id(bytes, source, sha256) {
+    // The matchers every document needs are built while the file is read.
+    let (read, ()) = rayon::join(
+        || crate::read::read_document_with_id(bytes, source, sha256),
+        || config.patterns.warm_up(),
+    );
+    match read {
         Ok(doc) => analyse(&doc, config),
         Err(e) => {
             let mut r = Report::new(info);
@@ -92,17 +97,22 @@ pub fn analyse(doc: &Document, config: &Config) -> Report {
         ..Default::default()
     };
     let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        let tree = crate::sections::build(&doc.text, &config.kinds);
-        let mut facts = crate::extract::metadata::read_metadata(doc, &mut info);
-        facts.extend(crate::extract::extract(
-            doc,
-            &tree,
-            info.kind.as_deref(),
-            &config.patterns,
-        ));
-        // A table that trips the table stage must not cost the narrative facts.
-        let tables =
-            std::panic::catch_unwind(|| crate::tables::read_tables(doc)).unwrap_or_default();
+        // The narrative and the 附表 are read side by side: they share only the document.
+        let ((tree, mut facts), tables) = rayon::join(
+            || {
+                let tree = crate::sections::build(&doc.text, &config.kinds);
+                let mut facts = crate::extract::metadata::read_metadata(doc, &mut info);
+                facts.extend(crate::extract::extract(
+                    doc,
+                    &tree,
+                    info.kind.as_deref(),
+                    &config.patterns,
+                ));
+                (tree, facts)
+            },
+            // A table that trips the table stage must not cost the narrative facts.
+            || std::panic::catch_unwind(|| crate::tables::read_tables(doc)).unwrap_or_default(),
+        );
         facts.extend(tables.facts);
         let findings = crate::reconcile::reconcile(
             &crate::reconcile::ReconcileInput {

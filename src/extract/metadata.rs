@@ -9,18 +9,19 @@ use regex::Regex;
 const COVER_BYTES: usize = 3000;
 
 static TITLE: Lazy<Regex> = Lazy::new(|| {
-    Regex::new(r"(?P<year>(?:19|20)[0-9][0-9])[ 	]?年度?(?P<between>[^\n\x0c。，]{0,40}?)(?P<scope>部门|单位|区级部门|市级部门|县级部门|省级部门)?(?P<kind>决算|预算)").expect("title regex")
+    Regex::new(r"(?P<year>(?:19|20)[0-9][0-9])[ \t]?年度?(?P<between>[^\n\x0c。，]{0,40}?)(?P<scope>部门|单位|区级部门|市级部门|县级部门|省级部门)?(?P<kind>决算|预算)").expect("title regex")
 });
 static MANAGER: Lazy<Regex> = Lazy::new(|| {
-    Regex::new(r"(?:预算主管部门|主管部门|部门名称|单位名称)[:：][ 	]?(?P<entity>[^\n\x0c：:]{2,40}?)(?:目[ 	]?录|\n|\x0c|$)").expect("manager regex")
+    Regex::new(r"(?:预算主管部门|主管部门|部门名称|单位名称)[:：][ \t]?(?P<entity>[^\n\x0c：:]{2,40}?)(?:目[ \t]?录|\n|\x0c|$)").expect("manager regex")
 });
 static PUBLISHED: Lazy<Regex> = Lazy::new(|| {
-    Regex::new(r"(?:公开时间|公开日期|发布时间|发布日期)[:：][ 	]?(?P<y>[0-9]{4})[ 	]?[年\-/.][ 	]?(?P<m>[0-9]{1,2})[ 	]?[月\-/.][ 	]?(?P<d>[0-9]{1,2})").expect("published regex")
+    Regex::new(r"(?:公开时间|公开日期|发布时间|发布日期)[:：][ \t]?(?P<y>[0-9]{4})[ \t]?[年\-/.][ \t]?(?P<m>[0-9]{1,2})[ \t]?[月\-/.][ \t]?(?P<d>[0-9]{1,2})").expect("published regex")
 });
-static AMOUNT_UNIT: Lazy<Regex> =
-    Lazy::new(|| Regex::new(r"(?:金额)?单位[:：][ 	]?(?P<unit>亿元|万元|元)").expect("unit regex"));
+static AMOUNT_UNIT: Lazy<Regex> = Lazy::new(|| {
+    Regex::new(r"(?:金额)?单位[:：][ \t]?(?P<unit>亿元|万元|元)").expect("unit regex")
+});
 static NARRATIVE_AMOUNT: Lazy<Regex> = Lazy::new(|| {
-    Regex::new(r"[0-9](?:\.[0-9]+)?[ 	]?(?P<unit>亿元|万元|元)").expect("amount regex")
+    Regex::new(r"[0-9](?:\.[0-9]+)?[ \t]?(?P<unit>亿元|万元|元)").expect("amount regex")
 });
 
 /// Fill the document's metadata and return it as `document.*` facts.

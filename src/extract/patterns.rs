@@ -545,6 +545,13 @@ impl PatternSet {
         })
     }
 
+    /// Build the matchers nearly every document needs (the merged templates).
+    pub fn warm_up(&self) {
+        for m in &self.merged {
+            m.regex.get();
+        }
+    }
+
     /// +1, -1 or 0 for a direction word; None when it is not one.
     pub fn sign_of(&self, word: &str) -> Option<i8> {
         if self.signs.negative.iter().any(|w| w == word) {
