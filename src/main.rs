@@ -168,7 +168,12 @@ fn extract(args: ExtractArgs) -> anyhow::Result<i32> {
 
 fn main() {
     tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .with_env_filter(
+            // lopdf logs every repaired object as an ERROR; the document's own
+            // error says what matters. RUST_LOG overrides.
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,lopdf=off")),
+        )
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
