@@ -85,10 +85,7 @@ fn check(args: CheckArgs) -> anyhow::Result<i32> {
     let mut failed = false;
     for path in &args.files {
         let source = path.display().to_string();
-        let report = match std::fs::read(path) {
-            Ok(bytes) => pipeline::process_with(&bytes, &source, &config),
-            Err(e) => pipeline::unreadable(&source, &e),
-        };
+        let report = report_of(path, &source, &config);
         failed |= !report.errors.is_empty();
         match args.format {
             CheckFormat::Json => {
@@ -123,6 +120,14 @@ fn check(args: CheckArgs) -> anyhow::Result<i32> {
     Ok(if failed { 2 } else { 0 })
 }
 
+/// The report of one file, or of the reason it could not be opened.
+fn report_of(path: &std::path::Path, source: &str, config: &Config) -> caizheng::report::Report {
+    match std::fs::read(path) {
+        Ok(bytes) => pipeline::process_with(&bytes, source, config),
+        Err(e) => pipeline::unreadable(source, &e),
+    }
+}
+
 fn load_config(patterns: Option<&PathBuf>) -> anyhow::Result<Config> {
     let mut config = Config::builtin();
     if let Some(dir) = patterns {
@@ -152,10 +157,7 @@ fn extract(args: ExtractArgs) -> anyhow::Result<i32> {
     let mut failed = false;
     for path in &args.files {
         let source = path.display().to_string();
-        let report = match std::fs::read(path) {
-            Ok(bytes) => pipeline::process_with(&bytes, &source, &config),
-            Err(e) => pipeline::unreadable(&source, &e),
-        };
+        let report = report_of(path, &source, &config);
         failed |= !report.errors.is_empty();
         match args.format {
             Format::Pretty => serde_json::to_writer_pretty(&mut out, &report)?,

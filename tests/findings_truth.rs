@@ -39,6 +39,16 @@ fn found(report: &Report, values: &[String]) -> bool {
     })
 }
 
+/// The printed values of one truth inconsistency.
+fn values_of(inc: &serde_json::Value) -> Vec<String> {
+    inc["values"]
+        .as_array()
+        .expect("values")
+        .iter()
+        .map(|v| v.as_str().unwrap_or_default().to_string())
+        .collect()
+}
+
 /// Checks the truth's inconsistencies; returns the ids not found.
 fn missing(report: &Report, truth: &serde_json::Value) -> Vec<String> {
     let mut out = Vec::new();
@@ -47,13 +57,7 @@ fn missing(report: &Report, truth: &serde_json::Value) -> Vec<String> {
         .expect("inconsistencies")
     {
         let optional = inc["optional"].as_bool().unwrap_or(false) || inc["kind"] == "text";
-        let values: Vec<String> = inc["values"]
-            .as_array()
-            .expect("values")
-            .iter()
-            .map(|v| v.as_str().unwrap_or_default().to_string())
-            .collect();
-        let ok = found(report, &values);
+        let ok = found(report, &values_of(inc));
         println!(
             "  {} {} ({})",
             if ok { "found  " } else { "MISSING" },
@@ -86,12 +90,7 @@ fn check_against_truth(doc: &str) {
     let entries = truth["inconsistencies"].as_array().expect("list");
     for f in loud(&report) {
         let known = entries.iter().any(|inc| {
-            let values: Vec<String> = inc["values"]
-                .as_array()
-                .expect("values")
-                .iter()
-                .map(|v| v.as_str().unwrap_or_default().to_string())
-                .collect();
+            let values = values_of(inc);
             found(
                 &Report {
                     findings: vec![f.clone()],
