@@ -118,6 +118,11 @@ pub fn columns(set: &TableSet, header: &[Vec<String>], body: &[RawRow]) -> Vec<C
 }
 
 /// Side-by-side halves: each starts at a label column that follows a value column.
+/// Indices of the columns of one half that play `role`.
+pub fn columns_with(cols: &[Column], half: std::ops::Range<usize>, role: Role) -> Vec<usize> {
+    half.filter(|&c| cols[c].role == role).collect()
+}
+
 pub fn halves(cols: &[Column]) -> Vec<std::ops::Range<usize>> {
     let mut out = Vec::new();
     let mut start = 0;
@@ -253,18 +258,9 @@ pub fn read_table(set: &TableSet, t: &RawTable) -> (Vec<TableFigure>, TableGrid)
         });
     };
     for half in halves(&cols) {
-        let code_cols: Vec<usize> = half
-            .clone()
-            .filter(|&c| cols[c].role == Role::Code)
-            .collect();
-        let name_cols: Vec<usize> = half
-            .clone()
-            .filter(|&c| cols[c].role == Role::Name)
-            .collect();
-        let value_cols: Vec<usize> = half
-            .clone()
-            .filter(|&c| cols[c].role == Role::Value)
-            .collect();
+        let code_cols: Vec<usize> = columns_with(&cols, half.clone(), Role::Code);
+        let name_cols: Vec<usize> = columns_with(&cols, half.clone(), Role::Name);
+        let value_cols: Vec<usize> = columns_with(&cols, half.clone(), Role::Value);
         let mut path: Vec<(String, String)> = Vec::new();
         let mut used_rows: HashSet<usize> = HashSet::new();
         for row in &t.body {

@@ -129,6 +129,7 @@ pub fn grid_table(set: &TableSet, grid: &Grid) -> Option<RawTable> {
     })
 }
 
+/// The unit a `单位：万元` line declares, spaces ignored.
 fn unit_in(text: &str) -> Option<&'static str> {
     let t = compact(text);
     let at = t.find("单位")?;

@@ -73,20 +73,6 @@ fn ends_table(line: &LayoutLine) -> bool {
         || (text.chars().count() > 40 && text.contains(['，', '。']))
 }
 
-fn unit_of(text: &str) -> Option<&'static str> {
-    let at = text.find("单位")?;
-    let rest = text[at + "单位".len()..].trim_start_matches(['：', ':', ' ']);
-    if rest.starts_with("万元") {
-        Some("万元")
-    } else if rest.starts_with("亿元") {
-        Some("亿元")
-    } else if rest.starts_with('元') {
-        Some("元")
-    } else {
-        None
-    }
-}
-
 fn is_amount_word(s: &str) -> bool {
     (s.contains('.') || s.contains(',')) && parse_amount(s).is_some()
 }
@@ -97,7 +83,7 @@ fn read_region(
     title_line: &LayoutLine,
     region: &[LayoutLine],
 ) -> Option<RawTable> {
-    let mut unit = unit_of(&compact(&title_line.text())).map(String::from);
+    let mut unit = super::unit_in(&title_line.text()).map(String::from);
     let mut words: Vec<Word> = Vec::new();
     for (i, line) in region.iter().enumerate() {
         for w in &line.words {
@@ -105,7 +91,7 @@ fn read_region(
             if text.is_empty() {
                 continue;
             }
-            if let Some(u) = unit_of(&text) {
+            if let Some(u) = super::unit_in(&text) {
                 if unit.is_none() {
                     unit = Some(u.to_string());
                 }
@@ -208,14 +194,8 @@ fn read_region(
     let mut anchors: Vec<(u32, f32, usize)> = Vec::new();
     let mut pieces: Vec<Piece> = Vec::new();
     for (h, half) in halves.iter().enumerate() {
-        let code_cols: Vec<usize> = half
-            .clone()
-            .filter(|&c| cols[c].role == Role::Code)
-            .collect();
-        let name_cols: Vec<usize> = half
-            .clone()
-            .filter(|&c| cols[c].role == Role::Name)
-            .collect();
+        let code_cols: Vec<usize> = super::map::columns_with(&cols, half.clone(), Role::Code);
+        let name_cols: Vec<usize> = super::map::columns_with(&cols, half.clone(), Role::Name);
         let in_half: Vec<&Word> = body.iter().filter(|w| half.contains(&col_of(w))).collect();
         let codes: Vec<&Word> = in_half
             .iter()
