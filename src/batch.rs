@@ -3,7 +3,8 @@
 //! Inputs are discovered (files, folders, crawl stores or the bundled corpus),
 //! hashed, and only documents whose sha256 or configuration fingerprint changed
 //! since the last run into the same out dir are processed (in parallel); the
-//! exports are then rebuilt by streaming every per-document JSON.
+//! exports are then brought up to date from the cached rows of every report
+//! (see [`crate::export`]: unchanged documents cost a kernel copy).
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -72,7 +73,7 @@ pub struct Input {
     pub data: InputData,
 }
 
-fn has_document_extension(path: &Path) -> bool {
+pub fn has_document_extension(path: &Path) -> bool {
     path.extension()
         .and_then(|e| e.to_str())
         .is_some_and(|e| DOCUMENT_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
@@ -232,7 +233,7 @@ impl Manifest {
     fn save(&mut self, out: &Path) -> Result<()> {
         self.format = MANIFEST_FORMAT.to_string();
         let tmp = out.join(format!("{MANIFEST_FILE}.part"));
-        fs::write(&tmp, serde_json::to_vec_pretty(self)?)?;
+        fs::write(&tmp, serde_json::to_vec(self)?)?;
         fs::rename(&tmp, out.join(MANIFEST_FILE))?;
         Ok(())
     }
@@ -437,6 +438,9 @@ pub fn run(
     let mut manifest = Manifest::load(out);
     let config = Config::builtin();
     let fingerprint = fingerprint(&config);
+    // The shared matchers get built while inputs are hashed, not on the first document.
+    let patterns = config.patterns.clone();
+    std::thread::spawn(move || patterns.warm_up());
 
     let stamped_at_ns = now_ns();
     let hashed: Vec<Hashed> = pool.install(|| {
@@ -530,9 +534,9 @@ pub fn run(
 
     let export_started = Instant::now();
     let mode = if force || unchanged.is_empty() {
-        export::SqliteMode::Rebuild
+        export::ExportMode::Fresh
     } else {
-        export::SqliteMode::Update {
+        export::ExportMode::Incremental {
             replaced: &replaced,
         }
     };
@@ -598,10 +602,11 @@ fn prune_reports(out: &Path, ids: &[String]) -> Result<()> {
                 .file_name()
                 .and_then(|n| n.to_str())
                 .unwrap_or_default();
-            let keep = name
-                .strip_suffix(suffix)
-                .is_some_and(|id| ids.binary_search(&id.to_string()).is_ok());
-            if !keep && path.is_file() {
+            let stale = match name.strip_suffix(suffix) {
+                Some(id) => ids.binary_search(&id.to_string()).is_err(),
+                None => name.ends_with(".part"),
+            };
+            if stale && path.is_file() {
                 fs::remove_file(&path)
                     .with_context(|| format!("cannot remove {}", path.display()))?;
             }

@@ -386,7 +386,7 @@ fn sqlite_updated_in_place_holds_the_same_rows_as_a_fresh_build() {
     export::write_exports(
         updated.path(),
         &ids,
-        export::SqliteMode::Update {
+        export::ExportMode::Incremental {
             replaced: &replaced,
         },
     )
@@ -407,4 +407,99 @@ fn sqlite_updated_in_place_holds_the_same_rows_as_a_fresh_build() {
             "{name}"
         );
     }
+}
+
+fn row_files_of(out: &Path) -> Vec<(String, Vec<u8>)> {
+    export::STREAMS
+        .iter()
+        .map(|s| (s.file.to_string(), fs::read(out.join(s.file)).unwrap()))
+        .collect()
+}
+
+/// The documents' reports exported once, then `reports[1]` changed and
+/// `reports[2]` added, exported incrementally into the same folder.
+fn export_then_change(out: &Path) -> Vec<Report> {
+    let mut reports = sample_reports();
+    export::export_reports(out, [&reports[0], &reports[1], &reports[3]]).unwrap();
+    reports[1]
+        .facts
+        .push(fact("three_public.reception", "2.20", "万元", 4));
+    export::write_report(out, &reports[1]).unwrap();
+    export::write_report(out, &reports[2]).unwrap();
+    reports
+}
+
+fn incremental(out: &Path, reports: &[Report], replaced: &[usize]) {
+    let ids: Vec<String> = reports.iter().map(|r| r.document.sha256.clone()).collect();
+    let replaced: Vec<String> = replaced.iter().map(|&i| ids[i].clone()).collect();
+    export::write_exports(
+        out,
+        &ids,
+        export::ExportMode::Incremental {
+            replaced: &replaced,
+        },
+    )
+    .unwrap();
+}
+
+#[test]
+fn incremental_exports_copy_unchanged_rows_from_the_previous_files() {
+    let updated = tempfile::tempdir().unwrap();
+    let reports = export_then_change(updated.path());
+    // An unchanged document's cached rows are not needed: its rows come from the previous files.
+    let unchanged = &reports[3].document.sha256;
+    fs::remove_file(export::rows::rows_path(updated.path(), unchanged)).unwrap();
+    incremental(updated.path(), &reports, &[1, 2]);
+
+    let fresh = tempfile::tempdir().unwrap();
+    export::export_reports(fresh.path(), &reports).unwrap();
+    assert_eq!(row_files_of(updated.path()), row_files_of(fresh.path()));
+    assert_eq!(sqlite_rows(updated.path()), sqlite_rows(fresh.path()));
+}
+
+#[test]
+fn an_export_file_edited_since_is_rebuilt_not_spliced() {
+    let updated = tempfile::tempdir().unwrap();
+    let reports = export_then_change(updated.path());
+    let facts = updated.path().join("facts.csv");
+    let original = fs::read(&facts).unwrap();
+    let header_end = original.iter().position(|&b| b == b'\n').unwrap() + 1;
+    let mut edited = original[..header_end].to_vec();
+    edited.extend_from_slice(b"a row someone added by hand\n");
+    edited.extend_from_slice(&original[header_end..]);
+    fs::write(&facts, edited).unwrap();
+    incremental(updated.path(), &reports, &[1, 2]);
+
+    let fresh = tempfile::tempdir().unwrap();
+    export::export_reports(fresh.path(), &reports).unwrap();
+    assert_eq!(row_files_of(updated.path()), row_files_of(fresh.path()));
+}
+
+#[test]
+fn a_previous_export_linked_elsewhere_is_never_overwritten() {
+    let out = tempfile::tempdir().unwrap();
+    let published = tempfile::tempdir().unwrap();
+    let reports = export_then_change(out.path());
+    let before = fs::read(out.path().join("facts.csv")).unwrap();
+    fs::hard_link(
+        out.path().join("facts.csv"),
+        published.path().join("facts.csv"),
+    )
+    .unwrap();
+    // Two generations later the first file would be the one overwritten in place.
+    incremental(out.path(), &reports, &[1, 2]);
+    let mut more = reports.clone();
+    more[0]
+        .facts
+        .push(fact("three_public.overseas", "0.10", "万元", 4));
+    export::write_report(out.path(), &more[0]).unwrap();
+    incremental(out.path(), &more, &[0]);
+    assert_eq!(
+        fs::read(published.path().join("facts.csv")).unwrap(),
+        before
+    );
+
+    let fresh = tempfile::tempdir().unwrap();
+    export::export_reports(fresh.path(), &more).unwrap();
+    assert_eq!(row_files_of(out.path()), row_files_of(fresh.path()));
 }

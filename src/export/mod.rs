@@ -3,14 +3,21 @@
 //! `datapackage.json` and `caizheng.sqlite`.
 //!
 //! Each report's rows are rendered once, when the report is written, into a
-//! cache file ([`rows`]); the dataset is then rebuilt by streaming those in
-//! document-id order (one document in memory at a time). The CSV, JSONL and
-//! JSON files are a pure function of the reports — rows sorted by document id
-//! then report order, no timestamps — so the same inputs give byte-identical
-//! files. The SQLite database is byte-identical when built fresh; after an
-//! incremental update it holds the same rows, but its page layout differs.
+//! cache file ([`rows`]). The four row files (CSV, JSONL) and the database
+//! are then written side by side, one thread each, streaming in document-id
+//! order (one document's rows in memory at a time). After a crawl only the
+//! changed documents' rows are read: the rest is copied from the previous
+//! files by the kernel ([`layout`]), and the database is updated in place.
+//!
+//! The CSV, JSONL and JSON files are a pure function of the reports — rows
+//! sorted by document id then report order, no timestamps — so the same
+//! inputs give byte-identical files, incremental or not. The SQLite database
+//! is byte-identical when built fresh; after an incremental update it holds
+//! the same rows, but its page layout differs (`caizheng run --force`
+//! rebuilds it).
 
 pub mod datapackage;
+pub mod layout;
 pub mod rows;
 pub mod sqlite;
 pub mod tables;
@@ -20,7 +27,7 @@ use std::fs::{self, File};
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result};
+use anyhow::{bail, Context, Result};
 
 use crate::report::Report;
 use rows::Rows;
@@ -111,136 +118,293 @@ fn part(out: &Path, name: &str) -> PathBuf {
     out.join(format!("{name}{PART}"))
 }
 
-fn output(path: &Path, header: Option<&Table>) -> Result<BufWriter<File>> {
-    let file = File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
-    let mut w = BufWriter::with_capacity(1 << 16, file);
-    if let Some(table) = header {
-        w.write_all(&rows::csv_line(
-            table.columns.iter().map(|c| c.name.to_string()),
-        ))?;
-    }
-    Ok(w)
+/// One of the row files: every document contributes a stretch of rows, in
+/// document-id order, after the header.
+#[derive(Debug, Clone, Copy)]
+pub struct Stream {
+    pub file: &'static str,
+    /// The table whose column names head the file (CSV only).
+    pub header: Option<&'static Table>,
 }
+
+impl Stream {
+    fn header_bytes(&self) -> Vec<u8> {
+        self.header.map_or_else(Vec::new, |table| {
+            rows::csv_line(table.columns.iter().map(|c| c.name.to_string()))
+        })
+    }
+
+    pub fn header_len(&self) -> u64 {
+        self.header_bytes().len() as u64
+    }
+}
+
+/// The row files, in the order [`Rows::streams`] gives their bytes.
+pub const STREAMS: [Stream; 4] = [
+    Stream {
+        file: "documents.csv",
+        header: Some(&DOCUMENTS),
+    },
+    Stream {
+        file: "facts.csv",
+        header: Some(&FACTS),
+    },
+    Stream {
+        file: "findings.csv",
+        header: Some(&FINDINGS),
+    },
+    Stream {
+        file: FACTS_JSONL,
+        header: None,
+    },
+];
 
 /// Final names of the files [`write_exports`] writes, relative to the out dir.
 pub fn export_files() -> Vec<String> {
-    let mut names: Vec<String> = [DOCUMENTS, FACTS, FINDINGS]
-        .iter()
-        .map(|t| format!("{}.csv", t.name))
-        .collect();
-    names.extend([FACTS_JSONL, DATAPACKAGE, SQLITE_FILE].map(String::from));
+    let mut names: Vec<String> = STREAMS.iter().map(|s| s.file.to_string()).collect();
+    names.extend([DATAPACKAGE, SQLITE_FILE].map(String::from));
     names
 }
 
-/// How to bring `caizheng.sqlite` up to date.
+/// How to bring the exports up to date.
 #[derive(Debug, Clone, Copy)]
-pub enum SqliteMode<'a> {
-    /// Build it anew (deterministic bytes).
-    Rebuild,
-    /// Update the existing database in place: drop documents no longer
-    /// listed, (re)insert the listed ones it lacks and those in `replaced`
-    /// (reports rewritten since). Falls back to a rebuild when there is no
-    /// usable database.
-    Update { replaced: &'a [String] },
+pub enum ExportMode<'a> {
+    /// Build every file anew from the cached rows.
+    Fresh,
+    /// Reuse what the previous export holds for documents not in `replaced`
+    /// (reports rewritten since): the row files are spliced from their
+    /// previous versions (same bytes as a fresh build) and the database is
+    /// updated in place. Falls back to a fresh build for whatever has no
+    /// usable previous version.
+    Incremental { replaced: &'a [String] },
+}
+
+/// What one row file gets for one document: a stretch of its previous
+/// version, or the document's cached rows.
+#[derive(Debug, Clone, Copy)]
+enum Piece<'a> {
+    Reused {
+        offsets: [u64; STREAMS.len()],
+        extents: [u64; STREAMS.len()],
+    },
+    Cached {
+        id: &'a str,
+        extents: [u64; STREAMS.len()],
+    },
+}
+
+/// Write row file `index` of [`STREAMS`] (as its `.part`) following `plan`.
+fn write_stream(out: &Path, index: usize, plan: &[Piece], splice: bool) -> Result<()> {
+    let stream = &STREAMS[index];
+    let path = part(out, stream.file);
+    // Overwriting the previous generation's file in place is cheaper than
+    // allocating a new one and freeing the old; a spare someone else links to
+    // is left alone.
+    let spare = spare_path(out, stream.file);
+    let reuse = fs::symlink_metadata(&spare)
+        .is_ok_and(|m| m.is_file() && std::os::unix::fs::MetadataExt::nlink(&m) == 1)
+        && fs::rename(&spare, &path).is_ok();
+    let file = if reuse {
+        fs::OpenOptions::new().write(true).open(&path)
+    } else {
+        File::create(&path)
+    }
+    .with_context(|| format!("cannot create {}", path.display()))?;
+    let mut w = BufWriter::with_capacity(1 << 16, file);
+    w.write_all(&stream.header_bytes())?;
+    let previous = if splice {
+        Some(
+            File::open(out.join(stream.file))
+                .with_context(|| format!("cannot reopen {}", stream.file))?,
+        )
+    } else {
+        None
+    };
+    let mut splicer = layout::Splicer::new(w, previous);
+    for piece in plan {
+        match *piece {
+            Piece::Reused { offsets, extents } => splicer.copy(offsets[index], extents[index])?,
+            Piece::Cached { id, extents } if extents[index] > 0 => {
+                let bytes = rows::RowsFile::open(out, id)?.stream(index)?;
+                if bytes.len() as u64 != extents[index] {
+                    bail!("the cached rows of {id} changed during the export");
+                }
+                splicer.write(&bytes)?;
+            }
+            Piece::Cached { .. } => {}
+        }
+    }
+    splicer
+        .finish()
+        .with_context(|| format!("cannot write {}", path.display()))
+}
+
+/// Bring the database up to date: in place when `incremental` and the
+/// database is usable (documents no longer listed and `replaced` ones are
+/// deleted, missing ones inserted), else built anew as its `.part`.
+/// Returns whether it was built anew.
+fn write_database(
+    out: &Path,
+    ids: &[&String],
+    replaced: &[&str],
+    incremental: bool,
+) -> Result<bool> {
+    let is_replaced = |id: &str| replaced.binary_search(&id).is_ok();
+    let updating = if incremental {
+        sqlite::SqliteWriter::open_for_update(&out.join(SQLITE_FILE))
+    } else {
+        None
+    };
+    let (mut db, to_insert, fresh) = match updating {
+        Some(mut db) => {
+            let present = db.document_ids()?;
+            let has = |id: &str| present.binary_search_by(|p| p.as_str().cmp(id)).is_ok();
+            let listed = |id: &str| ids.binary_search_by(|x| x.as_str().cmp(id)).is_ok();
+            for id in present.iter().filter(|id| !listed(id) || is_replaced(id)) {
+                db.delete_document(id)?;
+            }
+            let insert: Vec<&str> = ids
+                .iter()
+                .map(|s| s.as_str())
+                .filter(|id| !has(id) || is_replaced(id))
+                .collect();
+            (db, insert, false)
+        }
+        None => {
+            let path = part(out, SQLITE_FILE);
+            let _ = fs::remove_file(&path);
+            let db =
+                sqlite::SqliteWriter::create(&path).context("cannot create the SQLite database")?;
+            (db, ids.iter().map(|s| s.as_str()).collect(), true)
+        }
+    };
+    for id in to_insert {
+        for (table, cells) in rows::RowsFile::open(out, id)?.table_rows()? {
+            for row in cells {
+                db.insert(table, &row)?;
+            }
+        }
+    }
+    db.finish().context("cannot finish the SQLite database")?;
+    Ok(fresh)
+}
+
+fn joined<T>(handle: std::thread::ScopedJoinHandle<'_, Result<T>>) -> Result<T> {
+    handle
+        .join()
+        .unwrap_or_else(|_| Err(anyhow::anyhow!("an export writer panicked")))
+}
+
+/// Where a row file's previous generation is kept for [`write_stream`] to overwrite.
+fn spare_path(out: &Path, file: &str) -> PathBuf {
+    out.join(rows::ROWS_DIR).join(format!("{file}.spare"))
+}
+
+/// Move `from` to `to`, replacing it. The old file is moved aside first:
+/// ext4 flushes a file renamed over another one (`auto_da_alloc`), which
+/// would make the run wait for the disk.
+fn replace_file(from: &Path, to: &Path) -> std::io::Result<()> {
+    let mut aside = to.as_os_str().to_owned();
+    aside.push(".old.part");
+    let moved_aside = fs::rename(to, &aside).is_ok();
+    fs::rename(from, to)?;
+    if moved_aside {
+        fs::remove_file(&aside)?;
+    }
+    Ok(())
 }
 
 /// Rebuild every export under `out` from the reports of `document_ids`
-/// (written with [`write_report`]). Ids are sorted here.
+/// (written with [`write_report`]). Ids are sorted here. The row files and
+/// the database are written side by side, one thread each.
 pub fn write_exports(
     out: &Path,
     document_ids: &[String],
-    mode: SqliteMode,
+    mode: ExportMode,
 ) -> Result<ExportSummary> {
     let mut ids: Vec<&String> = document_ids.iter().collect();
     ids.sort();
     ids.dedup();
+    let mut replaced: Vec<&str> = Vec::new();
+    let mut previous = None;
+    if let ExportMode::Incremental { replaced: r } = mode {
+        replaced = r.iter().map(String::as_str).collect();
+        replaced.sort_unstable();
+        previous = layout::Layout::load_current(out);
+    }
+    let is_replaced = |id: &str| replaced.binary_search(&id).is_ok();
 
-    let sqlite_path = out.join(SQLITE_FILE);
-    let sqlite_part = part(out, SQLITE_FILE);
-    let updating = match mode {
-        SqliteMode::Update { replaced } => {
-            sqlite::SqliteWriter::open_for_update(&sqlite_path).map(|w| (w, replaced))
-        }
-        SqliteMode::Rebuild => None,
-    };
-    // Ids to insert into the database: all of them, or those it lacks or holds stale.
-    let (mut db, to_insert): (
-        sqlite::SqliteWriter,
-        Option<std::collections::HashSet<&str>>,
-    ) = match updating {
-        Some((mut db, replaced)) => {
-            let present = db.document_ids()?;
-            let mut stale: Vec<&str> = present
-                .iter()
-                .filter(|id| ids.binary_search_by(|x| x.as_str().cmp(id)).is_err())
-                .map(String::as_str)
-                .collect();
-            stale.extend(
-                replaced
-                    .iter()
-                    .map(String::as_str)
-                    .filter(|id| present.binary_search_by(|p| p.as_str().cmp(id)).is_ok()),
-            );
-            for id in stale {
-                db.delete_document(id)?;
-            }
-            let mut insert: std::collections::HashSet<&str> =
-                replaced.iter().map(String::as_str).collect();
-            insert.extend(
-                ids.iter()
-                    .map(|s| s.as_str())
-                    .filter(|id| present.binary_search_by(|p| p.as_str().cmp(id)).is_err()),
-            );
-            (db, Some(insert))
-        }
-        None => {
-            let _ = fs::remove_file(&sqlite_part);
-            let db = sqlite::SqliteWriter::create(&sqlite_part)
-                .context("cannot create the SQLite database")?;
-            (db, None)
-        }
-    };
-
-    let mut documents_csv = output(&part(out, "documents.csv"), Some(&DOCUMENTS))?;
-    let mut facts_csv = output(&part(out, "facts.csv"), Some(&FACTS))?;
-    let mut findings_csv = output(&part(out, "findings.csv"), Some(&FINDINGS))?;
-    let mut facts_jsonl = output(&part(out, FACTS_JSONL), None)?;
-
+    let mut cursor = previous.as_ref().map(|p| p.cursor());
+    let mut plan = Vec::with_capacity(ids.len());
+    let mut layout = layout::Layout::default();
     let mut summary = ExportSummary::default();
-    for id in ids {
-        let rows = rows::read_rows(out, id)?;
-        summary.add(&rows.totals);
-        documents_csv.write_all(&rows.documents_csv)?;
-        facts_csv.write_all(&rows.facts_csv)?;
-        findings_csv.write_all(&rows.findings_csv)?;
-        facts_jsonl.write_all(&rows.facts_jsonl)?;
-        if to_insert
-            .as_ref()
-            .is_none_or(|set| set.contains(id.as_str()))
-        {
-            for (table, cells) in rows::table_rows(&rows)? {
-                for row in cells {
-                    db.insert(table, &row)?;
+    for id in &ids {
+        let reused = match cursor.as_mut() {
+            Some(c) if !is_replaced(id) => c.find(id),
+            _ => None,
+        };
+        let entry = match reused {
+            Some((entry, offsets)) => {
+                plan.push(Piece::Reused {
+                    offsets,
+                    extents: entry.extents,
+                });
+                entry.clone()
+            }
+            None => {
+                let mut file = rows::RowsFile::open(out, id)?;
+                let extents = file.extents();
+                plan.push(Piece::Cached { id, extents });
+                layout::Entry {
+                    id: id.to_string(),
+                    extents,
+                    totals: file.totals()?,
                 }
             }
-        }
+        };
+        summary.add(&entry.totals);
+        layout.push(entry);
     }
-    for mut w in [documents_csv, facts_csv, findings_csv, facts_jsonl] {
-        w.flush()?;
-    }
-    let fresh_db = to_insert.is_none();
-    db.finish().context("cannot finish the SQLite database")?;
+
+    let splice = previous.is_some();
+    let incremental = matches!(mode, ExportMode::Incremental { .. });
+    let (fresh_db, streams) = std::thread::scope(|scope| {
+        let db = scope.spawn(|| write_database(out, &ids, &replaced, incremental));
+        let streams: Vec<_> = (0..STREAMS.len())
+            .map(|index| {
+                let plan = &plan;
+                scope.spawn(move || write_stream(out, index, plan, splice))
+            })
+            .collect();
+        let streams: Result<Vec<()>> = streams.into_iter().map(joined).collect();
+        (joined(db), streams)
+    });
+    streams?;
+    let fresh_db = fresh_db?;
     let mut package = serde_json::to_vec_pretty(&datapackage::descriptor())?;
     package.push(b'\n');
     fs::write(part(out, DATAPACKAGE), package)?;
 
-    for name in export_files() {
-        if name == SQLITE_FILE && !fresh_db {
-            continue;
+    // No layout may vouch for files while they are being replaced.
+    layout::Layout::remove(out);
+    for stream in &STREAMS {
+        let current = out.join(stream.file);
+        if current.is_file() {
+            fs::rename(&current, spare_path(out, stream.file))
+                .with_context(|| format!("cannot move {} aside", stream.file))?;
         }
-        fs::rename(part(out, &name), out.join(&name))
+        fs::rename(part(out, stream.file), &current)
+            .with_context(|| format!("cannot move {} into place", stream.file))?;
+    }
+    let mut others = vec![DATAPACKAGE];
+    if fresh_db {
+        others.push(SQLITE_FILE);
+    }
+    for name in others {
+        replace_file(&part(out, name), &out.join(name))
             .with_context(|| format!("cannot move {name} into place"))?;
     }
+    layout.save(out)?;
     Ok(summary)
 }
 
@@ -255,5 +419,5 @@ pub fn export_reports<'a>(
         write_report(out, report)?;
         ids.push(tables::document_id(report).to_string());
     }
-    write_exports(out, &ids, SqliteMode::Rebuild)
+    write_exports(out, &ids, ExportMode::Fresh)
 }

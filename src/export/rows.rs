@@ -89,6 +89,16 @@ impl Rows {
         rows
     }
 
+    /// The bytes for each of [`super::STREAMS`], in that order.
+    pub fn streams(&self) -> [&[u8]; 4] {
+        [
+            &self.documents_csv,
+            &self.facts_csv,
+            &self.findings_csv,
+            &self.facts_jsonl,
+        ]
+    }
+
     fn encode(&self) -> Vec<u8> {
         let totals = serde_json::to_vec(&self.totals).unwrap_or_default();
         let parts = [
@@ -107,38 +117,6 @@ impl Rows {
         }
         bytes
     }
-
-    fn decode(bytes: &[u8]) -> Result<Rows> {
-        let Some(rest) = bytes.strip_prefix(MAGIC) else {
-            bail!("not a rows file")
-        };
-        if rest.len() < 40 {
-            bail!("truncated rows file");
-        }
-        let mut lens = [0usize; 5];
-        for (i, len) in lens.iter_mut().enumerate() {
-            let mut le = [0u8; 8];
-            le.copy_from_slice(&rest[i * 8..i * 8 + 8]);
-            *len = u64::from_le_bytes(le) as usize;
-        }
-        let mut body = &rest[40..];
-        if body.len() != lens.iter().sum::<usize>() {
-            bail!("truncated rows file");
-        }
-        let mut take = |n: usize| {
-            let (head, tail) = body.split_at(n);
-            body = tail;
-            head.to_vec()
-        };
-        let totals = serde_json::from_slice(&take(lens[0]))?;
-        Ok(Rows {
-            totals,
-            documents_csv: take(lens[1]),
-            facts_csv: take(lens[2]),
-            findings_csv: take(lens[3]),
-            facts_jsonl: take(lens[4]),
-        })
-    }
 }
 
 pub fn rows_path(out: &Path, document_id: &str) -> PathBuf {
@@ -154,10 +132,77 @@ pub fn write_rows(out: &Path, document_id: &str, rows: &Rows) -> Result<()> {
     Ok(())
 }
 
-pub fn read_rows(out: &Path, document_id: &str) -> Result<Rows> {
-    let path = rows_path(out, document_id);
-    let bytes = fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
-    Rows::decode(&bytes).with_context(|| format!("{} is damaged", path.display()))
+/// A cached rows file opened for reading single streams: the whole file is
+/// never needed at once, and each export file wants only its own part.
+pub struct RowsFile {
+    path: PathBuf,
+    file: fs::File,
+    /// Lengths of the totals and of each stream, as in the file's header.
+    lens: [u64; 5],
+}
+
+const HEADER_LEN: u64 = MAGIC.len() as u64 + 40;
+
+impl RowsFile {
+    pub fn open(out: &Path, document_id: &str) -> Result<RowsFile> {
+        use std::io::Read;
+        let path = rows_path(out, document_id);
+        let mut file =
+            fs::File::open(&path).with_context(|| format!("cannot read {}", path.display()))?;
+        let mut header = [0u8; HEADER_LEN as usize];
+        let damaged = || format!("{} is damaged", path.display());
+        file.read_exact(&mut header).with_context(damaged)?;
+        let Some(lens_bytes) = header.strip_prefix(MAGIC) else {
+            bail!("{} is not a rows file", path.display())
+        };
+        let mut lens = [0u64; 5];
+        for (len, le) in lens.iter_mut().zip(lens_bytes.chunks_exact(8)) {
+            let mut bytes = [0u8; 8];
+            bytes.copy_from_slice(le);
+            *len = u64::from_le_bytes(bytes);
+        }
+        let size = file.metadata()?.len();
+        if size != HEADER_LEN + lens.iter().sum::<u64>() {
+            bail!("{}: truncated rows file", path.display());
+        }
+        Ok(RowsFile { path, file, lens })
+    }
+
+    /// Byte lengths of the document's rows in each of [`super::STREAMS`].
+    pub fn extents(&self) -> [u64; 4] {
+        [self.lens[1], self.lens[2], self.lens[3], self.lens[4]]
+    }
+
+    fn part(&mut self, index: usize) -> Result<Vec<u8>> {
+        use std::io::{Read, Seek, SeekFrom};
+        let start = HEADER_LEN + self.lens[..index].iter().sum::<u64>();
+        self.file.seek(SeekFrom::Start(start))?;
+        let mut bytes = vec![0u8; self.lens[index] as usize];
+        self.file
+            .read_exact(&mut bytes)
+            .with_context(|| format!("cannot read {}", self.path.display()))?;
+        Ok(bytes)
+    }
+
+    pub fn totals(&mut self) -> Result<DocumentTotals> {
+        let bytes = self.part(0)?;
+        serde_json::from_slice(&bytes)
+            .with_context(|| format!("{} is damaged", self.path.display()))
+    }
+
+    /// The rows of stream `stream` (an index into [`super::STREAMS`]).
+    pub fn stream(&mut self, stream: usize) -> Result<Vec<u8>> {
+        self.part(stream + 1)
+    }
+
+    /// The rows of the three tables as cells, for the database.
+    pub fn table_rows(&mut self) -> Result<[TableRows; 3]> {
+        Ok([
+            (&DOCUMENTS, parse_csv(&DOCUMENTS, &self.stream(0)?)?),
+            (&FACTS, parse_csv(&FACTS, &self.stream(1)?)?),
+            (&FINDINGS, parse_csv(&FINDINGS, &self.stream(2)?)?),
+        ])
+    }
 }
 
 /// Cells of `table` back from its CSV lines (the inverse of [`Cell::as_csv`]).
@@ -188,15 +233,6 @@ pub fn parse_csv(table: &Table, csv_bytes: &[u8]) -> Result<Vec<Vec<Cell>>> {
 /// A table and some of its rows.
 pub type TableRows = (&'static Table, Vec<Vec<Cell>>);
 
-/// Every table with the rows of `rows` that belong to it.
-pub fn table_rows(rows: &Rows) -> Result<[TableRows; 3]> {
-    Ok([
-        (&DOCUMENTS, parse_csv(&DOCUMENTS, &rows.documents_csv)?),
-        (&FACTS, parse_csv(&FACTS, &rows.facts_csv)?),
-        (&FINDINGS, parse_csv(&FINDINGS, &rows.findings_csv)?),
-    ])
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -214,8 +250,18 @@ mod tests {
             message: "the file is empty".into(),
         });
         let rows = Rows::render(&report);
-        assert_eq!(Rows::decode(&rows.encode()).unwrap(), rows);
-        assert!(Rows::decode(&rows.encode()[..50]).is_err());
+        let out = tempfile::tempdir().unwrap();
+        write_rows(out.path(), "ab", &rows).unwrap();
+        let mut file = RowsFile::open(out.path(), "ab").unwrap();
+        assert_eq!(file.totals().unwrap(), rows.totals);
+        assert_eq!(file.extents(), rows.streams().map(|b| b.len() as u64));
+        for (i, bytes) in rows.streams().iter().enumerate().rev() {
+            assert_eq!(&file.stream(i).unwrap(), bytes);
+        }
+        let path = rows_path(out.path(), "ab");
+        let whole = fs::read(&path).unwrap();
+        fs::write(&path, &whole[..whole.len() - 1]).unwrap();
+        assert!(RowsFile::open(out.path(), "ab").is_err());
         let parsed = parse_csv(&DOCUMENTS, &rows.documents_csv).unwrap();
         let direct = tables::document_row(&report);
         assert_eq!(parsed, vec![direct]);
