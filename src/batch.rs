@@ -223,9 +223,10 @@ struct Manifest {
 
 impl Manifest {
     fn load(out: &Path) -> Manifest {
-        fs::read(out.join(MANIFEST_FILE))
+        // Streamed: the file is about as large as what it parses into.
+        fs::File::open(out.join(MANIFEST_FILE))
             .ok()
-            .and_then(|b| serde_json::from_slice::<Manifest>(&b).ok())
+            .and_then(|f| serde_json::from_reader::<_, Manifest>(std::io::BufReader::new(f)).ok())
             .filter(|m| m.format == MANIFEST_FORMAT)
             .unwrap_or_default()
     }
@@ -233,7 +234,9 @@ impl Manifest {
     fn save(&mut self, out: &Path) -> Result<()> {
         self.format = MANIFEST_FORMAT.to_string();
         let tmp = out.join(format!("{MANIFEST_FILE}.part"));
-        fs::write(&tmp, serde_json::to_vec(self)?)?;
+        let mut w = std::io::BufWriter::new(fs::File::create(&tmp)?);
+        serde_json::to_writer(&mut w, self)?;
+        w.into_inner().map_err(|e| e.into_error())?;
         fs::rename(&tmp, out.join(MANIFEST_FILE))?;
         Ok(())
     }
