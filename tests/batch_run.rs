@@ -284,3 +284,62 @@ fn a_crawl_store_gives_the_latest_version_of_each_document_url() {
     );
     assert_eq!(&rows[0][1], url);
 }
+
+/// Kills `caizheng run` at moments spread over a re-run (processing, the
+/// export, moving files into place), then lets a run complete: the out dir
+/// must come out as a fresh run's, whatever the interrupted run left behind.
+#[test]
+fn a_run_killed_at_any_moment_is_completed_by_the_next_one() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = sample_folder(tmp.path());
+    for i in 0..24 {
+        fs::write(
+            root.join(format!("variant-{i:02}.txt")),
+            PANZHIHUA.replace("攀枝花", &format!("攀枝花{i}")),
+        )
+        .unwrap();
+    }
+    let out = tmp.path().join("out");
+    let run_binary = || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_caizheng"))
+            .arg("run")
+            .arg(&root)
+            .arg("--out")
+            .arg(&out)
+            .args(["--jobs", "2", "--quiet"])
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap()
+    };
+    let started = std::time::Instant::now();
+    assert!(run_binary().wait().unwrap().success());
+    let whole_run = started.elapsed();
+
+    for round in 1..=8u32 {
+        for changed in [round, round + 8, round + 15] {
+            fs::write(
+                root.join(format!("variant-{changed:02}.txt")),
+                PANZHIHUA.replace("攀枝花", &format!("攀枝花{changed}-{round}")),
+            )
+            .unwrap();
+        }
+        let mut child = run_binary();
+        std::thread::sleep(whole_run * round / 8);
+        let _ = child.kill();
+        let _ = child.wait();
+
+        let inputs = batch::discover(std::slice::from_ref(&root)).unwrap();
+        run(&inputs, &out, 2);
+        let fresh = tmp.path().join(format!("fresh-{round}"));
+        run(&inputs, &fresh, 2);
+        assert!(
+            export_bytes(&out) == export_bytes(&fresh),
+            "round {round}: the run after a kill differs from a fresh run"
+        );
+        let conn = rusqlite::Connection::open(out.join(export::SQLITE_FILE)).unwrap();
+        let check: String = conn
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(check, "ok", "round {round}");
+    }
+}
