@@ -15,7 +15,14 @@
 //! `prior`, `change` (signed by `dir`), `yoy_pct` (signed by `pct_dir`, else
 //! `dir`), `share`, `completion`, `label`, `code`. Macros: `{amount:G}` is an
 //! amount with its unit (`G`, `G_unit`), `{pct:G}` a percentage, `{count:G}`
-//! a count with its unit, `{dir:G}` a direction word.
+//! a count with its unit, `{dir:G}` a direction word; `{amount_opt:G}` and
+//! `{pct_opt:G}` may leave the unit out (`各为4125.49、4143.91万元`).
+//!
+//! Two figures in one phrase (`收、支总计各为A、B万元`, `收入、支出分别为A和B`):
+//! a pattern with `key_b` or `label_b` reads every group `G_b` (`value_b`,
+//! `change_b`, `yoy_pct_b` …, signed by `dir_b`/`pct_dir_b`, else by the
+//! first side's word) as the second figure, under `key_b` (default `key`)
+//! with `label_b`. A figure printed without its unit takes its partner's.
 
 use regex::Regex;
 use rust_decimal::Decimal;
@@ -140,6 +147,11 @@ struct PatternDef {
     unit: Option<String>,
     #[serde(default)]
     value_key: Option<String>,
+    /// Key and label of the second figure of a pair (groups `G_b`).
+    #[serde(default)]
+    key_b: Option<String>,
+    #[serde(default)]
+    label_b: Option<String>,
     #[serde(default)]
     items: Option<String>,
     #[serde(default)]
@@ -185,6 +197,8 @@ pub struct Pattern {
     pub unit: Option<String>,
     /// Key for the `value` group when it is not `key` itself.
     pub value_key: Option<String>,
+    /// The second figure of a pair (groups `G_b`): its key and label; None: not a pair.
+    pub pair: Option<PairSide>,
     /// A list that follows the match (`其中：轿车2辆、商务车2辆`), read item by item.
     pub items: Option<LazyRegex>,
     pub items_key: Option<String>,
@@ -204,6 +218,13 @@ pub struct MergedTemplate {
     pub regex: LazyRegex,
     /// Name as printed (spaces removed) → the term patterns it belongs to, in file order.
     pub by_name: std::collections::HashMap<String, Vec<usize>>,
+}
+
+/// Key and label of the second figure that a pair pattern reads.
+#[derive(Debug, Clone)]
+pub struct PairSide {
+    pub key: String,
+    pub label: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -418,6 +439,7 @@ impl PatternSet {
                         tails: true,
                         unit: term.unit.clone(),
                         value_key: None,
+                        pair: None,
                         items: None,
                         items_key: None,
                         merged_into: None,
@@ -456,6 +478,10 @@ impl PatternSet {
                     tails: p.tails,
                     unit: p.unit.clone(),
                     value_key: p.value_key.clone(),
+                    pair: (p.key_b.is_some() || p.label_b.is_some()).then(|| PairSide {
+                        key: p.key_b.clone().unwrap_or_else(|| p.key.clone()),
+                        label: p.label_b.clone(),
+                    }),
                     items,
                     items_key: p.items_key.clone(),
                     merged_into: None,
@@ -615,7 +641,12 @@ impl Expander<'_> {
                         r"(?P<{group}>\d+(?:\.\d+)?)\s?(?P<{group}_unit>{})",
                         self.unit_alt
                     ),
+                    "amount_opt" => format!(
+                        r"(?P<{group}>\d+(?:\.\d+)?)\s?(?P<{group}_unit>{})?",
+                        self.unit_alt
+                    ),
                     "pct" => format!(r"(?P<{group}>\d+(?:\.\d+)?)\s?%"),
+                    "pct_opt" => format!(r"(?P<{group}>\d+(?:\.\d+)?)\s?%?"),
                     "count" => format!(r"(?P<{group}>\d+)\s?(?P<{group}_unit>{})", self.unit_alt),
                     "dir" => format!("(?P<{group}>{})", self.dir_alt),
                     other => return Err(format!("unknown macro {other}")),
