@@ -76,6 +76,7 @@ pub fn extract(
         .iter()
         .zip(&merged_wanted)
         .filter_map(|(m, &w)| w.then_some(m))
+        .filter(|m| m.anchors.is_empty() || m.anchors.iter().any(|a| text.contains(a.as_str())))
         .collect();
     // Build the matchers this document needs on every core before using them.
     {
@@ -112,22 +113,33 @@ pub fn extract(
         let mut pos = 0;
         while let Some(caps) = regex.captures_at(text, pos) {
             let whole = caps.get(0).expect("group 0");
-            let name: String = caps
-                .name("name")
-                .map(|n| n.as_str().chars().filter(|c| !c.is_whitespace()).collect())
-                .unwrap_or_default();
-            // The first term of this name that applies here; none: a shorter
+            // The first term of a name that applies here; none: a shorter
             // name may still match inside, so look again one character on.
-            let term = m
-                .by_name
-                .get(&name)
-                .into_iter()
-                .flatten()
-                .map(|&i| &set.patterns[i])
-                .find(|p| kind_ok(p) && applies_here(p, tree, text, whole.start()));
-            match term {
+            let term_named = |group: &str| {
+                let name: String = caps
+                    .name(group)
+                    .map(|n| n.as_str().chars().filter(|c| !c.is_whitespace()).collect())
+                    .unwrap_or_default();
+                m.by_name
+                    .get(&name)
+                    .into_iter()
+                    .flatten()
+                    .map(|&i| &set.patterns[i])
+                    .find(|p| kind_ok(p) && applies_here(p, tree, text, whole.start()))
+            };
+            // `{name_b}` that is no term's name: not this template's phrase.
+            let second_unknown = caps.name("name_b").is_some() && term_named("name_b").is_none();
+            match term_named("name").filter(|_| !second_unknown) {
                 Some(pattern) => {
-                    candidates.extend(ctx.read_match(&caps, pattern));
+                    // `基本支出、项目支出分别为A和B`: the second figure is the second term's.
+                    let paired = term_named("name_b").map(|b| Pattern {
+                        pair: Some(patterns::PairSide {
+                            key: b.key.clone(),
+                            label: b.label.clone(),
+                        }),
+                        ..pattern.clone()
+                    });
+                    candidates.extend(ctx.read_match(&caps, paired.as_ref().unwrap_or(pattern)));
                     pos = whole.end().max(next_char(text, whole.start()));
                 }
                 None => pos = next_char(text, whole.start()),
@@ -361,7 +373,8 @@ fn read_tails(
                     c
                 })
                 .collect();
-            if found.is_empty() {
+            // After two figures, a clause for one of them cannot say which.
+            if found.is_empty() || pattern.pair.is_some() && !found.iter().any(|c| c.side == 1) {
                 continue;
             }
             produced.extend(found);

@@ -5,6 +5,9 @@
 //! - `[signs]`: direction words (`positive`, `negative`, `zero`);
 //! - `[units]`: printed unit → canonical unit and factor to 万元;
 //! - `[[template]]`: a regex shape with `{name}` standing for a term's names;
+//!   `{name_any}` and `{name_b}` capture any short run of words, looked up
+//!   among the terms' names after the match (`基本支出、项目支出分别为A和B`:
+//!   two terms, and a matcher that costs nothing to build);
 //! - `[[term]]`: a key, the names it is printed under, and the templates that
 //!   read it — each (term, template) pair becomes one pattern `key#template`;
 //! - `[[pattern]]`: a full regex for wording no template covers;
@@ -98,6 +101,10 @@ pub struct UnitDef {
 struct TemplateDef {
     name: String,
     regex: String,
+    /// Literal words one of which every match contains besides the name
+    /// (`分别`): a document without any of them never builds the template.
+    #[serde(default)]
+    anchors: Vec<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -216,6 +223,8 @@ pub struct Pattern {
 pub struct MergedTemplate {
     pub template: String,
     pub regex: LazyRegex,
+    /// The template's own anchors (see `TemplateDef::anchors`); empty: its names suffice.
+    pub anchors: Vec<String>,
     /// Name as printed (spaces removed) → the term patterns it belongs to, in file order.
     pub by_name: std::collections::HashMap<String, Vec<usize>>,
 }
@@ -340,6 +349,7 @@ impl PatternSet {
         let mut signs = Signs::default();
         let mut units = BTreeMap::new();
         let mut templates = BTreeMap::new();
+        let mut template_anchors: BTreeMap<String, Vec<String>> = BTreeMap::new();
         for (_, _, f) in &parsed {
             defs.extend(f.defs.clone());
             if let Some(s) = &f.signs {
@@ -358,6 +368,7 @@ impl PatternSet {
             }
             for t in &f.template {
                 templates.insert(t.name.clone(), t.regex.clone());
+                template_anchors.insert(t.name.clone(), t.anchors.clone());
             }
         }
         let unit_alt = {
@@ -412,7 +423,11 @@ impl PatternSet {
                             format!("term {}: unknown template {tname}", term.key),
                         )
                     })?;
-                    let source = shape.replace("{name}", &format!("(?:{names})"));
+                    // Never built (the merged template runs it).
+                    let source = shape
+                        .replace("{name}", &format!("(?:{names})"))
+                        .replace("{name_any}", ANY_NAME)
+                        .replace("{name_b}", SECOND_NAME);
                     let mut id = format!("{}#{}", term.key, tname);
                     let mut n = 2;
                     while patterns.iter().any(|p: &Pattern| p.id == id) {
@@ -544,7 +559,10 @@ impl PatternSet {
                 .map(|n| escape_name(n))
                 .collect::<Vec<_>>()
                 .join("|");
-            let source = shape.replace("{name}", &format!("(?P<name>{alternation})"));
+            let source = shape
+                .replace("{name}", &format!("(?P<name>{alternation})"))
+                .replace("{name_any}", ANY_NAME)
+                .replace("{name_b}", SECOND_NAME);
             let regex = ctx.lazy(&source).map_err(|m| PatternError {
                 file: "patterns".into(),
                 line: None,
@@ -556,6 +574,7 @@ impl PatternSet {
             merged.push(MergedTemplate {
                 template: tname.clone(),
                 regex,
+                anchors: template_anchors.get(tname).cloned().unwrap_or_default(),
                 by_name,
             });
         }
@@ -591,6 +610,12 @@ impl PatternSet {
         }
     }
 }
+
+/// `{name_any}` / `{name_b}` of a template: any short run of words, which must
+/// turn out to be one of the template's term names (checked when reading the
+/// match; a leftmost match that starts too early is retried one character on).
+const ANY_NAME: &str = r"(?P<name>[^\d\s，。；、：:]+?)";
+const SECOND_NAME: &str = r"(?P<name_b>[^\d\s，。；、：:]+?)";
 
 /// Term names are literal text, except that a space stands for "maybe a space".
 fn escape_name(name: &str) -> String {
