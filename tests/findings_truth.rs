@@ -140,3 +140,46 @@ fn blank_template_is_one_finding() {
     assert_eq!(report.findings[0].rule, "structure.unfilled_template");
     assert_eq!(report.findings[0].severity, Severity::Error);
 }
+
+/// The documents we wrote in other wordings (corpus/): the totals stated one
+/// per side (`收、支总计各为A、B万元`) are compared, and a consistent
+/// document with the same forms raises nothing.
+#[test]
+fn synthetic_documents_totals_per_side() {
+    let corpus = std::path::PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/corpus"));
+    for doc in [
+        "synthetic-county-education-2019-final.txt",
+        "synthetic-province-transport-2021-final.txt",
+    ] {
+        let bytes = std::fs::read(corpus.join(doc)).expect("bundled document");
+        let report = pipeline::process(&bytes, doc);
+        assert!(report.errors.is_empty(), "{doc}: {:?}", report.errors);
+        let truth = common::truth_of(&corpus, doc);
+        let missing = missing(&report, &truth);
+        assert!(missing.is_empty(), "{doc}: not found: {missing:?}");
+        let entries = truth["inconsistencies"].as_array().expect("list");
+        for f in loud(&report) {
+            let known = entries.iter().any(|inc| {
+                let one = Report {
+                    findings: vec![f.clone()],
+                    ..report.clone()
+                };
+                found(&one, &values_of(inc))
+            });
+            assert!(known, "{doc}: unexpected {}: {}", f.rule, f.message);
+        }
+    }
+    let education = pipeline::process(
+        &std::fs::read(corpus.join("synthetic-county-education-2019-final.txt")).expect("read"),
+        "synthetic-county-education-2019-final.txt",
+    );
+    assert!(
+        education
+            .findings
+            .iter()
+            .any(|f| f.rule == "sum.totals.income_expenditure.sides"
+                && f.severity == Severity::Warning),
+        "{:#?}",
+        education.findings
+    );
+}

@@ -169,6 +169,7 @@ fn synthetic_documents_in_other_wordings() {
     for doc in [
         "synthetic-county-education-2019-final.txt",
         "synthetic-city-health-2023-budget.txt",
+        "synthetic-province-transport-2021-final.txt",
     ] {
         let bytes = std::fs::read(corpus.join(doc)).expect("bundled document");
         let report = pipeline::process(&bytes, doc);

@@ -31,6 +31,8 @@ struct Candidate {
     quote: Range<usize>,
     pattern: String,
     qualifier: &'static str,
+    /// 0, or 1 for the second figure of a pair pattern.
+    side: u8,
     strength: (i32, usize),
 }
 
@@ -74,6 +76,7 @@ pub fn extract(
         .iter()
         .zip(&merged_wanted)
         .filter_map(|(m, &w)| w.then_some(m))
+        .filter(|m| m.anchors.is_empty() || m.anchors.iter().any(|a| text.contains(a.as_str())))
         .collect();
     // Build the matchers this document needs on every core before using them.
     {
@@ -110,22 +113,33 @@ pub fn extract(
         let mut pos = 0;
         while let Some(caps) = regex.captures_at(text, pos) {
             let whole = caps.get(0).expect("group 0");
-            let name: String = caps
-                .name("name")
-                .map(|n| n.as_str().chars().filter(|c| !c.is_whitespace()).collect())
-                .unwrap_or_default();
-            // The first term of this name that applies here; none: a shorter
+            // The first term of a name that applies here; none: a shorter
             // name may still match inside, so look again one character on.
-            let term = m
-                .by_name
-                .get(&name)
-                .into_iter()
-                .flatten()
-                .map(|&i| &set.patterns[i])
-                .find(|p| kind_ok(p) && applies_here(p, tree, text, whole.start()));
-            match term {
+            let term_named = |group: &str| {
+                let name: String = caps
+                    .name(group)
+                    .map(|n| n.as_str().chars().filter(|c| !c.is_whitespace()).collect())
+                    .unwrap_or_default();
+                m.by_name
+                    .get(&name)
+                    .into_iter()
+                    .flatten()
+                    .map(|&i| &set.patterns[i])
+                    .find(|p| kind_ok(p) && applies_here(p, tree, text, whole.start()))
+            };
+            // `{name_b}` that is no term's name: not this template's phrase.
+            let second_unknown = caps.name("name_b").is_some() && term_named("name_b").is_none();
+            match term_named("name").filter(|_| !second_unknown) {
                 Some(pattern) => {
-                    candidates.extend(ctx.read_match(&caps, pattern));
+                    // `基本支出、项目支出分别为A和B`: the second figure is the second term's.
+                    let paired = term_named("name_b").map(|b| Pattern {
+                        pair: Some(patterns::PairSide {
+                            key: b.key.clone(),
+                            label: b.label.clone(),
+                        }),
+                        ..pattern.clone()
+                    });
+                    candidates.extend(ctx.read_match(&caps, paired.as_ref().unwrap_or(pattern)));
                     pos = whole.end().max(next_char(text, whole.start()));
                 }
                 None => pos = next_char(text, whole.start()),
@@ -214,7 +228,8 @@ fn applies_here(pattern: &Pattern, tree: &SectionTree, text: &str, at: usize) ->
     pattern.sections.is_empty() || pattern.sections.iter().any(|s| kinds.contains(&s.as_str()))
 }
 
-/// Turn the qualifier groups of one match into candidates.
+/// Turn the qualifier groups of one match into candidates; a pair pattern's
+/// `G_b` groups are the second figure.
 fn read_groups(
     caps: &Captures,
     pattern: &Pattern,
@@ -227,71 +242,85 @@ fn read_groups(
         .map(|m| clean_label(m.as_str()))
         .or_else(|| pattern.label.clone());
     let code = caps.name("code").map(|m| m.as_str().to_string());
-    let dir = caps.name("dir").and_then(|m| set.sign_of(m.as_str()));
-    let pct_dir = caps
-        .name("pct_dir")
-        .and_then(|m| set.sign_of(m.as_str()))
-        .or(dir);
+    let sign_of = |group: &str| caps.name(group).and_then(|m| set.sign_of(m.as_str()));
+    let dir = sign_of("dir");
+    let pct_dir = sign_of("pct_dir").or(dir);
     let whole_len = caps.get(0).map(|m| m.len()).unwrap_or(0);
     let mut out = Vec::new();
-    for (group, suffix) in QUALIFIERS {
-        if only.is_some_and(|o| !o.contains(group)) {
-            continue;
-        }
-        let Some(m) = caps.name(group) else { continue };
-        let printed = m.as_str().to_string();
-        let unit_text = caps
-            .name(&format!("{group}_unit"))
-            .map(|u| u.as_str().to_string());
-        let unit_text = unit_text.or_else(|| {
-            if *group == "value" || *group == "budget" {
-                pattern.unit.clone()
-            } else {
-                None
+    for side in 0..=u8::from(pattern.pair.is_some()) {
+        let (suffix_b, partner_b) = if side == 0 { ("", "_b") } else { ("_b", "") };
+        let (key, side_label, dir, pct_dir) = match (&pattern.pair, side) {
+            (Some(pair), 1) => (
+                &pair.key,
+                pair.label.clone(),
+                sign_of("dir_b").or(dir),
+                sign_of("pct_dir_b").or(sign_of("dir_b")).or(pct_dir),
+            ),
+            _ => (&pattern.key, label.clone(), dir, pct_dir),
+        };
+        for (base, suffix) in QUALIFIERS {
+            if only.is_some_and(|o| !o.contains(base)) {
+                continue;
             }
-        });
-        let (unit, factor) = match (&unit_text, *group) {
-            (Some(u), _) => match set.units.get(u) {
-                Some((canonical, factor)) => (Some(canonical.clone()), *factor),
-                None => (Some(u.clone()), None),
-            },
-            (None, "share" | "completion" | "yoy_pct") => (Some("%".to_string()), None),
-            _ => (None, None),
-        };
-        let sign = match *group {
-            "change" => dir,
-            "yoy_pct" => pct_dir,
-            _ => None,
-        };
-        if sign == Some(0) && *group == "change" {
-            // 持平: no change figure is printed.
-            continue;
-        }
-        let value = match sign {
-            Some(-1) if printed.parse::<Decimal>().is_ok_and(|d| !d.is_zero()) => {
-                format!("-{printed}")
+            let group = format!("{base}{suffix_b}");
+            let Some(m) = caps.name(&group) else { continue };
+            let printed = m.as_str().to_string();
+            // `各为4125.49、4143.91万元`: a figure without its unit takes its partner's.
+            let unit_text = caps
+                .name(&format!("{group}_unit"))
+                .or_else(|| caps.name(&format!("{base}{partner_b}_unit")))
+                .map(|u| u.as_str().to_string());
+            let unit_text = unit_text.or_else(|| {
+                if *base == "value" || *base == "budget" {
+                    pattern.unit.clone()
+                } else {
+                    None
+                }
+            });
+            let (unit, factor) = match (&unit_text, *base) {
+                (Some(u), _) => match set.units.get(u) {
+                    Some((canonical, factor)) => (Some(canonical.clone()), *factor),
+                    None => (Some(u.clone()), None),
+                },
+                (None, "share" | "completion" | "yoy_pct") => (Some("%".to_string()), None),
+                _ => (None, None),
+            };
+            let sign = match *base {
+                "change" => dir,
+                "yoy_pct" => pct_dir,
+                _ => None,
+            };
+            if sign == Some(0) && *base == "change" {
+                // 持平: no change figure is printed.
+                continue;
             }
-            _ => printed,
-        };
-        let value_wan = factor.and_then(|f| value.parse::<Decimal>().ok().map(|d| d * f));
-        *quote_end = (*quote_end).max(m.end());
-        let key = match (*group, &pattern.value_key) {
-            ("value", Some(k)) => k.clone(),
-            _ => format!("{}{}", pattern.key, suffix),
-        };
-        out.push(Candidate {
-            key,
-            value,
-            unit,
-            value_wan,
-            label: label.clone(),
-            code: code.clone(),
-            figure: m.start()..m.end(),
-            quote: 0..0,
-            pattern: pattern.id.clone(),
-            qualifier: suffix,
-            strength: (pattern.priority, whole_len),
-        });
+            let value = match sign {
+                Some(-1) if printed.parse::<Decimal>().is_ok_and(|d| !d.is_zero()) => {
+                    format!("-{printed}")
+                }
+                _ => printed,
+            };
+            let value_wan = factor.and_then(|f| value.parse::<Decimal>().ok().map(|d| d * f));
+            *quote_end = (*quote_end).max(m.end());
+            let key = match (*base, &pattern.value_key, side) {
+                ("value", Some(k), 0) => k.clone(),
+                _ => format!("{key}{suffix}"),
+            };
+            out.push(Candidate {
+                key,
+                value,
+                unit,
+                value_wan,
+                label: side_label.clone(),
+                code: if side == 0 { code.clone() } else { None },
+                figure: m.start()..m.end(),
+                quote: 0..0,
+                pattern: pattern.id.clone(),
+                qualifier: suffix,
+                side,
+                strength: (pattern.priority, whole_len),
+            });
+        }
     }
     out
 }
@@ -325,21 +354,27 @@ fn read_tails(
                 continue;
             }
             let mut end = 0;
-            let (label, code) = produced
-                .first()
-                .map(|p| (p.label.clone(), p.code.clone()))
-                .unwrap_or_default();
+            // A qualifier belongs to the figure of its side: same line (label, code).
+            let line_of = |side: u8| {
+                produced
+                    .iter()
+                    .find(|p| p.side == side)
+                    .map(|p| (p.label.clone(), p.code.clone()))
+            };
             let found: Vec<Candidate> = read_groups(&tc, pattern, set, &mut end, None)
                 .into_iter()
-                .filter(|c| !produced.iter().any(|p| p.key == c.key))
+                .filter(|c| !produced.iter().any(|p| p.key == c.key && p.side == c.side))
                 .map(|mut c| {
                     c.figure = c.figure.start + pos..c.figure.end + pos;
-                    c.label = label.clone();
-                    c.code = code.clone();
+                    if let Some((label, code)) = line_of(c.side) {
+                        c.label = label;
+                        c.code = code;
+                    }
                     c
                 })
                 .collect();
-            if found.is_empty() {
+            // After two figures, a clause for one of them cannot say which.
+            if found.is_empty() || pattern.pair.is_some() && !found.iter().any(|c| c.side == 1) {
                 continue;
             }
             produced.extend(found);

@@ -5,6 +5,9 @@
 //! - `[signs]`: direction words (`positive`, `negative`, `zero`);
 //! - `[units]`: printed unit → canonical unit and factor to 万元;
 //! - `[[template]]`: a regex shape with `{name}` standing for a term's names;
+//!   `{name_any}` and `{name_b}` capture any short run of words, looked up
+//!   among the terms' names after the match (`基本支出、项目支出分别为A和B`:
+//!   two terms, and a matcher that costs nothing to build);
 //! - `[[term]]`: a key, the names it is printed under, and the templates that
 //!   read it — each (term, template) pair becomes one pattern `key#template`;
 //! - `[[pattern]]`: a full regex for wording no template covers;
@@ -15,7 +18,14 @@
 //! `prior`, `change` (signed by `dir`), `yoy_pct` (signed by `pct_dir`, else
 //! `dir`), `share`, `completion`, `label`, `code`. Macros: `{amount:G}` is an
 //! amount with its unit (`G`, `G_unit`), `{pct:G}` a percentage, `{count:G}`
-//! a count with its unit, `{dir:G}` a direction word.
+//! a count with its unit, `{dir:G}` a direction word; `{amount_opt:G}` and
+//! `{pct_opt:G}` may leave the unit out (`各为4125.49、4143.91万元`).
+//!
+//! Two figures in one phrase (`收、支总计各为A、B万元`, `收入、支出分别为A和B`):
+//! a pattern with `key_b` or `label_b` reads every group `G_b` (`value_b`,
+//! `change_b`, `yoy_pct_b` …, signed by `dir_b`/`pct_dir_b`, else by the
+//! first side's word) as the second figure, under `key_b` (default `key`)
+//! with `label_b`. A figure printed without its unit takes its partner's.
 
 use regex::Regex;
 use rust_decimal::Decimal;
@@ -91,6 +101,10 @@ pub struct UnitDef {
 struct TemplateDef {
     name: String,
     regex: String,
+    /// Literal words one of which every match contains besides the name
+    /// (`分别`): a document without any of them never builds the template.
+    #[serde(default)]
+    anchors: Vec<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -140,6 +154,11 @@ struct PatternDef {
     unit: Option<String>,
     #[serde(default)]
     value_key: Option<String>,
+    /// Key and label of the second figure of a pair (groups `G_b`).
+    #[serde(default)]
+    key_b: Option<String>,
+    #[serde(default)]
+    label_b: Option<String>,
     #[serde(default)]
     items: Option<String>,
     #[serde(default)]
@@ -185,6 +204,8 @@ pub struct Pattern {
     pub unit: Option<String>,
     /// Key for the `value` group when it is not `key` itself.
     pub value_key: Option<String>,
+    /// The second figure of a pair (groups `G_b`): its key and label; None: not a pair.
+    pub pair: Option<PairSide>,
     /// A list that follows the match (`其中：轿车2辆、商务车2辆`), read item by item.
     pub items: Option<LazyRegex>,
     pub items_key: Option<String>,
@@ -202,8 +223,17 @@ pub struct Pattern {
 pub struct MergedTemplate {
     pub template: String,
     pub regex: LazyRegex,
+    /// The template's own anchors (see `TemplateDef::anchors`); empty: its names suffice.
+    pub anchors: Vec<String>,
     /// Name as printed (spaces removed) → the term patterns it belongs to, in file order.
     pub by_name: std::collections::HashMap<String, Vec<usize>>,
+}
+
+/// Key and label of the second figure that a pair pattern reads.
+#[derive(Debug, Clone)]
+pub struct PairSide {
+    pub key: String,
+    pub label: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -319,6 +349,7 @@ impl PatternSet {
         let mut signs = Signs::default();
         let mut units = BTreeMap::new();
         let mut templates = BTreeMap::new();
+        let mut template_anchors: BTreeMap<String, Vec<String>> = BTreeMap::new();
         for (_, _, f) in &parsed {
             defs.extend(f.defs.clone());
             if let Some(s) = &f.signs {
@@ -337,6 +368,7 @@ impl PatternSet {
             }
             for t in &f.template {
                 templates.insert(t.name.clone(), t.regex.clone());
+                template_anchors.insert(t.name.clone(), t.anchors.clone());
             }
         }
         let unit_alt = {
@@ -391,7 +423,11 @@ impl PatternSet {
                             format!("term {}: unknown template {tname}", term.key),
                         )
                     })?;
-                    let source = shape.replace("{name}", &format!("(?:{names})"));
+                    // Never built (the merged template runs it).
+                    let source = shape
+                        .replace("{name}", &format!("(?:{names})"))
+                        .replace("{name_any}", ANY_NAME)
+                        .replace("{name_b}", SECOND_NAME);
                     let mut id = format!("{}#{}", term.key, tname);
                     let mut n = 2;
                     while patterns.iter().any(|p: &Pattern| p.id == id) {
@@ -418,6 +454,7 @@ impl PatternSet {
                         tails: true,
                         unit: term.unit.clone(),
                         value_key: None,
+                        pair: None,
                         items: None,
                         items_key: None,
                         merged_into: None,
@@ -456,6 +493,10 @@ impl PatternSet {
                     tails: p.tails,
                     unit: p.unit.clone(),
                     value_key: p.value_key.clone(),
+                    pair: (p.key_b.is_some() || p.label_b.is_some()).then(|| PairSide {
+                        key: p.key_b.clone().unwrap_or_else(|| p.key.clone()),
+                        label: p.label_b.clone(),
+                    }),
                     items,
                     items_key: p.items_key.clone(),
                     merged_into: None,
@@ -518,7 +559,10 @@ impl PatternSet {
                 .map(|n| escape_name(n))
                 .collect::<Vec<_>>()
                 .join("|");
-            let source = shape.replace("{name}", &format!("(?P<name>{alternation})"));
+            let source = shape
+                .replace("{name}", &format!("(?P<name>{alternation})"))
+                .replace("{name_any}", ANY_NAME)
+                .replace("{name_b}", SECOND_NAME);
             let regex = ctx.lazy(&source).map_err(|m| PatternError {
                 file: "patterns".into(),
                 line: None,
@@ -530,6 +574,7 @@ impl PatternSet {
             merged.push(MergedTemplate {
                 template: tname.clone(),
                 regex,
+                anchors: template_anchors.get(tname).cloned().unwrap_or_default(),
                 by_name,
             });
         }
@@ -565,6 +610,12 @@ impl PatternSet {
         }
     }
 }
+
+/// `{name_any}` / `{name_b}` of a template: any short run of words, which must
+/// turn out to be one of the template's term names (checked when reading the
+/// match; a leftmost match that starts too early is retried one character on).
+const ANY_NAME: &str = r"(?P<name>[^\d\s，。；、：:]+?)";
+const SECOND_NAME: &str = r"(?P<name_b>[^\d\s，。；、：:]+?)";
 
 /// Term names are literal text, except that a space stands for "maybe a space".
 fn escape_name(name: &str) -> String {
@@ -615,7 +666,12 @@ impl Expander<'_> {
                         r"(?P<{group}>\d+(?:\.\d+)?)\s?(?P<{group}_unit>{})",
                         self.unit_alt
                     ),
+                    "amount_opt" => format!(
+                        r"(?P<{group}>\d+(?:\.\d+)?)\s?(?P<{group}_unit>{})?",
+                        self.unit_alt
+                    ),
                     "pct" => format!(r"(?P<{group}>\d+(?:\.\d+)?)\s?%"),
+                    "pct_opt" => format!(r"(?P<{group}>\d+(?:\.\d+)?)\s?%?"),
                     "count" => format!(r"(?P<{group}>\d+)\s?(?P<{group}_unit>{})", self.unit_alt),
                     "dir" => format!("(?P<{group}>{})", self.dir_alt),
                     other => return Err(format!("unknown macro {other}")),
