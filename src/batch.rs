@@ -470,6 +470,7 @@ pub fn run(
             }
         }
     }
+    let written = export::Written::list(out)?;
     let (todo, unchanged): (Vec<IdInput>, Vec<IdInput>) = documents
         .iter()
         .map(|(id, input)| (id, *input))
@@ -479,7 +480,7 @@ pub fn run(
                     .documents
                     .get(*id)
                     .is_none_or(|c| c.source != input.source || c.fingerprint != fingerprint)
-                || !export::is_written(out, id)
+                || !written.contains(id)
         });
     let discovered = started.elapsed();
 
@@ -533,7 +534,7 @@ pub fn run(
         .retain(|id, _| ids.binary_search(id).is_ok());
     manifest.files = stamps;
     manifest.stamped_at_ns = stamped_at_ns;
-    prune_reports(out, &ids)?;
+    written.prune(&ids)?;
 
     let export_started = Instant::now();
     let mode = if force || unchanged.is_empty() {
@@ -586,36 +587,6 @@ fn replaced_nothing_since_last_export(
         && export::export_files()
             .iter()
             .all(|name| out.join(name).is_file())
-}
-
-/// Remove reports of documents that are no longer among the inputs, and
-/// scratch files of interrupted runs: the out dir describes exactly this run.
-fn prune_reports(out: &Path, ids: &[String]) -> Result<()> {
-    for (dir, suffix) in [
-        (export::DOCUMENTS_DIR, ".json"),
-        (export::rows::ROWS_DIR, ".rows"),
-    ] {
-        let dir = out.join(dir);
-        if !dir.is_dir() {
-            continue;
-        }
-        for entry in fs::read_dir(&dir).with_context(|| format!("cannot list {}", dir.display()))? {
-            let path = entry?.path();
-            let name = path
-                .file_name()
-                .and_then(|n| n.to_str())
-                .unwrap_or_default();
-            let stale = match name.strip_suffix(suffix) {
-                Some(id) => ids.binary_search(&id.to_string()).is_err(),
-                None => name.ends_with(".part"),
-            };
-            if stale && path.is_file() {
-                fs::remove_file(&path)
-                    .with_context(|| format!("cannot remove {}", path.display()))?;
-            }
-        }
-    }
-    Ok(())
 }
 
 /// The end-of-run table.

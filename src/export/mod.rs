@@ -73,9 +73,72 @@ pub fn read_report(out: &Path, document_id: &str) -> Result<Report> {
         .with_context(|| format!("{} is not a caizheng report", path.display()))
 }
 
-/// Whether the report of `document_id` and its rows are both on disk.
-pub fn is_written(out: &Path, document_id: &str) -> bool {
-    report_path(out, document_id).is_file() && rows::rows_path(out, document_id).is_file()
+/// What reports are on disk under `out`, listed once per run: which
+/// documents have both their report and its rows, and every file
+/// [`Written::prune`] may have to remove.
+#[derive(Debug, Default)]
+pub struct Written {
+    complete: std::collections::HashSet<String>,
+    /// Per-document files with the id they belong to; `None` for scratch
+    /// files of an interrupted run.
+    files: Vec<(Option<String>, PathBuf)>,
+}
+
+impl Written {
+    pub fn list(out: &Path) -> Result<Written> {
+        let mut written = Written::default();
+        let mut reports = std::collections::HashSet::new();
+        for (dir, suffix) in [(DOCUMENTS_DIR, ".json"), (rows::ROWS_DIR, ".rows")] {
+            let dir = out.join(dir);
+            if !dir.is_dir() {
+                continue;
+            }
+            let listing =
+                fs::read_dir(&dir).with_context(|| format!("cannot list {}", dir.display()))?;
+            for entry in listing {
+                let entry = entry?;
+                let name = entry.file_name().to_string_lossy().into_owned();
+                let id = match name.strip_suffix(suffix) {
+                    Some(id) => Some(id.to_string()),
+                    None if name.ends_with(PART) => None,
+                    None => continue, // the layout and spare files live here too
+                };
+                match (&id, suffix) {
+                    (Some(id), ".json") => {
+                        reports.insert(id.clone());
+                    }
+                    (Some(id), _) if reports.contains(id) => {
+                        written.complete.insert(id.clone());
+                    }
+                    _ => {}
+                }
+                written.files.push((id, entry.path()));
+            }
+        }
+        Ok(written)
+    }
+
+    /// Whether the report of `document_id` and its rows were both on disk.
+    pub fn contains(&self, document_id: &str) -> bool {
+        self.complete.contains(document_id)
+    }
+
+    /// Remove the listed reports of documents not in `keep` (sorted), and
+    /// scratch files: the out dir then describes exactly this run.
+    pub fn prune(&self, keep: &[String]) -> Result<()> {
+        for (id, path) in &self.files {
+            let stale = id.as_ref().is_none_or(|id| keep.binary_search(id).is_err());
+            if stale {
+                match fs::remove_file(path) {
+                    Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                        return Err(e).with_context(|| format!("cannot remove {}", path.display()))
+                    }
+                    _ => {}
+                }
+            }
+        }
+        Ok(())
+    }
 }
 
 /// Totals over the exported documents, for the end-of-run table.

@@ -13,7 +13,6 @@ pub const NUMERIC_SUFFIX: &str = "_num";
 const INDEXES: &[&str] = &[
     "CREATE INDEX documents_entity_year ON documents(entity, fiscal_year)",
     "CREATE INDEX facts_key ON facts(key, entity, fiscal_year)",
-    "CREATE INDEX facts_entity_year ON facts(entity, fiscal_year)",
     "CREATE INDEX findings_severity ON findings(severity, document_id)",
     "CREATE INDEX findings_rule ON findings(rule)",
 ];
