@@ -592,7 +592,8 @@ impl PatternSet {
 
     /// Build the matchers nearly every document needs (the merged templates).
     pub fn warm_up(&self) {
-        for m in &self.merged {
+        // Templates with anchors of their own are rare: built when a text needs them.
+        for m in self.merged.iter().filter(|m| m.anchors.is_empty()) {
             m.regex.get();
         }
     }
