@@ -137,6 +137,52 @@ fn caizheng_run(
     Ok((measured, stats))
 }
 
+/// Re-runs into the out dir of a full run that took `full`: with nothing
+/// changed, then (given a link view) with `change` documents changed.
+fn rerun(
+    input_args: &[String],
+    out: &Path,
+    threads: usize,
+    full: Duration,
+    links: Option<&[PathBuf]>,
+    change: usize,
+) -> Result<()> {
+    let (m, stats) = caizheng_run(input_args, out, threads, false)?;
+    println!(
+        "{:<34}{:>8}{:>11}{:>13}{:>10.3}   ({} reprocessed)",
+        "  re-run, nothing changed",
+        threads,
+        stats.documents,
+        "",
+        m.elapsed.as_secs_f64(),
+        stats.processed
+    );
+    match links {
+        Some(links) => {
+            let changed = change_documents(links, change)?;
+            let (m, stats) = caizheng_run(input_args, out, threads, false)?;
+            println!(
+                "{:<34}{:>8}{:>11}{:>13}{:>10.3}   ({} reprocessed; {:.2}% of the full run's {:.2}s)",
+                format!("  re-run, {changed} changed"),
+                threads,
+                stats.documents,
+                "",
+                m.elapsed.as_secs_f64(),
+                stats.processed,
+                100.0 * m.elapsed.as_secs_f64() / full.as_secs_f64(),
+                full.as_secs_f64()
+            );
+        }
+        None if change > 0 => {
+            println!(
+                "  re-run with changed documents skipped: some inputs have no document extension"
+            )
+        }
+        None => {}
+    }
+    Ok(())
+}
+
 /// pdftotext over `pdfs` with `threads` workers, each taking every n-th file.
 fn pdftotext(pdfs: &[PathBuf], threads: usize) -> Result<Row> {
     let start = Instant::now();
@@ -300,7 +346,6 @@ pub fn bench_main(args: BenchArgs) -> Result<i32> {
     );
     print_header();
     let mut single_rate = None;
-    let mut last_out = None;
     for &threads in &args.threads {
         let out = scratch.join(format!("all-{threads}"));
         let (m, stats) = caizheng_run(&input_args, &out, threads, true)?;
@@ -333,42 +378,14 @@ pub fn bench_main(args: BenchArgs) -> Result<i32> {
                 rate / one
             );
         }
-        last_out = Some((out, threads, m.elapsed));
-    }
-    if let Some((out, threads, full)) = &last_out {
-        let (m, stats) = caizheng_run(&input_args, out, *threads, false)?;
-        println!(
-            "{:<34}{:>8}{:>11}{:>13}{:>10.2}   ({} reprocessed)",
-            "caizheng re-run, nothing changed",
+        rerun(
+            &input_args,
+            &out,
             threads,
-            stats.documents,
-            "",
-            m.elapsed.as_secs_f64(),
-            stats.processed
-        );
-        match &links {
-            Some(links) => {
-                let changed = change_documents(links, args.change)?;
-                let (m, stats) = caizheng_run(&input_args, out, *threads, false)?;
-                println!(
-                    "{:<34}{:>8}{:>11}{:>13}{:>10.3}   ({} reprocessed; {:.2}% of the full run's {:.2}s)",
-                    format!("caizheng re-run, {changed} changed"),
-                    threads,
-                    stats.documents,
-                    "",
-                    m.elapsed.as_secs_f64(),
-                    stats.processed,
-                    100.0 * m.elapsed.as_secs_f64() / full.as_secs_f64(),
-                    full.as_secs_f64()
-                );
-            }
-            None if args.change > 0 => {
-                println!(
-                    "re-run with changed documents skipped: some inputs have no document extension"
-                )
-            }
-            None => {}
-        }
+            m.elapsed,
+            links.as_deref(),
+            args.change,
+        )?;
     }
 
     if !args.no_pdftotext && !pdfs.is_empty() {
