@@ -234,10 +234,21 @@ fn check_identity(
     };
     let (severity, zh, en) = severity_words(outcome)?;
     let zeros = parts.iter().filter(|p| p.num.is_zero()).count();
+    // Parts printed in another unit than the total (万元 against 亿元) are shown with
+    // their units, and the sums in 万元, where the numbers stay readable.
+    let mixed_units = parts.iter().any(|p| p.factor != total.factor);
+    let with_unit = |f: &Figure| {
+        let unit = if mixed_units {
+            f.fact.unit.as_deref().unwrap_or_default()
+        } else {
+            ""
+        };
+        format!("{}{unit}", f.fact.value)
+    };
     let mut terms = parts
         .iter()
         .filter(|p| !p.num.is_zero())
-        .map(|p| p.fact.value.as_str())
+        .map(|p| with_unit(p))
         .collect::<Vec<_>>()
         .join(" + ");
     if zeros > 0 {
@@ -252,40 +263,70 @@ fn check_identity(
         .max()
         .unwrap_or(2)
         + 4;
-    let (message, message_en) = if two_sided {
-        (
-            format!(
-                "{}：分项 {terms} = {}，与所列合计 {}{unit} 不符（相差 {}），{zh}。依据：{why}",
-                name(total),
-                show(sum / total.factor, scale),
-                total.fact.value,
-                show(diff / total.factor, scale)
-            ),
-            format!(
-                "{}: the parts {terms} add up to {}, but the stated total is {}{unit} (gap {}), {en}. Identity: {why}",
-                name(total),
-                show(sum / total.factor, scale),
-                total.fact.value,
-                show(diff / total.factor, scale)
-            ),
+    let stated_total = if mixed_units {
+        format!(
+            "{}{unit}（{}万元）",
+            total.fact.value,
+            show(total.num, scale)
         )
     } else {
-        (
+        format!("{}{unit}", total.fact.value)
+    };
+    let shown = |d: Decimal| {
+        if mixed_units {
+            format!("{}万元", show(d, scale))
+        } else {
+            show(d / total.factor, scale)
+        }
+    };
+    let (message, message_en) = match (two_sided, parts) {
+        // `A = B` between two lines: a comparison, not a sum.
+        (true, [part]) => (
             format!(
-                "{}：已列分项 {terms} = {}，超过合计 {}{unit}（超出 {}），{zh}。依据：{why}",
+                "{} {} 与 {} {} 不一致（相差 {}），{zh}。依据：{why}",
+                name(part),
+                with_unit(part),
                 name(total),
-                show(sum / total.factor, scale),
-                total.fact.value,
-                show(-diff / total.factor, scale)
+                stated_total,
+                shown(diff.abs())
             ),
             format!(
-                "{}: the stated parts {terms} add up to {}, more than the total {}{unit} (excess {}), {en}. Identity: {why}",
+                "{} {} differs from {} {} (gap {}), {en}. Identity: {why}",
+                name(part),
+                with_unit(part),
                 name(total),
-                show(sum / total.factor, scale),
-                total.fact.value,
-                show(-diff / total.factor, scale)
+                stated_total,
+                shown(diff.abs())
             ),
-        )
+        ),
+        (true, _) => (
+            format!(
+                "{}：分项 {terms} = {}，与所列合计 {stated_total} 不符（相差 {}），{zh}。依据：{why}",
+                name(total),
+                shown(sum),
+                shown(diff)
+            ),
+            format!(
+                "{}: the parts {terms} add up to {}, but the stated total is {stated_total} (gap {}), {en}. Identity: {why}",
+                name(total),
+                shown(sum),
+                shown(diff)
+            ),
+        ),
+        (false, _) => (
+            format!(
+                "{}：已列分项 {terms} = {}，超过合计 {stated_total}（超出 {}），{zh}。依据：{why}",
+                name(total),
+                shown(sum),
+                shown(-diff)
+            ),
+            format!(
+                "{}: the stated parts {terms} add up to {}, more than the total {stated_total} (excess {}), {en}. Identity: {why}",
+                name(total),
+                shown(sum),
+                shown(-diff)
+            ),
+        ),
     };
     let mut figs: Vec<&Figure> = parts.to_vec();
     figs.push(total);

@@ -279,6 +279,57 @@ fn sum_mixed_units_fit_at_the_coarser_precision() {
     assert!(doc.run().is_empty(), "{:#?}", doc.run());
 }
 
+#[test]
+fn sum_messages_show_units_when_parts_and_total_differ() {
+    let doc = Doc::new()
+        .say(
+            "“三公”经费支出100000元",
+            &[("three_public.total", "100000", "元")],
+        )
+        .say(
+            "因公出国（境）费1.00万元，公务用车购置及运行维护费2.00万元，公务接待费3.00万元。",
+            &[
+                ("three_public.overseas", "1.00", "万元"),
+                ("three_public.vehicle", "2.00", "万元"),
+                ("three_public.reception", "3.00", "万元"),
+            ],
+        );
+    let findings = doc.run();
+    let hits = only(&findings, "sum.three_public.total");
+    assert_eq!(hits.len(), 1, "{findings:#?}");
+    let message = &hits[0].message;
+    assert!(
+        message.contains("1.00万元 + 2.00万元 + 3.00万元 = 6万元")
+            && message.contains("100000元（10万元）")
+            && message.contains("相差 4万元"),
+        "{message}"
+    );
+}
+
+#[test]
+fn two_sides_that_must_balance_read_as_a_comparison() {
+    let mut doc = Doc::new().say(
+        "收、支总计各为4125.49、4143.91万元",
+        &[
+            ("totals.income_expenditure", "4125.49", "万元"),
+            ("totals.income_expenditure", "4143.91", "万元"),
+        ],
+    );
+    doc.facts[0].label = Some("收入总计".into());
+    doc.facts[1].label = Some("支出总计".into());
+    let findings = doc.run();
+    let hits = only(&findings, "sum.totals.income_expenditure.sides");
+    assert_eq!(hits.len(), 1, "{findings:#?}");
+    let message = &hits[0].message;
+    assert!(
+        message.contains(
+            "4143.91 与 totals.income_expenditure[收入总计] 4125.49万元 不一致（相差 18.42）"
+        ),
+        "{message}"
+    );
+    assert!(!message.contains("分项"), "{message}");
+}
+
 // ---------------------------------------------------------------------------- share
 
 fn project_share(project: &str, total: &str, pct: &str) -> Doc {
