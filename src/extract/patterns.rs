@@ -8,6 +8,8 @@
 //!   `{name_any}` and `{name_b}` capture any short run of words, looked up
 //!   among the terms' names after the match (`基本支出、项目支出分别为A和B`:
 //!   two terms, and a matcher that costs nothing to build);
+//!   `{name_list}` captures a run of three or more names (`A、B和C分别为…`),
+//!   split into term names after the match;
 //! - `[[term]]`: a key, the names it is printed under, and the templates that
 //!   read it — each (term, template) pair becomes one pattern `key#template`;
 //! - `[[pattern]]`: a full regex for wording no template covers;
@@ -19,13 +21,19 @@
 //! `dir`), `share`, `completion`, `label`, `code`. Macros: `{amount:G}` is an
 //! amount with its unit (`G`, `G_unit`), `{pct:G}` a percentage, `{count:G}`
 //! a count with its unit, `{dir:G}` a direction word; `{amount_opt:G}` and
-//! `{pct_opt:G}` may leave the unit out (`各为4125.49、4143.91万元`).
+//! `{pct_opt:G}` may leave the unit out (`各为4125.49、4143.91万元`);
+//! `{amount_list:G}` is three or more amounts joined by `、`/`和`/`及`/`与`,
+//! the unit after each or only after the last (`0、10.2和2.3万元`).
 //!
 //! Two figures in one phrase (`收、支总计各为A、B万元`, `收入、支出分别为A和B`):
 //! a pattern with `key_b` or `label_b` reads every group `G_b` (`value_b`,
 //! `change_b`, `yoy_pct_b` …, signed by `dir_b`/`pct_dir_b`, else by the
 //! first side's word) as the second figure, under `key_b` (default `key`)
 //! with `label_b`. A figure printed without its unit takes its partner's.
+//!
+//! Three or more (`A、B和C分别为x、y、z万元`): a template with `{name_list}`
+//! and `{amount_list:value}` gives the n-th figure to the n-th name, in
+//! order; unless every name is a term's and the counts agree, it reads nothing.
 
 use regex::Regex;
 use rust_decimal::Decimal;
@@ -427,7 +435,8 @@ impl PatternSet {
                     let source = shape
                         .replace("{name}", &format!("(?:{names})"))
                         .replace("{name_any}", ANY_NAME)
-                        .replace("{name_b}", SECOND_NAME);
+                        .replace("{name_b}", SECOND_NAME)
+                        .replace("{name_list}", NAME_LIST);
                     let mut id = format!("{}#{}", term.key, tname);
                     let mut n = 2;
                     while patterns.iter().any(|p: &Pattern| p.id == id) {
@@ -562,7 +571,8 @@ impl PatternSet {
             let source = shape
                 .replace("{name}", &format!("(?P<name>{alternation})"))
                 .replace("{name_any}", ANY_NAME)
-                .replace("{name_b}", SECOND_NAME);
+                .replace("{name_b}", SECOND_NAME)
+                .replace("{name_list}", NAME_LIST);
             let regex = ctx.lazy(&source).map_err(|m| PatternError {
                 file: "patterns".into(),
                 line: None,
@@ -617,6 +627,8 @@ impl PatternSet {
 /// match; a leftmost match that starts too early is retried one character on).
 const ANY_NAME: &str = r"(?P<name>[^\d\s，。；、：:]+?)";
 const SECOND_NAME: &str = r"(?P<name_b>[^\d\s，。；、：:]+?)";
+/// `{name_list}`: names joined by `、`/`和`/`及`/`与`, split when reading the match.
+const NAME_LIST: &str = r"(?P<name_list>[^\d\s，。；：:]+?)";
 
 /// Term names are literal text, except that a space stands for "maybe a space".
 fn escape_name(name: &str) -> String {
@@ -670,6 +682,10 @@ impl Expander<'_> {
                     "amount_opt" => format!(
                         r"(?P<{group}>\d+(?:\.\d+)?)\s?(?P<{group}_unit>{})?",
                         self.unit_alt
+                    ),
+                    "amount_list" => format!(
+                        r"(?P<{group}>\d+(?:\.\d+)?\s?(?:{units})?(?:\s?(?:、|和|及|与)\s?\d+(?:\.\d+)?\s?(?:{units})?){{2,}})",
+                        units = self.unit_alt
                     ),
                     "pct" => format!(r"(?P<{group}>\d+(?:\.\d+)?)\s?%"),
                     "pct_opt" => format!(r"(?P<{group}>\d+(?:\.\d+)?)\s?%?"),
