@@ -471,7 +471,7 @@ pub fn run(
         }
     }
     let written = export::Written::list(out)?;
-    let (todo, unchanged): (Vec<IdInput>, Vec<IdInput>) = documents
+    let (mut todo, unchanged): (Vec<IdInput>, Vec<IdInput>) = documents
         .iter()
         .map(|(id, input)| (id, *input))
         .partition(|(id, input)| {
@@ -482,12 +482,17 @@ pub fn run(
                     .is_none_or(|c| c.source != input.source || c.fingerprint != fingerprint)
                 || !written.contains(id)
         });
+    // Largest files first, one at a time: the threads then finish together.
+    todo.sort_by_key(|(_, input)| {
+        std::cmp::Reverse(stamps.get(&input.source).map_or(0, |s| s.len))
+    });
     let discovered = started.elapsed();
 
     let bar = progress_bar(todo.len() as u64, quiet);
     let errors = AtomicU64::new(0);
     let processed: Vec<Result<(String, String, DocumentTotals)>> = pool.install(|| {
         todo.par_iter()
+            .with_max_len(1)
             .map(|(_, input)| {
                 let report = process_input(input, &config);
                 if !report.errors.is_empty() {
