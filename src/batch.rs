@@ -281,7 +281,7 @@ enum Hashed {
         sha256: String,
         stamp: Option<FileStamp>,
     },
-    Unreadable(String),
+    Unreadable(std::io::Error),
 }
 
 const RACY_WINDOW_NS: u64 = 2_000_000_000;
@@ -301,7 +301,7 @@ fn hash_input(input: &Input, known: Option<&FileStamp>, stamped_at_ns: u64) -> H
         InputData::File(path) => {
             let meta = match fs::metadata(path) {
                 Ok(m) => m,
-                Err(e) => return Hashed::Unreadable(e.to_string()),
+                Err(e) => return Hashed::Unreadable(e),
             };
             let (len, mtime_ns) = stamp_of(&meta);
             let settled = mtime_ns.saturating_add(RACY_WINDOW_NS) < stamped_at_ns;
@@ -320,7 +320,7 @@ fn hash_input(input: &Input, known: Option<&FileStamp>, stamped_at_ns: u64) -> H
                     }),
                     sha256,
                 },
-                Err(e) => Hashed::Unreadable(e.to_string()),
+                Err(e) => Hashed::Unreadable(e),
             }
         }
     }
@@ -328,17 +328,9 @@ fn hash_input(input: &Input, known: Option<&FileStamp>, stamped_at_ns: u64) -> H
 
 /// A report for an input that could not even be read from disk. Its id is
 /// derived from the source path, since there are no bytes to hash.
-fn unreadable_report(source: &str, message: String) -> Report {
-    let id = crate::read::sha256_hex(format!("unreadable:{source}").as_bytes());
-    let mut report = Report::new(DocumentInfo {
-        sha256: id,
-        source: source.to_string(),
-        ..Default::default()
-    });
-    report.errors.push(ReportError {
-        reason: "io".into(),
-        message: format!("cannot read the file: {message}"),
-    });
+fn unreadable_report(source: &str, error: &std::io::Error) -> Report {
+    let mut report = crate::pipeline::unreadable(source, error);
+    report.document.sha256 = crate::read::sha256_hex(format!("unreadable:{source}").as_bytes());
     report
 }
 
@@ -351,7 +343,7 @@ fn process_input(input: &Input, config: &Config) -> Report {
                 owned = b;
                 &owned
             }
-            Err(e) => return unreadable_report(&input.source, e.to_string()),
+            Err(e) => return unreadable_report(&input.source, &e),
         },
     };
     // The pipeline promises not to panic; a bug there must still cost one document, not the run.
@@ -465,9 +457,7 @@ pub fn run(
                 }
                 documents.entry(sha256).or_insert(input);
             }
-            Hashed::Unreadable(message) => {
-                unreadable.push(unreadable_report(&input.source, message))
-            }
+            Hashed::Unreadable(error) => unreadable.push(unreadable_report(&input.source, &error)),
         }
     }
     let written = export::Written::list(out)?;
