@@ -252,12 +252,7 @@ pub fn fingerprint(config: &Config) -> String {
 }
 
 fn stamp_of(meta: &fs::Metadata) -> (u64, u64) {
-    let mtime = meta
-        .modified()
-        .ok()
-        .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
-        .map_or(0, |d| d.as_nanos() as u64);
-    (meta.len(), mtime)
+    (meta.len(), export::layout::mtime_ns(meta).unwrap_or(0))
 }
 
 fn hash_file(path: &Path) -> std::io::Result<String> {

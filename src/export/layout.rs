@@ -30,18 +30,18 @@ pub struct FileStamp {
     pub mtime_ns: u64,
 }
 
+/// A file's modification time in nanoseconds since the epoch.
+pub fn mtime_ns(meta: &fs::Metadata) -> Option<u64> {
+    let since_epoch = meta.modified().ok()?.duration_since(UNIX_EPOCH).ok()?;
+    Some(since_epoch.as_nanos() as u64)
+}
+
 impl FileStamp {
     pub fn of(path: &Path) -> Option<FileStamp> {
         let meta = fs::metadata(path).ok()?;
-        let mtime_ns = meta
-            .modified()
-            .ok()?
-            .duration_since(UNIX_EPOCH)
-            .ok()?
-            .as_nanos() as u64;
         Some(FileStamp {
             len: meta.len(),
-            mtime_ns,
+            mtime_ns: mtime_ns(&meta)?,
         })
     }
 }
