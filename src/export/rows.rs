@@ -101,18 +101,13 @@ impl Rows {
 
     fn encode(&self) -> Vec<u8> {
         let totals = serde_json::to_vec(&self.totals).unwrap_or_default();
-        let parts = [
-            &totals,
-            &self.documents_csv,
-            &self.facts_csv,
-            &self.findings_csv,
-            &self.facts_jsonl,
-        ];
+        let mut parts = vec![totals.as_slice()];
+        parts.extend(self.streams());
         let mut bytes = MAGIC.to_vec();
-        for part in parts {
+        for part in &parts {
             bytes.extend_from_slice(&(part.len() as u64).to_le_bytes());
         }
-        for part in parts {
+        for part in &parts {
             bytes.extend_from_slice(part);
         }
         bytes
