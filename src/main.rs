@@ -80,13 +80,7 @@ fn check(args: CheckArgs) -> anyhow::Result<i32> {
         "never" => false,
         _ => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
     };
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
-    let mut failed = false;
-    for path in &args.files {
-        let source = path.display().to_string();
-        let report = report_of(path, &source, &config);
-        failed |= !report.errors.is_empty();
+    each_report(&args.files, &config, |out, source, report| {
         match args.format {
             CheckFormat::Json => {
                 let value = serde_json::json!({
@@ -94,7 +88,7 @@ fn check(args: CheckArgs) -> anyhow::Result<i32> {
                     "findings": report.findings,
                     "errors": report.errors,
                 });
-                serde_json::to_writer(&mut out, &value)?;
+                serde_json::to_writer(&mut *out, &value)?;
                 writeln!(out)?;
             }
             CheckFormat::Text => {
@@ -116,6 +110,29 @@ fn check(args: CheckArgs) -> anyhow::Result<i32> {
                 )?;
             }
         }
+        Ok(())
+    })
+}
+
+/// Process each file and hand its report to `print`; the exit code is 2
+/// when any document (or part of one) could not be read.
+fn each_report(
+    files: &[PathBuf],
+    config: &Config,
+    mut print: impl FnMut(
+        &mut std::io::StdoutLock,
+        &str,
+        &caizheng::report::Report,
+    ) -> anyhow::Result<()>,
+) -> anyhow::Result<i32> {
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    let mut failed = false;
+    for path in files {
+        let source = path.display().to_string();
+        let report = report_of(path, &source, config);
+        failed |= !report.errors.is_empty();
+        print(&mut out, &source, &report)?;
     }
     Ok(if failed { 2 } else { 0 })
 }
@@ -152,20 +169,14 @@ fn load_config(patterns: Option<&PathBuf>) -> anyhow::Result<Config> {
 
 fn extract(args: ExtractArgs) -> anyhow::Result<i32> {
     let config = load_config(args.patterns.as_ref())?;
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
-    let mut failed = false;
-    for path in &args.files {
-        let source = path.display().to_string();
-        let report = report_of(path, &source, &config);
-        failed |= !report.errors.is_empty();
+    each_report(&args.files, &config, |out, _, report| {
         match args.format {
-            Format::Pretty => serde_json::to_writer_pretty(&mut out, &report)?,
-            Format::Json | Format::Jsonl => serde_json::to_writer(&mut out, &report)?,
+            Format::Pretty => serde_json::to_writer_pretty(&mut *out, report)?,
+            Format::Json | Format::Jsonl => serde_json::to_writer(&mut *out, report)?,
         }
         writeln!(out)?;
-    }
-    Ok(if failed { 2 } else { 0 })
+        Ok(())
+    })
 }
 
 fn main() {
