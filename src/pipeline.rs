@@ -74,7 +74,7 @@ pub fn process_with(bytes: &[u8], source: &str, config: &Config) -> Report {
 }
 
 /// The report of a file that could not even be opened.
-pub fn unreadable(source: &str, error: &std::io::Error) -> Report {
+pub fn unreadable(source: &str, error: impl std::fmt::Display) -> Report {
     let mut r = Report::new(DocumentInfo {
         source: source.to_string(),
         ..Default::default()

@@ -381,16 +381,7 @@ fn sqlite_updated_in_place_holds_the_same_rows_as_a_fresh_build() {
     reports[1].findings.clear();
     export::write_report(updated.path(), &reports[1]).unwrap();
     export::write_report(updated.path(), &reports[2]).unwrap();
-    let ids: Vec<String> = reports.iter().map(|r| r.document.sha256.clone()).collect();
-    let replaced = vec![ids[1].clone(), ids[2].clone()];
-    export::write_exports(
-        updated.path(),
-        &ids,
-        export::ExportMode::Incremental {
-            replaced: &replaced,
-        },
-    )
-    .unwrap();
+    incremental(updated.path(), &reports, &[1, 2]);
 
     let fresh = tempfile::tempdir().unwrap();
     export::export_reports(fresh.path(), &reports).unwrap();
@@ -430,14 +421,19 @@ fn export_then_change(out: &Path) -> Vec<Report> {
 }
 
 fn incremental(out: &Path, reports: &[Report], replaced: &[usize]) {
-    let ids: Vec<String> = reports.iter().map(|r| r.document.sha256.clone()).collect();
-    let replaced: Vec<String> = replaced.iter().map(|&i| ids[i].clone()).collect();
+    let mut listed: Vec<export::Listed> = reports
+        .iter()
+        .enumerate()
+        .map(|(i, r)| export::Listed {
+            id: r.document.sha256.clone(),
+            replaced: replaced.contains(&i),
+        })
+        .collect();
+    listed.sort_by(|a, b| a.id.cmp(&b.id));
     export::write_exports(
         out,
-        &ids,
-        export::ExportMode::Incremental {
-            replaced: &replaced,
-        },
+        listed.into_iter().map(Ok),
+        export::ExportMode::Incremental,
     )
     .unwrap();
 }

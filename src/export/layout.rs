@@ -21,7 +21,7 @@ use super::rows::{DocumentTotals, ROWS_DIR};
 use super::STREAMS;
 
 const LAYOUT_FILE: &str = "exports.layout";
-const FORMAT: &str = "caizheng.export-layout/1";
+const FORMAT: &str = "caizheng.export-layout/2";
 
 /// Length and modification time of a file as written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -55,128 +55,196 @@ pub struct Entry {
     pub totals: DocumentTotals,
 }
 
+/// The last line of the layout file, written once the files are in place.
 #[derive(Debug, Serialize, Deserialize)]
-struct Header {
+struct Trailer {
     format: String,
     /// Stamps of the stream files, in [`STREAMS`] order.
     files: Vec<FileStamp>,
-}
-
-/// The documents of the export files in file order (sorted by id).
-#[derive(Debug, Default)]
-pub struct Layout {
-    pub entries: Vec<Entry>,
-    stamps: Vec<FileStamp>,
 }
 
 fn layout_path(out: &Path) -> PathBuf {
     out.join(ROWS_DIR).join(LAYOUT_FILE)
 }
 
-impl Layout {
+/// Reads the trailer: the last line of the file, found from its end so that
+/// the entries need not be read.
+fn read_trailer(file: &mut File) -> Option<Trailer> {
+    let len = file.metadata().ok()?.len();
+    let tail_len = len.min(64 * 1024);
+    file.seek(SeekFrom::Start(len - tail_len)).ok()?;
+    let mut tail = Vec::with_capacity(tail_len as usize);
+    file.take(tail_len).read_to_end(&mut tail).ok()?;
+    let body = tail.strip_suffix(b"\n")?;
+    let start = body.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+    serde_json::from_slice(&body[start..]).ok()
+}
+
+/// The layout of the previous export, read as a stream: the files it
+/// describes may hold any number of documents, and only one entry is in
+/// memory at a time.
+pub struct Previous {
+    lines: io::Lines<BufReader<File>>,
+    /// Entries left before the trailer.
+    remaining: u64,
+    next: Option<Entry>,
+    offsets: [u64; STREAMS.len()],
+    last_id: Option<String>,
+    broken: bool,
+}
+
+impl Previous {
     /// The layout of the exports under `out`, if it still describes the
-    /// files there exactly.
-    pub fn load_current(out: &Path) -> Option<Layout> {
-        let file = File::open(layout_path(out)).ok()?;
-        let mut lines = BufReader::new(file).lines();
-        let header: Header = serde_json::from_str(&lines.next()?.ok()?).ok()?;
-        if header.format != FORMAT || header.files.len() != STREAMS.len() {
+    /// files there: same stamps, and extents adding up to their lengths
+    /// (checked in a first streaming pass).
+    pub fn open(out: &Path) -> Option<Previous> {
+        let path = layout_path(out);
+        let mut file = File::open(&path).ok()?;
+        let trailer = read_trailer(&mut file)?;
+        if trailer.format != FORMAT || trailer.files.len() != STREAMS.len() {
             return None;
         }
-        let mut entries = Vec::new();
-        for line in lines {
-            entries.push(serde_json::from_str::<Entry>(&line.ok()?).ok()?);
+        let current = STREAMS
+            .iter()
+            .zip(&trailer.files)
+            .all(|(s, stamp)| FileStamp::of(&out.join(s.file)) == Some(*stamp));
+        if !current {
+            return None;
         }
-        let layout = Layout {
-            entries,
-            stamps: header.files,
-        };
-        layout.matches_files(out).then_some(layout)
+        file.seek(SeekFrom::Start(0)).ok()?;
+        let mut sums = STREAMS.map(|s| s.header_len());
+        let mut entries = 0u64;
+        let mut last: Option<String> = None;
+        let mut lines = BufReader::new(file).lines();
+        for line in lines.by_ref() {
+            let line = line.ok()?;
+            let Ok(entry) = serde_json::from_str::<Entry>(&line) else {
+                break; // the trailer
+            };
+            if last.as_ref().is_some_and(|l| *l >= entry.id) {
+                return None;
+            }
+            for (sum, len) in sums.iter_mut().zip(entry.extents) {
+                *sum += len;
+            }
+            entries += 1;
+            last = Some(entry.id);
+        }
+        let sums_match = sums
+            .iter()
+            .zip(&trailer.files)
+            .all(|(sum, stamp)| *sum == stamp.len);
+        if !sums_match {
+            return None;
+        }
+        let file = File::open(&path).ok()?;
+        Some(Previous {
+            lines: BufReader::new(file).lines(),
+            remaining: entries,
+            next: None,
+            offsets: STREAMS.map(|s| s.header_len()),
+            last_id: None,
+            broken: false,
+        })
     }
 
-    fn matches_files(&self, out: &Path) -> bool {
-        let sorted = self.entries.windows(2).all(|w| w[0].id < w[1].id);
-        sorted
-            && STREAMS.iter().enumerate().all(|(i, stream)| {
-                let expected =
-                    stream.header_len() + self.entries.iter().map(|e| e.extents[i]).sum::<u64>();
-                FileStamp::of(&out.join(stream.file)) == Some(self.stamps[i])
-                    && self.stamps[i].len == expected
-            })
+    fn peek(&mut self) -> Result<Option<&Entry>> {
+        if self.next.is_none() && self.remaining > 0 {
+            let line = self
+                .lines
+                .next()
+                .context("the export layout ended early")??;
+            let entry: Entry =
+                serde_json::from_str(&line).context("the export layout changed during the run")?;
+            self.remaining -= 1;
+            self.next = Some(entry);
+        }
+        Ok(self.next.as_ref())
     }
 
-    pub fn push(&mut self, entry: Entry) {
-        self.entries.push(entry);
+    /// The entry of `id` and its offsets in each stream, if the previous
+    /// export holds it; ids must be asked in increasing order.
+    pub fn find(&mut self, id: &str) -> Result<Option<(Entry, [u64; STREAMS.len()])>> {
+        if self.broken || self.last_id.as_deref().is_some_and(|l| l >= id) {
+            self.broken = true;
+            bail!("document ids must be exported in increasing order");
+        }
+        self.last_id = Some(id.to_string());
+        while let Some(entry) = self.peek()? {
+            if entry.id.as_str() > id {
+                return Ok(None);
+            }
+            let extents = entry.extents;
+            let at = self.offsets;
+            for (offset, len) in self.offsets.iter_mut().zip(extents) {
+                *offset += len;
+            }
+            let entry = self.next.take().expect("peeked");
+            if entry.id == id {
+                return Ok(Some((entry, at)));
+            }
+        }
+        Ok(None)
+    }
+}
+
+/// The layout of the export being written, streamed to a scratch file and
+/// put in place by [`LayoutWriter::finish`] once the files are.
+pub struct LayoutWriter {
+    path: PathBuf,
+    w: BufWriter<File>,
+    last_id: Option<String>,
+}
+
+impl LayoutWriter {
+    pub fn create(out: &Path) -> Result<LayoutWriter> {
+        let path = layout_path(out).with_extension("layout.part");
+        let file =
+            File::create(&path).with_context(|| format!("cannot create {}", path.display()))?;
+        Ok(LayoutWriter {
+            path,
+            w: BufWriter::new(file),
+            last_id: None,
+        })
     }
 
-    /// Record the stream files as they are now and save the layout.
-    pub fn save(mut self, out: &Path) -> Result<()> {
-        self.stamps = STREAMS
+    pub fn push(&mut self, entry: &Entry) -> Result<()> {
+        if self.last_id.as_ref().is_some_and(|l| *l >= entry.id) {
+            bail!("document ids must be exported in increasing order");
+        }
+        serde_json::to_writer(&mut self.w, entry)?;
+        self.w.write_all(b"\n")?;
+        self.last_id = Some(entry.id.clone());
+        Ok(())
+    }
+
+    /// Record the stream files as they are now and put the layout in place.
+    pub fn finish(mut self, out: &Path) -> Result<()> {
+        let files = STREAMS
             .iter()
             .map(|s| {
                 FileStamp::of(&out.join(s.file)).with_context(|| format!("cannot stat {}", s.file))
             })
             .collect::<Result<_>>()?;
-        let path = layout_path(out);
-        let tmp = path.with_extension("layout.part");
-        let mut w = BufWriter::new(File::create(&tmp)?);
         serde_json::to_writer(
-            &mut w,
-            &Header {
+            &mut self.w,
+            &Trailer {
                 format: FORMAT.into(),
-                files: self.stamps,
+                files,
             },
         )?;
-        w.write_all(b"\n")?;
-        for entry in &self.entries {
-            serde_json::to_writer(&mut w, entry)?;
-            w.write_all(b"\n")?;
-        }
-        w.into_inner().map_err(|e| e.into_error())?;
-        fs::rename(&tmp, &path).with_context(|| format!("cannot write {}", path.display()))?;
+        self.w.write_all(b"\n")?;
+        self.w.into_inner().map_err(|e| e.into_error())?;
+        let path = layout_path(out);
+        fs::rename(&self.path, &path)
+            .with_context(|| format!("cannot write {}", path.display()))?;
         Ok(())
     }
-
-    /// Forget the layout: the files are about to change without one.
-    pub fn remove(out: &Path) {
-        let _ = fs::remove_file(layout_path(out));
-    }
-
-    /// Walks the entries in id order, tracking where each one starts.
-    pub fn cursor(&self) -> Cursor<'_> {
-        Cursor {
-            entries: &self.entries,
-            next: 0,
-            offsets: STREAMS.map(|s| s.header_len()),
-        }
-    }
 }
 
-pub struct Cursor<'a> {
-    entries: &'a [Entry],
-    next: usize,
-    offsets: [u64; STREAMS.len()],
-}
-
-impl<'a> Cursor<'a> {
-    /// The entry of `id` and its offsets in each stream; ids must be asked
-    /// in increasing order.
-    pub fn find(&mut self, id: &str) -> Option<(&'a Entry, [u64; STREAMS.len()])> {
-        while let Some(entry) = self.entries.get(self.next) {
-            if entry.id.as_str() > id {
-                return None;
-            }
-            let at = self.offsets;
-            for (offset, len) in self.offsets.iter_mut().zip(entry.extents) {
-                *offset += len;
-            }
-            self.next += 1;
-            if entry.id == id {
-                return Some((entry, at));
-            }
-        }
-        None
-    }
+/// Forget the layout: the files are about to change without one.
+pub fn remove(out: &Path) {
+    let _ = fs::remove_file(layout_path(out));
 }
 
 /// A new export file assembled from new bytes and ranges of its previous

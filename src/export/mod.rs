@@ -73,71 +73,80 @@ pub fn read_report(out: &Path, document_id: &str) -> Result<Report> {
         .with_context(|| format!("{} is not a caizheng report", path.display()))
 }
 
-/// What reports are on disk under `out`, listed once per run: which
-/// documents have both their report and its rows, and every file
-/// [`Written::prune`] may have to remove.
-#[derive(Debug, Default)]
-pub struct Written {
-    complete: std::collections::HashSet<String>,
-    /// Per-document files with the id they belong to; `None` for scratch
-    /// files of an interrupted run.
-    files: Vec<(Option<String>, PathBuf)>,
+/// A per-document file found under the out dir by [`list_written`].
+#[derive(Debug)]
+pub struct WrittenFile {
+    /// The document it belongs to; `None` for a scratch file of an
+    /// interrupted run.
+    pub id: Option<String>,
+    /// A report (`documents/<id>.json`), else cached rows (`.rows/<id>.rows`).
+    pub is_report: bool,
+    pub path: PathBuf,
 }
 
-impl Written {
-    pub fn list(out: &Path) -> Result<Written> {
-        let mut written = Written::default();
-        let mut reports = std::collections::HashSet::new();
-        for (dir, suffix) in [(DOCUMENTS_DIR, ".json"), (rows::ROWS_DIR, ".rows")] {
-            let dir = out.join(dir);
-            if !dir.is_dir() {
-                continue;
-            }
-            let listing =
-                fs::read_dir(&dir).with_context(|| format!("cannot list {}", dir.display()))?;
-            for entry in listing {
-                let entry = entry?;
-                let name = entry.file_name().to_string_lossy().into_owned();
-                let id = match name.strip_suffix(suffix) {
-                    Some(id) => Some(id.to_string()),
-                    None if name.ends_with(PART) => None,
-                    None => continue, // the layout and spare files live here too
-                };
-                match (&id, suffix) {
-                    (Some(id), ".json") => {
-                        reports.insert(id.clone());
-                    }
-                    (Some(id), _) if reports.contains(id) => {
-                        written.complete.insert(id.clone());
-                    }
-                    _ => {}
-                }
-                written.files.push((id, entry.path()));
-            }
+/// Hand every per-document file under `out` to `found`, one directory
+/// listing each, without holding the listing in memory.
+pub fn list_written(out: &Path, found: &mut dyn FnMut(WrittenFile) -> Result<()>) -> Result<()> {
+    for (dir, suffix, is_report) in [
+        (DOCUMENTS_DIR, ".json", true),
+        (rows::ROWS_DIR, ".rows", false),
+    ] {
+        let dir = out.join(dir);
+        if !dir.is_dir() {
+            continue;
         }
-        Ok(written)
-    }
-
-    /// Whether the report of `document_id` and its rows were both on disk.
-    pub fn contains(&self, document_id: &str) -> bool {
-        self.complete.contains(document_id)
-    }
-
-    /// Remove the listed reports of documents not in `keep` (sorted), and
-    /// scratch files: the out dir then describes exactly this run.
-    pub fn prune(&self, keep: &[String]) -> Result<()> {
-        for (id, path) in &self.files {
-            let stale = id.as_ref().is_none_or(|id| keep.binary_search(id).is_err());
-            if stale {
-                match fs::remove_file(path) {
-                    Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
-                        return Err(e).with_context(|| format!("cannot remove {}", path.display()))
-                    }
-                    _ => {}
-                }
-            }
+        let listing =
+            fs::read_dir(&dir).with_context(|| format!("cannot list {}", dir.display()))?;
+        for entry in listing {
+            let entry = entry?;
+            let name = entry.file_name();
+            let name = name.to_string_lossy();
+            let id = match name.strip_suffix(suffix) {
+                Some(id) => Some(id.to_string()),
+                None if name.ends_with(PART) => None,
+                None => continue, // the layout, run state and spare files live here too
+            };
+            found(WrittenFile {
+                id,
+                is_report,
+                path: entry.path(),
+            })?;
         }
-        Ok(())
+    }
+    Ok(())
+}
+
+fn remove_if_present(path: &Path) -> Result<()> {
+    match fs::remove_file(path) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+            Err(e).with_context(|| format!("cannot remove {}", path.display()))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Remove `scratch` files and the report and rows of every stale document
+/// id that `stale(after)` pages out (ids after `after`, in order; an empty
+/// page ends): the out dir then describes exactly this run.
+pub fn prune_written(
+    out: &Path,
+    scratch: &[PathBuf],
+    stale: &mut dyn FnMut(&str) -> Result<Vec<String>>,
+) -> Result<()> {
+    for path in scratch {
+        remove_if_present(path)?;
+    }
+    let mut after = String::new();
+    loop {
+        let page = stale(&after)?;
+        for id in &page {
+            remove_if_present(&report_path(out, id))?;
+            remove_if_present(&rows::rows_path(out, id))?;
+        }
+        match page.last() {
+            Some(last) => after.clone_from(last),
+            None => return Ok(()),
+        }
     }
 }
 
@@ -230,34 +239,43 @@ pub fn export_files() -> Vec<String> {
 }
 
 /// How to bring the exports up to date.
-#[derive(Debug, Clone, Copy)]
-pub enum ExportMode<'a> {
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExportMode {
     /// Build every file anew from the cached rows.
     Fresh,
-    /// Reuse what the previous export holds for documents not in `replaced`
-    /// (reports rewritten since): the row files are spliced from their
-    /// previous versions (same bytes as a fresh build) and the database is
-    /// updated in place. Falls back to a fresh build for whatever has no
-    /// usable previous version.
-    Incremental { replaced: &'a [String] },
+    /// Reuse what the previous export holds for documents not marked
+    /// replaced: the row files are spliced from their previous versions
+    /// (same bytes as a fresh build) and the database is updated in place.
+    /// Falls back to a fresh build for whatever has no usable previous
+    /// version.
+    Incremental,
 }
 
-/// What one row file gets for one document: a stretch of its previous
-/// version, or the document's cached rows.
-#[derive(Debug, Clone, Copy)]
-enum Piece<'a> {
-    Reused {
-        offsets: [u64; STREAMS.len()],
-        extents: [u64; STREAMS.len()],
-    },
-    Cached {
-        id: &'a str,
-        extents: [u64; STREAMS.len()],
-    },
+/// A document to export, as listed by the caller in increasing id order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Listed {
+    pub id: String,
+    /// Its report (and cached rows) were rewritten since the last export,
+    /// so nothing the previous export holds for it may be reused.
+    pub replaced: bool,
 }
 
-/// Write row file `index` of [`STREAMS`] (as its `.part`) following `plan`.
-fn write_stream(out: &Path, index: usize, plan: &[Piece], splice: bool) -> Result<()> {
+/// What every writer gets for one document: a stretch of the previous row
+/// files, or the document's cached rows.
+#[derive(Debug, Clone)]
+struct Piece {
+    id: String,
+    replaced: bool,
+    extents: [u64; STREAMS.len()],
+    /// Where the document's rows start in the previous files, if reused.
+    reused_at: Option<[u64; STREAMS.len()]>,
+}
+
+type PieceReceiver = std::sync::mpsc::Receiver<std::sync::Arc<Piece>>;
+
+/// Write row file `index` of [`STREAMS`] (as its `.part`) from the pieces
+/// received, in order.
+fn write_stream(out: &Path, index: usize, pieces: PieceReceiver, splice: bool) -> Result<()> {
     let stream = &STREAMS[index];
     let path = part(out, stream.file);
     // Overwriting the previous generation's file in place is cheaper than
@@ -284,17 +302,18 @@ fn write_stream(out: &Path, index: usize, plan: &[Piece], splice: bool) -> Resul
         None
     };
     let mut splicer = layout::Splicer::new(w, previous);
-    for piece in plan {
-        match *piece {
-            Piece::Reused { offsets, extents } => splicer.copy(offsets[index], extents[index])?,
-            Piece::Cached { id, extents } if extents[index] > 0 => {
-                let bytes = rows::RowsFile::open(out, id)?.stream(index)?;
-                if bytes.len() as u64 != extents[index] {
-                    bail!("the cached rows of {id} changed during the export");
+    for piece in pieces {
+        let len = piece.extents[index];
+        match piece.reused_at {
+            Some(offsets) => splicer.copy(offsets[index], len)?,
+            None if len > 0 => {
+                let bytes = rows::RowsFile::open(out, &piece.id)?.stream(index)?;
+                if bytes.len() as u64 != len {
+                    bail!("the cached rows of {} changed during the export", piece.id);
                 }
                 splicer.write(&bytes)?;
             }
-            Piece::Cached { .. } => {}
+            None => {}
         }
     }
     splicer
@@ -302,54 +321,58 @@ fn write_stream(out: &Path, index: usize, plan: &[Piece], splice: bool) -> Resul
         .with_context(|| format!("cannot write {}", path.display()))
 }
 
-/// Bring the database up to date: in place when `incremental` and the
-/// database is usable (documents no longer listed and `replaced` ones are
-/// deleted, missing ones inserted), else built anew as its `.part`.
-/// Returns whether it was built anew.
-fn write_database(
-    out: &Path,
-    ids: &[&String],
-    replaced: &[&str],
-    incremental: bool,
-) -> Result<bool> {
-    let is_replaced = |id: &str| replaced.binary_search(&id).is_ok();
+fn insert_cached_rows(db: &mut sqlite::SqliteWriter, out: &Path, id: &str) -> Result<()> {
+    for (table, cells) in rows::RowsFile::open(out, id)?.table_rows()? {
+        for row in cells {
+            db.insert(table, &row)?;
+        }
+    }
+    Ok(())
+}
+
+/// Bring the database up to date from the pieces received: in place when
+/// `incremental` and the database is usable (documents no longer listed and
+/// replaced ones are deleted, missing ones inserted), else built anew as its
+/// `.part`, streaming. Returns whether it was built anew.
+fn write_database(out: &Path, pieces: PieceReceiver, incremental: bool) -> Result<bool> {
     let updating = if incremental {
         sqlite::SqliteWriter::open_for_update(&out.join(SQLITE_FILE))
     } else {
         None
     };
-    let (mut db, to_insert, fresh) = match updating {
+    match updating {
         Some(mut db) => {
-            let present = db.document_ids()?;
-            let has = |id: &str| present.binary_search_by(|p| p.as_str().cmp(id)).is_ok();
-            let listed = |id: &str| ids.binary_search_by(|x| x.as_str().cmp(id)).is_ok();
-            for id in present.iter().filter(|id| !listed(id) || is_replaced(id)) {
-                db.delete_document(id)?;
+            db.begin_listing()?;
+            for piece in pieces {
+                db.list(&piece.id, piece.replaced)?;
             }
-            let insert: Vec<&str> = ids
-                .iter()
-                .map(|s| s.as_str())
-                .filter(|id| !has(id) || is_replaced(id))
-                .collect();
-            (db, insert, false)
+            db.delete_unlisted_and_replaced()?;
+            let mut after = String::new();
+            loop {
+                let batch = db.listed_to_insert(&after, 1024)?;
+                for id in &batch {
+                    insert_cached_rows(&mut db, out, id)?;
+                }
+                match batch.last() {
+                    Some(last) => after = last.clone(),
+                    None => break,
+                }
+            }
+            db.finish().context("cannot finish the SQLite database")?;
+            Ok(false)
         }
         None => {
             let path = part(out, SQLITE_FILE);
             let _ = fs::remove_file(&path);
-            let db =
+            let mut db =
                 sqlite::SqliteWriter::create(&path).context("cannot create the SQLite database")?;
-            (db, ids.iter().map(|s| s.as_str()).collect(), true)
-        }
-    };
-    for id in to_insert {
-        for (table, cells) in rows::RowsFile::open(out, id)?.table_rows()? {
-            for row in cells {
-                db.insert(table, &row)?;
+            for piece in pieces {
+                insert_cached_rows(&mut db, out, &piece.id)?;
             }
+            db.finish().context("cannot finish the SQLite database")?;
+            Ok(true)
         }
     }
-    db.finish().context("cannot finish the SQLite database")?;
-    Ok(fresh)
 }
 
 fn joined<T>(handle: std::thread::ScopedJoinHandle<'_, Result<T>>) -> Result<T> {
@@ -377,79 +400,99 @@ fn replace_file(from: &Path, to: &Path) -> std::io::Result<()> {
     Ok(())
 }
 
-/// Rebuild every export under `out` from the reports of `document_ids`
-/// (written with [`write_report`]). Ids are sorted here. The row files and
-/// the database are written side by side, one thread each.
-pub fn write_exports(
-    out: &Path,
-    document_ids: &[String],
-    mode: ExportMode,
-) -> Result<ExportSummary> {
-    let mut ids: Vec<&String> = document_ids.iter().collect();
-    ids.sort();
-    ids.dedup();
-    let mut replaced: Vec<&str> = Vec::new();
-    let mut previous = None;
-    if let ExportMode::Incremental { replaced: r } = mode {
-        replaced = r.iter().map(String::as_str).collect();
-        replaced.sort_unstable();
-        previous = layout::Layout::load_current(out);
-    }
-    let is_replaced = |id: &str| replaced.binary_search(&id).is_ok();
+/// Pieces waiting for a writer, per writer: enough to keep them busy while
+/// the next pieces are planned, few enough to hold in memory.
+const PIECES_IN_FLIGHT: usize = 256;
 
-    let mut cursor = previous.as_ref().map(|p| p.cursor());
-    let mut plan = Vec::with_capacity(ids.len());
-    let mut layout = layout::Layout::default();
+/// Plan every document's piece, in id order, and hand it to every writer.
+/// Returns the totals, having written the new layout entries.
+fn plan_pieces(
+    out: &Path,
+    documents: impl IntoIterator<Item = Result<Listed>>,
+    mut previous: Option<layout::Previous>,
+    layout: &mut layout::LayoutWriter,
+    writers: &[std::sync::mpsc::SyncSender<std::sync::Arc<Piece>>],
+) -> Result<ExportSummary> {
     let mut summary = ExportSummary::default();
-    for id in &ids {
-        let reused = match cursor.as_mut() {
-            Some(c) if !is_replaced(id) => c.find(id),
-            _ => None,
+    for listed in documents {
+        let Listed { id, replaced } = listed?;
+        let reused = match previous.as_mut() {
+            Some(p) => p.find(&id)?.filter(|_| !replaced),
+            None => None,
         };
-        let entry = match reused {
-            Some((entry, offsets)) => {
-                plan.push(Piece::Reused {
-                    offsets,
-                    extents: entry.extents,
-                });
-                entry.clone()
-            }
+        let (entry, reused_at) = match reused {
+            Some((entry, offsets)) => (entry, Some(offsets)),
             None => {
-                let mut file = rows::RowsFile::open(out, id)?;
-                let extents = file.extents();
-                plan.push(Piece::Cached { id, extents });
-                layout::Entry {
-                    id: id.to_string(),
-                    extents,
+                let mut file = rows::RowsFile::open(out, &id)?;
+                let entry = layout::Entry {
+                    extents: file.extents(),
                     totals: file.totals()?,
-                }
+                    id,
+                };
+                (entry, None)
             }
         };
         summary.add(&entry.totals);
-        layout.push(entry);
+        layout.push(&entry)?;
+        let piece = std::sync::Arc::new(Piece {
+            id: entry.id,
+            replaced,
+            extents: entry.extents,
+            reused_at,
+        });
+        for writer in writers {
+            if writer.send(piece.clone()).is_err() {
+                // That writer failed; its error is reported when it is joined.
+                bail!("an export writer stopped");
+            }
+        }
     }
+    Ok(summary)
+}
 
+/// Bring every export under `out` up to date for `documents` (their reports
+/// written with [`write_report`]), listed in increasing id order. The plan
+/// is streamed to the writers — the row files and the database, one thread
+/// each — so memory does not grow with the number of documents.
+pub fn write_exports(
+    out: &Path,
+    documents: impl IntoIterator<Item = Result<Listed>>,
+    mode: ExportMode,
+) -> Result<ExportSummary> {
+    let incremental = mode == ExportMode::Incremental;
+    let previous = if incremental {
+        layout::Previous::open(out)
+    } else {
+        None
+    };
     let splice = previous.is_some();
-    let incremental = matches!(mode, ExportMode::Incremental { .. });
-    let (fresh_db, streams) = std::thread::scope(|scope| {
-        let db = scope.spawn(|| write_database(out, &ids, &replaced, incremental));
-        let streams: Vec<_> = (0..STREAMS.len())
-            .map(|index| {
-                let plan = &plan;
-                scope.spawn(move || write_stream(out, index, plan, splice))
-            })
+    let mut layout = layout::LayoutWriter::create(out)?;
+    let (summary, fresh_db, streams) = std::thread::scope(|scope| {
+        let (senders, receivers): (Vec<_>, Vec<_>) = (0..=STREAMS.len())
+            .map(|_| std::sync::mpsc::sync_channel(PIECES_IN_FLIGHT))
+            .unzip();
+        let mut receivers = receivers.into_iter();
+        let db_pieces = receivers.next().expect("one channel per writer");
+        let db = scope.spawn(move || write_database(out, db_pieces, incremental));
+        let streams: Vec<_> = receivers
+            .enumerate()
+            .map(|(index, pieces)| scope.spawn(move || write_stream(out, index, pieces, splice)))
             .collect();
+        let summary = plan_pieces(out, documents, previous, &mut layout, &senders);
+        drop(senders);
         let streams: Result<Vec<()>> = streams.into_iter().map(joined).collect();
-        (joined(db), streams)
+        (summary, joined(db), streams)
     });
+    // A writer's own error says more than the planner's "a writer stopped".
     streams?;
     let fresh_db = fresh_db?;
+    let summary = summary?;
     let mut package = serde_json::to_vec_pretty(&datapackage::descriptor())?;
     package.push(b'\n');
     fs::write(part(out, DATAPACKAGE), package)?;
 
     // No layout may vouch for files while they are being replaced.
-    layout::Layout::remove(out);
+    layout::remove(out);
     for stream in &STREAMS {
         let current = out.join(stream.file);
         if current.is_file() {
@@ -467,7 +510,7 @@ pub fn write_exports(
         replace_file(&part(out, name), &out.join(name))
             .with_context(|| format!("cannot move {name} into place"))?;
     }
-    layout.save(out)?;
+    layout.finish(out)?;
     Ok(summary)
 }
 
@@ -482,5 +525,8 @@ pub fn export_reports<'a>(
         write_report(out, report)?;
         ids.push(tables::document_id(report).to_string());
     }
-    write_exports(out, &ids, ExportMode::Fresh)
+    ids.sort();
+    ids.dedup();
+    let listed = ids.into_iter().map(|id| Ok(Listed { id, replaced: true }));
+    write_exports(out, listed, ExportMode::Fresh)
 }

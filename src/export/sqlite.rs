@@ -98,22 +98,53 @@ impl SqliteWriter {
         Some(SqliteWriter { conn, fresh: false })
     }
 
-    /// Ids of the documents in the database.
-    pub fn document_ids(&self) -> rusqlite::Result<Vec<String>> {
-        let mut stmt = self
-            .conn
-            .prepare("SELECT document_id FROM documents ORDER BY document_id")?;
-        let ids = stmt.query_map([], |r| r.get(0))?.collect();
-        ids
+    /// Start listing the documents the database is to hold (see [`Self::list`]).
+    pub fn begin_listing(&mut self) -> rusqlite::Result<()> {
+        self.conn.execute_batch(
+            "DROP TABLE IF EXISTS temp.listed;
+             CREATE TEMP TABLE listed (id TEXT PRIMARY KEY, replaced INTEGER NOT NULL) WITHOUT ROWID;",
+        )
     }
 
-    /// Remove every row of one document.
-    pub fn delete_document(&mut self, document_id: &str) -> rusqlite::Result<()> {
+    /// One document the database is to hold; `replaced` if its rows changed.
+    pub fn list(&mut self, document_id: &str, replaced: bool) -> rusqlite::Result<()> {
+        self.conn
+            .prepare_cached("INSERT INTO temp.listed (id, replaced) VALUES (?1, ?2)")?
+            .execute(rusqlite::params![document_id, replaced])?;
+        Ok(())
+    }
+
+    /// Remove every row of the documents not listed or listed as replaced,
+    /// and mark those (with the listed ones not in the database) as to insert.
+    pub fn delete_unlisted_and_replaced(&mut self) -> rusqlite::Result<()> {
+        self.conn.execute_batch(
+            "DROP TABLE IF EXISTS temp.gone;
+             CREATE TEMP TABLE gone AS
+               SELECT document_id AS id FROM documents
+                 WHERE document_id NOT IN (SELECT id FROM temp.listed)
+               UNION SELECT id FROM temp.listed WHERE replaced;
+             UPDATE temp.listed SET replaced = 1
+               WHERE id NOT IN (SELECT document_id FROM documents);",
+        )?;
         for table in TABLES.iter().rev() {
-            let sql = format!("DELETE FROM \"{}\" WHERE document_id = ?1", table.name);
-            self.conn.prepare_cached(&sql)?.execute([document_id])?;
+            let sql = format!(
+                "DELETE FROM \"{}\" WHERE document_id IN (SELECT id FROM temp.gone)",
+                table.name
+            );
+            self.conn.execute(&sql, [])?;
         }
         Ok(())
+    }
+
+    /// Up to `limit` listed documents to insert with ids after `after`, in order.
+    pub fn listed_to_insert(&self, after: &str, limit: usize) -> rusqlite::Result<Vec<String>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id FROM temp.listed WHERE replaced AND id > ?1 ORDER BY id LIMIT ?2",
+        )?;
+        let ids = stmt
+            .query_map(rusqlite::params![after, limit as i64], |r| r.get(0))?
+            .collect();
+        ids
     }
 
     pub fn insert(&mut self, table: &Table, row: &[Cell]) -> rusqlite::Result<()> {

@@ -17,4 +17,4 @@ pub mod store;
 
 pub use crawl::{crawl, CrawlOptions, SiteSummary};
 pub use site::{load_sites, parse_sites, SiteDef, SiteError};
-pub use store::{stored_documents, Store, StoredDocument};
+pub use store::{each_stored_document, stored_documents, Store, StoredDocument};

@@ -386,6 +386,21 @@ impl Store {
 
     /// Every stored document version, oldest first per URL.
     pub fn documents(&self) -> Result<Vec<StoredDocument>, StoreError> {
+        let mut all = Vec::new();
+        let done: Result<(), std::convert::Infallible> = self.each_document(|d| {
+            all.push(d);
+            Ok(())
+        })?;
+        let Ok(()) = done;
+        Ok(all)
+    }
+
+    /// Every stored document version, oldest first per URL, handed to `f`
+    /// one at a time; stops at the first error `f` returns, and returns it.
+    pub fn each_document<E>(
+        &self,
+        mut f: impl FnMut(StoredDocument) -> Result<(), E>,
+    ) -> Result<Result<(), E>, StoreError> {
         let db = self.db();
         let mut stmt = db.prepare(
             "SELECT u.url, u.site, v.sha256, b.size, b.format, u.filename, u.title, u.published,
@@ -394,9 +409,10 @@ impl Store {
              FROM versions v JOIN urls u ON u.url = v.url JOIN blobs b ON b.sha256 = v.sha256
              WHERE u.kind = 'document' ORDER BY u.url, v.id",
         )?;
-        let rows = stmt.query_map([], |r| {
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
             let sha: String = r.get(2)?;
-            Ok(StoredDocument {
+            let document = StoredDocument {
                 url: r.get(0)?,
                 site: r.get(1)?,
                 path: self.blob_path(&sha),
@@ -408,9 +424,12 @@ impl Store {
                 published: r.get(7)?,
                 version: r.get::<_, i64>(8)? as u32,
                 latest: r.get(9)?,
-            })
-        })?;
-        Ok(rows.collect::<Result<Vec<_>, _>>()?)
+            };
+            if let Err(e) = f(document) {
+                return Ok(Err(e));
+            }
+        }
+        Ok(Ok(()))
     }
 }
 
@@ -428,6 +447,14 @@ pub struct BodyRecord<'a> {
 /// Stored documents of the store at `root`, for feeding `extract` / `run`.
 pub fn stored_documents(root: &Path) -> Result<Vec<StoredDocument>, StoreError> {
     Store::open_read_only(root)?.documents()
+}
+
+/// [`Store::each_document`] of the store at `root`.
+pub fn each_stored_document<E>(
+    root: &Path,
+    f: impl FnMut(StoredDocument) -> Result<(), E>,
+) -> Result<Result<(), E>, StoreError> {
+    Store::open_read_only(root)?.each_document(f)
 }
 
 impl Store {

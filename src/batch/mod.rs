@@ -1,0 +1,729 @@
+//! `caizheng run`: many documents in, one dataset out.
+//!
+//! Inputs are discovered (files, folders, crawl stores or the bundled corpus),
+//! hashed, and only documents whose sha256 or configuration fingerprint changed
+//! since the last run into the same out dir are processed (in parallel); the
+//! exports are then brought up to date from the cached rows of every report
+//! (see [`crate::export`]: unchanged documents cost a kernel copy).
+//!
+//! Nothing here holds a list of all inputs or documents: inputs are recorded
+//! in the run state as they are found, and documents are processed, pruned
+//! and exported a page at a time from it ([`state`]), so memory stays the
+//! same whatever the corpus size.
+
+mod state;
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant, UNIX_EPOCH};
+
+use anyhow::{bail, Context, Result};
+use include_dir::{include_dir, Dir};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::export::{self, rows::DocumentTotals, ExportSummary};
+use crate::pipeline::Config;
+use crate::report::{DocumentInfo, Report, ReportError};
+use state::FileStamp;
+
+/// The repository's `corpus/`, compiled in so that `caizheng run` works
+/// anywhere, even without a checkout beside the binary.
+static BUNDLED_CORPUS: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/corpus");
+
+/// Extensions taken from plain folders; anything else there (READMEs, truth
+/// JSONs, our own outputs) is not a document. Crawl-store blobs have no
+/// extension and are always taken.
+const DOCUMENT_EXTENSIONS: &[&str] = &[
+    "pdf", "docx", "doc", "html", "htm", "shtml", "txt", "text", "xls", "xlsx",
+];
+
+#[derive(clap::Args, Debug, Clone)]
+pub struct RunArgs {
+    /// Files, folders or crawl stores (folders holding `sha256/`). Default:
+    /// `./corpus` if present, else the corpus bundled in the binary.
+    pub inputs: Vec<PathBuf>,
+    /// Output folder for the dataset.
+    #[arg(long, short, default_value = "out")]
+    pub out: PathBuf,
+    /// Worker threads (default: one per core).
+    #[arg(long, short)]
+    pub jobs: Option<usize>,
+    /// Reprocess every document even if its report is up to date.
+    #[arg(long)]
+    pub force: bool,
+    /// No progress bar and no summary table.
+    #[arg(long, short)]
+    pub quiet: bool,
+    /// Write run statistics (timings, peak memory) as JSON to this file.
+    #[arg(long, hide = true)]
+    pub stats_json: Option<PathBuf>,
+}
+
+/// Where an input's bytes come from.
+#[derive(Debug, Clone)]
+pub enum InputData {
+    File(PathBuf),
+    Bundled(&'static [u8]),
+}
+
+#[derive(Debug, Clone)]
+pub struct Input {
+    /// Path (or `corpus/<name>` for bundled files): recorded as the document's source.
+    pub source: String,
+    pub data: InputData,
+}
+
+pub fn has_document_extension(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| DOCUMENT_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
+}
+
+fn is_hidden(entry: &walkdir::DirEntry) -> bool {
+    entry.depth() > 0
+        && entry
+            .file_name()
+            .to_str()
+            .is_some_and(|n| n.starts_with('.'))
+}
+
+fn is_sha256_name(name: &str) -> bool {
+    name.len() == 64 && name.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// Called with every input found, as it is found.
+pub type InputSink<'a> = dyn FnMut(Input) -> Result<()> + 'a;
+
+fn walk_files(root: &Path, keep: impl Fn(&Path) -> bool, sink: &mut InputSink) -> Result<()> {
+    for entry in walkdir::WalkDir::new(root)
+        .follow_links(true)
+        .into_iter()
+        .filter_entry(|e| !is_hidden(e))
+    {
+        let entry = entry.with_context(|| format!("cannot list {}", root.display()))?;
+        if entry.file_type().is_file() && keep(entry.path()) {
+            let path = entry.into_path();
+            sink(Input {
+                source: path.display().to_string(),
+                data: InputData::File(path),
+            })?;
+        }
+    }
+    Ok(())
+}
+
+fn bundled_inputs(sink: &mut InputSink) -> Result<()> {
+    fn collect(dir: &'static Dir<'static>, sink: &mut InputSink) -> Result<()> {
+        for file in dir.files() {
+            if has_document_extension(file.path()) {
+                sink(Input {
+                    source: bundled_source(file.path()),
+                    data: InputData::Bundled(file.contents()),
+                })?;
+            }
+        }
+        for sub in dir.dirs() {
+            collect(sub, sink)?;
+        }
+        Ok(())
+    }
+    collect(&BUNDLED_CORPUS, sink)
+}
+
+fn bundled_source(path: &Path) -> String {
+    format!("corpus/{}", path.display())
+}
+
+/// The bytes of a bundled input, by its source.
+fn bundled_bytes(source: &str) -> Option<&'static [u8]> {
+    let path = source.strip_prefix("corpus/")?;
+    BUNDLED_CORPUS.get_file(path).map(|f| f.contents())
+}
+
+/// The documents of a crawl store: the latest version of every document URL
+/// listed in its `state.sqlite` (source = the URL), or, when the store has no
+/// readable state listing documents, every blob under `sha256/` (source = the
+/// blob path).
+fn store_inputs(root: &Path, sink: &mut InputSink) -> Result<()> {
+    if root.join("state.sqlite").is_file() {
+        let mut listed = 0usize;
+        let each = crate::fetch::each_stored_document(root, |d| {
+            listed += 1;
+            if !d.latest {
+                return Ok(());
+            }
+            sink(Input {
+                source: d.url,
+                data: InputData::File(d.path),
+            })
+        });
+        match each {
+            Ok(sunk) if listed > 0 => return sunk,
+            Ok(sunk) => sunk?,
+            Err(e) => tracing::warn!(
+                "{}: state not readable ({e}); taking every blob",
+                root.display()
+            ),
+        }
+    }
+    walk_files(
+        &root.join("sha256"),
+        |p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(is_sha256_name)
+        },
+        sink,
+    )
+}
+
+/// Every document named by `paths`, handed to `sink` as found (in no
+/// particular order, possibly twice). A folder holding `sha256/` is a crawl
+/// store (see [`store_inputs`]); no paths means `./corpus` if present, else
+/// the corpus bundled in the binary.
+pub fn discover_each(paths: &[PathBuf], sink: &mut InputSink) -> Result<()> {
+    if paths.is_empty() {
+        let local = Path::new("corpus");
+        if local.is_dir() {
+            walk_files(local, has_document_extension, sink)?;
+        } else {
+            bundled_inputs(sink)?;
+        }
+    }
+    for path in paths {
+        let meta = fs::metadata(path)
+            .with_context(|| format!("input {} cannot be read", path.display()))?;
+        if meta.is_file() {
+            sink(Input {
+                source: path.display().to_string(),
+                data: InputData::File(path.clone()),
+            })?;
+        } else if path.join("sha256").is_dir() {
+            store_inputs(path, sink)?;
+        } else {
+            walk_files(path, has_document_extension, sink)?;
+        }
+    }
+    Ok(())
+}
+
+/// Every document named by `paths`, sorted by source, without duplicates
+/// (see [`discover_each`]).
+pub fn discover(paths: &[PathBuf]) -> Result<Vec<Input>> {
+    let mut found = Vec::new();
+    discover_each(paths, &mut |input| {
+        found.push(input);
+        Ok(())
+    })?;
+    found.sort_by(|a, b| a.source.cmp(&b.source));
+    found.dedup_by(|a, b| a.source == b.source);
+    Ok(found)
+}
+
+/// What must match for a stored report to be reused besides the bytes.
+pub fn fingerprint(config: &Config) -> String {
+    format!(
+        "caizheng {} / {}",
+        env!("CARGO_PKG_VERSION"),
+        config.fingerprint()
+    )
+}
+
+fn hash_file(path: &Path) -> std::io::Result<String> {
+    use sha2::Digest;
+    let mut file = fs::File::open(path)?;
+    let mut hasher = sha2::Sha256::new();
+    let mut buf = vec![0u8; 1 << 16];
+    loop {
+        let n = file.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+    }
+    Ok(hex::encode(hasher.finalize()))
+}
+
+/// A file modified within this long before the last run's stamps were
+/// taken may have changed again in the same clock tick, so its stamp is not
+/// trusted (git's "racily clean" rule).
+const RACY_WINDOW_NS: u64 = 2_000_000_000;
+
+fn now_ns() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as u64)
+}
+
+/// A file input once stat'ed: its stamp if the last run's sha256 still holds.
+enum Stat {
+    Known(FileStamp),
+    ToHash { len: u64, mtime_ns: u64 },
+    Unreadable(std::io::Error),
+}
+
+fn stat_input(path: &Path, known: Option<FileStamp>, stamped_at_ns: u64) -> Stat {
+    let meta = match fs::metadata(path) {
+        Ok(m) => m,
+        Err(e) => return Stat::Unreadable(e),
+    };
+    let len = meta.len();
+    let mtime_ns = export::layout::mtime_ns(&meta).unwrap_or(0);
+    let settled = mtime_ns.saturating_add(RACY_WINDOW_NS) < stamped_at_ns;
+    match known.filter(|k| settled && k.len == len && k.mtime_ns == mtime_ns) {
+        Some(k) => Stat::Known(k),
+        None => Stat::ToHash { len, mtime_ns },
+    }
+}
+
+/// A report for an input that could not even be read from disk. Its id is
+/// derived from the source path, since there are no bytes to hash.
+fn unreadable_report(source: &str, error: &str) -> Report {
+    let mut report = crate::pipeline::unreadable(source, error);
+    report.document.sha256 = crate::read::sha256_hex(format!("unreadable:{source}").as_bytes());
+    report
+}
+
+fn process_input(todo: &state::Todo, config: &Config) -> Report {
+    if let Some(error) = &todo.error {
+        return unreadable_report(&todo.source, error);
+    }
+    let owned;
+    let bytes: &[u8] = match &todo.path {
+        None => match bundled_bytes(&todo.source) {
+            Some(b) => b,
+            None => return unreadable_report(&todo.source, "not in the bundled corpus"),
+        },
+        Some(path) => match fs::read(path) {
+            Ok(b) => {
+                owned = b;
+                &owned
+            }
+            Err(e) => return unreadable_report(&todo.source, &e.to_string()),
+        },
+    };
+    // The pipeline promises not to panic; a bug there must still cost one document, not the run.
+    std::panic::catch_unwind(|| crate::pipeline::process_with(bytes, &todo.source, config))
+        .unwrap_or_else(|payload| {
+            let message = payload
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unknown panic".into());
+            let mut report = Report::new(DocumentInfo {
+                sha256: crate::read::sha256_hex(bytes),
+                source: todo.source.clone(),
+                ..Default::default()
+            });
+            report.errors.push(ReportError {
+                reason: "panic".into(),
+                message: format!("the pipeline panicked: {message}"),
+            });
+            report
+        })
+}
+
+/// Peak resident memory of this process in KiB (Linux `VmHWM`).
+pub fn peak_rss_kib() -> Option<u64> {
+    let status = fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// What one run did, beside the export totals.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct RunStats {
+    pub inputs: usize,
+    pub documents: u64,
+    pub processed: usize,
+    pub reused: usize,
+    pub threads: usize,
+    pub seconds_discover: f64,
+    pub seconds_process: f64,
+    pub seconds_export: f64,
+    pub seconds_total: f64,
+    pub peak_rss_kib: Option<u64>,
+    pub facts: u64,
+    pub findings: u64,
+    pub documents_with_errors: u64,
+}
+
+fn progress_bar(len: u64, quiet: bool) -> ProgressBar {
+    let bar = ProgressBar::new(len);
+    if quiet {
+        bar.set_draw_target(ProgressDrawTarget::hidden());
+    }
+    if let Ok(style) = ProgressStyle::with_template(
+        "{spinner} {elapsed_precise} [{bar:30}] {pos}/{len} documents  {rate}  {msg}",
+    ) {
+        let style = style.with_key(
+            "rate",
+            |state: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+                let _ = write!(w, "{:.1} documents/s", state.per_sec());
+            },
+        );
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar.enable_steady_tick(Duration::from_millis(200));
+    bar
+}
+
+/// Inputs hashed on the pool at a time: enough to keep the threads busy,
+/// few enough that memory does not grow with the corpus.
+const HASH_BATCH: usize = 256;
+/// Documents processed per batch, largest first within the whole run.
+const PROCESS_BATCH: usize = 1024;
+/// Ids read from the run state at a time.
+const ID_PAGE: usize = 4096;
+
+/// Record the inputs found by `discover` in the run state, hashing those
+/// whose stamp changed (in batches, on the pool).
+fn record_inputs(
+    state: &state::RunState,
+    pool: &rayon::ThreadPool,
+    discover: &mut dyn FnMut(&mut InputSink) -> Result<()>,
+) -> Result<()> {
+    let stamped_at_ns: u64 = state
+        .meta("stamped_at_ns")?
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    let mut to_hash: Vec<(String, PathBuf, u64, u64)> = Vec::new();
+    let hash_batch = |batch: &mut Vec<(String, PathBuf, u64, u64)>| -> Result<()> {
+        let hashed: Vec<std::io::Result<String>> = pool.install(|| {
+            batch
+                .par_iter()
+                .map(|(_, path, ..)| hash_file(path))
+                .collect()
+        });
+        for ((source, path, len, mtime_ns), sha) in batch.drain(..).zip(hashed) {
+            let (stamp, error) = match sha {
+                Ok(sha256) => (
+                    Some(FileStamp {
+                        len,
+                        mtime_ns,
+                        sha256,
+                    }),
+                    None,
+                ),
+                Err(e) => (None, Some(e.to_string())),
+            };
+            state.add_input(&state::InputRow {
+                source: &source,
+                path: Some(&path),
+                stamp: stamp.as_ref(),
+                error: error.as_deref(),
+            })?;
+        }
+        Ok(())
+    };
+    discover(&mut |input: Input| {
+        match input.data {
+            InputData::Bundled(bytes) => {
+                // Bundled files are hashed each run: they are few and in memory.
+                let stamp = FileStamp {
+                    len: bytes.len() as u64,
+                    mtime_ns: 0,
+                    sha256: crate::read::sha256_hex(bytes),
+                };
+                state.add_input(&state::InputRow {
+                    source: &input.source,
+                    path: None,
+                    stamp: Some(&stamp),
+                    error: None,
+                })?;
+            }
+            InputData::File(path) => {
+                let known = state.known_stamp(&input.source)?;
+                match stat_input(&path, known, stamped_at_ns) {
+                    Stat::Known(stamp) => state.add_input(&state::InputRow {
+                        source: &input.source,
+                        path: Some(&path),
+                        stamp: Some(&stamp),
+                        error: None,
+                    })?,
+                    Stat::ToHash { len, mtime_ns } => {
+                        to_hash.push((input.source, path, len, mtime_ns));
+                        if to_hash.len() >= HASH_BATCH {
+                            hash_batch(&mut to_hash)?;
+                        }
+                    }
+                    Stat::Unreadable(e) => state.add_input(&state::InputRow {
+                        source: &input.source,
+                        path: Some(&path),
+                        stamp: None,
+                        error: Some(&e.to_string()),
+                    })?,
+                }
+            }
+        }
+        Ok(())
+    })?;
+    hash_batch(&mut to_hash)
+}
+
+/// Which documents the exports hold, as a digest of their sorted ids: a run
+/// that processed nothing and lists the same documents need not rewrite them.
+fn listing_digest(state: &state::RunState) -> Result<String> {
+    use sha2::Digest;
+    let mut hasher = sha2::Sha256::new();
+    let mut after = String::new();
+    loop {
+        let page = state.run_documents(&after, ID_PAGE)?;
+        for (id, _) in &page {
+            hasher.update(id.as_bytes());
+            hasher.update(b"\n");
+        }
+        match page.last() {
+            Some((last, _)) => after = last.clone(),
+            None => break,
+        }
+    }
+    Ok(hex::encode(hasher.finalize()))
+}
+
+const EXPORTED_KEY: &str = "exported_documents";
+
+/// Process the inputs `discover` finds into `out` (see the module docs).
+/// Returns the export totals and the run statistics.
+pub fn run_with(
+    discover: &mut dyn FnMut(&mut InputSink) -> Result<()>,
+    out: &Path,
+    jobs: Option<usize>,
+    force: bool,
+    quiet: bool,
+) -> Result<(ExportSummary, RunStats)> {
+    let started = Instant::now();
+    fs::create_dir_all(out.join(export::DOCUMENTS_DIR))
+        .with_context(|| format!("cannot create the output folder {}", out.display()))?;
+    // The state of runs before this one was a JSON file beside the exports.
+    let _ = fs::remove_file(out.join("caizheng-manifest.json"));
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(jobs.unwrap_or(0))
+        .build()?;
+    let state = state::RunState::open(out)?;
+    let config = Config::builtin();
+    let fingerprint = fingerprint(&config);
+    // The shared matchers get built while inputs are hashed, not on the first document.
+    let patterns = config.patterns.clone();
+    std::thread::spawn(move || patterns.warm_up());
+
+    let stamped_at_ns = now_ns();
+    record_inputs(&state, &pool, discover)?;
+    let inputs = state.inputs()?;
+    if inputs == 0 {
+        bail!("no documents found in the given inputs");
+    }
+    let mut scratch = Vec::new();
+    export::list_written(out, &mut |found| {
+        match found.id {
+            Some(id) => state.add_present(&id, found.is_report)?,
+            None => scratch.push(found.path),
+        }
+        Ok(())
+    })?;
+    let (todo_count, unchanged) = state.plan(&fingerprint, force)?;
+    let discovered = started.elapsed();
+
+    let bar = progress_bar(todo_count, quiet);
+    let errors = AtomicU64::new(0);
+    let mut done = 0u64;
+    loop {
+        let batch = state.todo(done, PROCESS_BATCH)?;
+        if batch.is_empty() {
+            break;
+        }
+        done += batch.len() as u64;
+        // Largest first, one at a time: the threads then finish together.
+        let processed: Vec<Result<(String, DocumentTotals)>> = pool.install(|| {
+            batch
+                .par_iter()
+                .with_max_len(1)
+                .map(|todo| {
+                    let report = process_input(todo, &config);
+                    if !report.errors.is_empty() {
+                        let n = errors.fetch_add(1, Ordering::Relaxed) + 1;
+                        bar.set_message(format!("errors: {n}"));
+                    }
+                    let totals = export::write_report(out, &report)?;
+                    bar.inc(1);
+                    // A file edited between hashing and reading is recorded
+                    // under the sha256 of what was read.
+                    Ok((report.document.sha256, totals))
+                })
+                .collect()
+        });
+        for (todo, result) in batch.iter().zip(processed) {
+            let (id, totals) = result?;
+            state.add_processed(&id, &todo.source, &fingerprint, &totals)?;
+        }
+        state.commit()?;
+    }
+    bar.finish_and_clear();
+    let process_time = started.elapsed() - discovered;
+
+    state.settle(stamped_at_ns)?;
+    export::prune_written(out, &scratch, &mut |after| state.stale(after, ID_PAGE))?;
+
+    let export_started = Instant::now();
+    let digest = listing_digest(&state)?;
+    let exports_current = todo_count == 0
+        && state.meta(EXPORTED_KEY)?.as_deref() == Some(digest.as_str())
+        && export::export_files()
+            .iter()
+            .all(|name| out.join(name).is_file());
+    let summary = if exports_current {
+        let mut summary = ExportSummary::default();
+        state.each_totals(|totals| summary.add(&totals))?;
+        summary
+    } else {
+        let mode = if force || unchanged == 0 {
+            export::ExportMode::Fresh
+        } else {
+            export::ExportMode::Incremental
+        };
+        // Whatever happens next, the exports may no longer be these documents.
+        state.set_meta(EXPORTED_KEY, None)?;
+        state.commit()?;
+        let summary = export::write_exports(out, paged_documents(&state), mode)?;
+        state.set_meta(EXPORTED_KEY, Some(&digest))?;
+        summary
+    };
+    state.finish()?;
+    let stats = RunStats {
+        inputs: inputs as usize,
+        documents: summary.documents,
+        processed: todo_count as usize,
+        reused: unchanged as usize,
+        threads: pool.current_num_threads(),
+        seconds_discover: discovered.as_secs_f64(),
+        seconds_process: process_time.as_secs_f64(),
+        seconds_export: export_started.elapsed().as_secs_f64(),
+        seconds_total: started.elapsed().as_secs_f64(),
+        peak_rss_kib: peak_rss_kib(),
+        facts: summary.facts,
+        findings: summary.findings(),
+        documents_with_errors: summary.documents_with_errors(),
+    };
+    Ok((summary, stats))
+}
+
+/// This run's documents in id order, read from the state a page at a time.
+fn paged_documents(state: &state::RunState) -> impl Iterator<Item = Result<export::Listed>> + '_ {
+    let mut page: std::vec::IntoIter<(String, bool)> = Vec::new().into_iter();
+    let mut after = String::new();
+    let mut finished = false;
+    std::iter::from_fn(move || {
+        if let Some((id, replaced)) = page.next() {
+            after.clone_from(&id);
+            return Some(Ok(export::Listed { id, replaced }));
+        }
+        if finished {
+            return None;
+        }
+        match state.run_documents(&after, ID_PAGE) {
+            Ok(next) if next.is_empty() => {
+                finished = true;
+                None
+            }
+            Ok(next) => {
+                page = next.into_iter();
+                let (id, replaced) = page.next()?;
+                after.clone_from(&id);
+                Some(Ok(export::Listed { id, replaced }))
+            }
+            Err(e) => {
+                finished = true;
+                Some(Err(e))
+            }
+        }
+    })
+}
+
+/// [`run_with`] on inputs already listed.
+pub fn run(
+    inputs: &[Input],
+    out: &Path,
+    jobs: Option<usize>,
+    force: bool,
+    quiet: bool,
+) -> Result<(ExportSummary, RunStats)> {
+    run_with(
+        &mut |sink| {
+            for input in inputs {
+                sink(input.clone())?;
+            }
+            Ok(())
+        },
+        out,
+        jobs,
+        force,
+        quiet,
+    )
+}
+
+/// The end-of-run table.
+pub fn summary_table(summary: &ExportSummary, stats: &RunStats, out: &Path) -> String {
+    let detail = |map: &BTreeMap<String, u64>| -> String {
+        if map.is_empty() {
+            return String::new();
+        }
+        // Most frequent first; severities and reasons tie-break by name.
+        let mut entries: Vec<(&String, &u64)> = map.iter().collect();
+        entries.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+        let parts: Vec<String> = entries.iter().map(|(k, v)| format!("{k} {v}")).collect();
+        format!("  ({})", parts.join(", "))
+    };
+    let rate = if stats.seconds_process > 0.0 {
+        stats.processed as f64 / stats.seconds_process
+    } else {
+        0.0
+    };
+    let mut t = String::new();
+    t.push_str(&format!(
+        "{:<12}{:>10}  ({} processed, {} unchanged)\n",
+        "documents", summary.documents, stats.processed, stats.reused
+    ));
+    t.push_str(&format!("{:<12}{:>10}\n", "facts", summary.facts));
+    t.push_str(&format!(
+        "{:<12}{:>10}{}\n",
+        "findings",
+        summary.findings(),
+        detail(&summary.findings_by_severity)
+    ));
+    t.push_str(&format!(
+        "{:<12}{:>10}{}\n",
+        "errors",
+        summary.documents_with_errors(),
+        detail(&summary.errors_by_reason)
+    ));
+    t.push_str(&format!(
+        "{:<12}{:>10.1}s  ({:.1} documents/s on {} threads; export {:.1}s)\n",
+        "time", stats.seconds_total, rate, stats.threads, stats.seconds_export
+    ));
+    t.push_str(&format!("{:<12}{:>10}\n", "written to", out.display()));
+    t
+}
+
+/// `caizheng run`.
+pub fn run_main(args: RunArgs) -> Result<i32> {
+    let (summary, stats) = run_with(
+        &mut |sink| discover_each(&args.inputs, sink),
+        &args.out,
+        args.jobs,
+        args.force,
+        args.quiet,
+    )?;
+    if !args.quiet {
+        print!("{}", summary_table(&summary, &stats, &args.out));
+    }
+    if let Some(path) = &args.stats_json {
+        fs::write(path, serde_json::to_vec_pretty(&stats)?)
+            .with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    Ok(0)
+}

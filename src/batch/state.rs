@@ -1,0 +1,332 @@
+//! What `caizheng run` remembers between runs, and what it learns during
+//! one, kept in SQLite (`.rows/run-state.sqlite` under the out dir) rather
+//! than in memory: a run then needs the same memory for ten documents or a
+//! million. Persistent tables: the stamp and sha256 of every input file
+//! (`files`), and which report was made from what (`documents`). Temporary
+//! tables hold this run's inputs, the reports found on disk, the documents
+//! of this run and what is left to process.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use rusqlite::{params, Connection, OptionalExtension};
+
+use crate::export::rows::{DocumentTotals, ROWS_DIR};
+
+const STATE_FILE: &str = "run-state.sqlite";
+const FORMAT: &str = "caizheng.run-state/1";
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS files (
+  source TEXT PRIMARY KEY, len INTEGER NOT NULL, mtime_ns INTEGER NOT NULL, sha256 TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS documents (
+  id TEXT PRIMARY KEY, source TEXT NOT NULL, fingerprint TEXT NOT NULL, totals TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE TEMP TABLE input (
+  source TEXT PRIMARY KEY, path BLOB, len INTEGER, mtime_ns INTEGER, sha256 TEXT, error TEXT
+) WITHOUT ROWID;
+CREATE TEMP TABLE present (
+  id TEXT PRIMARY KEY, report INTEGER NOT NULL DEFAULT 0, rows INTEGER NOT NULL DEFAULT 0
+) WITHOUT ROWID;
+CREATE TEMP TABLE run_doc (id TEXT PRIMARY KEY, replaced INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TEMP TABLE todo (source TEXT NOT NULL, path BLOB, error TEXT);
+";
+
+/// Size and modification time of a file when its sha256 was taken: an
+/// unchanged stamp means an unchanged file, so re-runs need not re-read it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileStamp {
+    pub len: u64,
+    pub mtime_ns: u64,
+    pub sha256: String,
+}
+
+/// An input of this run as recorded.
+pub struct InputRow<'a> {
+    pub source: &'a str,
+    pub path: Option<&'a Path>,
+    pub stamp: Option<&'a FileStamp>,
+    pub error: Option<&'a str>,
+}
+
+/// An input left to process.
+pub struct Todo {
+    pub source: String,
+    pub path: Option<PathBuf>,
+    pub error: Option<String>,
+}
+
+pub struct RunState {
+    conn: Connection,
+}
+
+fn path_bytes(path: &Path) -> &[u8] {
+    std::os::unix::ffi::OsStrExt::as_bytes(path.as_os_str())
+}
+
+fn path_from(bytes: Vec<u8>) -> PathBuf {
+    PathBuf::from(<std::ffi::OsString as std::os::unix::ffi::OsStringExt>::from_vec(bytes))
+}
+
+impl RunState {
+    /// Open (or start) the state under `out`. A state file of another
+    /// format, or one that cannot be read, is started afresh: every
+    /// document is then processed again.
+    pub fn open(out: &Path) -> Result<RunState> {
+        let dir = out.join(ROWS_DIR);
+        std::fs::create_dir_all(&dir)
+            .with_context(|| format!("cannot create {}", dir.display()))?;
+        let path = dir.join(STATE_FILE);
+        match Self::open_file(&path) {
+            Ok(Some(state)) => Ok(state),
+            _ => {
+                for suffix in ["", "-journal"] {
+                    let mut name = path.as_os_str().to_owned();
+                    name.push(suffix);
+                    let _ = std::fs::remove_file(name);
+                }
+                Self::open_file(&path)?.with_context(|| format!("cannot start {}", path.display()))
+            }
+        }
+    }
+
+    fn open_file(path: &Path) -> Result<Option<RunState>> {
+        let conn = Connection::open(path)?;
+        // Losing the last run's state to a power cut costs a reprocessing, not
+        // data; the rollback journal still keeps a killed run recoverable.
+        conn.execute_batch("PRAGMA synchronous = OFF; PRAGMA temp_store = FILE;")?;
+        conn.execute_batch(SCHEMA)?;
+        let format: Option<String> = conn
+            .query_row("SELECT value FROM meta WHERE key = 'format'", [], |r| {
+                r.get(0)
+            })
+            .optional()?;
+        match format.as_deref() {
+            Some(FORMAT) => {}
+            Some(_) => return Ok(None),
+            None => {
+                conn.execute(
+                    "INSERT INTO meta (key, value) VALUES ('format', ?1)",
+                    [FORMAT],
+                )?;
+            }
+        }
+        conn.execute_batch("BEGIN")?;
+        Ok(Some(RunState { conn }))
+    }
+
+    /// Make what was recorded so far durable (a killed run keeps it).
+    pub fn commit(&self) -> Result<()> {
+        self.conn.execute_batch("COMMIT; BEGIN")?;
+        Ok(())
+    }
+
+    pub fn meta(&self, key: &str) -> Result<Option<String>> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT value FROM meta WHERE key = ?1")?
+            .query_row([key], |r| r.get(0))
+            .optional()?)
+    }
+
+    pub fn set_meta(&self, key: &str, value: Option<&str>) -> Result<()> {
+        match value {
+            Some(v) => self
+                .conn
+                .prepare_cached("INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)")?
+                .execute(params![key, v])?,
+            None => self
+                .conn
+                .prepare_cached("DELETE FROM meta WHERE key = ?1")?
+                .execute([key])?,
+        };
+        Ok(())
+    }
+
+    /// The stamp recorded for `source` by the last run.
+    pub fn known_stamp(&self, source: &str) -> Result<Option<FileStamp>> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT len, mtime_ns, sha256 FROM files WHERE source = ?1")?
+            .query_row([source], |r| {
+                Ok(FileStamp {
+                    len: r.get::<_, i64>(0)? as u64,
+                    mtime_ns: r.get::<_, i64>(1)? as u64,
+                    sha256: r.get(2)?,
+                })
+            })
+            .optional()?)
+    }
+
+    /// Record an input of this run; the first one recorded for a source wins.
+    pub fn add_input(&self, input: &InputRow) -> Result<()> {
+        self.conn
+            .prepare_cached(
+                "INSERT OR IGNORE INTO temp.input (source, path, len, mtime_ns, sha256, error)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )?
+            .execute(params![
+                input.source,
+                input.path.map(path_bytes),
+                input.stamp.map(|s| s.len as i64),
+                input.stamp.map(|s| s.mtime_ns as i64),
+                input.stamp.map(|s| s.sha256.as_str()),
+                input.error,
+            ])?;
+        Ok(())
+    }
+
+    pub fn inputs(&self) -> Result<u64> {
+        Ok(self
+            .conn
+            .query_row("SELECT COUNT(*) FROM temp.input", [], |r| {
+                r.get::<_, i64>(0)
+            })? as u64)
+    }
+
+    /// A per-document file found under the out dir.
+    pub fn add_present(&self, id: &str, is_report: bool) -> Result<()> {
+        let sql = if is_report {
+            "INSERT INTO temp.present (id, report) VALUES (?1, 1)
+             ON CONFLICT (id) DO UPDATE SET report = 1"
+        } else {
+            "INSERT INTO temp.present (id, rows) VALUES (?1, 1)
+             ON CONFLICT (id) DO UPDATE SET rows = 1"
+        };
+        self.conn.prepare_cached(sql)?.execute([id])?;
+        Ok(())
+    }
+
+    /// Decide what to process: one document per distinct sha256 (its source
+    /// is the first input, in source order, holding it); it is processed
+    /// again unless its report and rows are on disk and were made from that
+    /// source with `fingerprint`. Unreadable inputs are always redone.
+    /// Unchanged documents join this run's documents; the rest are queued
+    /// largest first. Returns (to process, unchanged).
+    pub fn plan(&self, fingerprint: &str, force: bool) -> Result<(u64, u64)> {
+        self.conn.execute_batch(
+            "CREATE TEMP TABLE candidate AS
+               SELECT sha256 AS id, MIN(source) AS source FROM temp.input
+               WHERE sha256 IS NOT NULL GROUP BY sha256;",
+        )?;
+        let unchanged = self.conn.execute(
+            "INSERT INTO temp.run_doc (id, replaced)
+             SELECT c.id, 0 FROM temp.candidate c
+               JOIN documents d ON d.id = c.id
+               JOIN temp.present p ON p.id = c.id
+             WHERE NOT ?2 AND d.source = c.source AND d.fingerprint = ?1
+               AND p.report = 1 AND p.rows = 1",
+            params![fingerprint, force],
+        )? as u64;
+        let todo = self.conn.execute(
+            "INSERT INTO temp.todo (source, path, error)
+             SELECT i.source, i.path, i.error FROM temp.input i
+             WHERE i.error IS NOT NULL
+                OR i.source IN (SELECT c.source FROM temp.candidate c
+                                WHERE c.id NOT IN (SELECT id FROM temp.run_doc))
+             ORDER BY COALESCE(i.len, 0) DESC, i.source",
+            [],
+        )? as u64;
+        self.conn.execute_batch("DROP TABLE temp.candidate")?;
+        Ok((todo, unchanged))
+    }
+
+    /// Up to `limit` inputs to process, after the `after`-th.
+    pub fn todo(&self, after: u64, limit: usize) -> Result<Vec<Todo>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT source, path, error FROM temp.todo WHERE rowid > ?1 ORDER BY rowid LIMIT ?2",
+        )?;
+        let rows = stmt.query_map(params![after as i64, limit as i64], |r| {
+            Ok(Todo {
+                source: r.get(0)?,
+                path: r.get::<_, Option<Vec<u8>>>(1)?.map(path_from),
+                error: r.get(2)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// A document processed in this run, from `source`.
+    pub fn add_processed(
+        &self,
+        id: &str,
+        source: &str,
+        fingerprint: &str,
+        totals: &DocumentTotals,
+    ) -> Result<()> {
+        self.conn
+            .prepare_cached(
+                "INSERT OR REPLACE INTO documents (id, source, fingerprint, totals)
+                 VALUES (?1, ?2, ?3, ?4)",
+            )?
+            .execute(params![
+                id,
+                source,
+                fingerprint,
+                serde_json::to_string(totals)?
+            ])?;
+        self.conn
+            .prepare_cached("INSERT OR REPLACE INTO temp.run_doc (id, replaced) VALUES (?1, 1)")?
+            .execute([id])?;
+        Ok(())
+    }
+
+    /// Forget documents that are not part of this run, and record this
+    /// run's file stamps (taken at `stamped_at_ns`).
+    pub fn settle(&self, stamped_at_ns: u64) -> Result<()> {
+        self.conn.execute_batch(
+            "DELETE FROM documents WHERE id NOT IN (SELECT id FROM temp.run_doc);
+             DELETE FROM files;
+             INSERT INTO files (source, len, mtime_ns, sha256)
+               SELECT source, len, mtime_ns, sha256 FROM temp.input
+               WHERE sha256 IS NOT NULL AND len IS NOT NULL AND mtime_ns IS NOT NULL;",
+        )?;
+        self.set_meta("stamped_at_ns", Some(&stamped_at_ns.to_string()))
+    }
+
+    /// Ids found on disk that are not documents of this run, in pages.
+    pub fn stale(&self, after: &str, limit: usize) -> Result<Vec<String>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id FROM temp.present WHERE id > ?1
+               AND id NOT IN (SELECT id FROM temp.run_doc) ORDER BY id LIMIT ?2",
+        )?;
+        let ids = stmt
+            .query_map(params![after, limit as i64], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(ids)
+    }
+
+    /// This run's documents in id order, with whether each was processed in
+    /// this run: `limit` at a time, after `after`.
+    pub fn run_documents(&self, after: &str, limit: usize) -> Result<Vec<(String, bool)>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, replaced FROM temp.run_doc WHERE id > ?1 ORDER BY id LIMIT ?2",
+        )?;
+        let ids = stmt
+            .query_map(params![after, limit as i64], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(ids)
+    }
+
+    /// The totals of this run's documents, one at a time.
+    pub fn each_totals(&self, mut f: impl FnMut(DocumentTotals)) -> Result<()> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT d.totals FROM documents d JOIN temp.run_doc r ON r.id = d.id")?;
+        let mut rows = stmt.query([])?;
+        while let Some(row) = rows.next()? {
+            let json: String = row.get(0)?;
+            f(serde_json::from_str(&json).context("a run-state total is not readable")?);
+        }
+        Ok(())
+    }
+
+    /// Commit everything and close.
+    pub fn finish(self) -> Result<()> {
+        self.conn.execute_batch("COMMIT")?;
+        self.conn.close().map_err(|(_, e)| e)?;
+        Ok(())
+    }
+}
