@@ -29,7 +29,6 @@ use serde::{Deserialize, Serialize};
 use crate::export::{self, rows::DocumentTotals, ExportSummary};
 use crate::pipeline::Config;
 use crate::report::{DocumentInfo, Report, ReportError};
-use state::FileStamp;
 
 /// The repository's `corpus/`, compiled in so that `caizheng run` works
 /// anywhere, even without a checkout beside the binary.
@@ -251,34 +250,13 @@ fn hash_file(path: &Path) -> std::io::Result<String> {
 
 /// A file modified within this long before the last run's stamps were
 /// taken may have changed again in the same clock tick, so its stamp is not
-/// trusted (git's "racily clean" rule).
+/// trusted (git's "racily clean" rule) and it is hashed again.
 const RACY_WINDOW_NS: u64 = 2_000_000_000;
 
 fn now_ns() -> u64 {
     std::time::SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_nanos() as u64)
-}
-
-/// A file input once stat'ed: its stamp if the last run's sha256 still holds.
-enum Stat {
-    Known(FileStamp),
-    ToHash { len: u64, mtime_ns: u64 },
-    Unreadable(std::io::Error),
-}
-
-fn stat_input(path: &Path, known: Option<FileStamp>, stamped_at_ns: u64) -> Stat {
-    let meta = match fs::metadata(path) {
-        Ok(m) => m,
-        Err(e) => return Stat::Unreadable(e),
-    };
-    let len = meta.len();
-    let mtime_ns = export::layout::mtime_ns(&meta).unwrap_or(0);
-    let settled = mtime_ns.saturating_add(RACY_WINDOW_NS) < stamped_at_ns;
-    match known.filter(|k| settled && k.len == len && k.mtime_ns == mtime_ns) {
-        Some(k) => Stat::Known(k),
-        None => Stat::ToHash { len, mtime_ns },
-    }
 }
 
 /// A report for an input that could not even be read from disk. Its id is
@@ -381,89 +359,87 @@ const PROCESS_BATCH: usize = 1024;
 /// Ids read from the run state at a time.
 const ID_PAGE: usize = 4096;
 
-/// Record the inputs found by `discover` in the run state, hashing those
-/// whose stamp changed (in batches, on the pool).
+/// Inputs stat'ed on the pool at a time.
+const STAT_BATCH: usize = 256;
+
+/// Record a batch of inputs in the run state with their size and mtime
+/// (stat'ed on the pool); bundled inputs are hashed right away, they are few
+/// and in memory.
+fn record_batch(
+    state: &state::RunState,
+    pool: &rayon::ThreadPool,
+    batch: &mut Vec<Input>,
+) -> Result<()> {
+    let stats: Vec<std::io::Result<(u64, u64)>> = pool.install(|| {
+        batch
+            .par_iter()
+            .map(|input| match &input.data {
+                InputData::File(path) => {
+                    fs::metadata(path).map(|m| (m.len(), export::layout::mtime_ns(&m).unwrap_or(0)))
+                }
+                InputData::Bundled(bytes) => Ok((bytes.len() as u64, 0)),
+            })
+            .collect()
+    });
+    for (input, stat) in batch.drain(..).zip(stats) {
+        let (path, sha256) = match &input.data {
+            InputData::File(path) => (Some(path.as_path()), None),
+            InputData::Bundled(bytes) => (None, Some(crate::read::sha256_hex(bytes))),
+        };
+        let (stamp, error) = match stat {
+            Ok((len, mtime_ns)) => (Some((len, mtime_ns)), None),
+            Err(e) => (None, Some(e.to_string())),
+        };
+        state.add_input(&state::InputRow {
+            source: &input.source,
+            path,
+            stamp,
+            sha256: sha256.as_deref(),
+            error: error.as_deref(),
+        })?;
+    }
+    Ok(())
+}
+
+/// Record the inputs found by `discover` in the run state, then take each
+/// sha256 from the last run where the file's stamp is unchanged and hash the
+/// rest (in batches, on the pool).
 fn record_inputs(
     state: &state::RunState,
     pool: &rayon::ThreadPool,
     discover: &mut dyn FnMut(&mut InputSink) -> Result<()>,
 ) -> Result<()> {
+    let mut batch = Vec::with_capacity(STAT_BATCH);
+    discover(&mut |input: Input| {
+        batch.push(input);
+        if batch.len() >= STAT_BATCH {
+            record_batch(state, pool, &mut batch)?;
+        }
+        Ok(())
+    })?;
+    record_batch(state, pool, &mut batch)?;
+
     let stamped_at_ns: u64 = state
         .meta("stamped_at_ns")?
         .and_then(|v| v.parse().ok())
         .unwrap_or(0);
-    let mut to_hash: Vec<(String, PathBuf, u64, u64)> = Vec::new();
-    let hash_batch = |batch: &mut Vec<(String, PathBuf, u64, u64)>| -> Result<()> {
-        let hashed: Vec<std::io::Result<String>> = pool.install(|| {
-            batch
-                .par_iter()
-                .map(|(_, path, ..)| hash_file(path))
-                .collect()
-        });
-        for ((source, path, len, mtime_ns), sha) in batch.drain(..).zip(hashed) {
-            let (stamp, error) = match sha {
-                Ok(sha256) => (
-                    Some(FileStamp {
-                        len,
-                        mtime_ns,
-                        sha256,
-                    }),
-                    None,
-                ),
-                Err(e) => (None, Some(e.to_string())),
-            };
-            state.add_input(&state::InputRow {
-                source: &source,
-                path: Some(&path),
-                stamp: stamp.as_ref(),
-                error: error.as_deref(),
-            })?;
-        }
-        Ok(())
-    };
-    discover(&mut |input: Input| {
-        match input.data {
-            InputData::Bundled(bytes) => {
-                // Bundled files are hashed each run: they are few and in memory.
-                let stamp = FileStamp {
-                    len: bytes.len() as u64,
-                    mtime_ns: 0,
-                    sha256: crate::read::sha256_hex(bytes),
-                };
-                state.add_input(&state::InputRow {
-                    source: &input.source,
-                    path: None,
-                    stamp: Some(&stamp),
-                    error: None,
-                })?;
-            }
-            InputData::File(path) => {
-                let known = state.known_stamp(&input.source)?;
-                match stat_input(&path, known, stamped_at_ns) {
-                    Stat::Known(stamp) => state.add_input(&state::InputRow {
-                        source: &input.source,
-                        path: Some(&path),
-                        stamp: Some(&stamp),
-                        error: None,
-                    })?,
-                    Stat::ToHash { len, mtime_ns } => {
-                        to_hash.push((input.source, path, len, mtime_ns));
-                        if to_hash.len() >= HASH_BATCH {
-                            hash_batch(&mut to_hash)?;
-                        }
-                    }
-                    Stat::Unreadable(e) => state.add_input(&state::InputRow {
-                        source: &input.source,
-                        path: Some(&path),
-                        stamp: None,
-                        error: Some(&e.to_string()),
-                    })?,
-                }
+    state.reuse_hashes(stamped_at_ns.saturating_sub(RACY_WINDOW_NS))?;
+    let mut after = String::new();
+    loop {
+        let page = state.unhashed(&after, HASH_BATCH)?;
+        let Some((last, _)) = page.last() else {
+            return Ok(());
+        };
+        after.clone_from(last);
+        let hashed: Vec<std::io::Result<String>> =
+            pool.install(|| page.par_iter().map(|(_, path)| hash_file(path)).collect());
+        for ((source, _), sha) in page.iter().zip(hashed) {
+            match sha {
+                Ok(sha256) => state.set_hash(source, Ok(&sha256))?,
+                Err(e) => state.set_hash(source, Err(&e.to_string()))?,
             }
         }
-        Ok(())
-    })?;
-    hash_batch(&mut to_hash)
+    }
 }
 
 /// Which documents the exports hold, as a digest of their sorted ids: a run

@@ -27,27 +27,22 @@ CREATE TABLE IF NOT EXISTS documents (
 CREATE TEMP TABLE input (
   source TEXT PRIMARY KEY, path BLOB, len INTEGER, mtime_ns INTEGER, sha256 TEXT, error TEXT
 ) WITHOUT ROWID;
-CREATE TEMP TABLE present (
-  id TEXT PRIMARY KEY, report INTEGER NOT NULL DEFAULT 0, rows INTEGER NOT NULL DEFAULT 0
-) WITHOUT ROWID;
+CREATE TEMP TABLE present_report (id TEXT PRIMARY KEY) WITHOUT ROWID;
+CREATE TEMP TABLE present_rows (id TEXT PRIMARY KEY) WITHOUT ROWID;
 CREATE TEMP TABLE run_doc (id TEXT PRIMARY KEY, replaced INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TEMP TABLE todo (source TEXT NOT NULL, path BLOB, error TEXT);
 ";
 
-/// Size and modification time of a file when its sha256 was taken: an
-/// unchanged stamp means an unchanged file, so re-runs need not re-read it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FileStamp {
-    pub len: u64,
-    pub mtime_ns: u64,
-    pub sha256: String,
-}
-
 /// An input of this run as recorded.
 pub struct InputRow<'a> {
     pub source: &'a str,
+    /// `None` for a bundled input.
     pub path: Option<&'a Path>,
-    pub stamp: Option<&'a FileStamp>,
+    /// Size and modification time (nanoseconds), if the file could be stat'ed.
+    pub stamp: Option<(u64, u64)>,
+    /// Known up front for bundled inputs; else found by [`RunState::reuse_hashes`]
+    /// or hashing.
+    pub sha256: Option<&'a str>,
     pub error: Option<&'a str>,
 }
 
@@ -145,21 +140,6 @@ impl RunState {
         Ok(())
     }
 
-    /// The stamp recorded for `source` by the last run.
-    pub fn known_stamp(&self, source: &str) -> Result<Option<FileStamp>> {
-        Ok(self
-            .conn
-            .prepare_cached("SELECT len, mtime_ns, sha256 FROM files WHERE source = ?1")?
-            .query_row([source], |r| {
-                Ok(FileStamp {
-                    len: r.get::<_, i64>(0)? as u64,
-                    mtime_ns: r.get::<_, i64>(1)? as u64,
-                    sha256: r.get(2)?,
-                })
-            })
-            .optional()?)
-    }
-
     /// Record an input of this run; the first one recorded for a source wins.
     pub fn add_input(&self, input: &InputRow) -> Result<()> {
         self.conn
@@ -170,11 +150,49 @@ impl RunState {
             .execute(params![
                 input.source,
                 input.path.map(path_bytes),
-                input.stamp.map(|s| s.len as i64),
-                input.stamp.map(|s| s.mtime_ns as i64),
-                input.stamp.map(|s| s.sha256.as_str()),
+                input.stamp.map(|s| s.0 as i64),
+                input.stamp.map(|s| s.1 as i64),
+                input.sha256,
                 input.error,
             ])?;
+        Ok(())
+    }
+
+    /// Take the last run's sha256 for every input file whose size and mtime
+    /// are unchanged, if it was last modified before `settled_before_ns`.
+    pub fn reuse_hashes(&self, settled_before_ns: u64) -> Result<()> {
+        self.conn.execute(
+            "UPDATE temp.input SET sha256 = f.sha256 FROM files f
+             WHERE f.source = input.source AND f.len = input.len
+               AND f.mtime_ns = input.mtime_ns AND input.mtime_ns < ?1
+               AND input.path IS NOT NULL AND input.error IS NULL",
+            [settled_before_ns as i64],
+        )?;
+        Ok(())
+    }
+
+    /// Up to `limit` input files still to hash, with sources after `after`.
+    pub fn unhashed(&self, after: &str, limit: usize) -> Result<Vec<(String, PathBuf)>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT source, path FROM temp.input
+             WHERE source > ?1 AND sha256 IS NULL AND error IS NULL AND path IS NOT NULL
+             ORDER BY source LIMIT ?2",
+        )?;
+        let rows = stmt.query_map(params![after, limit as i64], |r| {
+            Ok((r.get(0)?, path_from(r.get(1)?)))
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// The sha256 of an input file, or why it could not be read.
+    pub fn set_hash(&self, source: &str, sha256: std::result::Result<&str, &str>) -> Result<()> {
+        let (sha256, error) = match sha256 {
+            Ok(sha) => (Some(sha), None),
+            Err(e) => (None, Some(e)),
+        };
+        self.conn
+            .prepare_cached("UPDATE temp.input SET sha256 = ?2, error = ?3 WHERE source = ?1")?
+            .execute(params![source, sha256, error])?;
         Ok(())
     }
 
@@ -189,11 +207,9 @@ impl RunState {
     /// A per-document file found under the out dir.
     pub fn add_present(&self, id: &str, is_report: bool) -> Result<()> {
         let sql = if is_report {
-            "INSERT INTO temp.present (id, report) VALUES (?1, 1)
-             ON CONFLICT (id) DO UPDATE SET report = 1"
+            "INSERT OR IGNORE INTO temp.present_report (id) VALUES (?1)"
         } else {
-            "INSERT INTO temp.present (id, rows) VALUES (?1, 1)
-             ON CONFLICT (id) DO UPDATE SET rows = 1"
+            "INSERT OR IGNORE INTO temp.present_rows (id) VALUES (?1)"
         };
         self.conn.prepare_cached(sql)?.execute([id])?;
         Ok(())
@@ -215,9 +231,9 @@ impl RunState {
             "INSERT INTO temp.run_doc (id, replaced)
              SELECT c.id, 0 FROM temp.candidate c
                JOIN documents d ON d.id = c.id
-               JOIN temp.present p ON p.id = c.id
-             WHERE NOT ?2 AND d.source = c.source AND d.fingerprint = ?1
-               AND p.report = 1 AND p.rows = 1",
+               JOIN temp.present_report r ON r.id = c.id
+               JOIN temp.present_rows w ON w.id = c.id
+             WHERE NOT ?2 AND d.source = c.source AND d.fingerprint = ?1",
             params![fingerprint, force],
         )? as u64;
         let todo = self.conn.execute(
@@ -278,10 +294,14 @@ impl RunState {
     pub fn settle(&self, stamped_at_ns: u64) -> Result<()> {
         self.conn.execute_batch(
             "DELETE FROM documents WHERE id NOT IN (SELECT id FROM temp.run_doc);
-             DELETE FROM files;
-             INSERT INTO files (source, len, mtime_ns, sha256)
-               SELECT source, len, mtime_ns, sha256 FROM temp.input
-               WHERE sha256 IS NOT NULL AND len IS NOT NULL AND mtime_ns IS NOT NULL;",
+             DELETE FROM files WHERE source NOT IN (SELECT source FROM temp.input);
+             INSERT OR REPLACE INTO files (source, len, mtime_ns, sha256)
+               SELECT source, len, mtime_ns, sha256 FROM temp.input i
+               WHERE sha256 IS NOT NULL AND len IS NOT NULL AND mtime_ns IS NOT NULL
+                 AND NOT EXISTS (SELECT 1 FROM files f WHERE f.source = i.source
+                   AND f.len = i.len AND f.mtime_ns = i.mtime_ns AND f.sha256 = i.sha256);
+             DELETE FROM files WHERE source IN (SELECT source FROM temp.input
+               WHERE sha256 IS NULL OR len IS NULL OR mtime_ns IS NULL);",
         )?;
         self.set_meta("stamped_at_ns", Some(&stamped_at_ns.to_string()))
     }
@@ -289,8 +309,9 @@ impl RunState {
     /// Ids found on disk that are not documents of this run, in pages.
     pub fn stale(&self, after: &str, limit: usize) -> Result<Vec<String>> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT id FROM temp.present WHERE id > ?1
-               AND id NOT IN (SELECT id FROM temp.run_doc) ORDER BY id LIMIT ?2",
+            "SELECT id FROM (SELECT id FROM temp.present_report
+                             UNION SELECT id FROM temp.present_rows)
+             WHERE id > ?1 AND id NOT IN (SELECT id FROM temp.run_doc) ORDER BY id LIMIT ?2",
         )?;
         let ids = stmt
             .query_map(params![after, limit as i64], |r| r.get(0))?

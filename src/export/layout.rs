@@ -21,7 +21,7 @@ use super::rows::{DocumentTotals, ROWS_DIR};
 use super::STREAMS;
 
 const LAYOUT_FILE: &str = "exports.layout";
-const FORMAT: &str = "caizheng.export-layout/2";
+const FORMAT: &str = "caizheng.export-layout/3";
 
 /// Length and modification time of a file as written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -48,11 +48,71 @@ impl FileStamp {
 
 /// One document: the byte length of its rows in each stream, and its totals
 /// (so that an unchanged document costs nothing to summarise).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Entry {
     pub id: String,
     pub extents: [u64; STREAMS.len()],
     pub totals: DocumentTotals,
+}
+
+impl Entry {
+    /// One line, tab-separated: id, the extents, facts, findings by
+    /// severity (`name=n,…`), and the error reason (empty for none). Not
+    /// JSON: a re-run reads one line per document of the whole dataset.
+    fn encode(&self, line: &mut Vec<u8>) {
+        use std::fmt::Write as _;
+        let mut text = String::with_capacity(128);
+        text.push_str(&self.id);
+        for len in self.extents {
+            let _ = write!(text, "\t{len}");
+        }
+        let _ = write!(text, "\t{}\t", self.totals.facts);
+        for (i, (severity, n)) in self.totals.findings_by_severity.iter().enumerate() {
+            let sep = if i > 0 { "," } else { "" };
+            let _ = write!(text, "{sep}{severity}={n}");
+        }
+        text.push('\t');
+        if let Some(reason) = &self.totals.error {
+            text.extend(reason.chars().map(|c| if c.is_control() { ' ' } else { c }));
+        }
+        line.extend_from_slice(text.as_bytes());
+        line.push(b'\n');
+    }
+
+    /// The id and extents of an encoded line, without the rest.
+    fn decode_extents(line: &str) -> Option<(&str, [u64; STREAMS.len()])> {
+        let mut fields = line.split('\t');
+        let id = fields.next()?;
+        let mut extents = [0u64; STREAMS.len()];
+        for extent in &mut extents {
+            *extent = fields.next()?.parse().ok()?;
+        }
+        Some((id, extents))
+    }
+
+    fn decode(line: &str) -> Option<Entry> {
+        let (id, extents) = Self::decode_extents(line)?;
+        let mut fields = line.split('\t').skip(1 + STREAMS.len());
+        let facts = fields.next()?.parse().ok()?;
+        let mut findings_by_severity = std::collections::BTreeMap::new();
+        for pair in fields.next()?.split(',').filter(|p| !p.is_empty()) {
+            let (severity, n) = pair.split_once('=')?;
+            findings_by_severity.insert(severity.to_string(), n.parse().ok()?);
+        }
+        let reason = fields.next()?;
+        if fields.next().is_some() {
+            return None;
+        }
+        Some(Entry {
+            id: id.to_string(),
+            extents,
+            totals: DocumentTotals {
+                facts,
+                findings_by_severity,
+                error: (!reason.is_empty()).then(|| reason.to_string()),
+            },
+        })
+    }
 }
 
 /// The last line of the layout file, written once the files are in place.
@@ -118,17 +178,18 @@ impl Previous {
         let mut lines = BufReader::new(file).lines();
         for line in lines.by_ref() {
             let line = line.ok()?;
-            let Ok(entry) = serde_json::from_str::<Entry>(&line) else {
+            if line.starts_with('{') {
                 break; // the trailer
-            };
-            if last.as_ref().is_some_and(|l| *l >= entry.id) {
+            }
+            let (id, extents) = Entry::decode_extents(&line)?;
+            if last.as_deref().is_some_and(|l| l >= id) {
                 return None;
             }
-            for (sum, len) in sums.iter_mut().zip(entry.extents) {
+            for (sum, len) in sums.iter_mut().zip(extents) {
                 *sum += len;
             }
             entries += 1;
-            last = Some(entry.id);
+            last = Some(id.to_string());
         }
         let sums_match = sums
             .iter()
@@ -154,8 +215,7 @@ impl Previous {
                 .lines
                 .next()
                 .context("the export layout ended early")??;
-            let entry: Entry =
-                serde_json::from_str(&line).context("the export layout changed during the run")?;
+            let entry = Entry::decode(&line).context("the export layout changed during the run")?;
             self.remaining -= 1;
             self.next = Some(entry);
         }
@@ -163,8 +223,13 @@ impl Previous {
     }
 
     /// The entry of `id` and its offsets in each stream, if the previous
-    /// export holds it; ids must be asked in increasing order.
-    pub fn find(&mut self, id: &str) -> Result<Option<(Entry, [u64; STREAMS.len()])>> {
+    /// export holds it; ids must be asked in increasing order. Entries
+    /// passed over on the way (documents no longer exported) go to `passed`.
+    pub fn find(
+        &mut self,
+        id: &str,
+        passed: &mut dyn FnMut(Entry) -> Result<()>,
+    ) -> Result<Option<(Entry, [u64; STREAMS.len()])>> {
         if self.broken || self.last_id.as_deref().is_some_and(|l| l >= id) {
             self.broken = true;
             bail!("document ids must be exported in increasing order");
@@ -183,8 +248,17 @@ impl Previous {
             if entry.id == id {
                 return Ok(Some((entry, at)));
             }
+            passed(entry)?;
         }
         Ok(None)
+    }
+
+    /// Hand the entries after the last one asked for to `passed`.
+    pub fn finish(mut self, passed: &mut dyn FnMut(Entry) -> Result<()>) -> Result<()> {
+        while self.peek()?.is_some() {
+            passed(self.next.take().expect("peeked"))?;
+        }
+        Ok(())
     }
 }
 
@@ -194,6 +268,7 @@ pub struct LayoutWriter {
     path: PathBuf,
     w: BufWriter<File>,
     last_id: Option<String>,
+    line: Vec<u8>,
 }
 
 impl LayoutWriter {
@@ -205,6 +280,7 @@ impl LayoutWriter {
             path,
             w: BufWriter::new(file),
             last_id: None,
+            line: Vec::new(),
         })
     }
 
@@ -212,8 +288,9 @@ impl LayoutWriter {
         if self.last_id.as_ref().is_some_and(|l| *l >= entry.id) {
             bail!("document ids must be exported in increasing order");
         }
-        serde_json::to_writer(&mut self.w, entry)?;
-        self.w.write_all(b"\n")?;
+        self.line.clear();
+        entry.encode(&mut self.line);
+        self.w.write_all(&self.line)?;
         self.last_id = Some(entry.id.clone());
         Ok(())
     }

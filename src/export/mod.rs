@@ -271,7 +271,28 @@ struct Piece {
     reused_at: Option<[u64; STREAMS.len()]>,
 }
 
-type PieceReceiver = std::sync::mpsc::Receiver<std::sync::Arc<Piece>>;
+/// What the planner hands every writer, in id order.
+#[derive(Debug)]
+enum Planned {
+    Document(Piece),
+    /// In the previous export, not in this one.
+    Gone(String),
+}
+
+/// Pieces travel in batches: one wake-up of a writer per document would
+/// cost more than most pieces take to write.
+type PieceReceiver = std::sync::mpsc::Receiver<std::sync::Arc<Vec<Planned>>>;
+type PieceSender = std::sync::mpsc::SyncSender<std::sync::Arc<Vec<Planned>>>;
+
+/// Every piece received, in order.
+fn each_planned(pieces: PieceReceiver, mut f: impl FnMut(&Planned) -> Result<()>) -> Result<()> {
+    for batch in pieces {
+        for planned in batch.iter() {
+            f(planned)?;
+        }
+    }
+    Ok(())
+}
 
 /// Write row file `index` of [`STREAMS`] (as its `.part`) from the pieces
 /// received, in order.
@@ -302,7 +323,10 @@ fn write_stream(out: &Path, index: usize, pieces: PieceReceiver, splice: bool) -
         None
     };
     let mut splicer = layout::Splicer::new(w, previous);
-    for piece in pieces {
+    each_planned(pieces, |planned| {
+        let Planned::Document(piece) = planned else {
+            return Ok(());
+        };
         let len = piece.extents[index];
         match piece.reused_at {
             Some(offsets) => splicer.copy(offsets[index], len)?,
@@ -315,7 +339,8 @@ fn write_stream(out: &Path, index: usize, pieces: PieceReceiver, splice: bool) -
             }
             None => {}
         }
-    }
+        Ok(())
+    })?;
     splicer
         .finish()
         .with_context(|| format!("cannot write {}", path.display()))
@@ -330,49 +355,75 @@ fn insert_cached_rows(db: &mut sqlite::SqliteWriter, out: &Path, id: &str) -> Re
     Ok(())
 }
 
-/// Bring the database up to date from the pieces received: in place when
-/// `incremental` and the database is usable (documents no longer listed and
-/// replaced ones are deleted, missing ones inserted), else built anew as its
-/// `.part`, streaming. Returns whether it was built anew.
-fn write_database(out: &Path, pieces: PieceReceiver, incremental: bool) -> Result<bool> {
-    let updating = if incremental {
-        sqlite::SqliteWriter::open_for_update(&out.join(SQLITE_FILE))
-    } else {
-        None
+/// How the database is to be brought up to date.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum DatabaseUpdate {
+    /// Build it anew.
+    Fresh,
+    /// In place, from exactly what the planner says changed: the database
+    /// holds what the previous layout lists (no layout exists while it is
+    /// being changed).
+    Changes,
+    /// In place, comparing every listed document with what it holds.
+    Compare,
+}
+
+/// Bring the database up to date from the pieces received (see
+/// [`DatabaseUpdate`]); an unusable database is built anew as its `.part`,
+/// streaming. Returns whether it was built anew.
+fn write_database(out: &Path, pieces: PieceReceiver, update: DatabaseUpdate) -> Result<bool> {
+    let updating = match update {
+        DatabaseUpdate::Fresh => None,
+        _ => sqlite::SqliteWriter::open_for_update(&out.join(SQLITE_FILE)),
     };
-    match updating {
-        Some(mut db) => {
-            db.begin_listing()?;
-            for piece in pieces {
-                db.list(&piece.id, piece.replaced)?;
-            }
-            db.delete_unlisted_and_replaced()?;
-            let mut after = String::new();
-            loop {
-                let batch = db.listed_to_insert(&after, 1024)?;
-                for id in &batch {
-                    insert_cached_rows(&mut db, out, id)?;
+    let Some(mut db) = updating else {
+        let path = part(out, SQLITE_FILE);
+        let _ = fs::remove_file(&path);
+        let mut db =
+            sqlite::SqliteWriter::create(&path).context("cannot create the SQLite database")?;
+        each_planned(pieces, |planned| match planned {
+            Planned::Document(piece) => insert_cached_rows(&mut db, out, &piece.id),
+            Planned::Gone(_) => Ok(()),
+        })?;
+        db.finish().context("cannot finish the SQLite database")?;
+        return Ok(true);
+    };
+    if update == DatabaseUpdate::Changes {
+        each_planned(pieces, |planned| {
+            match planned {
+                Planned::Gone(id) => db.delete_document(id)?,
+                Planned::Document(piece) if piece.replaced => {
+                    db.delete_document(&piece.id)?;
+                    insert_cached_rows(&mut db, out, &piece.id)?;
                 }
-                match batch.last() {
-                    Some(last) => after = last.clone(),
-                    None => break,
+                Planned::Document(piece) if piece.reused_at.is_none() => {
+                    insert_cached_rows(&mut db, out, &piece.id)?;
                 }
+                Planned::Document(_) => {}
             }
-            db.finish().context("cannot finish the SQLite database")?;
-            Ok(false)
-        }
-        None => {
-            let path = part(out, SQLITE_FILE);
-            let _ = fs::remove_file(&path);
-            let mut db =
-                sqlite::SqliteWriter::create(&path).context("cannot create the SQLite database")?;
-            for piece in pieces {
-                insert_cached_rows(&mut db, out, &piece.id)?;
+            Ok(())
+        })?;
+    } else {
+        db.begin_listing()?;
+        each_planned(pieces, |planned| match planned {
+            Planned::Document(piece) => Ok(db.list(&piece.id, piece.replaced)?),
+            Planned::Gone(_) => Ok(()),
+        })?;
+        db.delete_unlisted_and_replaced()?;
+        let mut after = String::new();
+        loop {
+            let batch = db.listed_to_insert(&after, 1024)?;
+            for id in &batch {
+                insert_cached_rows(&mut db, out, id)?;
             }
-            db.finish().context("cannot finish the SQLite database")?;
-            Ok(true)
+            match batch.last() {
+                Some(last) => after = last.clone(),
+                None => break,
+            }
         }
     }
+    db.finish().context("cannot finish the SQLite database")?;
+    Ok(false)
 }
 
 fn joined<T>(handle: std::thread::ScopedJoinHandle<'_, Result<T>>) -> Result<T> {
@@ -400,9 +451,41 @@ fn replace_file(from: &Path, to: &Path) -> std::io::Result<()> {
     Ok(())
 }
 
-/// Pieces waiting for a writer, per writer: enough to keep them busy while
-/// the next pieces are planned, few enough to hold in memory.
-const PIECES_IN_FLIGHT: usize = 256;
+/// Pieces per batch, and batches waiting for a writer: enough to keep the
+/// writers busy while the next pieces are planned, few enough to hold in
+/// memory whatever the number of documents.
+const PIECES_PER_BATCH: usize = 256;
+const BATCHES_IN_FLIGHT: usize = 4;
+
+/// Hands the planned pieces to every writer, a batch at a time.
+struct Fanout<'a> {
+    writers: &'a [PieceSender],
+    batch: Vec<Planned>,
+}
+
+impl Fanout<'_> {
+    fn push(&mut self, planned: Planned) -> Result<()> {
+        self.batch.push(planned);
+        if self.batch.len() >= PIECES_PER_BATCH {
+            self.flush()?;
+        }
+        Ok(())
+    }
+
+    fn flush(&mut self) -> Result<()> {
+        if self.batch.is_empty() {
+            return Ok(());
+        }
+        let batch = std::sync::Arc::new(std::mem::take(&mut self.batch));
+        for writer in self.writers {
+            if writer.send(batch.clone()).is_err() {
+                // That writer failed; its error is reported when it is joined.
+                bail!("an export writer stopped");
+            }
+        }
+        Ok(())
+    }
+}
 
 /// Plan every document's piece, in id order, and hand it to every writer.
 /// Returns the totals, having written the new layout entries.
@@ -411,13 +494,18 @@ fn plan_pieces(
     documents: impl IntoIterator<Item = Result<Listed>>,
     mut previous: Option<layout::Previous>,
     layout: &mut layout::LayoutWriter,
-    writers: &[std::sync::mpsc::SyncSender<std::sync::Arc<Piece>>],
+    writers: &[PieceSender],
 ) -> Result<ExportSummary> {
     let mut summary = ExportSummary::default();
+    let fanout = std::cell::RefCell::new(Fanout {
+        writers,
+        batch: Vec::with_capacity(PIECES_PER_BATCH),
+    });
+    let mut gone = |entry: layout::Entry| fanout.borrow_mut().push(Planned::Gone(entry.id));
     for listed in documents {
         let Listed { id, replaced } = listed?;
         let reused = match previous.as_mut() {
-            Some(p) => p.find(&id)?.filter(|_| !replaced),
+            Some(p) => p.find(&id, &mut gone)?.filter(|_| !replaced),
             None => None,
         };
         let (entry, reused_at) = match reused {
@@ -434,19 +522,17 @@ fn plan_pieces(
         };
         summary.add(&entry.totals);
         layout.push(&entry)?;
-        let piece = std::sync::Arc::new(Piece {
+        fanout.borrow_mut().push(Planned::Document(Piece {
             id: entry.id,
             replaced,
             extents: entry.extents,
             reused_at,
-        });
-        for writer in writers {
-            if writer.send(piece.clone()).is_err() {
-                // That writer failed; its error is reported when it is joined.
-                bail!("an export writer stopped");
-            }
-        }
+        }))?;
     }
+    if let Some(previous) = previous {
+        previous.finish(&mut gone)?;
+    }
+    fanout.borrow_mut().flush()?;
     Ok(summary)
 }
 
@@ -459,21 +545,26 @@ pub fn write_exports(
     documents: impl IntoIterator<Item = Result<Listed>>,
     mode: ExportMode,
 ) -> Result<ExportSummary> {
-    let incremental = mode == ExportMode::Incremental;
-    let previous = if incremental {
-        layout::Previous::open(out)
-    } else {
-        None
+    let previous = match mode {
+        ExportMode::Incremental => layout::Previous::open(out),
+        ExportMode::Fresh => None,
     };
     let splice = previous.is_some();
+    let update = match (mode, splice) {
+        (ExportMode::Fresh, _) => DatabaseUpdate::Fresh,
+        (ExportMode::Incremental, true) => DatabaseUpdate::Changes,
+        (ExportMode::Incremental, false) => DatabaseUpdate::Compare,
+    };
+    // No layout may vouch for files, or the database, while they change.
+    layout::remove(out);
     let mut layout = layout::LayoutWriter::create(out)?;
     let (summary, fresh_db, streams) = std::thread::scope(|scope| {
         let (senders, receivers): (Vec<_>, Vec<_>) = (0..=STREAMS.len())
-            .map(|_| std::sync::mpsc::sync_channel(PIECES_IN_FLIGHT))
+            .map(|_| std::sync::mpsc::sync_channel(BATCHES_IN_FLIGHT))
             .unzip();
         let mut receivers = receivers.into_iter();
         let db_pieces = receivers.next().expect("one channel per writer");
-        let db = scope.spawn(move || write_database(out, db_pieces, incremental));
+        let db = scope.spawn(move || write_database(out, db_pieces, update));
         let streams: Vec<_> = receivers
             .enumerate()
             .map(|(index, pieces)| scope.spawn(move || write_stream(out, index, pieces, splice)))
@@ -491,8 +582,6 @@ pub fn write_exports(
     package.push(b'\n');
     fs::write(part(out, DATAPACKAGE), package)?;
 
-    // No layout may vouch for files while they are being replaced.
-    layout::remove(out);
     for stream in &STREAMS {
         let current = out.join(stream.file);
         if current.is_file() {
