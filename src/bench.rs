@@ -30,6 +30,10 @@ pub struct BenchArgs {
     /// of links to it, and a changed document replaces its link.
     #[arg(long, default_value_t = 10)]
     pub change: usize,
+    /// How many times to change documents and time the re-run; each round
+    /// changes other documents (the next ones along the corpus).
+    #[arg(long, default_value_t = 5)]
+    pub rounds: usize,
 }
 
 /// Wall time and peak RSS (KiB) of one child process run to completion.
@@ -138,7 +142,8 @@ fn caizheng_run(
 }
 
 /// Re-runs into the out dir of a full run that took `full`: with nothing
-/// changed, then (given a link view) with `change` documents changed.
+/// changed, then (given a link view) `rounds` times with `change` documents
+/// changed, and the median of those.
 fn rerun(
     input_args: &[String],
     out: &Path,
@@ -146,6 +151,7 @@ fn rerun(
     full: Duration,
     links: Option<&[PathBuf]>,
     change: usize,
+    rounds: usize,
 ) -> Result<()> {
     let (m, stats) = caizheng_run(input_args, out, threads, false)?;
     println!(
@@ -157,28 +163,48 @@ fn rerun(
         m.elapsed.as_secs_f64(),
         stats.processed
     );
-    match links {
-        Some(links) => {
-            let changed = change_documents(links, change)?;
-            let (m, stats) = caizheng_run(input_args, out, threads, false)?;
-            println!(
-                "{:<34}{:>8}{:>11}{:>13}{:>10.3}   ({} reprocessed; {:.2}% of the full run's {:.2}s)",
-                format!("  re-run, {changed} changed"),
-                threads,
-                stats.documents,
-                "",
-                m.elapsed.as_secs_f64(),
-                stats.processed,
-                100.0 * m.elapsed.as_secs_f64() / full.as_secs_f64(),
-                full.as_secs_f64()
-            );
-        }
-        None if change > 0 => {
+    let Some(links) = links else {
+        if change > 0 {
             println!(
                 "  re-run with changed documents skipped: some inputs have no document extension"
-            )
+            );
         }
-        None => {}
+        return Ok(());
+    };
+    let share = |seconds: f64| 100.0 * seconds / full.as_secs_f64();
+    let mut times = Vec::with_capacity(rounds);
+    for round in 0..rounds {
+        let changed = change_documents(links, change, round)?;
+        let (m, stats) = caizheng_run(input_args, out, threads, false)?;
+        let seconds = m.elapsed.as_secs_f64();
+        times.push(seconds);
+        println!(
+            "{:<34}{:>8}{:>11}{:>13}{:>10.3}   ({} reprocessed; {:.2}% of the full run's {:.2}s)",
+            format!("  re-run, {changed} changed"),
+            threads,
+            stats.documents,
+            "",
+            seconds,
+            stats.processed,
+            share(seconds),
+            full.as_secs_f64()
+        );
+    }
+    if !times.is_empty() {
+        times.sort_by(f64::total_cmp);
+        let median = times[times.len() / 2];
+        println!(
+            "{:<34}{:>8}{:>11}{:>13}{:>10.3}   ({:.2}% of the full run; {} rounds, {:.2}–{:.2}%)",
+            format!("  re-run, {change} changed: median"),
+            threads,
+            "",
+            "",
+            median,
+            share(median),
+            times.len(),
+            share(times[0]),
+            share(times[times.len() - 1])
+        );
     }
     Ok(())
 }
@@ -248,10 +274,11 @@ fn link_view(documents: &[batch::Input], view: &Path) -> Result<Option<Vec<PathB
     Ok(Some(links))
 }
 
-/// Replace `count` of the links, spread over the corpus, by changed copies:
+/// Replace `count` of the links, spread evenly over the corpus and starting
+/// at the `round`-th, by changed copies:
 /// PDFs get a comment after `%%EOF`, other text formats a trailing newline
 /// (documents in zip containers are not changed: trailing bytes would break them).
-fn change_documents(links: &[PathBuf], count: usize) -> Result<usize> {
+fn change_documents(links: &[PathBuf], count: usize, round: usize) -> Result<usize> {
     let changeable: Vec<&PathBuf> = links
         .iter()
         .filter(|l| {
@@ -263,7 +290,12 @@ fn change_documents(links: &[PathBuf], count: usize) -> Result<usize> {
         .collect();
     let step = (changeable.len() / count.max(1)).max(1);
     let mut changed = 0;
-    for link in changeable.iter().step_by(step).take(count) {
+    for link in changeable
+        .iter()
+        .skip(round % step)
+        .step_by(step)
+        .take(count)
+    {
         let mut bytes = std::fs::read(link)?;
         if link
             .to_string_lossy()
@@ -385,6 +417,7 @@ pub fn bench_main(args: BenchArgs) -> Result<i32> {
             m.elapsed,
             links.as_deref(),
             args.change,
+            args.rounds,
         )?;
     }
 

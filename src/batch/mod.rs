@@ -481,15 +481,31 @@ pub fn run_with(
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(jobs.unwrap_or(0))
         .build()?;
+    if !force {
+        export::prefetch_previous(out);
+    }
     let state = state::RunState::open(out)?;
-    let config = Config::builtin();
-    let fingerprint = fingerprint(&config);
-    // The shared matchers get built while inputs are hashed, not on the first document.
-    let patterns = config.patterns.clone();
-    std::thread::spawn(move || patterns.warm_up());
+    tracing::debug!(ms = ms(started), "run state open");
+    // The patterns are compiled, and the shared matchers built, while the
+    // inputs are found and hashed, not before nor on the first document.
+    let configuring = std::thread::spawn(move || {
+        let config = Config::builtin();
+        let patterns = config.patterns.clone();
+        std::thread::spawn(move || {
+            patterns.warm_up();
+            tracing::debug!(ms = ms(started), "patterns warmed up");
+        });
+        tracing::debug!(ms = ms(started), "configured");
+        config
+    });
 
     let stamped_at_ns = now_ns();
     record_inputs(&state, &pool, discover)?;
+    tracing::debug!(ms = ms(started), "inputs recorded");
+    let config = configuring
+        .join()
+        .map_err(|_| anyhow::anyhow!("the built-in patterns could not be compiled"))?;
+    let fingerprint = fingerprint(&config);
     let inputs = state.inputs()?;
     if inputs == 0 {
         bail!("no documents found in the given inputs");
@@ -504,6 +520,7 @@ pub fn run_with(
     })?;
     let (todo_count, unchanged) = state.plan(&fingerprint, force)?;
     let discovered = started.elapsed();
+    tracing::debug!(ms = ms(started), todo = todo_count, "planned");
 
     let bar = progress_bar(todo_count, quiet);
     let errors = AtomicU64::new(0);
@@ -520,7 +537,9 @@ pub fn run_with(
                 .par_iter()
                 .with_max_len(1)
                 .map(|todo| {
+                    let doc_started = Instant::now();
                     let report = process_input(todo, &config);
+                    tracing::debug!(source = %todo.source, at = ms(started), took = ms(doc_started), "document processed");
                     if !report.errors.is_empty() {
                         let n = errors.fetch_add(1, Ordering::Relaxed) + 1;
                         bar.set_message(format!("errors: {n}"));
@@ -541,11 +560,14 @@ pub fn run_with(
     }
     bar.finish_and_clear();
     let process_time = started.elapsed() - discovered;
+    tracing::debug!(ms = ms(started), "processed");
 
     state.settle(stamped_at_ns)?;
+    tracing::debug!(ms = ms(started), "settled");
     export::prune_written(out, &scratch, &mut |after| state.stale(after, ID_PAGE))?;
 
     let export_started = Instant::now();
+    tracing::debug!(ms = ms(started), "pruned");
     let digest = listing_digest(&state)?;
     let exports_current = todo_count == 0
         && state.meta(EXPORTED_KEY)?.as_deref() == Some(digest.as_str())
@@ -569,7 +591,9 @@ pub fn run_with(
         state.set_meta(EXPORTED_KEY, Some(&digest))?;
         summary
     };
+    tracing::debug!(ms = ms(started), "exported");
     state.finish()?;
+    tracing::debug!(ms = ms(started), "finished");
     let stats = RunStats {
         inputs: inputs as usize,
         documents: summary.documents,
@@ -586,6 +610,10 @@ pub fn run_with(
         documents_with_errors: summary.documents_with_errors(),
     };
     Ok((summary, stats))
+}
+
+fn ms(since: Instant) -> f64 {
+    since.elapsed().as_secs_f64() * 1e3
 }
 
 /// This run's documents in id order, read from the state a page at a time.

@@ -238,6 +238,49 @@ pub fn export_files() -> Vec<String> {
     names
 }
 
+/// Ask the kernel to start reading the previous exports an incremental
+/// export reads from (the row files it splices, the database it updates), so
+/// that they are in memory by the time the documents are processed: without
+/// this, a re-run a day after the last one reads them page by page, on
+/// demand. Skipped when they would not fit in a quarter of the memory.
+pub fn prefetch_previous(out: &Path) {
+    let files: Vec<File> = export_files()
+        .iter()
+        .filter(|name| name.as_str() != DATAPACKAGE)
+        .filter_map(|name| File::open(out.join(name)).ok())
+        .collect();
+    let total: u64 = files
+        .iter()
+        .filter_map(|f| f.metadata().ok())
+        .map(|m| m.len())
+        .sum();
+    if total == 0 || total > physical_memory() / 4 {
+        return;
+    }
+    for file in &files {
+        // SAFETY: a valid descriptor; the advice only schedules reads.
+        unsafe {
+            libc::posix_fadvise(
+                std::os::fd::AsRawFd::as_raw_fd(file),
+                0,
+                0,
+                libc::POSIX_FADV_WILLNEED,
+            )
+        };
+    }
+}
+
+fn physical_memory() -> u64 {
+    // SAFETY: sysconf only reads system constants.
+    let (pages, page_size) = unsafe {
+        (
+            libc::sysconf(libc::_SC_PHYS_PAGES),
+            libc::sysconf(libc::_SC_PAGESIZE),
+        )
+    };
+    (pages.max(0) as u64).saturating_mul(page_size.max(0) as u64)
+}
+
 /// How to bring the exports up to date.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ExportMode {
@@ -297,17 +340,23 @@ fn each_planned(pieces: PieceReceiver, mut f: impl FnMut(&Planned) -> Result<()>
 /// Write row file `index` of [`STREAMS`] (as its `.part`) from the pieces
 /// received, in order.
 fn write_stream(out: &Path, index: usize, pieces: PieceReceiver, splice: bool) -> Result<()> {
+    let started = std::time::Instant::now();
     let stream = &STREAMS[index];
     let path = part(out, stream.file);
-    // Overwriting the previous generation's file in place is cheaper than
-    // allocating a new one and freeing the old; a spare someone else links to
-    // is left alone.
+    // The previous generation's file becomes this one, emptied first: rows
+    // written over old pages that have left the page cache would make the
+    // kernel read back every page a row boundary falls in (measured: a
+    // re-run with a cold cache took 0.71-0.76 s in place, 0.52-0.60 s
+    // emptied). A spare someone else links to is left alone.
     let spare = spare_path(out, stream.file);
     let reuse = fs::symlink_metadata(&spare)
         .is_ok_and(|m| m.is_file() && std::os::unix::fs::MetadataExt::nlink(&m) == 1)
         && fs::rename(&spare, &path).is_ok();
     let file = if reuse {
-        fs::OpenOptions::new().write(true).open(&path)
+        fs::OpenOptions::new()
+            .write(true)
+            .truncate(true)
+            .open(&path)
     } else {
         File::create(&path)
     }
@@ -343,7 +392,13 @@ fn write_stream(out: &Path, index: usize, pieces: PieceReceiver, splice: bool) -
     })?;
     splicer
         .finish()
-        .with_context(|| format!("cannot write {}", path.display()))
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    tracing::debug!(
+        file = stream.file,
+        ms = started.elapsed().as_secs_f64() * 1e3,
+        "stream written"
+    );
+    Ok(())
 }
 
 fn insert_cached_rows(db: &mut sqlite::SqliteWriter, out: &Path, id: &str) -> Result<()> {
@@ -372,6 +427,7 @@ enum DatabaseUpdate {
 /// [`DatabaseUpdate`]); an unusable database is built anew as its `.part`,
 /// streaming. Returns whether it was built anew.
 fn write_database(out: &Path, pieces: PieceReceiver, update: DatabaseUpdate) -> Result<bool> {
+    let started = std::time::Instant::now();
     let updating = match update {
         DatabaseUpdate::Fresh => None,
         _ => sqlite::SqliteWriter::open_for_update(&out.join(SQLITE_FILE)),
@@ -422,7 +478,15 @@ fn write_database(out: &Path, pieces: PieceReceiver, update: DatabaseUpdate) -> 
             }
         }
     }
+    tracing::debug!(
+        ms = started.elapsed().as_secs_f64() * 1e3,
+        "database rows changed"
+    );
     db.finish().context("cannot finish the SQLite database")?;
+    tracing::debug!(
+        ms = started.elapsed().as_secs_f64() * 1e3,
+        "database updated"
+    );
     Ok(false)
 }
 
@@ -564,16 +628,26 @@ pub fn write_exports(
             .unzip();
         let mut receivers = receivers.into_iter();
         let db_pieces = receivers.next().expect("one channel per writer");
-        let db = scope.spawn(move || write_database(out, db_pieces, update));
-        let streams: Vec<_> = receivers
+        // Named, so that a profile tells the writers apart.
+        let db = std::thread::Builder::new()
+            .name("export sqlite".into())
+            .spawn_scoped(scope, move || write_database(out, db_pieces, update))
+            .context("cannot start the database writer")?;
+        let streams = receivers
             .enumerate()
-            .map(|(index, pieces)| scope.spawn(move || write_stream(out, index, pieces, splice)))
-            .collect();
+            .map(|(index, pieces)| {
+                std::thread::Builder::new()
+                    .name(format!("export {}", STREAMS[index].file))
+                    .spawn_scoped(scope, move || write_stream(out, index, pieces, splice))
+                    .context("cannot start a row file writer")
+            })
+            .collect::<Result<Vec<_>>>()?;
         let summary = plan_pieces(out, documents, previous, &mut layout, &senders);
         drop(senders);
+        tracing::debug!("export planned");
         let streams: Result<Vec<()>> = streams.into_iter().map(joined).collect();
-        (summary, joined(db), streams)
-    });
+        Ok::<_, anyhow::Error>((summary, joined(db), streams))
+    })?;
     // A writer's own error says more than the planner's "a writer stopped".
     streams?;
     let fresh_db = fresh_db?;
