@@ -109,9 +109,10 @@ impl SqliteWriter {
         }
         // The rollback journal keeps an interrupted update recoverable; syncing
         // it to disk would only guard against power loss, at a cost per run.
-        // Reading pages through a map spares a system call per page visited.
-        conn.execute_batch("PRAGMA synchronous = OFF; PRAGMA mmap_size = 1073741824; BEGIN")
-            .ok()?;
+        // No memory map: the pages it touched would count in the run's
+        // memory, which grows with the database (87 MB at 20,000 documents,
+        // against 35 MB read through the page cache).
+        conn.execute_batch("PRAGMA synchronous = OFF; BEGIN").ok()?;
         Some(SqliteWriter::with(conn, false))
     }
 
