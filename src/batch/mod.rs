@@ -481,11 +481,8 @@ pub fn run_with(
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(jobs.unwrap_or(0))
         .build()?;
-    if !force {
-        export::prefetch_previous(out);
-    }
     let state = state::RunState::open(out)?;
-    tracing::debug!(ms = ms(started), "run state open");
+    tracing::debug!(elapsed = ?started.elapsed(), "run state open");
     // The patterns are compiled, and the shared matchers built, while the
     // inputs are found and hashed, not before nor on the first document.
     let configuring = std::thread::spawn(move || {
@@ -493,15 +490,15 @@ pub fn run_with(
         let patterns = config.patterns.clone();
         std::thread::spawn(move || {
             patterns.warm_up();
-            tracing::debug!(ms = ms(started), "patterns warmed up");
+            tracing::debug!(elapsed = ?started.elapsed(), "patterns warmed up");
         });
-        tracing::debug!(ms = ms(started), "configured");
+        tracing::debug!(elapsed = ?started.elapsed(), "configured");
         config
     });
 
     let stamped_at_ns = now_ns();
     record_inputs(&state, &pool, discover)?;
-    tracing::debug!(ms = ms(started), "inputs recorded");
+    tracing::debug!(elapsed = ?started.elapsed(), "inputs recorded");
     let config = configuring
         .join()
         .map_err(|_| anyhow::anyhow!("the built-in patterns could not be compiled"))?;
@@ -520,7 +517,16 @@ pub fn run_with(
     })?;
     let (todo_count, unchanged) = state.plan(&fingerprint, force)?;
     let discovered = started.elapsed();
-    tracing::debug!(ms = ms(started), todo = todo_count, "planned");
+    tracing::debug!(elapsed = ?started.elapsed(), todo = todo_count, "planned");
+    let mode = if force || unchanged == 0 {
+        export::ExportMode::Fresh
+    } else {
+        export::ExportMode::Incremental
+    };
+    if mode == export::ExportMode::Incremental && todo_count > 0 {
+        // Read while the documents are processed, not when the export needs them.
+        export::prefetch_previous(out);
+    }
 
     let bar = progress_bar(todo_count, quiet);
     let errors = AtomicU64::new(0);
@@ -539,7 +545,7 @@ pub fn run_with(
                 .map(|todo| {
                     let doc_started = Instant::now();
                     let report = process_input(todo, &config);
-                    tracing::debug!(source = %todo.source, at = ms(started), took = ms(doc_started), "document processed");
+                    tracing::debug!(source = %todo.source, at = ?started.elapsed(), took = ?doc_started.elapsed(), "document processed");
                     if !report.errors.is_empty() {
                         let n = errors.fetch_add(1, Ordering::Relaxed) + 1;
                         bar.set_message(format!("errors: {n}"));
@@ -560,14 +566,14 @@ pub fn run_with(
     }
     bar.finish_and_clear();
     let process_time = started.elapsed() - discovered;
-    tracing::debug!(ms = ms(started), "processed");
+    tracing::debug!(elapsed = ?started.elapsed(), "processed");
 
     state.settle(stamped_at_ns)?;
-    tracing::debug!(ms = ms(started), "settled");
+    tracing::debug!(elapsed = ?started.elapsed(), "settled");
     export::prune_written(out, &scratch, &mut |after| state.stale(after, ID_PAGE))?;
 
     let export_started = Instant::now();
-    tracing::debug!(ms = ms(started), "pruned");
+    tracing::debug!(elapsed = ?started.elapsed(), "pruned");
     let digest = listing_digest(&state)?;
     let exports_current = todo_count == 0
         && state.meta(EXPORTED_KEY)?.as_deref() == Some(digest.as_str())
@@ -579,11 +585,6 @@ pub fn run_with(
         state.each_totals(|totals| summary.add(&totals))?;
         summary
     } else {
-        let mode = if force || unchanged == 0 {
-            export::ExportMode::Fresh
-        } else {
-            export::ExportMode::Incremental
-        };
         // Whatever happens next, the exports may no longer be these documents.
         state.set_meta(EXPORTED_KEY, None)?;
         state.commit()?;
@@ -591,9 +592,9 @@ pub fn run_with(
         state.set_meta(EXPORTED_KEY, Some(&digest))?;
         summary
     };
-    tracing::debug!(ms = ms(started), "exported");
+    tracing::debug!(elapsed = ?started.elapsed(), "exported");
     state.finish()?;
-    tracing::debug!(ms = ms(started), "finished");
+    tracing::debug!(elapsed = ?started.elapsed(), "finished");
     let stats = RunStats {
         inputs: inputs as usize,
         documents: summary.documents,
@@ -610,10 +611,6 @@ pub fn run_with(
         documents_with_errors: summary.documents_with_errors(),
     };
     Ok((summary, stats))
-}
-
-fn ms(since: Instant) -> f64 {
-    since.elapsed().as_secs_f64() * 1e3
 }
 
 /// This run's documents in id order, read from the state a page at a time.

@@ -59,29 +59,31 @@ impl Entry {
     /// One line, tab-separated: id, the extents, facts, findings by
     /// severity (`name=n,…`), and the error reason (empty for none). Not
     /// JSON: a re-run reads one line per document of the whole dataset.
-    fn encode(&self, line: &mut Vec<u8>) {
-        use std::fmt::Write as _;
-        let mut text = String::with_capacity(128);
-        text.push_str(&self.id);
+    fn encode(&self, w: &mut impl Write) -> std::io::Result<()> {
+        w.write_all(self.id.as_bytes())?;
         for len in self.extents {
-            let _ = write!(text, "\t{len}");
+            write!(w, "\t{len}")?;
         }
-        let _ = write!(text, "\t{}\t", self.totals.facts);
+        write!(w, "\t{}\t", self.totals.facts)?;
         for (i, (severity, n)) in self.totals.findings_by_severity.iter().enumerate() {
             let sep = if i > 0 { "," } else { "" };
-            let _ = write!(text, "{sep}{severity}={n}");
+            write!(w, "{sep}{severity}={n}")?;
         }
-        text.push('\t');
+        w.write_all(b"\t")?;
         if let Some(reason) = &self.totals.error {
-            text.extend(reason.chars().map(|c| if c.is_control() { ' ' } else { c }));
+            let reason: String = reason
+                .chars()
+                .map(|c| if c.is_control() { ' ' } else { c })
+                .collect();
+            w.write_all(reason.as_bytes())?;
         }
-        line.extend_from_slice(text.as_bytes());
-        line.push(b'\n');
+        w.write_all(b"\n")
     }
 
-    /// The id and extents of an encoded line, without the rest.
-    fn decode_extents(line: &str) -> Option<(&str, [u64; STREAMS.len()])> {
-        let mut fields = line.split('\t');
+    /// The id and extents at the head of an encoded line's fields.
+    fn decode_head<'a>(
+        fields: &mut impl Iterator<Item = &'a str>,
+    ) -> Option<(&'a str, [u64; STREAMS.len()])> {
         let id = fields.next()?;
         let mut extents = [0u64; STREAMS.len()];
         for extent in &mut extents {
@@ -91,8 +93,8 @@ impl Entry {
     }
 
     fn decode(line: &str) -> Option<Entry> {
-        let (id, extents) = Self::decode_extents(line)?;
-        let mut fields = line.split('\t').skip(1 + STREAMS.len());
+        let mut fields = line.split('\t');
+        let (id, extents) = Self::decode_head(&mut fields)?;
         let facts = fields.next()?.parse().ok()?;
         let mut findings_by_severity = std::collections::BTreeMap::new();
         for pair in fields.next()?.split(',').filter(|p| !p.is_empty()) {
@@ -181,7 +183,7 @@ impl Previous {
             if line.starts_with('{') {
                 break; // the trailer
             }
-            let (id, extents) = Entry::decode_extents(&line)?;
+            let (id, extents) = Entry::decode_head(&mut line.split('\t'))?;
             if last.as_deref().is_some_and(|l| l >= id) {
                 return None;
             }
@@ -268,7 +270,6 @@ pub struct LayoutWriter {
     path: PathBuf,
     w: BufWriter<File>,
     last_id: Option<String>,
-    line: Vec<u8>,
 }
 
 impl LayoutWriter {
@@ -280,7 +281,6 @@ impl LayoutWriter {
             path,
             w: BufWriter::new(file),
             last_id: None,
-            line: Vec::new(),
         })
     }
 
@@ -288,9 +288,7 @@ impl LayoutWriter {
         if self.last_id.as_ref().is_some_and(|l| *l >= entry.id) {
             bail!("document ids must be exported in increasing order");
         }
-        self.line.clear();
-        entry.encode(&mut self.line);
-        self.w.write_all(&self.line)?;
+        entry.encode(&mut self.w)?;
         self.last_id = Some(entry.id.clone());
         Ok(())
     }
