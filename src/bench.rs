@@ -31,7 +31,7 @@ pub struct BenchArgs {
     #[arg(long, default_value_t = 10)]
     pub change: usize,
     /// How many times to change documents and time the re-run; each round
-    /// changes other documents (the next ones along the corpus).
+    /// changes other documents, drawn at random with a fixed seed.
     #[arg(long, default_value_t = 5)]
     pub rounds: usize,
 }
@@ -179,13 +179,15 @@ fn rerun(
         let seconds = m.elapsed.as_secs_f64();
         times.push(seconds);
         println!(
-            "{:<34}{:>8}{:>11}{:>13}{:>10.3}   ({} reprocessed; {:.2}% of the full run's {:.2}s)",
-            format!("  re-run, {changed} changed"),
+            "{:<34}{:>8}{:>11}{:>13}{:>10.3}   ({} reprocessed, {} PDF, {:.1} MiB; {:.2}% of the full run's {:.2}s)",
+            format!("  re-run, {} changed", changed.documents),
             threads,
             stats.documents,
             "",
             seconds,
             stats.processed,
+            changed.pdfs,
+            changed.bytes as f64 / (1024.0 * 1024.0),
             share(seconds),
             full.as_secs_f64()
         );
@@ -274,12 +276,25 @@ fn link_view(documents: &[batch::Input], view: &Path) -> Result<Option<Vec<PathB
     Ok(Some(links))
 }
 
-/// Replace `count` of the links, spread evenly over the corpus and starting
-/// at the `round`-th, by changed copies:
-/// PDFs get a comment after `%%EOF`, other text formats a trailing newline
-/// (documents in zip containers are not changed: trailing bytes would break them).
-fn change_documents(links: &[PathBuf], count: usize, round: usize) -> Result<usize> {
-    let changeable: Vec<&PathBuf> = links
+/// What one round changed.
+struct Changed {
+    documents: usize,
+    pdfs: usize,
+    bytes: u64,
+}
+
+/// Replace `count` of the links by changed copies: PDFs get a comment after
+/// `%%EOF`, other text formats a trailing newline (documents in zip
+/// containers are not changed: trailing bytes would break them).
+///
+/// The documents are drawn at random, with a fixed seed so that every bench
+/// changes the same ones, and each round takes the next `count` of the same
+/// draw, so rounds change different documents. A random draw, not every n-th
+/// document: a generated corpus repeats its originals in a cycle, and a
+/// stride that is a multiple of the cycle changes ten copies of one
+/// original — always the largest PDF in one round, never it in another.
+fn change_documents(links: &[PathBuf], count: usize, round: usize) -> Result<Changed> {
+    let mut changeable: Vec<&PathBuf> = links
         .iter()
         .filter(|l| {
             let name = l.to_string_lossy().to_ascii_lowercase();
@@ -288,27 +303,33 @@ fn change_documents(links: &[PathBuf], count: usize, round: usize) -> Result<usi
                 .any(|ext| name.ends_with(ext))
         })
         .collect();
-    let step = (changeable.len() / count.max(1)).max(1);
-    let mut changed = 0;
+    fastrand::Rng::with_seed(0x6361_697a_6865_6e67).shuffle(&mut changeable);
+    let mut changed = Changed {
+        documents: 0,
+        pdfs: 0,
+        bytes: 0,
+    };
     for link in changeable
         .iter()
-        .skip(round % step)
-        .step_by(step)
-        .take(count)
+        .cycle()
+        .skip(round * count)
+        .take(count.min(changeable.len()))
     {
         let mut bytes = std::fs::read(link)?;
-        if link
+        let pdf = link
             .to_string_lossy()
             .to_ascii_lowercase()
-            .ends_with(".pdf")
-        {
+            .ends_with(".pdf");
+        if pdf {
             bytes.extend_from_slice(b"\n%caizheng-bench-change\n");
         } else {
             bytes.push(b'\n');
         }
         std::fs::remove_file(link)?;
-        std::fs::write(link, bytes)?;
-        changed += 1;
+        std::fs::write(link, &bytes)?;
+        changed.documents += 1;
+        changed.pdfs += usize::from(pdf);
+        changed.bytes += bytes.len() as u64;
     }
     Ok(changed)
 }

@@ -483,13 +483,15 @@ pub fn run_with(
         .build()?;
     let state = state::RunState::open(out)?;
     tracing::debug!(elapsed = ?started.elapsed(), "run state open");
-    // The patterns are compiled, and the shared matchers built, while the
-    // inputs are found and hashed, not before nor on the first document.
+    // The patterns are compiled, and all their matchers built, while the
+    // inputs are found and hashed: a batch's documents between them need
+    // nearly all, and its first documents would otherwise wait for each.
+    let threads = pool.current_num_threads();
     let configuring = std::thread::spawn(move || {
         let config = Config::builtin();
         let patterns = config.patterns.clone();
         std::thread::spawn(move || {
-            patterns.warm_up();
+            patterns.warm_up_all(threads);
             tracing::debug!(elapsed = ?started.elapsed(), "patterns warmed up");
         });
         tracing::debug!(elapsed = ?started.elapsed(), "configured");
@@ -527,6 +529,7 @@ pub fn run_with(
         // Read while the documents are processed, not when the export needs them.
         export::prefetch_previous(out);
     }
+    let discarding = (todo_count > 0).then(|| export::discard_previous(out));
 
     let bar = progress_bar(todo_count, quiet);
     let errors = AtomicU64::new(0);
@@ -593,6 +596,10 @@ pub fn run_with(
         summary
     };
     tracing::debug!(elapsed = ?started.elapsed(), "exported");
+    if let Some(discarding) = discarding {
+        // Whatever it could not delete, the next export deletes.
+        let _ = discarding.join();
+    }
     state.finish()?;
     tracing::debug!(elapsed = ?started.elapsed(), "finished");
     let stats = RunStats {

@@ -104,7 +104,7 @@ pub fn list_written(out: &Path, found: &mut dyn FnMut(WrittenFile) -> Result<()>
             let id = match name.strip_suffix(suffix) {
                 Some(id) => Some(id.to_string()),
                 None if name.ends_with(PART) => None,
-                None => continue, // the layout, run state and spare files live here too
+                None => continue, // the layout, run state and previous row files live here too
             };
             found(WrittenFile {
                 id,
@@ -343,18 +343,16 @@ fn write_stream(out: &Path, index: usize, pieces: PieceReceiver, splice: bool) -
     let started = std::time::Instant::now();
     let stream = &STREAMS[index];
     let path = part(out, stream.file);
-    // The previous generation's file becomes this one, emptied first: rows
-    // written over old pages that have left the page cache would make the
-    // kernel read back every page a row boundary falls in (measured: a
-    // re-run with a cold cache took 0.71-0.76 s in place, 0.52-0.60 s
-    // emptied). A spare someone else links to is left alone.
-    let spare = spare_path(out, stream.file);
-    if fs::symlink_metadata(&spare)
-        .is_ok_and(|m| m.is_file() && std::os::unix::fs::MetadataExt::nlink(&m) == 1)
-    {
-        let _ = fs::rename(&spare, &path);
-    }
-    let file = File::create(&path).with_context(|| format!("cannot create {}", path.display()))?;
+    // A new file, never an emptied one: ext4 flushes a file truncated to
+    // nothing when it is closed (`auto_da_alloc`), which made this thread
+    // submit the whole file for writing; and rows written over pages of an
+    // old file that left the page cache make the kernel read them back.
+    let _ = fs::remove_file(&path);
+    let file = fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&path)
+        .with_context(|| format!("cannot create {}", path.display()))?;
     let mut w = BufWriter::with_capacity(1 << 16, file);
     w.write_all(&stream.header_bytes())?;
     let previous = if splice {
@@ -479,9 +477,33 @@ fn joined<T>(handle: std::thread::ScopedJoinHandle<'_, Result<T>>) -> Result<T> 
         .unwrap_or_else(|_| Err(anyhow::anyhow!("an export writer panicked")))
 }
 
-/// Where a row file's previous generation is kept for [`write_stream`] to overwrite.
-fn spare_path(out: &Path, file: &str) -> PathBuf {
-    out.join(rows::ROWS_DIR).join(format!("{file}.spare"))
+/// Where a row file's previous generation waits to be deleted: deleting a
+/// file frees its pages, which is work the export should not wait for, so
+/// it is moved here and deleted by the next run's [`discard_previous`].
+fn previous_path(out: &Path, file: &str) -> PathBuf {
+    out.join(rows::ROWS_DIR).join(format!("{file}.previous"))
+}
+
+/// Delete the row files' previous generations, on a thread of its own, so
+/// that an export that follows the documents' processing has nothing left
+/// to delete. Those files have no other use; an export that starts before
+/// this ends deletes what is left itself.
+pub fn discard_previous(out: &Path) -> std::thread::JoinHandle<()> {
+    let files: Vec<PathBuf> = STREAMS
+        .iter()
+        .flat_map(|stream| {
+            // `.spare`: where earlier versions kept it, to write over it.
+            let legacy = out
+                .join(rows::ROWS_DIR)
+                .join(format!("{}.spare", stream.file));
+            [previous_path(out, stream.file), legacy]
+        })
+        .collect();
+    std::thread::spawn(move || {
+        for file in files {
+            let _ = fs::remove_file(file);
+        }
+    })
 }
 
 /// Move `from` to `to`, replacing it. The old file is moved aside first:
@@ -642,7 +664,15 @@ pub fn write_exports(
     for stream in &STREAMS {
         let current = out.join(stream.file);
         if current.is_file() {
-            fs::rename(&current, spare_path(out, stream.file))
+            // Renaming over a file would make ext4 flush this one (see [`replace_file`]).
+            let previous = previous_path(out, stream.file);
+            match fs::remove_file(&previous) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                    return Err(e).with_context(|| format!("cannot delete {}", previous.display()))
+                }
+                _ => {}
+            }
+            fs::rename(&current, &previous)
                 .with_context(|| format!("cannot move {} aside", stream.file))?;
         }
         fs::rename(part(out, stream.file), &current)
