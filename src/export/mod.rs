@@ -666,12 +666,7 @@ pub fn write_exports(
         if current.is_file() {
             // Renaming over a file would make ext4 flush this one (see [`replace_file`]).
             let previous = previous_path(out, stream.file);
-            match fs::remove_file(&previous) {
-                Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
-                    return Err(e).with_context(|| format!("cannot delete {}", previous.display()))
-                }
-                _ => {}
-            }
+            remove_if_present(&previous)?;
             fs::rename(&current, &previous)
                 .with_context(|| format!("cannot move {} aside", stream.file))?;
         }
