@@ -472,6 +472,30 @@ fn an_export_file_edited_since_is_rebuilt_not_spliced() {
 }
 
 #[test]
+fn the_generation_before_last_is_written_over_when_cached() {
+    use std::os::unix::fs::MetadataExt;
+    let out = tempfile::tempdir().unwrap();
+    let reports = export_then_change(out.path());
+    let first = fs::metadata(out.path().join("facts.csv")).unwrap().ino();
+    incremental(out.path(), &reports, &[1, 2]);
+    let mut more = reports.clone();
+    more[0]
+        .facts
+        .push(fact("three_public.overseas", "0.10", "万元", 4));
+    export::write_report(out.path(), &more[0]).unwrap();
+    incremental(out.path(), &more, &[0]);
+    // Just written, so still in the page cache: its pages are reused.
+    assert_eq!(
+        fs::metadata(out.path().join("facts.csv")).unwrap().ino(),
+        first
+    );
+
+    let fresh = tempfile::tempdir().unwrap();
+    export::export_reports(fresh.path(), &more).unwrap();
+    assert_eq!(row_files_of(out.path()), row_files_of(fresh.path()));
+}
+
+#[test]
 fn a_previous_export_linked_elsewhere_is_never_overwritten() {
     let out = tempfile::tempdir().unwrap();
     let published = tempfile::tempdir().unwrap();
