@@ -529,7 +529,7 @@ pub fn run_with(
         // Read while the documents are processed, not when the export needs them.
         export::prefetch_previous(out);
     }
-    let discarding = (todo_count > 0).then(|| export::discard_previous(out));
+    let vetting = (todo_count > 0).then(|| export::vet_previous(out));
 
     let bar = progress_bar(todo_count, quiet);
     let errors = AtomicU64::new(0);
@@ -596,9 +596,9 @@ pub fn run_with(
         summary
     };
     tracing::debug!(elapsed = ?started.elapsed(), "exported");
-    if let Some(discarding) = discarding {
+    if let Some(vetting) = vetting {
         // Whatever it could not delete, the next export deletes.
-        let _ = discarding.join();
+        let _ = vetting.join();
     }
     state.finish()?;
     tracing::debug!(elapsed = ?started.elapsed(), "finished");

@@ -485,36 +485,55 @@ fn previous_path(out: &Path, file: &str) -> PathBuf {
     out.join(rows::ROWS_DIR).join(format!("{file}.previous"))
 }
 
-/// The previous generation of row file `file`, moved to `part` and opened for
-/// writing over, if its pages are all in the page cache.
+/// A previous generation found fit to be written over by [`vet_previous`].
+fn spare_path(out: &Path, file: &str) -> PathBuf {
+    out.join(rows::ROWS_DIR).join(format!("{file}.spare"))
+}
+
+/// An older generation of row file `file`, moved to `part` and opened for
+/// writing over: the spare [`vet_previous`] left, else the previous
+/// generation if it is [`reusable`].
 ///
 /// Writing over cached pages costs less than half of what a new file does:
 /// a new file's pages must be allocated and reserved on disk, and the
 /// previous generation's freed, and for the large row files that is most of
-/// a re-run's kernel time. Pages that left the cache would instead be read
-/// back wherever a write ends inside one, so a file not wholly cached is not
-/// reused ([`discard_previous`] deletes it), nor is one with other names.
+/// a re-run's kernel time.
 fn reuse_previous(out: &Path, file: &str, part: &Path) -> Option<File> {
-    let previous = previous_path(out, file);
-    let opened = fs::OpenOptions::new()
-        .read(true)
-        .write(true)
-        .open(&previous)
-        .ok()?;
-    if !reusable(&opened) {
+    let open = |path: &Path| {
+        fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(path)
+            .ok()
+    };
+    let spare = spare_path(out, file);
+    let (path, opened) = match open(&spare) {
+        Some(opened) => (spare, opened),
+        None => {
+            let previous = previous_path(out, file);
+            let opened = open(&previous).filter(reusable)?;
+            (previous, opened)
+        }
+    };
+    // A spare was vetted when the run started; only a new name since would matter.
+    if !only_name(&opened) {
         return None;
     }
-    fs::rename(&previous, part).ok()?;
+    fs::rename(&path, part).ok()?;
     Some(opened)
 }
 
-/// See [`reuse_previous`]. Another name for the file (a published copy made
-/// by a hard link) must keep what it holds.
+/// Whether a file may be written over: it has no other name (a published
+/// copy made by a hard link must keep what it holds), and all its pages are
+/// in the page cache, since pages that left it would be read back wherever
+/// a write ends inside one.
 fn reusable(file: &File) -> bool {
-    let only_name = file
-        .metadata()
-        .is_ok_and(|m| std::os::unix::fs::MetadataExt::nlink(&m) == 1);
-    only_name && wholly_cached(file)
+    only_name(file) && wholly_cached(file)
+}
+
+fn only_name(file: &File) -> bool {
+    file.metadata()
+        .is_ok_and(|m| std::os::unix::fs::MetadataExt::nlink(&m) == 1)
 }
 
 /// Whether every page of `file` is in the page cache (`mincore` over a
@@ -568,23 +587,27 @@ fn wholly_cached(file: &File) -> bool {
     cached
 }
 
-/// Delete the row files' previous generations that the export will not
-/// write over (not wholly cached: see [`reuse_previous`]), on a thread of
-/// its own: freeing a file's pages is work the export should not wait for.
-/// An export that starts before this ends deletes what is left itself.
-pub fn discard_previous(out: &Path) -> std::thread::JoinHandle<()> {
+/// Make each row file's previous generation the spare the export writes
+/// over if it is [`reusable`], and delete it otherwise, on a thread of its
+/// own while the documents are processed: checking the page cache, and
+/// freeing a file's pages, are work the export should not wait for. An
+/// export that starts before this ends deletes what is left itself.
+pub fn vet_previous(out: &Path) -> std::thread::JoinHandle<()> {
     let out = out.to_path_buf();
     std::thread::spawn(move || {
         for stream in &STREAMS {
+            let spare = spare_path(&out, stream.file);
             let previous = previous_path(&out, stream.file);
-            if !File::open(&previous).is_ok_and(|f| reusable(&f)) {
-                let _ = fs::remove_file(previous);
+            // A spare can be left by a run that stopped before its export.
+            let spare_fit = File::open(&spare).is_ok_and(|f| reusable(&f));
+            if !spare_fit {
+                let _ = fs::remove_file(&spare);
             }
-            // `.spare`: where earlier versions kept it.
-            let _ = fs::remove_file(
-                out.join(rows::ROWS_DIR)
-                    .join(format!("{}.spare", stream.file)),
-            );
+            if !spare_fit && File::open(&previous).is_ok_and(|f| reusable(&f)) {
+                let _ = fs::rename(&previous, &spare);
+            } else {
+                let _ = fs::remove_file(&previous);
+            }
         }
     })
 }
