@@ -525,11 +525,17 @@ pub fn run_with(
     } else {
         export::ExportMode::Incremental
     };
-    if mode == export::ExportMode::Incremental && todo_count > 0 {
-        // Read while the documents are processed, not when the export needs them.
-        export::prefetch_previous(out);
-    }
-    let vetting = (todo_count > 0).then(|| export::vet_previous(out));
+    // While the documents are processed, not when the export needs them: the
+    // previous exports are read, and their older generation vetted.
+    let preparing = (todo_count > 0).then(|| {
+        let out = out.to_path_buf();
+        std::thread::spawn(move || {
+            if mode == export::ExportMode::Incremental {
+                export::prefetch_previous(&out);
+            }
+            export::vet_previous(&out);
+        })
+    });
 
     let bar = progress_bar(todo_count, quiet);
     let errors = AtomicU64::new(0);
@@ -596,9 +602,9 @@ pub fn run_with(
         summary
     };
     tracing::debug!(elapsed = ?started.elapsed(), "exported");
-    if let Some(vetting) = vetting {
+    if let Some(preparing) = preparing {
         // Whatever it could not delete, the next export deletes.
-        let _ = vetting.join();
+        let _ = preparing.join();
     }
     state.finish()?;
     tracing::debug!(elapsed = ?started.elapsed(), "finished");

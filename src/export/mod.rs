@@ -588,28 +588,25 @@ fn wholly_cached(file: &File) -> bool {
 }
 
 /// Make each row file's previous generation the spare the export writes
-/// over if it is [`reusable`], and delete it otherwise, on a thread of its
-/// own while the documents are processed: checking the page cache, and
-/// freeing a file's pages, are work the export should not wait for. An
-/// export that starts before this ends deletes what is left itself.
-pub fn vet_previous(out: &Path) -> std::thread::JoinHandle<()> {
-    let out = out.to_path_buf();
-    std::thread::spawn(move || {
-        for stream in &STREAMS {
-            let spare = spare_path(&out, stream.file);
-            let previous = previous_path(&out, stream.file);
-            // A spare can be left by a run that stopped before its export.
-            let spare_fit = File::open(&spare).is_ok_and(|f| reusable(&f));
-            if !spare_fit {
-                let _ = fs::remove_file(&spare);
-            }
-            if !spare_fit && File::open(&previous).is_ok_and(|f| reusable(&f)) {
-                let _ = fs::rename(&previous, &spare);
-            } else {
-                let _ = fs::remove_file(&previous);
-            }
+/// over if it is [`reusable`], and delete it otherwise: checking the page
+/// cache, and freeing a file's pages, are work for while the documents are
+/// processed, not for the export to wait for. An export that starts before
+/// this ends deletes what is left itself.
+pub fn vet_previous(out: &Path) {
+    for stream in &STREAMS {
+        let spare = spare_path(out, stream.file);
+        let previous = previous_path(out, stream.file);
+        // A spare can be left by a run that stopped before its export.
+        let spare_fit = File::open(&spare).is_ok_and(|f| reusable(&f));
+        if !spare_fit {
+            let _ = fs::remove_file(&spare);
         }
-    })
+        if !spare_fit && File::open(&previous).is_ok_and(|f| reusable(&f)) {
+            let _ = fs::rename(&previous, &spare);
+        } else {
+            let _ = fs::remove_file(&previous);
+        }
+    }
 }
 
 /// Move `from` to `to`, replacing it. The old file is moved aside first:
