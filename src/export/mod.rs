@@ -257,17 +257,7 @@ pub fn prefetch_previous(out: &Path) {
     if total == 0 || total > physical_memory() / 4 {
         return;
     }
-    for file in &files {
-        // SAFETY: a valid descriptor; the advice only schedules reads.
-        unsafe {
-            libc::posix_fadvise(
-                std::os::fd::AsRawFd::as_raw_fd(file),
-                0,
-                0,
-                libc::POSIX_FADV_WILLNEED,
-            )
-        };
-    }
+    files.iter().for_each(read_ahead);
 }
 
 fn physical_memory() -> u64 {
@@ -512,6 +502,7 @@ fn reuse_previous(out: &Path, file: &str, part: &Path) -> Option<File> {
         None => {
             let previous = previous_path(out, file);
             let opened = open(&previous).filter(reusable)?;
+            read_ahead(&opened);
             (previous, opened)
         }
     };
@@ -524,11 +515,11 @@ fn reuse_previous(out: &Path, file: &str, part: &Path) -> Option<File> {
 }
 
 /// Whether a file may be written over: it has no other name (a published
-/// copy made by a hard link must keep what it holds), and all its pages are
-/// in the page cache, since pages that left it would be read back wherever
-/// a write ends inside one.
+/// copy made by a hard link must keep what it holds), and it is (nearly all)
+/// in the page cache, since pages that left it are read back wherever a
+/// write ends inside one.
 fn reusable(file: &File) -> bool {
-    only_name(file) && wholly_cached(file)
+    only_name(file) && mostly_cached(file)
 }
 
 fn only_name(file: &File) -> bool {
@@ -536,16 +527,22 @@ fn only_name(file: &File) -> bool {
         .is_ok_and(|m| std::os::unix::fs::MetadataExt::nlink(&m) == 1)
 }
 
-/// Whether every page of `file` is in the page cache (`mincore` over a
-/// mapping that is never touched, a window at a time).
-fn wholly_cached(file: &File) -> bool {
+/// Whether at least nine tenths of `file` is in the page cache. Memory
+/// reclaim takes pages here and there even from files in use (on the
+/// machine measured, 1–3 % of a row file written seconds before); the few
+/// missing are read back ahead of the export (see [`vet_previous`]).
+fn mostly_cached(file: &File) -> bool {
+    page_residency(file).is_some_and(|(cached, pages)| cached * 10 >= pages * 9)
+}
+
+/// How many of the pages of `file` are in the page cache, of how many
+/// (`mincore` over a mapping that is never touched, a window at a time).
+fn page_residency(file: &File) -> Option<(usize, usize)> {
     use std::os::fd::AsRawFd;
     const WINDOW_PAGES: usize = 1 << 14;
-    let Ok(len) = file.metadata().map(|m| m.len() as usize) else {
-        return false;
-    };
+    let len = file.metadata().ok()?.len() as usize;
     if len == 0 {
-        return true;
+        return Some((0, 0));
     }
     // SAFETY: sysconf only reads a system constant.
     let page = unsafe { libc::sysconf(libc::_SC_PAGESIZE) }.max(1) as usize;
@@ -562,12 +559,12 @@ fn wholly_cached(file: &File) -> bool {
         )
     };
     if mapped == libc::MAP_FAILED {
-        return false;
+        return None;
     }
     let mut residency = vec![0u8; WINDOW_PAGES];
-    let mut cached = true;
+    let mut cached = Some(0);
     let mut offset = 0;
-    while cached && offset < len {
+    while let (Some(count), true) = (cached.as_mut(), offset < len) {
         let window = (len - offset).min(WINDOW_PAGES * page);
         let pages = window.div_ceil(page);
         // SAFETY: `offset` is page-aligned and inside the mapping, and
@@ -579,12 +576,29 @@ fn wholly_cached(file: &File) -> bool {
                 residency.as_mut_ptr(),
             )
         };
-        cached = rc == 0 && residency[..pages].iter().all(|b| b & 1 == 1);
+        if rc == 0 {
+            *count += residency[..pages].iter().filter(|b| *b & 1 == 1).count();
+        } else {
+            cached = None;
+        }
         offset += window;
     }
     // SAFETY: the mapping made above, with its length.
     unsafe { libc::munmap(mapped, len) };
-    cached
+    Some((cached?, len.div_ceil(page)))
+}
+
+/// Ask the kernel to read whatever of `file` is not in the page cache.
+fn read_ahead(file: &File) {
+    // SAFETY: a valid descriptor; the advice only schedules reads.
+    unsafe {
+        libc::posix_fadvise(
+            std::os::fd::AsRawFd::as_raw_fd(file),
+            0,
+            0,
+            libc::POSIX_FADV_WILLNEED,
+        )
+    };
 }
 
 /// Make each row file's previous generation the spare the export writes
@@ -597,14 +611,18 @@ pub fn vet_previous(out: &Path) {
         let spare = spare_path(out, stream.file);
         let previous = previous_path(out, stream.file);
         // A spare can be left by a run that stopped before its export.
-        let spare_fit = File::open(&spare).is_ok_and(|f| reusable(&f));
-        if !spare_fit {
+        let kept = File::open(&spare).ok().filter(reusable);
+        if kept.is_none() {
             let _ = fs::remove_file(&spare);
         }
-        if !spare_fit && File::open(&previous).is_ok_and(|f| reusable(&f)) {
-            let _ = fs::rename(&previous, &spare);
-        } else {
-            let _ = fs::remove_file(&previous);
+        let fit = kept.or_else(|| {
+            let fit = File::open(&previous).ok().filter(reusable)?;
+            fs::rename(&previous, &spare).ok()?;
+            Some(fit)
+        });
+        let _ = fs::remove_file(&previous);
+        if let Some(spare) = fit {
+            read_ahead(&spare);
         }
     }
 }
@@ -812,29 +830,37 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_file_is_wholly_cached_until_its_pages_are_dropped() {
+    fn page_residency_counts_the_pages_dropped_from_the_cache() {
         // Beside the build, not in a tmpfs /tmp whose pages cannot be dropped.
         let dir = tempfile::tempdir_in(env!("CARGO_MANIFEST_DIR")).unwrap();
         let path = dir.path().join("rows");
         // Over two mincore windows, and not a whole number of pages.
-        fs::write(&path, vec![b'x'; (1 << 26) + (1 << 23) + 100]).unwrap();
+        let len: usize = (1 << 26) + (1 << 23) + 100;
+        fs::write(&path, vec![b'x'; len]).unwrap();
         let file = File::open(&path).unwrap();
-        assert!(wholly_cached(&file), "a file just written is cached");
+        let pages = len.div_ceil(4096);
+        assert_eq!(page_residency(&file), Some((pages, pages)), "just written");
         file.sync_all().unwrap();
-        // SAFETY: a valid descriptor; the advice drops clean cached pages.
-        let rc = unsafe {
-            libc::posix_fadvise(
-                std::os::fd::AsRawFd::as_raw_fd(&file),
-                1 << 26,
-                // Whole large folios, which are dropped or kept as one.
-                1 << 22,
-                libc::POSIX_FADV_DONTNEED,
-            )
+        let drop = |from: i64, len: i64| {
+            // SAFETY: a valid descriptor; the advice drops clean cached pages.
+            let rc = unsafe {
+                libc::posix_fadvise(
+                    std::os::fd::AsRawFd::as_raw_fd(&file),
+                    from,
+                    len,
+                    libc::POSIX_FADV_DONTNEED,
+                )
+            };
+            assert_eq!(rc, 0);
         };
-        assert_eq!(rc, 0);
-        assert!(!wholly_cached(&file), "pages dropped in the second window");
+        // Whole large folios, which are dropped or kept as one.
+        drop(1 << 26, 1 << 22);
+        assert_eq!(page_residency(&file), Some((pages - 1024, pages)));
+        assert!(mostly_cached(&file), "a few pages missing");
+        drop(0, 1 << 23);
+        assert!(!mostly_cached(&file), "a sixth missing");
         let empty = dir.path().join("empty");
         fs::write(&empty, b"").unwrap();
-        assert!(wholly_cached(&File::open(&empty).unwrap()));
+        assert!(mostly_cached(&File::open(&empty).unwrap()));
     }
 }
