@@ -471,19 +471,26 @@ fn an_export_file_edited_since_is_rebuilt_not_spliced() {
     assert_eq!(row_files_of(updated.path()), row_files_of(fresh.path()));
 }
 
+/// After [`export_then_change`]: its incremental export, then `reports[0]`
+/// changed and exported incrementally too. Returns the reports as they now are.
+fn two_more_generations(out: &Path, reports: &[Report]) -> Vec<Report> {
+    incremental(out, reports, &[1, 2]);
+    let mut more = reports.to_vec();
+    more[0]
+        .facts
+        .push(fact("three_public.overseas", "0.10", "万元", 4));
+    export::write_report(out, &more[0]).unwrap();
+    incremental(out, &more, &[0]);
+    more
+}
+
 #[test]
 fn the_generation_before_last_is_written_over_when_cached() {
     use std::os::unix::fs::MetadataExt;
     let out = tempfile::tempdir().unwrap();
     let reports = export_then_change(out.path());
     let first = fs::metadata(out.path().join("facts.csv")).unwrap().ino();
-    incremental(out.path(), &reports, &[1, 2]);
-    let mut more = reports.clone();
-    more[0]
-        .facts
-        .push(fact("three_public.overseas", "0.10", "万元", 4));
-    export::write_report(out.path(), &more[0]).unwrap();
-    incremental(out.path(), &more, &[0]);
+    let more = two_more_generations(out.path(), &reports);
     // Just written, so still in the page cache: its pages are reused.
     assert_eq!(
         fs::metadata(out.path().join("facts.csv")).unwrap().ino(),
@@ -507,13 +514,7 @@ fn a_previous_export_linked_elsewhere_is_never_overwritten() {
     )
     .unwrap();
     // Two generations later the first file would be the one overwritten in place.
-    incremental(out.path(), &reports, &[1, 2]);
-    let mut more = reports.clone();
-    more[0]
-        .facts
-        .push(fact("three_public.overseas", "0.10", "万元", 4));
-    export::write_report(out.path(), &more[0]).unwrap();
-    incremental(out.path(), &more, &[0]);
+    let more = two_more_generations(out.path(), &reports);
     assert_eq!(
         fs::read(published.path().join("facts.csv")).unwrap(),
         before
