@@ -498,7 +498,9 @@ fn reuse_previous(out: &Path, file: &str, part: &Path) -> Option<File> {
     };
     let spare = spare_path(out, file);
     let (path, opened) = match open(&spare) {
-        Some(opened) => (spare, opened),
+        // Vetted when the run started: only a new name since would matter.
+        Some(opened) if only_name(&opened) => (spare, opened),
+        Some(_) => return None,
         None => {
             let previous = previous_path(out, file);
             let opened = open(&previous).filter(reusable)?;
@@ -506,10 +508,6 @@ fn reuse_previous(out: &Path, file: &str, part: &Path) -> Option<File> {
             (previous, opened)
         }
     };
-    // A spare was vetted when the run started; only a new name since would matter.
-    if !only_name(&opened) {
-        return None;
-    }
     fs::rename(&path, part).ok()?;
     Some(opened)
 }
@@ -562,11 +560,11 @@ fn page_residency(file: &File) -> Option<(usize, usize)> {
         return None;
     }
     let mut residency = vec![0u8; WINDOW_PAGES];
-    let mut cached = Some(0);
+    let mut cached = 0;
     let mut offset = 0;
-    while let (Some(count), true) = (cached.as_mut(), offset < len) {
+    let mut failed = false;
+    while offset < len {
         let window = (len - offset).min(WINDOW_PAGES * page);
-        let pages = window.div_ceil(page);
         // SAFETY: `offset` is page-aligned and inside the mapping, and
         // `residency` has a byte for each of the window's pages.
         let rc = unsafe {
@@ -576,16 +574,17 @@ fn page_residency(file: &File) -> Option<(usize, usize)> {
                 residency.as_mut_ptr(),
             )
         };
-        if rc == 0 {
-            *count += residency[..pages].iter().filter(|b| *b & 1 == 1).count();
-        } else {
-            cached = None;
+        if rc != 0 {
+            failed = true;
+            break;
         }
+        let pages = window.div_ceil(page);
+        cached += residency[..pages].iter().filter(|b| *b & 1 == 1).count();
         offset += window;
     }
     // SAFETY: the mapping made above, with its length.
     unsafe { libc::munmap(mapped, len) };
-    Some((cached?, len.div_ceil(page)))
+    (!failed).then_some((cached, len.div_ceil(page)))
 }
 
 /// Ask the kernel to read whatever of `file` is not in the page cache.
@@ -838,10 +837,12 @@ mod tests {
         let len: usize = (1 << 26) + (1 << 23) + 100;
         fs::write(&path, vec![b'x'; len]).unwrap();
         let file = File::open(&path).unwrap();
-        let pages = len.div_ceil(4096);
+        // SAFETY: sysconf only reads a system constant.
+        let page = unsafe { libc::sysconf(libc::_SC_PAGESIZE) } as usize;
+        let pages = len.div_ceil(page);
         assert_eq!(page_residency(&file), Some((pages, pages)), "just written");
         file.sync_all().unwrap();
-        let drop = |from: i64, len: i64| {
+        let drop_pages = |from: i64, len: i64| {
             // SAFETY: a valid descriptor; the advice drops clean cached pages.
             let rc = unsafe {
                 libc::posix_fadvise(
@@ -854,10 +855,13 @@ mod tests {
             assert_eq!(rc, 0);
         };
         // Whole large folios, which are dropped or kept as one.
-        drop(1 << 26, 1 << 22);
-        assert_eq!(page_residency(&file), Some((pages - 1024, pages)));
+        drop_pages(1 << 26, 1 << 22);
+        assert_eq!(
+            page_residency(&file),
+            Some((pages - (1 << 22) / page, pages))
+        );
         assert!(mostly_cached(&file), "a few pages missing");
-        drop(0, 1 << 23);
+        drop_pages(0, 1 << 23);
         assert!(!mostly_cached(&file), "a sixth missing");
         let empty = dir.path().join("empty");
         fs::write(&empty, b"").unwrap();
