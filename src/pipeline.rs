@@ -60,7 +60,11 @@ pub fn process(bytes: &[u8], source: &str) -> Report {
 }
 
 pub fn process_with(bytes: &[u8], source: &str, config: &Config) -> Report {
-    let sha256 = crate::read::sha256_hex(bytes);
+    process_hashed(bytes, source, crate::read::sha256_hex(bytes), config)
+}
+
+/// [`process_with`] for bytes whose sha256 the caller already knows.
+pub fn process_hashed(bytes: &[u8], source: &str, sha256: String, config: &Config) -> Report {
     let info = DocumentInfo {
         sha256: sha256.clone(),
         source: source.to_string(),

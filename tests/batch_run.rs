@@ -170,6 +170,55 @@ fn reruns_process_only_changed_documents_and_match_a_fresh_run() {
     }
 }
 
+fn set_mtime(path: &Path, at: std::time::SystemTime) {
+    fs::File::options()
+        .write(true)
+        .open(path)
+        .unwrap()
+        .set_modified(at)
+        .unwrap();
+}
+
+/// Run with `b.txt` stamped at `at`, then rewrite it (same length) and put
+/// its stamp back: what the next run processes, and the sha256 of b's report.
+fn rerun_after_same_stamp_rewrite(at: std::time::SystemTime) -> (usize, Vec<String>) {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = sample_folder(tmp.path());
+    let out = tmp.path().join("out");
+    let b = root.join("b.txt");
+    set_mtime(&b, at);
+    let inputs = batch::discover(std::slice::from_ref(&root)).unwrap();
+    run(&inputs, &out, 2);
+    fs::write(&b, PANZHIHUA.replace("2020", "2022")).unwrap();
+    set_mtime(&b, at);
+    let stats = run(&inputs, &out, 2);
+    let ids = documents_csv_rows(&out)
+        .iter()
+        .filter(|row| row.iter().any(|cell| cell.ends_with("b.txt")))
+        .map(|row| row[0].to_string())
+        .collect();
+    (stats.processed, ids)
+}
+
+#[test]
+fn a_stamp_taken_before_it_settled_does_not_vouch_for_the_file() {
+    use std::time::{Duration, SystemTime};
+    let new_sha = caizheng::read::sha256_hex(PANZHIHUA.replace("2020", "2022").as_bytes());
+    // Modified "during" the first run: its stamp is racy, so b.txt is
+    // hashed again, found changed, and read again.
+    let (processed, ids) =
+        rerun_after_same_stamp_rewrite(SystemTime::now() + Duration::from_secs(5));
+    assert_eq!(processed, 1);
+    assert_eq!(ids, vec![new_sha.clone()]);
+    // Modified long before the first run: the unchanged stamp is trusted
+    // and nothing is hashed or read again (which is why a same-length
+    // rewrite that restores the old time goes unseen).
+    let (processed, ids) =
+        rerun_after_same_stamp_rewrite(SystemTime::now() - Duration::from_secs(60));
+    assert_eq!(processed, 0);
+    assert_ne!(ids, vec![new_sha]);
+}
+
 #[test]
 fn a_crawl_store_is_read_as_its_blobs() {
     let tmp = tempfile::tempdir().unwrap();

@@ -11,6 +11,7 @@
 //! and exported a page at a time from it ([`state`]), so memory stays the
 //! same whatever the corpus size.
 
+mod stamp;
 mod state;
 
 use std::collections::BTreeMap;
@@ -248,11 +249,6 @@ fn hash_file(path: &Path) -> std::io::Result<String> {
     Ok(hex::encode(hasher.finalize()))
 }
 
-/// A file modified within this long before the last run's stamps were
-/// taken may have changed again in the same clock tick, so its stamp is not
-/// trusted (git's "racily clean" rule) and it is hashed again.
-const RACY_WINDOW_NS: u64 = 2_000_000_000;
-
 fn now_ns() -> u64 {
     std::time::SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -267,43 +263,67 @@ fn unreadable_report(source: &str, error: &str) -> Report {
     report
 }
 
-fn process_input(todo: &state::Todo, config: &Config) -> Report {
+/// The bytes of an input file and their sha256, if the one found in this
+/// run (which began at `stamped_at_ns`) still holds: the file's stamp is the
+/// same after reading it, and had settled when the run began.
+fn read_input(
+    path: &Path,
+    hashed: Option<&(String, stamp::Stamp)>,
+    stamped_at_ns: u64,
+) -> std::io::Result<(Vec<u8>, Option<String>)> {
+    let mut file = fs::File::open(path)?;
+    let mut bytes = Vec::new();
+    file.read_to_end(&mut bytes)?;
+    let meta = file.metadata()?;
+    let sha256 = hashed.and_then(|(sha256, stamp)| {
+        let unchanged = stamp.len == meta.len()
+            && Some(stamp.mtime_ns) == export::layout::mtime_ns(&meta)
+            && stamp.len == bytes.len() as u64;
+        (unchanged && stamp.settled_before(stamped_at_ns)).then(|| sha256.clone())
+    });
+    Ok((bytes, sha256))
+}
+
+fn process_input(todo: &state::Todo, config: &Config, stamped_at_ns: u64) -> Report {
     if let Some(error) = &todo.error {
         return unreadable_report(&todo.source, error);
     }
     let owned;
-    let bytes: &[u8] = match &todo.path {
+    let (bytes, sha256): (&[u8], Option<String>) = match &todo.path {
         None => match bundled_bytes(&todo.source) {
-            Some(b) => b,
+            Some(b) => (b, todo.hashed.as_ref().map(|(sha256, _)| sha256.clone())),
             None => return unreadable_report(&todo.source, "not in the bundled corpus"),
         },
-        Some(path) => match fs::read(path) {
-            Ok(b) => {
+        Some(path) => match read_input(path, todo.hashed.as_ref(), stamped_at_ns) {
+            Ok((b, sha256)) => {
                 owned = b;
-                &owned
+                (&owned, sha256)
             }
             Err(e) => return unreadable_report(&todo.source, &e.to_string()),
         },
     };
+    let sha256 = sha256.unwrap_or_else(|| crate::read::sha256_hex(bytes));
     // The pipeline promises not to panic; a bug there must still cost one document, not the run.
-    std::panic::catch_unwind(|| crate::pipeline::process_with(bytes, &todo.source, config))
-        .unwrap_or_else(|payload| {
-            let message = payload
-                .downcast_ref::<&str>()
-                .map(|s| s.to_string())
-                .or_else(|| payload.downcast_ref::<String>().cloned())
-                .unwrap_or_else(|| "unknown panic".into());
-            let mut report = Report::new(DocumentInfo {
-                sha256: crate::read::sha256_hex(bytes),
-                source: todo.source.clone(),
-                ..Default::default()
-            });
-            report.errors.push(ReportError {
-                reason: "panic".into(),
-                message: format!("the pipeline panicked: {message}"),
-            });
-            report
-        })
+    std::panic::catch_unwind(|| {
+        crate::pipeline::process_hashed(bytes, &todo.source, sha256.clone(), config)
+    })
+    .unwrap_or_else(|payload| {
+        let message = payload
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown panic".into());
+        let mut report = Report::new(DocumentInfo {
+            sha256: sha256.clone(),
+            source: todo.source.clone(),
+            ..Default::default()
+        });
+        report.errors.push(ReportError {
+            reason: "panic".into(),
+            message: format!("the pipeline panicked: {message}"),
+        });
+        report
+    })
 }
 
 /// Peak resident memory of this process in KiB (Linux `VmHWM`).
@@ -368,33 +388,46 @@ const STAT_BATCH: usize = 256;
 fn record_batch(
     state: &state::RunState,
     pool: &rayon::ThreadPool,
+    stamper: &mut stamp::Stamper,
     batch: &mut Vec<Input>,
 ) -> Result<()> {
-    let stats: Vec<std::io::Result<(u64, u64)>> = pool.install(|| {
+    let stats: Vec<Option<std::io::Result<fs::Metadata>>> = pool.install(|| {
         batch
             .par_iter()
             .map(|input| match &input.data {
-                InputData::File(path) => {
-                    fs::metadata(path).map(|m| (m.len(), export::layout::mtime_ns(&m).unwrap_or(0)))
-                }
-                InputData::Bundled(bytes) => Ok((bytes.len() as u64, 0)),
+                InputData::File(path) => Some(fs::metadata(path)),
+                InputData::Bundled(_) => None,
             })
             .collect()
     });
     for (input, stat) in batch.drain(..).zip(stats) {
-        let (path, sha256) = match &input.data {
-            InputData::File(path) => (Some(path.as_path()), None),
-            InputData::Bundled(bytes) => (None, Some(crate::read::sha256_hex(bytes))),
+        let path = match &input.data {
+            InputData::File(path) => path,
+            InputData::Bundled(bytes) => {
+                state.add_input(&state::InputRow {
+                    source: &input.source,
+                    path: None,
+                    stamp: Some(stamp::Stamp {
+                        len: bytes.len() as u64,
+                        mtime_ns: 0,
+                        racy_window_ns: 0,
+                    }),
+                    sha256: Some(&crate::read::sha256_hex(bytes)),
+                    error: None,
+                })?;
+                continue;
+            }
         };
         let (stamp, error) = match stat {
-            Ok((len, mtime_ns)) => (Some((len, mtime_ns)), None),
-            Err(e) => (None, Some(e.to_string())),
+            Some(Ok(meta)) => (Some(stamper.stamp(path, &meta)), None),
+            Some(Err(e)) => (None, Some(e.to_string())),
+            None => (None, Some("not stat'ed".to_string())),
         };
         state.add_input(&state::InputRow {
             source: &input.source,
-            path,
+            path: Some(path),
             stamp,
-            sha256: sha256.as_deref(),
+            sha256: None,
             error: error.as_deref(),
         })?;
     }
@@ -410,20 +443,21 @@ fn record_inputs(
     discover: &mut dyn FnMut(&mut InputSink) -> Result<()>,
 ) -> Result<()> {
     let mut batch = Vec::with_capacity(STAT_BATCH);
+    let mut stamper = stamp::Stamper::new();
     discover(&mut |input: Input| {
         batch.push(input);
         if batch.len() >= STAT_BATCH {
-            record_batch(state, pool, &mut batch)?;
+            record_batch(state, pool, &mut stamper, &mut batch)?;
         }
         Ok(())
     })?;
-    record_batch(state, pool, &mut batch)?;
+    record_batch(state, pool, &mut stamper, &mut batch)?;
 
-    let stamped_at_ns: u64 = state
+    let last_stamped_at_ns: u64 = state
         .meta("stamped_at_ns")?
         .and_then(|v| v.parse().ok())
         .unwrap_or(0);
-    state.reuse_hashes(stamped_at_ns.saturating_sub(RACY_WINDOW_NS))?;
+    state.reuse_hashes(last_stamped_at_ns)?;
     let mut after = String::new();
     loop {
         let page = state.unhashed(&after, HASH_BATCH)?;
@@ -553,7 +587,7 @@ pub fn run_with(
                 .with_max_len(1)
                 .map(|todo| {
                     let doc_started = Instant::now();
-                    let report = process_input(todo, &config);
+                    let report = process_input(todo, &config, stamped_at_ns);
                     tracing::debug!(source = %todo.source, at = ?started.elapsed(), took = ?doc_started.elapsed(), "document processed");
                     if !report.errors.is_empty() {
                         let n = errors.fetch_add(1, Ordering::Relaxed) + 1;
@@ -740,4 +774,38 @@ pub fn run_main(args: RunArgs) -> Result<i32> {
             .with_context(|| format!("cannot write {}", path.display()))?;
     }
     Ok(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::{Duration, SystemTime};
+
+    #[test]
+    fn the_sha256_found_at_discovery_is_kept_only_while_the_stamp_holds() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.txt");
+        fs::write(&path, b"first").unwrap();
+        let file = fs::File::options().write(true).open(&path).unwrap();
+        file.set_modified(SystemTime::now() - Duration::from_secs(60))
+            .unwrap();
+        let stamp = stamp::Stamper::new().stamp(&path, &fs::metadata(&path).unwrap());
+        let hashed = ("sha of first".to_string(), stamp);
+        let run_began = now_ns();
+
+        let (bytes, sha256) = read_input(&path, Some(&hashed), run_began).unwrap();
+        assert_eq!(bytes, b"first");
+        assert_eq!(sha256.as_deref(), Some("sha of first"));
+        assert_eq!(read_input(&path, None, run_began).unwrap().1, None);
+        assert_eq!(
+            read_input(&path, Some(&hashed), stamp.mtime_ns).unwrap().1,
+            None,
+            "a stamp not settled when the run began vouches for nothing"
+        );
+
+        fs::write(&path, b"second").unwrap();
+        let (bytes, sha256) = read_input(&path, Some(&hashed), run_began).unwrap();
+        assert_eq!(bytes, b"second");
+        assert_eq!(sha256, None, "changed since it was hashed: hash again");
+    }
 }

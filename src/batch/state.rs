@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use rusqlite::{params, Connection, OptionalExtension};
 
+use super::stamp::Stamp;
 use crate::export::rows::{DocumentTotals, ROWS_DIR};
 
 const STATE_FILE: &str = "run-state.sqlite";
@@ -25,12 +26,16 @@ CREATE TABLE IF NOT EXISTS documents (
   id TEXT PRIMARY KEY, source TEXT NOT NULL, fingerprint TEXT NOT NULL, totals TEXT NOT NULL
 ) WITHOUT ROWID;
 CREATE TEMP TABLE input (
-  source TEXT PRIMARY KEY, path BLOB, len INTEGER, mtime_ns INTEGER, sha256 TEXT, error TEXT
+  source TEXT PRIMARY KEY, path BLOB, len INTEGER, mtime_ns INTEGER, racy_ns INTEGER,
+  sha256 TEXT, error TEXT
 ) WITHOUT ROWID;
 CREATE TEMP TABLE present_report (id TEXT PRIMARY KEY) WITHOUT ROWID;
 CREATE TEMP TABLE present_rows (id TEXT PRIMARY KEY) WITHOUT ROWID;
 CREATE TEMP TABLE run_doc (id TEXT PRIMARY KEY, replaced INTEGER NOT NULL) WITHOUT ROWID;
-CREATE TEMP TABLE todo (source TEXT NOT NULL, path BLOB, error TEXT);
+CREATE TEMP TABLE todo (
+  source TEXT NOT NULL, path BLOB, error TEXT, sha256 TEXT, len INTEGER, mtime_ns INTEGER,
+  racy_ns INTEGER
+);
 ";
 
 /// An input of this run as recorded.
@@ -38,8 +43,8 @@ pub struct InputRow<'a> {
     pub source: &'a str,
     /// `None` for a bundled input.
     pub path: Option<&'a Path>,
-    /// Size and modification time (nanoseconds), if the file could be stat'ed.
-    pub stamp: Option<(u64, u64)>,
+    /// If the file could be stat'ed.
+    pub stamp: Option<Stamp>,
     /// Known up front for bundled inputs; else found by [`RunState::reuse_hashes`]
     /// or hashing.
     pub sha256: Option<&'a str>,
@@ -51,6 +56,8 @@ pub struct Todo {
     pub source: String,
     pub path: Option<PathBuf>,
     pub error: Option<String>,
+    /// The sha256 found for the file in this run, and the stamp it had then.
+    pub hashed: Option<(String, Stamp)>,
 }
 
 pub struct RunState {
@@ -144,14 +151,16 @@ impl RunState {
     pub fn add_input(&self, input: &InputRow) -> Result<()> {
         self.conn
             .prepare_cached(
-                "INSERT OR IGNORE INTO temp.input (source, path, len, mtime_ns, sha256, error)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                "INSERT OR IGNORE INTO temp.input
+                   (source, path, len, mtime_ns, racy_ns, sha256, error)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
             )?
             .execute(params![
                 input.source,
                 input.path.map(path_bytes),
-                input.stamp.map(|s| s.0 as i64),
-                input.stamp.map(|s| s.1 as i64),
+                input.stamp.map(|s| s.len as i64),
+                input.stamp.map(|s| s.mtime_ns as i64),
+                input.stamp.map(|s| s.racy_window_ns as i64),
                 input.sha256,
                 input.error,
             ])?;
@@ -159,14 +168,15 @@ impl RunState {
     }
 
     /// Take the last run's sha256 for every input file whose size and mtime
-    /// are unchanged, if it was last modified before `settled_before_ns`.
-    pub fn reuse_hashes(&self, settled_before_ns: u64) -> Result<()> {
+    /// are unchanged, if its stamp had settled when the last run took it at
+    /// `stamped_at_ns` (see [`Stamp::settled_before`]).
+    pub fn reuse_hashes(&self, stamped_at_ns: u64) -> Result<()> {
         self.conn.execute(
             "UPDATE temp.input SET sha256 = f.sha256 FROM files f
              WHERE f.source = input.source AND f.len = input.len
-               AND f.mtime_ns = input.mtime_ns AND input.mtime_ns < ?1
+               AND f.mtime_ns = input.mtime_ns AND input.mtime_ns + input.racy_ns < ?1
                AND input.path IS NOT NULL AND input.error IS NULL",
-            [settled_before_ns as i64],
+            [stamped_at_ns as i64],
         )?;
         Ok(())
     }
@@ -237,8 +247,9 @@ impl RunState {
             params![fingerprint, force],
         )? as u64;
         let todo = self.conn.execute(
-            "INSERT INTO temp.todo (source, path, error)
-             SELECT i.source, i.path, i.error FROM temp.input i
+            "INSERT INTO temp.todo (source, path, error, sha256, len, mtime_ns, racy_ns)
+             SELECT i.source, i.path, i.error, i.sha256, i.len, i.mtime_ns, i.racy_ns
+             FROM temp.input i
              WHERE i.error IS NOT NULL
                 OR i.source IN (SELECT c.source FROM temp.candidate c
                                 WHERE c.id NOT IN (SELECT id FROM temp.run_doc))
@@ -252,13 +263,28 @@ impl RunState {
     /// Up to `limit` inputs to process, after the `after`-th.
     pub fn todo(&self, after: u64, limit: usize) -> Result<Vec<Todo>> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT source, path, error FROM temp.todo WHERE rowid > ?1 ORDER BY rowid LIMIT ?2",
+            "SELECT source, path, error, sha256, len, mtime_ns, racy_ns FROM temp.todo
+             WHERE rowid > ?1 ORDER BY rowid LIMIT ?2",
         )?;
         let rows = stmt.query_map(params![after as i64, limit as i64], |r| {
+            let sha256: Option<String> = r.get(3)?;
+            let stamp = match (
+                r.get::<_, Option<i64>>(4)?,
+                r.get::<_, Option<i64>>(5)?,
+                r.get::<_, Option<i64>>(6)?,
+            ) {
+                (Some(len), Some(mtime_ns), Some(racy_ns)) => Some(Stamp {
+                    len: len as u64,
+                    mtime_ns: mtime_ns as u64,
+                    racy_window_ns: u64::try_from(racy_ns).unwrap_or(u64::MAX),
+                }),
+                _ => None,
+            };
             Ok(Todo {
                 source: r.get(0)?,
                 path: r.get::<_, Option<Vec<u8>>>(1)?.map(path_from),
                 error: r.get(2)?,
+                hashed: sha256.zip(stamp),
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
