@@ -39,8 +39,15 @@ pub struct BenchArgs {
 /// Wall time and peak RSS (KiB) of one child process run to completion.
 struct Measured {
     elapsed: Duration,
+    /// User and system time of the child: on a shared machine, steadier
+    /// than the elapsed time.
+    cpu: Duration,
     peak_kib: u64,
     success: bool,
+}
+
+fn timeval(tv: libc::timeval) -> Duration {
+    Duration::from_secs(tv.tv_sec.max(0) as u64) + Duration::from_micros(tv.tv_usec.max(0) as u64)
 }
 
 fn measure(cmd: &mut Command) -> Result<Measured> {
@@ -64,6 +71,7 @@ fn measure(cmd: &mut Command) -> Result<Measured> {
     }
     Ok(Measured {
         elapsed,
+        cpu: timeval(usage.ru_utime) + timeval(usage.ru_stime),
         peak_kib: usage.ru_maxrss.max(0) as u64,
         success: libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
     })
@@ -141,14 +149,14 @@ fn caizheng_run(
     Ok((measured, stats))
 }
 
-/// Re-runs into the out dir of a full run that took `full`: with nothing
+/// Re-runs into the out dir of a full run measured as `full`: with nothing
 /// changed, then (given a link view) `rounds` times with `change` documents
-/// changed, and the median of those.
+/// changed, and the median of those (elapsed time, and CPU time beside it).
 fn rerun(
     input_args: &[String],
     out: &Path,
     threads: usize,
-    full: Duration,
+    full: &Measured,
     links: Option<&[PathBuf]>,
     change: usize,
     rounds: usize,
@@ -171,15 +179,18 @@ fn rerun(
         }
         return Ok(());
     };
-    let share = |seconds: f64| 100.0 * seconds / full.as_secs_f64();
+    let share = |seconds: f64| 100.0 * seconds / full.elapsed.as_secs_f64();
+    let cpu_share = |seconds: f64| 100.0 * seconds / full.cpu.as_secs_f64().max(1e-9);
     let mut times = Vec::with_capacity(rounds);
+    let mut cpu_times = Vec::with_capacity(rounds);
     for round in 0..rounds {
         let changed = change_documents(links, change, round)?;
         let (m, stats) = caizheng_run(input_args, out, threads, false)?;
         let seconds = m.elapsed.as_secs_f64();
         times.push(seconds);
+        cpu_times.push(m.cpu.as_secs_f64());
         println!(
-            "{:<34}{:>8}{:>11}{:>13}{:>10.3}   ({} reprocessed, {} PDF, {:.1} MiB; {:.2}% of the full run's {:.2}s)",
+            "{:<34}{:>8}{:>11}{:>13}{:>10.3}   ({} reprocessed, {} PDF, {:.1} MiB; {:.2}% of the full run's {:.2}s; CPU {:.3}s, {:.2}% of its {:.2}s)",
             format!("  re-run, {} changed", changed.documents),
             threads,
             stats.documents,
@@ -189,14 +200,19 @@ fn rerun(
             changed.pdfs,
             changed.bytes as f64 / (1024.0 * 1024.0),
             share(seconds),
-            full.as_secs_f64()
+            full.elapsed.as_secs_f64(),
+            m.cpu.as_secs_f64(),
+            cpu_share(m.cpu.as_secs_f64()),
+            full.cpu.as_secs_f64()
         );
     }
     if !times.is_empty() {
         times.sort_by(f64::total_cmp);
+        cpu_times.sort_by(f64::total_cmp);
         let median = times[times.len() / 2];
+        let cpu_median = cpu_times[cpu_times.len() / 2];
         println!(
-            "{:<34}{:>8}{:>11}{:>13}{:>10.3}   ({:.2}% of the full run; {} rounds, {:.2}–{:.2}%)",
+            "{:<34}{:>8}{:>11}{:>13}{:>10.3}   ({:.2}% of the full run; {} rounds, {:.2}–{:.2}%; CPU median {:.3}s, {:.2}% of the full run's)",
             format!("  re-run, {change} changed: median"),
             threads,
             "",
@@ -205,7 +221,9 @@ fn rerun(
             share(median),
             times.len(),
             share(times[0]),
-            share(times[times.len() - 1])
+            share(times[times.len() - 1]),
+            cpu_median,
+            cpu_share(cpu_median)
         );
     }
     Ok(())
@@ -411,14 +429,15 @@ pub fn bench_main(args: BenchArgs) -> Result<i32> {
         };
         row.print();
         println!(
-            "{:<34}{:>8}{:>11}{:>13}{:>10.2}   (discover {:.2}s, export {:.2}s)",
+            "{:<34}{:>8}{:>11}{:>13}{:>10.2}   (discover {:.2}s, export {:.2}s; CPU {:.2}s)",
             "  whole run",
             threads,
             stats.documents,
             "",
             m.elapsed.as_secs_f64(),
             stats.seconds_discover,
-            stats.seconds_export
+            stats.seconds_export,
+            m.cpu.as_secs_f64()
         );
         let rate = stats.processed as f64 / stats.seconds_process.max(1e-9);
         if threads == 1 {
@@ -435,7 +454,7 @@ pub fn bench_main(args: BenchArgs) -> Result<i32> {
             &input_args,
             &out,
             threads,
-            m.elapsed,
+            &m,
             links.as_deref(),
             args.change,
             args.rounds,
