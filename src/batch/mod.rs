@@ -786,9 +786,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("a.txt");
         fs::write(&path, b"first").unwrap();
-        let file = fs::File::options().write(true).open(&path).unwrap();
-        file.set_modified(SystemTime::now() - Duration::from_secs(60))
-            .unwrap();
+        stamp::set_mtime(&path, SystemTime::now() - Duration::from_secs(60));
         let stamp = stamp::Stamper::new().stamp(&path, &fs::metadata(&path).unwrap());
         let hashed = ("sha of first".to_string(), stamp);
         let run_began = now_ns();

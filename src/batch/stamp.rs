@@ -120,6 +120,17 @@ fn is_local_fine(path: &Path) -> bool {
     LOCAL_FINE_FILE_SYSTEMS.iter().any(|&(m, _)| m == magic)
 }
 
+/// Set a file's modification time, as an edit or a copy keeping times would.
+#[cfg(test)]
+pub(crate) fn set_mtime(path: &Path, at: std::time::SystemTime) {
+    std::fs::File::options()
+        .write(true)
+        .open(path)
+        .unwrap()
+        .set_modified(at)
+        .unwrap();
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -139,12 +150,7 @@ mod tests {
         assert!(stamp.settled_before(stamp.mtime_ns + stamp.racy_window_ns + 1));
 
         let old = std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_000_000_000);
-        std::fs::File::options()
-            .write(true)
-            .open(&path)
-            .unwrap()
-            .set_modified(old)
-            .unwrap();
+        set_mtime(&path, old);
         let meta = std::fs::metadata(&path).unwrap();
         let whole_second = Stamper::new().stamp(&path, &meta);
         assert_eq!(whole_second.mtime_ns, 1_000_000_000 * 1_000_000_000);

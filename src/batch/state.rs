@@ -32,10 +32,7 @@ CREATE TEMP TABLE input (
 CREATE TEMP TABLE present_report (id TEXT PRIMARY KEY) WITHOUT ROWID;
 CREATE TEMP TABLE present_rows (id TEXT PRIMARY KEY) WITHOUT ROWID;
 CREATE TEMP TABLE run_doc (id TEXT PRIMARY KEY, replaced INTEGER NOT NULL) WITHOUT ROWID;
-CREATE TEMP TABLE todo (
-  source TEXT NOT NULL, path BLOB, error TEXT, sha256 TEXT, len INTEGER, mtime_ns INTEGER,
-  racy_ns INTEGER
-);
+CREATE TEMP TABLE todo (source TEXT NOT NULL, path BLOB, error TEXT);
 ";
 
 /// An input of this run as recorded.
@@ -247,9 +244,8 @@ impl RunState {
             params![fingerprint, force],
         )? as u64;
         let todo = self.conn.execute(
-            "INSERT INTO temp.todo (source, path, error, sha256, len, mtime_ns, racy_ns)
-             SELECT i.source, i.path, i.error, i.sha256, i.len, i.mtime_ns, i.racy_ns
-             FROM temp.input i
+            "INSERT INTO temp.todo (source, path, error)
+             SELECT i.source, i.path, i.error FROM temp.input i
              WHERE i.error IS NOT NULL
                 OR i.source IN (SELECT c.source FROM temp.candidate c
                                 WHERE c.id NOT IN (SELECT id FROM temp.run_doc))
@@ -263,8 +259,9 @@ impl RunState {
     /// Up to `limit` inputs to process, after the `after`-th.
     pub fn todo(&self, after: u64, limit: usize) -> Result<Vec<Todo>> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT source, path, error, sha256, len, mtime_ns, racy_ns FROM temp.todo
-             WHERE rowid > ?1 ORDER BY rowid LIMIT ?2",
+            "SELECT t.source, t.path, t.error, i.sha256, i.len, i.mtime_ns, i.racy_ns
+             FROM temp.todo t JOIN temp.input i ON i.source = t.source
+             WHERE t.rowid > ?1 ORDER BY t.rowid LIMIT ?2",
         )?;
         let rows = stmt.query_map(params![after as i64, limit as i64], |r| {
             let sha256: Option<String> = r.get(3)?;
