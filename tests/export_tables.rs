@@ -430,12 +430,15 @@ fn incremental(out: &Path, reports: &[Report], replaced: &[usize]) {
         })
         .collect();
     listed.sort_by(|a, b| a.id.cmp(&b.id));
+    let remover = export::Remover::start().unwrap();
     export::write_exports(
         out,
         listed.into_iter().map(Ok),
         export::ExportMode::Incremental,
+        &remover,
     )
     .unwrap();
+    remover.finish().unwrap();
 }
 
 #[test]

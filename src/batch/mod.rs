@@ -613,7 +613,19 @@ pub fn run_with(
 
     state.settle(stamped_at_ns)?;
     tracing::debug!(elapsed = ?started.elapsed(), "settled");
-    export::prune_written(out, &scratch, &mut |after| state.stale(after, ID_PAGE))?;
+    // Stale files are deleted while the exports are written: nothing in them
+    // is read again.
+    let remover = export::Remover::start()?;
+    let pruned = export::prune_written(
+        out,
+        scratch,
+        &mut |after| state.stale(after, ID_PAGE),
+        &remover,
+    );
+    if let Err(e) = pruned {
+        // The remover's own error, if it stopped, says more.
+        return Err(remover.finish().err().unwrap_or(e));
+    }
 
     let export_started = Instant::now();
     tracing::debug!(elapsed = ?started.elapsed(), "pruned");
@@ -631,11 +643,12 @@ pub fn run_with(
         // Whatever happens next, the exports may no longer be these documents.
         state.set_meta(EXPORTED_KEY, None)?;
         state.commit()?;
-        let summary = export::write_exports(out, paged_documents(&state), mode)?;
+        let summary = export::write_exports(out, paged_documents(&state), mode, &remover)?;
         state.set_meta(EXPORTED_KEY, Some(&digest))?;
         summary
     };
     tracing::debug!(elapsed = ?started.elapsed(), "exported");
+    remover.finish()?;
     if let Some(preparing) = preparing {
         // Whatever it could not delete, the next export deletes.
         let _ = preparing.join();

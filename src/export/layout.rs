@@ -317,9 +317,15 @@ impl LayoutWriter {
     }
 }
 
-/// Forget the layout: the files are about to change without one.
-pub fn remove(out: &Path) {
-    let _ = fs::remove_file(layout_path(out));
+/// Forget the layout: the files are about to change without one. It is
+/// moved aside at once, and deleted by `remover`.
+pub fn remove(out: &Path, remover: &super::Remover) -> anyhow::Result<()> {
+    let aside = layout_path(out).with_extension("layout.old");
+    match fs::rename(layout_path(out), &aside) {
+        Ok(()) => remover.remove(aside),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(e).context("cannot move the export layout aside"),
+    }
 }
 
 /// A new export file assembled from new bytes and ranges of its previous
