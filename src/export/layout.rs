@@ -318,12 +318,14 @@ impl LayoutWriter {
 }
 
 /// Forget the layout: the files are about to change without one. It is
-/// moved aside at once, and deleted by `remover`.
-pub fn remove(out: &Path, remover: &super::Remover) -> anyhow::Result<()> {
+/// only moved aside, to the path returned, for the caller to delete once
+/// no [`Previous`] reads it: the last close of a deleted file frees its
+/// blocks, which can wait for the disk (see [`super::Remover`]).
+pub fn set_aside(out: &Path) -> Result<Option<PathBuf>> {
     let aside = layout_path(out).with_extension("layout.old");
     match fs::rename(layout_path(out), &aside) {
-        Ok(()) => remover.remove(aside),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Ok(()) => Ok(Some(aside)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(e) => Err(e).context("cannot move the export layout aside"),
     }
 }

@@ -793,7 +793,7 @@ pub fn write_exports(
         (ExportMode::Incremental, false) => DatabaseUpdate::Compare,
     };
     // No layout may vouch for files, or the database, while they change.
-    layout::remove(out, remover)?;
+    let old_layout = layout::set_aside(out)?;
     let mut layout = layout::LayoutWriter::create(out)?;
     let (summary, fresh_db, streams) = std::thread::scope(|scope| {
         let (senders, receivers): (Vec<_>, Vec<_>) = (0..=STREAMS.len())
@@ -821,6 +821,10 @@ pub fn write_exports(
         let streams: Result<Vec<()>> = streams.into_iter().map(joined).collect();
         Ok::<_, anyhow::Error>((summary, joined(db), streams))
     })?;
+    // The planner has closed it.
+    if let Some(old_layout) = old_layout {
+        remover.remove(old_layout)?;
+    }
     // A writer's own error says more than the planner's "a writer stopped".
     streams?;
     let fresh_db = fresh_db?;
