@@ -155,6 +155,19 @@ fn reruns_process_only_changed_documents_and_match_a_fresh_run() {
         !export::report_path(&out, &old_b).exists(),
         "the old version's report is pruned"
     );
+    assert!(
+        !export::rows::rows_path(&out, &old_b).exists(),
+        "and so are its cached rows"
+    );
+    let set_aside: Vec<_> = fs::read_dir(out.join(export::rows::ROWS_DIR))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name.ends_with(".old") || name.ends_with(".old.part"))
+        .collect();
+    assert!(
+        set_aside.is_empty(),
+        "files set aside are deleted by the end of the run: {set_aside:?}"
+    );
 
     let fresh = tmp.path().join("fresh");
     run(&inputs, &fresh, 1);
