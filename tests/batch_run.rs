@@ -159,8 +159,10 @@ fn reruns_process_only_changed_documents_and_match_a_fresh_run() {
         !export::rows::rows_path(&out, &old_b).exists(),
         "and so are its cached rows"
     );
-    let set_aside: Vec<_> = fs::read_dir(out.join(export::rows::ROWS_DIR))
-        .unwrap()
+    // The layout is set aside under `.rows/`, a replaced export file beside it.
+    let set_aside: Vec<_> = [out.join(export::rows::ROWS_DIR), out.clone()]
+        .iter()
+        .flat_map(|dir| fs::read_dir(dir).unwrap())
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .filter(|name| name.ends_with(".old") || name.ends_with(".old.part"))
         .collect();

@@ -616,16 +616,12 @@ pub fn run_with(
     // Stale files are deleted while the exports are written: nothing in them
     // is read again.
     let remover = export::Remover::start()?;
-    let pruned = export::prune_written(
+    export::prune_written(
         out,
         scratch,
         &mut |after| state.stale(after, ID_PAGE),
         &remover,
-    );
-    if let Err(e) = pruned {
-        // The remover's own error, if it stopped, says more.
-        return Err(remover.finish().err().unwrap_or(e));
-    }
+    )?;
 
     let export_started = Instant::now();
     tracing::debug!(elapsed = ?started.elapsed(), "pruned");

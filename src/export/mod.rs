@@ -131,7 +131,7 @@ fn remove_if_present(path: &Path) -> Result<()> {
 /// the machine measured), and a crawl that replaced many documents has many
 /// files to delete.
 pub struct Remover {
-    paths: Option<std::sync::mpsc::SyncSender<PathBuf>>,
+    paths: std::sync::mpsc::SyncSender<PathBuf>,
     thread: std::thread::JoinHandle<Result<()>>,
 }
 
@@ -143,27 +143,32 @@ impl Remover {
         let (paths, queued) = std::sync::mpsc::sync_channel::<PathBuf>(REMOVALS_IN_FLIGHT);
         let thread = std::thread::Builder::new()
             .name("remove stale".into())
-            .spawn(move || queued.iter().try_for_each(|path| remove_if_present(&path)))
+            .spawn(move || {
+                // Past a failure it goes on deleting: only the first is reported.
+                let mut first = Ok(());
+                for path in queued {
+                    let removed = remove_if_present(&path);
+                    if first.is_ok() {
+                        first = removed;
+                    }
+                }
+                first
+            })
             .context("cannot start the file remover")?;
-        Ok(Remover {
-            paths: Some(paths),
-            thread,
-        })
+        Ok(Remover { paths, thread })
     }
 
-    pub fn remove(&self, path: PathBuf) -> Result<()> {
-        let sent = self.paths.as_ref().map(|paths| paths.send(path));
-        if !matches!(sent, Some(Ok(()))) {
-            // It stopped at an error, which `finish` reports.
-            bail!("the file remover stopped");
-        }
-        Ok(())
+    /// Queue `path` for deletion; a failure is reported by [`Self::finish`].
+    pub fn remove(&self, path: PathBuf) {
+        // The thread only ends early by panicking, which `finish` reports.
+        let _ = self.paths.send(path);
     }
 
     /// Wait until every path handed over is deleted; the first failure.
-    pub fn finish(mut self) -> Result<()> {
-        drop(self.paths.take());
-        self.thread
+    pub fn finish(self) -> Result<()> {
+        let Remover { paths, thread } = self;
+        drop(paths);
+        thread
             .join()
             .unwrap_or_else(|_| Err(anyhow::anyhow!("the file remover panicked")))
     }
@@ -180,14 +185,14 @@ pub fn prune_written(
     remover: &Remover,
 ) -> Result<()> {
     for path in scratch {
-        remover.remove(path)?;
+        remover.remove(path);
     }
     let mut after = String::new();
     loop {
         let page = stale(&after)?;
         for id in &page {
-            remover.remove(report_path(out, id))?;
-            remover.remove(rows::rows_path(out, id))?;
+            remover.remove(report_path(out, id));
+            remover.remove(rows::rows_path(out, id));
         }
         match page.last() {
             Some(last) => after.clone_from(last),
@@ -675,14 +680,14 @@ pub fn vet_previous(out: &Path) {
 /// Move `from` to `to`, replacing it. The old file is moved aside first, and
 /// deleted by `remover`: ext4 flushes a file renamed over another one
 /// (`auto_da_alloc`), which would make the run wait for the disk.
-fn replace_file(from: &Path, to: &Path, remover: &Remover) -> Result<()> {
+fn replace_file(from: &Path, to: &Path, remover: &Remover) -> std::io::Result<()> {
     let mut aside = to.as_os_str().to_owned();
     aside.push(".old.part");
     let aside = PathBuf::from(aside);
     let moved_aside = fs::rename(to, &aside).is_ok();
     fs::rename(from, to)?;
     if moved_aside {
-        remover.remove(aside)?;
+        remover.remove(aside);
     }
     Ok(())
 }
@@ -823,7 +828,7 @@ pub fn write_exports(
     })?;
     // The planner has closed it.
     if let Some(old_layout) = old_layout {
-        remover.remove(old_layout)?;
+        remover.remove(old_layout);
     }
     // A writer's own error says more than the planner's "a writer stopped".
     streams?;
@@ -883,10 +888,8 @@ pub fn export_reports<'a>(
     ids.dedup();
     let listed = ids.into_iter().map(|id| Ok(Listed { id, replaced: true }));
     let remover = Remover::start()?;
-    let summary = write_exports(out, listed, ExportMode::Fresh, &remover);
-    let removed = remover.finish();
-    let summary = summary?;
-    removed?;
+    let summary = write_exports(out, listed, ExportMode::Fresh, &remover)?;
+    remover.finish()?;
     Ok(summary)
 }
 
