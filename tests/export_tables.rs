@@ -388,6 +388,11 @@ fn sqlite_updated_in_place_holds_the_same_rows_as_a_fresh_build() {
     let rows = sqlite_rows(fresh.path());
     assert_eq!(rows.iter().filter(|r| r.starts_with("facts:")).count(), 10);
     assert_eq!(sqlite_rows(updated.path()), rows);
+    assert_eq!(
+        user_version(updated.path()),
+        0,
+        "the update's mark is cleared"
+    );
     for name in export::export_files()
         .iter()
         .filter(|n| *n != export::SQLITE_FILE)
@@ -398,6 +403,31 @@ fn sqlite_updated_in_place_holds_the_same_rows_as_a_fresh_build() {
             "{name}"
         );
     }
+}
+
+fn user_version(out: &Path) -> i64 {
+    rusqlite::Connection::open(out.join(export::SQLITE_FILE))
+        .unwrap()
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .unwrap()
+}
+
+#[test]
+fn a_database_left_mid_update_is_built_anew() {
+    let updated = tempfile::tempdir().unwrap();
+    let reports = export_then_change(updated.path());
+    // As an update that stopped halfway leaves it: it writes without a
+    // rollback journal, after marking the database with user_version 1.
+    rusqlite::Connection::open(updated.path().join(export::SQLITE_FILE))
+        .unwrap()
+        .execute_batch("DELETE FROM facts; PRAGMA user_version = 1;")
+        .unwrap();
+    incremental(updated.path(), &reports, &[1, 2]);
+
+    let fresh = tempfile::tempdir().unwrap();
+    export::export_reports(fresh.path(), &reports).unwrap();
+    assert_eq!(sqlite_rows(updated.path()), sqlite_rows(fresh.path()));
+    assert_eq!(user_version(updated.path()), 0);
 }
 
 fn row_files_of(out: &Path) -> Vec<(String, Vec<u8>)> {
