@@ -608,37 +608,6 @@ impl PatternSet {
         }
     }
 
-    /// Build every matcher, on `threads` threads: for a batch, whose
-    /// documents between them need nearly all of them, so that its first
-    /// documents do not wait for them one by one.
-    pub fn warm_up_all(&self, threads: usize) {
-        let mut lazies: Vec<&LazyRegex> = self
-            .merged
-            .iter()
-            .map(|m| &m.regex)
-            .chain(
-                self.patterns
-                    .iter()
-                    .filter(|p| p.merged_into.is_none())
-                    .map(|p| &p.regex),
-            )
-            .chain(self.patterns.iter().filter_map(|p| p.items.as_ref()))
-            .collect();
-        // Longest (slowest to build) first, dealt out in turn.
-        lazies.sort_by_key(|r| std::cmp::Reverse(r.as_str().len()));
-        let threads = threads.max(1);
-        std::thread::scope(|scope| {
-            for first in 0..threads {
-                let lazies = &lazies;
-                scope.spawn(move || {
-                    for lazy in lazies.iter().skip(first).step_by(threads) {
-                        lazy.get();
-                    }
-                });
-            }
-        });
-    }
-
     /// +1, -1 or 0 for a direction word; None when it is not one.
     pub fn sign_of(&self, word: &str) -> Option<i8> {
         if self.signs.negative.iter().any(|w| w == word) {
