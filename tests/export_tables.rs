@@ -430,6 +430,26 @@ fn a_database_left_mid_update_is_built_anew() {
     assert_eq!(user_version(updated.path()), 0);
 }
 
+#[test]
+fn a_reader_holding_the_database_open_does_not_stop_the_update() {
+    let updated = tempfile::tempdir().unwrap();
+    let reports = export_then_change(updated.path());
+    let reader = rusqlite::Connection::open(updated.path().join(export::SQLITE_FILE)).unwrap();
+    let facts = |conn: &rusqlite::Connection| -> i64 {
+        conn.query_row("SELECT COUNT(*) FROM facts", [], |r| r.get(0))
+            .unwrap()
+    };
+    reader.execute_batch("BEGIN").unwrap();
+    let seen = facts(&reader);
+    incremental(updated.path(), &reports, &[1, 2]);
+    assert_eq!(facts(&reader), seen, "the reader keeps what it read");
+    reader.execute_batch("COMMIT").unwrap();
+
+    let fresh = tempfile::tempdir().unwrap();
+    export::export_reports(fresh.path(), &reports).unwrap();
+    assert_eq!(sqlite_rows(updated.path()), sqlite_rows(fresh.path()));
+}
+
 fn row_files_of(out: &Path) -> Vec<(String, Vec<u8>)> {
     export::STREAMS
         .iter()
