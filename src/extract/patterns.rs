@@ -746,10 +746,6 @@ impl LazyRegex {
             })
             .as_ref()
     }
-
-    pub fn as_str(&self) -> &str {
-        &self.source
-    }
 }
 
 /// One Aho-Corasick pass over a text tells which patterns can match in it.
