@@ -36,6 +36,9 @@ enum Format {
     Jsonl,
     /// Indented JSON, one object per file.
     Pretty,
+    /// The normalized text every pattern reads (pages separated by form
+    /// feeds): for writing patterns for a new wording.
+    Text,
 }
 
 #[derive(clap::Args)]
@@ -168,15 +171,43 @@ fn load_config(patterns: Option<&PathBuf>) -> anyhow::Result<Config> {
 }
 
 fn extract(args: ExtractArgs) -> anyhow::Result<i32> {
+    if let Format::Text = args.format {
+        return print_texts(&args.files);
+    }
     let config = load_config(args.patterns.as_ref())?;
     each_report(&args.files, &config, |out, _, report| {
         match args.format {
             Format::Pretty => serde_json::to_writer_pretty(&mut *out, report)?,
-            Format::Json | Format::Jsonl => serde_json::to_writer(&mut *out, report)?,
+            Format::Json | Format::Jsonl | Format::Text => {
+                serde_json::to_writer(&mut *out, report)?
+            }
         }
         writeln!(out)?;
         Ok(())
     })
+}
+
+/// `extract --format text`: each file's normalized text, or why it has none.
+fn print_texts(files: &[PathBuf]) -> anyhow::Result<i32> {
+    let mut failed = false;
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    for path in files {
+        let read = std::fs::read(path)
+            .map_err(anyhow::Error::from)
+            .and_then(|bytes| {
+                caizheng::read::read_document(&bytes, &path.display().to_string())
+                    .map_err(anyhow::Error::from)
+            });
+        match read {
+            Ok(doc) => writeln!(out, "{}", doc.text)?,
+            Err(e) => {
+                eprintln!("caizheng: {}: {e}", path.display());
+                failed = true;
+            }
+        }
+    }
+    Ok(if failed { 2 } else { 0 })
 }
 
 fn main() {

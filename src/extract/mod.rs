@@ -5,6 +5,7 @@
 //! same printed figure, the longer (more specific) match wins, so
 //! `一般公共预算财政拨款收入249.30万元` is not also `财政拨款收入`.
 
+pub mod clause;
 pub mod metadata;
 pub mod patterns;
 
@@ -186,7 +187,70 @@ pub fn extract(
         }
     }
     resolve_overlaps(&mut candidates);
+    read_clauses(text, tree, doc_kind, set, &mut candidates);
+    // A count never fills an amount key, an amount never a count key.
+    candidates.retain(|c| unit_fits_key(set, c));
     to_facts(doc, tree, candidates)
+}
+
+/// Add the figures no pattern read that the clause reader can place.
+fn read_clauses(
+    text: &str,
+    tree: &SectionTree,
+    doc_kind: Option<&str>,
+    set: &PatternSet,
+    candidates: &mut Vec<Candidate>,
+) {
+    let anchors: Vec<clause::Anchor> = candidates
+        .iter()
+        .map(|c| clause::Anchor {
+            figure: c.figure.clone(),
+            key: c.key.clone(),
+            label: c.label.clone(),
+            code: c.code.clone(),
+            change_sign: c
+                .key
+                .ends_with(".yoy_change")
+                .then(|| if c.value.starts_with('-') { -1 } else { 1 }),
+        })
+        .collect();
+    let readings = clause::read(&clause::ClauseInput {
+        text,
+        tree,
+        doc_kind,
+        lexicon: &set.lexicon,
+        cues: &set.cues,
+        signs: &set.signs,
+        anchors: &anchors,
+    });
+    candidates.extend(readings.into_iter().map(|r| Candidate {
+        key: r.key,
+        value: r.value,
+        unit: Some(r.unit),
+        value_wan: r.value_wan,
+        label: r.label,
+        code: r.code,
+        strength: (-100, r.figure.len()),
+        figure: r.figure,
+        quote: r.quote,
+        pattern: r.rule,
+        qualifier: "",
+        side: 0,
+    }));
+}
+
+/// Whether a candidate's unit suits its key: a percentage for a `_pct` key,
+/// counts for count keys (and their changes), amounts for the others. A unit
+/// the candidate lacks decides nothing.
+fn unit_fits_key(set: &PatternSet, c: &Candidate) -> bool {
+    let Some(unit) = c.unit.as_deref() else {
+        return true;
+    };
+    if unit == "%" || c.key.ends_with("_pct") {
+        return unit == "%" && c.key.ends_with("_pct");
+    }
+    let amount = set.units.get(unit).is_some_and(|(_, f)| f.is_some());
+    set.cues.is_count_key(&clause::base_key(&c.key)) != amount
 }
 
 /// What joins the names or figures of a list (`A、B和C`, `公务用车购置及运行维护费` aside).
@@ -360,6 +424,9 @@ fn applies_here(pattern: &Pattern, tree: &SectionTree, text: &str, at: usize) ->
         return false;
     }
     let chain = tree.chain_at(at);
+    if !titles_allow(&chain, &pattern.titles, &pattern.not_titles) {
+        return false;
+    }
     let kinds: Vec<&str> = chain.iter().map(|s| s.kind.as_str()).collect();
     if kinds.iter().any(|k| *k == "toc" || *k == "glossary")
         && !pattern.sections.iter().any(|s| s == "glossary")
@@ -374,6 +441,21 @@ fn applies_here(pattern: &Pattern, tree: &SectionTree, text: &str, at: usize) ->
         return false;
     }
     pattern.sections.is_empty() || pattern.sections.iter().any(|s| kinds.contains(&s.as_str()))
+}
+
+/// Whether the section titles around a place hold one of `titles` (when
+/// given) and none of `not_titles`.
+pub fn titles_allow(
+    chain: &[&crate::sections::Section],
+    titles: &[String],
+    not_titles: &[String],
+) -> bool {
+    let holds = |words: &[String]| {
+        chain
+            .iter()
+            .any(|s| words.iter().any(|w| s.title.contains(w.as_str())))
+    };
+    (titles.is_empty() || holds(titles)) && (not_titles.is_empty() || !holds(not_titles))
 }
 
 /// Turn the qualifier groups of one match into candidates; a pair pattern's

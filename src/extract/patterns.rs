@@ -63,6 +63,10 @@ pub const BUILTIN: &[(&str, &str)] = &[
         "patterns/other.toml",
         include_str!("../../patterns/other.toml"),
     ),
+    (
+        "patterns/clauses.toml",
+        include_str!("../../patterns/clauses.toml"),
+    ),
 ];
 
 #[derive(Debug, Default, Deserialize)]
@@ -82,6 +86,9 @@ struct PatternFile {
     pattern: Vec<PatternDef>,
     #[serde(default)]
     tail: Vec<TailDef>,
+    /// Cue words of the clause reader (see [`super::clause`]).
+    #[serde(default)]
+    clause: Option<super::clause::lexicon::CueDefs>,
 }
 
 /// Direction words and the sign they give a change.
@@ -120,6 +127,8 @@ struct TemplateDef {
 struct TermDef {
     key: String,
     names: Vec<String>,
+    /// Templates that read it; none: a subject of the clause reader only.
+    #[serde(default)]
     templates: Vec<String>,
     #[serde(default)]
     sections: Vec<String>,
@@ -129,6 +138,13 @@ struct TermDef {
     doc_kinds: Vec<String>,
     #[serde(default)]
     not_before: Vec<String>,
+    /// Words one of which a section title around the name must hold
+    /// (`财政拨款`: 基本支出 there is the appropriation's).
+    #[serde(default)]
+    titles: Vec<String>,
+    /// Words no section title around the name may hold.
+    #[serde(default)]
+    not_titles: Vec<String>,
     #[serde(default)]
     label: Option<String>,
     #[serde(default)]
@@ -205,6 +221,10 @@ pub struct Pattern {
     pub doc_kinds: Vec<String>,
     /// Literal text that must not stand right before the match (a poor man's look-behind).
     pub not_before: Vec<String>,
+    /// Words one of which a section title around the match must hold; empty: any.
+    pub titles: Vec<String>,
+    /// Words no section title around the match may hold.
+    pub not_titles: Vec<String>,
     pub label: Option<String>,
     pub priority: i32,
     pub tails: bool,
@@ -261,6 +281,10 @@ pub struct PatternSet {
     pub tails: Vec<Tail>,
     pub signs: Signs,
     pub units: BTreeMap<String, (String, Option<Decimal>)>,
+    /// Every term's names, for the clause reader.
+    pub lexicon: super::clause::lexicon::Lexicon,
+    /// The clause reader's cue words.
+    pub cues: super::clause::lexicon::Cues,
     /// sha256 of the source files, for incremental runs.
     pub fingerprint: String,
 }
@@ -409,6 +433,9 @@ impl PatternSet {
 
         let mut patterns = Vec::new();
         let mut tails = Vec::new();
+        let mut lexicon_terms = Vec::new();
+        let mut lexicon_names = Vec::new();
+        let mut cue_defs = super::clause::lexicon::CueDefs::default();
         // (template, pattern index, names) of every term pattern, for merging.
         let mut term_patterns: Vec<(String, usize, Vec<String>)> = Vec::new();
         for (name, text, f) in &parsed {
@@ -417,7 +444,22 @@ impl PatternSet {
                 line: find_line(text, id),
                 message,
             };
+            if let Some(c) = &f.clause {
+                cue_defs = c.clone();
+            }
             for term in &f.term {
+                lexicon_terms.push(super::clause::lexicon::Term {
+                    key: term.key.clone(),
+                    label: term.label.clone(),
+                    sections: term.sections.clone(),
+                    not_sections: term.not_sections.clone(),
+                    doc_kinds: term.doc_kinds.clone(),
+                    not_before: term.not_before.clone(),
+                    titles: term.titles.clone(),
+                    not_titles: term.not_titles.clone(),
+                    priority: term.priority,
+                });
+                lexicon_names.push(term.names.clone());
                 let names = term
                     .names
                     .iter()
@@ -458,6 +500,8 @@ impl PatternSet {
                         not_sections: term.not_sections.clone(),
                         doc_kinds: term.doc_kinds.clone(),
                         not_before: term.not_before.clone(),
+                        titles: term.titles.clone(),
+                        not_titles: term.not_titles.clone(),
                         label: term.label.clone(),
                         priority: term.priority,
                         tails: true,
@@ -497,6 +541,8 @@ impl PatternSet {
                     not_sections: p.not_sections.clone(),
                     doc_kinds: p.doc_kinds.clone(),
                     not_before: p.not_before.clone(),
+                    titles: Vec::new(),
+                    not_titles: Vec::new(),
                     label: p.label.clone(),
                     priority: p.priority,
                     tails: p.tails,
@@ -589,7 +635,14 @@ impl PatternSet {
             });
         }
         let anchor_finder = AnchorFinder::new(&patterns);
+        let cues = super::clause::lexicon::Cues::compile(&cue_defs).map_err(|message| PatternError {
+            file: "patterns".into(),
+            line: None,
+            message,
+        })?;
         Ok(PatternSet {
+            lexicon: super::clause::lexicon::Lexicon::new(lexicon_terms, &lexicon_names),
+            cues,
             patterns,
             merged,
             anchor_finder,

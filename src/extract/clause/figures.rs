@@ -1,0 +1,158 @@
+//! The printed figures of a text: a number and the unit bound to it.
+//!
+//! A number without a unit is no figure for the clause reader (years,
+//! ordinals, document numbers, table cells); a unit decides what the figure
+//! can be (an amount, a percentage or a count), so that a count never fills
+//! an amount key. Rates (`万元/人`) and thresholds (`50万元以上`) are no figures.
+
+use regex::Regex;
+use rust_decimal::Decimal;
+use std::ops::Range;
+use std::sync::LazyLock;
+
+/// What a unit makes of a number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Measure {
+    /// 万元, 元, 亿元.
+    Amount,
+    /// %.
+    Percent,
+    /// 辆, 个, 人次, 批次, 台（套）…
+    Count,
+}
+
+/// One printed figure.
+#[derive(Debug, Clone)]
+pub struct Figure {
+    /// Bytes of the number as printed (thousands separators already removed by normalization).
+    pub number: Range<usize>,
+    /// Bytes of the number and its unit.
+    pub whole: Range<usize>,
+    pub value: String,
+    /// The canonical unit (`万元`, `%`, `辆` …).
+    pub unit: String,
+    pub measure: Measure,
+    /// Factor to 万元 for amounts.
+    pub to_wan: Option<Decimal>,
+}
+
+/// A number and the unit after it; `万` alone is 万元 (`0万`), and a line
+/// break may fall inside the unit (`1.5万\n元`).
+static FIGURE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?x)
+        (?P<number>\d+(?:\.\d+)?)\s?
+        (?P<unit>亿元|万\s?元|万|元|%|人次|批次|台[（(]套[）)]|台套|辆|个|人|次|项)",
+    )
+    .expect("figure regex")
+});
+
+/// What may not follow a unit for the figure to be one: a rate (`万元/人`),
+/// a threshold (`50万元以上`, `（含）以上`), a range (`1-2人`), a time.
+const NOT_AFTER: &[&str] = &[
+    "/", "／", "以上", "（含）", "(含)", "以下", "以内", "左右", "每", "/人", "一次",
+];
+
+/// What may not stand right before the number: part of a code, a range, a
+/// date or a name (`第3次`, `附件2`, `202号`).
+fn bad_before(c: char) -> bool {
+    c.is_ascii_alphanumeric()
+        || c == '.'
+        || c == '第'
+        || c == '-'
+        || c == '—'
+        || c == '~'
+        || c == '〔'
+        || c == '['
+}
+
+/// Every figure of `text`, in order.
+pub fn figures(text: &str) -> Vec<Figure> {
+    let mut out = Vec::new();
+    for caps in FIGURE.captures_iter(text) {
+        let number = caps.name("number").expect("number");
+        let unit = caps.name("unit").expect("unit");
+        let whole = caps.get(0).expect("whole");
+        if text[..number.start()]
+            .chars()
+            .next_back()
+            .is_some_and(bad_before)
+        {
+            continue;
+        }
+        let after = text[whole.end()..].trim_start();
+        if NOT_AFTER.iter().any(|w| after.starts_with(w)) {
+            continue;
+        }
+        let printed: String = unit.as_str().chars().filter(|c| !c.is_whitespace()).collect();
+        let (canonical, measure, to_wan) = match printed.as_str() {
+            "亿元" => ("亿元", Measure::Amount, Some(Decimal::new(10000, 0))),
+            "万元" | "万" => ("万元", Measure::Amount, Some(Decimal::ONE)),
+            "元" => ("元", Measure::Amount, Some(Decimal::new(1, 4))),
+            "%" => ("%", Measure::Percent, None),
+            "台(套)" | "台（套)" | "台(套）" | "台（套）" | "台套" => {
+                ("台（套）", Measure::Count, None)
+            }
+            other => (other, Measure::Count, None),
+        };
+        // `万` not followed by 元 is 万元 only where no other word follows
+        // (`0万，`), not `万人` or `万平方米`.
+        if printed == "万" && after.chars().next().is_some_and(is_han_word_char) {
+            continue;
+        }
+        let value = number.as_str().to_string();
+        out.push(Figure {
+            number: number.range(),
+            whole: whole.range(),
+            value,
+            unit: canonical.to_string(),
+            measure,
+            to_wan,
+        });
+    }
+    out
+}
+
+fn is_han_word_char(c: char) -> bool {
+    ('\u{4e00}'..='\u{9fff}').contains(&c)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(text: &str) -> Vec<(String, String)> {
+        figures(text)
+            .into_iter()
+            .map(|f| (f.value, f.unit))
+            .collect()
+    }
+
+    #[test]
+    fn units_bind_to_their_numbers() {
+        assert_eq!(
+            read("支出12.5万元，下降3.2%，购置2辆，接待15批次、120人次，0万，合计2476260.58元"),
+            vec![
+                ("12.5".into(), "万元".into()),
+                ("3.2".into(), "%".into()),
+                ("2".into(), "辆".into()),
+                ("15".into(), "批次".into()),
+                ("120".into(), "人次".into()),
+                ("0".into(), "万元".into()),
+                ("2476260.58".into(), "元".into()),
+            ]
+        );
+        assert_eq!(read("设备3台（套）"), vec![("3".into(), "台（套）".into())]);
+        assert_eq!(read("共1.5万\n元"), vec![("1.5".into(), "万元".into())]);
+    }
+
+    #[test]
+    fn rates_thresholds_and_codes_are_no_figures() {
+        assert!(read("单价50万元以上的设备").is_empty());
+        assert!(read("费用2.6万元/人").is_empty());
+        assert!(read("单价20万元（含）以上").is_empty());
+        assert!(read("附件A3个").is_empty());
+        assert!(read("服务3万人").is_empty());
+        assert!(read("2019年度，第3次").is_empty());
+    }
+}

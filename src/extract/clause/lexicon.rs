@@ -1,0 +1,192 @@
+//! The clause reader's data: the lexicon of subject terms (every `[[term]]`
+//! of the pattern files: a key and the names it is printed under) and the
+//! cue words that give a figure its role (`[clause]`, `[[clause.count]]`).
+
+use aho_corasick::{AhoCorasick, MatchKind};
+use regex::Regex;
+use serde::Deserialize;
+
+/// A subject term: what a name in the text stands for, and where.
+#[derive(Debug, Clone)]
+pub struct Term {
+    pub key: String,
+    pub label: Option<String>,
+    /// Section kinds it applies in; empty: any (but `not_sections`).
+    pub sections: Vec<String>,
+    pub not_sections: Vec<String>,
+    pub doc_kinds: Vec<String>,
+    /// Literal text that must not stand right before the name.
+    pub not_before: Vec<String>,
+    /// Words one of which a section title around the name must hold; empty: any.
+    pub titles: Vec<String>,
+    /// Words no section title around the name may hold.
+    pub not_titles: Vec<String>,
+    /// Among terms of one name, the higher priority is tried first.
+    pub priority: i32,
+}
+
+/// `[clause]` of a pattern file, as written.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CueDefs {
+    /// A sentence that opens like this continues the subject of the one before.
+    #[serde(default)]
+    pub continuation: Option<String>,
+    /// In the clause before a percentage: a share of the subject's total.
+    #[serde(default)]
+    pub share: Option<String>,
+    /// … a completion rate (决算 / 预算).
+    #[serde(default)]
+    pub completion: Option<String>,
+    /// A comparison with the subject's own budget, not with the year before.
+    #[serde(default)]
+    pub versus_budget: Option<String>,
+    /// Right before an amount: the previous year's figure.
+    #[serde(default)]
+    pub prior: Option<String>,
+    /// In a final account, between subject and amount: a budget figure.
+    #[serde(default)]
+    pub budget: Option<String>,
+    /// In a budget, between subject and amount: a final (executed) figure.
+    #[serde(default)]
+    pub final_figure: Option<String>,
+    /// Between subject and amount: words after which the amount is the subject's own.
+    #[serde(default)]
+    pub value: Option<String>,
+    /// Between a subject and its figure: text that breaks the link.
+    #[serde(default)]
+    pub breaks: Option<String>,
+    /// Keys that hold counts (辆, 个, 人次 …); every other key holds amounts or percentages.
+    #[serde(default)]
+    pub count_keys: Option<String>,
+    /// The longest gap (characters) between a subject named in the text and its figure.
+    #[serde(default)]
+    pub max_gap: Option<usize>,
+    #[serde(default)]
+    pub count: Vec<CountDef>,
+}
+
+/// A count printed after an amount subject: which count key it fills.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CountDef {
+    /// The subject's key (`three_public.overseas`).
+    pub subject: String,
+    /// Printed units that make this count (`个`, `次`).
+    pub units: Vec<String>,
+    /// Words one of which must stand between subject and count (`团组`); empty: none needed.
+    #[serde(default)]
+    pub words: Vec<String>,
+    pub key: String,
+}
+
+/// Compiled cues; a missing cue never matches.
+#[derive(Debug, Clone)]
+pub struct Cues {
+    pub continuation: Option<Regex>,
+    pub share: Option<Regex>,
+    pub completion: Option<Regex>,
+    pub versus_budget: Option<Regex>,
+    pub prior: Option<Regex>,
+    pub budget: Option<Regex>,
+    pub final_figure: Option<Regex>,
+    pub value: Option<Regex>,
+    pub breaks: Option<Regex>,
+    pub count_keys: Option<Regex>,
+    pub max_gap: usize,
+    pub counts: Vec<CountDef>,
+}
+
+impl Cues {
+    pub fn compile(defs: &CueDefs) -> Result<Cues, String> {
+        let re = |name: &str, s: &Option<String>| -> Result<Option<Regex>, String> {
+            s.as_deref()
+                .map(|s| Regex::new(s).map_err(|e| format!("[clause] {name}: {e}")))
+                .transpose()
+        };
+        Ok(Cues {
+            continuation: re("continuation", &defs.continuation)?,
+            share: re("share", &defs.share)?,
+            completion: re("completion", &defs.completion)?,
+            versus_budget: re("versus_budget", &defs.versus_budget)?,
+            prior: re("prior", &defs.prior)?,
+            budget: re("budget", &defs.budget)?,
+            final_figure: re("final_figure", &defs.final_figure)?,
+            value: re("value", &defs.value)?,
+            breaks: re("breaks", &defs.breaks)?,
+            count_keys: re("count_keys", &defs.count_keys)?,
+            max_gap: defs.max_gap.unwrap_or(24),
+            counts: defs.count.clone(),
+        })
+    }
+
+    /// Whether `key` holds counts rather than amounts.
+    pub fn is_count_key(&self, key: &str) -> bool {
+        self.count_keys.as_ref().is_some_and(|r| r.is_match(key))
+    }
+}
+
+/// Finds every term name in a text in one pass, longest name first.
+#[derive(Debug, Clone)]
+pub struct Lexicon {
+    pub terms: Vec<Term>,
+    automaton: Option<AhoCorasick>,
+    /// For each name of the automaton, the terms printed under it, in file order.
+    owners: Vec<Vec<usize>>,
+}
+
+/// A name found in the text.
+#[derive(Debug, Clone)]
+pub struct NameHit {
+    pub start: usize,
+    pub end: usize,
+    /// The terms printed under this name, in file order.
+    pub terms: Vec<usize>,
+}
+
+impl Lexicon {
+    /// `names[i]` are the names of `terms[i]`; a space in a name is dropped
+    /// (normalized text has none next to Chinese characters).
+    pub fn new(terms: Vec<Term>, names: &[Vec<String>]) -> Lexicon {
+        // Terms are tried in priority order, then in file order.
+        let mut order: Vec<usize> = (0..terms.len()).collect();
+        order.sort_by_key(|&i| std::cmp::Reverse(terms[i].priority));
+        let mut words: Vec<String> = Vec::new();
+        let mut owners: Vec<Vec<usize>> = Vec::new();
+        for &i in &order {
+            for n in &names[i] {
+                let n: String = n.chars().filter(|c| *c != ' ').collect();
+                match words.iter().position(|w| *w == n) {
+                    Some(at) => owners[at].push(i),
+                    None => {
+                        words.push(n);
+                        owners.push(vec![i]);
+                    }
+                }
+            }
+        }
+        let automaton = AhoCorasick::builder()
+            .match_kind(MatchKind::LeftmostLongest)
+            .build(&words)
+            .ok();
+        Lexicon {
+            terms,
+            automaton,
+            owners,
+        }
+    }
+
+    /// Every name in `text`, leftmost-longest, in order.
+    pub fn find_all(&self, text: &str) -> Vec<NameHit> {
+        let Some(ac) = &self.automaton else {
+            return Vec::new();
+        };
+        ac.find_iter(text)
+            .map(|m| NameHit {
+                start: m.start(),
+                end: m.end(),
+                terms: self.owners[m.pattern().as_usize()].clone(),
+            })
+            .collect()
+    }
+}
