@@ -64,6 +64,28 @@ pub struct CueDefs {
     pub max_gap: Option<usize>,
     #[serde(default)]
     pub count: Vec<CountDef>,
+    /// A functional class named as a line (`公共安全（类）支出`); group `class`
+    /// holds its base name. Pattern-file definitions (`{CLASS}`) may be used.
+    #[serde(default)]
+    pub class_line: Option<String>,
+    /// A 款/项 line (`法院（款）行政运行（项）支出`): groups `kuan`, `xiang`, and
+    /// `class` where the line names its class.
+    #[serde(default)]
+    pub item_line: Option<String>,
+    /// Which key a class or item line is, by the section titles around it.
+    #[serde(default)]
+    pub line: Vec<LineDef>,
+}
+
+/// The key of a class (`level = "class"`) or item line in sections whose
+/// titles hold one of `titles` (empty: anywhere); the first that applies wins.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LineDef {
+    pub level: String,
+    pub key: String,
+    #[serde(default)]
+    pub titles: Vec<String>,
 }
 
 /// A count printed after an amount subject: which count key it fills.
@@ -95,13 +117,20 @@ pub struct Cues {
     pub count_keys: Option<Regex>,
     pub max_gap: usize,
     pub counts: Vec<CountDef>,
+    pub class_line: Option<Regex>,
+    pub item_line: Option<Regex>,
+    pub lines: Vec<LineDef>,
 }
 
 impl Cues {
-    pub fn compile(defs: &CueDefs) -> Result<Cues, String> {
+    /// `compile` expands the pattern files' definitions and builds a regex.
+    pub fn compile(
+        defs: &CueDefs,
+        compile: &dyn Fn(&str) -> Result<Regex, String>,
+    ) -> Result<Cues, String> {
         let re = |name: &str, s: &Option<String>| -> Result<Option<Regex>, String> {
             s.as_deref()
-                .map(|s| Regex::new(s).map_err(|e| format!("[clause] {name}: {e}")))
+                .map(|s| compile(s).map_err(|e| format!("[clause] {name}: {e}")))
                 .transpose()
         };
         Ok(Cues {
@@ -117,6 +146,9 @@ impl Cues {
             count_keys: re("count_keys", &defs.count_keys)?,
             max_gap: defs.max_gap.unwrap_or(24),
             counts: defs.count.clone(),
+            class_line: re("class_line", &defs.class_line)?,
+            item_line: re("item_line", &defs.item_line)?,
+            lines: defs.line.clone(),
         })
     }
 

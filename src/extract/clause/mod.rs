@@ -13,13 +13,14 @@
 //! unit fills only a count key. A figure whose subject or role is uncertain
 //! is left unread: a missing fact is better than a wrong one.
 
+pub mod codes;
 pub mod figures;
 pub mod lexicon;
 
 use crate::extract::patterns::Signs;
 use crate::sections::SectionTree;
 use figures::{Figure, Measure};
-use lexicon::{Cues, Lexicon, NameHit};
+use lexicon::{Cues, Lexicon};
 use rust_decimal::Decimal;
 use std::collections::HashMap;
 use std::ops::Range;
@@ -113,12 +114,15 @@ pub fn base_key(key: &str) -> String {
 pub fn read(input: &ClauseInput) -> Vec<Reading> {
     let text = input.text;
     let figures = figures::figures(text);
-    let hits = input.lexicon.find_all(text);
+    let hits = mentions(input);
+    let codes = codes::CodeBook::new(text);
     let anchors: HashMap<usize, &Anchor> =
         input.anchors.iter().map(|a| (a.figure.start, a)).collect();
     let mut out = Vec::new();
     let (mut fi, mut hi) = (0, 0);
     let mut carry: Option<Subject> = None;
+    // The class of the last class line: the class of the item lines after it.
+    let mut last_class: Option<String> = None;
     for sentence in sentences(text) {
         let opening = strip_ordinal(&text[sentence.clone()]);
         let continues = input
@@ -137,7 +141,10 @@ pub fn read(input: &ClauseInput) -> Vec<Reading> {
                     if h.start < sentence.start {
                         continue;
                     }
-                    subject = resolve(input, h);
+                    subject = match &h.line {
+                        Some(line) => resolve_line(input, h, line, &codes, &mut last_class),
+                        None => resolve(input, h),
+                    };
                 }
                 (_, Some(f)) => {
                     fi += 1;
@@ -200,8 +207,123 @@ pub fn read(input: &ClauseInput) -> Vec<Reading> {
     out
 }
 
+/// A subject named in the text: a term's name, or a class or item line.
+struct Mention {
+    start: usize,
+    end: usize,
+    /// The terms of a name (empty for a line).
+    terms: Vec<usize>,
+    line: Option<Line>,
+}
+
+/// A functional-classification line named in the text.
+struct Line {
+    item: bool,
+    class: Option<String>,
+    kuan: Option<String>,
+    xiang: Option<String>,
+}
+
+/// Every subject named in the text, in order; a name inside a line is the line's.
+fn mentions(input: &ClauseInput) -> Vec<Mention> {
+    let text = input.text;
+    let cues = input.cues;
+    let mut lines: Vec<Mention> = Vec::new();
+    let group = |c: &regex::Captures, g: &str| {
+        c.name(g)
+            .map(|m| m.as_str().chars().filter(|c| !c.is_whitespace()).collect::<String>())
+    };
+    for (regex, item) in [(&cues.item_line, true), (&cues.class_line, false)] {
+        let Some(regex) = regex else { continue };
+        for c in regex.captures_iter(text) {
+            let whole = c.get(0).expect("group 0");
+            if lines.iter().any(|l| l.start < whole.end() && whole.start() < l.end) {
+                continue;
+            }
+            lines.push(Mention {
+                start: whole.start(),
+                end: whole.end(),
+                terms: Vec::new(),
+                line: Some(Line {
+                    item,
+                    class: group(&c, "class"),
+                    kuan: group(&c, "kuan"),
+                    xiang: group(&c, "xiang"),
+                }),
+            });
+        }
+    }
+    let mut out: Vec<Mention> = input
+        .lexicon
+        .find_all(text)
+        .into_iter()
+        .filter(|h| !lines.iter().any(|l| l.start < h.end && h.start < l.end))
+        .map(|h| Mention {
+            start: h.start,
+            end: h.end,
+            terms: h.terms,
+            line: None,
+        })
+        .collect();
+    out.extend(lines);
+    out.sort_by_key(|m| m.start);
+    out
+}
+
+/// A class or item line's key (by the section titles around it) and label.
+fn resolve_line(
+    input: &ClauseInput,
+    hit: &Mention,
+    line: &Line,
+    codes: &codes::CodeBook,
+    last_class: &mut Option<String>,
+) -> Option<Subject> {
+    let chain = input.tree.chain_at(hit.start);
+    let class_of = |name: &str| format!("{}支出", name.trim_end_matches("支出"));
+    let label = if line.item {
+        // The class: printed in the line, in a heading around it, or the last class line.
+        let class = line.class.clone().or_else(|| {
+            let regex = input.cues.class_line.as_ref()?;
+            chain
+                .iter()
+                .find_map(|s| regex.captures(&s.title).and_then(|c| c.name("class")))
+                .map(|m| m.as_str().to_string())
+                .or_else(|| last_class.clone())
+        })?;
+        let class = class_of(&class);
+        let code = line
+            .kuan
+            .as_deref()
+            .and_then(|k| codes.item(&class, k, line.xiang.as_deref()));
+        let mut parts = vec![class];
+        parts.extend(line.kuan.clone());
+        parts.extend(line.xiang.clone());
+        (parts.join("/"), code)
+    } else {
+        let class = line.class.clone()?;
+        *last_class = Some(class.clone());
+        let class = class_of(&class);
+        let code = codes.class(&class);
+        (class, code)
+    };
+    let (label, code) = label;
+    let level = if line.item { "item" } else { "class" };
+    let def = input.cues.lines.iter().find(|d| {
+        d.level == level && super::titles_allow(&chain, &d.titles, &[])
+    })?;
+    Some(Subject {
+        base: def.key.clone(),
+        label: Some(label),
+        code,
+        end: hit.end,
+        start: hit.start,
+        named: true,
+        last_change: None,
+    })
+}
+
 /// The first term of a name that applies at the name's place.
-fn resolve(input: &ClauseInput, hit: &NameHit) -> Option<Subject> {
+fn resolve(input: &ClauseInput, hit: &Mention) -> Option<Subject> {
     let chain = input.tree.chain_at(hit.start);
     let kinds: Vec<&str> = chain.iter().map(|s| s.kind.as_str()).collect();
     if kinds.iter().any(|k| *k == "toc" || *k == "glossary") {

@@ -1,0 +1,91 @@
+//! Functional-classification codes the document prints itself.
+//!
+//! The narrative names its lines (`法院（款）行政运行（项）`) without codes;
+//! the document's own tables print them (`2040501 行政运行 17279.29`). A line
+//! named in the narrative takes the code its table gives the same names: a
+//! 类 the 3-digit code of its name, a 项 the 7-digit code whose name is the
+//! 项's, under the 5-digit code of the 款, under the 类's code.
+
+use regex::Regex;
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
+/// A code printed before a name at the start of a line or cell:
+/// `2040501行政运行`, `204 公共安全支出`, `\t20405\t法院`.
+static CODED_NAME: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?m)(?:^|[\t ])(?P<code>2\d{2}(?:\d{2}){0,2})[\t ]?(?P<name>[\p{Han}（）()、]{2,30})")
+        .expect("coded name regex")
+});
+
+/// Name → codes printed before it, in the order found.
+#[derive(Debug, Default)]
+pub struct CodeBook {
+    by_name: HashMap<String, Vec<String>>,
+}
+
+impl CodeBook {
+    pub fn new(text: &str) -> CodeBook {
+        let mut by_name: HashMap<String, Vec<String>> = HashMap::new();
+        for c in CODED_NAME.captures_iter(text) {
+            let code = c["code"].to_string();
+            let codes = by_name.entry(c["name"].to_string()).or_default();
+            if !codes.contains(&code) {
+                codes.push(code);
+            }
+        }
+        CodeBook { by_name }
+    }
+
+    /// The 3-digit code of a class name (`公共安全支出`; also printed without 支出).
+    pub fn class(&self, name: &str) -> Option<String> {
+        let base = name.trim_end_matches("支出");
+        [name.to_string(), base.to_string(), format!("{base}支出")]
+            .iter()
+            .filter_map(|n| self.by_name.get(n))
+            .flatten()
+            .find(|c| c.len() == 3)
+            .cloned()
+    }
+
+    /// The code of a 款 (5 digits) under `class`, or of a 项 (7 digits) under that 款.
+    pub fn item(&self, class: &str, kuan: &str, xiang: Option<&str>) -> Option<String> {
+        let class_code = self.class(class)?;
+        let kuan_code = self
+            .by_name
+            .get(kuan)?
+            .iter()
+            .find(|c| c.len() == 5 && c.starts_with(&class_code))?
+            .clone();
+        match xiang {
+            None => Some(kuan_code),
+            Some(x) => self
+                .by_name
+                .get(x)?
+                .iter()
+                .find(|c| c.len() == 7 && c.starts_with(&kuan_code))
+                .cloned(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_come_from_the_documents_own_table() {
+        let book = CodeBook::new(
+            "204公共安全支出27488.23\n20405法院27488.23\n2040501行政运行17279.29\n\
+             2040502一般行政管理事务5804.83\n208 社会保障和就业支出 2355.65\n",
+        );
+        assert_eq!(book.class("公共安全支出").as_deref(), Some("204"));
+        assert_eq!(book.class("社会保障和就业支出").as_deref(), Some("208"));
+        assert_eq!(
+            book.item("公共安全支出", "法院", Some("行政运行")).as_deref(),
+            Some("2040501")
+        );
+        assert_eq!(book.item("公共安全支出", "法院", None).as_deref(), Some("20405"));
+        // A name the table does not print under that 款: no code.
+        assert_eq!(book.item("公共安全支出", "法院", Some("机关服务")), None);
+    }
+}
