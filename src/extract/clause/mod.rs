@@ -132,6 +132,7 @@ pub fn read(input: &ClauseInput) -> Vec<Reading> {
             .is_some_and(|r| r.is_match(opening));
         let mut subject: Option<Subject> = None;
         let mut last_read: Option<Subject> = None;
+        tracing::trace!(sentence = &text[sentence.clone()], "clause: sentence");
         loop {
             let next_hit = hits.get(hi).filter(|h| h.start < sentence.end);
             let next_fig = figures.get(fi).filter(|f| f.whole.start < sentence.end);
@@ -145,6 +146,11 @@ pub fn read(input: &ClauseInput) -> Vec<Reading> {
                         Some(line) => resolve_line(input, h, line, &codes, &mut last_class),
                         None => resolve(input, h),
                     };
+                    tracing::trace!(
+                        name = &text[h.start..h.end],
+                        subject = subject.as_ref().map(|s| s.base.as_str()),
+                        "clause: named"
+                    );
                 }
                 (_, Some(f)) => {
                     fi += 1;
@@ -174,8 +180,19 @@ pub fn read(input: &ClauseInput) -> Vec<Reading> {
                         }),
                         _ => None,
                     };
-                    let Some(current) = current else { continue };
-                    let Some(r) = read_figure(input, &sentence, &current, f) else {
+                    let Some(current) = current else {
+                        tracing::trace!(figure = &text[f.whole.clone()], "clause: no subject");
+                        continue;
+                    };
+                    let read = read_figure(input, &sentence, &current, f);
+                    tracing::trace!(
+                        figure = &text[f.whole.clone()],
+                        subject = %current.base,
+                        gap = &text[current.end.min(f.number.start)..f.number.start],
+                        key = read.as_ref().map(|r| r.key.as_str()),
+                        "clause"
+                    );
+                    let Some(r) = read else {
                         // A figure that cannot be placed ends the subject: what
                         // follows it may be about that figure, not the subject.
                         subject = None;
@@ -502,16 +519,16 @@ fn last_direction(signs: &Signs, s: &str) -> Option<i8> {
     best.map(|(_, s)| s)
 }
 
-/// Sentences: up to `。；;！？`, a page break, or a line end, unless the line
-/// breaks off inside a word (a Chinese character before the break, and the
-/// next line no heading or list item).
+/// Sentences: up to `。；;！？`, or a line end or page break, unless the line
+/// breaks off inside a sentence (a Chinese character, a bracket or a comma
+/// before the break, a Chinese character after it that starts no list item).
 fn sentences(text: &str) -> Vec<Range<usize>> {
     let mut out = Vec::new();
     let mut start = 0;
     for (i, c) in text.char_indices() {
         let ends = match c {
-            '。' | '；' | ';' | '！' | '？' | '\x0c' => true,
-            '\n' => !line_runs_on(text, i),
+            '。' | '；' | ';' | '！' | '？' => true,
+            '\n' | '\x0c' => !line_runs_on(text, i),
             _ => false,
         };
         if ends {
@@ -528,11 +545,11 @@ fn sentences(text: &str) -> Vec<Range<usize>> {
     out
 }
 
-/// Whether the line break at `at` falls inside a sentence.
+/// Whether the line (or page) break at `at` falls inside a sentence.
 fn line_runs_on(text: &str, at: usize) -> bool {
     let before = text[..at].chars().next_back();
     let next = &text[at + 1..];
-    before.is_some_and(is_han)
+    before.is_some_and(|c| is_han(c) || matches!(c, '）' | ')' | '、' | '，' | ','))
         && next.chars().next().is_some_and(is_han)
         && regex_lite_ordinal(next) == 0
 }
