@@ -17,23 +17,33 @@ static CODED_NAME: LazyLock<Regex> = LazyLock::new(|| {
         .expect("coded name regex")
 });
 
-/// Name → codes printed before it, in the order found.
+/// Name → codes printed before it, in the order found; and code → its first name.
 #[derive(Debug, Default)]
 pub struct CodeBook {
     by_name: HashMap<String, Vec<String>>,
+    by_code: HashMap<String, String>,
 }
 
 impl CodeBook {
     pub fn new(text: &str) -> CodeBook {
         let mut by_name: HashMap<String, Vec<String>> = HashMap::new();
+        let mut by_code: HashMap<String, String> = HashMap::new();
         for c in CODED_NAME.captures_iter(text) {
             let code = c["code"].to_string();
+            by_code
+                .entry(code.clone())
+                .or_insert_with(|| c["name"].to_string());
             let codes = by_name.entry(c["name"].to_string()).or_default();
             if !codes.contains(&code) {
                 codes.push(code);
             }
         }
-        CodeBook { by_name }
+        CodeBook { by_name, by_code }
+    }
+
+    /// The name the document's table prints for `code`.
+    pub fn name(&self, code: &str) -> Option<&str> {
+        self.by_code.get(code).map(String::as_str)
     }
 
     /// The 3-digit code of a class name (`公共安全支出`; also printed without 支出).
@@ -60,11 +70,31 @@ impl CodeBook {
             None => Some(kuan_code),
             Some(x) => self
                 .by_name
-                .get(x)?
-                .iter()
+                .get(x)
+                .into_iter()
+                .flatten()
                 .find(|c| c.len() == 7 && c.starts_with(&kuan_code))
-                .cloned(),
+                .cloned()
+                .or_else(|| self.alike_under(&kuan_code, x)),
         }
+    }
+
+    /// The one 7-digit code under `kuan_code` whose table name is `name`
+    /// written another way: its words swapped (`一般行政事务管理` for
+    /// `一般行政管理事务`) or `支出` added or left out.
+    fn alike_under(&self, kuan_code: &str, name: &str) -> Option<String> {
+        let key = |s: &str| {
+            let mut c: Vec<char> = s.trim_end_matches("支出").chars().collect();
+            c.sort_unstable();
+            c
+        };
+        let wanted = key(name);
+        let mut found = self
+            .by_code
+            .iter()
+            .filter(|(code, n)| code.len() == 7 && code.starts_with(kuan_code) && key(n) == wanted);
+        let first = found.next()?;
+        found.next().is_none().then(|| first.0.clone())
     }
 }
 
@@ -87,5 +117,11 @@ mod tests {
         assert_eq!(book.item("公共安全支出", "法院", None).as_deref(), Some("20405"));
         // A name the table does not print under that 款: no code.
         assert_eq!(book.item("公共安全支出", "法院", Some("机关服务")), None);
+        // The narrative swaps the words of the table's name.
+        assert_eq!(
+            book.item("公共安全支出", "法院", Some("一般行政事务管理")).as_deref(),
+            Some("2040502")
+        );
+        assert_eq!(book.name("2040502"), Some("一般行政管理事务"));
     }
 }

@@ -72,6 +72,10 @@ pub struct CueDefs {
     /// `class` where the line names its class.
     #[serde(default)]
     pub item_line: Option<String>,
+    /// A line named with its code in brackets (`小学教育（2050202）`): groups
+    /// `name` and `code`; the class and 款 names come from the document's table.
+    #[serde(default)]
+    pub coded_line: Option<String>,
     /// Which key a class or item line is, by the section titles around it.
     #[serde(default)]
     pub line: Vec<LineDef>,
@@ -119,6 +123,7 @@ pub struct Cues {
     pub counts: Vec<CountDef>,
     pub class_line: Option<Regex>,
     pub item_line: Option<Regex>,
+    pub coded_line: Option<Regex>,
     pub lines: Vec<LineDef>,
 }
 
@@ -148,6 +153,7 @@ impl Cues {
             counts: defs.count.clone(),
             class_line: re("class_line", &defs.class_line)?,
             item_line: re("item_line", &defs.item_line)?,
+            coded_line: re("coded_line", &defs.coded_line)?,
             lines: defs.line.clone(),
         })
     }

@@ -239,6 +239,8 @@ struct Line {
     class: Option<String>,
     kuan: Option<String>,
     xiang: Option<String>,
+    /// The code printed with the line's name (`小学教育（2050202）`).
+    code: Option<String>,
 }
 
 /// Every subject named in the text, in order; a name inside a line is the line's.
@@ -250,23 +252,35 @@ fn mentions(input: &ClauseInput) -> Vec<Mention> {
         c.name(g)
             .map(|m| m.as_str().chars().filter(|c| !c.is_whitespace()).collect::<String>())
     };
-    for (regex, item) in [(&cues.item_line, true), (&cues.class_line, false)] {
+    for regex in [&cues.coded_line, &cues.item_line, &cues.class_line] {
         let Some(regex) = regex else { continue };
         for c in regex.captures_iter(text) {
             let whole = c.get(0).expect("group 0");
             if lines.iter().any(|l| l.start < whole.end() && whole.start() < l.end) {
                 continue;
             }
+            let code = group(&c, "code");
+            let line = match &code {
+                Some(code) => Line {
+                    item: code.len() > 3,
+                    class: (code.len() == 3).then(|| group(&c, "name")).flatten(),
+                    kuan: None,
+                    xiang: (code.len() > 3).then(|| group(&c, "name")).flatten(),
+                    code: Some(code.clone()),
+                },
+                None => Line {
+                    item: c.name("kuan").is_some(),
+                    class: group(&c, "class"),
+                    kuan: group(&c, "kuan"),
+                    xiang: group(&c, "xiang"),
+                    code: None,
+                },
+            };
             lines.push(Mention {
                 start: whole.start(),
                 end: whole.end(),
                 terms: Vec::new(),
-                line: Some(Line {
-                    item,
-                    class: group(&c, "class"),
-                    kuan: group(&c, "kuan"),
-                    xiang: group(&c, "xiang"),
-                }),
+                line: Some(line),
             });
         }
     }
@@ -297,7 +311,27 @@ fn resolve_line(
 ) -> Option<Subject> {
     let chain = input.tree.chain_at(hit.start);
     let class_of = |name: &str| format!("{}支出", name.trim_end_matches("支出"));
-    let label = if line.item {
+    let label = if let Some(code) = &line.code {
+        // The path of names the document's table prints for the code's parents.
+        let mut parts: Vec<String> = Vec::new();
+        for len in [3, 5, 7].into_iter().filter(|&l| l < code.len()) {
+            let name = codes.name(&code[..len]).map(|n| {
+                if len == 3 {
+                    class_of(n)
+                } else {
+                    n.to_string()
+                }
+            });
+            parts.extend(name);
+        }
+        let own = line.xiang.as_deref().or(line.class.as_deref()).unwrap_or_default();
+        parts.push(if line.item {
+            codes.name(code).unwrap_or(own).to_string()
+        } else {
+            class_of(own)
+        });
+        (parts.join("/"), Some(code.clone()))
+    } else if line.item {
         // The class: printed in the line, in a heading around it, or the last class line.
         let class = line.class.clone().or_else(|| {
             let regex = input.cues.class_line.as_ref()?;
@@ -312,9 +346,14 @@ fn resolve_line(
             .kuan
             .as_deref()
             .and_then(|k| codes.item(&class, k, line.xiang.as_deref()));
+        // The table's names where it has the line (the narrative may swap words).
+        let table_name = |c: &Option<String>| c.as_deref().and_then(|c| codes.name(c));
         let mut parts = vec![class];
         parts.extend(line.kuan.clone());
-        parts.extend(line.xiang.clone());
+        match (table_name(&code), &line.xiang) {
+            (Some(name), Some(_)) => parts.push(name.to_string()),
+            (_, xiang) => parts.extend(xiang.clone()),
+        }
         (parts.join("/"), code)
     } else {
         let class = line.class.clone()?;
