@@ -220,7 +220,6 @@ fn read_clauses(
         doc_kind,
         lexicon: &set.lexicon,
         cues: &set.cues,
-        signs: &set.signs,
         anchors: &anchors,
     });
     candidates.extend(readings.into_iter().map(|r| Candidate {

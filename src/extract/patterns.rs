@@ -635,7 +635,7 @@ impl PatternSet {
             });
         }
         let anchor_finder = AnchorFinder::new(&patterns);
-        let cues = super::clause::lexicon::Cues::compile(&cue_defs, &|s| ctx.compile(s))
+        let cues = super::clause::lexicon::Cues::compile(&cue_defs, &signs, &|s| ctx.compile(s))
             .map_err(|message| PatternError {
             file: "patterns".into(),
             line: None,

@@ -76,9 +76,31 @@ pub struct CueDefs {
     /// `name` and `code`; the class and 款 names come from the document's table.
     #[serde(default)]
     pub coded_line: Option<String>,
+    /// A 款 line with no 项 after it (`检察（款）：…合计16444.36万元`): group `kuan`.
+    #[serde(default)]
+    pub kuan_line: Option<String>,
+    /// Direction words besides the pattern files' `[signs]`, for comparisons
+    /// the clause reader reads (`小于上年预算数`, `降幅`).
+    #[serde(default)]
+    pub positive: Vec<String>,
+    #[serde(default)]
+    pub negative: Vec<String>,
+    /// `其中` lists: a child term under a parent figure takes the parent's family
+    /// (`一般公共预算拨款支出X，其中：基本支出Y` → general_budget.basic).
+    #[serde(default)]
+    pub under: Vec<UnderDef>,
     /// Which key a class or item line is, by the section titles around it.
     #[serde(default)]
     pub line: Vec<LineDef>,
+}
+
+/// Under a parent key, a child term's key becomes another.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UnderDef {
+    pub parent: String,
+    pub child: String,
+    pub key: String,
 }
 
 /// The key of a class (`level = "class"`) or item line in sections whose
@@ -124,15 +146,23 @@ pub struct Cues {
     pub class_line: Option<Regex>,
     pub item_line: Option<Regex>,
     pub coded_line: Option<Regex>,
+    pub kuan_line: Option<Regex>,
     pub lines: Vec<LineDef>,
+    pub under: Vec<UnderDef>,
+    /// The pattern files' direction words and the clause reader's own.
+    pub signs: crate::extract::patterns::Signs,
 }
 
 impl Cues {
     /// `compile` expands the pattern files' definitions and builds a regex.
     pub fn compile(
         defs: &CueDefs,
+        signs: &crate::extract::patterns::Signs,
         compile: &dyn Fn(&str) -> Result<Regex, String>,
     ) -> Result<Cues, String> {
+        let mut signs = signs.clone();
+        signs.positive.extend(defs.positive.iter().cloned());
+        signs.negative.extend(defs.negative.iter().cloned());
         let re = |name: &str, s: &Option<String>| -> Result<Option<Regex>, String> {
             s.as_deref()
                 .map(|s| compile(s).map_err(|e| format!("[clause] {name}: {e}")))
@@ -154,6 +184,9 @@ impl Cues {
             class_line: re("class_line", &defs.class_line)?,
             item_line: re("item_line", &defs.item_line)?,
             coded_line: re("coded_line", &defs.coded_line)?,
+            kuan_line: re("kuan_line", &defs.kuan_line)?,
+            under: defs.under.clone(),
+            signs,
             lines: defs.line.clone(),
         })
     }

@@ -1,0 +1,234 @@
+//! Subjects named in the text: terms of the lexicon (`公务接待费`), and
+//! functional-classification lines (`公共安全（类）支出`, `法院（款）行政运行（项）`,
+//! `小学教育（2050202）`), each resolved to a key where it stands.
+
+use super::codes::CodeBook;
+use super::{ClauseInput, Subject};
+
+/// A subject named in the text: a term's name, or a class or item line.
+pub(super) struct Mention {
+    pub start: usize,
+    pub end: usize,
+    /// The terms of a name (empty for a line).
+    pub terms: Vec<usize>,
+    pub line: Option<Line>,
+}
+
+/// A functional-classification line named in the text.
+pub(super) struct Line {
+    item: bool,
+    class: Option<String>,
+    kuan: Option<String>,
+    xiang: Option<String>,
+    /// The code printed with the line's name (`小学教育（2050202）`).
+    code: Option<String>,
+}
+
+/// Every subject named in the text, in order; a name inside a line is the line's.
+pub(super) fn mentions(input: &ClauseInput) -> Vec<Mention> {
+    let text = input.text;
+    let cues = input.cues;
+    let mut lines: Vec<Mention> = Vec::new();
+    let group = |c: &regex::Captures, g: &str| {
+        c.name(g)
+            .map(|m| m.as_str().chars().filter(|c| !c.is_whitespace()).collect::<String>())
+    };
+    for regex in [
+        &cues.coded_line,
+        &cues.item_line,
+        &cues.kuan_line,
+        &cues.class_line,
+    ] {
+        let Some(regex) = regex else { continue };
+        for c in regex.captures_iter(text) {
+            let whole = c.get(0).expect("group 0");
+            if lines.iter().any(|l| l.start < whole.end() && whole.start() < l.end) {
+                continue;
+            }
+            let code = group(&c, "code");
+            let line = match &code {
+                Some(code) => Line {
+                    item: code.len() > 3,
+                    class: (code.len() == 3).then(|| group(&c, "name")).flatten(),
+                    kuan: None,
+                    xiang: (code.len() > 3).then(|| group(&c, "name")).flatten(),
+                    code: Some(code.clone()),
+                },
+                None => Line {
+                    item: c.name("kuan").is_some() || c.name("xiang").is_some(),
+                    class: group(&c, "class"),
+                    kuan: group(&c, "kuan"),
+                    xiang: group(&c, "xiang"),
+                    code: None,
+                },
+            };
+            lines.push(Mention {
+                start: whole.start(),
+                end: whole.end(),
+                terms: Vec::new(),
+                line: Some(line),
+            });
+        }
+    }
+    let mut out: Vec<Mention> = input
+        .lexicon
+        .find_all(text)
+        .into_iter()
+        .filter(|h| !lines.iter().any(|l| l.start < h.end && h.start < l.end))
+        .map(|h| Mention {
+            start: h.start,
+            end: h.end,
+            terms: h.terms,
+            line: None,
+        })
+        .collect();
+    out.extend(lines);
+    out.sort_by_key(|m| m.start);
+    out
+}
+
+/// The class and 款 of the last lines named: those of the 项 lines after them.
+#[derive(Debug, Default)]
+pub(super) struct LineContext {
+    pub class: Option<String>,
+    pub kuan: Option<String>,
+}
+
+/// A class or item line's key (by the section titles around it) and label.
+pub(super) fn resolve_line(
+    input: &ClauseInput,
+    hit: &Mention,
+    line: &Line,
+    codes: &CodeBook,
+    context: &mut LineContext,
+) -> Option<Subject> {
+    let chain = input.tree.chain_at(hit.start);
+    let class_of = |name: &str| format!("{}支出", name.trim_end_matches("支出"));
+    let label = if let Some(code) = &line.code {
+        // The path of names the document's table prints for the code's parents.
+        let mut parts: Vec<String> = Vec::new();
+        for len in [3, 5, 7].into_iter().filter(|&l| l < code.len()) {
+            let name = codes.name(&code[..len]).map(|n| {
+                if len == 3 {
+                    class_of(n)
+                } else {
+                    n.to_string()
+                }
+            });
+            parts.extend(name);
+        }
+        let own = line.xiang.as_deref().or(line.class.as_deref()).unwrap_or_default();
+        parts.push(if line.item {
+            codes.name(code).unwrap_or(own).to_string()
+        } else {
+            class_of(own)
+        });
+        (parts.join("/"), Some(code.clone()))
+    } else if line.item {
+        // The class: printed in the line, in a heading around it, or the last class line.
+        let class = line.class.clone().or_else(|| {
+            let regex = input.cues.class_line.as_ref()?;
+            chain
+                .iter()
+                .find_map(|s| regex.captures(&s.title).and_then(|c| c.name("class")))
+                .map(|m| m.as_str().to_string())
+                .or_else(|| context.class.clone())
+        })?;
+        let class = class_of(&class);
+        // A 项 alone belongs to the last 款 line; a 款 line is the 款 of the 项 after it.
+        let kuan = match (&line.kuan, &line.xiang) {
+            (Some(k), None) => {
+                context.kuan = Some(k.clone());
+                if line.class.is_some() {
+                    context.class = line.class.clone();
+                }
+                Some(k.clone())
+            }
+            (Some(k), Some(_)) => Some(k.clone()),
+            (None, _) => context.kuan.clone(),
+        };
+        let code = kuan
+            .as_deref()
+            .and_then(|k| codes.item(&class, k, line.xiang.as_deref()));
+        // The table's names where it has the line (the narrative may swap words).
+        let table_name = |c: &Option<String>| c.as_deref().and_then(|c| codes.name(c));
+        let mut parts = vec![class];
+        parts.extend(kuan);
+        match (table_name(&code), &line.xiang) {
+            (Some(name), Some(_)) => parts.push(name.to_string()),
+            (_, xiang) => parts.extend(xiang.clone()),
+        }
+        (parts.join("/"), code)
+    } else {
+        let class = line.class.clone()?;
+        context.class = Some(class.clone());
+        context.kuan = None;
+        let class = class_of(&class);
+        let code = codes.class(&class);
+        (class, code)
+    };
+    let (label, code) = label;
+    let level = if line.item { "item" } else { "class" };
+    let def = input.cues.lines.iter().find(|d| {
+        d.level == level && crate::extract::titles_allow(&chain, &d.titles, &[])
+    })?;
+    Some(Subject {
+        base: def.key.clone(),
+        label: Some(label),
+        code,
+        end: hit.end,
+        start: hit.start,
+        named: true,
+        last_change: None,
+    })
+}
+
+/// The first term of a name that applies at the name's place.
+pub(super) fn resolve(input: &ClauseInput, hit: &Mention) -> Option<Subject> {
+    let chain = input.tree.chain_at(hit.start);
+    let kinds: Vec<&str> = chain.iter().map(|s| s.kind.as_str()).collect();
+    if kinds.iter().any(|k| *k == "toc" || *k == "glossary") {
+        return None;
+    }
+    let term = hit.terms.iter().map(|&i| &input.lexicon.terms[i]).find(|t| {
+        (t.doc_kinds.is_empty() || input.doc_kind.is_some_and(|k| t.doc_kinds.iter().any(|d| d == k)))
+            && !t.not_before.iter().any(|w| input.text[..hit.start].ends_with(w.as_str()))
+            && !t.not_sections.iter().any(|n| kinds.contains(&n.as_str()))
+            && (t.sections.is_empty() || t.sections.iter().any(|s| kinds.contains(&s.as_str())))
+            && crate::extract::titles_allow(&chain, &t.titles, &t.not_titles)
+    })?;
+    Some(Subject {
+        base: term.key.clone(),
+        label: term.label.clone(),
+        code: None,
+        end: hit.end,
+        start: hit.start,
+        named: true,
+        last_change: None,
+    })
+}
+
+
+/// A name in a `其中` list under `parent`: the child key the parent's family
+/// gives any of the name's terms (`基本支出` under `general_budget.expenditure`
+/// is `general_budget.basic`), wherever it stands.
+pub(super) fn under_parent(input: &ClauseInput, hit: &Mention, parent: &str) -> Option<Subject> {
+    let key = hit.terms.iter().find_map(|&t| {
+        let child = &input.lexicon.terms[t].key;
+        input
+            .cues
+            .under
+            .iter()
+            .find(|u| u.parent == parent && u.child == *child)
+            .map(|u| u.key.clone())
+    })?;
+    Some(Subject {
+        base: key,
+        label: None,
+        code: None,
+        end: hit.end,
+        start: hit.start,
+        named: true,
+        last_change: None,
+    })
+}

@@ -1,0 +1,164 @@
+//! A figure's role (amount, change, share, budget …) from the words between
+//! its subject and it, and from its unit.
+
+use super::figures::{Figure, Measure};
+use super::{ClauseInput, Reading, Subject};
+use crate::extract::patterns::Signs;
+use rust_decimal::Decimal;
+use std::ops::Range;
+
+/// A figure's key from its subject, the words before it and its unit; None when unsure.
+pub(super) fn read_figure(
+    input: &ClauseInput,
+    sentence: &Range<usize>,
+    subject: &Subject,
+    f: &Figure,
+) -> Option<Reading> {
+    let text = input.text;
+    let cues = input.cues;
+    let gap = &text[subject.end.min(f.number.start)..f.number.start];
+    if gap.chars().count() > cues.max_gap * if subject.named { 1 } else { 2 } {
+        return None;
+    }
+    if cues.breaks.as_ref().is_some_and(|r| r.is_match(gap)) {
+        return None;
+    }
+    // The comma-clause of the figure: what its cue words are looked for in.
+    let clause_start = text[sentence.start..f.number.start]
+        .rfind(['，', ',', '；', ';', '：', ':'])
+        .map(|i| {
+            let at = sentence.start + i;
+            at + text[at..].chars().next().map_or(1, char::len_utf8)
+        })
+        .unwrap_or(sentence.start)
+        .max(sentence.start);
+    let clause = &text[clause_start..f.number.start];
+    let is_final = input.doc_kind == Some("final");
+    let matches = |r: &Option<regex::Regex>, s: &str| r.as_ref().is_some_and(|r| r.is_match(s));
+    let direction = last_direction(&input.cues.signs, gap);
+    let versus_budget = matches(&cues.versus_budget, &text[subject.start.min(f.number.start)..f.number.start])
+        && is_final;
+    let (suffix, sign, role): (&str, Option<i8>, &str) = match f.measure {
+        Measure::Percent => {
+            if matches(&cues.share, clause) {
+                (".share_pct", None, "share")
+            } else if matches(&cues.completion, clause) {
+                (".completion_pct", None, "completion")
+            } else if let Some(d) = last_direction(&input.cues.signs, clause) {
+                if d == 0 {
+                    return None;
+                }
+                if versus_budget {
+                    (".vs_budget_pct", Some(d), "versus_budget")
+                } else {
+                    (".yoy_pct", Some(d), "yoy_pct")
+                }
+            } else if gap.trim().ends_with(['（', '(']) && gap.trim().chars().count() <= 2 {
+                (".yoy_pct", Some(subject.last_change?), "bracket_pct")
+            } else {
+                return None;
+            }
+        }
+        Measure::Amount => {
+            if let Some(d) = direction {
+                if d == 0 {
+                    return None;
+                }
+                if versus_budget {
+                    (".vs_budget_change", Some(d), "versus_budget")
+                } else {
+                    (".yoy_change", Some(d), "change")
+                }
+            } else if matches(&cues.prior, gap) {
+                (".prior_year", None, "prior")
+            } else if is_final && matches(&cues.budget, gap) && !matches(&cues.final_figure, gap) {
+                (".budget", None, "budget")
+            } else if !is_final && matches(&cues.final_figure, gap) {
+                return None;
+            } else if subject.named && matches(&cues.value, gap) {
+                ("", None, "value")
+            } else if !subject.named && is_final && matches(&cues.final_figure, gap) {
+                ("", None, "final")
+            } else {
+                return None;
+            }
+        }
+        Measure::Count => {
+            if cues.is_count_key(&subject.base) && subject.named && matches(&cues.value, gap) {
+                ("", None, "count")
+            } else {
+                let def = cues.counts.iter().find(|c| {
+                    c.subject == subject.base
+                        && c.units.iter().any(|u| *u == f.unit)
+                        && (c.words.is_empty() || c.words.iter().any(|w| gap.contains(w.as_str())))
+                })?;
+                return Some(reading(
+                    input, subject, f, def.key.clone(), None, "count", clause_start,
+                ));
+            }
+        }
+    };
+    // A count key never takes an amount, an amount key never a count.
+    if cues.is_count_key(&subject.base) != (f.measure == Measure::Count) {
+        return None;
+    }
+    let key = if suffix.starts_with(".vs_budget") {
+        format!("x.{}{suffix}", subject.base.strip_prefix("x.").unwrap_or(&subject.base))
+    } else {
+        format!("{}{suffix}", subject.base)
+    };
+    Some(reading(input, subject, f, key, sign, role, clause_start))
+}
+
+fn reading(
+    input: &ClauseInput,
+    subject: &Subject,
+    f: &Figure,
+    key: String,
+    sign: Option<i8>,
+    role: &str,
+    clause_start: usize,
+) -> Reading {
+    let negative = sign == Some(-1) && f.value.parse::<Decimal>().is_ok_and(|d| !d.is_zero());
+    let value = if negative {
+        format!("-{}", f.value)
+    } else {
+        f.value.clone()
+    };
+    let value_wan = f
+        .to_wan
+        .and_then(|factor| value.parse::<Decimal>().ok().map(|d| d * factor));
+    let start = if subject.start < f.whole.start && f.whole.start - subject.start <= 240 {
+        subject.start
+    } else {
+        clause_start
+    };
+    let _ = input;
+    Reading {
+        key,
+        value,
+        unit: f.unit.clone(),
+        value_wan,
+        label: subject.label.clone(),
+        code: subject.code.clone(),
+        figure: f.number.clone(),
+        quote: start..f.whole.end,
+        rule: format!("clause#{role}"),
+    }
+}
+
+/// The sign of the last direction word in `s`; 0 for a no-change word.
+fn last_direction(signs: &Signs, s: &str) -> Option<i8> {
+    let mut best: Option<(usize, i8)> = None;
+    for (words, sign) in [(&signs.positive, 1), (&signs.negative, -1), (&signs.zero, 0)] {
+        for w in words {
+            if let Some(at) = s.rfind(w.as_str()) {
+                if best.is_none_or(|(b, _)| at > b) {
+                    best = Some((at, sign));
+                }
+            }
+        }
+    }
+    best.map(|(_, s)| s)
+}
+

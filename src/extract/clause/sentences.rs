@@ -1,0 +1,59 @@
+//! Sentences of the normalized text, for the clause reader.
+
+use std::ops::Range;
+
+/// Sentences: up to `。；;！？`, or a line end or page break, unless the line
+/// breaks off inside a sentence (a Chinese character, a bracket or a comma
+/// before the break, a Chinese character after it that starts no list item).
+pub(super) fn sentences(text: &str) -> Vec<Range<usize>> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    for (i, c) in text.char_indices() {
+        let ends = match c {
+            '。' | '；' | ';' | '！' | '？' => true,
+            '\n' | '\x0c' => !line_runs_on(text, i),
+            _ => false,
+        };
+        if ends {
+            let end = i + c.len_utf8();
+            if end > start {
+                out.push(start..end);
+            }
+            start = end;
+        }
+    }
+    if start < text.len() {
+        out.push(start..text.len());
+    }
+    out
+}
+
+/// Whether the line (or page) break at `at` falls inside a sentence.
+fn line_runs_on(text: &str, at: usize) -> bool {
+    let before = text[..at].chars().next_back();
+    let next = &text[at + 1..];
+    before.is_some_and(|c| is_han(c) || matches!(c, '）' | ')' | '、' | '，' | ','))
+        && next.chars().next().is_some_and(is_han)
+        && regex_lite_ordinal(next) == 0
+}
+
+fn is_han(c: char) -> bool {
+    ('\u{4e00}'..='\u{9fff}').contains(&c)
+}
+
+/// A sentence without its leading ordinal (`（一）`, `1．`, `二、`) and spaces.
+pub(super) fn strip_ordinal(s: &str) -> &str {
+    let s = s.trim_start();
+    let ordinal = regex_lite_ordinal(s);
+    s[ordinal..].trim_start()
+}
+
+fn regex_lite_ordinal(s: &str) -> usize {
+    use std::sync::LazyLock;
+    static ORDINAL: LazyLock<regex::Regex> = LazyLock::new(|| {
+        regex::Regex::new(r"^(?:[（(][一二三四五六七八九十\d]{1,3}[）)]|[一二三四五六七八九十\d]{1,3}[、．.]|[①-⑳])")
+            .expect("ordinal regex")
+    });
+    ORDINAL.find(s).map_or(0, |m| m.end())
+}
+
