@@ -14,5 +14,6 @@ pub mod pipeline;
 pub mod read;
 pub mod reconcile;
 pub mod report;
+pub mod script;
 pub mod sections;
 pub mod tables;

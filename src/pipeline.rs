@@ -102,7 +102,18 @@ pub fn unreadable(source: &str, error: impl std::fmt::Display) -> Report {
 }
 
 /// Every stage after reading. A panic in a stage is this document's error.
+/// A document in traditional characters is read in simplified ones, its
+/// quotes taken from the original text.
 pub fn analyse(doc: &Document, config: &Config) -> Report {
+    let simplified = crate::script::simplified(doc);
+    let mut report = analyse_text(&simplified, config);
+    if let std::borrow::Cow::Owned(_) = simplified {
+        crate::script::restore_quotes(&doc.text, &mut report.facts);
+    }
+    report
+}
+
+fn analyse_text(doc: &Document, config: &Config) -> Report {
     let mut info = DocumentInfo {
         sha256: doc.sha256.clone(),
         source: doc.source.clone(),

@@ -272,12 +272,21 @@ fn shared_corpus_gives_one_row_per_document_on_any_thread_count() {
         return;
     }
     let inputs = batch::discover(&[corpus.to_path_buf()]).unwrap();
-    let expected: Vec<String> = fs::read_dir(corpus)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "pdf" || e == "txt"))
+    // Every document of every subfolder; README.md and truth/*.json are none.
+    let expected: Vec<String> = walkdir::WalkDir::new(corpus)
+        .into_iter()
+        .map(|e| e.unwrap().into_path())
+        .filter(|p| {
+            p.extension()
+                .is_some_and(|e| e == "pdf" || e == "txt" || e == "html")
+        })
         .map(|p| caizheng::read::sha256_hex(&fs::read(p).unwrap()))
         .collect();
+    assert!(
+        expected.len() > 10,
+        "the shared corpus has subfolders: {}",
+        expected.len()
+    );
     assert_eq!(
         inputs.len(),
         expected.len(),

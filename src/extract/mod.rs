@@ -187,10 +187,26 @@ pub fn extract(
         }
     }
     resolve_overlaps(&mut candidates);
+    drop_inside_longer_names(text, set, &mut candidates);
     read_clauses(text, tree, doc_kind, set, &mut candidates);
     // A count never fills an amount key, an amount never a count key.
     candidates.retain(|c| unit_fits_key(set, c));
     to_facts(doc, tree, candidates)
+}
+
+/// A pattern that matched the tail of a longer name the lexicon knows
+/// (`收入预算总计` in `财政专户管理资金收入预算总计`) read another term's figure.
+fn drop_inside_longer_names(text: &str, set: &PatternSet, candidates: &mut Vec<Candidate>) {
+    let names = set.lexicon.find_all(text);
+    candidates.retain(|c| {
+        let at = c.quote.start;
+        let i = names.partition_point(|h| h.start < at);
+        // The name that starts before the quote and runs into it.
+        !i.checked_sub(1).is_some_and(|j| {
+            let h = &names[j];
+            h.end > at && !h.terms.iter().any(|&t| set.lexicon.terms[t].key == c.key)
+        })
+    });
 }
 
 /// Add the figures no pattern read that the clause reader can place.

@@ -44,6 +44,9 @@ pub struct CueDefs {
     /// Right before an amount: the previous year's figure.
     #[serde(default)]
     pub prior: Option<String>,
+    /// In the clause before a named subject: its amount is last year's.
+    #[serde(default)]
+    pub prior_before: Option<String>,
     /// In a final account, between subject and amount: a budget figure.
     #[serde(default)]
     pub budget: Option<String>,
@@ -136,6 +139,7 @@ pub struct Cues {
     pub completion: Option<Regex>,
     pub versus_budget: Option<Regex>,
     pub prior: Option<Regex>,
+    pub prior_before: Option<Regex>,
     pub budget: Option<Regex>,
     pub final_figure: Option<Regex>,
     pub value: Option<Regex>,
@@ -174,6 +178,7 @@ impl Cues {
             completion: re("completion", &defs.completion)?,
             versus_budget: re("versus_budget", &defs.versus_budget)?,
             prior: re("prior", &defs.prior)?,
+            prior_before: re("prior_before", &defs.prior_before)?,
             budget: re("budget", &defs.budget)?,
             final_figure: re("final_figure", &defs.final_figure)?,
             value: re("value", &defs.value)?,

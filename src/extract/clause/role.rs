@@ -76,7 +76,13 @@ pub(super) fn read_figure(
             } else if !is_final && matches(&cues.final_figure, gap) {
                 return None;
             } else if subject.named && matches(&cues.value, gap) {
-                ("", None, "value")
+                // `上年度列入此项的预留机动经费128.43万元`: last year's, by the words before the name.
+                let before = &text[clause_start.min(subject.start)..subject.start];
+                if matches(&cues.prior_before, before) {
+                    (".prior_year", None, "prior")
+                } else {
+                    ("", None, "value")
+                }
             } else if !subject.named && is_final && matches(&cues.final_figure, gap) {
                 ("", None, "final")
             } else {

@@ -32,6 +32,10 @@ pub(super) fn sentences(text: &str) -> Vec<Range<usize>> {
 fn line_runs_on(text: &str, at: usize) -> bool {
     let before = text[..at].chars().next_back();
     let next = &text[at + 1..];
+    // `7970.38\n万元`: a figure's unit on the next line.
+    if before.is_some_and(|c| c.is_ascii_digit()) && next.starts_with(['万', '元', '亿', '%']) {
+        return true;
+    }
     before.is_some_and(|c| is_han(c) || matches!(c, '）' | ')' | '、' | '，' | ','))
         && next.chars().next().is_some_and(is_han)
         && regex_lite_ordinal(next) == 0

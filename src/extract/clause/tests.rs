@@ -124,3 +124,89 @@ fn policy_percentages_in_reasons_are_no_facts() {
     assert!(has(&f, "expenditure.project", "1000"), "{f:#?}");
     assert!(!f.iter().any(|f| f.value == "-10"), "{f:#?}");
 }
+
+fn labelled<'a>(facts: &'a [Fact], key: &str, value: &str) -> Option<&'a Fact> {
+    facts.iter().find(|f| f.key == key && f.value == value)
+}
+
+/// §3.6 A 项 named with its code: the class and 款 names from the document's
+/// own table, the code as printed.
+#[test]
+fn a_coded_line_takes_its_names_from_the_table() {
+    let f = facts(
+        "某某大学2023年度部门决算\n\n第二部分 部门决算表\n205教育支出9447.71\n20502普通教育9447.71\n\
+         2050202小学教育9447.71\n\n第三部分 情况说明\n六、一般公共预算财政拨款支出决算情况说明\n\
+         1.小学教育（2050202），2023年度决算数为7970.38万元，比2022年度决算数增长0.39%。\n",
+    );
+    let item = labelled(&f, "general_budget.item", "7970.38").expect("item");
+    assert_eq!(item.label.as_deref(), Some("教育支出/普通教育/小学教育"));
+    assert_eq!(item.code.as_deref(), Some("2050202"));
+    let pct = labelled(&f, "general_budget.item.yoy_pct", "0.39").expect("yoy");
+    assert_eq!(pct.code.as_deref(), Some("2050202"));
+}
+
+/// §3.6 款/项 lines under a class heading; a 项 alone belongs to the 款 before it.
+#[test]
+fn item_lines_under_their_class_heading() {
+    let f = facts(&format!(
+        "{BUDGET}五、财政拨款支出预算情况说明\n（一）公共安全（类）\n\
+         1.法院（款）行政运行（项）支出100万元，与上年相比增加10万元，增长11.11%。\n\
+         检察（款）：2019年预算支出合计60万元。\n1.案件执行（项）支出20万元。\n"
+    ));
+    let item = labelled(&f, "general_budget.item", "100").expect("item");
+    assert_eq!(item.label.as_deref(), Some("公共安全支出/法院/行政运行"));
+    assert!(has(&f, "general_budget.item.yoy_change", "10"), "{f:#?}");
+    assert!(has(&f, "general_budget.item.yoy_pct", "11.11"), "{f:#?}");
+    let kuan = labelled(&f, "general_budget.item", "60").expect("款");
+    assert_eq!(kuan.label.as_deref(), Some("公共安全支出/检察"));
+    let xiang = labelled(&f, "general_budget.item", "20").expect("项");
+    assert_eq!(xiang.label.as_deref(), Some("公共安全支出/检察/案件执行"));
+}
+
+/// §6.1 The parts listed after `其中` are the parent's: an appropriation's
+/// 基本支出 is the appropriation's, even after the parent's sentence ended.
+#[test]
+fn parts_after_qizhong_belong_to_the_parent() {
+    let f = facts(&format!(
+        "{BUDGET}2023年一般公共预算财政拨款支出1000万元，比2022年减少100万元。\
+         其中：基本支出600万元，比2022年增加50万元；项目支出400万元。\n"
+    ));
+    assert!(has(&f, "general_budget.basic", "600"), "{f:#?}");
+    assert!(has(&f, "general_budget.basic.yoy_change", "50"), "{f:#?}");
+    assert!(has(&f, "general_budget.project", "400"), "{f:#?}");
+    assert!(!has(&f, "expenditure.basic", "600"), "{f:#?}");
+}
+
+/// Words before the name that make its amount last year's.
+#[test]
+fn last_years_amount_named_before_the_term() {
+    let f = facts(&format!(
+        "{BUDGET}单位预留机动经费预算数为500万元，上年度列入此项的预留机动经费128万元本年度调入行政运行项。\n"
+    ));
+    assert!(has(&f, "x.expenditure.reserve", "500"), "{f:#?}");
+    assert!(has(&f, "x.expenditure.reserve.prior_year", "128"), "{f:#?}");
+    assert!(!has(&f, "x.expenditure.reserve", "128"), "{f:#?}");
+}
+
+/// Template placeholders (`增加（减少）0万元`) are no figures (WORDING: placeholders).
+#[test]
+fn placeholders_are_no_figures() {
+    let f = facts(&format!(
+        "{BUDGET}政府性基金预算收入0万元，与上年相比增加（减少）0万元，增长（减少）0%。\n"
+    ));
+    assert!(has(&f, "income.gov_fund", "0"), "{f:#?}");
+    assert!(keyed(&f, "income.gov_fund.yoy").is_empty(), "{f:#?}");
+}
+
+/// 繁體: a page in traditional characters reads as its simplified twin; the
+/// quotes keep the printed characters.
+#[test]
+fn traditional_characters_read_as_simplified() {
+    let f = facts(
+        "某某市檔案館2022年度部門決算\n\n七、“三公”經費財政撥款支出決算情況說明\n\
+         公務接待費支出決算為5.93萬元，比上年減少1.2萬元。\n",
+    );
+    let reception = labelled(&f, "three_public.reception", "5.93").expect("reception");
+    assert!(reception.text.contains("公務接待費"), "{reception:?}");
+    assert!(has(&f, "three_public.reception.yoy_change", "-1.2"), "{f:#?}");
+}
