@@ -230,7 +230,7 @@ fn read_clauses(
                 .then(|| if c.value.starts_with('-') { -1 } else { 1 }),
         })
         .collect();
-    let readings = clause::read(&clause::ClauseInput {
+    let output = clause::read(&clause::ClauseInput {
         text,
         tree,
         doc_kind,
@@ -238,7 +238,12 @@ fn read_clauses(
         cues: &set.cues,
         anchors: &anchors,
     });
-    candidates.extend(readings.into_iter().map(|r| Candidate {
+    for (figure, key) in output.rekeyed {
+        if let Some(c) = candidates.iter_mut().find(|c| c.figure.start == figure) {
+            c.key = key;
+        }
+    }
+    candidates.extend(output.readings.into_iter().map(|r| Candidate {
         key: r.key,
         value: r.value,
         unit: Some(r.unit),

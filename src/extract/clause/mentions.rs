@@ -62,8 +62,10 @@ pub(super) fn mentions(input: &ClauseInput) -> Vec<Mention> {
                     code: None,
                 },
             };
+            // `\s?` before a line's first part may take the line break before it.
+            let lead = whole.as_str().len() - whole.as_str().trim_start().len();
             lines.push(Mention {
-                start: whole.start(),
+                start: whole.start() + lead,
                 end: whole.end(),
                 terms: Vec::new(),
                 line: Some(line),

@@ -112,8 +112,17 @@ pub fn base_key(key: &str) -> String {
     k.to_string()
 }
 
+/// What the clause reader found: new figures, and figures another reader
+/// keyed that a `其中` list puts under its parent's family.
+#[derive(Debug, Default)]
+pub struct ClauseOutput {
+    pub readings: Vec<Reading>,
+    /// (start of the printed number, its key under the parent).
+    pub rekeyed: Vec<(usize, String)>,
+}
+
 /// Read the figures no anchor holds.
-pub fn read(input: &ClauseInput) -> Vec<Reading> {
+pub fn read(input: &ClauseInput) -> ClauseOutput {
     let text = input.text;
     let figures = figures::figures(text);
     let hits = mentions(input);
@@ -121,6 +130,7 @@ pub fn read(input: &ClauseInput) -> Vec<Reading> {
     let anchors: HashMap<usize, &Anchor> =
         input.anchors.iter().map(|a| (a.figure.start, a)).collect();
     let mut out = Vec::new();
+    let mut rekeyed = Vec::new();
     let (mut fi, mut hi) = (0, 0);
     let mut carry: Option<Subject> = None;
     let mut line_context = mentions::LineContext::default();
@@ -129,7 +139,26 @@ pub fn read(input: &ClauseInput) -> Vec<Reading> {
     let mut paragraph_last: Option<Subject> = None;
     let mut under: Option<String> = None;
     let mut prev_end = 0;
-    for sentence in sentences(text) {
+    // Titles only: a numbered line that holds a figure or a comma is a
+    // sentence the tree took for a heading (`1.法院（款）…支出17279.29万元，…`).
+    let mut heading_ends: Vec<usize> = input
+        .tree
+        .sections
+        .iter()
+        .filter(|s| {
+            let line = &text[s.heading.clone()];
+            // …and an item line broken before its amount (`…（款）…（项）\n支出417.06万元`).
+            let item_line = ["（项）", "(项)", "（款）", "(款)"]
+                .iter()
+                .any(|m| line.trim_end().ends_with(m));
+            !line.contains(['，', ',', '。'])
+                && !line.chars().skip(4).any(|c| c.is_ascii_digit())
+                && !item_line
+        })
+        .map(|s| s.heading.end)
+        .collect();
+    heading_ends.sort_unstable();
+    for sentence in sentences(text, &heading_ends) {
         let opening = strip_ordinal(&text[sentence.clone()]);
         let continues = input
             .cues
@@ -178,8 +207,18 @@ pub fn read(input: &ClauseInput) -> Vec<Reading> {
                     }
                     prev_end = f.whole.end;
                     if let Some(a) = anchors.get(&f.number.start) {
+                        let mut base = base_key(&a.key);
+                        // A figure a pattern read inside a `其中` list: the parent's family.
+                        if let Some(u) = under.as_ref().and_then(|p| {
+                            input.cues.under.iter().find(|u| u.parent == *p && u.child == base)
+                        }) {
+                            if let Some(suffix) = a.key.strip_prefix(base.as_str()) {
+                                rekeyed.push((f.number.start, format!("{}{suffix}", u.key)));
+                                base = u.key.clone();
+                            }
+                        }
                         let s = Subject {
-                            base: base_key(&a.key),
+                            base,
                             label: a.label.clone(),
                             code: a.code.clone(),
                             end: f.whole.end,
@@ -248,7 +287,10 @@ pub fn read(input: &ClauseInput) -> Vec<Reading> {
         }
         carry = last_read;
     }
-    out
+    ClauseOutput {
+        readings: out,
+        rekeyed,
+    }
 }
 
 #[cfg(test)]

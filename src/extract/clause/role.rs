@@ -16,7 +16,10 @@ pub(super) fn read_figure(
 ) -> Option<Reading> {
     let text = input.text;
     let cues = input.cues;
-    let gap = &text[subject.end.min(f.number.start)..f.number.start];
+    // Cue words are matched without the line breaks and spaces a layout left
+    // inside them (`减\n少`).
+    let gap = compact(&text[subject.end.min(f.number.start)..f.number.start]);
+    let gap = gap.as_str();
     if gap.chars().count() > cues.max_gap * if subject.named { 1 } else { 2 } {
         return None;
     }
@@ -32,7 +35,8 @@ pub(super) fn read_figure(
         })
         .unwrap_or(sentence.start)
         .max(sentence.start);
-    let clause = &text[clause_start..f.number.start];
+    let clause = compact(&text[clause_start..f.number.start]);
+    let clause = clause.as_str();
     let is_final = input.doc_kind == Some("final");
     let matches = |r: &Option<regex::Regex>, s: &str| r.as_ref().is_some_and(|r| r.is_match(s));
     let direction = last_direction(&input.cues.signs, gap);
@@ -93,8 +97,13 @@ pub(super) fn read_figure(
             if cues.is_count_key(&subject.base) && subject.named && matches(&cues.value, gap) {
                 ("", None, "count")
             } else {
+                // `团组2个，累计5人次`: a count after a count reads from the amount term's family.
+                let family = [".groups", ".persons", ".batches", ".count"]
+                    .iter()
+                    .find_map(|s| subject.base.strip_suffix(s))
+                    .unwrap_or(&subject.base);
                 let def = cues.counts.iter().find(|c| {
-                    c.subject == subject.base
+                    c.subject == family
                         && c.units.iter().any(|u| *u == f.unit)
                         && (c.words.is_empty() || c.words.iter().any(|w| gap.contains(w.as_str())))
                 })?;
@@ -168,3 +177,7 @@ fn last_direction(signs: &Signs, s: &str) -> Option<i8> {
     best.map(|(_, s)| s)
 }
 
+
+fn compact(s: &str) -> String {
+    s.chars().filter(|c| !matches!(c, '\n' | '\x0c' | ' ')).collect()
+}

@@ -5,13 +5,19 @@ use std::ops::Range;
 /// Sentences: up to `。；;！？`, or a line end or page break, unless the line
 /// breaks off inside a sentence (a Chinese character, a bracket or a comma
 /// before the break, a Chinese character after it that starts no list item).
-pub(super) fn sentences(text: &str) -> Vec<Range<usize>> {
+/// `heading_ends`: where the section tree's heading lines end (sorted); a
+/// heading is a sentence of its own.
+pub(super) fn sentences(text: &str, heading_ends: &[usize]) -> Vec<Range<usize>> {
     let mut out = Vec::new();
     let mut start = 0;
     for (i, c) in text.char_indices() {
         let ends = match c {
             '。' | '；' | ';' | '！' | '？' => true,
-            '\n' | '\x0c' => !line_runs_on(text, i),
+            '\n' | '\x0c' => {
+                heading_ends.binary_search(&i).is_ok()
+                    || heading_ends.binary_search(&(i + 1)).is_ok()
+                    || !line_runs_on(text, i)
+            }
             _ => false,
         };
         if ends {
