@@ -105,7 +105,10 @@ mod tests {
     fn traditional_becomes_simplified_at_the_same_offsets() {
         let text = "公務用車購置及運行維護費支出決算6.84萬元，購置1輛";
         let converted = convert(text);
-        assert_eq!(converted, "公务用车购置及运行维护费支出决算6.84万元，购置1辆");
+        assert_eq!(
+            converted,
+            "公务用车购置及运行维护费支出决算6.84万元，购置1辆"
+        );
         assert_eq!(converted.len(), text.len());
         assert_eq!(converted.chars().count(), text.chars().count());
     }

@@ -19,7 +19,10 @@ const SHARED: &[(&str, f64, f64)] = &[
 ];
 
 fn own_truth_files() -> Vec<PathBuf> {
-    let dir = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/truth/narrative"));
+    let dir = Path::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/truth/narrative"
+    ));
     let mut files: Vec<PathBuf> = walkdir::WalkDir::new(dir)
         .into_iter()
         .filter_map(Result::ok)
@@ -83,7 +86,11 @@ fn shared_truth_of_other_provinces() {
         let truth = load(&corpus.join("truth").join(file));
         let s = score_of(&corpus, &truth);
         assert!(s.recall >= *recall, "{file}: recall {:.3}", s.recall);
-        assert!(s.precision >= *precision, "{file}: precision {:.3}", s.precision);
+        assert!(
+            s.precision >= *precision,
+            "{file}: precision {:.3}",
+            s.precision
+        );
     }
 }
 
@@ -140,7 +147,18 @@ fn no_count_on_an_amount_key_anywhere() {
     let Some(corpus) = common::corpus_dir() else {
         return;
     };
-    let counts = ["辆", "个", "人次", "批次", "人", "次", "台（套）", "台", "套", "项"];
+    let counts = [
+        "辆",
+        "个",
+        "人次",
+        "批次",
+        "人",
+        "次",
+        "台（套）",
+        "台",
+        "套",
+        "项",
+    ];
     let count_key = |k: &str| {
         k.starts_with("vehicles.")
             || k.starts_with("assets.vehicles")
@@ -150,6 +168,7 @@ fn no_count_on_an_amount_key_anywhere() {
             || k.starts_with("x.assets.equipment")
             || k == "performance.projects_evaluated"
             || k.ends_with(".count")
+            || k.ends_with(".type")
             || [".groups", ".persons", ".batches", ".count."]
                 .iter()
                 .any(|s| k.contains(s))
@@ -209,7 +228,9 @@ fn traditional_copy_gives_the_same_facts() {
         let bytes = std::fs::read(corpus.join(doc)).expect("read");
         let simplified = pipeline::process(&bytes, doc);
         let text = String::from_utf8(bytes).expect("utf-8");
-        let traditional = character_converter::simplified_to_traditional(&text).into_owned();
+        // character_converter writes 和 as the variant 咊, which no portal
+        // prints (and fast2s rightly leaves alone): written back as 和.
+        let traditional = character_converter::simplified_to_traditional(&text).replace('咊', "和");
         assert_ne!(traditional, text, "{doc}: the copy is traditional");
         assert!(traditional.contains('費') || traditional.contains('經'));
         let copy = pipeline::process(traditional.as_bytes(), doc);
@@ -223,9 +244,17 @@ fn traditional_copy_gives_the_same_facts() {
         assert!(facts(&simplified).len() > 20, "{doc}");
         assert_eq!(facts(&simplified), facts(&copy), "{doc}");
         assert_eq!(simplified.document.entity, copy.document.entity, "{doc}");
-        for f in copy.facts.iter().filter(|f| !f.key.starts_with("document.")) {
+        // Quotes are spans of the normalized text of the copy, as printed.
+        let printed = caizheng::read::read_document(traditional.as_bytes(), doc)
+            .expect("readable")
+            .text;
+        for f in copy
+            .facts
+            .iter()
+            .filter(|f| !f.key.starts_with("document."))
+        {
             assert!(
-                traditional.contains(&f.text),
+                printed.contains(&f.text),
                 "{doc}: the quote is the original's: {}",
                 f.text
             );

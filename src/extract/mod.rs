@@ -224,10 +224,13 @@ fn read_clauses(
             key: c.key.clone(),
             label: c.label.clone(),
             code: c.code.clone(),
-            change_sign: c
-                .key
-                .ends_with(".yoy_change")
-                .then(|| if c.value.starts_with('-') { -1 } else { 1 }),
+            change_sign: c.key.ends_with(".yoy_change").then(|| {
+                if c.value.starts_with('-') {
+                    -1
+                } else {
+                    1
+                }
+            }),
         })
         .collect();
     let output = clause::read(&clause::ClauseInput {
@@ -259,18 +262,24 @@ fn read_clauses(
     }));
 }
 
-/// Whether a candidate's unit suits its key: a percentage for a `_pct` key,
-/// counts for count keys (and their changes), amounts for the others. A unit
-/// the candidate lacks decides nothing.
+/// Whether a candidate's unit suits its key: a count only on a count key,
+/// an amount only on an amount key, a percentage only on a `_pct` key. Keys
+/// the built-in vocabulary does not know (a publisher's own `x.` keys) keep
+/// the unit their pattern gave them.
 fn unit_fits_key(set: &PatternSet, c: &Candidate) -> bool {
     let Some(unit) = c.unit.as_deref() else {
         return true;
     };
+    let base = clause::base_key(&c.key);
+    let count_key = set.cues.is_count_key(&base);
+    if !count_key && !set.lexicon.knows(&base) {
+        return true;
+    }
     if unit == "%" || c.key.ends_with("_pct") {
         return unit == "%" && c.key.ends_with("_pct");
     }
     let amount = set.units.get(unit).is_some_and(|(_, f)| f.is_some());
-    set.cues.is_count_key(&clause::base_key(&c.key)) != amount
+    count_key != amount
 }
 
 /// What joins the names or figures of a list (`A、B和C`, `公务用车购置及运行维护费` aside).

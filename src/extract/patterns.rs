@@ -637,10 +637,10 @@ impl PatternSet {
         let anchor_finder = AnchorFinder::new(&patterns);
         let cues = super::clause::lexicon::Cues::compile(&cue_defs, &signs, &|s| ctx.compile(s))
             .map_err(|message| PatternError {
-            file: "patterns".into(),
-            line: None,
-            message,
-        })?;
+                file: "patterns".into(),
+                line: None,
+                message,
+            })?;
         Ok(PatternSet {
             lexicon: super::clause::lexicon::Lexicon::new(lexicon_terms, &lexicon_names),
             cues,

@@ -13,8 +13,10 @@ use std::sync::LazyLock;
 /// A code printed before a name at the start of a line or cell:
 /// `2040501行政运行`, `204 公共安全支出`, `\t20405\t法院`.
 static CODED_NAME: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?m)(?:^|[\t ])(?P<code>2\d{2}(?:\d{2}){0,2})[\t ]?(?P<name>[\p{Han}（）()、]{2,30})")
-        .expect("coded name regex")
+    Regex::new(
+        r"(?m)(?:^|[\t ])(?P<code>2\d{2}(?:\d{2}){0,2})[\t ]?(?P<name>[\p{Han}（）()、]{2,30})",
+    )
+    .expect("coded name regex")
 });
 
 /// Name → codes printed before it, in the order found; and code → its first name.
@@ -111,15 +113,20 @@ mod tests {
         assert_eq!(book.class("公共安全支出").as_deref(), Some("204"));
         assert_eq!(book.class("社会保障和就业支出").as_deref(), Some("208"));
         assert_eq!(
-            book.item("公共安全支出", "法院", Some("行政运行")).as_deref(),
+            book.item("公共安全支出", "法院", Some("行政运行"))
+                .as_deref(),
             Some("2040501")
         );
-        assert_eq!(book.item("公共安全支出", "法院", None).as_deref(), Some("20405"));
+        assert_eq!(
+            book.item("公共安全支出", "法院", None).as_deref(),
+            Some("20405")
+        );
         // A name the table does not print under that 款: no code.
         assert_eq!(book.item("公共安全支出", "法院", Some("机关服务")), None);
         // The narrative swaps the words of the table's name.
         assert_eq!(
-            book.item("公共安全支出", "法院", Some("一般行政事务管理")).as_deref(),
+            book.item("公共安全支出", "法院", Some("一般行政事务管理"))
+                .as_deref(),
             Some("2040502")
         );
         assert_eq!(book.name("2040502"), Some("一般行政管理事务"));

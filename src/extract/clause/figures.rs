@@ -50,7 +50,17 @@ static FIGURE: LazyLock<Regex> = LazyLock::new(|| {
 /// What may not follow a unit for the figure to be one: a rate (`万元/人`),
 /// a threshold (`50万元以上`, `（含）以上`), a range (`1-2人`), a time.
 const NOT_AFTER: &[&str] = &[
-    "/", "／", "以上", "（含）", "(含)", "以下", "以内", "左右", "每", "/人", "一次",
+    "/",
+    "／",
+    "以上",
+    "（含）",
+    "(含)",
+    "以下",
+    "以内",
+    "左右",
+    "每",
+    "/人",
+    "一次",
 ];
 
 /// What may not stand right before the number: part of a code, a range, a
@@ -84,7 +94,11 @@ pub fn figures(text: &str) -> Vec<Figure> {
         if NOT_AFTER.iter().any(|w| after.starts_with(w)) {
             continue;
         }
-        let printed: String = unit.as_str().chars().filter(|c| !c.is_whitespace()).collect();
+        let printed: String = unit
+            .as_str()
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect();
         let (canonical, measure, to_wan) = match printed.as_str() {
             "亿元" => ("亿元", Measure::Amount, Some(Decimal::new(10000, 0))),
             "万元" | "万" => ("万元", Measure::Amount, Some(Decimal::ONE)),

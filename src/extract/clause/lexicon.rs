@@ -252,6 +252,11 @@ impl Lexicon {
         }
     }
 
+    /// Whether `key` is a term's key, or a functional line's (`.class`, `.item`).
+    pub fn knows(&self, key: &str) -> bool {
+        key.ends_with(".class") || key.ends_with(".item") || self.terms.iter().any(|t| t.key == key)
+    }
+
     /// Every name in `text`, leftmost-longest, in order.
     pub fn find_all(&self, text: &str) -> Vec<NameHit> {
         let Some(ac) = &self.automaton else {

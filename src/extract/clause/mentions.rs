@@ -30,8 +30,12 @@ pub(super) fn mentions(input: &ClauseInput) -> Vec<Mention> {
     let cues = input.cues;
     let mut lines: Vec<Mention> = Vec::new();
     let group = |c: &regex::Captures, g: &str| {
-        c.name(g)
-            .map(|m| m.as_str().chars().filter(|c| !c.is_whitespace()).collect::<String>())
+        c.name(g).map(|m| {
+            m.as_str()
+                .chars()
+                .filter(|c| !c.is_whitespace())
+                .collect::<String>()
+        })
     };
     for regex in [
         &cues.coded_line,
@@ -42,7 +46,10 @@ pub(super) fn mentions(input: &ClauseInput) -> Vec<Mention> {
         let Some(regex) = regex else { continue };
         for c in regex.captures_iter(text) {
             let whole = c.get(0).expect("group 0");
-            if lines.iter().any(|l| l.start < whole.end() && whole.start() < l.end) {
+            if lines
+                .iter()
+                .any(|l| l.start < whole.end() && whole.start() < l.end)
+            {
                 continue;
             }
             let code = group(&c, "code");
@@ -106,74 +113,81 @@ pub(super) fn resolve_line(
 ) -> Option<Subject> {
     let chain = input.tree.chain_at(hit.start);
     let class_of = |name: &str| format!("{}支出", name.trim_end_matches("支出"));
-    let label = if let Some(code) = &line.code {
-        // The path of names the document's table prints for the code's parents.
-        let mut parts: Vec<String> = Vec::new();
-        for len in [3, 5, 7].into_iter().filter(|&l| l < code.len()) {
-            let name = codes.name(&code[..len]).map(|n| {
-                if len == 3 {
-                    class_of(n)
-                } else {
-                    n.to_string()
-                }
-            });
-            parts.extend(name);
-        }
-        let own = line.xiang.as_deref().or(line.class.as_deref()).unwrap_or_default();
-        parts.push(if line.item {
-            codes.name(code).unwrap_or(own).to_string()
-        } else {
-            class_of(own)
-        });
-        (parts.join("/"), Some(code.clone()))
-    } else if line.item {
-        // The class: printed in the line, in a heading around it, or the last class line.
-        let class = line.class.clone().or_else(|| {
-            let regex = input.cues.class_line.as_ref()?;
-            chain
-                .iter()
-                .find_map(|s| regex.captures(&s.title).and_then(|c| c.name("class")))
-                .map(|m| m.as_str().to_string())
-                .or_else(|| context.class.clone())
-        })?;
-        let class = class_of(&class);
-        // A 项 alone belongs to the last 款 line; a 款 line is the 款 of the 项 after it.
-        let kuan = match (&line.kuan, &line.xiang) {
-            (Some(k), None) => {
-                context.kuan = Some(k.clone());
-                if line.class.is_some() {
-                    context.class = line.class.clone();
-                }
-                Some(k.clone())
+    let label =
+        if let Some(code) = &line.code {
+            // The path of names the document's table prints for the code's parents.
+            let mut parts: Vec<String> = Vec::new();
+            for len in [3, 5, 7].into_iter().filter(|&l| l < code.len()) {
+                let name = codes.name(&code[..len]).map(|n| {
+                    if len == 3 {
+                        class_of(n)
+                    } else {
+                        n.to_string()
+                    }
+                });
+                parts.extend(name);
             }
-            (Some(k), Some(_)) => Some(k.clone()),
-            (None, _) => context.kuan.clone(),
+            let own = line
+                .xiang
+                .as_deref()
+                .or(line.class.as_deref())
+                .unwrap_or_default();
+            parts.push(if line.item {
+                codes.name(code).unwrap_or(own).to_string()
+            } else {
+                class_of(own)
+            });
+            (parts.join("/"), Some(code.clone()))
+        } else if line.item {
+            // The class: printed in the line, in a heading around it, or the last class line.
+            let class = line.class.clone().or_else(|| {
+                let regex = input.cues.class_line.as_ref()?;
+                chain
+                    .iter()
+                    .find_map(|s| regex.captures(&s.title).and_then(|c| c.name("class")))
+                    .map(|m| m.as_str().to_string())
+                    .or_else(|| context.class.clone())
+            })?;
+            let class = class_of(&class);
+            // A 项 alone belongs to the last 款 line; a 款 line is the 款 of the 项 after it.
+            let kuan = match (&line.kuan, &line.xiang) {
+                (Some(k), None) => {
+                    context.kuan = Some(k.clone());
+                    if line.class.is_some() {
+                        context.class = line.class.clone();
+                    }
+                    Some(k.clone())
+                }
+                (Some(k), Some(_)) => Some(k.clone()),
+                (None, _) => context.kuan.clone(),
+            };
+            let code = kuan
+                .as_deref()
+                .and_then(|k| codes.item(&class, k, line.xiang.as_deref()));
+            // The table's names where it has the line (the narrative may swap words).
+            let table_name = |c: &Option<String>| c.as_deref().and_then(|c| codes.name(c));
+            let mut parts = vec![class];
+            parts.extend(kuan);
+            match (table_name(&code), &line.xiang) {
+                (Some(name), Some(_)) => parts.push(name.to_string()),
+                (_, xiang) => parts.extend(xiang.clone()),
+            }
+            (parts.join("/"), code)
+        } else {
+            let class = line.class.clone()?;
+            context.class = Some(class.clone());
+            context.kuan = None;
+            let class = class_of(&class);
+            let code = codes.class(&class);
+            (class, code)
         };
-        let code = kuan
-            .as_deref()
-            .and_then(|k| codes.item(&class, k, line.xiang.as_deref()));
-        // The table's names where it has the line (the narrative may swap words).
-        let table_name = |c: &Option<String>| c.as_deref().and_then(|c| codes.name(c));
-        let mut parts = vec![class];
-        parts.extend(kuan);
-        match (table_name(&code), &line.xiang) {
-            (Some(name), Some(_)) => parts.push(name.to_string()),
-            (_, xiang) => parts.extend(xiang.clone()),
-        }
-        (parts.join("/"), code)
-    } else {
-        let class = line.class.clone()?;
-        context.class = Some(class.clone());
-        context.kuan = None;
-        let class = class_of(&class);
-        let code = codes.class(&class);
-        (class, code)
-    };
     let (label, code) = label;
     let level = if line.item { "item" } else { "class" };
-    let def = input.cues.lines.iter().find(|d| {
-        d.level == level && crate::extract::titles_allow(&chain, &d.titles, &[])
-    })?;
+    let def = input
+        .cues
+        .lines
+        .iter()
+        .find(|d| d.level == level && crate::extract::titles_allow(&chain, &d.titles, &[]))?;
     Some(Subject {
         base: def.key.clone(),
         label: Some(label),
@@ -192,13 +206,23 @@ pub(super) fn resolve(input: &ClauseInput, hit: &Mention) -> Option<Subject> {
     if kinds.iter().any(|k| *k == "toc" || *k == "glossary") {
         return None;
     }
-    let term = hit.terms.iter().map(|&i| &input.lexicon.terms[i]).find(|t| {
-        (t.doc_kinds.is_empty() || input.doc_kind.is_some_and(|k| t.doc_kinds.iter().any(|d| d == k)))
-            && !t.not_before.iter().any(|w| input.text[..hit.start].ends_with(w.as_str()))
-            && !t.not_sections.iter().any(|n| kinds.contains(&n.as_str()))
-            && (t.sections.is_empty() || t.sections.iter().any(|s| kinds.contains(&s.as_str())))
-            && crate::extract::titles_allow(&chain, &t.titles, &t.not_titles)
-    })?;
+    let term = hit
+        .terms
+        .iter()
+        .map(|&i| &input.lexicon.terms[i])
+        .find(|t| {
+            (t.doc_kinds.is_empty()
+                || input
+                    .doc_kind
+                    .is_some_and(|k| t.doc_kinds.iter().any(|d| d == k)))
+                && !t
+                    .not_before
+                    .iter()
+                    .any(|w| input.text[..hit.start].ends_with(w.as_str()))
+                && !t.not_sections.iter().any(|n| kinds.contains(&n.as_str()))
+                && (t.sections.is_empty() || t.sections.iter().any(|s| kinds.contains(&s.as_str())))
+                && crate::extract::titles_allow(&chain, &t.titles, &t.not_titles)
+        })?;
     Some(Subject {
         base: term.key.clone(),
         label: term.label.clone(),
@@ -209,7 +233,6 @@ pub(super) fn resolve(input: &ClauseInput, hit: &Mention) -> Option<Subject> {
         last_change: None,
     })
 }
-
 
 /// A name in a `其中` list under `parent`: the child key the parent's family
 /// gives any of the name's terms (`基本支出` under `general_budget.expenditure`

@@ -186,7 +186,9 @@ pub fn read(input: &ClauseInput) -> ClauseOutput {
                     }
                     prev_end = h.end;
                     subject = match &h.line {
-                        Some(line) => mentions::resolve_line(input, h, line, &codes, &mut line_context),
+                        Some(line) => {
+                            mentions::resolve_line(input, h, line, &codes, &mut line_context)
+                        }
                         None => mentions::resolve(input, h),
                     };
                     if let Some(parent) = &under {
@@ -210,7 +212,11 @@ pub fn read(input: &ClauseInput) -> ClauseOutput {
                         let mut base = base_key(&a.key);
                         // A figure a pattern read inside a `其中` list: the parent's family.
                         if let Some(u) = under.as_ref().and_then(|p| {
-                            input.cues.under.iter().find(|u| u.parent == *p && u.child == base)
+                            input
+                                .cues
+                                .under
+                                .iter()
+                                .find(|u| u.parent == *p && u.child == base)
                         }) {
                             if let Some(suffix) = a.key.strip_prefix(base.as_str()) {
                                 rekeyed.push((f.number.start, format!("{}{suffix}", u.key)));

@@ -40,8 +40,10 @@ pub(super) fn read_figure(
     let is_final = input.doc_kind == Some("final");
     let matches = |r: &Option<regex::Regex>, s: &str| r.as_ref().is_some_and(|r| r.is_match(s));
     let direction = last_direction(&input.cues.signs, gap);
-    let versus_budget = matches(&cues.versus_budget, &text[subject.start.min(f.number.start)..f.number.start])
-        && is_final;
+    let versus_budget = matches(
+        &cues.versus_budget,
+        &text[subject.start.min(f.number.start)..f.number.start],
+    ) && is_final;
     let (suffix, sign, role): (&str, Option<i8>, &str) = match f.measure {
         Measure::Percent => {
             if matches(&cues.share, clause) {
@@ -104,11 +106,17 @@ pub(super) fn read_figure(
                     .unwrap_or(&subject.base);
                 let def = cues.counts.iter().find(|c| {
                     c.subject == family
-                        && c.units.iter().any(|u| *u == f.unit)
+                        && c.units.contains(&f.unit)
                         && (c.words.is_empty() || c.words.iter().any(|w| gap.contains(w.as_str())))
                 })?;
                 return Some(reading(
-                    input, subject, f, def.key.clone(), None, "count", clause_start,
+                    input,
+                    subject,
+                    f,
+                    def.key.clone(),
+                    None,
+                    "count",
+                    clause_start,
                 ));
             }
         }
@@ -118,7 +126,10 @@ pub(super) fn read_figure(
         return None;
     }
     let key = if suffix.starts_with(".vs_budget") {
-        format!("x.{}{suffix}", subject.base.strip_prefix("x.").unwrap_or(&subject.base))
+        format!(
+            "x.{}{suffix}",
+            subject.base.strip_prefix("x.").unwrap_or(&subject.base)
+        )
     } else {
         format!("{}{suffix}", subject.base)
     };
@@ -165,7 +176,11 @@ fn reading(
 /// The sign of the last direction word in `s`; 0 for a no-change word.
 fn last_direction(signs: &Signs, s: &str) -> Option<i8> {
     let mut best: Option<(usize, i8)> = None;
-    for (words, sign) in [(&signs.positive, 1), (&signs.negative, -1), (&signs.zero, 0)] {
+    for (words, sign) in [
+        (&signs.positive, 1),
+        (&signs.negative, -1),
+        (&signs.zero, 0),
+    ] {
         for w in words {
             if let Some(at) = s.rfind(w.as_str()) {
                 if best.is_none_or(|(b, _)| at > b) {
@@ -177,7 +192,8 @@ fn last_direction(signs: &Signs, s: &str) -> Option<i8> {
     best.map(|(_, s)| s)
 }
 
-
 fn compact(s: &str) -> String {
-    s.chars().filter(|c| !matches!(c, '\n' | '\x0c' | ' ')).collect()
+    s.chars()
+        .filter(|c| !matches!(c, '\n' | '\x0c' | ' '))
+        .collect()
 }

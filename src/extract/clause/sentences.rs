@@ -66,4 +66,3 @@ fn regex_lite_ordinal(s: &str) -> usize {
     });
     ORDINAL.find(s).map_or(0, |m| m.end())
 }
-

@@ -12,7 +12,13 @@ fn keyed(facts: &[Fact], prefix: &str) -> Vec<(String, String, String)> {
     facts
         .iter()
         .filter(|f| f.key.starts_with(prefix))
-        .map(|f| (f.key.clone(), f.value.clone(), f.unit.clone().unwrap_or_default()))
+        .map(|f| {
+            (
+                f.key.clone(),
+                f.value.clone(),
+                f.unit.clone().unwrap_or_default(),
+            )
+        })
         .collect()
 }
 
@@ -79,7 +85,10 @@ fn budget_and_completion_after_a_change() {
     assert!(has(&f, "three_public.reception", "38"), "{f:#?}");
     assert!(has(&f, "three_public.reception.yoy_change", "-4"), "{f:#?}");
     assert!(has(&f, "three_public.reception.budget", "45"), "{f:#?}");
-    assert!(has(&f, "three_public.reception.completion_pct", "84.44"), "{f:#?}");
+    assert!(
+        has(&f, "three_public.reception.completion_pct", "84.44"),
+        "{f:#?}"
+    );
 }
 
 /// §2.5 In a final account, a change against the own year's budget is no yoy change.
@@ -89,15 +98,15 @@ fn a_change_against_the_budget_is_not_year_on_year() {
         "{FINAL}因公出国（境）费支出决算3万元，比年初预算减少1万元，下降25%。\n"
     ));
     assert!(has(&f, "three_public.overseas", "3"), "{f:#?}");
-    assert!(
-        keyed(&f, "three_public.overseas.yoy").is_empty(),
-        "{f:#?}"
-    );
+    assert!(keyed(&f, "three_public.overseas.yoy").is_empty(), "{f:#?}");
     assert!(
         has(&f, "x.three_public.overseas.vs_budget_change", "-1"),
         "{f:#?}"
     );
-    assert!(has(&f, "x.three_public.overseas.vs_budget_pct", "-25"), "{f:#?}");
+    assert!(
+        has(&f, "x.three_public.overseas.vs_budget_pct", "-25"),
+        "{f:#?}"
+    );
 }
 
 /// §5.1 元 amounts keep their printed value and unit; value_wan is computed.
@@ -208,5 +217,8 @@ fn traditional_characters_read_as_simplified() {
     );
     let reception = labelled(&f, "three_public.reception", "5.93").expect("reception");
     assert!(reception.text.contains("公務接待費"), "{reception:?}");
-    assert!(has(&f, "three_public.reception.yoy_change", "-1.2"), "{f:#?}");
+    assert!(
+        has(&f, "three_public.reception.yoy_change", "-1.2"),
+        "{f:#?}"
+    );
 }
