@@ -53,6 +53,10 @@ fn score_of(corpus: &Path, truth: &serde_json::Value) -> common::Score {
         t["fiscal_year"].as_i64(),
         "{doc}: fiscal year"
     );
+    assert_eq!(d.entity.as_deref(), t["entity"].as_str(), "{doc}: entity");
+    if let Some(p) = t["published_on"].as_str() {
+        assert_eq!(d.published_on.as_deref(), Some(p), "{doc}: published_on");
+    }
     let s = common::score(&report, truth, "narrative");
     let aside = if truth["kept_aside"].as_bool() == Some(true) {
         " (kept aside)"

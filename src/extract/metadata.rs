@@ -15,7 +15,8 @@ static MANAGER: Lazy<Regex> = Lazy::new(|| {
     Regex::new(r"(?:预算主管部门|主管部门|部门名称|单位名称)[:：][ \t]?(?P<entity>[^\n\x0c：:]{2,40}?)(?:目[ \t]?录|\n|\x0c|$)").expect("manager regex")
 });
 static PUBLISHED: Lazy<Regex> = Lazy::new(|| {
-    Regex::new(r"(?:公开时间|公开日期|发布时间|发布日期)[:：][ \t]?(?P<y>[0-9]{4})[ \t]?[年\-/.][ \t]?(?P<m>[0-9]{1,2})[ \t]?[月\-/.][ \t]?(?P<d>[0-9]{1,2})").expect("published regex")
+    // 发布时间：2018-03-06, 更新时间：…, 发布时间 2018-03-06 10:00, 来源:x 时间:…, 日期:…
+    Regex::new(r"(?:(?:公开|发布|更新|发文|成文)(?:时间|日期)[:：]?|(?:^|[\s　])(?:时间|日期)[:：])[ \t]?(?P<y>(?:19|20)[0-9]{2})[ \t]?[年\-/.][ \t]?(?P<m>[0-9]{1,2})[ \t]?[月\-/.][ \t]?(?P<d>[0-9]{1,2})").expect("published regex")
 });
 static AMOUNT_UNIT: Lazy<Regex> = Lazy::new(|| {
     Regex::new(r"(?:金额)?单位[:：][ \t]?(?P<unit>亿元|万元|元)").expect("unit regex")

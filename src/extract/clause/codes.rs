@@ -83,21 +83,44 @@ impl CodeBook {
 
     /// The one 7-digit code under `kuan_code` whose table name is `name`
     /// written another way: its words swapped (`一般行政事务管理` for
-    /// `一般行政管理事务`) or `支出` added or left out.
+    /// `一般行政管理事务`), `支出` added or left out, or up to two characters
+    /// changed in a name of six or more (`未归口管理行政单位离退休费` for
+    /// `未归口管理的行政单位离退休`).
     fn alike_under(&self, kuan_code: &str, name: &str) -> Option<String> {
-        let key = |s: &str| {
+        let sorted = |s: &str| {
             let mut c: Vec<char> = s.trim_end_matches("支出").chars().collect();
             c.sort_unstable();
             c
         };
-        let wanted = key(name);
+        let wanted = sorted(name);
+        let close = |table: &str| {
+            sorted(table) == wanted || name.chars().count() >= 6 && edit_distance(name, table) <= 2
+        };
         let mut found = self
             .by_code
             .iter()
-            .filter(|(code, n)| code.len() == 7 && code.starts_with(kuan_code) && key(n) == wanted);
+            .filter(|(code, n)| code.len() == 7 && code.starts_with(kuan_code) && close(n));
         let first = found.next()?;
         found.next().is_none().then(|| first.0.clone())
     }
+}
+
+/// Levenshtein distance in characters (names are short).
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let above = row[j + 1];
+            row[j + 1] = (above + 1)
+                .min(row[j] + 1)
+                .min(diagonal + usize::from(ca != *cb));
+            diagonal = above;
+        }
+    }
+    row[b.len()]
 }
 
 #[cfg(test)]
@@ -130,5 +153,19 @@ mod tests {
             Some("2040502")
         );
         assert_eq!(book.name("2040502"), Some("一般行政管理事务"));
+        // Two characters changed: still the table's line when it is the only one so close.
+        let book = CodeBook::new(
+            "208社会保障和就业支出\n20805行政事业单位离退休\n2080504未归口管理的行政单位离退休\n",
+        );
+        assert_eq!(
+            book.item(
+                "社会保障和就业支出",
+                "行政事业单位离退休",
+                Some("未归口管理行政单位离退休费")
+            )
+            .as_deref(),
+            Some("2080504")
+        );
+        assert_eq!(edit_distance("abc", "abd"), 1);
     }
 }
