@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 /// measured when the truth was added, less a little: a regression fails,
 /// the distance to the 0.97 / 0.99 is printed.
 const SHARED: &[(&str, f64, f64)] = &[
-    ("jiangsu-fayuan-budget-2019.json", 0.95, 0.99),
+    ("jiangsu-fayuan-budget-2019.json", 0.97, 0.99),
     ("chongqing-jiaotong-budget-2018.json", 0.84, 0.99),
 ];
 
