@@ -46,16 +46,12 @@ pub struct SectionTree {
 impl SectionTree {
     /// Index of the innermost section whose body holds byte offset `at`.
     pub fn innermost_at(&self, at: usize) -> Option<usize> {
-        let mut best = None;
-        for (i, s) in self.sections.iter().enumerate() {
-            if s.body.start > at {
-                break;
-            }
-            if s.body.contains(&at) {
-                best = Some(i);
-            }
-        }
-        best
+        // Sections are in document order: the last one starting at or before
+        // `at` that still holds it (a later sibling has ended before `at`).
+        let started = self.sections.partition_point(|s| s.body.start <= at);
+        (0..started)
+            .rev()
+            .find(|&i| self.sections[i].body.contains(&at))
     }
 
     /// Sections from innermost to outermost holding `at`.

@@ -187,8 +187,9 @@ pub fn extract(
         }
     }
     resolve_overlaps(&mut candidates);
-    drop_inside_longer_names(text, set, &mut candidates);
-    read_clauses(text, tree, doc_kind, set, &mut candidates);
+    let names = set.lexicon.find_all(text);
+    drop_inside_longer_names(set, &names, &mut candidates);
+    read_clauses(text, tree, doc_kind, set, &names, &mut candidates);
     // A count never fills an amount key, an amount never a count key.
     candidates.retain(|c| unit_fits_key(set, c));
     to_facts(doc, tree, candidates)
@@ -196,8 +197,11 @@ pub fn extract(
 
 /// A pattern that matched the tail of a longer name the lexicon knows
 /// (`收入预算总计` in `财政专户管理资金收入预算总计`) read another term's figure.
-fn drop_inside_longer_names(text: &str, set: &PatternSet, candidates: &mut Vec<Candidate>) {
-    let names = set.lexicon.find_all(text);
+fn drop_inside_longer_names(
+    set: &PatternSet,
+    names: &[clause::lexicon::NameHit],
+    candidates: &mut Vec<Candidate>,
+) {
     candidates.retain(|c| {
         let at = c.quote.start;
         let i = names.partition_point(|h| h.start < at);
@@ -215,6 +219,7 @@ fn read_clauses(
     tree: &SectionTree,
     doc_kind: Option<&str>,
     set: &PatternSet,
+    names: &[clause::lexicon::NameHit],
     candidates: &mut Vec<Candidate>,
 ) {
     let anchors: Vec<clause::Anchor> = candidates
@@ -239,6 +244,7 @@ fn read_clauses(
         doc_kind,
         lexicon: &set.lexicon,
         cues: &set.cues,
+        names,
         anchors: &anchors,
     });
     for (figure, key) in output.rekeyed {

@@ -6,18 +6,7 @@
 //! 类 the 3-digit code of its name, a 项 the 7-digit code whose name is the
 //! 项's, under the 5-digit code of the 款, under the 类's code.
 
-use regex::Regex;
 use std::collections::HashMap;
-use std::sync::LazyLock;
-
-/// A code printed before a name at the start of a line or cell:
-/// `2040501行政运行`, `204 公共安全支出`, `\t20405\t法院`.
-static CODED_NAME: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r"(?m)(?:^|[\t ])(?P<code>2\d{2}(?:\d{2}){0,2})[\t ]?(?P<name>[\p{Han}（）()、]{2,30})",
-    )
-    .expect("coded name regex")
-});
 
 /// Name → codes printed before it, in the order found; and code → its first name.
 #[derive(Debug, Default)]
@@ -30,14 +19,18 @@ impl CodeBook {
     pub fn new(text: &str) -> CodeBook {
         let mut by_name: HashMap<String, Vec<String>> = HashMap::new();
         let mut by_code: HashMap<String, String> = HashMap::new();
-        for c in CODED_NAME.captures_iter(text) {
-            let code = c["code"].to_string();
+        // A code printed before a name at the start of a line or cell:
+        // `2040501行政运行`, `204 公共安全支出`, `\t20405\t法院`.
+        for cell in text.split(['\n', '\t', '\x0c']) {
+            let Some((code, name)) = coded_name(cell.trim_start_matches(' ')) else {
+                continue;
+            };
             by_code
-                .entry(code.clone())
-                .or_insert_with(|| c["name"].to_string());
-            let codes = by_name.entry(c["name"].to_string()).or_default();
-            if !codes.contains(&code) {
-                codes.push(code);
+                .entry(code.to_string())
+                .or_insert_with(|| name.to_string());
+            let codes = by_name.entry(name.to_string()).or_default();
+            if !codes.iter().any(|c| c == code) {
+                codes.push(code.to_string());
             }
         }
         CodeBook { by_name, by_code }
@@ -103,6 +96,27 @@ impl CodeBook {
         let first = found.next()?;
         found.next().is_none().then(|| first.0.clone())
     }
+}
+
+/// `2040501行政运行17279.29` → (`2040501`, `行政运行`): a functional code
+/// (3, 5 or 7 digits, starting with 2) and the Chinese name after it.
+fn coded_name(cell: &str) -> Option<(&str, &str)> {
+    let digits = cell.bytes().take_while(u8::is_ascii_digit).count();
+    if !matches!(digits, 3 | 5 | 7) || !cell.starts_with('2') {
+        return None;
+    }
+    let (code, rest) = cell.split_at(digits);
+    let rest = rest.strip_prefix(' ').unwrap_or(rest);
+    let name_end = rest
+        .char_indices()
+        .find(|&(_, c)| !(is_han(c) || matches!(c, '（' | '）' | '(' | ')' | '、')))
+        .map_or(rest.len(), |(i, _)| i);
+    let name = &rest[..name_end];
+    (name.chars().count() >= 2).then_some((code, name))
+}
+
+fn is_han(c: char) -> bool {
+    ('\u{4e00}'..='\u{9fff}').contains(&c)
 }
 
 /// Levenshtein distance in characters (names are short).

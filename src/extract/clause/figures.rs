@@ -41,7 +41,7 @@ pub struct Figure {
 static FIGURE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
         r"(?x)
-        (?P<number>\d+(?:\.\d+)?)\s?
+        (?P<number>[0-9]+(?:\.[0-9]+)?)\s?
         (?P<unit>亿元|万\s?元|万|元|%|人次|批次|台[（(]套[）)]|台套|辆|个|人|次|项)",
     )
     .expect("figure regex")

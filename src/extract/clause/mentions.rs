@@ -4,6 +4,7 @@
 
 use super::codes::CodeBook;
 use super::{ClauseInput, Subject};
+use std::collections::BTreeMap;
 
 /// A subject named in the text: a term's name, or a class or item line.
 pub(super) struct Mention {
@@ -29,6 +30,14 @@ pub(super) fn mentions(input: &ClauseInput) -> Vec<Mention> {
     let text = input.text;
     let cues = input.cues;
     let mut lines: Vec<Mention> = Vec::new();
+    // start → end of the lines found so far (they never overlap).
+    let mut taken: BTreeMap<usize, usize> = BTreeMap::new();
+    let overlaps = |taken: &BTreeMap<usize, usize>, start: usize, end: usize| {
+        taken
+            .range(..end)
+            .next_back()
+            .is_some_and(|(_, &e)| e > start)
+    };
     let group = |c: &regex::Captures, g: &str| {
         c.name(g).map(|m| {
             m.as_str()
@@ -37,21 +46,27 @@ pub(super) fn mentions(input: &ClauseInput) -> Vec<Mention> {
                 .collect::<String>()
         })
     };
-    for regex in [
-        &cues.coded_line,
-        &cues.item_line,
-        &cues.kuan_line,
-        &cues.class_line,
+    for (regex, markers) in [
+        // Those that start with a literal (a class name, a bracketed code)
+        // search the whole text fast; the others only pieces with a marker.
+        (&cues.coded_line, None),
+        (&cues.item_line, Some(&ITEM_MARKERS)),
+        (&cues.kuan_line, Some(&KUAN_MARKERS)),
+        (&cues.class_line, None),
     ] {
         let Some(regex) = regex else { continue };
-        for c in regex.captures_iter(text) {
+        let found: Vec<(usize, regex::Captures)> = match markers {
+            Some(markers) => line_matches(text, regex, markers),
+            None => regex.captures_iter(text).map(|c| (0, c)).collect(),
+        };
+        for (offset, c) in found {
             let whole = c.get(0).expect("group 0");
-            if lines
-                .iter()
-                .any(|l| l.start < whole.end() && whole.start() < l.end)
-            {
+            let whole = offset + whole.start()..offset + whole.end();
+            let whole_text = &text[whole.clone()];
+            if overlaps(&taken, whole.start, whole.end) {
                 continue;
             }
+            taken.insert(whole.start, whole.end);
             let code = group(&c, "code");
             let line = match &code {
                 Some(code) => Line {
@@ -70,29 +85,69 @@ pub(super) fn mentions(input: &ClauseInput) -> Vec<Mention> {
                 },
             };
             // `\s?` before a line's first part may take the line break before it.
-            let lead = whole.as_str().len() - whole.as_str().trim_start().len();
+            let lead = whole_text.len() - whole_text.trim_start().len();
             lines.push(Mention {
-                start: whole.start() + lead,
-                end: whole.end(),
+                start: whole.start + lead,
+                end: whole.end,
                 terms: Vec::new(),
                 line: Some(line),
             });
         }
     }
     let mut out: Vec<Mention> = input
-        .lexicon
-        .find_all(text)
-        .into_iter()
-        .filter(|h| !lines.iter().any(|l| l.start < h.end && h.start < l.end))
+        .names
+        .iter()
+        .filter(|h| !overlaps(&taken, h.start, h.end))
         .map(|h| Mention {
             start: h.start,
             end: h.end,
-            terms: h.terms,
+            terms: h.terms.clone(),
             line: None,
         })
         .collect();
     out.extend(lines);
     out.sort_by_key(|m| m.start);
+    out
+}
+
+/// Literal words every match of a line regex holds (see [`line_matches`]).
+type Markers = std::sync::LazyLock<aho_corasick::AhoCorasick>;
+fn markers(words: &[&str]) -> aho_corasick::AhoCorasick {
+    aho_corasick::AhoCorasick::new(words).expect("marker words")
+}
+static ITEM_MARKERS: Markers = Markers::new(|| markers(&["（项）", "(项)"]));
+static KUAN_MARKERS: Markers = Markers::new(|| markers(&["（款）", "(款)"]));
+
+/// The matches of a line regex, as (offset in `text`, captures). A line's
+/// parts hold no `，。；：` nor line break, so the regex runs only on the
+/// pieces between those that hold one of its markers: a few short strings
+/// instead of the whole text, where its optional parts made the search slow.
+fn line_matches<'t>(
+    text: &'t str,
+    regex: &'t regex::Regex,
+    markers: &Markers,
+) -> Vec<(usize, regex::Captures<'t>)> {
+    let is_break = |c: char| {
+        matches!(
+            c,
+            '\n' | '\x0c' | '。' | '；' | ';' | '，' | ',' | '：' | ':'
+        )
+    };
+    let mut out = Vec::new();
+    let mut done = 0;
+    for m in markers.find_iter(text) {
+        if m.start() < done {
+            continue;
+        }
+        let start = text[..m.start()].rfind(is_break).map_or(0, |i| {
+            i + text[i..].chars().next().map_or(1, char::len_utf8)
+        });
+        let end = text[m.end()..]
+            .find(is_break)
+            .map_or(text.len(), |i| m.end() + i);
+        out.extend(regex.captures_iter(&text[start..end]).map(|c| (start, c)));
+        done = end;
+    }
     out
 }
 

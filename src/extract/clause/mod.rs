@@ -64,6 +64,8 @@ pub struct ClauseInput<'a> {
     pub doc_kind: Option<&'a str>,
     pub lexicon: &'a Lexicon,
     pub cues: &'a Cues,
+    /// Every lexicon name in the text ([`Lexicon::find_all`]).
+    pub names: &'a [lexicon::NameHit],
     /// Figures already keyed, in any order.
     pub anchors: &'a [Anchor],
 }
