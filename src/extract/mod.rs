@@ -189,6 +189,12 @@ pub fn extract(
     resolve_overlaps(&mut candidates);
     let names = set.lexicon.find_all(text);
     drop_inside_longer_names(set, &names, &mut candidates);
+    // `增加基本支出844.15万元`: not the amount, the change; the clause reader reads it.
+    candidates.retain(|c| {
+        !(c.qualifier.is_empty()
+            && c.unit.as_deref() != Some("%")
+            && clause::direction_before(&set.cues.signs, &text[..c.quote.start]).is_some())
+    });
     read_clauses(text, tree, doc_kind, set, &names, &mut candidates);
     // A count never fills an amount key, an amount never a count key.
     candidates.retain(|c| unit_fits_key(set, c));

@@ -18,6 +18,7 @@ pub mod figures;
 pub mod lexicon;
 mod mentions;
 mod role;
+pub(crate) use role::direction_before;
 mod sentences;
 
 use crate::sections::SectionTree;

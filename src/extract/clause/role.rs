@@ -86,6 +86,12 @@ pub(super) fn read_figure(
                 let before = &text[clause_start.min(subject.start)..subject.start];
                 if matches(&cues.prior_before, before) {
                     (".prior_year", None, "prior")
+                } else if let Some(d) = direction_before(&cues.signs, before) {
+                    // `…增加基本支出844.15万元`: the name's change, its word before it.
+                    if d == 0 {
+                        return None;
+                    }
+                    (".yoy_change", Some(d), "change")
                 } else {
                     ("", None, "value")
                 }
@@ -190,6 +196,23 @@ fn last_direction(signs: &Signs, s: &str) -> Option<i8> {
         }
     }
     best.map(|(_, s)| s)
+}
+
+/// The sign of a direction word that ends `s` (`增加`, `减少了`).
+pub(crate) fn direction_before(signs: &Signs, s: &str) -> Option<i8> {
+    let s = s.trim_end().trim_end_matches('了');
+    [
+        (&signs.positive, 1),
+        (&signs.negative, -1),
+        (&signs.zero, 0),
+    ]
+    .into_iter()
+    .find_map(|(words, sign)| {
+        words
+            .iter()
+            .any(|w| s.ends_with(w.as_str()))
+            .then_some(sign)
+    })
 }
 
 fn compact(s: &str) -> String {

@@ -222,3 +222,14 @@ fn traditional_characters_read_as_simplified() {
         "{f:#?}"
     );
 }
+
+/// A direction word before the name (`…原因，增加基本支出844.15万元`): the
+/// name's change, not its amount.
+#[test]
+fn a_direction_before_the_name_makes_a_change() {
+    let f = facts(&format!(
+        "{BUDGET}收、支预算总计各增加844.15万元，增长6.59%。主要原因是政策性增资，增加基本支出844.15万元。\n"
+    ));
+    assert!(!has(&f, "expenditure.basic", "844.15"), "{f:#?}");
+    assert!(has(&f, "expenditure.basic.yoy_change", "844.15"), "{f:#?}");
+}
