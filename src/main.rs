@@ -1,4 +1,3 @@
-use anyhow::Context;
 use caizheng::pipeline::{self, Config};
 use clap::{Parser, Subcommand, ValueEnum};
 use std::io::Write;
@@ -149,25 +148,7 @@ fn report_of(path: &std::path::Path, source: &str, config: &Config) -> caizheng:
 }
 
 fn load_config(patterns: Option<&PathBuf>) -> anyhow::Result<Config> {
-    let mut config = Config::builtin();
-    if let Some(dir) = patterns {
-        config.patterns = caizheng::extract::patterns::PatternSet::with_dir(dir)
-            .map_err(|e| anyhow::anyhow!("pattern error: {e}"))?;
-        let sections = dir.join("sections.toml");
-        if sections.exists() {
-            let text = std::fs::read_to_string(&sections)?;
-            config.kinds = caizheng::sections::KindTable::from_toml(&text)
-                .with_context(|| format!("{}", sections.display()))?;
-        }
-        let rules = dir.join("reconcile.toml");
-        if rules.exists() {
-            let text = std::fs::read_to_string(&rules)?;
-            config.rules =
-                caizheng::reconcile::RuleSet::from_toml(&text, &rules.display().to_string())
-                    .map_err(|e| anyhow::anyhow!("rule error: {e}"))?;
-        }
-    }
-    Ok(config)
+    Config::load(patterns.map(PathBuf::as_path))
 }
 
 fn extract(args: ExtractArgs) -> anyhow::Result<i32> {

@@ -12,6 +12,20 @@ pub struct Config {
     pub patterns: PatternSet,
     pub kinds: KindTable,
     pub rules: RuleSet,
+    /// sha256 of the section-kind, reconciliation and table files in use
+    /// (the pattern files have their own, in `patterns`).
+    pub data_fingerprint: String,
+}
+
+/// sha256 of data files' texts, for the re-run fingerprint.
+fn data_fingerprint(texts: &[&str]) -> String {
+    use sha2::Digest;
+    let mut h = sha2::Sha256::new();
+    for t in texts {
+        h.update(t.len().to_le_bytes());
+        h.update(t.as_bytes());
+    }
+    hex::encode(h.finalize())
 }
 
 static BUILTIN: once_cell::sync::Lazy<Config> = once_cell::sync::Lazy::new(|| {
@@ -27,6 +41,11 @@ static BUILTIN: once_cell::sync::Lazy<Config> = once_cell::sync::Lazy::new(|| {
                 .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
             kinds,
             rules,
+            data_fingerprint: data_fingerprint(&[
+                crate::sections::BUILTIN_KINDS,
+                crate::reconcile::BUILTIN_RULES,
+                crate::tables::spec::BUILTIN,
+            ]),
         }
     })
 });
@@ -41,10 +60,54 @@ impl Config {
     /// Changes whenever the output for the same input could change.
     pub fn fingerprint(&self) -> String {
         format!(
-            "{}+{}",
+            "{}+{}+{}",
             env!("CARGO_PKG_VERSION"),
-            &self.patterns.fingerprint[..16]
+            &self.patterns.fingerprint[..16],
+            &self.data_fingerprint[..16]
         )
+    }
+
+    /// The built-in configuration with a folder of data files over it
+    /// (`--patterns DIR`): its pattern files replace built-ins of the same
+    /// name or add to them; its `sections.toml` and `reconcile.toml`, when
+    /// present, replace the built-in ones.
+    pub fn load(dir: Option<&std::path::Path>) -> anyhow::Result<Config> {
+        use anyhow::Context;
+        let mut config = Config::builtin();
+        let Some(dir) = dir else {
+            return Ok(config);
+        };
+        config.patterns =
+            PatternSet::with_dir(dir).map_err(|e| anyhow::anyhow!("pattern error: {e}"))?;
+        let read = |name: &str| -> anyhow::Result<Option<(std::path::PathBuf, String)>> {
+            let path = dir.join(name);
+            if !path.exists() {
+                return Ok(None);
+            }
+            let text = std::fs::read_to_string(&path)
+                .with_context(|| format!("cannot read {}", path.display()))?;
+            Ok(Some((path, text)))
+        };
+        let sections = read("sections.toml")?;
+        if let Some((path, text)) = &sections {
+            config.kinds =
+                KindTable::from_toml(text).with_context(|| format!("{}", path.display()))?;
+        }
+        let rules = read("reconcile.toml")?;
+        if let Some((path, text)) = &rules {
+            config.rules = RuleSet::from_toml(text, &path.display().to_string())
+                .map_err(|e| anyhow::anyhow!("rule error: {e}"))?;
+        }
+        config.data_fingerprint = data_fingerprint(&[
+            sections
+                .as_ref()
+                .map_or(crate::sections::BUILTIN_KINDS, |(_, t)| t),
+            rules
+                .as_ref()
+                .map_or(crate::reconcile::BUILTIN_RULES, |(_, t)| t),
+            crate::tables::spec::BUILTIN,
+        ]);
+        Ok(config)
     }
 }
 

@@ -115,3 +115,45 @@ fn check_prints_findings_for_a_person() {
     let text = String::from_utf8(out.stdout).expect("utf-8");
     assert!(text.contains("湖南省某某县教育局"), "{text}");
 }
+
+/// `cp -r patterns my && caizheng run --patterns my` gives the dataset the
+/// built-in files give; a term added to the folder is read on the next run,
+/// whose fingerprint changed, so the documents are processed again.
+#[test]
+fn run_takes_a_copy_of_the_pattern_folder_and_its_edits() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let my = dir.path().join("my");
+    std::fs::create_dir(&my).expect("mkdir");
+    let builtin = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("patterns");
+    for entry in std::fs::read_dir(&builtin).expect("patterns/") {
+        let path = entry.expect("entry").path();
+        std::fs::copy(&path, my.join(path.file_name().expect("name"))).expect("copy");
+    }
+    let run = |out: &std::path::Path, patterns: Option<&std::path::Path>| {
+        let mut cmd = caizheng();
+        cmd.args(["run", "--quiet", "--out"]).arg(out);
+        if let Some(p) = patterns {
+            cmd.arg("--patterns").arg(p);
+        }
+        let status = cmd
+            .arg(corpus("synthetic-county-education-2019-final.txt"))
+            .status()
+            .expect("run");
+        assert!(status.success());
+        std::fs::read_to_string(out.join("facts.csv")).expect("facts.csv")
+    };
+    let plain = run(&dir.path().join("plain"), None);
+    let copied_out = dir.path().join("copied");
+    let copied = run(&copied_out, Some(&my));
+    assert_eq!(plain, copied);
+    assert!(!copied.contains("x.staff.authorized"));
+
+    std::fs::write(
+        my.join("local.toml"),
+        "[[term]]\nkey = \"x.staff.authorized\"\nnames = [\"编制人数\"]\n",
+    )
+    .expect("write");
+    let edited = run(&copied_out, Some(&my));
+    assert!(edited.contains(",x.staff.authorized,"), "{edited}");
+    assert!(edited.contains(",45,人,"), "{edited}");
+}

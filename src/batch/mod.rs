@@ -56,6 +56,11 @@ pub struct RunArgs {
     /// Reprocess every document even if its report is up to date.
     #[arg(long)]
     pub force: bool,
+    /// A folder of pattern files (*.toml) that replace or extend the built-in
+    /// ones (also `sections.toml`, `reconcile.toml`); a change to any of them
+    /// makes the next run reprocess every document.
+    #[arg(long)]
+    pub patterns: Option<PathBuf>,
     /// No progress bar and no summary table.
     #[arg(long, short)]
     pub quiet: bool,
@@ -507,6 +512,18 @@ pub fn run_with(
     force: bool,
     quiet: bool,
 ) -> Result<(ExportSummary, RunStats)> {
+    run_configured(discover, out, jobs, force, quiet, None)
+}
+
+/// [`run_with`] with a folder of data files over the built-in ones (`--patterns`).
+pub fn run_configured(
+    discover: &mut dyn FnMut(&mut InputSink) -> Result<()>,
+    out: &Path,
+    jobs: Option<usize>,
+    force: bool,
+    quiet: bool,
+    patterns: Option<PathBuf>,
+) -> Result<(ExportSummary, RunStats)> {
     let started = Instant::now();
     fs::create_dir_all(out.join(export::DOCUMENTS_DIR))
         .with_context(|| format!("cannot create the output folder {}", out.display()))?;
@@ -523,14 +540,14 @@ pub fn run_with(
     // every thread of the pool, cost a re-run with 10 changed documents 15 ms
     // of CPU time more (some are never needed) and 10 ms more in all.
     let configuring = std::thread::spawn(move || {
-        let config = Config::builtin();
+        let config = Config::load(patterns.as_deref())?;
         let patterns = config.patterns.clone();
         std::thread::spawn(move || {
             patterns.warm_up();
             tracing::debug!(elapsed = ?started.elapsed(), "patterns warmed up");
         });
         tracing::debug!(elapsed = ?started.elapsed(), "configured");
-        config
+        anyhow::Ok(config)
     });
 
     let stamped_at_ns = now_ns();
@@ -538,7 +555,7 @@ pub fn run_with(
     tracing::debug!(elapsed = ?started.elapsed(), "inputs recorded");
     let config = configuring
         .join()
-        .map_err(|_| anyhow::anyhow!("the built-in patterns could not be compiled"))?;
+        .map_err(|_| anyhow::anyhow!("the built-in patterns could not be compiled"))??;
     let fingerprint = fingerprint(&config);
     let inputs = state.inputs()?;
     if inputs == 0 {
@@ -769,12 +786,13 @@ pub fn summary_table(summary: &ExportSummary, stats: &RunStats, out: &Path) -> S
 
 /// `caizheng run`.
 pub fn run_main(args: RunArgs) -> Result<i32> {
-    let (summary, stats) = run_with(
+    let (summary, stats) = run_configured(
         &mut |sink| discover_each(&args.inputs, sink),
         &args.out,
         args.jobs,
         args.force,
         args.quiet,
+        args.patterns.clone(),
     )?;
     if !args.quiet {
         print!("{}", summary_table(&summary, &stats, &args.out));

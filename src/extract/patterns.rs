@@ -345,7 +345,11 @@ impl PatternSet {
                 .file_name()
                 .map(|n| n.to_string_lossy().to_string())
                 .unwrap_or_default();
-            if base == "sections.toml" || base == "reconcile.toml" {
+            // The other stages' data files, loaded by `pipeline::Config::load`.
+            if matches!(
+                base.as_str(),
+                "sections.toml" | "reconcile.toml" | "tables.toml"
+            ) {
                 continue;
             }
             let name = p.display().to_string();

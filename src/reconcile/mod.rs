@@ -26,7 +26,9 @@ use crate::sections::SectionTree;
 
 pub use figures::{normalize_segment, LineId};
 pub use render::render_human;
-pub use rules::{parse_identity, Identity, LineSelector, Relation, RuleSet, Term};
+pub use rules::{
+    parse_identity, Identity, LineSelector, Relation, RuleSet, Term, BUILTIN_TOML as BUILTIN_RULES,
+};
 
 use figures::{compare, compare_two, show, Figure, Outcome, Pool};
 
