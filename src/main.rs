@@ -191,7 +191,36 @@ fn print_texts(files: &[PathBuf]) -> anyhow::Result<i32> {
     Ok(if failed { 2 } else { 0 })
 }
 
+/// A reader that stops early (`caizheng schema | head -1`) closes the pipe:
+/// the command ends quietly with 0, as `cat` and `grep` do, not with a panic.
+fn quiet_on_broken_pipe() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let payload = info.payload();
+        let message = payload
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| payload.downcast_ref::<&str>().copied())
+            .unwrap_or_default();
+        if message.contains("Broken pipe") {
+            std::process::exit(0);
+        }
+        default(info)
+    }));
+}
+
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        let kind = c
+            .downcast_ref::<std::io::Error>()
+            .map(std::io::Error::kind)
+            .or_else(|| c.downcast_ref::<serde_json::Error>()?.io_error_kind());
+        kind == Some(std::io::ErrorKind::BrokenPipe)
+    })
+}
+
 fn main() {
+    quiet_on_broken_pipe();
     tracing_subscriber::fmt()
         .with_env_filter(
             // lopdf logs every repaired object as an ERROR; the document's own
@@ -221,6 +250,7 @@ fn main() {
     };
     match result {
         Ok(code) => std::process::exit(code),
+        Err(e) if is_broken_pipe(&e) => std::process::exit(0),
         Err(e) => {
             eprintln!("caizheng: {e:#}");
             std::process::exit(1);

@@ -157,3 +157,30 @@ fn run_takes_a_copy_of_the_pattern_folder_and_its_edits() {
     assert!(edited.contains(",x.staff.authorized,"), "{edited}");
     assert!(edited.contains(",45,人,"), "{edited}");
 }
+
+/// A reader that stops early (`caizheng schema | head -1`): no panic, exit 0.
+#[test]
+fn a_closed_pipe_ends_the_command_quietly() {
+    for args in [
+        vec!["schema".to_string()],
+        vec![
+            "extract".to_string(),
+            corpus("synthetic-county-education-2019-final.txt"),
+            corpus("synthetic-city-health-2023-budget.txt"),
+            corpus("synthetic-province-transport-2021-final.txt"),
+        ],
+    ] {
+        let mut child = caizheng()
+            .args(&args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("spawn");
+        // The reader goes away before the command writes.
+        drop(child.stdout.take());
+        let out = child.wait_with_output().expect("wait");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {stderr}");
+    }
+}
