@@ -561,11 +561,19 @@ pub fn run_configured(
     if inputs == 0 {
         bail!("no documents found in the given inputs");
     }
-    let mut scratch = Vec::new();
     export::list_written(out, &mut |found| {
         match found.id {
             Some(id) => state.add_present(&id, found.is_report)?,
-            None => scratch.push(found.path),
+            // A killed run's scratch file goes now, before this run writes
+            // one of the same name (`.rows/exports.layout.part`): deleted
+            // beside the export, it could be this run's.
+            None => match fs::remove_file(&found.path) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                    return Err(e)
+                        .with_context(|| format!("cannot delete {}", found.path.display()))
+                }
+                _ => {}
+            },
         }
         Ok(())
     })?;
@@ -634,12 +642,7 @@ pub fn run_configured(
     // Stale files are deleted while the exports are written: nothing in them
     // is read again.
     let remover = export::Remover::start()?;
-    export::prune_written(
-        out,
-        scratch,
-        &mut |after| state.stale(after, ID_PAGE),
-        &remover,
-    )?;
+    export::prune_written(out, &mut |after| state.stale(after, ID_PAGE), &remover)?;
 
     let export_started = Instant::now();
     tracing::debug!(elapsed = ?started.elapsed(), "pruned");

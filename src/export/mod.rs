@@ -174,19 +174,14 @@ impl Remover {
     }
 }
 
-/// Hand `remover` the `scratch` files and the report and rows of every stale
-/// document id that `stale(after)` pages out (ids after `after`, in order;
-/// an empty page ends): once they are deleted, the out dir describes exactly
-/// this run.
+/// Hand `remover` the report and rows of every stale document id that
+/// `stale(after)` pages out (ids after `after`, in order; an empty page
+/// ends): once they are deleted, the out dir describes exactly this run.
 pub fn prune_written(
     out: &Path,
-    scratch: Vec<PathBuf>,
     stale: &mut dyn FnMut(&str) -> Result<Vec<String>>,
     remover: &Remover,
 ) -> Result<()> {
-    for path in scratch {
-        remover.remove(path);
-    }
     let mut after = String::new();
     loop {
         let page = stale(&after)?;

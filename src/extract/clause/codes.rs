@@ -80,19 +80,10 @@ impl CodeBook {
     /// changed in a name of six or more (`未归口管理行政单位离退休费` for
     /// `未归口管理的行政单位离退休`).
     fn alike_under(&self, kuan_code: &str, name: &str) -> Option<String> {
-        let sorted = |s: &str| {
-            let mut c: Vec<char> = s.trim_end_matches("支出").chars().collect();
-            c.sort_unstable();
-            c
-        };
-        let wanted = sorted(name);
-        let close = |table: &str| {
-            sorted(table) == wanted || name.chars().count() >= 6 && edit_distance(name, table) <= 2
-        };
         let mut found = self
             .by_code
             .iter()
-            .filter(|(code, n)| code.len() == 7 && code.starts_with(kuan_code) && close(n));
+            .filter(|(code, n)| code.len() == 7 && code.starts_with(kuan_code) && alike(name, n));
         let first = found.next()?;
         found.next().is_none().then(|| first.0.clone())
     }
@@ -117,6 +108,18 @@ fn coded_name(cell: &str) -> Option<(&str, &str)> {
 
 fn is_han(c: char) -> bool {
     ('\u{4e00}'..='\u{9fff}').contains(&c)
+}
+
+/// Whether two names of a line are one name written two ways: the same
+/// characters in another order, `支出` added or left out, or (six characters
+/// or more) up to two characters changed.
+pub fn alike(a: &str, b: &str) -> bool {
+    let sorted = |s: &str| {
+        let mut c: Vec<char> = s.trim_end_matches("支出").chars().collect();
+        c.sort_unstable();
+        c
+    };
+    a == b || sorted(a) == sorted(b) || a.chars().count() >= 6 && edit_distance(a, b) <= 2
 }
 
 /// Levenshtein distance in characters (names are short).

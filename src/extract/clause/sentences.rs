@@ -42,8 +42,15 @@ fn line_runs_on(text: &str, at: usize) -> bool {
     if before.is_some_and(|c| c.is_ascii_digit()) && next.starts_with(['万', '元', '亿', '%']) {
         return true;
     }
+    // `决算数为\n1707.93万元`, `2023\n年度`: a figure or its year broken off.
+    if before.is_some_and(|c| c.is_ascii_digit()) && next.starts_with(['年', '月', '日']) {
+        return true;
+    }
     before.is_some_and(|c| is_han(c) || matches!(c, '）' | ')' | '、' | '，' | ','))
-        && next.chars().next().is_some_and(is_han)
+        && next
+            .chars()
+            .next()
+            .is_some_and(|c| is_han(c) || c.is_ascii_digit())
         && regex_lite_ordinal(next) == 0
 }
 
@@ -64,5 +71,9 @@ fn regex_lite_ordinal(s: &str) -> usize {
         regex::Regex::new(r"^(?:[（(][一二三四五六七八九十\d]{1,3}[）)]|[一二三四五六七八九十\d]{1,3}[、．.]|[①-⑳])")
             .expect("ordinal regex")
     });
-    ORDINAL.find(s).map_or(0, |m| m.end())
+    // `738.86万元` is a figure, not the ordinal `738.`.
+    ORDINAL
+        .find(s)
+        .filter(|m| !s[m.end()..].starts_with(|c: char| c.is_ascii_digit()))
+        .map_or(0, |m| m.end())
 }
