@@ -414,3 +414,27 @@ fn filled_reports_are_not_templates() {
         );
     }
 }
+
+/// 机关运行经费 and 公用经费 print the same figure, unless the report says it
+/// counts 机关运行经费 otherwise this year (`统计口径`).
+#[test]
+fn a_stated_change_of_scope_silences_the_equality() {
+    let head = "某某局2017年度部门预算\n\n八、一般公共预算基本支出预算情况说明\n\
+                2017年度一般公共预算财政拨款基本支出预算1000万元，其中：人员经费700万元；公用经费300万元。\n\
+                十、一般公共预算机关运行经费支出预算情况说明\n";
+    let cross = |body: &str| {
+        caizheng::pipeline::process(format!("{head}{body}\n").as_bytes(), "scope.txt")
+            .findings
+            .into_iter()
+            .filter(|f| f.rule == "cross.public_vs_admin_operating_cost")
+            .count()
+    };
+    assert_eq!(
+        cross("2017年本部门一般公共预算机关运行经费预算支出500万元。"),
+        1
+    );
+    assert_eq!(
+        cross("2017年本部门一般公共预算机关运行经费预算支出500万元。主要原因是本年机关运行经费统计口径含项目经费中商品服务支出。"),
+        0
+    );
+}

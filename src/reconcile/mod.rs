@@ -55,7 +55,7 @@ pub fn reconcile(input: &ReconcileInput, rules: &RuleSet) -> Vec<Finding> {
     check_yoy(&pool, rules, &mut out);
     check_completion(&pool, rules, &mut out);
     check_completion_parts(&pool, rules, &mut out);
-    check_equals(&pool, rules, &mut out);
+    check_equals(&pool, input.text, rules, &mut out);
     check_restatements(&pool, rules, &mut out);
     for f in structure::check(input, &pool, rules) {
         out.push(f);
@@ -1150,12 +1150,22 @@ fn two_figure_finding(
     )
 }
 
-fn check_equals(pool: &Pool, rules: &RuleSet, out: &mut Findings) {
+fn check_equals(pool: &Pool, text: &str, rules: &RuleSet, out: &mut Findings) {
     for rule in &rules.equals {
         for left in pool.of_key(&rule.left) {
             let Some(right) = pool.nearest(&rule.right, left, None) else {
                 continue;
             };
+            // The report says the two are counted differently this time.
+            let stated = |f: &Figure| {
+                let around = paragraph_of(text, f.fact.span[0]);
+                rule.unless_stated
+                    .iter()
+                    .any(|w| around.contains(w.as_str()))
+            };
+            if !rule.unless_stated.is_empty() && (stated(left) || stated(right)) {
+                continue;
+            }
             let outcome = compare_two(left, right, rules);
             let id = format!("cross.{}", rule.id);
             if let Some(f) = two_figure_finding(
@@ -1171,6 +1181,20 @@ fn check_equals(pool: &Pool, rules: &RuleSet, out: &mut Findings) {
             }
         }
     }
+}
+
+/// The line of `text` around a character offset (a paragraph, in the
+/// normalized text), for the words a report states beside a figure.
+fn paragraph_of(text: &str, char_at: usize) -> &str {
+    let at = text
+        .char_indices()
+        .nth(char_at)
+        .map_or(text.len(), |(i, _)| i);
+    let start = text[..at].rfind(['\n', '\x0c']).map_or(0, |i| i + 1);
+    let end = text[at..]
+        .find(['\n', '\x0c'])
+        .map_or(text.len(), |i| at + i);
+    &text[start..end]
 }
 
 fn key_matches(key: &str, pattern: &str) -> bool {

@@ -97,6 +97,9 @@ pub struct EqualRule {
     pub why: String,
     /// Cap on the severity (the equality may not hold for every kind of unit).
     pub max_severity: crate::report::Severity,
+    /// Words that, in the paragraph of either figure, say the report counts
+    /// the two differently (`口径`): then the rule says nothing.
+    pub unless_stated: Vec<String>,
 }
 
 /// `sum.tree.<key>`: a parent line against its child lines (by code or label path).
@@ -219,6 +222,8 @@ struct RawEqual {
     why: String,
     #[serde(default)]
     max_severity: Option<String>,
+    #[serde(default)]
+    unless_stated: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -329,6 +334,7 @@ impl RuleSet {
                 right: e.right.clone(),
                 why: e.why.clone(),
                 max_severity,
+                unless_stated: e.unless_stated.clone(),
             });
         }
         let mut placeholders = Vec::new();

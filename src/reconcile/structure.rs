@@ -167,7 +167,9 @@ fn title_key(title: &str) -> String {
     REMARK.replace(&t, "").to_string()
 }
 
-fn titles_meet(a: &str, b: &str) -> bool {
+/// Whether a TOC line and a heading name the same part; `near` also lets
+/// them differ by a character or two (see below).
+fn titles_meet_as(a: &str, b: &str, near: bool) -> bool {
     if a.is_empty() || b.is_empty() {
         return false;
     }
@@ -182,7 +184,29 @@ fn titles_meet(a: &str, b: &str) -> bool {
         }
         t
     };
-    a == b || a.contains(b) || b.contains(a) || (core(a) == core(b) && !core(a).is_empty())
+    // So do 2019年度部门主要工作任务及目标 and 2019年主要工作任务和目标, and
+    // 主要职能 and 主要职责: without years, 部门 and 及/和, one character apart
+    // in a title of four or more, two in one of eight or more.
+    static YEAR: Lazy<Regex> = Lazy::new(|| Regex::new(r"(?:19|20)\d\d年度?").unwrap());
+    let plain = |t: &str| {
+        YEAR.replace_all(&core(t), "")
+            .replace("部门", "")
+            .replace('及', "和")
+    };
+    a == b
+        || a.contains(b)
+        || b.contains(a)
+        || (core(a) == core(b) && !core(a).is_empty())
+        || near && {
+            let (pa, pb) = (plain(a), plain(b));
+            let n = pa.chars().count().min(pb.chars().count());
+            let d = crate::normalize::edit_distance(&pa, &pb);
+            n >= 4 && d <= 1 || n >= 8 && d <= 2
+        }
+}
+
+fn titles_meet(a: &str, b: &str) -> bool {
+    titles_meet_as(a, b, true)
 }
 
 /// TOC lines against headings, by title. A TOC line with no heading is missing from the body;
@@ -260,7 +284,12 @@ fn toc_against_body(input: &ReconcileInput, out: &mut Vec<Finding>) {
             continue;
         };
         let parent_key = title_key(&parent.title);
-        let Some(at) = toc_keys.iter().position(|k| titles_meet(k, &parent_key)) else {
+        // The parent's own TOC line, before one worded almost like it.
+        let Some(at) = toc_keys
+            .iter()
+            .position(|k| titles_meet_as(k, &parent_key, false))
+            .or_else(|| toc_keys.iter().position(|k| titles_meet(k, &parent_key)))
+        else {
             continue;
         };
         let parent_level = tree.toc[at].level;
@@ -503,4 +532,23 @@ fn direction_finding(
         difference: Some(diff),
         facts,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{title_key, titles_meet};
+
+    #[test]
+    fn a_toc_line_meets_its_heading_worded_a_little_differently() {
+        let meet = |a: &str, b: &str| titles_meet(&title_key(a), &title_key(b));
+        assert!(meet("一、主要职能", "一、主要职责"));
+        assert!(meet(
+            "三、2019年度部门主要工作任务及目标",
+            "三、2019年主要工作任务和目标"
+        ));
+        assert!(meet("五、其他重要事项说明", "五、其他重要事项的情况说明"));
+        // Other parts, however alike their words.
+        assert!(!meet("二、收入预算情况说明", "三、支出预算情况说明"));
+        assert!(!meet("一、收入决算表", "二、支出决算表"));
+    }
 }

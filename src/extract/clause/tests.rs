@@ -233,3 +233,14 @@ fn a_direction_before_the_name_makes_a_change() {
     assert!(!has(&f, "expenditure.basic", "844.15"), "{f:#?}");
     assert!(has(&f, "expenditure.basic.yoy_change", "844.15"), "{f:#?}");
 }
+
+/// A figure in the reason given for a change (`主要原因是…压减10%`) is no
+/// figure of the subject whose change it explains.
+#[test]
+fn figures_in_a_reason_are_not_the_subjects() {
+    let f = facts(&format!(
+        "{BUDGET}会议费预算支出271.02万元，比上年预算减少0.24万元，主要原因是按照要求统一压减10%。\n"
+    ));
+    assert!(has(&f, "x.meeting_fee.yoy_change", "-0.24"), "{f:#?}");
+    assert!(keyed(&f, "x.meeting_fee.yoy_pct").is_empty(), "{f:#?}");
+}
