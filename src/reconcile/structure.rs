@@ -184,9 +184,10 @@ fn titles_meet_as(a: &str, b: &str, near: bool) -> bool {
         }
         t
     };
-    // So do 2019年度部门主要工作任务及目标 and 2019年主要工作任务和目标, and
-    // 主要职能 and 主要职责: without years, 部门 and 及/和, one character apart
-    // in a title of four or more, two in one of eight or more.
+    // So do 2019年度部门主要工作任务及目标, 2019年主要工作任务和目标 and
+    // 2019年主要工作任务, and 主要职能 and 主要职责: without years, 部门 and
+    // 及/和, one holding the other or one character apart in a title of four
+    // or more, two apart in one of eight or more.
     static YEAR: Lazy<Regex> = Lazy::new(|| Regex::new(r"(?:19|20)\d\d年度?").unwrap());
     let plain = |t: &str| {
         YEAR.replace_all(&core(t), "")
@@ -201,7 +202,7 @@ fn titles_meet_as(a: &str, b: &str, near: bool) -> bool {
             let (pa, pb) = (plain(a), plain(b));
             let n = pa.chars().count().min(pb.chars().count());
             let d = crate::normalize::edit_distance(&pa, &pb);
-            n >= 4 && d <= 1 || n >= 8 && d <= 2
+            n >= 4 && (d <= 1 || pa.contains(&pb) || pb.contains(&pa)) || n >= 8 && d <= 2
         }
 }
 
@@ -547,6 +548,10 @@ mod tests {
             "三、2019年主要工作任务和目标"
         ));
         assert!(meet("五、其他重要事项说明", "五、其他重要事项的情况说明"));
+        assert!(meet(
+            "三、2018年度部门主要工作任务及目标",
+            "三、2018年主要工作任务"
+        ));
         // Other parts, however alike their words.
         assert!(!meet("二、收入预算情况说明", "三、支出预算情况说明"));
         assert!(!meet("一、收入决算表", "二、支出决算表"));
