@@ -155,6 +155,9 @@ pub struct Cues {
     pub under: Vec<UnderDef>,
     /// The pattern files' direction words and the clause reader's own.
     pub signs: crate::extract::patterns::Signs,
+    /// All of `signs` in one automaton (longest first), and each word's sign.
+    directions: Option<AhoCorasick>,
+    direction_signs: Vec<i8>,
 }
 
 impl Cues {
@@ -188,12 +191,35 @@ impl Cues {
             counts: defs.count.clone(),
             class_line: re("class_line", &defs.class_line)?,
             item_line: re("item_line", &defs.item_line)?,
+            directions: AhoCorasick::builder()
+                .match_kind(MatchKind::LeftmostLongest)
+                .build(
+                    signs
+                        .positive
+                        .iter()
+                        .chain(&signs.negative)
+                        .chain(&signs.zero),
+                )
+                .ok(),
+            direction_signs: signs
+                .positive
+                .iter()
+                .map(|_| 1)
+                .chain(signs.negative.iter().map(|_| -1))
+                .chain(signs.zero.iter().map(|_| 0))
+                .collect(),
             coded_line: re("coded_line", &defs.coded_line)?,
             kuan_line: re("kuan_line", &defs.kuan_line)?,
             under: defs.under.clone(),
             signs,
             lines: defs.line.clone(),
         })
+    }
+
+    /// The sign of the last direction word in `s` (0 for a no-change word).
+    pub fn last_direction(&self, s: &str) -> Option<i8> {
+        let m = self.directions.as_ref()?.find_iter(s).last()?;
+        Some(self.direction_signs[m.pattern().as_usize()])
     }
 
     /// Whether `key` holds counts rather than amounts.

@@ -39,7 +39,7 @@ pub(super) fn read_figure(
     let clause = clause.as_str();
     let is_final = input.doc_kind == Some("final");
     let matches = |r: &Option<regex::Regex>, s: &str| r.as_ref().is_some_and(|r| r.is_match(s));
-    let direction = last_direction(&input.cues.signs, gap);
+    let direction = input.cues.last_direction(gap);
     let versus_budget = matches(
         &cues.versus_budget,
         &text[subject.start.min(f.number.start)..f.number.start],
@@ -50,7 +50,7 @@ pub(super) fn read_figure(
                 (".share_pct", None, "share")
             } else if matches(&cues.completion, clause) {
                 (".completion_pct", None, "completion")
-            } else if let Some(d) = last_direction(&input.cues.signs, clause) {
+            } else if let Some(d) = input.cues.last_direction(clause) {
                 if d == 0 {
                     return None;
                 }
@@ -179,24 +179,6 @@ fn reading(
     }
 }
 
-/// The sign of the last direction word in `s`; 0 for a no-change word.
-fn last_direction(signs: &Signs, s: &str) -> Option<i8> {
-    let mut best: Option<(usize, i8)> = None;
-    for (words, sign) in [
-        (&signs.positive, 1),
-        (&signs.negative, -1),
-        (&signs.zero, 0),
-    ] {
-        for w in words {
-            if let Some(at) = s.rfind(w.as_str()) {
-                if best.is_none_or(|(b, _)| at > b) {
-                    best = Some((at, sign));
-                }
-            }
-        }
-    }
-    best.map(|(_, s)| s)
-}
 
 /// The sign of a direction word that ends `s` (`增加`, `减少了`).
 pub(crate) fn direction_before(signs: &Signs, s: &str) -> Option<i8> {
