@@ -162,12 +162,39 @@ pub fn read(input: &ClauseInput) -> ClauseOutput {
         .collect();
     heading_ends.sort_unstable();
     for sentence in sentences(text, &heading_ends) {
-        let opening = strip_ordinal(&text[sentence.clone()]);
-        let continues = input
-            .cues
-            .continuation
-            .as_ref()
-            .is_some_and(|r| r.is_match(opening));
+        // Most sentences of a document hold no figure with a unit (table rows,
+        // prose): only their class and 款 lines matter, for the lines after.
+        while figures
+            .get(fi)
+            .is_some_and(|f| f.whole.start < sentence.start)
+        {
+            fi += 1;
+        }
+        if figures
+            .get(fi)
+            .is_none_or(|f| f.whole.start >= sentence.end)
+        {
+            while let Some(h) = hits.get(hi).filter(|h| h.start < sentence.end) {
+                hi += 1;
+                if let (Some(line), true) = (&h.line, h.start >= sentence.start) {
+                    mentions::resolve_line(input, h, line, &codes, &mut line_context);
+                }
+            }
+            if text[..sentence.end].ends_with(['。', '\n']) {
+                paragraph_last = None;
+                under = None;
+            }
+            carry = None;
+            continue;
+        }
+        let continues = || {
+            let opening = strip_ordinal(&text[sentence.clone()]);
+            input
+                .cues
+                .continuation
+                .as_ref()
+                .is_some_and(|r| r.is_match(opening))
+        };
         let mut subject: Option<Subject> = None;
         let mut last_read: Option<Subject> = None;
         tracing::trace!(sentence = &text[sentence.clone()], "clause: sentence");
@@ -241,7 +268,7 @@ pub fn read(input: &ClauseInput) -> ClauseOutput {
                     }
                     let current = match (&subject, &carry) {
                         (Some(s), _) => Some(s.clone()),
-                        (None, Some(c)) if continues => Some(Subject {
+                        (None, Some(c)) if continues() => Some(Subject {
                             end: sentence.start,
                             start: sentence.start,
                             ..c.clone()

@@ -179,7 +179,6 @@ fn reading(
     }
 }
 
-
 /// The sign of a direction word that ends `s` (`增加`, `减少了`).
 pub(crate) fn direction_before(signs: &Signs, s: &str) -> Option<i8> {
     let s = s.trim_end().trim_end_matches('了');
