@@ -196,6 +196,7 @@ pub fn extract(
             && clause::direction_before(&set.cues.signs, &text[..c.quote.start]).is_some())
     });
     read_clauses(text, tree, doc_kind, set, &names, &mut candidates);
+    totals_with_carryover(text, set, &mut candidates);
     // A count never fills an amount key, an amount never a count key.
     candidates.retain(|c| unit_fits_key(set, c));
     to_facts(doc, tree, candidates)
@@ -272,6 +273,26 @@ fn read_clauses(
         qualifier: "",
         side: 0,
     }));
+}
+
+/// A this-year total whose `其中` list names the carry-over is the total
+/// with the carry-over (`[[clause.with_carryover]]`).
+fn totals_with_carryover(text: &str, set: &PatternSet, candidates: &mut [Candidate]) {
+    for def in &set.cues.with_carryover {
+        for c in candidates
+            .iter_mut()
+            .filter(|c| c.qualifier.is_empty() && def.keys.contains(&c.key))
+        {
+            let rest = &text[c.figure.end..];
+            let sentence = &rest[..rest.find(['。', '\n']).unwrap_or(rest.len())];
+            let Some(list) = sentence.find("其中").map(|i| &sentence[i..]) else {
+                continue;
+            };
+            if def.parts.iter().any(|p| list.contains(p.as_str())) {
+                c.key = def.key.clone();
+            }
+        }
+    }
 }
 
 /// Whether a candidate's unit suits its key: a count only on a count key,

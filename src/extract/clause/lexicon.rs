@@ -95,6 +95,20 @@ pub struct CueDefs {
     /// Which key a class or item line is, by the section titles around it.
     #[serde(default)]
     pub line: Vec<LineDef>,
+    /// Totals whose own `其中` list holds the carry-over: the total with it.
+    #[serde(default)]
+    pub with_carryover: Vec<CarryoverDef>,
+}
+
+/// `收入预算557259.13万元，其中：…上年结转93801.70万元`: an amount of one of
+/// `keys` whose list (to the end of its sentence) names one of `parts` is
+/// `key` instead.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CarryoverDef {
+    pub keys: Vec<String>,
+    pub parts: Vec<String>,
+    pub key: String,
 }
 
 /// Under a parent key, a child term's key becomes another.
@@ -153,6 +167,7 @@ pub struct Cues {
     pub kuan_line: Option<Regex>,
     pub lines: Vec<LineDef>,
     pub under: Vec<UnderDef>,
+    pub with_carryover: Vec<CarryoverDef>,
     /// The pattern files' direction words and the clause reader's own.
     pub signs: crate::extract::patterns::Signs,
     /// All of `signs` in one automaton (longest first), and each word's sign.
@@ -211,6 +226,7 @@ impl Cues {
             coded_line: re("coded_line", &defs.coded_line)?,
             kuan_line: re("kuan_line", &defs.kuan_line)?,
             under: defs.under.clone(),
+            with_carryover: defs.with_carryover.clone(),
             signs,
             lines: defs.line.clone(),
         })

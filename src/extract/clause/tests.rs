@@ -244,3 +244,18 @@ fn figures_in_a_reason_are_not_the_subjects() {
     assert!(has(&f, "x.meeting_fee.yoy_change", "-0.24"), "{f:#?}");
     assert!(keyed(&f, "x.meeting_fee.yoy_pct").is_empty(), "{f:#?}");
 }
+
+/// WORDING 3.3: a budget total whose own list names the carry-over is the
+/// total with it (收支总计), not this year's income.
+#[test]
+fn a_total_listing_the_carry_over_is_the_grand_total() {
+    let f = facts(&format!(
+        "{BUDGET}二、收入预算情况说明\n我校2023年收入预算557259.13万元，其中：财政拨款收入230876.38万元，占41.43%；上年结转93801.70万元，占16.83%。\n"
+    ));
+    assert!(has(&f, "totals.income_expenditure", "557259.13"), "{f:#?}");
+    assert!(!has(&f, "income.total", "557259.13"), "{f:#?}");
+    let f = facts(&format!(
+        "{BUDGET}二、收入预算情况说明\n某局2023年收入预算4748.35万元，其中：财政拨款收入4748.35万元。\n"
+    ));
+    assert!(has(&f, "income.total", "4748.35"), "{f:#?}");
+}
