@@ -438,3 +438,31 @@ fn a_stated_change_of_scope_silences_the_equality() {
         0
     );
 }
+
+/// Shares printed in the list under the total with the carry-over are shares
+/// of that total, not of this year's income printed elsewhere.
+#[test]
+fn shares_of_the_grand_total_are_checked_against_it() {
+    let text = "某某大学2023年度部门预算\n\n一、收支预算总体情况说明\n\
+                我校2023年收支总预算1000万元，其中本年收入预算800万元，上年结转200万元。\n\
+                二、收入预算情况说明\n\
+                我校2023年收入预算1000万元，其中：事业收入600万元，占60.00%；上年结转200万元，占20.00%。\n";
+    let report = caizheng::pipeline::process(text.as_bytes(), "grand.txt");
+    let shares: Vec<_> = report
+        .findings
+        .iter()
+        .filter(|f| f.rule.starts_with("share.") || f.rule.starts_with("restatement."))
+        .collect();
+    assert!(shares.is_empty(), "{shares:#?}");
+    // A share that is wrong against that total is still found.
+    let wrong = text.replace("占60.00%", "占75.00%");
+    let report = caizheng::pipeline::process(wrong.as_bytes(), "grand.txt");
+    assert!(
+        report
+            .findings
+            .iter()
+            .any(|f| f.rule == "share.income.business.share_pct"),
+        "{:#?}",
+        report.findings
+    );
+}

@@ -238,7 +238,19 @@ impl<'a> Pool<'a> {
         anchor: &Figure,
         line: Option<&dyn Fn(&LineId) -> bool>,
     ) -> Option<&Figure<'a>> {
-        self.of_key(key)
+        self.nearest_of(&[key], anchor, line)
+    }
+
+    /// The figure of any of `keys` nearest `anchor` (same context, section,
+    /// page, then distance).
+    pub fn nearest_of(
+        &self,
+        keys: &[&str],
+        anchor: &Figure,
+        line: Option<&dyn Fn(&LineId) -> bool>,
+    ) -> Option<&Figure<'a>> {
+        keys.iter()
+            .flat_map(|k| self.of_key(k))
             .filter(|f| !std::ptr::eq(f.fact, anchor.fact))
             .filter(|f| line.is_none_or(|pred| pred(&f.line)))
             .min_by_key(|f| {

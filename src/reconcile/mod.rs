@@ -626,7 +626,10 @@ fn check_shares(pool: &Pool, rules: &RuleSet, out: &mut Findings) {
             let Some(part) = pool.nearest(&rule.part, pct, Some(&same_line_as(pct))) else {
                 continue;
             };
-            let Some(whole) = pool.nearest(&rule.whole, part, None) else {
+            let wholes: Vec<&str> = std::iter::once(rule.whole.as_str())
+                .chain(rule.or_whole.iter().map(String::as_str))
+                .collect();
+            let Some(whole) = pool.nearest_of(&wholes, part, None) else {
                 continue;
             };
             if whole.num.is_zero() {
@@ -643,7 +646,7 @@ fn check_shares(pool: &Pool, rules: &RuleSet, out: &mut Findings) {
                 formula_zh: format!("{} / {} × 100", part.fact.value, whole.fact.value),
                 formula_en: format!(
                     "{} / {} ({}) × 100",
-                    part.fact.value, whole.fact.value, rule.whole
+                    part.fact.value, whole.fact.value, whole.fact.key
                 ),
                 figures: vec![part, whole],
             };

@@ -78,6 +78,9 @@ pub struct ShareRule {
     pub pct: String,
     pub part: String,
     pub whole: String,
+    /// Other totals a share may be printed of (`收入预算557259.13万元，其中：
+    /// 财政拨款收入…，占41.43%` is a share of 收支总计): the nearest wins.
+    pub or_whole: Vec<String>,
 }
 
 /// `completion.<pct key>`: a completion rate against amount / budget.
@@ -195,6 +198,8 @@ struct RawTree {
 #[serde(deny_unknown_fields)]
 struct RawShare {
     whole: String,
+    #[serde(default)]
+    or_whole: Vec<String>,
     /// Parts whose share key is `<part>.share_pct`.
     #[serde(default)]
     parts: Vec<String>,
@@ -296,6 +301,7 @@ impl RuleSet {
                     pct: format!("{part}.share_pct"),
                     part: part.clone(),
                     whole: s.whole.clone(),
+                    or_whole: s.or_whole.clone(),
                 });
             }
             match (&s.pct, &s.part) {
@@ -303,11 +309,15 @@ impl RuleSet {
                     pct: pct.clone(),
                     part: part.clone(),
                     whole: s.whole.clone(),
+                    or_whole: s.or_whole.clone(),
                 }),
                 (None, None) => {}
                 _ => return Err(at(&s.whole, "a share with `pct` needs `part` too".into())),
             }
             check_key(&s.whole).map_err(|e| at(&s.whole, e))?;
+            for w in &s.or_whole {
+                check_key(w).map_err(|e| at(w, e))?;
+            }
         }
         let completions = raw
             .completion
