@@ -10,9 +10,16 @@ use std::collections::BTreeMap;
 pub(super) struct Mention {
     pub start: usize,
     pub end: usize,
-    /// The terms of a name (empty for a line).
-    pub terms: Vec<usize>,
+    /// The name's index in [`ClauseInput::names`] (None for a line).
+    pub name: Option<usize>,
     pub line: Option<Line>,
+}
+
+impl Mention {
+    /// The terms of a name (none for a line).
+    pub fn terms_of<'i>(&self, input: &ClauseInput<'i>) -> &'i [usize] {
+        self.name.map_or(&[], |i| &input.names[i].terms)
+    }
 }
 
 /// A functional-classification line named in the text.
@@ -89,7 +96,7 @@ pub(super) fn mentions(input: &ClauseInput) -> Vec<Mention> {
             lines.push(Mention {
                 start: whole.start + lead,
                 end: whole.end,
-                terms: Vec::new(),
+                name: None,
                 line: Some(line),
             });
         }
@@ -97,11 +104,12 @@ pub(super) fn mentions(input: &ClauseInput) -> Vec<Mention> {
     let mut out: Vec<Mention> = input
         .names
         .iter()
-        .filter(|h| !overlaps(&taken, h.start, h.end))
-        .map(|h| Mention {
+        .enumerate()
+        .filter(|(_, h)| !overlaps(&taken, h.start, h.end))
+        .map(|(i, h)| Mention {
             start: h.start,
             end: h.end,
-            terms: h.terms.clone(),
+            name: Some(i),
             line: None,
         })
         .collect();
@@ -267,7 +275,7 @@ pub(super) fn resolve(input: &ClauseInput, hit: &Mention) -> Option<Subject> {
         return None;
     }
     let term = hit
-        .terms
+        .terms_of(input)
         .iter()
         .map(|&i| &input.lexicon.terms[i])
         .find(|t| {
@@ -298,7 +306,7 @@ pub(super) fn resolve(input: &ClauseInput, hit: &Mention) -> Option<Subject> {
 /// gives any of the name's terms (`基本支出` under `general_budget.expenditure`
 /// is `general_budget.basic`), wherever it stands.
 pub(super) fn under_parent(input: &ClauseInput, hit: &Mention, parent: &str) -> Option<Subject> {
-    let key = hit.terms.iter().find_map(|&t| {
+    let key = hit.terms_of(input).iter().find_map(|&t| {
         let child = &input.lexicon.terms[t].key;
         input
             .cues
