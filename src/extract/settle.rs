@@ -1,0 +1,143 @@
+//! After the patterns: what the whole document's candidates settle. A
+//! pattern inside a longer known name or after a direction word gives way;
+//! the clause reader adds the figures no pattern read; totals listing the
+//! carry-over become 收支总计; a unit that does not suit its key is dropped.
+
+use super::patterns::PatternSet;
+use super::{clause, Candidate};
+use crate::sections::SectionTree;
+
+/// The steps, in order.
+pub(super) fn after_patterns(
+    text: &str,
+    tree: &SectionTree,
+    doc_kind: Option<&str>,
+    set: &PatternSet,
+    candidates: &mut Vec<Candidate>,
+) {
+    let names = set.lexicon.find_all(text);
+    drop_inside_longer_names(set, &names, candidates);
+    // `增加基本支出844.15万元`: not the amount, the change; the clause reader reads it.
+    candidates.retain(|c| {
+        !(c.qualifier.is_empty()
+            && c.unit.as_deref() != Some("%")
+            && clause::direction_before(&set.cues.signs, &text[..c.quote.start]).is_some())
+    });
+    read_clauses(text, tree, doc_kind, set, &names, candidates);
+    totals_with_carryover(text, set, candidates);
+    // A count never fills an amount key, an amount never a count key.
+    candidates.retain(|c| unit_fits_key(set, c));
+}
+
+/// A pattern that matched the tail of a longer name the lexicon knows
+/// (`收入预算总计` in `财政专户管理资金收入预算总计`) read another term's figure.
+fn drop_inside_longer_names(
+    set: &PatternSet,
+    names: &[clause::lexicon::NameHit],
+    candidates: &mut Vec<Candidate>,
+) {
+    candidates.retain(|c| {
+        let at = c.quote.start;
+        let i = names.partition_point(|h| h.start < at);
+        // The name that starts before the quote and runs into it.
+        !i.checked_sub(1).is_some_and(|j| {
+            let h = &names[j];
+            h.end > at && !h.terms.iter().any(|&t| set.lexicon.terms[t].key == c.key)
+        })
+    });
+}
+
+/// Add the figures no pattern read that the clause reader can place.
+fn read_clauses(
+    text: &str,
+    tree: &SectionTree,
+    doc_kind: Option<&str>,
+    set: &PatternSet,
+    names: &[clause::lexicon::NameHit],
+    candidates: &mut Vec<Candidate>,
+) {
+    let anchors: Vec<clause::Anchor> = candidates
+        .iter()
+        .map(|c| clause::Anchor {
+            figure: c.figure.clone(),
+            key: c.key.clone(),
+            label: c.label.clone(),
+            code: c.code.clone(),
+            change_sign: c.key.ends_with(".yoy_change").then(|| {
+                if c.value.starts_with('-') {
+                    -1
+                } else {
+                    1
+                }
+            }),
+        })
+        .collect();
+    let output = clause::read(&clause::ClauseInput {
+        text,
+        tree,
+        doc_kind,
+        lexicon: &set.lexicon,
+        cues: &set.cues,
+        names,
+        anchors: &anchors,
+    });
+    for (figure, key) in output.rekeyed {
+        if let Some(c) = candidates.iter_mut().find(|c| c.figure.start == figure) {
+            c.key = key;
+        }
+    }
+    candidates.extend(output.readings.into_iter().map(|r| Candidate {
+        key: r.key,
+        value: r.value,
+        unit: Some(r.unit),
+        value_wan: r.value_wan,
+        label: r.label,
+        code: r.code,
+        strength: (-100, r.figure.len()),
+        figure: r.figure,
+        quote: r.quote,
+        pattern: r.rule,
+        qualifier: "",
+        side: 0,
+    }));
+}
+
+/// A this-year total whose `其中` list names the carry-over is the total
+/// with the carry-over (`[[clause.with_carryover]]`).
+fn totals_with_carryover(text: &str, set: &PatternSet, candidates: &mut [Candidate]) {
+    for def in &set.cues.with_carryover {
+        for c in candidates
+            .iter_mut()
+            .filter(|c| c.qualifier.is_empty() && def.keys.contains(&c.key))
+        {
+            let rest = &text[c.figure.end..];
+            let sentence = &rest[..rest.find(['。', '\n']).unwrap_or(rest.len())];
+            let Some(list) = sentence.find("其中").map(|i| &sentence[i..]) else {
+                continue;
+            };
+            if def.parts.iter().any(|p| list.contains(p.as_str())) {
+                c.key = def.key.clone();
+            }
+        }
+    }
+}
+
+/// Whether a candidate's unit suits its key: a count only on a count key,
+/// an amount only on an amount key, a percentage only on a `_pct` key. Keys
+/// the built-in vocabulary does not know (a publisher's own `x.` keys) keep
+/// the unit their pattern gave them.
+fn unit_fits_key(set: &PatternSet, c: &Candidate) -> bool {
+    let Some(unit) = c.unit.as_deref() else {
+        return true;
+    };
+    let base = clause::base_key(&c.key);
+    let count_key = set.cues.is_count_key(&base);
+    if !count_key && !set.lexicon.knows(&base) {
+        return true;
+    }
+    if unit == "%" || c.key.ends_with("_pct") {
+        return unit == "%" && c.key.ends_with("_pct");
+    }
+    let amount = set.units.get(unit).is_some_and(|(_, f)| f.is_some());
+    count_key != amount
+}
