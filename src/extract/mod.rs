@@ -8,6 +8,7 @@
 pub mod clause;
 pub mod metadata;
 pub mod patterns;
+pub mod scope;
 mod settle;
 
 use crate::read::Document;
@@ -59,9 +60,7 @@ pub fn extract(
 ) -> Vec<Fact> {
     let text = doc.text.as_str();
     let mut candidates: Vec<Candidate> = Vec::new();
-    let kind_ok = |p: &Pattern| {
-        p.doc_kinds.is_empty() || doc_kind.is_some_and(|k| p.doc_kinds.iter().any(|d| d == k))
-    };
+    let kind_ok = |p: &Pattern| p.scope.allows_kind(doc_kind);
     let wanted = set.anchor_finder.candidates(text, set.patterns.len());
     let mut merged_wanted = vec![false; set.merged.len()];
     let mut explicit: Vec<&Pattern> = Vec::new();
@@ -355,46 +354,7 @@ impl MatchContext<'_> {
 }
 
 fn applies_here(pattern: &Pattern, tree: &SectionTree, text: &str, at: usize) -> bool {
-    if pattern
-        .not_before
-        .iter()
-        .any(|w| text[..at].ends_with(w.as_str()))
-    {
-        return false;
-    }
-    let chain = tree.chain_at(at);
-    if !titles_allow(&chain, &pattern.titles, &pattern.not_titles) {
-        return false;
-    }
-    let kinds: Vec<&str> = chain.iter().map(|s| s.kind.as_str()).collect();
-    if kinds.iter().any(|k| *k == "toc" || *k == "glossary")
-        && !pattern.sections.iter().any(|s| s == "glossary")
-    {
-        return false;
-    }
-    if pattern
-        .not_sections
-        .iter()
-        .any(|n| kinds.contains(&n.as_str()))
-    {
-        return false;
-    }
-    pattern.sections.is_empty() || pattern.sections.iter().any(|s| kinds.contains(&s.as_str()))
-}
-
-/// Whether the section titles around a place hold one of `titles` (when
-/// given) and none of `not_titles`.
-pub fn titles_allow(
-    chain: &[&crate::sections::Section],
-    titles: &[String],
-    not_titles: &[String],
-) -> bool {
-    let holds = |words: &[String]| {
-        chain
-            .iter()
-            .any(|s| words.iter().any(|w| s.title.contains(w.as_str())))
-    };
-    (titles.is_empty() || holds(titles)) && (not_titles.is_empty() || !holds(not_titles))
+    pattern.scope.allows_at(text, at, &tree.chain_at(at))
 }
 
 /// Turn the qualifier groups of one match into candidates; a pair pattern's

@@ -153,6 +153,19 @@ struct TermDef {
     unit: Option<String>,
 }
 
+impl TermDef {
+    fn scope(&self) -> super::scope::Scope {
+        super::scope::Scope {
+            sections: self.sections.clone(),
+            not_sections: self.not_sections.clone(),
+            doc_kinds: self.doc_kinds.clone(),
+            not_before: self.not_before.clone(),
+            titles: self.titles.clone(),
+            not_titles: self.not_titles.clone(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct PatternDef {
@@ -214,17 +227,8 @@ pub struct Pattern {
     pub regex: LazyRegex,
     /// Literal words one of which every match contains (a term's names); empty: always run.
     pub anchors: Vec<String>,
-    /// Section kinds it applies in; empty means any (but `not_sections`).
-    pub sections: Vec<String>,
-    pub not_sections: Vec<String>,
-    /// `final` / `budget`; empty means both.
-    pub doc_kinds: Vec<String>,
-    /// Literal text that must not stand right before the match (a poor man's look-behind).
-    pub not_before: Vec<String>,
-    /// Words one of which a section title around the match must hold; empty: any.
-    pub titles: Vec<String>,
-    /// Words no section title around the match may hold.
-    pub not_titles: Vec<String>,
+    /// Where it applies.
+    pub scope: super::scope::Scope,
     pub label: Option<String>,
     pub priority: i32,
     pub tails: bool,
@@ -455,12 +459,7 @@ impl PatternSet {
                 lexicon_terms.push(super::clause::lexicon::Term {
                     key: term.key.clone(),
                     label: term.label.clone(),
-                    sections: term.sections.clone(),
-                    not_sections: term.not_sections.clone(),
-                    doc_kinds: term.doc_kinds.clone(),
-                    not_before: term.not_before.clone(),
-                    titles: term.titles.clone(),
-                    not_titles: term.not_titles.clone(),
+                    scope: term.scope(),
                     priority: term.priority,
                 });
                 lexicon_names.push(term.names.clone());
@@ -500,12 +499,7 @@ impl PatternSet {
                         key: term.key.clone(),
                         regex,
                         anchors: term.names.iter().map(|n| n.replace(' ', "")).collect(),
-                        sections: term.sections.clone(),
-                        not_sections: term.not_sections.clone(),
-                        doc_kinds: term.doc_kinds.clone(),
-                        not_before: term.not_before.clone(),
-                        titles: term.titles.clone(),
-                        not_titles: term.not_titles.clone(),
+                        scope: term.scope(),
                         label: term.label.clone(),
                         priority: term.priority,
                         tails: true,
@@ -541,12 +535,13 @@ impl PatternSet {
                     key: p.key.clone(),
                     regex,
                     anchors: p.anchors.clone(),
-                    sections: p.sections.clone(),
-                    not_sections: p.not_sections.clone(),
-                    doc_kinds: p.doc_kinds.clone(),
-                    not_before: p.not_before.clone(),
-                    titles: Vec::new(),
-                    not_titles: Vec::new(),
+                    scope: super::scope::Scope {
+                        sections: p.sections.clone(),
+                        not_sections: p.not_sections.clone(),
+                        doc_kinds: p.doc_kinds.clone(),
+                        not_before: p.not_before.clone(),
+                        ..Default::default()
+                    },
                     label: p.label.clone(),
                     priority: p.priority,
                     tails: p.tails,

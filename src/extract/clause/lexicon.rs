@@ -11,16 +11,8 @@ use serde::Deserialize;
 pub struct Term {
     pub key: String,
     pub label: Option<String>,
-    /// Section kinds it applies in; empty: any (but `not_sections`).
-    pub sections: Vec<String>,
-    pub not_sections: Vec<String>,
-    pub doc_kinds: Vec<String>,
-    /// Literal text that must not stand right before the name.
-    pub not_before: Vec<String>,
-    /// Words one of which a section title around the name must hold; empty: any.
-    pub titles: Vec<String>,
-    /// Words no section title around the name may hold.
-    pub not_titles: Vec<String>,
+    /// Where the name stands for this term.
+    pub scope: crate::extract::scope::Scope,
     /// Among terms of one name, the higher priority is tried first.
     pub priority: i32,
 }

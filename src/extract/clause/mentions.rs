@@ -251,11 +251,9 @@ pub(super) fn resolve_line(
         };
     let (label, code) = label;
     let level = if line.item { "item" } else { "class" };
-    let def = input
-        .cues
-        .lines
-        .iter()
-        .find(|d| d.level == level && crate::extract::titles_allow(&chain, &d.titles, &[]))?;
+    let def = input.cues.lines.iter().find(|d| {
+        d.level == level && crate::extract::scope::titles_allow(&chain, &d.titles, &[])
+    })?;
     Some(Subject {
         base: def.key.clone(),
         label: Some(label),
@@ -270,26 +268,12 @@ pub(super) fn resolve_line(
 /// The first term of a name that applies at the name's place.
 pub(super) fn resolve(input: &ClauseInput, hit: &Mention) -> Option<Subject> {
     let chain = input.tree.chain_at(hit.start);
-    let kinds: Vec<&str> = chain.iter().map(|s| s.kind.as_str()).collect();
-    if kinds.iter().any(|k| *k == "toc" || *k == "glossary") {
-        return None;
-    }
     let term = hit
         .terms_of(input)
         .iter()
         .map(|&i| &input.lexicon.terms[i])
         .find(|t| {
-            (t.doc_kinds.is_empty()
-                || input
-                    .doc_kind
-                    .is_some_and(|k| t.doc_kinds.iter().any(|d| d == k)))
-                && !t
-                    .not_before
-                    .iter()
-                    .any(|w| input.text[..hit.start].ends_with(w.as_str()))
-                && !t.not_sections.iter().any(|n| kinds.contains(&n.as_str()))
-                && (t.sections.is_empty() || t.sections.iter().any(|s| kinds.contains(&s.as_str())))
-                && crate::extract::titles_allow(&chain, &t.titles, &t.not_titles)
+            t.scope.allows_kind(input.doc_kind) && t.scope.allows_at(input.text, hit.start, &chain)
         })?;
     Some(Subject {
         base: term.key.clone(),

@@ -1,0 +1,61 @@
+//! Where a term or a pattern applies: section kinds, section titles, the
+//! document's kind, the text right before it. One definition for the
+//! pattern reader and the clause reader.
+
+use crate::sections::Section;
+
+#[derive(Debug, Clone, Default)]
+pub struct Scope {
+    /// Section kinds it applies in; empty means any (but `not_sections`).
+    pub sections: Vec<String>,
+    pub not_sections: Vec<String>,
+    /// `final` / `budget`; empty means both.
+    pub doc_kinds: Vec<String>,
+    /// Literal text that must not stand right before it (a poor man's look-behind).
+    pub not_before: Vec<String>,
+    /// Words one of which a section title around it must hold; empty: any.
+    pub titles: Vec<String>,
+    /// Words no section title around it may hold.
+    pub not_titles: Vec<String>,
+}
+
+impl Scope {
+    /// Whether it applies in a document of this kind.
+    pub fn allows_kind(&self, doc_kind: Option<&str>) -> bool {
+        self.doc_kinds.is_empty() || doc_kind.is_some_and(|k| self.doc_kinds.iter().any(|d| d == k))
+    }
+
+    /// Whether it applies at byte `at` of `text`, inside the sections
+    /// `chain` (innermost first). Never in a table of contents or a
+    /// glossary, unless its sections name the glossary.
+    pub fn allows_at(&self, text: &str, at: usize, chain: &[&Section]) -> bool {
+        if self
+            .not_before
+            .iter()
+            .any(|w| text[..at].ends_with(w.as_str()))
+        {
+            return false;
+        }
+        if !titles_allow(chain, &self.titles, &self.not_titles) {
+            return false;
+        }
+        let in_kind = |k: &str| chain.iter().any(|s| s.kind == k);
+        if (in_kind("toc") || in_kind("glossary")) && !self.sections.iter().any(|s| s == "glossary")
+        {
+            return false;
+        }
+        !self.not_sections.iter().any(|n| in_kind(n))
+            && (self.sections.is_empty() || self.sections.iter().any(|s| in_kind(s)))
+    }
+}
+
+/// Whether the section titles around a place hold one of `titles` (when
+/// given) and none of `not_titles`.
+pub fn titles_allow(chain: &[&Section], titles: &[String], not_titles: &[String]) -> bool {
+    let holds = |words: &[String]| {
+        chain
+            .iter()
+            .any(|s| words.iter().any(|w| s.title.contains(w.as_str())))
+    };
+    (titles.is_empty() || holds(titles)) && (not_titles.is_empty() || !holds(not_titles))
+}
