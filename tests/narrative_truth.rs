@@ -44,21 +44,7 @@ fn check(doc: &str) {
     }
 
     let s = common::score(&report, &truth, "narrative");
-    println!(
-        "{doc}: narrative recall {}/{} = {:.3}, precision {}/{} = {:.3}",
-        s.matched,
-        s.truth,
-        s.recall,
-        s.covered - s.wrong,
-        s.covered,
-        s.precision
-    );
-    for m in &s.misses {
-        println!("  missing: {m}");
-    }
-    for e in &s.extras {
-        println!("  wrong:   {e}");
-    }
+    s.print(&format!("{doc}: narrative"));
     assert!(s.recall >= 0.97, "{doc}: recall {:.3} < 0.97", s.recall);
     assert!(
         s.precision >= 0.99,

@@ -63,21 +63,7 @@ fn score_of(corpus: &Path, truth: &serde_json::Value) -> common::Score {
     } else {
         ""
     };
-    println!(
-        "{doc}{aside}: narrative recall {}/{} = {:.3}, precision {}/{} = {:.3}",
-        s.matched,
-        s.truth,
-        s.recall,
-        s.covered - s.wrong,
-        s.covered,
-        s.precision
-    );
-    for m in &s.misses {
-        println!("  missing: {m}");
-    }
-    for e in &s.extras {
-        println!("  wrong:   {e}");
-    }
+    s.print(&format!("{doc}{aside}: narrative"));
     s
 }
 

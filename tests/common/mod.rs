@@ -130,6 +130,28 @@ pub fn score(report: &Report, truth: &serde_json::Value, source: &str) -> Score 
     }
 }
 
+impl Score {
+    /// Print the score of `what` and every miss and wrong fact (shown by
+    /// `cargo test -- --nocapture`, and on failure).
+    pub fn print(&self, what: &str) {
+        println!(
+            "{what}: recall {}/{} = {:.3}, precision {}/{} = {:.3}",
+            self.matched,
+            self.truth,
+            self.recall,
+            self.covered - self.wrong,
+            self.covered,
+            self.precision
+        );
+        for m in &self.misses {
+            println!("  missing: {m}");
+        }
+        for e in &self.extras {
+            println!("  wrong:   {e}");
+        }
+    }
+}
+
 fn compact(s: &str) -> String {
     s.chars().filter(|c| !c.is_whitespace()).collect()
 }
