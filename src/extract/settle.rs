@@ -21,7 +21,7 @@ pub(super) fn after_patterns(
     candidates.retain(|c| {
         !(c.qualifier.is_empty()
             && c.unit.as_deref() != Some("%")
-            && clause::direction_before(&set.cues.signs, &text[..c.quote.start]).is_some())
+            && set.cues.direction_before(&text[..c.quote.start]).is_some())
     });
     read_clauses(text, tree, doc_kind, set, &names, candidates);
     totals_with_carryover(text, set, candidates);

@@ -230,6 +230,32 @@ impl Cues {
         Some(self.direction_signs[m.pattern().as_usize()])
     }
 
+    /// The sign of a direction word that ends `s` (`增加`, `减少了`).
+    pub fn direction_before(&self, s: &str) -> Option<i8> {
+        let s = s.trim_end().trim_end_matches('了');
+        let signs = &self.signs;
+        [
+            (&signs.positive, 1),
+            (&signs.negative, -1),
+            (&signs.zero, 0),
+        ]
+        .into_iter()
+        .find_map(|(words, sign)| {
+            words
+                .iter()
+                .any(|w| s.ends_with(w.as_str()))
+                .then_some(sign)
+        })
+    }
+
+    /// The key `child` takes in a `其中` list under `parent` (`[[clause.under]]`).
+    pub fn under_key(&self, parent: &str, child: &str) -> Option<&str> {
+        self.under
+            .iter()
+            .find(|u| u.parent == parent && u.child == child)
+            .map(|u| u.key.as_str())
+    }
+
     /// Whether `key` holds counts rather than amounts.
     pub fn is_count_key(&self, key: &str) -> bool {
         self.count_keys.as_ref().is_some_and(|r| r.is_match(key))

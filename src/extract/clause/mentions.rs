@@ -290,17 +290,12 @@ pub(super) fn resolve(input: &ClauseInput, hit: &Mention) -> Option<Subject> {
 /// gives any of the name's terms (`基本支出` under `general_budget.expenditure`
 /// is `general_budget.basic`), wherever it stands.
 pub(super) fn under_parent(input: &ClauseInput, hit: &Mention, parent: &str) -> Option<Subject> {
-    let key = hit.terms_of(input).iter().find_map(|&t| {
-        let child = &input.lexicon.terms[t].key;
-        input
-            .cues
-            .under
-            .iter()
-            .find(|u| u.parent == parent && u.child == *child)
-            .map(|u| u.key.clone())
-    })?;
+    let key = hit
+        .terms_of(input)
+        .iter()
+        .find_map(|&t| input.cues.under_key(parent, &input.lexicon.terms[t].key))?;
     Some(Subject {
-        base: key,
+        base: key.to_string(),
         label: None,
         code: None,
         end: hit.end,

@@ -18,7 +18,6 @@ pub mod figures;
 pub mod lexicon;
 mod mentions;
 mod role;
-pub(crate) use role::direction_before;
 mod sentences;
 
 use crate::sections::SectionTree;
@@ -241,16 +240,12 @@ pub fn read(input: &ClauseInput) -> ClauseOutput {
                     if let Some(a) = anchors.get(&f.number.start) {
                         let mut base = base_key(&a.key);
                         // A figure a pattern read inside a `其中` list: the parent's family.
-                        if let Some(u) = under.as_ref().and_then(|p| {
-                            input
-                                .cues
-                                .under
-                                .iter()
-                                .find(|u| u.parent == *p && u.child == base)
-                        }) {
+                        if let Some(key) =
+                            under.as_ref().and_then(|p| input.cues.under_key(p, &base))
+                        {
                             if let Some(suffix) = a.key.strip_prefix(base.as_str()) {
-                                rekeyed.push((f.number.start, format!("{}{suffix}", u.key)));
-                                base = u.key.clone();
+                                rekeyed.push((f.number.start, format!("{key}{suffix}")));
+                                base = key.to_string();
                             }
                         }
                         let s = Subject {
@@ -293,23 +288,20 @@ pub fn read(input: &ClauseInput) -> ClauseOutput {
                         subject = None;
                         continue;
                     };
-                    {
-                        let sign = r.value.starts_with('-');
-                        let s = Subject {
-                            end: f.whole.end,
-                            start: current.start,
-                            named: false,
-                            last_change: if r.key.ends_with(".yoy_change") {
-                                Some(if sign { -1 } else { 1 })
-                            } else {
-                                current.last_change
-                            },
-                            ..current
-                        };
-                        out.push(r);
-                        last_read = Some(s.clone());
-                        subject = Some(s);
-                    }
+                    let s = Subject {
+                        end: f.whole.end,
+                        start: current.start,
+                        named: false,
+                        last_change: if r.key.ends_with(".yoy_change") {
+                            Some(if r.value.starts_with('-') { -1 } else { 1 })
+                        } else {
+                            current.last_change
+                        },
+                        ..current
+                    };
+                    out.push(r);
+                    last_read = Some(s.clone());
+                    subject = Some(s);
                 }
                 _ => break,
             }

@@ -3,7 +3,6 @@
 
 use super::figures::{Figure, Measure};
 use super::{ClauseInput, Reading, Subject};
-use crate::extract::patterns::Signs;
 use rust_decimal::Decimal;
 use std::ops::Range;
 
@@ -86,7 +85,7 @@ pub(super) fn read_figure(
                 let before = &text[clause_start.min(subject.start)..subject.start];
                 if matches(&cues.prior_before, before) {
                     (".prior_year", None, "prior")
-                } else if let Some(d) = direction_before(&cues.signs, before) {
+                } else if let Some(d) = cues.direction_before(before) {
                     // `…增加基本支出844.15万元`: the name's change, its word before it.
                     if d == 0 {
                         return None;
@@ -116,7 +115,6 @@ pub(super) fn read_figure(
                         && (c.words.is_empty() || c.words.iter().any(|w| gap.contains(w.as_str())))
                 })?;
                 return Some(reading(
-                    input,
                     subject,
                     f,
                     def.key.clone(),
@@ -139,11 +137,10 @@ pub(super) fn read_figure(
     } else {
         format!("{}{suffix}", subject.base)
     };
-    Some(reading(input, subject, f, key, sign, role, clause_start))
+    Some(reading(subject, f, key, sign, role, clause_start))
 }
 
 fn reading(
-    input: &ClauseInput,
     subject: &Subject,
     f: &Figure,
     key: String,
@@ -165,7 +162,6 @@ fn reading(
     } else {
         clause_start
     };
-    let _ = input;
     Reading {
         key,
         value,
@@ -177,23 +173,6 @@ fn reading(
         quote: start..f.whole.end,
         rule: format!("clause#{role}"),
     }
-}
-
-/// The sign of a direction word that ends `s` (`增加`, `减少了`).
-pub(crate) fn direction_before(signs: &Signs, s: &str) -> Option<i8> {
-    let s = s.trim_end().trim_end_matches('了');
-    [
-        (&signs.positive, 1),
-        (&signs.negative, -1),
-        (&signs.zero, 0),
-    ]
-    .into_iter()
-    .find_map(|(words, sign)| {
-        words
-            .iter()
-            .any(|w| s.ends_with(w.as_str()))
-            .then_some(sign)
-    })
 }
 
 fn compact(s: &str) -> String {
