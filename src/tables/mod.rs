@@ -7,6 +7,7 @@
 //! spreadsheet tables come as explicit grids ([`crate::read::Grid`]). Both
 //! become the same [`map::RawTable`], read by [`map::read_table`].
 
+mod geometry;
 pub mod map;
 pub mod pdf;
 pub mod spec;
@@ -35,6 +36,7 @@ pub fn read_tables_with(doc: &Document, set: &TableSet) -> Tables {
     let mut out = Tables::default();
     let mut locator = Locator::new(doc);
     for t in &raw {
+        let t = &map::orphan_headers_folded(set, t);
         let (figures, grid) = map::read_table(set, t);
         for f in figures {
             let span = locator.find(f.page, &f.text);

@@ -4,6 +4,9 @@
 //! amounts attach by nearness. One pass over the lines, then work linear in
 //! the words of each table (plus sorting).
 
+use super::geometry::{
+    append, column_of, column_spans, header_grid, median, numeric_columns, Word,
+};
 use super::map::{self, is_code, parse_amount, RawRow, RawTable, Role};
 use super::spec::{compact, TableSet};
 use crate::read::LayoutLine;
@@ -24,23 +27,6 @@ const LABEL_HEADERS: &[&str] = &[
     "支出",
 ];
 
-#[derive(Debug, Clone)]
-struct Word {
-    text: String,
-    x0: f32,
-    x1: f32,
-    page: u32,
-    y: f32,
-    size: f32,
-    line: usize,
-}
-
-impl Word {
-    fn center(&self) -> f32 {
-        (self.x0 + self.x1) / 2.0
-    }
-}
-
 /// Find the standard tables in a document's positioned lines.
 pub fn find_tables(set: &TableSet, lines: &[LayoutLine]) -> Vec<RawTable> {
     let titles: Vec<(usize, usize)> = lines
@@ -53,7 +39,13 @@ pub fn find_tables(set: &TableSet, lines: &[LayoutLine]) -> Vec<RawTable> {
         let limit = titles.get(n + 1).map(|t| t.0).unwrap_or(lines.len());
         let title_page = lines[start].page;
         let mut end = start + 1;
-        while end < limit && !ends_table(&lines[end]) && lines[end].page <= title_page + 4 {
+        let mut has_body = false;
+        while end < limit
+            && !ends_table(&lines[end])
+            && !(has_body && is_table_number(&lines[end]))
+            && lines[end].page <= title_page + 4
+        {
+            has_body |= lines[end].words.iter().any(|w| is_amount_word(&w.text));
             end += 1;
         }
         if let Some(t) = read_region(set, spec, &lines[start], &lines[start + 1..end]) {
@@ -73,6 +65,66 @@ fn ends_table(line: &LayoutLine) -> bool {
         || (text.chars().count() > 40 && text.contains(['，', '。']))
 }
 
+/// A line that is only a table's number (`公开 02表`, `公开表二`, `附表3`,
+/// `表4`): it heads the next table, so it ends a table whose body began.
+fn is_table_number(line: &LayoutLine) -> bool {
+    let text = compact(&line.text());
+    let rest = text.trim_start_matches("公开").trim_start_matches("附");
+    let Some(rest) = rest
+        .strip_prefix('表')
+        .or_else(|| rest.strip_suffix('表'))
+        .or_else(|| rest.strip_suffix("表）"))
+    else {
+        return false;
+    };
+    let rest = rest
+        .trim_start_matches(['（', '('])
+        .trim_end_matches(['）', ')']);
+    !rest.is_empty()
+        && rest.chars().count() <= 5
+        && rest
+            .chars()
+            .all(|c| c.is_ascii_digit() || "一二三四五六七八九十-—".contains(c))
+}
+
+/// Words spelled out with wide letter spacing (`合  计`, `金  额`) joined
+/// back: single CJK characters less than two and a half sizes apart. The
+/// 类 / 款 / 项 headers stay apart: they head three columns.
+fn spaced_out_joined(words: &[crate::read::LayoutWord]) -> Vec<crate::read::LayoutWord> {
+    let single = |t: &str| {
+        let mut cs = t.chars();
+        matches!((cs.next(), cs.next()), (Some(c), None) if !c.is_ascii() && !"类款项".contains(c))
+    };
+    let mut out: Vec<crate::read::LayoutWord> = Vec::with_capacity(words.len());
+    for w in words {
+        if let Some(last) = out.last_mut() {
+            let gap = w.x0 - last.x1;
+            let last_single = last
+                .text
+                .chars()
+                .all(|c| !c.is_ascii() && !"类款项".contains(c))
+                && last.text.chars().count() <= 3;
+            if single(&w.text) && last_single && gap >= 0.0 && gap <= 2.5 * w.size.max(1.0) {
+                last.text.push_str(&w.text);
+                last.x1 = w.x1;
+                continue;
+            }
+        }
+        out.push(w.clone());
+    }
+    out
+}
+
+/// A page's number line (`8`, `- 8 -`, `第 8 页`, `8/26`): never table content.
+fn is_page_number(line: &LayoutLine) -> bool {
+    let text = compact(&line.text());
+    let core = text
+        .trim_start_matches(['-', '—', '第'])
+        .trim_end_matches(['-', '—', '页']);
+    let core = core.split('/').next().unwrap_or(core);
+    !core.is_empty() && core.len() <= 4 && core.bytes().all(|b| b.is_ascii_digit())
+}
+
 fn is_amount_word(s: &str) -> bool {
     (s.contains('.') || s.contains(',')) && parse_amount(s).is_some()
 }
@@ -86,7 +138,11 @@ fn read_region(
     let mut unit = super::unit_in(&title_line.text()).map(String::from);
     let mut words: Vec<Word> = Vec::new();
     for (i, line) in region.iter().enumerate() {
-        for w in &line.words {
+        let last_on_page = region.get(i + 1).is_none_or(|next| next.page != line.page);
+        if last_on_page && is_page_number(line) {
+            continue;
+        }
+        for w in &spaced_out_joined(&line.words) {
             let text = compact(&w.text);
             if text.is_empty() {
                 continue;
@@ -95,6 +151,10 @@ fn read_region(
                 if unit.is_none() {
                     unit = Some(u.to_string());
                 }
+                continue;
+            }
+            // `部门名称：…`, `编制单位：…`: the publisher, not a header cell.
+            if text.contains(['：', ':']) && !text.starts_with("其中") {
                 continue;
             }
             let size = w.size.max(1.0);
@@ -160,7 +220,8 @@ fn read_region(
     if columns.is_empty() {
         return Some(table);
     }
-    let col_of = |w: &Word| best_column(&columns, w.x0, w.x1);
+    let numeric = numeric_columns(&columns, &body);
+    let col_of = |w: &Word| column_of(&columns, &numeric, w);
     let header_rows = header_grid(&header, &columns);
     // Provisional rows, one per line, only to decide the column roles.
     let mut provisional: Vec<RawRow> = Vec::new();
@@ -193,6 +254,7 @@ fn read_region(
     // Anchors: (page, y, half); the words they own.
     let mut anchors: Vec<(u32, f32, usize)> = Vec::new();
     let mut pieces: Vec<Piece> = Vec::new();
+    let mut stray: Vec<&Word> = Vec::new();
     for (h, half) in halves.iter().enumerate() {
         let code_cols: Vec<usize> = super::map::columns_with(&cols, half.clone(), Role::Code);
         let name_cols: Vec<usize> = super::map::columns_with(&cols, half.clone(), Role::Name);
@@ -260,13 +322,31 @@ fn read_region(
             if name_cols.contains(&col_of(w)) {
                 continue;
             }
-            if let Some(a) = nearest(w.page, w.y) {
-                pieces.push(Piece {
+            match nearest(w.page, w.y) {
+                Some(a) => pieces.push(Piece {
                     anchor: a,
                     column: col_of(w),
                     word: w.clone(),
-                });
+                }),
+                None => stray.push(w),
             }
+        }
+    }
+    // A figure whose half has no line at its height sits under a label
+    // merged across halves (`当年支出小计` over two column groups): it joins
+    // the line of another half at the same height.
+    for w in stray {
+        let near = anchors
+            .iter()
+            .enumerate()
+            .filter(|(_, a)| a.0 == w.page && (a.1 - w.y).abs() <= 0.9 * em)
+            .min_by(|a, b| (a.1 .1 - w.y).abs().total_cmp(&(b.1 .1 - w.y).abs()));
+        if let Some((a, _)) = near {
+            pieces.push(Piece {
+                anchor: a,
+                column: col_of(w),
+                word: w.clone(),
+            });
         }
     }
     // One grid row per group of anchors (at most one per half) at one height.
@@ -424,151 +504,12 @@ fn cluster(points: impl Iterator<Item = (u32, f32)>, gap: f32) -> Vec<(u32, f32)
         .collect()
 }
 
-/// Column extents: the body words' extents merged where they overlap, then
-/// a column for each header word over no body column (empty columns).
-fn column_spans(body: &[Word], header: &[Word]) -> Vec<(f32, f32)> {
-    let mut spans: Vec<(f32, f32)> = body.iter().map(|w| (w.x0, w.x1)).collect();
-    spans.sort_by(|a, b| a.0.total_cmp(&b.0));
-    let mut merged: Vec<(f32, f32)> = Vec::new();
-    for (a, b) in spans {
-        match merged.last_mut() {
-            Some(m) if a < m.1 => m.1 = m.1.max(b),
-            _ => merged.push((a, b)),
-        }
-    }
-    let mut lower_first: Vec<&Word> = header.iter().collect();
-    lower_first.sort_by(|a, b| {
-        (b.page, b.y)
-            .partial_cmp(&(a.page, a.y))
-            .unwrap_or(std::cmp::Ordering::Equal)
-    });
-    for w in lower_first {
-        let overlapping: Vec<usize> = (0..merged.len())
-            .filter(|&i| w.x0 < merged[i].1 && w.x1 > merged[i].0)
-            .collect();
-        match overlapping.as_slice() {
-            [] => {
-                merged.push((w.x0, w.x1));
-                merged.sort_by(|a, b| a.0.total_cmp(&b.0));
-            }
-            [only] => {
-                let m = &mut merged[*only];
-                let grown = (m.0.min(w.x0), m.1.max(w.x1));
-                let clash = (0..merged.len())
-                    .any(|j| j != *only && grown.0 < merged[j].1 && grown.1 > merged[j].0);
-                if !clash {
-                    merged[*only] = grown;
-                }
-            }
-            _ => {}
-        }
-    }
-    merged
-}
-
-fn best_column(columns: &[(f32, f32)], x0: f32, x1: f32) -> usize {
-    let mut best = (0usize, f32::MIN);
-    for (i, &(a, b)) in columns.iter().enumerate() {
-        let overlap = x1.min(b) - x0.max(a);
-        let score = if overlap > 0.0 {
-            overlap
-        } else {
-            -((x0 + x1) / 2.0 - (a + b) / 2.0).abs()
-        };
-        if score > best.1 {
-            best = (i, score);
-        }
-    }
-    best.0
-}
-
-/// Header lines as rows. A header word covers the columns it overlaps,
-/// widened to neighbours when that centres it better over them (spanning
-/// cells are centred over their columns and often much narrower than them),
-/// but never over a column that a word on its level or above already heads.
-fn header_grid(header: &[Word], columns: &[(f32, f32)]) -> Vec<Vec<String>> {
-    if columns.is_empty() {
-        return Vec::new();
-    }
-    let overlaps = |w: &Word, c: usize| w.x0 < columns[c].1 && w.x1 > columns[c].0;
-    let blocked = |w: &Word, c: usize| {
-        header.iter().any(|v| {
-            !std::ptr::eq(v, w)
-                && (v.page, v.y) <= (w.page, w.y + 0.5 * w.size)
-                && v.x0 < columns[c].1
-                && v.x1 > columns[c].0
-        })
-    };
-    let mut rows: Vec<Vec<String>> = Vec::new();
-    let mut last_line = usize::MAX;
-    for w in header {
-        if w.line != last_line {
-            rows.push(vec![String::new(); columns.len()]);
-            last_line = w.line;
-        }
-        let over: Vec<usize> = (0..columns.len()).filter(|&c| overlaps(w, c)).collect();
-        let (lo, hi) = match (over.first(), over.last()) {
-            (Some(&a), Some(&b)) => (a, b),
-            _ => {
-                let c = best_column(columns, w.x0, w.x1);
-                (c, c)
-            }
-        };
-        let mut best = (lo, hi, f32::MAX);
-        let mut left = lo;
-        loop {
-            let mut right = hi;
-            loop {
-                let center = (columns[left].0 + columns[right].1) / 2.0;
-                let d = (center - w.center()).abs();
-                if d + 0.5 < best.2 {
-                    best = (left, right, d);
-                }
-                if right + 1 >= columns.len() || right >= hi + 3 || blocked(w, right + 1) {
-                    break;
-                }
-                right += 1;
-            }
-            if left == 0 || left + 3 <= lo || blocked(w, left - 1) {
-                break;
-            }
-            left -= 1;
-        }
-        let Some(row) = rows.last_mut() else { continue };
-        for cell in row.iter_mut().take(best.1 + 1).skip(best.0) {
-            append(cell, &w.text);
-        }
-    }
-    rows
-}
-
 fn with_header_only(table: RawTable, words: &[Word]) -> RawTable {
     let columns = column_spans(&[], words);
     RawTable {
         header: header_grid(words, &columns),
         ..table
     }
-}
-
-/// Join cell text: no space between CJK characters, a space otherwise.
-fn append(cell: &mut String, text: &str) {
-    let needs_space = match (cell.chars().last(), text.chars().next()) {
-        (Some(a), Some(b)) => a.is_ascii_alphanumeric() || b.is_ascii_alphanumeric(),
-        _ => false,
-    };
-    if needs_space {
-        cell.push(' ');
-    }
-    cell.push_str(text);
-}
-
-fn median(values: impl Iterator<Item = f32>) -> Option<f32> {
-    let mut v: Vec<f32> = values.filter(|x| x.is_finite()).collect();
-    if v.is_empty() {
-        return None;
-    }
-    v.sort_by(|a, b| a.total_cmp(b));
-    Some(v[v.len() / 2])
 }
 
 #[cfg(test)]

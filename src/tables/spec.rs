@@ -43,6 +43,10 @@ fn default_label() -> String {
 pub struct RowSpec {
     pub labels: Vec<String>,
     pub keys: BTreeMap<String, String>,
+    /// The line applies only below a line with one of these labels on the
+    /// same side: `收入合计` after `当年收入小计` is the grand total.
+    #[serde(default)]
+    pub follows: Vec<String>,
 }
 
 /// A cell of a table without line labels: every meaning in `when` → `key`.
@@ -101,6 +105,17 @@ impl TableSet {
             .trim_end_matches("（续）")
             .trim_end_matches("（續）")
             .trim_end_matches("续表");
+        self.titled_exactly(text).or_else(|| {
+            // A trailing qualifier: `…预算表（功能科目）`, `…决算表（按经济分类）`.
+            let open = text.rfind('（')?;
+            let inner = text[open..].trim_start_matches('（').strip_suffix('）')?;
+            (inner.chars().count() <= 8 && !inner.contains('表'))
+                .then(|| self.titled_exactly(&text[..open]))
+                .flatten()
+        })
+    }
+
+    fn titled_exactly(&self, text: &str) -> Option<usize> {
         if text.chars().count() > 60 {
             return None;
         }
@@ -217,9 +232,11 @@ fn title_prefix_ok(prefix: &str) -> bool {
         return false;
     }
     let stripped = prefix
+        .trim_start_matches("公开")
         .trim_start_matches("附表")
         .trim_start_matches('表')
         .trim_start_matches(|c: char| c.is_ascii_digit() || "一二三四五六七八九十".contains(c))
+        .trim_start_matches('表')
         .trim_start_matches(['-', '—', '、', '.', '．', '：', ':', ' ']);
     stripped.is_empty()
         || stripped.contains('年')
