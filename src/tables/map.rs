@@ -79,7 +79,15 @@ pub fn columns(set: &TableSet, header: &[Vec<String>], body: &[RawRow]) -> Vec<C
                 }
             }
             let text = stack.join("/");
-            let meanings = set.stack_meanings(&stack);
+            let mut meanings = set.stack_meanings(&stack);
+            // A `其中：…` column is a part of the column above it: without a
+            // meaning of its own it has no key (事业收入 / 其中：教育收费).
+            if let Some(i) = stack.iter().position(|s| s.starts_with("其中")) {
+                let own = set.meanings(&stack[i..].concat());
+                if own.iter().all(|m| STRUCTURAL.contains(&m.as_str())) {
+                    meanings.clear();
+                }
+            }
             let has = |m: &str| meanings.iter().any(|x| x == m);
             let values: Vec<&str> = body
                 .iter()
@@ -266,7 +274,8 @@ pub fn read_table(set: &TableSet, t: &RawTable) -> (Vec<TableFigure>, TableGrid)
         let name_cols: Vec<usize> = columns_with(&cols, half.clone(), Role::Name);
         let value_cols: Vec<usize> = columns_with(&cols, half.clone(), Role::Value);
         let mut path: Vec<(String, String)> = Vec::new();
-        let mut used_rows: HashSet<usize> = HashSet::new();
+        let mut used_rows: std::collections::HashMap<usize, Vec<String>> =
+            std::collections::HashMap::new();
         let mut seen_labels: HashSet<String> = HashSet::new();
         for row in &body {
             let cell = |c: usize| row.cells.get(c).map(|s| s.trim()).unwrap_or("");
@@ -302,7 +311,12 @@ pub fn read_table(set: &TableSet, t: &RawTable) -> (Vec<TableFigure>, TableGrid)
                 .iter()
                 .filter_map(|&c| parse_amount(cell(c)).map(|v| (c, cell(c), v)))
                 .collect();
-            let bare = strip_ordinal(&name).to_string();
+            let bare = strip_ordinal(&name);
+            let bare = bare
+                .strip_prefix("其中：")
+                .or_else(|| bare.strip_prefix("其中:"))
+                .unwrap_or(bare)
+                .to_string();
             if !code.is_empty() && matches!(code.len(), 3 | 5 | 7) {
                 path.retain(|(c, _)| c.len() < code.len() && code.starts_with(c.as_str()));
                 path.push((code.clone(), bare.clone()));
@@ -343,8 +357,15 @@ pub fn read_table(set: &TableSet, t: &RawTable) -> (Vec<TableFigure>, TableGrid)
                 });
                 seen_labels.insert(bare.clone());
                 if let Some(ri) = found {
-                    if !used_rows.insert(ri) {
-                        continue;
+                    // The first line with a label wins; the same line printed
+                    // again (合计 at the top and the foot) is a fact again.
+                    let printed: Vec<&String> = values.iter().map(|v| &v.2).collect();
+                    match used_rows.get(&ri) {
+                        Some(first) if first.iter().ne(printed.iter().copied()) => continue,
+                        Some(_) => {}
+                        None => {
+                            used_rows.insert(ri, printed.iter().map(|v| v.to_string()).collect());
+                        }
                     }
                     for (c, raw, v) in &values {
                         if let Some(key) = pick(&spec.rows[ri].keys, &cols[*c]) {
@@ -535,8 +556,8 @@ fn pick<'a>(
     keys: &'a std::collections::BTreeMap<String, String>,
     col: &Column,
 ) -> Option<&'a String> {
-    let last = col.meanings.last()?;
-    keys.get(last)
+    // The most specific meaning with a key: `项目支出/小计` is the project column.
+    col.meanings.iter().rev().find_map(|m| keys.get(m))
 }
 
 #[cfg(test)]

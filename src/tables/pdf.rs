@@ -48,6 +48,25 @@ pub fn find_tables(set: &TableSet, lines: &[LayoutLine]) -> Vec<RawTable> {
             has_body |= lines[end].words.iter().any(|w| is_amount_word(&w.text));
             end += 1;
         }
+        // Lines after the last figure are what follows the table (a heading,
+        // the next section's title), not its rows.
+        let labels: Vec<&str> = set.tables[spec]
+            .rows
+            .iter()
+            .flat_map(|r| r.labels.iter().map(String::as_str))
+            .collect();
+        let is_row = |l: &LayoutLine| {
+            l.words
+                .iter()
+                .any(|w| labels.contains(&map::strip_ordinal(&compact(&w.text))))
+        };
+        while has_body
+            && end > start + 1
+            && !has_figure(&lines[end - 1])
+            && !is_row(&lines[end - 1])
+        {
+            end -= 1;
+        }
         if let Some(t) = read_region(set, spec, &lines[start], &lines[start + 1..end]) {
             tables.push(t);
         }
@@ -62,7 +81,8 @@ fn ends_table(line: &LayoutLine) -> bool {
         || text.starts_with("说明：")
         || text.starts_with("说明:")
         || (text.starts_with('第') && text.contains("部分") && text.chars().count() < 40)
-        || (text.chars().count() > 40 && text.contains(['，', '。']))
+        || (text.chars().count() > 20 && text.contains(['，', '。', '；']))
+        || (text.ends_with("说明") && text.chars().count() < 40)
 }
 
 /// A line that is only a table's number (`公开 02表`, `公开表二`, `附表3`,
@@ -123,6 +143,13 @@ fn is_page_number(line: &LayoutLine) -> bool {
         .trim_end_matches(['-', '—', '页']);
     let core = core.split('/').next().unwrap_or(core);
     !core.is_empty() && core.len() <= 4 && core.bytes().all(|b| b.is_ascii_digit())
+}
+
+fn has_figure(line: &LayoutLine) -> bool {
+    line.words.iter().any(|w| {
+        let t = compact(&w.text);
+        is_amount_word(&t) || parse_amount(&t).is_some() || map::split_code_prefix(&t).0.is_some()
+    })
 }
 
 fn is_amount_word(s: &str) -> bool {

@@ -227,8 +227,8 @@ fn title_prefix_ok(prefix: &str) -> bool {
     if prefix.is_empty() {
         return true;
     }
-    if prefix.contains(['，', '。', '；', ',', ';', '：', ':']) && !prefix.starts_with("附表")
-    {
+    let numbered = prefix.starts_with("附表") || prefix.starts_with('表');
+    if prefix.contains(['，', '。', '；', ',', ';', '：', ':']) && !numbered {
         return false;
     }
     let stripped = prefix
@@ -241,7 +241,9 @@ fn title_prefix_ok(prefix: &str) -> bool {
     stripped.is_empty()
         || stripped.contains('年')
         || stripped.contains("部门")
-        || stripped.ends_with("单位")
+        || ["单位", "学校", "学院", "大学", "机关"]
+            .iter()
+            .any(|kind| stripped.ends_with(kind))
 }
 
 /// Whitespace removed, ASCII parentheses and quotes made full-width.
