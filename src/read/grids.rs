@@ -368,6 +368,11 @@ pub(crate) fn read_with_tables(
             }
             Ok((raw, layout, Vec::new()))
         }
+        SourceFormat::Text => {
+            let raw = super::read_bytes(bytes, format)?;
+            let layout = super::layout::text_lines(&raw.pages);
+            Ok((raw, layout, Vec::new()))
+        }
         _ => Ok((super::read_bytes(bytes, format)?, Vec::new(), Vec::new())),
     }
 }

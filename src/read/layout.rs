@@ -170,3 +170,58 @@ mod tests {
         assert_eq!(lines[0].text(), "因 公");
     }
 }
+
+/// Lines of plain text as positioned words, so that text tables go through
+/// the same table stage as PDF ones: a word is a run without whitespace, its
+/// x the display column (a CJK character is two columns wide, five units a
+/// column), its y the line's number on the page.
+pub fn text_lines(pages: &[String]) -> Vec<LayoutLine> {
+    const COLUMN: f32 = 5.0;
+    const SIZE: f32 = 10.0;
+    let mut out = Vec::new();
+    for (p, page) in pages.iter().enumerate() {
+        for (n, line) in page.lines().enumerate() {
+            let y = n as f32 * 12.0;
+            let mut words: Vec<LayoutWord> = Vec::new();
+            let mut col = 0usize;
+            let mut current: Option<(String, usize)> = None;
+            for c in line.chars() {
+                let width = if c.is_ascii() { 1 } else { 2 };
+                if c.is_whitespace() {
+                    if let Some((text, start)) = current.take() {
+                        words.push(LayoutWord {
+                            text,
+                            x0: start as f32 * COLUMN,
+                            x1: col as f32 * COLUMN,
+                            y,
+                            size: SIZE,
+                        });
+                    }
+                } else {
+                    current
+                        .get_or_insert_with(|| (String::new(), col))
+                        .0
+                        .push(c);
+                }
+                col += if c == '\t' { 8 - col % 8 } else { width };
+            }
+            if let Some((text, start)) = current {
+                words.push(LayoutWord {
+                    text,
+                    x0: start as f32 * COLUMN,
+                    x1: col as f32 * COLUMN,
+                    y,
+                    size: SIZE,
+                });
+            }
+            if !words.is_empty() {
+                out.push(LayoutLine {
+                    page: p as u32 + 1,
+                    y,
+                    words,
+                });
+            }
+        }
+    }
+    out
+}

@@ -277,6 +277,8 @@ pub fn read_table(set: &TableSet, t: &RawTable) -> (Vec<TableFigure>, TableGrid)
         let mut used_rows: std::collections::HashMap<usize, Vec<String>> =
             std::collections::HashMap::new();
         let mut seen_labels: HashSet<String> = HashSet::new();
+        let mut row_keys: std::collections::HashMap<String, usize> =
+            std::collections::HashMap::new();
         for row in &body {
             let cell = |c: usize| row.cells.get(c).map(|s| s.trim()).unwrap_or("");
             let mut code = String::new();
@@ -369,6 +371,11 @@ pub fn read_table(set: &TableSet, t: &RawTable) -> (Vec<TableFigure>, TableGrid)
                     }
                     for (c, raw, v) in &values {
                         if let Some(key) = pick(&spec.rows[ri].keys, &cols[*c]) {
+                            // A key one fixed line gave is not another line's
+                            // (本年支出合计 before 总计 in a final account).
+                            if *row_keys.entry(key.clone()).or_insert(ri) != ri {
+                                continue;
+                            }
                             emit(key, raw, v.clone(), None, None, row.page, &cols[*c]);
                         }
                     }
@@ -392,7 +399,7 @@ pub fn read_table(set: &TableSet, t: &RawTable) -> (Vec<TableFigure>, TableGrid)
                 }
                 continue;
             }
-            if code_cols.is_empty() && name_cols.is_empty() {
+            if code.is_empty() {
                 for (c, raw, v) in &values {
                     let col = &cols[*c];
                     if let Some(cell_spec) = spec

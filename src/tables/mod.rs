@@ -11,6 +11,7 @@ mod geometry;
 pub mod map;
 pub mod pdf;
 pub mod spec;
+pub mod text;
 
 use crate::read::{Document, Grid};
 use crate::report::{Fact, FactSource, TableGrid};
@@ -31,7 +32,11 @@ pub fn read_tables(doc: &Document) -> Tables {
 }
 
 pub fn read_tables_with(doc: &Document, set: &TableSet) -> Tables {
-    let mut raw = pdf::find_tables(set, &doc.layout);
+    let mut raw = if doc.format == crate::read::SourceFormat::Pdf {
+        pdf::find_tables(set, &doc.layout)
+    } else {
+        text::find_tables(set, &doc.layout)
+    };
     raw.extend(doc.grids.iter().filter_map(|g| grid_table(set, g)));
     let mut out = Tables::default();
     let mut locator = Locator::new(doc);
@@ -39,7 +44,11 @@ pub fn read_tables_with(doc: &Document, set: &TableSet) -> Tables {
         let t = &map::orphan_headers_folded(set, t);
         let (figures, grid) = map::read_table(set, t);
         for f in figures {
-            let span = locator.find(f.page, &f.text);
+            // Normalized text drops thousands separators: look for the value too.
+            let span = match locator.find(f.page, &f.text) {
+                [a, b] if a == b && f.text != f.value => locator.find(f.page, &f.value),
+                found => found,
+            };
             out.facts.push(Fact {
                 key: f.key,
                 value: f.value,

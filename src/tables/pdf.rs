@@ -29,6 +29,17 @@ const LABEL_HEADERS: &[&str] = &[
 
 /// Find the standard tables in a document's positioned lines.
 pub fn find_tables(set: &TableSet, lines: &[LayoutLine]) -> Vec<RawTable> {
+    regions(set, lines)
+        .into_iter()
+        .filter_map(|(spec, start, end)| {
+            read_region(set, spec, &lines[start], &lines[start + 1..end])
+        })
+        .collect()
+}
+
+/// Each table's title line and the lines after it that are the table:
+/// `(spec, title line, end)`. The same for PDF and text lines.
+pub(super) fn regions(set: &TableSet, lines: &[LayoutLine]) -> Vec<(usize, usize, usize)> {
     let titles: Vec<(usize, usize)> = lines
         .iter()
         .enumerate()
@@ -67,9 +78,7 @@ pub fn find_tables(set: &TableSet, lines: &[LayoutLine]) -> Vec<RawTable> {
         {
             end -= 1;
         }
-        if let Some(t) = read_region(set, spec, &lines[start], &lines[start + 1..end]) {
-            tables.push(t);
-        }
+        tables.push((spec, start, end));
     }
     tables
 }

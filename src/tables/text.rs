@@ -1,0 +1,260 @@
+//! Tables of plain text (page texts, `.txt` exports): one table line per
+//! text line, cells separated by spaces, blank cells not printed at all.
+//!
+//! Columns come from the header line that names the most value columns
+//! (`功能分类科目名称 合计 基本支出 项目支出`); each body line is split into
+//! its code, its label(s) and its amounts, and side-by-side halves
+//! (`项目 预算数 项目 预算数`) are told apart by their labels. A line with
+//! fewer amounts than value columns has blanks whose place the text does not
+//! show: the table's own sums decide it (see [`blanks`]), and a line they
+//! cannot place keeps only its first amount, the line's total.
+
+mod blanks;
+
+use super::map::{self, parse_amount, RawRow, RawTable};
+use super::spec::{compact, TableSet};
+use crate::read::LayoutLine;
+
+/// Find the standard tables in text lines (words = whitespace-separated runs).
+pub fn find_tables(set: &TableSet, lines: &[LayoutLine]) -> Vec<RawTable> {
+    super::pdf::regions(set, lines)
+        .into_iter()
+        .filter_map(|(spec, start, end)| {
+            read_region(set, spec, &lines[start], &lines[start + 1..end])
+        })
+        .collect()
+}
+
+/// One side of a table: its label column and its value columns' headers.
+#[derive(Debug, Clone)]
+struct Half {
+    name: String,
+    values: Vec<String>,
+}
+
+/// A body line in pieces, before its amounts have columns.
+#[derive(Debug, Clone)]
+pub(super) struct Line {
+    pub code: String,
+    /// Per half: the label and the amounts as printed.
+    pub parts: Vec<(String, Vec<String>)>,
+    pub page: u32,
+}
+
+fn read_region(
+    set: &TableSet,
+    spec: usize,
+    title: &LayoutLine,
+    region: &[LayoutLine],
+) -> Option<RawTable> {
+    let mut unit = super::unit_in(&title.text()).map(String::from);
+    let mut header: Vec<Vec<String>> = Vec::new();
+    let mut body: Vec<(u32, Vec<String>)> = Vec::new();
+    for line in region {
+        let text = line.text();
+        if let Some(u) = super::unit_in(&text) {
+            unit.get_or_insert_with(|| u.to_string());
+        }
+        let words: Vec<String> = line
+            .words
+            .iter()
+            .flat_map(|w| split_glued(&w.text))
+            .collect();
+        let is_body = words.iter().any(|w| is_amount(w))
+            || words.first().is_some_and(|w| is_code_piece(w, 3));
+        if text.contains(['：', ':']) && !text.contains("其中") {
+            continue;
+        }
+        if is_body {
+            body.push((line.page, words));
+        } else if body.is_empty() {
+            header.push(words);
+        }
+        // A label line without amounts inside the body (`二、事业收入`, a
+        // repeated header on a continued page) carries no figure.
+    }
+    let halves = halves_of(set, &header);
+    let mut lines: Vec<Line> = body
+        .iter()
+        .map(|(page, words)| split_line(words, halves.len(), *page))
+        .collect();
+    let width: Vec<usize> = halves.iter().map(|h| h.values.len()).collect();
+    let placed = blanks::place(
+        &mut lines,
+        &width,
+        &halves.iter().map(|h| h.values.clone()).collect::<Vec<_>>(),
+        set,
+    );
+    // The grid: a code column, then per half its label and value columns.
+    let mut head = vec!["科目编码".to_string()];
+    for h in &halves {
+        head.push(h.name.clone());
+        head.extend(h.values.iter().cloned());
+    }
+    let rows = lines
+        .iter()
+        .zip(placed)
+        .map(|(line, cells)| {
+            let mut row = vec![line.code.clone()];
+            for (i, h) in halves.iter().enumerate() {
+                let (label, _) = line.parts.get(i).cloned().unwrap_or_default();
+                row.push(label);
+                let mut values = cells.get(i).cloned().unwrap_or_default();
+                values.resize(h.values.len(), String::new());
+                row.extend(values);
+            }
+            RawRow {
+                cells: row,
+                page: Some(line.page),
+            }
+        })
+        .collect();
+    Some(RawTable {
+        spec,
+        title: compact(&title.text()),
+        unit,
+        page: Some(title.page),
+        header: vec![head],
+        body: rows,
+    })
+}
+
+/// The halves a header names: the line with the most value columns, cut
+/// before each label column that follows a value column.
+fn halves_of(set: &TableSet, header: &[Vec<String>]) -> Vec<Half> {
+    let is_value = |w: &str| {
+        set.meanings(w)
+            .iter()
+            .any(|m| !matches!(m.as_str(), "code" | "name" | "side"))
+    };
+    let best = header
+        .iter()
+        .max_by_key(|line| line.iter().filter(|w| is_value(w)).count());
+    let mut halves: Vec<Half> = Vec::new();
+    if let Some(line) = best {
+        for w in line {
+            if is_value(w) {
+                match halves.last_mut() {
+                    Some(h) => h.values.push(w.clone()),
+                    None => halves.push(Half {
+                        name: "项目".into(),
+                        values: vec![w.clone()],
+                    }),
+                }
+            } else if halves.last().is_none_or(|h| !h.values.is_empty()) {
+                halves.push(Half {
+                    name: w.clone(),
+                    values: Vec::new(),
+                });
+            }
+        }
+    }
+    halves.retain(|h| !h.values.is_empty());
+    if halves.is_empty() {
+        halves.push(Half {
+            name: "项目".into(),
+            values: vec!["金额".into()],
+        });
+    }
+    halves
+}
+
+/// A body line's code, then its labels each with the amounts after it.
+fn split_line(words: &[String], halves: usize, page: u32) -> Line {
+    let mut code = String::new();
+    let mut i = 0;
+    // `208 05 01` or `2080501`: a class code, then 款/项 pieces of two digits.
+    while i < words.len() {
+        let w = &words[i];
+        let piece = if code.is_empty() {
+            is_code_piece(w, 3) && matches!(w.len(), 3 | 5 | 7)
+        } else {
+            is_code_piece(w, 2) && w.len() == 2 && code.len() < 7
+        };
+        if !piece
+            || (i + 1 < words.len()
+                && is_amount(&words[i + 1])
+                && code.is_empty()
+                && words.len() == 2)
+        {
+            break;
+        }
+        code.push_str(w);
+        i += 1;
+    }
+    let mut parts: Vec<(String, Vec<String>)> = Vec::new();
+    for w in &words[i..] {
+        if is_amount(w) {
+            match parts.last_mut() {
+                Some(p) => p.1.push(w.clone()),
+                None => parts.push((String::new(), vec![w.clone()])),
+            }
+            continue;
+        }
+        // A bare ordinal (`1.`) and the label after it are one label; a new
+        // label starts after amounts or at an ordinal.
+        let starts_new = match parts.last() {
+            None => true,
+            Some((label, amounts)) => {
+                !amounts.is_empty() || (starts_with_ordinal(w) && !is_bare_ordinal(label))
+            }
+        };
+        if starts_new {
+            parts.push((w.clone(), Vec::new()));
+        } else if let Some(p) = parts.last_mut() {
+            p.0.push_str(w);
+        }
+    }
+    // Fewer labels than halves: an expenditure label sits on the right side.
+    if halves > 1 && parts.len() < halves {
+        let right = parts
+            .first()
+            .is_some_and(|(label, _)| label.contains("支出") && !label.contains("收入"));
+        if right {
+            let pad = halves - parts.len();
+            let mut padded = vec![(String::new(), Vec::new()); pad];
+            padded.extend(parts);
+            parts = padded;
+        }
+    }
+    Line { code, parts, page }
+}
+
+fn starts_with_ordinal(w: &str) -> bool {
+    map::strip_ordinal(w).len() < w.len()
+}
+
+fn is_bare_ordinal(w: &str) -> bool {
+    !w.is_empty() && map::strip_ordinal(w).is_empty()
+        || w.trim_end_matches(['.', '．', '、'])
+            .chars()
+            .all(|c| c.is_ascii_digit() || "一二三四五六七八九十".contains(c))
+            && !w.is_empty()
+}
+
+fn is_amount(w: &str) -> bool {
+    parse_amount(w).is_some() && !(w.len() <= 2 && w.bytes().all(|b| b.is_ascii_digit()))
+        || w.contains([',', '.']) && parse_amount(w).is_some()
+}
+
+fn is_code_piece(w: &str, min: usize) -> bool {
+    w.len() >= min && w.len() <= 7 && w.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// `47,483,458一、社会保障和就业支出` → the amount and the label printed
+/// against it (page texts lose the gap between cells).
+fn split_glued(word: &str) -> Vec<String> {
+    let digits = word
+        .char_indices()
+        .take_while(|(_, c)| c.is_ascii_digit() || *c == ',' || *c == '.')
+        .last()
+        .map(|(i, c)| i + c.len_utf8())
+        .unwrap_or(0);
+    if digits > 0 && digits < word.len() && parse_amount(&word[..digits]).is_some() {
+        let rest = &word[digits..];
+        if rest.chars().next().is_some_and(|c| !c.is_ascii()) && word[..digits].contains(',') {
+            return vec![word[..digits].to_string(), rest.to_string()];
+        }
+    }
+    vec![word.to_string()]
+}
