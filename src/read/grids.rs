@@ -373,6 +373,10 @@ pub(crate) fn read_with_tables(
             let layout = super::layout::text_lines(&raw.pages);
             Ok((raw, layout, Vec::new()))
         }
+        SourceFormat::Html => {
+            let (raw, grids) = super::html::read_with_grids(bytes, None)?;
+            Ok((raw, Vec::new(), grids))
+        }
         _ => Ok((super::read_bytes(bytes, format)?, Vec::new(), Vec::new())),
     }
 }

@@ -4,6 +4,7 @@
 //! footers. The body is found by well-known container names first, then by
 //! text density (Chinese text outside links versus text inside links).
 
+mod cells;
 mod mhtml;
 
 use super::text::{decode, decode_declared};
@@ -82,6 +83,14 @@ const BLOCKS: &[&str] = &[
 
 /// Read an HTML page; `charset` is the HTTP header's, when the fetcher had one.
 pub fn read(bytes: &[u8], charset: Option<&str>) -> Result<RawDocument, ReadError> {
+    read_with_grids(bytes, charset).map(|(raw, _)| raw)
+}
+
+/// [`read`], with the page's data tables as grids (for the table stage).
+pub fn read_with_grids(
+    bytes: &[u8],
+    charset: Option<&str>,
+) -> Result<(RawDocument, Vec<crate::read::Grid>), ReadError> {
     if bytes.is_empty() {
         return Err(ReadError::Empty);
     }
@@ -99,7 +108,10 @@ pub fn is_mhtml(bytes: &[u8]) -> bool {
     mhtml::is_mime(bytes)
 }
 
-fn read_markup(bytes: &[u8], charset: Option<&str>) -> Result<RawDocument, ReadError> {
+fn read_markup(
+    bytes: &[u8],
+    charset: Option<&str>,
+) -> Result<(RawDocument, Vec<crate::read::Grid>), ReadError> {
     let header = charset.and_then(|label| Encoding::for_label(label.trim().as_bytes()));
     let meta = meta_charset(bytes);
     let declared = match (header, meta) {
@@ -115,18 +127,21 @@ fn read_markup(bytes: &[u8], charset: Option<&str>) -> Result<RawDocument, ReadE
     };
     let html = Html::parse_document(&source);
     let body = main_content(&html);
-    let mut text = body.map(render).unwrap_or_default();
+    let (mut text, grids) = body.map(render).unwrap_or_default();
     if let Some(title) = page_title(&html) {
         let first_line = text.lines().next().unwrap_or("");
         if !first_line.contains(&title) {
             text = format!("{title}\n{text}");
         }
     }
-    Ok(RawDocument {
-        pages: vec![text],
-        paged: false,
-        damage: None,
-    })
+    Ok((
+        RawDocument {
+            pages: vec![text],
+            paged: false,
+            damage: None,
+        },
+        grids,
+    ))
 }
 
 /// The charset a `<meta charset>` or `<meta http-equiv content>` names.
@@ -364,8 +379,11 @@ fn is_layout_table(table: NodeRef<'_, Node>) -> bool {
 
 /// Lay out the subtree as lines: blocks and rows on their own line, data
 /// table cells separated by a tab.
-fn render(root: NodeRef<'_, Node>) -> String {
+fn render(root: NodeRef<'_, Node>) -> (String, Vec<crate::read::Grid>) {
     let mut out = Writer::default();
+    let mut grids = Vec::new();
+    // The open data cell: its table's place for it and where its text starts.
+    let mut open_cell: Option<(usize, usize, usize, usize)> = None;
     let mut skip: Option<NodeId> = None;
     let mut tables: Vec<OpenTable> = Vec::new();
     let mut pre_depth = 0usize;
@@ -387,7 +405,7 @@ fn render(root: NodeRef<'_, Node>) -> String {
                         match name {
                             "table" => {
                                 let data = !in_data_cell && !is_layout_table(node);
-                                tables.push(OpenTable::new(node.id(), data));
+                                tables.push(OpenTable::new(node.id(), data, out.out.len()));
                             }
                             "tr" => {
                                 if let Some(t) = tables.last_mut() {
@@ -402,11 +420,17 @@ fn render(root: NodeRef<'_, Node>) -> String {
                                                 .and_then(|v| v.trim().parse::<usize>().ok())
                                                 .map_or(1, |n| n.clamp(1, 64))
                                         };
-                                        let tabs =
-                                            table.place_cell(span("colspan"), span("rowspan"));
+                                        let (colspan, rowspan) = (span("colspan"), span("rowspan"));
+                                        let tabs = table.place_cell(colspan, rowspan);
                                         for _ in 0..tabs {
                                             out.tab();
                                         }
+                                        open_cell = Some((
+                                            table.column - colspan,
+                                            colspan,
+                                            rowspan,
+                                            out.out.len(),
+                                        ));
                                         out.cell_depth += 1;
                                         continue;
                                     }
@@ -441,14 +465,32 @@ fn render(root: NodeRef<'_, Node>) -> String {
                 if let Node::Element(e) = node.value() {
                     match e.name() {
                         "table" if tables.last().is_some_and(|t| t.id == node.id()) => {
-                            tables.pop();
+                            if let Some(t) = tables.pop() {
+                                if t.data {
+                                    let before = out.out.get(..t.cells.start).unwrap_or("");
+                                    let mut from = before.len().saturating_sub(300);
+                                    while !before.is_char_boundary(from) {
+                                        from += 1;
+                                    }
+                                    grids.extend(t.cells.into_grid(&before[from..]));
+                                }
+                            }
                         }
                         "tr" => {
                             if let Some(t) = tables.last_mut() {
                                 t.end_row();
+                                t.cells.end_row();
                             }
                         }
                         "td" | "th" => {
+                            if out.cell_depth == 1 {
+                                if let (Some((column, colspan, rowspan, from)), Some(t)) =
+                                    (open_cell.take(), tables.last_mut())
+                                {
+                                    let text = out.out.get(from..).unwrap_or("");
+                                    t.cells.push(column, colspan, rowspan, text);
+                                }
+                            }
                             out.cell_depth = out.cell_depth.saturating_sub(1);
                             if out.cell_depth == 0 {
                                 let in_data = tables.last().is_some_and(|t| t.data);
@@ -468,7 +510,7 @@ fn render(root: NodeRef<'_, Node>) -> String {
             }
         }
     }
-    out.finish()
+    (out.finish(), grids)
 }
 
 /// An open `<table>` while rendering. Data tables lay cells out on a column
@@ -477,6 +519,7 @@ fn render(root: NodeRef<'_, Node>) -> String {
 struct OpenTable {
     id: NodeId,
     data: bool,
+    cells: cells::TableCells,
     /// Column the next cell of this row goes to.
     column: usize,
     /// Tabs written in this row: a cell at column `c` follows `c` tabs.
@@ -486,10 +529,11 @@ struct OpenTable {
 }
 
 impl OpenTable {
-    fn new(id: NodeId, data: bool) -> Self {
+    fn new(id: NodeId, data: bool, start: usize) -> Self {
         OpenTable {
             id,
             data,
+            cells: cells::TableCells::new(start),
             column: 0,
             tabs_written: 0,
             covered: Vec::new(),
