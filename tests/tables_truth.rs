@@ -74,3 +74,70 @@ fn blank_template_yields_no_table_figures() {
         .collect();
     assert!(table_facts.is_empty(), "{table_facts:#?}");
 }
+
+/// Score one document's table facts against a truth file, print the misses,
+/// and hold it to a floor (the level reached, so that no change loses it).
+fn score_against(doc_path: &std::path::Path, truth_path: &std::path::Path, floor: f64) {
+    let truth: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(truth_path).expect("truth file"))
+            .expect("truth parses");
+    let doc = truth["doc"].as_str().expect("doc");
+    let bytes = std::fs::read(doc_path).expect("document");
+    let report = caizheng::pipeline::process(&bytes, doc);
+    assert!(report.errors.is_empty(), "{doc}: {:?}", report.errors);
+    let s = common::score(&report, &truth, "table");
+    s.print(doc);
+    assert!(s.recall >= floor, "{doc}: table recall {:.3} < {floor}", s.recall);
+    assert!(s.precision >= 0.99, "{doc}: table precision {:.3}", s.precision);
+}
+
+fn repo() -> std::path::PathBuf {
+    std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Development table truth written by hand for issue 19 (Jiangsu budget,
+/// university final account) and the shared Shanghai budget's page texts.
+#[test]
+fn other_templates_table_facts() {
+    let Some(corpus) = common::corpus_dir() else {
+        return;
+    };
+    for (doc, truth, floor) in [
+        (
+            "jiangsu/fayuan-budget-2019.pdf",
+            "tests/truth/tables/jiangsu/fayuan-budget-2019.json",
+            0.97,
+        ),
+        (
+            "swu/swu-final-2023.pdf",
+            "tests/truth/tables/swu/swu-final-2023.json",
+            0.97,
+        ),
+        (
+            "putuo-city-management-2026-budget.txt",
+            "../shared/corpus/truth/putuo-city-management-2026-budget.json",
+            0.90,
+        ),
+    ] {
+        score_against(&corpus.join(doc), &repo().join(truth), floor);
+    }
+}
+
+/// Made-up pages of every table family (`corpus/tables/`), HTML and text:
+/// floors at the level reached, with the x. keys counted as misses.
+#[test]
+fn made_up_table_pages() {
+    for (name, floor) in [
+        ("city-culture-2024-budget-summary", 0.85),
+        ("college-2023-final-tables", 0.85),
+        ("county-education-2021-final-income-expenditure", 0.70),
+        ("district-justice-2022-final-fiscal", 0.85),
+        ("university-2022-final-tables", 0.97),
+    ] {
+        let truth = repo().join(format!("corpus/truth/tables/{name}.json"));
+        let text = std::fs::read_to_string(&truth).expect("truth file");
+        let value: serde_json::Value = serde_json::from_str(&text).expect("truth parses");
+        let doc = value["doc"].as_str().expect("doc").to_string();
+        score_against(&repo().join("corpus").join(doc), &truth, floor);
+    }
+}
