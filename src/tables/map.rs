@@ -217,7 +217,8 @@ pub fn split_code_prefix(s: &str) -> (Option<&str>, &str) {
     let digits = s.bytes().take_while(|b| b.is_ascii_digit()).count();
     if (3..=7).contains(&digits) && digits < s.len() {
         let rest = s[digits..].trim_start();
-        if rest.chars().next().is_some_and(|c| !c.is_ascii()) {
+        // `2023年…` is a year, not a code.
+        if rest.chars().next().is_some_and(|c| !c.is_ascii() && c != '年') {
             return (Some(&s[..digits]), rest);
         }
     }

@@ -78,7 +78,15 @@ pub(super) fn regions(set: &TableSet, lines: &[LayoutLine]) -> Vec<(usize, usize
         {
             end -= 1;
         }
-        tables.push((spec, start, end));
+        // A `（续）` title of the table just read continues it: one table.
+        let continued = {
+            let t = compact(&lines[start].text());
+            t.ends_with("（续）") || t.ends_with("（續）") || t.ends_with("续表")
+        };
+        match tables.last_mut() {
+            Some((last_spec, _, last_end)) if continued && *last_spec == spec => *last_end = end,
+            _ => tables.push((spec, start, end)),
+        }
     }
     tables
 }
@@ -165,7 +173,7 @@ fn is_amount_word(s: &str) -> bool {
     (s.contains('.') || s.contains(',')) && parse_amount(s).is_some()
 }
 
-fn read_region(
+pub(super) fn read_region(
     set: &TableSet,
     spec: usize,
     title_line: &LayoutLine,

@@ -20,9 +20,30 @@ pub fn find_tables(set: &TableSet, lines: &[LayoutLine]) -> Vec<RawTable> {
     super::pdf::regions(set, lines)
         .into_iter()
         .filter_map(|(spec, start, end)| {
-            read_region(set, spec, &lines[start], &lines[start + 1..end])
+            let region = &lines[start + 1..end];
+            if is_aligned(region) {
+                // Columns set out with spaces (pdftotext -layout): positions
+                // hold, and blank cells are where nothing is printed.
+                super::pdf::read_region(set, spec, &lines[start], region)
+            } else {
+                read_region(set, spec, &lines[start], region)
+            }
         })
         .collect()
+}
+
+/// Whether most lines of several words set their words apart by three or
+/// more spaces: a layout, not running cells.
+fn is_aligned(region: &[LayoutLine]) -> bool {
+    let mut multi = 0;
+    let mut wide = 0;
+    for line in region.iter().filter(|l| l.words.len() >= 2) {
+        multi += 1;
+        if line.words.windows(2).any(|w| w[1].x0 - w[0].x1 >= 15.0) {
+            wide += 1;
+        }
+    }
+    multi > 0 && wide * 2 >= multi
 }
 
 /// One side of a table: its label column and its value columns' headers.
