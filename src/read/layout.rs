@@ -182,6 +182,31 @@ pub fn text_lines(pages: &[String]) -> Vec<LayoutLine> {
     for (p, page) in pages.iter().enumerate() {
         for (n, line) in page.lines().enumerate() {
             let y = n as f32 * 12.0;
+            // `| a | b |` rows: each cell a word at its own column.
+            if line.trim_start().starts_with('|') && line.matches('|').count() >= 3 {
+                let words: Vec<LayoutWord> = line
+                    .trim()
+                    .trim_matches('|')
+                    .split('|')
+                    .enumerate()
+                    .filter(|(_, cell)| !cell.trim().is_empty())
+                    .map(|(i, cell)| LayoutWord {
+                        text: cell.split_whitespace().collect::<Vec<_>>().join(" "),
+                        x0: i as f32 * 200.0,
+                        x1: i as f32 * 200.0 + 150.0,
+                        y,
+                        size: SIZE,
+                    })
+                    .collect();
+                if !words.is_empty() {
+                    out.push(LayoutLine {
+                        page: p as u32 + 1,
+                        y,
+                        words,
+                    });
+                }
+                continue;
+            }
             let mut words: Vec<LayoutWord> = Vec::new();
             let mut col = 0usize;
             let mut current: Option<(String, usize)> = None;

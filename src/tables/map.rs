@@ -218,7 +218,11 @@ pub fn split_code_prefix(s: &str) -> (Option<&str>, &str) {
     if (3..=7).contains(&digits) && digits < s.len() {
         let rest = s[digits..].trim_start();
         // `2023年…` is a year, not a code.
-        if rest.chars().next().is_some_and(|c| !c.is_ascii() && c != '年') {
+        if rest
+            .chars()
+            .next()
+            .is_some_and(|c| !c.is_ascii() && c != '年')
+        {
             return (Some(&s[..digits]), rest);
         }
     }

@@ -32,7 +32,7 @@ pub fn find_tables(set: &TableSet, lines: &[LayoutLine]) -> Vec<RawTable> {
     regions(set, lines)
         .into_iter()
         .filter_map(|(spec, start, end)| {
-            read_region(set, spec, &lines[start], &lines[start + 1..end])
+            read_region(set, spec, &lines[start], &lines[start + 1..end], false)
         })
         .collect()
 }
@@ -79,12 +79,21 @@ pub(super) fn regions(set: &TableSet, lines: &[LayoutLine]) -> Vec<(usize, usize
             end -= 1;
         }
         // A `（续）` title of the table just read continues it: one table.
-        let continued = {
-            let t = compact(&lines[start].text());
-            t.ends_with("（续）") || t.ends_with("（續）") || t.ends_with("续表")
+        // So does the same title again on the next page.
+        let title = compact(&lines[start].text());
+        let marked =
+            title.ends_with("（续）") || title.ends_with("（續）") || title.ends_with("续表");
+        let continued = |last_start: usize| {
+            marked
+                || (compact(&lines[last_start].text()) == title
+                    && lines[last_start].page + 1 >= lines[start].page)
         };
         match tables.last_mut() {
-            Some((last_spec, _, last_end)) if continued && *last_spec == spec => *last_end = end,
+            Some((last_spec, last_start, last_end))
+                if *last_spec == spec && continued(*last_start) =>
+            {
+                *last_end = end
+            }
             _ => tables.push((spec, start, end)),
         }
     }
@@ -173,11 +182,14 @@ fn is_amount_word(s: &str) -> bool {
     (s.contains('.') || s.contains(',')) && parse_amount(s).is_some()
 }
 
+/// `lines_are_rows`: each line is one table line (text sources); a PDF's
+/// lines are rebuilt into rows around anchors.
 pub(super) fn read_region(
     set: &TableSet,
     spec: usize,
     title_line: &LayoutLine,
     region: &[LayoutLine],
+    lines_are_rows: bool,
 ) -> Option<RawTable> {
     let mut unit = super::unit_in(&title_line.text()).map(String::from);
     let mut words: Vec<Word> = Vec::new();
@@ -282,6 +294,13 @@ pub(super) fn read_region(
             let c = col_of(w);
             append(&mut row.cells[c], &w.text);
         }
+    }
+    if lines_are_rows {
+        return Some(RawTable {
+            header: header_rows,
+            body: provisional,
+            ..table
+        });
     }
     let cols = map::columns(set, &header_rows, &provisional);
     let halves = map::halves(&cols);

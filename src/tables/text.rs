@@ -24,7 +24,7 @@ pub fn find_tables(set: &TableSet, lines: &[LayoutLine]) -> Vec<RawTable> {
             if is_aligned(region) {
                 // Columns set out with spaces (pdftotext -layout): positions
                 // hold, and blank cells are where nothing is printed.
-                super::pdf::read_region(set, spec, &lines[start], region)
+                super::pdf::read_region(set, spec, &lines[start], region, true)
             } else {
                 read_region(set, spec, &lines[start], region)
             }
