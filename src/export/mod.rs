@@ -17,6 +17,7 @@
 //! rebuilds it).
 
 pub mod datapackage;
+pub mod grids;
 pub mod layout;
 pub mod rows;
 pub mod sqlite;
@@ -58,6 +59,8 @@ pub fn write_report(out: &Path, report: &Report) -> Result<rows::DocumentTotals>
     fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let id = tables::document_id(report);
     let path = report_path(out, id);
+    // The tables first: the report is what marks the document as written.
+    grids::write_tables(out, id, &report.tables)?;
     let mut json = serde_json::to_vec_pretty(report)?;
     json.push(b'\n');
     write_atomically(&path, &json).with_context(|| format!("cannot write {}", path.display()))?;
@@ -117,6 +120,9 @@ pub fn list_written(out: &Path, found: &mut dyn FnMut(WrittenFile) -> Result<()>
 }
 
 fn remove_if_present(path: &Path) -> Result<()> {
+    if path.is_dir() {
+        return grids::remove_dir_if_present(path);
+    }
     match fs::remove_file(path) {
         Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
             Err(e).with_context(|| format!("cannot remove {}", path.display()))
@@ -188,6 +194,7 @@ pub fn prune_written(
         for id in &page {
             remover.remove(report_path(out, id));
             remover.remove(rows::rows_path(out, id));
+            remover.remove(grids::tables_dir(out, id));
         }
         match page.last() {
             Some(last) => after.clone_from(last),

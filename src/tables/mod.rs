@@ -40,6 +40,8 @@ pub fn read_tables_with(doc: &Document, set: &TableSet) -> Tables {
     raw.extend(doc.grids.iter().filter_map(|g| grid_table(set, g)));
     let mut out = Tables::default();
     let mut locator = Locator::new(doc);
+    // A title with nothing under it is a line of the contents, not a table.
+    raw.retain(|t| !(t.header.is_empty() && t.body.is_empty()));
     for t in &raw {
         let t = &map::orphan_headers_folded(set, t);
         let (figures, grid) = map::read_table(set, t);

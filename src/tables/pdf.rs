@@ -53,7 +53,7 @@ pub(super) fn regions(set: &TableSet, lines: &[LayoutLine]) -> Vec<(usize, usize
         let mut has_body = false;
         while end < limit
             && !ends_table(&lines[end])
-            && !(has_body && is_table_number(&lines[end]))
+            && !(has_body && (is_table_number(&lines[end]) || looks_like_title(&lines[end])))
             && lines[end].page <= title_page + 4
         {
             has_body |= lines[end].words.iter().any(|w| is_amount_word(&w.text));
@@ -142,7 +142,8 @@ fn spaced_out_joined(words: &[crate::read::LayoutWord]) -> Vec<crate::read::Layo
         matches!((cs.next(), cs.next()), (Some(c), None) if !c.is_ascii() && !"类款项".contains(c))
     };
     let mut out: Vec<crate::read::LayoutWord> = Vec::with_capacity(words.len());
-    for w in words {
+    for w in words.iter().flat_map(split_at_spaces) {
+        let w = &w;
         if let Some(last) = out.last_mut() {
             let gap = w.x0 - last.x1;
             let last_single = last
@@ -157,6 +158,38 @@ fn spaced_out_joined(words: &[crate::read::LayoutWord]) -> Vec<crate::read::Layo
             }
         }
         out.push(w.clone());
+    }
+    out
+}
+
+/// A word holding drawn spaces (`204 公共安全支出 23,513.11`, cells set
+/// with space characters rather than gaps) split into its runs, each placed
+/// by its share of the characters.
+fn split_at_spaces(w: &crate::read::LayoutWord) -> Vec<crate::read::LayoutWord> {
+    let text = w.text.trim();
+    if !text.contains(char::is_whitespace) {
+        return vec![w.clone()];
+    }
+    let total = w.text.chars().count().max(1) as f32;
+    let width = w.x1 - w.x0;
+    let mut out = Vec::new();
+    let mut start: Option<usize> = None;
+    let chars: Vec<char> = w.text.chars().collect();
+    for i in 0..=chars.len() {
+        let space = chars.get(i).is_none_or(|c| c.is_whitespace());
+        match (start, space) {
+            (None, false) => start = Some(i),
+            (Some(s), true) => {
+                out.push(crate::read::LayoutWord {
+                    text: chars[s..i].iter().collect(),
+                    x0: w.x0 + width * s as f32 / total,
+                    x1: w.x0 + width * i as f32 / total,
+                    ..w.clone()
+                });
+                start = None;
+            }
+            _ => {}
+        }
     }
     out
 }
@@ -176,6 +209,17 @@ fn has_figure(line: &LayoutLine) -> bool {
         let t = compact(&w.text);
         is_amount_word(&t) || parse_amount(&t).is_some() || map::split_code_prefix(&t).0.is_some()
     })
+}
+
+/// A line that reads like a table title of a kind not in the vocabulary
+/// (`九、2017年度…部门…预算表`): it ends the table above it.
+fn looks_like_title(line: &LayoutLine) -> bool {
+    let text = compact(&line.text());
+    let text = text.trim_end_matches("（续）");
+    let n = text.chars().count();
+    (6..=60).contains(&n)
+        && (text.ends_with("预算表") || text.ends_with("决算表") || text.ends_with("总表"))
+        && !line.words.iter().any(|w| is_amount_word(&w.text))
 }
 
 fn is_amount_word(s: &str) -> bool {
