@@ -2,7 +2,8 @@
 //! one, kept in SQLite (`.rows/run-state.sqlite` under the out dir) rather
 //! than in memory: a run then needs the same memory for ten documents or a
 //! million. Persistent tables: the stamp and sha256 of every input file
-//! (`files`), and which report was made from what (`documents`). Temporary
+//! (`files`), which report was made from what (`documents`), and what the
+//! comparison across documents needs of each report (`across_doc`). Temporary
 //! tables hold this run's inputs, the reports found on disk, the documents
 //! of this run and what is left to process.
 
@@ -13,9 +14,10 @@ use rusqlite::{params, Connection, OptionalExtension};
 
 use super::stamp::Stamp;
 use crate::export::rows::{DocumentTotals, ROWS_DIR};
+use crate::reconcile::across::AcrossDoc;
 
 const STATE_FILE: &str = "run-state.sqlite";
-const FORMAT: &str = "caizheng.run-state/1";
+const FORMAT: &str = "caizheng.run-state/2";
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
@@ -25,6 +27,10 @@ CREATE TABLE IF NOT EXISTS files (
 CREATE TABLE IF NOT EXISTS documents (
   id TEXT PRIMARY KEY, source TEXT NOT NULL, fingerprint TEXT NOT NULL, totals TEXT NOT NULL
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS across_doc (
+  id TEXT PRIMARY KEY, entity_key TEXT, summary TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS across_doc_entity ON across_doc (entity_key);
 CREATE TEMP TABLE input (
   source TEXT PRIMARY KEY, path BLOB, len INTEGER, mtime_ns INTEGER, racy_ns INTEGER,
   sha256 TEXT, error TEXT
@@ -245,6 +251,7 @@ impl RunState {
                JOIN documents d ON d.id = c.id
                JOIN temp.present_report r ON r.id = c.id
                JOIN temp.present_rows w ON w.id = c.id
+               JOIN across_doc a ON a.id = c.id
              WHERE NOT ?2 AND d.source = c.source AND d.fingerprint = ?1",
             params![fingerprint, force],
         )? as u64;
@@ -292,14 +299,25 @@ impl RunState {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
-    /// A document processed in this run, from `source`.
+    /// A document processed in this run, from `source`, with what the
+    /// comparison across documents needs of it.
     pub fn add_processed(
         &self,
         id: &str,
         source: &str,
         fingerprint: &str,
         totals: &DocumentTotals,
+        across: &AcrossDoc,
     ) -> Result<()> {
+        self.conn
+            .prepare_cached(
+                "INSERT OR REPLACE INTO across_doc (id, entity_key, summary) VALUES (?1, ?2, ?3)",
+            )?
+            .execute(params![
+                id,
+                across.entity_key,
+                serde_json::to_string(across)?
+            ])?;
         self.conn
             .prepare_cached(
                 "INSERT OR REPLACE INTO documents (id, source, fingerprint, totals)
@@ -322,6 +340,7 @@ impl RunState {
     pub fn settle(&self, stamped_at_ns: u64) -> Result<()> {
         self.conn.execute_batch(
             "DELETE FROM documents WHERE id NOT IN (SELECT id FROM temp.run_doc);
+             DELETE FROM across_doc WHERE id NOT IN (SELECT id FROM temp.run_doc);
              DELETE FROM files WHERE source NOT IN (SELECT source FROM temp.input);
              INSERT OR REPLACE INTO files (source, len, mtime_ns, sha256)
                SELECT source, len, mtime_ns, sha256 FROM temp.input i
@@ -368,6 +387,35 @@ impl RunState {
         while let Some(row) = rows.next()? {
             let json: String = row.get(0)?;
             f(serde_json::from_str(&json).context("a run-state total is not readable")?);
+        }
+        Ok(())
+    }
+
+    /// This run's documents of each entity with more than one, an entity at
+    /// a time (memory holds one entity's documents, whatever the corpus
+    /// size; a document alone of its entity is not even read).
+    pub fn each_entity(&self, mut f: impl FnMut(Vec<AcrossDoc>) -> Result<()>) -> Result<()> {
+        let mut stmt = self.conn.prepare(
+            "SELECT a.entity_key, a.summary FROM across_doc a JOIN temp.run_doc r ON r.id = a.id
+             WHERE a.entity_key IN (
+               SELECT b.entity_key FROM across_doc b JOIN temp.run_doc s ON s.id = b.id
+               WHERE b.entity_key IS NOT NULL GROUP BY b.entity_key HAVING COUNT(*) > 1)
+             ORDER BY a.entity_key, a.id",
+        )?;
+        let mut rows = stmt.query([])?;
+        let mut group: Vec<AcrossDoc> = Vec::new();
+        let mut current: Option<String> = None;
+        while let Some(row) = rows.next()? {
+            let key: String = row.get(0)?;
+            let json: String = row.get(1)?;
+            if current.as_deref() != Some(key.as_str()) && !group.is_empty() {
+                f(std::mem::take(&mut group))?;
+            }
+            current = Some(key);
+            group.push(serde_json::from_str(&json).context("a run-state summary is not readable")?);
+        }
+        if !group.is_empty() {
+            f(group)?;
         }
         Ok(())
     }
