@@ -497,7 +497,10 @@ impl<'a> Pair<'a> {
             let (Some(mine), Some(other)) = (single(self.this), single(self.other)) else {
                 continue;
             };
-            if mine.value_wan.is_some() != other.value_wan.is_some() {
+            // like with like: a table line against a table line, a sentence against a sentence
+            // (copies in two formats may not be read alike)
+            if mine.value_wan.is_some() != other.value_wan.is_some() || mine.source != other.source
+            {
                 continue;
             }
             let (Some(actual), Some(expected)) = (amount(mine), amount(other)) else {

@@ -186,3 +186,45 @@ fn two_copies_of_one_document_with_a_different_figure_are_found() {
     assert_eq!(out.findings[0].document_id, "aa");
     assert_eq!(out.findings[0].finding.severity, Severity::Error);
 }
+
+#[test]
+fn a_final_accounts_budget_figure_is_compared_with_that_years_budget() {
+    let rules = RuleSet::builtin();
+    let budget = doc(
+        "aa",
+        "某某局",
+        2019,
+        "budget",
+        vec![fact("three_public.total", "40.00", None, 2, 10)],
+    );
+    let final_account = doc(
+        "bb",
+        "某某局",
+        2019,
+        "final",
+        vec![
+            fact("three_public.total", "35.00", None, 6, 10),
+            fact("three_public.total.budget", "45.00", None, 6, 30),
+        ],
+    );
+    let out = compare(&[budget.clone(), final_account.clone()], &rules);
+    let [f] = &out.findings[..] else {
+        panic!("{:?}", out.findings)
+    };
+    assert_eq!(f.finding.rule, "across.final_budget");
+    assert_eq!(
+        (f.document_id.as_str(), f.other_document_id.as_str()),
+        ("bb", "aa")
+    );
+    assert_eq!(
+        f.finding.severity,
+        Severity::Warning,
+        "全年预算 is `.budget` too"
+    );
+    // another entity's budget is never compared
+    let mut other_entity = budget;
+    other_entity.entity_key = Some("别的局".into());
+    assert!(compare(&[other_entity, final_account], &rules)
+        .comparisons
+        .is_empty());
+}
