@@ -17,7 +17,7 @@ mod entity;
 mod rules;
 mod words;
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -86,7 +86,7 @@ impl AcrossDoc {
 }
 
 /// One finding about two documents.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CrossFinding {
     /// The document whose figure is checked: the later year, the final account, the first copy.
     pub document_id: String,
@@ -127,21 +127,36 @@ pub struct Compared {
 pub fn compare(docs: &[AcrossDoc], rules: &RuleSet) -> Compared {
     let mut docs: Vec<&AcrossDoc> = docs.iter().filter(|d| d.comparable()).collect();
     docs.sort_by(|a, b| a.id.cmp(&b.id));
+    let indexes: Vec<Index> = docs.iter().map(|d| Index::new(d)).collect();
     let mut out = Compared::default();
     let mut seen = HashSet::new();
-    for this in &docs {
+    for (this, this_index) in docs.iter().zip(&indexes) {
         let mut found = Vec::new();
         for rule in &rules.across.rules {
-            for other in docs.iter().filter(|o| paired(rule.pairing, this, o)) {
+            // Copies of a report that print the same figures (the same PDF
+            // published twice) are one report to compare with: the first.
+            let mut digests = HashSet::new();
+            let others = docs.iter().zip(&indexes).filter(|(o, index)| {
+                paired(rule.pairing, this, o)
+                    && match rule.pairing {
+                        Pairing::Republished => index.digest != this_index.digest,
+                        _ => digests.insert(index.digest),
+                    }
+            });
+            for (other, other_index) in others {
                 let pair = Pair {
                     this,
                     other,
+                    this_index,
+                    other_index,
                     rule,
                     rules,
                 };
                 for made in set_aside_misreads(pair.compare()) {
                     let c = &made.comparison;
+                    // the same figure printed twice is compared once
                     let once = (
+                        this.id.clone(),
                         rule.id.clone(),
                         other.id.clone(),
                         c.key.clone(),
@@ -219,9 +234,46 @@ struct Made {
     comparison: Comparison,
 }
 
+/// A document's facts by key, their lines worked out once.
+struct Index {
+    lines: Vec<LineId>,
+    by_key: HashMap<String, Vec<usize>>,
+    /// Of the figures as printed: copies with equal digests print the same.
+    digest: u64,
+}
+
+impl Index {
+    fn new(doc: &AcrossDoc) -> Index {
+        use std::hash::{Hash, Hasher};
+        let mut by_key: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        for (i, f) in doc.facts.iter().enumerate() {
+            by_key.entry(f.key.clone()).or_default().push(i);
+            (&f.key, &f.label, &f.code, &f.value, &f.unit).hash(&mut hasher);
+        }
+        Index {
+            lines: doc.facts.iter().map(LineId::of).collect(),
+            by_key,
+            digest: hasher.finish(),
+        }
+    }
+
+    /// The facts of `doc` (this index's) of `key` on the line of `like`.
+    fn on_line<'d>(&self, doc: &'d AcrossDoc, key: &str, like: &LineId) -> Vec<&'d Fact> {
+        self.by_key.get(key).map_or_else(Vec::new, |at| {
+            at.iter()
+                .filter(|&&i| self.lines[i].same_line(like))
+                .map(|&i| &doc.facts[i])
+                .collect()
+        })
+    }
+}
+
 struct Pair<'a> {
     this: &'a AcrossDoc,
     other: &'a AcrossDoc,
+    this_index: &'a Index,
+    other_index: &'a Index,
     rule: &'a AcrossRule,
     rules: &'a RuleSet,
 }
@@ -266,17 +318,11 @@ impl<'a> Pair<'a> {
         }
     }
 
-    /// The facts of `doc` of `key` on the line of `like`.
-    fn on_line(doc: &'a AcrossDoc, key: &'a str, like: &LineId) -> impl Iterator<Item = &'a Fact> {
-        let like = like.clone();
-        doc.facts
-            .iter()
-            .filter(move |f| f.key == key && LineId::of(f).same_line(&like))
-    }
-
     /// The figure of `key` on `f`'s line nearest before `f` (else after it) in this document.
     fn base_of(&self, key: &'a str, f: &Fact) -> Option<&'a Fact> {
-        Self::on_line(self.this, key, &LineId::of(f))
+        self.this_index
+            .on_line(self.this, key, &LineId::of(f))
+            .into_iter()
             .filter(|b| b.value_wan.is_some())
             .min_by_key(|b| {
                 let after = b.span[0] > f.span[0];
@@ -288,7 +334,10 @@ impl<'a> Pair<'a> {
     /// A qualified figure of this document (`K.prior_year`, `K.yoy_change` …) against `K` of the other.
     fn qualified(&self, f: &'a Fact, base: &'a str) -> Option<Made> {
         let line = LineId::of(f);
-        let others: Vec<&Fact> = Self::on_line(self.other, base, &line)
+        let others: Vec<&Fact> = self
+            .other_index
+            .on_line(self.other, base, &line)
+            .into_iter()
             .filter(|o| o.value_wan.is_some())
             .collect();
         if others.is_empty() {
@@ -316,8 +365,11 @@ impl<'a> Pair<'a> {
             }
             Form::Rate => {
                 let change = format!("{base}.yoy_change");
-                let printed = |g: &Fact| g.key == change && LineId::of(g).same_line(&line);
-                if self.this.facts.iter().any(printed) {
+                if !self
+                    .this_index
+                    .on_line(self.this, &change, &line)
+                    .is_empty()
+                {
                     return None; // the change amount is compared instead: one finding per gap
                 }
                 let b = self.base_of(base, f)?;
@@ -482,8 +534,8 @@ impl<'a> Pair<'a> {
             if !done.insert((f.key.clone(), line.group_key())) {
                 continue;
             }
-            let single = |doc: &'a AcrossDoc| -> Option<&'a Fact> {
-                let all: Vec<&Fact> = Self::on_line(doc, &f.key, &line).collect();
+            let single = |doc: &'a AcrossDoc, index: &Index| -> Option<&'a Fact> {
+                let all: Vec<&Fact> = index.on_line(doc, &f.key, &line);
                 let first = *all.first()?;
                 let value = amount(first)?;
                 all.iter()
@@ -494,7 +546,10 @@ impl<'a> Pair<'a> {
                     .then_some(first)
             };
             // a line printed with several values in either copy is not a restatement
-            let (Some(mine), Some(other)) = (single(self.this), single(self.other)) else {
+            let (Some(mine), Some(other)) = (
+                single(self.this, self.this_index),
+                single(self.other, self.other_index),
+            ) else {
                 continue;
             };
             // like with like: a table line against a table line, a sentence against a sentence
