@@ -226,3 +226,19 @@ fn jiangsu_budgets_are_compared_year_to_year() {
         ]
     );
 }
+
+#[test]
+fn a_report_that_leaves_the_run_takes_its_findings_across_with_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let inputs = write_inputs(dir.path(), LATER_CONTRADICTING);
+    batch::run(&inputs, &out, Some(1), false, true).unwrap();
+    assert_eq!(across_rows(&out).1.len(), 2);
+    // the earlier report alone: nothing to compare it with, nothing processed
+    let (_, stats) = batch::run(&inputs[..1], &out, Some(1), false, true).unwrap();
+    assert_eq!(stats.processed, 0);
+    assert!(across_rows(&out).1.is_empty());
+    // and back: the later report is read again, the findings are back
+    batch::run(&inputs, &out, Some(1), false, true).unwrap();
+    assert_eq!(across_rows(&out).1.len(), 2);
+}

@@ -505,19 +505,33 @@ fn listing_digest(state: &state::RunState) -> Result<String> {
 const EXPORTED_KEY: &str = "exported_documents";
 const ACROSS_TOTALS_KEY: &str = "across_totals";
 
-/// The findings across this run's documents: every report of the run, read
-/// from the run state an entity at a time, whether processed now or before.
+/// The findings across this run's documents, whether processed now or
+/// before: the entities whose documents changed since they were last
+/// compared are compared again (their documents read from the run state, an
+/// entity at a time), the others' findings are those recorded then.
 fn compare_across(state: &state::RunState, config: &Config) -> Result<Vec<CrossFinding>> {
-    let mut findings = Vec::new();
     let mut comparisons = 0usize;
-    state.each_entity(|docs| {
-        let compared = crate::reconcile::across::compare(&docs, &config.rules);
-        comparisons += compared.comparisons.len();
-        findings.extend(compared.findings);
-        Ok(())
-    })?;
+    let mut entities = 0usize;
+    let mut after = String::new();
+    loop {
+        let page = state.dirty_entities(&after, ID_PAGE)?;
+        let Some(last) = page.last() else {
+            break;
+        };
+        after.clone_from(last);
+        for key in &page {
+            let docs = state.entity_documents(key)?;
+            let compared = crate::reconcile::across::compare(&docs, &config.rules);
+            comparisons += compared.comparisons.len();
+            entities += 1;
+            state.set_entity_findings(key, &compared.findings)?;
+        }
+    }
+    let mut findings = Vec::new();
+    state.each_entity_findings(|found| findings.extend(found))?;
     findings.sort_by(|a, b| (&a.document_id, a.finding_no).cmp(&(&b.document_id, b.finding_no)));
     tracing::debug!(
+        entities,
         comparisons,
         findings = findings.len(),
         "compared across documents"
