@@ -29,6 +29,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::export::{self, rows::DocumentTotals, ExportSummary};
 use crate::pipeline::Config;
+use crate::reconcile::across::{AcrossDoc, CrossFinding};
 use crate::report::{DocumentInfo, Report, ReportError};
 
 /// The repository's `corpus/`, compiled in so that `caizheng run` works
@@ -502,6 +503,41 @@ fn listing_digest(state: &state::RunState) -> Result<String> {
 }
 
 const EXPORTED_KEY: &str = "exported_documents";
+const ACROSS_TOTALS_KEY: &str = "across_totals";
+
+/// The findings across this run's documents, whether processed now or
+/// before: the entities whose documents changed since they were last
+/// compared are compared again (their documents read from the run state, an
+/// entity at a time), the others' findings are those recorded then.
+fn compare_across(state: &state::RunState, config: &Config) -> Result<Vec<CrossFinding>> {
+    let mut comparisons = 0usize;
+    let mut entities = 0usize;
+    let mut after = String::new();
+    loop {
+        let page = state.dirty_entities(&after, ID_PAGE)?;
+        let Some(last) = page.last() else {
+            break;
+        };
+        after.clone_from(last);
+        for key in &page {
+            let docs = state.entity_documents(key)?;
+            let compared = crate::reconcile::across::compare(&docs, &config.rules);
+            comparisons += compared.comparisons.len();
+            entities += 1;
+            state.set_entity_findings(key, &compared.findings)?;
+        }
+    }
+    let mut findings = Vec::new();
+    state.each_entity_findings(|found| findings.extend(found))?;
+    findings.sort_by(|a, b| (&a.document_id, a.finding_no).cmp(&(&b.document_id, b.finding_no)));
+    tracing::debug!(
+        entities,
+        comparisons,
+        findings = findings.len(),
+        "compared across documents"
+    );
+    Ok(findings)
+}
 
 /// Process the inputs `discover` finds into `out` (see the module docs).
 /// Returns the export totals and the run statistics.
@@ -607,7 +643,7 @@ pub fn run_configured(
         }
         done += batch.len() as u64;
         // Largest first, one at a time: the threads then finish together.
-        let processed: Vec<Result<(String, DocumentTotals)>> = pool.install(|| {
+        let processed: Vec<Result<(String, DocumentTotals, AcrossDoc)>> = pool.install(|| {
             batch
                 .par_iter()
                 .with_max_len(1)
@@ -620,16 +656,17 @@ pub fn run_configured(
                         bar.set_message(format!("errors: {n}"));
                     }
                     let totals = export::write_report(out, &report)?;
+                    let across = AcrossDoc::of(&report, &config.rules.across);
                     bar.inc(1);
                     // A file edited between hashing and reading is recorded
                     // under the sha256 of what was read.
-                    Ok((report.document.sha256, totals))
+                    Ok((report.document.sha256, totals, across))
                 })
                 .collect()
         });
         for (todo, result) in batch.iter().zip(processed) {
-            let (id, totals) = result?;
-            state.add_processed(&id, &todo.source, &fingerprint, &totals)?;
+            let (id, totals, across) = result?;
+            state.add_processed(&id, &todo.source, &fingerprint, &totals, &across)?;
         }
         state.commit()?;
     }
@@ -655,12 +692,19 @@ pub fn run_configured(
     let summary = if exports_current {
         let mut summary = ExportSummary::default();
         state.each_totals(|totals| summary.add(&totals))?;
+        if let Some(across) = state.meta(ACROSS_TOTALS_KEY)? {
+            summary.add_findings(&serde_json::from_str(&across)?);
+        }
         summary
     } else {
         // Whatever happens next, the exports may no longer be these documents.
         state.set_meta(EXPORTED_KEY, None)?;
         state.commit()?;
-        let summary = export::write_exports(out, paged_documents(&state), mode, &remover)?;
+        let cross = compare_across(&state, &config)?;
+        let summary =
+            export::write_exports_with(out, paged_documents(&state), mode, &remover, &cross)?;
+        let across_totals = serde_json::to_string(&export::across::totals(&cross))?;
+        state.set_meta(ACROSS_TOTALS_KEY, Some(&across_totals))?;
         state.set_meta(EXPORTED_KEY, Some(&digest))?;
         summary
     };

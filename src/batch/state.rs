@@ -2,7 +2,11 @@
 //! one, kept in SQLite (`.rows/run-state.sqlite` under the out dir) rather
 //! than in memory: a run then needs the same memory for ten documents or a
 //! million. Persistent tables: the stamp and sha256 of every input file
-//! (`files`), and which report was made from what (`documents`). Temporary
+//! (`files`), which report was made from what (`documents`), what the
+//! comparison across documents needs of each report (`across_doc`), its
+//! findings by entity (`across_found`) and the entities whose documents
+//! changed since they were compared (`across_dirty`, marked in the same
+//! transaction as the change, so a killed run leaves them marked). Temporary
 //! tables hold this run's inputs, the reports found on disk, the documents
 //! of this run and what is left to process.
 
@@ -13,9 +17,10 @@ use rusqlite::{params, Connection, OptionalExtension};
 
 use super::stamp::Stamp;
 use crate::export::rows::{DocumentTotals, ROWS_DIR};
+use crate::reconcile::across::{AcrossDoc, CrossFinding};
 
 const STATE_FILE: &str = "run-state.sqlite";
-const FORMAT: &str = "caizheng.run-state/1";
+const FORMAT: &str = "caizheng.run-state/3";
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
@@ -25,6 +30,12 @@ CREATE TABLE IF NOT EXISTS files (
 CREATE TABLE IF NOT EXISTS documents (
   id TEXT PRIMARY KEY, source TEXT NOT NULL, fingerprint TEXT NOT NULL, totals TEXT NOT NULL
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS across_doc (
+  id TEXT PRIMARY KEY, entity_key TEXT, summary TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS across_doc_entity ON across_doc (entity_key);
+CREATE TABLE IF NOT EXISTS across_found (entity_key TEXT PRIMARY KEY, findings TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS across_dirty (entity_key TEXT PRIMARY KEY) WITHOUT ROWID;
 CREATE TEMP TABLE input (
   source TEXT PRIMARY KEY, path BLOB, len INTEGER, mtime_ns INTEGER, racy_ns INTEGER,
   sha256 TEXT, error TEXT
@@ -245,6 +256,7 @@ impl RunState {
                JOIN documents d ON d.id = c.id
                JOIN temp.present_report r ON r.id = c.id
                JOIN temp.present_rows w ON w.id = c.id
+               JOIN across_doc a ON a.id = c.id
              WHERE NOT ?2 AND d.source = c.source AND d.fingerprint = ?1",
             params![fingerprint, force],
         )? as u64;
@@ -292,14 +304,30 @@ impl RunState {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
-    /// A document processed in this run, from `source`.
+    /// A document processed in this run, from `source`, with what the
+    /// comparison across documents needs of it.
     pub fn add_processed(
         &self,
         id: &str,
         source: &str,
         fingerprint: &str,
         totals: &DocumentTotals,
+        across: &AcrossDoc,
     ) -> Result<()> {
+        self.conn
+            .prepare_cached(
+                "INSERT OR REPLACE INTO across_doc (id, entity_key, summary) VALUES (?1, ?2, ?3)",
+            )?
+            .execute(params![
+                id,
+                across.entity_key,
+                serde_json::to_string(across)?
+            ])?;
+        if let Some(key) = &across.entity_key {
+            self.conn
+                .prepare_cached("INSERT OR IGNORE INTO across_dirty (entity_key) VALUES (?1)")?
+                .execute([key])?;
+        }
         self.conn
             .prepare_cached(
                 "INSERT OR REPLACE INTO documents (id, source, fingerprint, totals)
@@ -322,6 +350,10 @@ impl RunState {
     pub fn settle(&self, stamped_at_ns: u64) -> Result<()> {
         self.conn.execute_batch(
             "DELETE FROM documents WHERE id NOT IN (SELECT id FROM temp.run_doc);
+             INSERT OR IGNORE INTO across_dirty (entity_key)
+               SELECT entity_key FROM across_doc
+               WHERE entity_key IS NOT NULL AND id NOT IN (SELECT id FROM temp.run_doc);
+             DELETE FROM across_doc WHERE id NOT IN (SELECT id FROM temp.run_doc);
              DELETE FROM files WHERE source NOT IN (SELECT source FROM temp.input);
              INSERT OR REPLACE INTO files (source, len, mtime_ns, sha256)
                SELECT source, len, mtime_ns, sha256 FROM temp.input i
@@ -368,6 +400,63 @@ impl RunState {
         while let Some(row) = rows.next()? {
             let json: String = row.get(0)?;
             f(serde_json::from_str(&json).context("a run-state total is not readable")?);
+        }
+        Ok(())
+    }
+
+    /// Up to `limit` entities whose documents changed since they were
+    /// last compared, after `after`.
+    pub fn dirty_entities(&self, after: &str, limit: usize) -> Result<Vec<String>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT entity_key FROM across_dirty WHERE entity_key > ?1 ORDER BY entity_key LIMIT ?2",
+        )?;
+        let keys = stmt
+            .query_map(params![after, limit as i64], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(keys)
+    }
+
+    /// This run's documents of entity `key`, by id.
+    pub fn entity_documents(&self, key: &str) -> Result<Vec<AcrossDoc>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT a.summary FROM across_doc a JOIN temp.run_doc r ON r.id = a.id
+             WHERE a.entity_key = ?1 ORDER BY a.id",
+        )?;
+        let mut rows = stmt.query([key])?;
+        let mut docs = Vec::new();
+        while let Some(row) = rows.next()? {
+            let json: String = row.get(0)?;
+            docs.push(serde_json::from_str(&json).context("a run-state summary is not readable")?);
+        }
+        Ok(docs)
+    }
+
+    /// Record the findings across the documents of entity `key`, now compared.
+    pub fn set_entity_findings(&self, key: &str, findings: &[CrossFinding]) -> Result<()> {
+        if findings.is_empty() {
+            self.conn
+                .prepare_cached("DELETE FROM across_found WHERE entity_key = ?1")?
+                .execute([key])?;
+        } else {
+            self.conn
+                .prepare_cached(
+                    "INSERT OR REPLACE INTO across_found (entity_key, findings) VALUES (?1, ?2)",
+                )?
+                .execute(params![key, serde_json::to_string(findings)?])?;
+        }
+        self.conn
+            .prepare_cached("DELETE FROM across_dirty WHERE entity_key = ?1")?
+            .execute([key])?;
+        Ok(())
+    }
+
+    /// Every finding across documents recorded, an entity at a time.
+    pub fn each_entity_findings(&self, mut f: impl FnMut(Vec<CrossFinding>)) -> Result<()> {
+        let mut stmt = self.conn.prepare("SELECT findings FROM across_found")?;
+        let mut rows = stmt.query([])?;
+        while let Some(row) = rows.next()? {
+            let json: String = row.get(0)?;
+            f(serde_json::from_str(&json).context("a run-state finding is not readable")?);
         }
         Ok(())
     }

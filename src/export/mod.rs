@@ -16,6 +16,8 @@
 //! the same rows, but its page layout differs (`caizheng run --force`
 //! rebuilds it).
 
+pub mod across;
+mod database;
 pub mod datapackage;
 pub mod grids;
 pub mod layout;
@@ -31,6 +33,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context, Result};
 
 use crate::report::Report;
+use database::{write_database, DatabaseUpdate};
 use rows::Rows;
 use tables::{Table, DOCUMENTS, FACTS, FINDINGS};
 
@@ -224,6 +227,11 @@ impl ExportSummary {
 
     pub fn add(&mut self, totals: &rows::DocumentTotals) {
         self.documents += 1;
+        self.add_findings(totals);
+    }
+
+    /// The facts, findings and errors of `totals`, without counting a document.
+    pub fn add_findings(&mut self, totals: &rows::DocumentTotals) {
         self.facts += totals.facts;
         for (severity, n) in &totals.findings_by_severity {
             *self
@@ -363,6 +371,8 @@ enum Planned {
     Document(Piece),
     /// In the previous export, not in this one.
     Gone(String),
+    /// The findings across documents, after every document.
+    Across(std::sync::Arc<across::AcrossPiece>),
 }
 
 /// Pieces travel in batches: one wake-up of a writer per document would
@@ -410,8 +420,10 @@ fn write_stream(out: &Path, index: usize, pieces: PieceReceiver, splice: bool) -
     };
     let mut splicer = layout::Splicer::new(w, previous);
     each_planned(pieces, |planned| {
-        let Planned::Document(piece) = planned else {
-            return Ok(());
+        let piece = match planned {
+            Planned::Document(piece) => piece,
+            Planned::Gone(_) => return Ok(()),
+            Planned::Across(across) => return splicer.write(across.rows.streams()[index]),
         };
         let len = piece.extents[index];
         match piece.reused_at {
@@ -432,88 +444,6 @@ fn write_stream(out: &Path, index: usize, pieces: PieceReceiver, splice: bool) -
         .with_context(|| format!("cannot write {}", path.display()))?;
     tracing::debug!(file = stream.file, elapsed = ?started.elapsed(), "stream written");
     Ok(())
-}
-
-fn insert_cached_rows(db: &mut sqlite::SqliteWriter, out: &Path, id: &str) -> Result<()> {
-    for (table, cells) in rows::RowsFile::open(out, id)?.table_rows()? {
-        for row in cells {
-            db.insert(table, &row)?;
-        }
-    }
-    Ok(())
-}
-
-/// How the database is to be brought up to date.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum DatabaseUpdate {
-    /// Build it anew.
-    Fresh,
-    /// In place, from exactly what the planner says changed: the database
-    /// holds what the previous layout lists (no layout exists while it is
-    /// being changed).
-    Changes,
-    /// In place, comparing every listed document with what it holds.
-    Compare,
-}
-
-/// Bring the database up to date from the pieces received (see
-/// [`DatabaseUpdate`]); an unusable database is built anew as its `.part`,
-/// streaming. Returns whether it was built anew.
-fn write_database(out: &Path, pieces: PieceReceiver, update: DatabaseUpdate) -> Result<bool> {
-    let started = std::time::Instant::now();
-    let updating = match update {
-        DatabaseUpdate::Fresh => None,
-        _ => sqlite::SqliteWriter::open_for_update(&out.join(SQLITE_FILE)),
-    };
-    let Some(mut db) = updating else {
-        let path = part(out, SQLITE_FILE);
-        let _ = fs::remove_file(&path);
-        let mut db =
-            sqlite::SqliteWriter::create(&path).context("cannot create the SQLite database")?;
-        each_planned(pieces, |planned| match planned {
-            Planned::Document(piece) => insert_cached_rows(&mut db, out, &piece.id),
-            Planned::Gone(_) => Ok(()),
-        })?;
-        db.finish().context("cannot finish the SQLite database")?;
-        return Ok(true);
-    };
-    if update == DatabaseUpdate::Changes {
-        each_planned(pieces, |planned| {
-            match planned {
-                Planned::Gone(id) => db.delete_document(id)?,
-                Planned::Document(piece) if piece.replaced => {
-                    db.delete_document(&piece.id)?;
-                    insert_cached_rows(&mut db, out, &piece.id)?;
-                }
-                Planned::Document(piece) if piece.reused_at.is_none() => {
-                    insert_cached_rows(&mut db, out, &piece.id)?;
-                }
-                Planned::Document(_) => {}
-            }
-            Ok(())
-        })?;
-    } else {
-        db.begin_listing()?;
-        each_planned(pieces, |planned| match planned {
-            Planned::Document(piece) => Ok(db.list(&piece.id, piece.replaced)?),
-            Planned::Gone(_) => Ok(()),
-        })?;
-        db.delete_unlisted_and_replaced()?;
-        let mut after = String::new();
-        loop {
-            let batch = db.listed_to_insert(&after, 1024)?;
-            for id in &batch {
-                insert_cached_rows(&mut db, out, id)?;
-            }
-            match batch.last() {
-                Some(last) => after = last.clone(),
-                None => break,
-            }
-        }
-    }
-    db.finish().context("cannot finish the SQLite database")?;
-    tracing::debug!(elapsed = ?started.elapsed(), "database updated");
-    Ok(false)
 }
 
 fn joined<T>(handle: std::thread::ScopedJoinHandle<'_, Result<T>>) -> Result<T> {
@@ -738,6 +668,7 @@ fn plan_pieces(
     mut previous: Option<layout::Previous>,
     layout: &mut layout::LayoutWriter,
     writers: &[PieceSender],
+    across: across::AcrossPiece,
 ) -> Result<ExportSummary> {
     let mut summary = ExportSummary::default();
     let fanout = std::cell::RefCell::new(Fanout {
@@ -775,6 +706,17 @@ fn plan_pieces(
     if let Some(previous) = previous {
         previous.finish(&mut gone)?;
     }
+    // After every document: its id sorts last.
+    let entry = layout::Entry {
+        id: across::ID.to_string(),
+        extents: across.rows.streams().map(|s| s.len() as u64),
+        totals: across.rows.totals.clone(),
+    };
+    summary.add_findings(&entry.totals);
+    layout.push(&entry)?;
+    fanout
+        .borrow_mut()
+        .push(Planned::Across(std::sync::Arc::new(across)))?;
     fanout.borrow_mut().flush()?;
     Ok(summary)
 }
@@ -789,6 +731,19 @@ pub fn write_exports(
     mode: ExportMode,
     remover: &Remover,
 ) -> Result<ExportSummary> {
+    write_exports_with(out, documents, mode, remover, &[])
+}
+
+/// [`write_exports`] with the findings across documents (see [`across`]),
+/// which follow every document's rows.
+pub fn write_exports_with(
+    out: &Path,
+    documents: impl IntoIterator<Item = Result<Listed>>,
+    mode: ExportMode,
+    remover: &Remover,
+    cross: &[crate::reconcile::across::CrossFinding],
+) -> Result<ExportSummary> {
+    let across = across::AcrossPiece::new(cross);
     let previous = match mode {
         ExportMode::Incremental => layout::Previous::open(out),
         ExportMode::Fresh => None,
@@ -822,7 +777,7 @@ pub fn write_exports(
                     .context("cannot start a row file writer")
             })
             .collect::<Result<Vec<_>>>()?;
-        let summary = plan_pieces(out, documents, previous, &mut layout, &senders);
+        let summary = plan_pieces(out, documents, previous, &mut layout, &senders, across);
         drop(senders);
         tracing::debug!("export planned");
         let streams: Result<Vec<()>> = streams.into_iter().map(joined).collect();

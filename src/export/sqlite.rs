@@ -155,6 +155,15 @@ impl SqliteWriter {
         Ok(())
     }
 
+    /// Remove every finding across documents (see [`super::across`]).
+    pub fn delete_across(&mut self) -> rusqlite::Result<()> {
+        self.conn.execute(
+            "DELETE FROM findings WHERE other_document_id IS NOT NULL",
+            [],
+        )?;
+        Ok(())
+    }
+
     /// Start listing the documents the database is to hold (see [`Self::list`]).
     pub fn begin_listing(&mut self) -> rusqlite::Result<()> {
         self.conn.execute_batch(

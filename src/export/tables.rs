@@ -130,14 +130,14 @@ pub const FACTS: Table = Table {
 pub const FINDINGS: Table = Table {
     name: "findings",
     title: "Findings",
-    description: "One row per internal inconsistency (or note) the reconciler found in a document, with the figures involved and the pages to look at.",
+    description: "One row per inconsistency (or note) the reconciler found in a document, with the figures involved and the pages to look at; a finding across documents (rule family `across`) also names the other document, and follows every document's own findings.",
     columns: &[
         col("document_id", S, true, DOCUMENT_ID),
         col("finding_no", I, true, "1-based position of the finding in the document's report."),
         col("entity", S, false, "document.entity of the document."),
         col("fiscal_year", I, false, "document.fiscal_year of the document."),
         col("rule", S, true, "Stable rule id, e.g. sum.three_public.total."),
-        col("rule_kind", S, true, "Rule family: sum, share, yoy, completion, restatement, structure, cross."),
+        col("rule_kind", S, true, "Rule family: sum, share, yoy, completion, restatement, structure, cross; across for findings about two documents."),
         col("severity", S, true, "info, warning or error."),
         col("message", S, true, "Explanation in Chinese."),
         col("message_en", S, true, "Explanation in English."),
@@ -146,7 +146,9 @@ pub const FINDINGS: Table = Table {
         col("actual", S, false, "What the document prints, where the rule compares it: usually a decimal, for structure rules a word or section title."),
         col("difference", S, false, "actual − expected as a decimal, where both are numbers."),
         col("keys", S, false, "Field keys of the facts involved, joined with `;`."),
-        col("pages", S, false, "Pages of the facts involved, ascending and distinct, joined with `;`."),
+        col("pages", S, false, "Pages of the facts involved, ascending and distinct, joined with `;` (for a finding across documents: the pages in this document)."),
+        col("other_document_id", S, false, "For a finding across documents: the id of the other document (last year's report, that year's budget, the other copy); empty for a finding within one document."),
+        col("other_pages", S, false, "For a finding across documents: the pages of the other document's facts, joined with `;`."),
     ],
     primary_key: &["document_id", "finding_no"],
     references_documents: true,
@@ -299,8 +301,49 @@ pub fn finding_rows(report: &Report) -> impl Iterator<Item = Vec<Cell>> + '_ {
             Cell::opt(f.difference.as_deref()),
             joined_or_null(&keys, ";"),
             joined_or_null(&pages, ";"),
+            Cell::Null,
+            Cell::Null,
         ]
     })
+}
+
+fn pages_of(facts: &[crate::report::Evidence]) -> Cell {
+    let mut pages: Vec<u32> = facts.iter().filter_map(|e| e.page).collect();
+    pages.sort_unstable();
+    pages.dedup();
+    let pages: Vec<String> = pages.iter().map(u32::to_string).collect();
+    joined_or_null(&pages, ";")
+}
+
+/// Rows of the findings table for findings across documents, in the order given.
+pub fn cross_finding_rows(findings: &[crate::reconcile::across::CrossFinding]) -> Vec<Vec<Cell>> {
+    findings
+        .iter()
+        .map(|c| {
+            let f = &c.finding;
+            let keys: Vec<String> = f.facts.iter().map(|e| e.key.clone()).collect();
+            let own = c.own_facts.min(f.facts.len());
+            vec![
+                Cell::text(&c.document_id),
+                Cell::Int(c.finding_no as i64),
+                Cell::opt(c.entity.as_deref()),
+                Cell::int(c.fiscal_year.map(i64::from)),
+                Cell::text(&f.rule),
+                Cell::text(&f.kind),
+                Cell::text(severity_word(f.severity)),
+                Cell::text(&f.message),
+                Cell::text(&f.message_en),
+                joined_or_null(&f.values, ";"),
+                Cell::opt(f.expected.as_deref()),
+                Cell::opt(f.actual.as_deref()),
+                Cell::opt(f.difference.as_deref()),
+                joined_or_null(&keys, ";"),
+                pages_of(&f.facts[..own]),
+                Cell::text(&c.other_document_id),
+                pages_of(&f.facts[own..]),
+            ]
+        })
+        .collect()
 }
 
 #[cfg(test)]

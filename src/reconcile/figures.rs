@@ -17,7 +17,7 @@ pub struct LineId {
 }
 
 impl LineId {
-    fn of(fact: &Fact) -> LineId {
+    pub(crate) fn of(fact: &Fact) -> LineId {
         let code = fact
             .code
             .as_deref()

@@ -12,6 +12,7 @@
 //! may be off by 0.005, so a gap within the sum of the half-units involved is `info`
 //! ("rounding"). Beyond that the gap's size decides between `warning` and `error`.
 
+pub mod across;
 mod figures;
 mod render;
 mod rules;

@@ -148,6 +148,8 @@ pub struct RuleSet {
     /// Beyond tolerance, a percentage gap up to this many points is a warning; more is an error.
     pub warning_points: rust_decimal::Decimal,
     pub structure: StructureRules,
+    /// Comparisons between documents (`[across]`).
+    pub across: super::across::AcrossRules,
 }
 
 pub const BUILTIN_TOML: &str = include_str!("../../patterns/reconcile.toml");
@@ -170,6 +172,8 @@ struct RawRules {
     equal: Vec<RawEqual>,
     restatement: RawRestatement,
     structure: RawStructure,
+    #[serde(default)]
+    across: Option<super::across::RawAcross>,
 }
 
 #[derive(Deserialize)]
@@ -353,7 +357,9 @@ impl RuleSet {
                 regex::Regex::new(p).map_err(|e| at(p, format!("bad placeholder regex: {e}")))?,
             );
         }
+        let across = super::across::AcrossRules::from_raw(raw.across, &at)?;
         Ok(RuleSet {
+            across,
             sums,
             trees: raw
                 .tree
