@@ -87,8 +87,16 @@ fn score_against(doc_path: &std::path::Path, truth_path: &std::path::Path, floor
     assert!(report.errors.is_empty(), "{doc}: {:?}", report.errors);
     let s = common::score(&report, &truth, "table");
     s.print(doc);
-    assert!(s.recall >= floor, "{doc}: table recall {:.3} < {floor}", s.recall);
-    assert!(s.precision >= 0.99, "{doc}: table precision {:.3}", s.precision);
+    assert!(
+        s.recall >= floor,
+        "{doc}: table recall {:.3} < {floor}",
+        s.recall
+    );
+    assert!(
+        s.precision >= 0.99,
+        "{doc}: table precision {:.3}",
+        s.precision
+    );
 }
 
 fn repo() -> std::path::PathBuf {
