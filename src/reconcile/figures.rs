@@ -61,6 +61,17 @@ impl LineId {
         }
     }
 
+    /// The same line in two documents: the code alone is not enough, since
+    /// the 功能分类 is revised between years (2040405 was 公诉和审判监督 and
+    /// became 公诉、审判、侦查、执行等检察监督支出): the line's own names agree too.
+    pub fn same_line_across(&self, other: &LineId) -> bool {
+        self.same_line(other)
+            && match (self.path.last(), other.path.last()) {
+                (Some(a), Some(b)) => a == b,
+                _ => true,
+            }
+    }
+
     /// `self` is a parent (any depth) of `other`: by code prefix, else by label path prefix.
     pub fn is_ancestor_of(&self, other: &LineId) -> bool {
         match (&self.code, &other.code) {

@@ -386,7 +386,7 @@ pub fn read_table(set: &TableSet, t: &RawTable) -> (Vec<TableFigure>, TableGrid)
                     }
                     continue;
                 }
-                if spec.uncoded_lines && bare.ends_with("支出") {
+                if spec.uncoded_lines && bare.ends_with("支出") && bare.chars().count() >= 4 {
                     for (c, raw, v) in &values {
                         if let Some(template) = line_key(spec, &cols[*c]) {
                             let key = template.replace("{level}", "class");

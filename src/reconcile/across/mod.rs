@@ -262,7 +262,7 @@ impl Index {
     fn on_line<'d>(&self, doc: &'d AcrossDoc, key: &str, like: &LineId) -> Vec<&'d Fact> {
         self.by_key.get(key).map_or_else(Vec::new, |at| {
             at.iter()
-                .filter(|&&i| self.lines[i].same_line(like))
+                .filter(|&&i| self.lines[i].same_line_across(like))
                 .map(|&i| &doc.facts[i])
                 .collect()
         })
