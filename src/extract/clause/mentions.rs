@@ -4,6 +4,7 @@
 
 use super::codes::{self, CodeBook};
 use super::{ClauseInput, Subject};
+use crate::sections::Section;
 use std::collections::BTreeMap;
 
 /// A subject named in the text: a term's name, or a class or item line.
@@ -61,7 +62,7 @@ pub(super) fn mentions(input: &ClauseInput) -> Vec<Mention> {
         (&cues.kuan_line, Some(&KUAN_MARKERS)),
         (&cues.class_line, None),
     ] {
-        let Some(regex) = regex else { continue };
+        let Some(regex) = regex.get() else { continue };
         let found: Vec<(usize, regex::Captures)> = match markers {
             Some(markers) => line_matches(text, regex, markers),
             None => regex.captures_iter(text).map(|c| (0, c)).collect(),
@@ -159,6 +160,30 @@ fn line_matches<'t>(
     out
 }
 
+/// The sections around a place, innermost first; kept while the places
+/// asked for stay in one section (a list, not one per name).
+#[derive(Default)]
+pub(super) struct Chains<'t> {
+    innermost: Option<Option<usize>>,
+    chain: Vec<&'t Section>,
+}
+
+impl<'t> Chains<'t> {
+    pub fn at(&mut self, tree: &'t crate::sections::SectionTree, at: usize) -> &[&'t Section] {
+        let innermost = tree.innermost_at(at);
+        if self.innermost != Some(innermost) {
+            self.innermost = Some(innermost);
+            self.chain.clear();
+            let mut cur = innermost;
+            while let Some(i) = cur {
+                self.chain.push(&tree.sections[i]);
+                cur = tree.sections[i].parent;
+            }
+        }
+        &self.chain
+    }
+}
+
 /// The class and 款 of the last lines named: those of the 项 lines after them.
 #[derive(Debug, Default)]
 pub(super) struct LineContext {
@@ -173,8 +198,8 @@ pub(super) fn resolve_line(
     line: &Line,
     codes: &CodeBook,
     context: &mut LineContext,
+    chain: &[&Section],
 ) -> Option<Subject> {
-    let chain = input.tree.chain_at(hit.start);
     let class_of = |name: &str| format!("{}支出", name.trim_end_matches("支出"));
     let label =
         if let Some(code) = &line.code {
@@ -209,7 +234,7 @@ pub(super) fn resolve_line(
         } else if line.item {
             // The class: printed in the line, in a heading around it, or the last class line.
             let class = line.class.clone().or_else(|| {
-                let regex = input.cues.class_line.as_ref()?;
+                let regex = input.cues.class_line.get()?;
                 chain
                     .iter()
                     .find_map(|s| regex.captures(&s.title).and_then(|c| c.name("class")))
@@ -251,9 +276,10 @@ pub(super) fn resolve_line(
         };
     let (label, code) = label;
     let level = if line.item { "item" } else { "class" };
-    let def = input.cues.lines.iter().find(|d| {
-        d.level == level && crate::extract::scope::titles_allow(&chain, &d.titles, &[])
-    })?;
+    let def =
+        input.cues.lines.iter().find(|d| {
+            d.level == level && crate::extract::scope::titles_allow(chain, &d.titles, &[])
+        })?;
     Some(Subject {
         base: def.key.clone(),
         label: Some(label),
@@ -266,14 +292,13 @@ pub(super) fn resolve_line(
 }
 
 /// The first term of a name that applies at the name's place.
-pub(super) fn resolve(input: &ClauseInput, hit: &Mention) -> Option<Subject> {
-    let chain = input.tree.chain_at(hit.start);
+pub(super) fn resolve(input: &ClauseInput, hit: &Mention, chain: &[&Section]) -> Option<Subject> {
     let term = hit
         .terms_of(input)
         .iter()
         .map(|&i| &input.lexicon.terms[i])
         .find(|t| {
-            t.scope.allows_kind(input.doc_kind) && t.scope.allows_at(input.text, hit.start, &chain)
+            t.scope.allows_kind(input.doc_kind) && t.scope.allows_at(input.text, hit.start, chain)
         })?;
     Some(Subject {
         base: term.key.clone(),

@@ -22,7 +22,7 @@ pub(super) fn read_figure(
     if gap.chars().count() > cues.max_gap * if subject.named { 1 } else { 2 } {
         return None;
     }
-    if cues.breaks.as_ref().is_some_and(|r| r.is_match(gap)) {
+    if cues.breaks.is_match(gap) {
         return None;
     }
     // The comma-clause of the figure: what its cue words are looked for in.
@@ -37,7 +37,7 @@ pub(super) fn read_figure(
     let clause = compact(&text[clause_start..f.number.start]);
     let clause = clause.as_str();
     let is_final = input.doc_kind == Some("final");
-    let matches = |r: &Option<regex::Regex>, s: &str| r.as_ref().is_some_and(|r| r.is_match(s));
+    let matches = |r: &super::lexicon::Cue, s: &str| r.is_match(s);
     let direction = input.cues.last_direction(gap);
     let versus_budget = matches(
         &cues.versus_budget,
