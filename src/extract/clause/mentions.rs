@@ -2,7 +2,7 @@
 //! functional-classification lines (`公共安全（类）支出`, `法院（款）行政运行（项）`,
 //! `小学教育（2050202）`), each resolved to a key where it stands.
 
-use super::codes::{self, CodeBook};
+use super::codes::CodeBook;
 use super::{ClauseInput, Subject};
 use crate::sections::Section;
 use std::collections::BTreeMap;
@@ -223,10 +223,7 @@ pub(super) fn resolve_line(
             parts.push(if line.item {
                 // The table's name where it is the printed one written another
                 // way; a table whose names wrap over lines may hold only a part.
-                match codes.name(code) {
-                    Some(table) if codes::alike(own, table) => table.to_string(),
-                    _ => own.to_string(),
-                }
+                codes.name_alike(code, own).unwrap_or(own).to_string()
             } else {
                 class_of(own)
             });
