@@ -205,9 +205,11 @@ pub fn read(input: &ClauseInput) -> ClauseOutput {
                         continue;
                     }
                     if text[prev_end.min(h.start)..h.start].contains("其中") {
-                        // `…支出X万元。其中：基本支出…`: the parent is the last figure read.
-                        under = paragraph_last
+                        // `…支出X万元，其中基本支出…`, `…支出X万元。其中：基本支出…`:
+                        // the parent is the last figure read.
+                        under = last_read
                             .as_ref()
+                            .or(paragraph_last.as_ref())
                             .or(carry.as_ref())
                             .map(|p| p.base.clone());
                     }

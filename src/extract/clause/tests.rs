@@ -259,3 +259,21 @@ fn a_total_listing_the_carry_over_is_the_grand_total() {
     ));
     assert!(has(&f, "income.total", "4748.35"), "{f:#?}");
 }
+
+/// §6.1 The parts of an appropriation total listed in its own sentence
+/// (`…支出总计为X万元，其中基本支出Y万元，占…`) are the appropriation's; FIELDS
+/// has no key for them, so they are `x.fiscal.*`.
+#[test]
+fn parts_in_the_totals_own_sentence_belong_to_it() {
+    let f = facts(
+        "某某职业学院2022年度部门决算\n\n（四）财政拨款支出决算情况说明\n\
+         学院2022年度财政拨款支出总计为500.00万元，其中基本支出400.00万元，占总支出的80.00%；\
+         项目支出100.00万元，占总支出的20.00%。\n",
+    );
+    assert!(has(&f, "fiscal.expenditure", "500.00"), "{f:#?}");
+    assert!(has(&f, "x.fiscal.basic", "400.00"), "{f:#?}");
+    assert!(has(&f, "x.fiscal.basic.share_pct", "80.00"), "{f:#?}");
+    assert!(has(&f, "x.fiscal.project", "100.00"), "{f:#?}");
+    assert!(has(&f, "x.fiscal.project.share_pct", "20.00"), "{f:#?}");
+    assert!(!has(&f, "general_budget.basic", "400.00"), "{f:#?}");
+}
