@@ -277,3 +277,18 @@ fn parts_in_the_totals_own_sentence_belong_to_it() {
     assert!(has(&f, "x.fiscal.project.share_pct", "20.00"), "{f:#?}");
     assert!(!has(&f, "general_budget.basic", "400.00"), "{f:#?}");
 }
+
+/// WORDING 10.7: the budget template's 绩效目标 paragraph — a count of
+/// projects (a count key) and the funds they hold.
+#[test]
+fn projects_under_performance_targets_are_a_count() {
+    let f = facts(&format!(
+        "{BUDGET}十、绩效目标设置情况说明\n2023年本部门共3个项目实行绩效目标管理，涉及财政性资金合计120.5万元。\n"
+    ));
+    let count = labelled(&f, "x.performance.target_managed_projects", "3").expect("count");
+    assert_eq!(count.unit.as_deref(), Some("个"));
+    assert!(
+        has(&f, "x.performance.target_managed_funds", "120.5"),
+        "{f:#?}"
+    );
+}
