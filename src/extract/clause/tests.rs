@@ -258,6 +258,13 @@ fn a_total_listing_the_carry_over_is_the_grand_total() {
         "{BUDGET}二、收入预算情况说明\n某局2023年收入预算4748.35万元，其中：财政拨款收入4748.35万元。\n"
     ));
     assert!(has(&f, "income.total", "4748.35"), "{f:#?}");
+    // The list wrapped over lines after a `；`: the carry-over is still in it.
+    let f = facts(&format!(
+        "{BUDGET}三、支出预算情况说明\n我院2023年支出预算5000万元，其中：教育支出3000万元，占60%；\n\
+         科学技术支出1500万元，占30%；结转下年500万元，占10%。\n"
+    ));
+    assert!(has(&f, "totals.income_expenditure", "5000"), "{f:#?}");
+    assert!(!has(&f, "expenditure.total", "5000"), "{f:#?}");
 }
 
 /// §6.1 The parts of an appropriation total listed in its own sentence
