@@ -299,3 +299,20 @@ fn projects_under_performance_targets_are_a_count() {
         "{f:#?}"
     );
 }
+
+/// Funds new this year named in a budget's reasons (`新增{name}专项经费{A}，{name}专项经费{A}`):
+/// each amount is its project's budget; a rise of an existing fund is not.
+#[test]
+fn new_special_funds_are_project_budgets() {
+    let f = facts(&format!(
+        "{BUDGET}项目支出预算数为900万元。与上年相比增加80万元。主要原因是新增档案数字化专项经费50万元，机房改造专项经费30万元。\n"
+    ));
+    let a = labelled(&f, "project.budget", "50").expect("first fund");
+    assert_eq!(a.label.as_deref(), Some("档案数字化专项经费"));
+    let b = labelled(&f, "project.budget", "30").expect("second fund");
+    assert_eq!(b.label.as_deref(), Some("机房改造专项经费"));
+    let f = facts(&format!(
+        "{BUDGET}项目支出预算数为900万元。与上年相比增加20万元。主要原因是增加了会议专项经费20万元。\n"
+    ));
+    assert!(keyed(&f, "project.budget").is_empty(), "{f:#?}");
+}
