@@ -31,10 +31,11 @@ impl CodeBook {
         }
         // Then the names a PDF's table layout broke up (WORDING 8.5).
         for (i, line) in lines.iter().enumerate() {
-            let before = i.checked_sub(1).map_or("", |j| trailing_han(lines[j]));
-            let next = lines.get(i + 1).map_or("", |l| leading_han(l));
-            if let Some((code, name)) = wrapped_name(line, before, next) {
-                book.add(code, &name);
+            if line.trim_start_matches(' ').starts_with('2') && i > 0 {
+                let next = lines.get(i + 1).map_or("", |l| leading_han(l));
+                if let Some((code, name)) = wrapped_name(line, trailing_han(lines[i - 1]), next) {
+                    book.add(code, &name);
+                }
             }
             for (code, name) in codes_inside(line) {
                 book.add(code, name);
@@ -182,11 +183,8 @@ fn wrapped_name<'l>(line: &'l str, before: &str, next: &str) -> Option<(&'l str,
 /// four characters or more that a figure or the line's end follows.
 fn codes_inside(line: &str) -> Vec<(&str, &str)> {
     let mut out = Vec::new();
-    let mut prev: Option<char> = None;
-    for (i, c) in line.char_indices() {
-        let after_han = prev.is_some_and(is_han);
-        prev = Some(c);
-        if c != '2' || !after_han {
+    for (i, _) in line.match_indices('2') {
+        if !line[..i].chars().next_back().is_some_and(is_han) {
             continue;
         }
         let Some((code, name)) = code_and_name(&line[i..]) else {

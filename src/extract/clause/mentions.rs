@@ -3,6 +3,7 @@
 //! `小学教育（2050202）`), each resolved to a key where it stands.
 
 use super::codes::CodeBook;
+use super::lexicon::Cue;
 use super::{ClauseInput, Subject};
 use crate::sections::Section;
 use std::collections::BTreeMap;
@@ -54,19 +55,21 @@ pub(super) fn mentions(input: &ClauseInput) -> Vec<Mention> {
                 .collect::<String>()
         })
     };
-    for (regex, markers) in [
-        // Those that start with a literal (a class name, a bracketed code)
-        // search the whole text fast; the others only pieces with a marker.
-        (&cues.coded_line, None),
-        (&cues.item_line, Some(&ITEM_MARKERS)),
-        (&cues.kuan_line, Some(&KUAN_MARKERS)),
-        (&cues.class_line, None),
-    ] {
-        let Some(regex) = regex.get() else { continue };
-        let found: Vec<(usize, regex::Captures)> = match markers {
-            Some(markers) => line_matches(text, regex, markers),
-            None => regex.captures_iter(text).map(|c| (0, c)).collect(),
-        };
+    // Where each kind's marker words stand, in one pass.
+    let mut marked: [Vec<(usize, usize)>; 4] = Default::default();
+    for m in MARKERS.find_iter(text) {
+        marked[MARKER_KINDS[m.pattern().as_usize()]].push((m.start(), m.end()));
+    }
+    for (cue, marks) in [
+        &cues.coded_line,
+        &cues.item_line,
+        &cues.kuan_line,
+        &cues.class_line,
+    ]
+    .into_iter()
+    .zip(&marked)
+    {
+        let found = line_matches(text, cue, marks);
         for (offset, c) in found {
             let whole = c.get(0).expect("group 0");
             let whole = offset + whole.start()..offset + whole.end();
@@ -119,22 +122,33 @@ pub(super) fn mentions(input: &ClauseInput) -> Vec<Mention> {
     out
 }
 
-/// Literal words every match of a line regex holds (see [`line_matches`]).
-type Markers = std::sync::LazyLock<aho_corasick::AhoCorasick>;
-fn markers(words: &[&str]) -> aho_corasick::AhoCorasick {
-    aho_corasick::AhoCorasick::new(words).expect("marker words")
-}
-static ITEM_MARKERS: Markers = Markers::new(|| markers(&["（项）", "(项)"]));
-static KUAN_MARKERS: Markers = Markers::new(|| markers(&["（款）", "(款)"]));
+/// Literal words every match of a line regex holds (see [`line_matches`]),
+/// and whose they are: coded, item, 款 and class lines, in that order.
+static MARKERS: std::sync::LazyLock<aho_corasick::AhoCorasick> = std::sync::LazyLock::new(|| {
+    aho_corasick::AhoCorasick::new(MARKER_WORDS).expect("marker words")
+});
+const MARKER_WORDS: [&str; 9] = [
+    "（2",
+    "(2",
+    "（项）",
+    "(项)",
+    "（款）",
+    "(款)",
+    "支出",
+    "（类）",
+    "(类)",
+];
+const MARKER_KINDS: [usize; 9] = [0, 0, 1, 1, 2, 2, 3, 3, 3];
 
 /// The matches of a line regex, as (offset in `text`, captures). A line's
 /// parts hold no `，。；：` nor line break, so the regex runs only on the
 /// pieces between those that hold one of its markers: a few short strings
 /// instead of the whole text, where its optional parts made the search slow.
+/// A text without a marker never builds the regex.
 fn line_matches<'t>(
     text: &'t str,
-    regex: &'t regex::Regex,
-    markers: &Markers,
+    cue: &'t Cue,
+    marks: &[(usize, usize)],
 ) -> Vec<(usize, regex::Captures<'t>)> {
     let is_break = |c: char| {
         matches!(
@@ -144,16 +158,19 @@ fn line_matches<'t>(
     };
     let mut out = Vec::new();
     let mut done = 0;
-    for m in markers.find_iter(text) {
-        if m.start() < done {
+    for &(m_start, m_end) in marks {
+        if m_start < done {
             continue;
         }
-        let start = text[..m.start()].rfind(is_break).map_or(0, |i| {
+        let start = text[..m_start].rfind(is_break).map_or(0, |i| {
             i + text[i..].chars().next().map_or(1, char::len_utf8)
         });
-        let end = text[m.end()..]
+        let end = text[m_end..]
             .find(is_break)
-            .map_or(text.len(), |i| m.end() + i);
+            .map_or(text.len(), |i| m_end + i);
+        let Some(regex) = cue.get() else {
+            return out;
+        };
         out.extend(regex.captures_iter(&text[start..end]).map(|c| (start, c)));
         done = end;
     }

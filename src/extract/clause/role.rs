@@ -39,10 +39,14 @@ pub(super) fn read_figure(
     let is_final = input.doc_kind == Some("final");
     let matches = |r: &super::lexicon::Cue, s: &str| r.is_match(s);
     let direction = input.cues.last_direction(gap);
-    let versus_budget = matches(
-        &cues.versus_budget,
-        &text[subject.start.min(f.number.start)..f.number.start],
-    ) && is_final;
+    // Asked only of a change (most figures are none).
+    let versus_budget = || {
+        is_final
+            && matches(
+                &cues.versus_budget,
+                &text[subject.start.min(f.number.start)..f.number.start],
+            )
+    };
     let (suffix, sign, role): (&str, Option<i8>, &str) = match f.measure {
         Measure::Percent => {
             if matches(&cues.share, clause) {
@@ -53,7 +57,7 @@ pub(super) fn read_figure(
                 if d == 0 {
                     return None;
                 }
-                if versus_budget {
+                if versus_budget() {
                     (".vs_budget_pct", Some(d), "versus_budget")
                 } else {
                     (".yoy_pct", Some(d), "yoy_pct")
@@ -69,7 +73,7 @@ pub(super) fn read_figure(
                 if d == 0 {
                     return None;
                 }
-                if versus_budget {
+                if versus_budget() {
                     (".vs_budget_change", Some(d), "versus_budget")
                 } else {
                     (".yoy_change", Some(d), "change")
