@@ -286,8 +286,9 @@ impl Cues {
 pub struct Lexicon {
     pub terms: Vec<Term>,
     automaton: Option<AhoCorasick>,
-    /// For each name of the automaton, the terms printed under it, in file order.
-    owners: Vec<Vec<usize>>,
+    /// For each name of the automaton, the terms printed under it, in file
+    /// order (shared with every hit of the name).
+    owners: Vec<std::sync::Arc<[usize]>>,
 }
 
 /// A name found in the text.
@@ -296,7 +297,7 @@ pub struct NameHit {
     pub start: usize,
     pub end: usize,
     /// The terms printed under this name, in file order.
-    pub terms: Vec<usize>,
+    pub terms: std::sync::Arc<[usize]>,
 }
 
 impl Lexicon {
@@ -327,7 +328,7 @@ impl Lexicon {
         Lexicon {
             terms,
             automaton,
-            owners,
+            owners: owners.into_iter().map(Into::into).collect(),
         }
     }
 

@@ -20,7 +20,7 @@ pub(super) struct Mention {
 impl Mention {
     /// The terms of a name (none for a line).
     pub fn terms_of<'i>(&self, input: &ClauseInput<'i>) -> &'i [usize] {
-        self.name.map_or(&[], |i| &input.names[i].terms)
+        self.name.map_or(&[], |i| &input.names[i].terms[..])
     }
 }
 
@@ -56,20 +56,23 @@ pub(super) fn mentions(input: &ClauseInput) -> Vec<Mention> {
         })
     };
     // Where each kind's marker words stand, in one pass.
-    let mut marked: [Vec<(usize, usize)>; 4] = Default::default();
+    let mut marked: [Vec<(usize, usize)>; 3] = Default::default();
     for m in MARKERS.find_iter(text) {
         marked[MARKER_KINDS[m.pattern().as_usize()]].push((m.start(), m.end()));
     }
     for (cue, marks) in [
-        &cues.coded_line,
-        &cues.item_line,
-        &cues.kuan_line,
-        &cues.class_line,
-    ]
-    .into_iter()
-    .zip(&marked)
-    {
-        let found = line_matches(text, cue, marks);
+        (&cues.coded_line, Some(&marked[0])),
+        (&cues.item_line, Some(&marked[1])),
+        (&cues.kuan_line, Some(&marked[2])),
+        // A class line starts with a class name, a literal: the whole text is
+        // searched faster than the many pieces that hold `支出`.
+        (&cues.class_line, None),
+    ] {
+        let found: Vec<(usize, regex::Captures)> = match (marks, cue.get()) {
+            (Some(marks), _) => line_matches(text, cue, marks),
+            (None, Some(regex)) => regex.captures_iter(text).map(|c| (0, c)).collect(),
+            (None, None) => continue,
+        };
         for (offset, c) in found {
             let whole = c.get(0).expect("group 0");
             let whole = offset + whole.start()..offset + whole.end();
@@ -123,22 +126,12 @@ pub(super) fn mentions(input: &ClauseInput) -> Vec<Mention> {
 }
 
 /// Literal words every match of a line regex holds (see [`line_matches`]),
-/// and whose they are: coded, item, 款 and class lines, in that order.
+/// and whose they are: coded, item and 款 lines, in that order.
 static MARKERS: std::sync::LazyLock<aho_corasick::AhoCorasick> = std::sync::LazyLock::new(|| {
     aho_corasick::AhoCorasick::new(MARKER_WORDS).expect("marker words")
 });
-const MARKER_WORDS: [&str; 9] = [
-    "（2",
-    "(2",
-    "（项）",
-    "(项)",
-    "（款）",
-    "(款)",
-    "支出",
-    "（类）",
-    "(类)",
-];
-const MARKER_KINDS: [usize; 9] = [0, 0, 1, 1, 2, 2, 3, 3, 3];
+const MARKER_WORDS: [&str; 6] = ["（2", "(2", "（项）", "(项)", "（款）", "(款)"];
+const MARKER_KINDS: [usize; 6] = [0, 0, 1, 1, 2, 2];
 
 /// The matches of a line regex, as (offset in `text`, captures). A line's
 /// parts hold no `，。；：` nor line break, so the regex runs only on the
