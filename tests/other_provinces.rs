@@ -157,6 +157,7 @@ fn no_count_on_an_amount_key_anywhere() {
             || k.starts_with("assets.special_equipment")
             || k.starts_with("x.assets.equipment")
             || k == "performance.projects_evaluated"
+            || k == "x.performance.target_managed_projects"
             || k.ends_with(".count")
             || k.ends_with(".type")
             || [".groups", ".persons", ".batches", ".count."]

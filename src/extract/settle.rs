@@ -111,7 +111,7 @@ fn totals_with_carryover(text: &str, set: &PatternSet, candidates: &mut [Candida
             .filter(|c| c.qualifier.is_empty() && def.keys.contains(&c.key))
         {
             let rest = &text[c.figure.end..];
-            let sentence = &rest[..rest.find(['。', '\n']).unwrap_or(rest.len())];
+            let sentence = &rest[..list_end(rest)];
             let Some(list) = sentence.find("其中").map(|i| &sentence[i..]) else {
                 continue;
             };
@@ -120,6 +120,19 @@ fn totals_with_carryover(text: &str, set: &PatternSet, candidates: &mut [Candida
             }
         }
     }
+}
+
+/// Where the list after a figure ends: at `。`, or at a line break that does
+/// not wrap a list line after its `；`/`，`/`、` (`…占2.62%；\n住房保障支出…`).
+fn list_end(rest: &str) -> usize {
+    let mut prev = None;
+    for (i, c) in rest.char_indices() {
+        if c == '。' || c == '\n' && !matches!(prev, Some('；' | ';' | '，' | ',' | '、')) {
+            return i;
+        }
+        prev = Some(c);
+    }
+    rest.len()
 }
 
 /// Whether a candidate's unit suits its key: a count only on a count key,

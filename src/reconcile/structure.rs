@@ -167,46 +167,78 @@ fn title_key(title: &str) -> String {
     REMARK.replace(&t, "").to_string()
 }
 
-/// Whether a TOC line and a heading name the same part; `near` also lets
-/// them differ by a character or two (see below).
-fn titles_meet_as(a: &str, b: &str, near: bool) -> bool {
-    if a.is_empty() || b.is_empty() {
-        return false;
-    }
-    // 其他重要事项说明 and 其他重要事项的情况说明 name the same part.
-    let core = |t: &str| {
-        let mut t = t.replace('的', "");
+/// A title's forms the comparison of TOC lines and headings uses, computed
+/// once per title (a TOC meets every heading).
+struct Title {
+    /// [`title_key`].
+    key: String,
+    /// Without `的` and a generic ending (`情况说明`, `说明`, `情况`).
+    core: String,
+    /// `core` without years, `部门`, and with `及` as `和`.
+    plain: String,
+    plain_chars: usize,
+}
+
+impl Title {
+    fn new(title: &str) -> Title {
+        let key = title_key(title);
+        // 其他重要事项说明 and 其他重要事项的情况说明 name the same part.
+        let mut core = key.replace('的', "");
         for generic in ["情况说明", "说明", "情况"] {
-            if let Some(stripped) = t.strip_suffix(generic) {
-                t = stripped.to_string();
+            if let Some(stripped) = core.strip_suffix(generic) {
+                core = stripped.to_string();
                 break;
             }
         }
-        t
-    };
+        static YEAR: Lazy<Regex> = Lazy::new(|| Regex::new(r"(?:19|20)\d\d年度?").unwrap());
+        let plain = YEAR
+            .replace_all(&core, "")
+            .replace("部门", "")
+            .replace('及', "和");
+        Title {
+            plain_chars: plain.chars().count(),
+            key,
+            core,
+            plain,
+        }
+    }
+}
+
+/// Whether a TOC line and a heading name the same part; `near` also lets
+/// them differ by a character or two (see below).
+fn titles_meet_as(a: &Title, b: &Title, near: bool) -> bool {
+    let (ka, kb) = (&a.key, &b.key);
+    if ka.is_empty() || kb.is_empty() {
+        return false;
+    }
     // So do 2019年度部门主要工作任务及目标, 2019年主要工作任务和目标 and
     // 2019年主要工作任务, and 主要职能 and 主要职责: without years, 部门 and
     // 及/和, one holding the other or one character apart in a title of four
     // or more, two apart in one of eight or more.
-    static YEAR: Lazy<Regex> = Lazy::new(|| Regex::new(r"(?:19|20)\d\d年度?").unwrap());
-    let plain = |t: &str| {
-        YEAR.replace_all(&core(t), "")
-            .replace("部门", "")
-            .replace('及', "和")
-    };
-    a == b
-        || a.contains(b)
-        || b.contains(a)
-        || (core(a) == core(b) && !core(a).is_empty())
+    ka == kb
+        || ka.contains(kb.as_str())
+        || kb.contains(ka.as_str())
+        || (a.core == b.core && !a.core.is_empty())
         || near && {
-            let (pa, pb) = (plain(a), plain(b));
-            let n = pa.chars().count().min(pb.chars().count());
-            let d = crate::normalize::edit_distance(&pa, &pb);
-            n >= 4 && (d <= 1 || pa.contains(&pb) || pb.contains(&pa)) || n >= 8 && d <= 2
+            let (pa, pb) = (&a.plain, &b.plain);
+            let n = a.plain_chars.min(b.plain_chars);
+            // Names whose lengths differ by more than two are more than two edits apart.
+            let distance = || {
+                if a.plain_chars.abs_diff(b.plain_chars) > 2 {
+                    usize::MAX
+                } else {
+                    crate::normalize::edit_distance(pa, pb)
+                }
+            };
+            n >= 4
+                && (pa.contains(pb.as_str()) || pb.contains(pa.as_str()) || {
+                    let d = distance();
+                    d <= 1 || n >= 8 && d <= 2
+                })
         }
 }
 
-fn titles_meet(a: &str, b: &str) -> bool {
+fn titles_meet(a: &Title, b: &Title) -> bool {
     titles_meet_as(a, b, true)
 }
 
@@ -218,20 +250,25 @@ fn toc_against_body(input: &ReconcileInput, out: &mut Vec<Finding>) {
     if tree.toc.is_empty() {
         return;
     }
-    let section_keys: Vec<String> = tree.sections.iter().map(|s| title_key(&s.title)).collect();
-    let toc_keys: Vec<String> = tree.toc.iter().map(|e| title_key(&e.title)).collect();
+    let section_keys: Vec<Title> = tree.sections.iter().map(|s| Title::new(&s.title)).collect();
+    let toc_keys: Vec<Title> = tree.toc.iter().map(|e| Title::new(&e.title)).collect();
     let char_span = |r: &std::ops::Range<usize>| {
         [
             char_offset(input.text, r.start),
             char_offset(input.text, r.end),
         ]
     };
-    // the body: after the last TOC line, without spacing
+    // the body: after the last TOC line, without spacing (made when a TOC line is missing)
     let toc_end = tree.toc.iter().map(|e| e.span.end).max().unwrap_or(0);
-    let body: String = input.text[boundary(input.text, toc_end)..]
-        .chars()
-        .filter(|c| !c.is_whitespace() && !"“”\"'‘’".contains(*c))
-        .collect();
+    let body_cell = std::cell::OnceCell::<String>::new();
+    let body = || {
+        body_cell.get_or_init(|| {
+            input.text[boundary(input.text, toc_end)..]
+                .chars()
+                .filter(|c| !c.is_whitespace() && !"“”\"'‘’".contains(*c))
+                .collect()
+        })
+    };
     for (entry, key) in tree.toc.iter().zip(&toc_keys) {
         // level 0: the TOC line's level was not recognised, nor is its heading likely to be
         if entry.level == 0 || section_keys.iter().any(|s| titles_meet(s, key)) {
@@ -239,7 +276,7 @@ fn toc_against_body(input: &ReconcileInput, out: &mut Vec<Finding>) {
         }
         // The title's last words in the body text suggest a heading the section tree did not
         // recognise (layout ran it into another line) rather than a missing part.
-        let mut distinctive = key.as_str();
+        let mut distinctive = key.key.as_str();
         for generic in ["情况说明", "说明", "情况"] {
             distinctive = distinctive.strip_suffix(generic).unwrap_or(distinctive);
         }
@@ -247,7 +284,7 @@ fn toc_against_body(input: &ReconcileInput, out: &mut Vec<Finding>) {
         let tail: String = chars[chars.len().saturating_sub(4.max(chars.len() / 2))..]
             .iter()
             .collect();
-        let (severity, zh, en) = if chars.len() >= 4 && body.contains(&tail) {
+        let (severity, zh, en) = if chars.len() >= 4 && body().contains(&tail) {
             (
                 Severity::Info,
                 "（正文中有相近文字，可能是未识别的标题）",
@@ -281,20 +318,19 @@ fn toc_against_body(input: &ReconcileInput, out: &mut Vec<Finding>) {
         });
     }
     for (s, key) in tree.sections.iter().zip(&section_keys) {
-        let Some(parent) = s.parent.and_then(|p| tree.sections.get(p)) else {
+        let Some(parent_key) = s.parent.and_then(|p| section_keys.get(p)) else {
             continue;
         };
-        let parent_key = title_key(&parent.title);
         // The parent's own TOC line, before one worded almost like it.
         let Some(at) = toc_keys
             .iter()
-            .position(|k| titles_meet_as(k, &parent_key, false))
-            .or_else(|| toc_keys.iter().position(|k| titles_meet(k, &parent_key)))
+            .position(|k| titles_meet_as(k, parent_key, false))
+            .or_else(|| toc_keys.iter().position(|k| titles_meet(k, parent_key)))
         else {
             continue;
         };
         let parent_level = tree.toc[at].level;
-        let siblings: Vec<&String> = tree.toc[at + 1..]
+        let siblings: Vec<&Title> = tree.toc[at + 1..]
             .iter()
             .zip(&toc_keys[at + 1..])
             .take_while(|(e, _)| e.level > parent_level)
@@ -537,11 +573,11 @@ fn direction_finding(
 
 #[cfg(test)]
 mod tests {
-    use super::{title_key, titles_meet};
+    use super::{titles_meet, Title};
 
     #[test]
     fn a_toc_line_meets_its_heading_worded_a_little_differently() {
-        let meet = |a: &str, b: &str| titles_meet(&title_key(a), &title_key(b));
+        let meet = |a: &str, b: &str| titles_meet(&Title::new(a), &Title::new(b));
         assert!(meet("一、主要职能", "一、主要职责"));
         assert!(meet(
             "三、2019年度部门主要工作任务及目标",

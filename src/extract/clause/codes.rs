@@ -8,37 +8,68 @@
 
 use std::collections::HashMap;
 
-/// Name → codes printed before it, in the order found; and code → its first name.
+/// Name → codes printed before it, in the order found; and code → its names
+/// (the first is the one its row prints after it).
 #[derive(Debug, Default)]
 pub struct CodeBook {
     by_name: HashMap<String, Vec<String>>,
-    by_code: HashMap<String, String>,
+    by_code: HashMap<String, Vec<String>>,
 }
 
 impl CodeBook {
     pub fn new(text: &str) -> CodeBook {
-        let mut by_name: HashMap<String, Vec<String>> = HashMap::new();
-        let mut by_code: HashMap<String, String> = HashMap::new();
+        let mut book = CodeBook::default();
+        let lines: Vec<&str> = text.split(['\n', '\x0c']).collect();
         // A code printed before a name at the start of a line or cell:
         // `2040501行政运行`, `204 公共安全支出`, `\t20405\t法院`.
-        for cell in text.split(['\n', '\t', '\x0c']) {
-            let Some((code, name)) = coded_name(cell.trim_start_matches(' ')) else {
-                continue;
-            };
-            by_code
-                .entry(code.to_string())
-                .or_insert_with(|| name.to_string());
-            let codes = by_name.entry(name.to_string()).or_default();
-            if !codes.iter().any(|c| c == code) {
-                codes.push(code.to_string());
+        for line in &lines {
+            for cell in line.split('\t') {
+                if let Some((code, name)) = coded_name(cell.trim_start_matches(' ')) {
+                    book.add(code, name);
+                }
             }
         }
-        CodeBook { by_name, by_code }
+        // Then the names a PDF's table layout broke up (WORDING 8.5).
+        for (i, line) in lines.iter().enumerate() {
+            if line.trim_start_matches(' ').starts_with('2') && i > 0 {
+                let next = lines.get(i + 1).map_or("", |l| leading_han(l));
+                if let Some((code, name)) = wrapped_name(line, trailing_han(lines[i - 1]), next) {
+                    book.add(code, &name);
+                }
+            }
+            for (code, name) in codes_inside(line) {
+                book.add(code, name);
+            }
+        }
+        book
+    }
+
+    fn add(&mut self, code: &str, name: &str) {
+        let names = self.by_code.entry(code.to_string()).or_default();
+        if !names.iter().any(|n| n == name) {
+            names.push(name.to_string());
+        }
+        let codes = self.by_name.entry(name.to_string()).or_default();
+        if !codes.iter().any(|c| c == code) {
+            codes.push(code.to_string());
+        }
     }
 
     /// The name the document's table prints for `code`.
     pub fn name(&self, code: &str) -> Option<&str> {
-        self.by_code.get(code).map(String::as_str)
+        self.by_code
+            .get(code)
+            .and_then(|n| n.first())
+            .map(String::as_str)
+    }
+
+    /// The table's name for `code` that is `own` written another way ([`alike`]).
+    pub fn name_alike(&self, code: &str, own: &str) -> Option<&str> {
+        self.by_code
+            .get(code)?
+            .iter()
+            .find(|n| alike(own, n))
+            .map(String::as_str)
     }
 
     /// The 3-digit code of a class name (`公共安全支出`; also printed without 支出).
@@ -80,10 +111,9 @@ impl CodeBook {
     /// changed in a name of six or more (`未归口管理行政单位离退休费` for
     /// `未归口管理的行政单位离退休`).
     fn alike_under(&self, kuan_code: &str, name: &str) -> Option<String> {
-        let mut found = self
-            .by_code
-            .iter()
-            .filter(|(code, n)| code.len() == 7 && code.starts_with(kuan_code) && alike(name, n));
+        let mut found = self.by_code.iter().filter(|(code, names)| {
+            code.len() == 7 && code.starts_with(kuan_code) && names.iter().any(|n| alike(name, n))
+        });
         let first = found.next()?;
         found.next().is_none().then(|| first.0.clone())
     }
@@ -92,18 +122,85 @@ impl CodeBook {
 /// `2040501行政运行17279.29` → (`2040501`, `行政运行`): a functional code
 /// (3, 5 or 7 digits, starting with 2) and the Chinese name after it.
 fn coded_name(cell: &str) -> Option<(&str, &str)> {
+    let (code, name) = code_and_name(cell)?;
+    (name.chars().count() >= 2).then_some((code, name))
+}
+
+/// A functional code at the start of `cell` and the name after it (maybe empty).
+fn code_and_name(cell: &str) -> Option<(&str, &str)> {
     let digits = cell.bytes().take_while(u8::is_ascii_digit).count();
     if !matches!(digits, 3 | 5 | 7) || !cell.starts_with('2') {
         return None;
     }
     let (code, rest) = cell.split_at(digits);
     let rest = rest.strip_prefix(' ').unwrap_or(rest);
-    let name_end = rest
+    Some((code, leading_han(rest)))
+}
+
+/// The name characters `s` starts with.
+fn leading_han(s: &str) -> &str {
+    let end = s
         .char_indices()
-        .find(|&(_, c)| !(is_han(c) || matches!(c, '（' | '）' | '(' | ')' | '、')))
-        .map_or(rest.len(), |(i, _)| i);
-    let name = &rest[..name_end];
-    (name.chars().count() >= 2).then_some((code, name))
+        .find(|&(_, c)| !is_name_char(c))
+        .map_or(s.len(), |(i, _)| i);
+    &s[..end]
+}
+
+/// The name characters `s` ends with.
+fn trailing_han(s: &str) -> &str {
+    let start = s
+        .char_indices()
+        .rev()
+        .take_while(|&(_, c)| is_name_char(c))
+        .last()
+        .map_or(s.len(), |(i, _)| i);
+    &s[start..]
+}
+
+fn is_name_char(c: char) -> bool {
+    is_han(c) || matches!(c, '（' | '）' | '(' | ')' | '、')
+}
+
+/// A row whose name cell wrapped around its code (WORDING 8.5): the name's
+/// first part ends the line before, the rest follows the code, or, when
+/// nothing does, starts the line after —
+/// `行政事业单位养老支\n20805出13465.06`, `…256.76机关事业单位基本养老保险缴费支\n2080505 580.01\n出2080506…`.
+fn wrapped_name<'l>(line: &'l str, before: &str, next: &str) -> Option<(&'l str, String)> {
+    let (code, after) = code_and_name(line.trim_start_matches(' '))?;
+    if before.is_empty() {
+        return None;
+    }
+    let name = if after.is_empty() {
+        format!("{before}{next}")
+    } else {
+        format!("{before}{after}")
+    };
+    (name.chars().count() >= 4).then_some((code, name))
+}
+
+/// Codes a layout ran into the line after the previous cell's name (`出2080506机关事业单位职业年金缴费支出232.01`):
+/// a 5- or 7-digit code right after a Chinese character, with a name of
+/// four characters or more that a figure or the line's end follows.
+fn codes_inside(line: &str) -> Vec<(&str, &str)> {
+    let mut out = Vec::new();
+    for (i, _) in line.match_indices('2') {
+        if !line[..i].chars().next_back().is_some_and(is_han) {
+            continue;
+        }
+        let Some((code, name)) = code_and_name(&line[i..]) else {
+            continue;
+        };
+        let rest = &line[i + code.len()..];
+        let rest = rest.strip_prefix(' ').unwrap_or(rest);
+        let tail = rest[name.len()..].trim_start_matches(' ');
+        if code.len() >= 5
+            && name.chars().count() >= 4
+            && tail.chars().next().is_none_or(|c| c.is_ascii_digit())
+        {
+            out.push((code, name));
+        }
+    }
+    out
 }
 
 fn is_han(c: char) -> bool {
@@ -167,5 +264,41 @@ mod tests {
             .as_deref(),
             Some("2080504")
         );
+    }
+
+    #[test]
+    fn names_a_table_layout_wrapped_around_their_code() {
+        // The name's first part on the line before, the rest after the code.
+        let book = CodeBook::new(
+            "210卫生健康支出120.50 118.00\n卫生健康管理事\n21001务120.50 118.00\n\
+             机关单位基本医疗\n2100101保险缴费支出80.25 79.00\n",
+        );
+        assert_eq!(book.name("21001"), Some("卫生健康管理事务"));
+        assert_eq!(
+            book.item(
+                "卫生健康支出",
+                "卫生健康管理事务",
+                Some("机关单位基本医疗保险缴费支出")
+            )
+            .as_deref(),
+            Some("2100101")
+        );
+        // The first part ends the line before, after another row's figure;
+        // the code's line holds only figures, the rest starts the next line,
+        // where the next row's code follows it.
+        let book = CodeBook::new(
+            "213农林水支出300.00\n21301农业农村300.00\n\
+             2130101行政运行120.00农村道路建设补\n2130102 100.00\n助2130103病虫害防治经费80.00\n",
+        );
+        assert_eq!(book.name("2130102"), Some("农村道路建设补助"));
+        assert_eq!(book.name("2130103"), Some("病虫害防治经费"));
+        assert_eq!(
+            book.item("农林水支出", "农业农村", Some("病虫害防治经费"))
+                .as_deref(),
+            Some("2130103")
+        );
+        // An amount in prose after a word is no code.
+        let book = CodeBook::new("本年收入2345678元以上\n");
+        assert_eq!(book.name("2345678"), None);
     }
 }

@@ -2,6 +2,7 @@
 //! of the pattern files: a key and the names it is printed under) and the
 //! cue words that give a figure its role (`[clause]`, `[[clause.count]]`).
 
+use crate::extract::patterns::LazyRegex;
 use aho_corasick::{AhoCorasick, MatchKind};
 use regex::Regex;
 use serde::Deserialize;
@@ -137,26 +138,43 @@ pub struct CountDef {
     pub key: String,
 }
 
-/// Compiled cues; a missing cue never matches.
+/// A cue regex, checked when the pattern files load and built the first
+/// time a document needs it (clones share the built matcher); a missing cue
+/// never matches.
+#[derive(Debug, Clone, Default)]
+pub struct Cue(Option<LazyRegex>);
+
+impl Cue {
+    /// The matcher; None for a cue the files leave out.
+    pub fn get(&self) -> Option<&Regex> {
+        self.0.as_ref()?.get()
+    }
+
+    pub fn is_match(&self, s: &str) -> bool {
+        self.get().is_some_and(|r| r.is_match(s))
+    }
+}
+
+/// The cues, ready to match.
 #[derive(Debug, Clone)]
 pub struct Cues {
-    pub continuation: Option<Regex>,
-    pub share: Option<Regex>,
-    pub completion: Option<Regex>,
-    pub versus_budget: Option<Regex>,
-    pub prior: Option<Regex>,
-    pub prior_before: Option<Regex>,
-    pub budget: Option<Regex>,
-    pub final_figure: Option<Regex>,
-    pub value: Option<Regex>,
-    pub breaks: Option<Regex>,
-    pub count_keys: Option<Regex>,
+    pub continuation: Cue,
+    pub share: Cue,
+    pub completion: Cue,
+    pub versus_budget: Cue,
+    pub prior: Cue,
+    pub prior_before: Cue,
+    pub budget: Cue,
+    pub final_figure: Cue,
+    pub value: Cue,
+    pub breaks: Cue,
+    pub count_keys: Cue,
     pub max_gap: usize,
     pub counts: Vec<CountDef>,
-    pub class_line: Option<Regex>,
-    pub item_line: Option<Regex>,
-    pub coded_line: Option<Regex>,
-    pub kuan_line: Option<Regex>,
+    pub class_line: Cue,
+    pub item_line: Cue,
+    pub coded_line: Cue,
+    pub kuan_line: Cue,
     pub lines: Vec<LineDef>,
     pub under: Vec<UnderDef>,
     pub with_carryover: Vec<CarryoverDef>,
@@ -172,15 +190,16 @@ impl Cues {
     pub fn compile(
         defs: &CueDefs,
         signs: &crate::extract::patterns::Signs,
-        compile: &dyn Fn(&str) -> Result<Regex, String>,
+        compile: &dyn Fn(&str) -> Result<LazyRegex, String>,
     ) -> Result<Cues, String> {
         let mut signs = signs.clone();
         signs.positive.extend(defs.positive.iter().cloned());
         signs.negative.extend(defs.negative.iter().cloned());
-        let re = |name: &str, s: &Option<String>| -> Result<Option<Regex>, String> {
+        let re = |name: &str, s: &Option<String>| -> Result<Cue, String> {
             s.as_deref()
                 .map(|s| compile(s).map_err(|e| format!("[clause] {name}: {e}")))
                 .transpose()
+                .map(Cue)
         };
         Ok(Cues {
             continuation: re("continuation", &defs.continuation)?,
@@ -258,7 +277,7 @@ impl Cues {
 
     /// Whether `key` holds counts rather than amounts.
     pub fn is_count_key(&self, key: &str) -> bool {
-        self.count_keys.as_ref().is_some_and(|r| r.is_match(key))
+        self.count_keys.is_match(key)
     }
 }
 
@@ -267,8 +286,9 @@ impl Cues {
 pub struct Lexicon {
     pub terms: Vec<Term>,
     automaton: Option<AhoCorasick>,
-    /// For each name of the automaton, the terms printed under it, in file order.
-    owners: Vec<Vec<usize>>,
+    /// For each name of the automaton, the terms printed under it, in file
+    /// order (shared with every hit of the name).
+    owners: Vec<std::sync::Arc<[usize]>>,
 }
 
 /// A name found in the text.
@@ -277,7 +297,7 @@ pub struct NameHit {
     pub start: usize,
     pub end: usize,
     /// The terms printed under this name, in file order.
-    pub terms: Vec<usize>,
+    pub terms: std::sync::Arc<[usize]>,
 }
 
 impl Lexicon {
@@ -308,7 +328,7 @@ impl Lexicon {
         Lexicon {
             terms,
             automaton,
-            owners,
+            owners: owners.into_iter().map(Into::into).collect(),
         }
     }
 

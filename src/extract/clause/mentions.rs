@@ -2,8 +2,10 @@
 //! functional-classification lines (`公共安全（类）支出`, `法院（款）行政运行（项）`,
 //! `小学教育（2050202）`), each resolved to a key where it stands.
 
-use super::codes::{self, CodeBook};
+use super::codes::CodeBook;
+use super::lexicon::Cue;
 use super::{ClauseInput, Subject};
+use crate::sections::Section;
 use std::collections::BTreeMap;
 
 /// A subject named in the text: a term's name, or a class or item line.
@@ -18,7 +20,7 @@ pub(super) struct Mention {
 impl Mention {
     /// The terms of a name (none for a line).
     pub fn terms_of<'i>(&self, input: &ClauseInput<'i>) -> &'i [usize] {
-        self.name.map_or(&[], |i| &input.names[i].terms)
+        self.name.map_or(&[], |i| &input.names[i].terms[..])
     }
 }
 
@@ -53,18 +55,23 @@ pub(super) fn mentions(input: &ClauseInput) -> Vec<Mention> {
                 .collect::<String>()
         })
     };
-    for (regex, markers) in [
-        // Those that start with a literal (a class name, a bracketed code)
-        // search the whole text fast; the others only pieces with a marker.
-        (&cues.coded_line, None),
-        (&cues.item_line, Some(&ITEM_MARKERS)),
-        (&cues.kuan_line, Some(&KUAN_MARKERS)),
+    // Where each kind's marker words stand, in one pass.
+    let mut marked: [Vec<(usize, usize)>; 3] = Default::default();
+    for m in MARKERS.find_iter(text) {
+        marked[MARKER_KINDS[m.pattern().as_usize()]].push((m.start(), m.end()));
+    }
+    for (cue, marks) in [
+        (&cues.coded_line, Some(&marked[0])),
+        (&cues.item_line, Some(&marked[1])),
+        (&cues.kuan_line, Some(&marked[2])),
+        // A class line starts with a class name, a literal: the whole text is
+        // searched faster than the many pieces that hold `支出`.
         (&cues.class_line, None),
     ] {
-        let Some(regex) = regex else { continue };
-        let found: Vec<(usize, regex::Captures)> = match markers {
-            Some(markers) => line_matches(text, regex, markers),
-            None => regex.captures_iter(text).map(|c| (0, c)).collect(),
+        let found: Vec<(usize, regex::Captures)> = match (marks, cue.get()) {
+            (Some(marks), _) => line_matches(text, cue, marks),
+            (None, Some(regex)) => regex.captures_iter(text).map(|c| (0, c)).collect(),
+            (None, None) => continue,
         };
         for (offset, c) in found {
             let whole = c.get(0).expect("group 0");
@@ -118,22 +125,23 @@ pub(super) fn mentions(input: &ClauseInput) -> Vec<Mention> {
     out
 }
 
-/// Literal words every match of a line regex holds (see [`line_matches`]).
-type Markers = std::sync::LazyLock<aho_corasick::AhoCorasick>;
-fn markers(words: &[&str]) -> aho_corasick::AhoCorasick {
-    aho_corasick::AhoCorasick::new(words).expect("marker words")
-}
-static ITEM_MARKERS: Markers = Markers::new(|| markers(&["（项）", "(项)"]));
-static KUAN_MARKERS: Markers = Markers::new(|| markers(&["（款）", "(款)"]));
+/// Literal words every match of a line regex holds (see [`line_matches`]),
+/// and whose they are: coded, item and 款 lines, in that order.
+static MARKERS: std::sync::LazyLock<aho_corasick::AhoCorasick> = std::sync::LazyLock::new(|| {
+    aho_corasick::AhoCorasick::new(MARKER_WORDS).expect("marker words")
+});
+const MARKER_WORDS: [&str; 6] = ["（2", "(2", "（项）", "(项)", "（款）", "(款)"];
+const MARKER_KINDS: [usize; 6] = [0, 0, 1, 1, 2, 2];
 
 /// The matches of a line regex, as (offset in `text`, captures). A line's
 /// parts hold no `，。；：` nor line break, so the regex runs only on the
 /// pieces between those that hold one of its markers: a few short strings
 /// instead of the whole text, where its optional parts made the search slow.
+/// A text without a marker never builds the regex.
 fn line_matches<'t>(
     text: &'t str,
-    regex: &'t regex::Regex,
-    markers: &Markers,
+    cue: &'t Cue,
+    marks: &[(usize, usize)],
 ) -> Vec<(usize, regex::Captures<'t>)> {
     let is_break = |c: char| {
         matches!(
@@ -143,20 +151,47 @@ fn line_matches<'t>(
     };
     let mut out = Vec::new();
     let mut done = 0;
-    for m in markers.find_iter(text) {
-        if m.start() < done {
+    for &(m_start, m_end) in marks {
+        if m_start < done {
             continue;
         }
-        let start = text[..m.start()].rfind(is_break).map_or(0, |i| {
+        let start = text[..m_start].rfind(is_break).map_or(0, |i| {
             i + text[i..].chars().next().map_or(1, char::len_utf8)
         });
-        let end = text[m.end()..]
+        let end = text[m_end..]
             .find(is_break)
-            .map_or(text.len(), |i| m.end() + i);
+            .map_or(text.len(), |i| m_end + i);
+        let Some(regex) = cue.get() else {
+            return out;
+        };
         out.extend(regex.captures_iter(&text[start..end]).map(|c| (start, c)));
         done = end;
     }
     out
+}
+
+/// The sections around a place, innermost first; kept while the places
+/// asked for stay in one section (a list, not one per name).
+#[derive(Default)]
+pub(super) struct Chains<'t> {
+    innermost: Option<Option<usize>>,
+    chain: Vec<&'t Section>,
+}
+
+impl<'t> Chains<'t> {
+    pub fn at(&mut self, tree: &'t crate::sections::SectionTree, at: usize) -> &[&'t Section] {
+        let innermost = tree.innermost_at(at);
+        if self.innermost != Some(innermost) {
+            self.innermost = Some(innermost);
+            self.chain.clear();
+            let mut cur = innermost;
+            while let Some(i) = cur {
+                self.chain.push(&tree.sections[i]);
+                cur = tree.sections[i].parent;
+            }
+        }
+        &self.chain
+    }
 }
 
 /// The class and 款 of the last lines named: those of the 项 lines after them.
@@ -173,8 +208,8 @@ pub(super) fn resolve_line(
     line: &Line,
     codes: &CodeBook,
     context: &mut LineContext,
+    chain: &[&Section],
 ) -> Option<Subject> {
-    let chain = input.tree.chain_at(hit.start);
     let class_of = |name: &str| format!("{}支出", name.trim_end_matches("支出"));
     let label =
         if let Some(code) = &line.code {
@@ -198,10 +233,7 @@ pub(super) fn resolve_line(
             parts.push(if line.item {
                 // The table's name where it is the printed one written another
                 // way; a table whose names wrap over lines may hold only a part.
-                match codes.name(code) {
-                    Some(table) if codes::alike(own, table) => table.to_string(),
-                    _ => own.to_string(),
-                }
+                codes.name_alike(code, own).unwrap_or(own).to_string()
             } else {
                 class_of(own)
             });
@@ -209,7 +241,7 @@ pub(super) fn resolve_line(
         } else if line.item {
             // The class: printed in the line, in a heading around it, or the last class line.
             let class = line.class.clone().or_else(|| {
-                let regex = input.cues.class_line.as_ref()?;
+                let regex = input.cues.class_line.get()?;
                 chain
                     .iter()
                     .find_map(|s| regex.captures(&s.title).and_then(|c| c.name("class")))
@@ -251,9 +283,10 @@ pub(super) fn resolve_line(
         };
     let (label, code) = label;
     let level = if line.item { "item" } else { "class" };
-    let def = input.cues.lines.iter().find(|d| {
-        d.level == level && crate::extract::scope::titles_allow(&chain, &d.titles, &[])
-    })?;
+    let def =
+        input.cues.lines.iter().find(|d| {
+            d.level == level && crate::extract::scope::titles_allow(chain, &d.titles, &[])
+        })?;
     Some(Subject {
         base: def.key.clone(),
         label: Some(label),
@@ -266,14 +299,13 @@ pub(super) fn resolve_line(
 }
 
 /// The first term of a name that applies at the name's place.
-pub(super) fn resolve(input: &ClauseInput, hit: &Mention) -> Option<Subject> {
-    let chain = input.tree.chain_at(hit.start);
+pub(super) fn resolve(input: &ClauseInput, hit: &Mention, chain: &[&Section]) -> Option<Subject> {
     let term = hit
         .terms_of(input)
         .iter()
         .map(|&i| &input.lexicon.terms[i])
         .find(|t| {
-            t.scope.allows_kind(input.doc_kind) && t.scope.allows_at(input.text, hit.start, &chain)
+            t.scope.allows_kind(input.doc_kind) && t.scope.allows_at(input.text, hit.start, chain)
         })?;
     Some(Subject {
         base: term.key.clone(),

@@ -136,6 +136,7 @@ pub fn read(input: &ClauseInput) -> ClauseOutput {
     let (mut fi, mut hi) = (0, 0);
     let mut carry: Option<Subject> = None;
     let mut line_context = mentions::LineContext::default();
+    let mut chains = mentions::Chains::default();
     // Within a paragraph-sentence (to `。` or a line end, over `；`): the last
     // figure read, and the parent a `其中` list stands under.
     let mut paragraph_last: Option<Subject> = None;
@@ -176,7 +177,8 @@ pub fn read(input: &ClauseInput) -> ClauseOutput {
             while let Some(h) = hits.get(hi).filter(|h| h.start < sentence.end) {
                 hi += 1;
                 if let (Some(line), true) = (&h.line, h.start >= sentence.start) {
-                    mentions::resolve_line(input, h, line, &codes, &mut line_context);
+                    let chain = chains.at(input.tree, h.start);
+                    mentions::resolve_line(input, h, line, &codes, &mut line_context, chain);
                 }
             }
             if text[..sentence.end].ends_with(['。', '\n']) {
@@ -188,11 +190,7 @@ pub fn read(input: &ClauseInput) -> ClauseOutput {
         }
         let continues = || {
             let opening = strip_ordinal(&text[sentence.clone()]);
-            input
-                .cues
-                .continuation
-                .as_ref()
-                .is_some_and(|r| r.is_match(opening))
+            input.cues.continuation.is_match(opening)
         };
         let mut subject: Option<Subject> = None;
         let mut last_read: Option<Subject> = None;
@@ -207,18 +205,21 @@ pub fn read(input: &ClauseInput) -> ClauseOutput {
                         continue;
                     }
                     if text[prev_end.min(h.start)..h.start].contains("其中") {
-                        // `…支出X万元。其中：基本支出…`: the parent is the last figure read.
-                        under = paragraph_last
+                        // `…支出X万元，其中基本支出…`, `…支出X万元。其中：基本支出…`:
+                        // the parent is the last figure read.
+                        under = last_read
                             .as_ref()
+                            .or(paragraph_last.as_ref())
                             .or(carry.as_ref())
                             .map(|p| p.base.clone());
                     }
                     prev_end = h.end;
+                    let chain = chains.at(input.tree, h.start);
                     subject = match &h.line {
                         Some(line) => {
-                            mentions::resolve_line(input, h, line, &codes, &mut line_context)
+                            mentions::resolve_line(input, h, line, &codes, &mut line_context, chain)
                         }
-                        None => mentions::resolve(input, h),
+                        None => mentions::resolve(input, h, chain),
                     };
                     if let Some(parent) = &under {
                         if let Some(s) = mentions::under_parent(input, h, parent) {

@@ -22,7 +22,7 @@ pub(super) fn read_figure(
     if gap.chars().count() > cues.max_gap * if subject.named { 1 } else { 2 } {
         return None;
     }
-    if cues.breaks.as_ref().is_some_and(|r| r.is_match(gap)) {
+    if cues.breaks.is_match(gap) {
         return None;
     }
     // The comma-clause of the figure: what its cue words are looked for in.
@@ -37,12 +37,16 @@ pub(super) fn read_figure(
     let clause = compact(&text[clause_start..f.number.start]);
     let clause = clause.as_str();
     let is_final = input.doc_kind == Some("final");
-    let matches = |r: &Option<regex::Regex>, s: &str| r.as_ref().is_some_and(|r| r.is_match(s));
+    let matches = |r: &super::lexicon::Cue, s: &str| r.is_match(s);
     let direction = input.cues.last_direction(gap);
-    let versus_budget = matches(
-        &cues.versus_budget,
-        &text[subject.start.min(f.number.start)..f.number.start],
-    ) && is_final;
+    // Asked only of a change (most figures are none).
+    let versus_budget = || {
+        is_final
+            && matches(
+                &cues.versus_budget,
+                &text[subject.start.min(f.number.start)..f.number.start],
+            )
+    };
     let (suffix, sign, role): (&str, Option<i8>, &str) = match f.measure {
         Measure::Percent => {
             if matches(&cues.share, clause) {
@@ -53,7 +57,7 @@ pub(super) fn read_figure(
                 if d == 0 {
                     return None;
                 }
-                if versus_budget {
+                if versus_budget() {
                     (".vs_budget_pct", Some(d), "versus_budget")
                 } else {
                     (".yoy_pct", Some(d), "yoy_pct")
@@ -69,7 +73,7 @@ pub(super) fn read_figure(
                 if d == 0 {
                     return None;
                 }
-                if versus_budget {
+                if versus_budget() {
                     (".vs_budget_change", Some(d), "versus_budget")
                 } else {
                     (".yoy_change", Some(d), "change")

@@ -258,4 +258,61 @@ fn a_total_listing_the_carry_over_is_the_grand_total() {
         "{BUDGET}二、收入预算情况说明\n某局2023年收入预算4748.35万元，其中：财政拨款收入4748.35万元。\n"
     ));
     assert!(has(&f, "income.total", "4748.35"), "{f:#?}");
+    // The list wrapped over lines after a `；`: the carry-over is still in it.
+    let f = facts(&format!(
+        "{BUDGET}三、支出预算情况说明\n我院2023年支出预算5000万元，其中：教育支出3000万元，占60%；\n\
+         科学技术支出1500万元，占30%；结转下年500万元，占10%。\n"
+    ));
+    assert!(has(&f, "totals.income_expenditure", "5000"), "{f:#?}");
+    assert!(!has(&f, "expenditure.total", "5000"), "{f:#?}");
+}
+
+/// §6.1 The parts of an appropriation total listed in its own sentence
+/// (`…支出总计为X万元，其中基本支出Y万元，占…`) are the appropriation's; FIELDS
+/// has no key for them, so they are `x.fiscal.*`.
+#[test]
+fn parts_in_the_totals_own_sentence_belong_to_it() {
+    let f = facts(
+        "某某职业学院2022年度部门决算\n\n（四）财政拨款支出决算情况说明\n\
+         学院2022年度财政拨款支出总计为500.00万元，其中基本支出400.00万元，占总支出的80.00%；\
+         项目支出100.00万元，占总支出的20.00%。\n",
+    );
+    assert!(has(&f, "fiscal.expenditure", "500.00"), "{f:#?}");
+    assert!(has(&f, "x.fiscal.basic", "400.00"), "{f:#?}");
+    assert!(has(&f, "x.fiscal.basic.share_pct", "80.00"), "{f:#?}");
+    assert!(has(&f, "x.fiscal.project", "100.00"), "{f:#?}");
+    assert!(has(&f, "x.fiscal.project.share_pct", "20.00"), "{f:#?}");
+    assert!(!has(&f, "general_budget.basic", "400.00"), "{f:#?}");
+}
+
+/// WORDING 10.7: the budget template's 绩效目标 paragraph — a count of
+/// projects (a count key) and the funds they hold.
+#[test]
+fn projects_under_performance_targets_are_a_count() {
+    let f = facts(&format!(
+        "{BUDGET}十、绩效目标设置情况说明\n2023年本部门共3个项目实行绩效目标管理，涉及财政性资金合计120.5万元。\n"
+    ));
+    let count = labelled(&f, "x.performance.target_managed_projects", "3").expect("count");
+    assert_eq!(count.unit.as_deref(), Some("个"));
+    assert!(
+        has(&f, "x.performance.target_managed_funds", "120.5"),
+        "{f:#?}"
+    );
+}
+
+/// Funds new this year named in a budget's reasons (`新增{name}专项经费{A}，{name}专项经费{A}`):
+/// each amount is its project's budget; a rise of an existing fund is not.
+#[test]
+fn new_special_funds_are_project_budgets() {
+    let f = facts(&format!(
+        "{BUDGET}项目支出预算数为900万元。与上年相比增加80万元。主要原因是新增档案数字化专项经费50万元，机房改造专项经费30万元。\n"
+    ));
+    let a = labelled(&f, "project.budget", "50").expect("first fund");
+    assert_eq!(a.label.as_deref(), Some("档案数字化专项经费"));
+    let b = labelled(&f, "project.budget", "30").expect("second fund");
+    assert_eq!(b.label.as_deref(), Some("机房改造专项经费"));
+    let f = facts(&format!(
+        "{BUDGET}项目支出预算数为900万元。与上年相比增加20万元。主要原因是增加了会议专项经费20万元。\n"
+    ));
+    assert!(keyed(&f, "project.budget").is_empty(), "{f:#?}");
 }
