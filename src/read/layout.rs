@@ -131,46 +131,6 @@ fn words_of(glyphs: &[Glyph], group: &[usize]) -> Vec<LayoutWord> {
     words
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn glyphs(text: &str, x: f32, y: f32, size: f32) -> Vec<Glyph> {
-        text.chars()
-            .enumerate()
-            .map(|(i, c)| Glyph {
-                text: c,
-                x: x + i as f32 * size,
-                y,
-                width: size,
-                size,
-            })
-            .collect()
-    }
-
-    #[test]
-    fn words_split_at_wide_gaps_and_lines_by_baseline() {
-        let mut all = glyphs("合计", 100.0, 50.0, 10.0);
-        all.extend(glyphs("2,940.05", 200.0, 51.0, 10.0));
-        all.extend(glyphs("单位", 10.0, 20.0, 10.0));
-        let lines = page_lines(3, &all);
-        assert_eq!(lines.len(), 2);
-        assert_eq!(lines[0].text(), "单位");
-        assert_eq!(lines[1].text(), "合计 2,940.05");
-        assert_eq!(lines[1].page, 3);
-        assert_eq!(lines[1].words[1].x0, 200.0);
-    }
-
-    #[test]
-    fn spaced_glyphs_stay_apart_and_overdraw_is_dropped() {
-        let mut all = glyphs("因", 0.0, 10.0, 10.0);
-        all.extend(glyphs("公", 15.0, 10.0, 10.0));
-        all.extend(glyphs("公", 15.5, 10.0, 10.0));
-        let lines = page_lines(1, &all);
-        assert_eq!(lines[0].text(), "因 公");
-    }
-}
-
 /// Lines of plain text as positioned words, so that text tables go through
 /// the same table stage as PDF ones: a word is a run without whitespace, its
 /// x the display column (a CJK character is two columns wide, five units a
@@ -249,4 +209,68 @@ pub fn text_lines(pages: &[String]) -> Vec<LayoutLine> {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn glyphs(text: &str, x: f32, y: f32, size: f32) -> Vec<Glyph> {
+        text.chars()
+            .enumerate()
+            .map(|(i, c)| Glyph {
+                text: c,
+                x: x + i as f32 * size,
+                y,
+                width: size,
+                size,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn words_split_at_wide_gaps_and_lines_by_baseline() {
+        let mut all = glyphs("合计", 100.0, 50.0, 10.0);
+        all.extend(glyphs("2,940.05", 200.0, 51.0, 10.0));
+        all.extend(glyphs("单位", 10.0, 20.0, 10.0));
+        let lines = page_lines(3, &all);
+        assert_eq!(lines.len(), 2);
+        assert_eq!(lines[0].text(), "单位");
+        assert_eq!(lines[1].text(), "合计 2,940.05");
+        assert_eq!(lines[1].page, 3);
+        assert_eq!(lines[1].words[1].x0, 200.0);
+    }
+
+    #[test]
+    fn spaced_glyphs_stay_apart_and_overdraw_is_dropped() {
+        let mut all = glyphs("因", 0.0, 10.0, 10.0);
+        all.extend(glyphs("公", 15.0, 10.0, 10.0));
+        all.extend(glyphs("公", 15.5, 10.0, 10.0));
+        let lines = page_lines(1, &all);
+        assert_eq!(lines[0].text(), "因 公");
+    }
+
+    /// Made-up page-text lines: words at their display columns (CJK two
+    /// wide), and `|` rows as one word per cell at the cell's own column.
+    #[test]
+    fn text_lines_place_words_and_cells() {
+        let pages = vec!["合计  1,200.00\n| 201 |  | 一般公共服务支出 | 300 |".to_string()];
+        let lines = text_lines(&pages);
+        assert_eq!(lines.len(), 2);
+        let first: Vec<(&str, f32)> = lines[0]
+            .words
+            .iter()
+            .map(|w| (w.text.as_str(), w.x0))
+            .collect();
+        assert_eq!(first, vec![("合计", 0.0), ("1,200.00", 30.0)]);
+        let cells: Vec<(&str, f32)> = lines[1]
+            .words
+            .iter()
+            .map(|w| (w.text.as_str(), w.x0))
+            .collect();
+        assert_eq!(
+            cells,
+            vec![("201", 0.0), ("一般公共服务支出", 400.0), ("300", 600.0)]
+        );
+    }
 }

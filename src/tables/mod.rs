@@ -9,7 +9,9 @@
 
 mod geometry;
 pub mod map;
+mod merged;
 pub mod pdf;
+mod regions;
 pub mod spec;
 pub mod text;
 
@@ -43,7 +45,7 @@ pub fn read_tables_with(doc: &Document, set: &TableSet) -> Tables {
     // A title with nothing under it is a line of the contents, not a table.
     raw.retain(|t| !(t.header.is_empty() && t.body.is_empty()));
     for t in &raw {
-        let t = &map::orphan_headers_folded(set, t);
+        let t = &merged::orphan_headers_folded(set, t);
         let (figures, grid) = map::read_table(set, t);
         for f in figures {
             // Normalized text drops thousands separators: look for the value too.

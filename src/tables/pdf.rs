@@ -8,6 +8,7 @@ use super::geometry::{
     append, column_of, column_spans, header_grid, median, numeric_columns, Word,
 };
 use super::map::{self, is_code, parse_amount, RawRow, RawTable, Role};
+use super::regions::{is_amount_word, is_page_number};
 use super::spec::{compact, TableSet};
 use crate::read::LayoutLine;
 use std::collections::{HashMap, HashSet};
@@ -29,108 +30,12 @@ const LABEL_HEADERS: &[&str] = &[
 
 /// Find the standard tables in a document's positioned lines.
 pub fn find_tables(set: &TableSet, lines: &[LayoutLine]) -> Vec<RawTable> {
-    regions(set, lines)
+    super::regions::regions(set, lines)
         .into_iter()
         .filter_map(|(spec, start, end)| {
             read_region(set, spec, &lines[start], &lines[start + 1..end], false)
         })
         .collect()
-}
-
-/// Each table's title line and the lines after it that are the table:
-/// `(spec, title line, end)`. The same for PDF and text lines.
-pub(super) fn regions(set: &TableSet, lines: &[LayoutLine]) -> Vec<(usize, usize, usize)> {
-    let titles: Vec<(usize, usize)> = lines
-        .iter()
-        .enumerate()
-        .filter_map(|(i, l)| set.table_titled(&l.text()).map(|t| (i, t)))
-        .collect();
-    let mut tables = Vec::new();
-    for (n, &(start, spec)) in titles.iter().enumerate() {
-        let limit = titles.get(n + 1).map(|t| t.0).unwrap_or(lines.len());
-        let title_page = lines[start].page;
-        let mut end = start + 1;
-        let mut has_body = false;
-        while end < limit
-            && !ends_table(&lines[end])
-            && !(has_body && (is_table_number(&lines[end]) || looks_like_title(&lines[end])))
-            && lines[end].page <= title_page + 4
-        {
-            has_body |= lines[end].words.iter().any(|w| is_amount_word(&w.text));
-            end += 1;
-        }
-        // Lines after the last figure are what follows the table (a heading,
-        // the next section's title), not its rows.
-        let labels: Vec<&str> = set.tables[spec]
-            .rows
-            .iter()
-            .flat_map(|r| r.labels.iter().map(String::as_str))
-            .collect();
-        let is_row = |l: &LayoutLine| {
-            l.words
-                .iter()
-                .any(|w| labels.contains(&map::strip_ordinal(&compact(&w.text))))
-        };
-        while has_body
-            && end > start + 1
-            && !has_figure(&lines[end - 1])
-            && !is_row(&lines[end - 1])
-        {
-            end -= 1;
-        }
-        // A `（续）` title of the table just read continues it: one table.
-        // So does the same title again on the next page.
-        let title = compact(&lines[start].text());
-        let marked =
-            title.ends_with("（续）") || title.ends_with("（續）") || title.ends_with("续表");
-        let continued = |last_start: usize| {
-            marked
-                || (compact(&lines[last_start].text()) == title
-                    && lines[last_start].page + 1 >= lines[start].page)
-        };
-        match tables.last_mut() {
-            Some((last_spec, last_start, last_end))
-                if *last_spec == spec && continued(*last_start) =>
-            {
-                *last_end = end
-            }
-            _ => tables.push((spec, start, end)),
-        }
-    }
-    tables
-}
-
-fn ends_table(line: &LayoutLine) -> bool {
-    let text = compact(&line.text());
-    text.starts_with("注：")
-        || text.starts_with("注:")
-        || text.starts_with("说明：")
-        || text.starts_with("说明:")
-        || (text.starts_with('第') && text.contains("部分") && text.chars().count() < 40)
-        || (text.chars().count() > 20 && text.contains(['，', '。', '；']))
-        || (text.ends_with("说明") && text.chars().count() < 40)
-}
-
-/// A line that is only a table's number (`公开 02表`, `公开表二`, `附表3`,
-/// `表4`): it heads the next table, so it ends a table whose body began.
-fn is_table_number(line: &LayoutLine) -> bool {
-    let text = compact(&line.text());
-    let rest = text.trim_start_matches("公开").trim_start_matches("附");
-    let Some(rest) = rest
-        .strip_prefix('表')
-        .or_else(|| rest.strip_suffix('表'))
-        .or_else(|| rest.strip_suffix("表）"))
-    else {
-        return false;
-    };
-    let rest = rest
-        .trim_start_matches(['（', '('])
-        .trim_end_matches(['）', ')']);
-    !rest.is_empty()
-        && rest.chars().count() <= 5
-        && rest
-            .chars()
-            .all(|c| c.is_ascii_digit() || "一二三四五六七八九十-—".contains(c))
 }
 
 /// Words spelled out with wide letter spacing (`合  计`, `金  额`) joined
@@ -192,38 +97,6 @@ fn split_at_spaces(w: &crate::read::LayoutWord) -> Vec<crate::read::LayoutWord> 
         }
     }
     out
-}
-
-/// A page's number line (`8`, `- 8 -`, `第 8 页`, `8/26`): never table content.
-fn is_page_number(line: &LayoutLine) -> bool {
-    let text = compact(&line.text());
-    let core = text
-        .trim_start_matches(['-', '—', '第'])
-        .trim_end_matches(['-', '—', '页']);
-    let core = core.split('/').next().unwrap_or(core);
-    !core.is_empty() && core.len() <= 4 && core.bytes().all(|b| b.is_ascii_digit())
-}
-
-fn has_figure(line: &LayoutLine) -> bool {
-    line.words.iter().any(|w| {
-        let t = compact(&w.text);
-        is_amount_word(&t) || parse_amount(&t).is_some() || map::split_code_prefix(&t).0.is_some()
-    })
-}
-
-/// A line that reads like a table title of a kind not in the vocabulary
-/// (`九、2017年度…部门…预算表`): it ends the table above it.
-fn looks_like_title(line: &LayoutLine) -> bool {
-    let text = compact(&line.text());
-    let text = text.trim_end_matches("（续）");
-    let n = text.chars().count();
-    (6..=60).contains(&n)
-        && (text.ends_with("预算表") || text.ends_with("决算表") || text.ends_with("总表"))
-        && !line.words.iter().any(|w| is_amount_word(&w.text))
-}
-
-fn is_amount_word(s: &str) -> bool {
-    (s.contains('.') || s.contains(',')) && parse_amount(s).is_some()
 }
 
 /// `lines_are_rows`: each line is one table line (text sources); a PDF's

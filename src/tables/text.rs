@@ -17,7 +17,7 @@ use crate::read::LayoutLine;
 
 /// Find the standard tables in text lines (words = whitespace-separated runs).
 pub fn find_tables(set: &TableSet, lines: &[LayoutLine]) -> Vec<RawTable> {
-    super::pdf::regions(set, lines)
+    super::regions::regions(set, lines)
         .into_iter()
         .filter_map(|(spec, start, end)| {
             let region = &lines[start + 1..end];
