@@ -466,3 +466,35 @@ fn shares_of_the_grand_total_are_checked_against_it() {
         report.findings
     );
 }
+
+/// A figure counted another way, explained in the paragraph after it
+/// (`…口径调整…`), is not compared with the figure it usually equals.
+#[test]
+fn a_scope_change_explained_after_the_figure_silences_the_equality() {
+    let text = "某某局2017年度部门预算\n\n一、一般公共预算基本支出预算情况说明\n\
+                一般公共预算基本支出预算800万元，其中：人员经费600万元，公用经费200万元。\n\
+                二、机关运行经费预算情况说明\n\
+                2017年本部门一般公共预算机关运行经费预算支出500万元，比2016年增加300万元。\n\
+                此项数据变动较大的原因是机关运行经费统计口径调整，将项目中的运行经费统计在内。\n";
+    let report = caizheng::pipeline::process(text.as_bytes(), "scope.txt");
+    let cross: Vec<_> = report
+        .findings
+        .iter()
+        .filter(|f| f.rule == "cross.public_vs_admin_operating_cost")
+        .collect();
+    assert!(cross.is_empty(), "{cross:#?}");
+    // Without the explanation the two figures are compared.
+    let plain = text.replace(
+        "此项数据变动较大的原因是机关运行经费统计口径调整，将项目中的运行经费统计在内。\n",
+        "",
+    );
+    let report = caizheng::pipeline::process(plain.as_bytes(), "scope.txt");
+    assert!(
+        report
+            .findings
+            .iter()
+            .any(|f| f.rule == "cross.public_vs_admin_operating_cost"),
+        "{:#?}",
+        report.findings
+    );
+}

@@ -1160,9 +1160,10 @@ fn check_equals(pool: &Pool, text: &str, rules: &RuleSet, out: &mut Findings) {
             let Some(right) = pool.nearest(&rule.right, left, None) else {
                 continue;
             };
-            // The report says the two are counted differently this time.
+            // The report says the two are counted differently this time, in
+            // the figure's paragraph or the one explaining it just after.
             let stated = |f: &Figure| {
-                let around = paragraph_of(text, f.fact.span[0]);
+                let around = paragraph_and_next(text, f.fact.span[0]);
                 rule.unless_stated
                     .iter()
                     .any(|w| around.contains(w.as_str()))
@@ -1199,6 +1200,18 @@ fn paragraph_of(text: &str, char_at: usize) -> &str {
         .find(['\n', '\x0c'])
         .map_or(text.len(), |i| at + i);
     &text[start..end]
+}
+
+/// The paragraph holding `char_at` and the one after it.
+fn paragraph_and_next(text: &str, char_at: usize) -> &str {
+    let here = paragraph_of(text, char_at);
+    let start = here.as_ptr() as usize - text.as_ptr() as usize;
+    let after = start + here.len();
+    let next_end = text
+        .get(after + 1..)
+        .and_then(|rest| rest.find(['\n', '\x0c']).map(|i| after + 1 + i))
+        .unwrap_or(text.len());
+    &text[start..next_end.max(after)]
 }
 
 fn key_matches(key: &str, pattern: &str) -> bool {
