@@ -389,7 +389,7 @@ fn shanghai_template_is_one_unfilled_template_finding() {
     report("template", &findings);
     assert_eq!(findings.len(), 1, "{findings:#?}");
     assert_eq!(findings[0].rule, "structure.unfilled_template");
-    assert_eq!(findings[0].severity, Severity::Error);
+    assert_eq!(findings[0].severity, Severity::Info);
 }
 
 #[test]
@@ -494,6 +494,31 @@ fn a_scope_change_explained_after_the_figure_silences_the_equality() {
             .findings
             .iter()
             .any(|f| f.rule == "cross.public_vs_admin_operating_cost"),
+        "{:#?}",
+        report.findings
+    );
+}
+
+/// `增加（减少）0万元` is how the template prints a line that did not change;
+/// with another amount the unresolved wording is still a placeholder.
+#[test]
+fn an_unchanged_line_in_template_wording_is_no_placeholder() {
+    let text = "某某局2019年度部门预算\n\n一、机关运行经费预算情况说明\n\
+                2019年本部门机关运行经费预算100万元，比上年增加（减少）0万元，增长（减少）0%。\n";
+    let report = caizheng::pipeline::process(text.as_bytes(), "zero.txt");
+    let placeholders: Vec<_> = report
+        .findings
+        .iter()
+        .filter(|f| f.rule.contains("placeholder"))
+        .collect();
+    assert!(placeholders.is_empty(), "{placeholders:#?}");
+    let unresolved = text.replace("增加（减少）0万元", "增加（减少）5万元");
+    let report = caizheng::pipeline::process(unresolved.as_bytes(), "zero.txt");
+    assert!(
+        report
+            .findings
+            .iter()
+            .any(|f| f.rule.contains("placeholder")),
         "{:#?}",
         report.findings
     );

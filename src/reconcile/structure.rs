@@ -79,6 +79,11 @@ fn placeholders(text: &str, rules: &RuleSet) -> Vec<(usize, usize)> {
                 .name("p")
                 .or_else(|| caps.get(0))
                 .expect("group 0 always matches");
+            // `增加（减少）0万元`, `增长（下降）0%`: the template's own wording
+            // for a line that did not change, not a blank left unfilled.
+            if zero_follows(&text[m.end()..]) {
+                continue;
+            }
             if !found.iter().any(|&(a, b)| m.start() < b && a < m.end()) {
                 found.push((m.start(), m.end()));
             }
@@ -88,7 +93,33 @@ fn placeholders(text: &str, rules: &RuleSet) -> Vec<(usize, usize)> {
     found
 }
 
-/// One error when placeholders dominate the text: the document is a blank template.
+/// Whether the text starts with a zero amount or rate (`0`, `0.00万元`, `0%`).
+fn zero_follows(rest: &str) -> bool {
+    // A page's footer (`─ 7 ─`) may stand between the wording and its amount.
+    let mut rest = rest.trim_start();
+    for _ in 0..2 {
+        let Some(end) = rest.find(['\n', '\x0c']) else {
+            break;
+        };
+        let line = &rest[..end];
+        let footer = line.chars().count() <= 12
+            && line.chars().any(|c| c.is_ascii_digit())
+            && !line.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c));
+        if !footer {
+            break;
+        }
+        rest = rest[end..].trim_start();
+    }
+    let number: String = rest
+        .trim_start()
+        .chars()
+        .take_while(|c| c.is_ascii_digit() || *c == '.')
+        .collect();
+    !number.is_empty() && number.chars().all(|c| c == '0' || c == '.')
+}
+
+/// One finding when placeholders dominate the text: the document is a blank
+/// template. It is `info`: a fact about the publication, not a contradiction.
 pub fn unfilled_template(input: &ReconcileInput, rules: &RuleSet) -> Option<Finding> {
     let marks = placeholders(input.text, rules);
     let amounts = AMOUNT.find_iter(input.text).count();
@@ -103,7 +134,7 @@ pub fn unfilled_template(input: &ReconcileInput, rules: &RuleSet) -> Option<Find
     Some(Finding {
         rule: "structure.unfilled_template".into(),
         kind: "structure".into(),
-        severity: Severity::Error,
+        severity: Severity::Info,
         message: format!(
             "这是未填写的模板：{}处占位符（如XX局、XXX万元、XX%），而实际数字只有{}处；不对其中数字作核对",
             marks.len(),

@@ -227,7 +227,12 @@ fn title_prefix_ok(prefix: &str) -> bool {
     if prefix.is_empty() {
         return true;
     }
-    let numbered = prefix.starts_with("附表") || prefix.starts_with('表');
+    let unprefixed = prefix.trim_start_matches("公开");
+    let numbered = unprefixed.starts_with("附表") || unprefixed.starts_with('表') || {
+        // `公开 01 表：…`: a number, then 表 and the colon.
+        let digits = unprefixed.trim_start_matches(|c: char| c.is_ascii_digit());
+        digits.len() < unprefixed.len() && digits.starts_with('表')
+    };
     if prefix.contains(['，', '。', '；', ',', ';', '：', ':']) && !numbered {
         return false;
     }
@@ -272,6 +277,21 @@ mod tests {
         assert_eq!(kind("附表3：支出决算表"), Some("expenditure"));
         assert_eq!(kind("详见收入决算表，说明如下"), None);
         assert_eq!(kind("一般公共预算财政拨款基本支出决算表"), Some("economic"));
+        // Numbers, years, entity kinds and qualifiers around made-up titles.
+        assert_eq!(kind("公开 01 表：收支预算总表"), Some("summary"));
+        assert_eq!(
+            kind("公开表七 一般公共预算支出预算表（功能科目）"),
+            Some("general_budget")
+        );
+        assert_eq!(kind("表1：高等学校收支决算总表"), Some("summary"));
+        assert_eq!(
+            kind("九、2017年度某某局部门一般公共预算基本支出预算表"),
+            Some("economic")
+        );
+        assert_eq!(
+            kind("2023年部门一般公共预算支出功能分类预算表（续）"),
+            Some("general_budget")
+        );
         assert_eq!(set.meanings("本年支出合 计"), vec!["total"]);
         assert_eq!(
             set.meanings("财政拨款“三公”经费公务用车购置及运行费公务用车购置费预算数"),
