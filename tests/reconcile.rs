@@ -523,3 +523,30 @@ fn an_unchanged_line_in_template_wording_is_no_placeholder() {
         report.findings
     );
 }
+
+/// A numbered list that starts again inside a part (`一、…` after `三、…`) is
+/// no heading the contents should list; a part left out of them still is.
+#[test]
+fn a_restarted_list_is_not_a_part_missing_from_the_contents() {
+    let text = "某某局2019年度部门预算公开\n目录\n第一部分部门概况\n一、主要职能\n二、部门机构设置\n三、主要工作任务\n第二部分部门预算情况说明\n\
+                第一部分部门概况\n一、主要职能\n某某局负责全市某某工作，依法履行管理职责。\n\
+                二、部门机构设置\n某某局内设机构五个，下属单位两个。\n\
+                三、主要工作任务\n本年度主要任务如下。\n\
+                一、坚决推进重点改革\n全面推进改革工作，落实各项任务。\n\
+                二、切实提升服务水平\n提升服务质量，改进工作作风。\n\
+                第二部分部门预算情况说明\n收支预算总计100万元。\n";
+    let unlisted = |t: &str| -> Vec<String> {
+        caizheng::pipeline::process(t.as_bytes(), "toc.txt")
+            .findings
+            .into_iter()
+            .filter(|f| f.rule == "structure.body_missing_in_toc")
+            .map(|f| f.message)
+            .collect()
+    };
+    assert!(unlisted(text).is_empty(), "{:#?}", unlisted(text));
+    let extra = text.replace(
+        "三、主要工作任务\n本年度",
+        "三、主要工作任务\n本年度主要任务如下。\n四、其他情况\n本年度",
+    );
+    assert_eq!(unlisted(&extra).len(), 1, "{:#?}", unlisted(&extra));
+}

@@ -348,7 +348,28 @@ fn toc_against_body(input: &ReconcileInput, out: &mut Vec<Finding>) {
             }],
         });
     }
-    for (s, key) in tree.sections.iter().zip(&section_keys) {
+    // A numbering that starts again under one parent (`三、…任务` then
+    // `一、坚决捍卫…`) is a list inside the section before it, not a part
+    // the contents would list.
+    let mut last_number: std::collections::HashMap<(Option<usize>, u8), (u32, bool)> =
+        std::collections::HashMap::new();
+    let restarted: Vec<bool> = tree
+        .sections
+        .iter()
+        .map(|s| {
+            let Some(n) = s.number else { return false };
+            let entry = last_number.entry((s.parent, s.level)).or_insert((0, false));
+            if n <= entry.0 {
+                entry.1 = true;
+            }
+            entry.0 = n;
+            entry.1
+        })
+        .collect();
+    for ((s, key), restarted) in tree.sections.iter().zip(&section_keys).zip(restarted) {
+        if restarted {
+            continue;
+        }
         let Some(parent_key) = s.parent.and_then(|p| section_keys.get(p)) else {
             continue;
         };
