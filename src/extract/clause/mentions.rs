@@ -108,11 +108,18 @@ pub(super) fn mentions(input: &ClauseInput) -> Vec<Mention> {
             });
         }
     }
+    // A name inside 《…》 is the title of a cited table or document
+    // (《财政拨款支出预算表》), not the subject of a figure.
+    let cited = cited_titles(text);
+    let in_cited = |at: usize| {
+        let i = cited.partition_point(|&(s, _)| s <= at);
+        i > 0 && at < cited[i - 1].1
+    };
     let mut out: Vec<Mention> = input
         .names
         .iter()
         .enumerate()
-        .filter(|(_, h)| !overlaps(&taken, h.start, h.end))
+        .filter(|(_, h)| !overlaps(&taken, h.start, h.end) && !in_cited(h.start))
         .map(|(i, h)| Mention {
             start: h.start,
             end: h.end,
@@ -122,6 +129,24 @@ pub(super) fn mentions(input: &ClauseInput) -> Vec<Mention> {
         .collect();
     out.extend(lines);
     out.sort_by_key(|m| m.start);
+    out
+}
+
+/// Byte ranges inside `《` … `》` (at most 80 bytes apart: a title, not a
+/// stray bracket), in order.
+fn cited_titles(text: &str) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    let mut from = 0;
+    while let Some(open) = text[from..].find('《').map(|i| from + i) {
+        let body = open + '《'.len_utf8();
+        match text[body..].find('》') {
+            Some(len) if len <= 80 && !text[body..body + len].contains('\n') => {
+                out.push((body, body + len));
+                from = body + len;
+            }
+            _ => from = body,
+        }
+    }
     out
 }
 

@@ -316,3 +316,13 @@ fn new_special_funds_are_project_budgets() {
     ));
     assert!(keyed(&f, "project.budget").is_empty(), "{f:#?}");
 }
+
+/// A name inside 《…》 titles a cited table: its figure has no subject there.
+#[test]
+fn a_cited_table_title_is_no_subject() {
+    let f = facts(&format!(
+        "{BUDGET}财政拨款支出预算1000万元，与上年相比增加100万元。主要原因是《财政拨款支出预算表》增加了某某科目分流20万元。\n"
+    ));
+    assert!(has(&f, "fiscal.expenditure.yoy_change", "100"), "{f:#?}");
+    assert!(!has(&f, "fiscal.expenditure.yoy_change", "20"), "{f:#?}");
+}
