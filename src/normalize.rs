@@ -123,6 +123,11 @@ fn map_chars(raw: &str) -> String {
     s
 }
 
+/// A Han character of the basic block (汉字), the letters of Chinese words.
+pub fn is_han(c: char) -> bool {
+    ('\u{4e00}'..='\u{9fff}').contains(&c)
+}
+
 /// True for characters around which spaces carry no meaning in Chinese text.
 pub fn is_cjk_or_punct(c: char) -> bool {
     matches!(c as u32,

@@ -137,68 +137,37 @@ fn words_of(glyphs: &[Glyph], group: &[usize]) -> Vec<LayoutWord> {
 /// column), its y the line's number on the page.
 pub fn text_lines(pages: &[String]) -> Vec<LayoutLine> {
     const COLUMN: f32 = 5.0;
-    const SIZE: f32 = 10.0;
+    const CELL: f32 = 200.0;
     let mut out = Vec::new();
     for (p, page) in pages.iter().enumerate() {
         for (n, line) in page.lines().enumerate() {
             let y = n as f32 * 12.0;
+            let word = |text: String, x0: f32, x1: f32| LayoutWord {
+                text,
+                x0,
+                x1,
+                y,
+                size: 10.0,
+            };
             // `| a | b |` rows: each cell a word at its own column.
-            if line.trim_start().starts_with('|') && line.matches('|').count() >= 3 {
-                let words: Vec<LayoutWord> = line
-                    .trim()
-                    .trim_matches('|')
-                    .split('|')
-                    .enumerate()
-                    .filter(|(_, cell)| !cell.trim().is_empty())
-                    .map(|(i, cell)| LayoutWord {
-                        text: cell.split_whitespace().collect::<Vec<_>>().join(" "),
-                        x0: i as f32 * 200.0,
-                        x1: i as f32 * 200.0 + 150.0,
-                        y,
-                        size: SIZE,
-                    })
-                    .collect();
-                if !words.is_empty() {
-                    out.push(LayoutLine {
-                        page: p as u32 + 1,
-                        y,
-                        words,
-                    });
-                }
-                continue;
-            }
-            let mut words: Vec<LayoutWord> = Vec::new();
-            let mut col = 0usize;
-            let mut current: Option<(String, usize)> = None;
-            for c in line.chars() {
-                let width = if c.is_ascii() { 1 } else { 2 };
-                if c.is_whitespace() {
-                    if let Some((text, start)) = current.take() {
-                        words.push(LayoutWord {
-                            text,
-                            x0: start as f32 * COLUMN,
-                            x1: col as f32 * COLUMN,
-                            y,
-                            size: SIZE,
-                        });
-                    }
+            let words: Vec<LayoutWord> =
+                if line.trim_start().starts_with('|') && line.matches('|').count() >= 3 {
+                    line.trim()
+                        .trim_matches('|')
+                        .split('|')
+                        .enumerate()
+                        .filter(|(_, cell)| !cell.trim().is_empty())
+                        .map(|(i, cell)| {
+                            let text = cell.split_whitespace().collect::<Vec<_>>().join(" ");
+                            word(text, i as f32 * CELL, (i as f32 + 0.75) * CELL)
+                        })
+                        .collect()
                 } else {
-                    current
-                        .get_or_insert_with(|| (String::new(), col))
-                        .0
-                        .push(c);
-                }
-                col += if c == '\t' { 8 - col % 8 } else { width };
-            }
-            if let Some((text, start)) = current {
-                words.push(LayoutWord {
-                    text,
-                    x0: start as f32 * COLUMN,
-                    x1: col as f32 * COLUMN,
-                    y,
-                    size: SIZE,
-                });
-            }
+                    column_runs(line)
+                        .into_iter()
+                        .map(|(text, a, b)| word(text, a as f32 * COLUMN, b as f32 * COLUMN))
+                        .collect()
+                };
             if !words.is_empty() {
                 out.push(LayoutLine {
                     page: p as u32 + 1,
@@ -209,6 +178,36 @@ pub fn text_lines(pages: &[String]) -> Vec<LayoutLine> {
         }
     }
     out
+}
+
+/// The runs of non-space characters of a line, with the display columns
+/// where each starts and ends (a CJK character is two columns wide, a tab
+/// reaches the next multiple of eight).
+fn column_runs(line: &str) -> Vec<(String, usize, usize)> {
+    let mut runs = Vec::new();
+    let mut col = 0usize;
+    let mut current: Option<(String, usize)> = None;
+    for c in line.chars() {
+        if c.is_whitespace() {
+            if let Some((text, start)) = current.take() {
+                runs.push((text, start, col));
+            }
+        } else {
+            current
+                .get_or_insert_with(|| (String::new(), col))
+                .0
+                .push(c);
+        }
+        col += match c {
+            '\t' => 8 - col % 8,
+            c if c.is_ascii() => 1,
+            _ => 2,
+        };
+    }
+    if let Some((text, start)) = current {
+        runs.push((text, start, col));
+    }
+    runs
 }
 
 #[cfg(test)]

@@ -104,7 +104,7 @@ fn zero_follows(rest: &str) -> bool {
         let line = &rest[..end];
         let footer = line.chars().count() <= 12
             && line.chars().any(|c| c.is_ascii_digit())
-            && !line.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c));
+            && !line.chars().any(crate::normalize::is_han);
         if !footer {
             break;
         }

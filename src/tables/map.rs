@@ -59,7 +59,7 @@ pub struct Column {
     pub meanings: Vec<String>,
 }
 
-const STRUCTURAL: &[&str] = &["code", "name", "side"];
+pub(super) const STRUCTURAL: &[&str] = &["code", "name", "side"];
 
 /// Decide each column's role from its header, then from its content.
 pub fn columns(set: &TableSet, header: &[Vec<String>], body: &[RawRow]) -> Vec<Column> {

@@ -42,21 +42,18 @@ pub fn find_tables(set: &TableSet, lines: &[LayoutLine]) -> Vec<RawTable> {
 /// back: single CJK characters less than two and a half sizes apart. The
 /// 类 / 款 / 项 headers stay apart: they head three columns.
 fn spaced_out_joined(words: &[crate::read::LayoutWord]) -> Vec<crate::read::LayoutWord> {
+    let spelled = |c: char| !c.is_ascii() && !"类款项".contains(c);
     let single = |t: &str| {
         let mut cs = t.chars();
-        matches!((cs.next(), cs.next()), (Some(c), None) if !c.is_ascii() && !"类款项".contains(c))
+        matches!((cs.next(), cs.next()), (Some(c), None) if spelled(c))
     };
     let mut out: Vec<crate::read::LayoutWord> = Vec::with_capacity(words.len());
     for w in words.iter().flat_map(split_at_spaces) {
         let w = &w;
         if let Some(last) = out.last_mut() {
             let gap = w.x0 - last.x1;
-            let last_single = last
-                .text
-                .chars()
-                .all(|c| !c.is_ascii() && !"类款项".contains(c))
-                && last.text.chars().count() <= 3;
-            if single(&w.text) && last_single && gap >= 0.0 && gap <= 2.5 * w.size.max(1.0) {
+            let last_spelled = last.text.chars().all(spelled) && last.text.chars().count() <= 3;
+            if single(&w.text) && last_spelled && gap >= 0.0 && gap <= 2.5 * w.size.max(1.0) {
                 last.text.push_str(&w.text);
                 last.x1 = w.x1;
                 continue;
@@ -221,15 +218,7 @@ pub(super) fn read_region(
     }
     let cols = map::columns(set, &header_rows, &provisional);
     let halves = map::halves(&cols);
-    let labels: HashSet<&str> = set.tables[spec]
-        .rows
-        .iter()
-        .flat_map(|r| r.labels.iter().map(String::as_str))
-        .collect();
-    let is_label = |text: &str| labels.contains(map::strip_ordinal(text));
-    let half_of: Vec<usize> = (0..columns.len())
-        .map(|c| halves.iter().position(|h| h.contains(&c)).unwrap_or(0))
-        .collect();
+    let is_label = |text: &str| set.tables[spec].has_row_label(map::strip_ordinal(text));
 
     // Anchors: (page, y, half); the words they own.
     let mut anchors: Vec<(u32, f32, usize)> = Vec::new();
@@ -369,7 +358,6 @@ pub(super) fn read_region(
         let r = row_of[p.anchor];
         append(&mut body_rows[r].cells[p.column], &p.word.text);
     }
-    let _ = half_of;
     Some(RawTable {
         header: header_rows,
         body: body_rows,

@@ -31,15 +31,10 @@ pub fn regions(set: &TableSet, lines: &[LayoutLine]) -> Vec<(usize, usize, usize
         }
         // Lines after the last figure are what follows the table (a heading,
         // the next section's title), not its rows.
-        let labels: Vec<&str> = set.tables[spec]
-            .rows
-            .iter()
-            .flat_map(|r| r.labels.iter().map(String::as_str))
-            .collect();
         let is_row = |l: &LayoutLine| {
             l.words
                 .iter()
-                .any(|w| labels.contains(&map::strip_ordinal(&compact(&w.text))))
+                .any(|w| set.tables[spec].has_row_label(map::strip_ordinal(&compact(&w.text))))
         };
         while has_body
             && end > start + 1
@@ -116,7 +111,7 @@ pub(super) fn is_page_number(line: &LayoutLine) -> bool {
 fn has_figure(line: &LayoutLine) -> bool {
     line.words.iter().any(|w| {
         let t = compact(&w.text);
-        is_amount_word(&t) || parse_amount(&t).is_some() || map::split_code_prefix(&t).0.is_some()
+        parse_amount(&t).is_some() || map::split_code_prefix(&t).0.is_some()
     })
 }
 

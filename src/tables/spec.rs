@@ -49,6 +49,13 @@ pub struct RowSpec {
     pub follows: Vec<String>,
 }
 
+impl TableSpec {
+    /// Whether `name` (ordinal stripped) labels one of the table's fixed lines.
+    pub fn has_row_label(&self, name: &str) -> bool {
+        self.rows.iter().any(|r| r.labels.iter().any(|l| l == name))
+    }
+}
+
 /// A cell of a table without line labels: every meaning in `when` → `key`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -76,16 +76,16 @@ fn read_region(
         if let Some(u) = super::unit_in(&text) {
             unit.get_or_insert_with(|| u.to_string());
         }
+        if text.contains(['：', ':']) && !text.contains("其中") {
+            continue;
+        }
         let words: Vec<String> = line
             .words
             .iter()
             .flat_map(|w| split_glued(&w.text))
             .collect();
-        let is_body = words.iter().any(|w| is_amount(w))
-            || words.first().is_some_and(|w| is_code_piece(w, 3));
-        if text.contains(['：', ':']) && !text.contains("其中") {
-            continue;
-        }
+        let is_body =
+            words.iter().any(|w| is_amount(w)) || words.first().is_some_and(|w| is_class_code(w));
         if is_body {
             body.push((line.page, words));
         } else if body.is_empty() {
@@ -95,17 +95,12 @@ fn read_region(
         // repeated header on a continued page) carries no figure.
     }
     let halves = halves_of(set, &header);
-    let mut lines: Vec<Line> = body
+    let lines: Vec<Line> = body
         .iter()
         .map(|(page, words)| split_line(words, halves.len(), *page))
         .collect();
     let width: Vec<usize> = halves.iter().map(|h| h.values.len()).collect();
-    let placed = blanks::place(
-        &mut lines,
-        &width,
-        &halves.iter().map(|h| h.values.clone()).collect::<Vec<_>>(),
-        set,
-    );
+    let placed = blanks::place(&lines, &width);
     // The grid: a code column, then per half its label and value columns.
     let mut head = vec!["科目编码".to_string()];
     for h in &halves {
@@ -146,7 +141,7 @@ fn halves_of(set: &TableSet, header: &[Vec<String>]) -> Vec<Half> {
     let is_value = |w: &str| {
         set.meanings(w)
             .iter()
-            .any(|m| !matches!(m.as_str(), "code" | "name" | "side"))
+            .any(|m| !map::STRUCTURAL.contains(&m.as_str()))
     };
     let best = header
         .iter()
@@ -188,9 +183,9 @@ fn split_line(words: &[String], halves: usize, page: u32) -> Line {
     while i < words.len() {
         let w = &words[i];
         let piece = if code.is_empty() {
-            is_code_piece(w, 3) && matches!(w.len(), 3 | 5 | 7)
+            is_class_code(w) && matches!(w.len(), 3 | 5 | 7)
         } else {
-            is_code_piece(w, 2) && w.len() == 2 && code.len() < 7
+            map::is_code(w) && w.len() == 2 && code.len() < 7
         };
         if !piece
             || (i + 1 < words.len()
@@ -253,13 +248,14 @@ fn is_bare_ordinal(w: &str) -> bool {
             && !w.is_empty()
 }
 
+/// An amount, not a 1–2 digit number (a 栏次, a 款/项 code piece).
 fn is_amount(w: &str) -> bool {
     parse_amount(w).is_some() && !(w.len() <= 2 && w.bytes().all(|b| b.is_ascii_digit()))
-        || w.contains([',', '.']) && parse_amount(w).is_some()
 }
 
-fn is_code_piece(w: &str, min: usize) -> bool {
-    w.len() >= min && w.len() <= 7 && w.bytes().all(|b| b.is_ascii_digit())
+/// A code of three digits or more: the start of a code line.
+fn is_class_code(w: &str) -> bool {
+    map::is_code(w) && w.len() >= 3
 }
 
 /// `47,483,458一、社会保障和就业支出` → the amount and the label printed

@@ -6,6 +6,7 @@
 //! 类 the 3-digit code of its name, a 项 the 7-digit code whose name is the
 //! 项's, under the 5-digit code of the 款, under the 类's code.
 
+use crate::normalize::is_han;
 use std::collections::HashMap;
 
 /// Name → codes printed before it, in the order found; and code → its names
@@ -201,10 +202,6 @@ fn codes_inside(line: &str) -> Vec<(&str, &str)> {
         }
     }
     out
-}
-
-fn is_han(c: char) -> bool {
-    ('\u{4e00}'..='\u{9fff}').contains(&c)
 }
 
 /// Whether two names of a line are one name written two ways: the same

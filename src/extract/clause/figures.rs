@@ -114,7 +114,7 @@ pub fn figures(text: &str) -> Vec<Figure> {
         };
         // `万` not followed by 元 is 万元 only where no other word follows
         // (`0万，`), not `万人` or `万平方米`.
-        if printed == "万" && after.chars().next().is_some_and(is_han_word_char) {
+        if printed == "万" && after.chars().next().is_some_and(crate::normalize::is_han) {
             continue;
         }
         let value = number_text.to_string();
@@ -128,10 +128,6 @@ pub fn figures(text: &str) -> Vec<Figure> {
         });
     }
     out
-}
-
-fn is_han_word_char(c: char) -> bool {
-    ('\u{4e00}'..='\u{9fff}').contains(&c)
 }
 
 #[cfg(test)]

@@ -1,5 +1,6 @@
 //! Sentences of the normalized text, for the clause reader.
 
+use crate::normalize::is_han;
 use std::ops::Range;
 
 /// Sentences: up to `。；;！？`, or a line end or page break, unless the line
@@ -52,10 +53,6 @@ fn line_runs_on(text: &str, at: usize) -> bool {
             .next()
             .is_some_and(|c| is_han(c) || c.is_ascii_digit())
         && regex_lite_ordinal(next) == 0
-}
-
-fn is_han(c: char) -> bool {
-    ('\u{4e00}'..='\u{9fff}').contains(&c)
 }
 
 /// A sentence without its leading ordinal (`（一）`, `1．`, `二、`) and spaces.

@@ -8,7 +8,7 @@
 
 use super::Line;
 use crate::tables::map::parse_amount;
-use crate::tables::spec::{compact, TableSet};
+use crate::tables::spec::compact;
 use rust_decimal::Decimal;
 use std::collections::HashMap;
 
@@ -16,12 +16,7 @@ use std::collections::HashMap;
 const MAX_TRIES: usize = 4096;
 
 /// Per line, per half: the value cells in column order (blank = "").
-pub(super) fn place(
-    lines: &mut [Line],
-    width: &[usize],
-    _headers: &[Vec<String>],
-    _set: &TableSet,
-) -> Vec<Vec<Vec<String>>> {
+pub(super) fn place(lines: &[Line], width: &[usize]) -> Vec<Vec<Vec<String>>> {
     // Candidate placements of each line's first-half amounts.
     let n = width.first().copied().unwrap_or(0);
     let candidates: Vec<Vec<Vec<usize>>> = lines
@@ -238,15 +233,14 @@ mod tests {
     /// Made-up 类/款 lines whose blank 基本/项目 cells only the sums place.
     #[test]
     fn sums_place_the_blank_cells() {
-        let mut lines = vec![
+        let lines = vec![
             line("201", "一般公共服务支出", &["150", "100", "50"]),
             line("20101", "人大事务", &["100", "100"]),
             line("20102", "政协事务", &["50", "50"]),
             line("205", "教育支出", &["30", "30"]),
             line("", "合计", &["180", "130", "50"]),
         ];
-        let set = TableSet::builtin();
-        let cells = place(&mut lines, &[3], &[], &set);
+        let cells = place(&lines, &[3]);
         assert_eq!(cells[1][0], vec!["100", "100", ""]);
         assert_eq!(cells[2][0], vec!["50", "", "50"]);
         assert_eq!(cells[3][0], vec!["30", "30", ""]);
@@ -255,13 +249,12 @@ mod tests {
     /// Two placements add up equally well: the line keeps its total only.
     #[test]
     fn an_unsettled_line_keeps_its_total_only() {
-        let mut lines = vec![
+        let lines = vec![
             line("201", "一般公共服务支出", &["100", "50", "50"]),
             line("20101", "人大事务", &["50", "50"]),
             line("20102", "政协事务", &["50", "50"]),
         ];
-        let set = TableSet::builtin();
-        let cells = place(&mut lines, &[3], &[], &set);
+        let cells = place(&lines, &[3]);
         assert_eq!(cells[1][0], vec!["50", "", ""]);
     }
 }
