@@ -280,31 +280,71 @@ pub fn fact_rows(report: &Report) -> impl Iterator<Item = Vec<Cell>> + '_ {
 pub fn finding_rows(report: &Report) -> impl Iterator<Item = Vec<Cell>> + '_ {
     let d = &report.document;
     report.findings.iter().enumerate().map(move |(i, f)| {
-        let keys: Vec<String> = f.facts.iter().map(|e| e.key.clone()).collect();
-        let mut pages: Vec<u32> = f.facts.iter().filter_map(|e| e.page).collect();
-        pages.sort_unstable();
-        pages.dedup();
-        let pages: Vec<String> = pages.iter().map(u32::to_string).collect();
-        vec![
-            Cell::text(document_id(report)),
-            Cell::Int(i as i64 + 1),
-            Cell::opt(d.entity.as_deref()),
-            Cell::int(d.fiscal_year.map(i64::from)),
-            Cell::text(&f.rule),
-            Cell::text(&f.kind),
-            Cell::text(severity_word(f.severity)),
-            Cell::text(&f.message),
-            Cell::text(&f.message_en),
-            joined_or_null(&f.values, ";"),
-            Cell::opt(f.expected.as_deref()),
-            Cell::opt(f.actual.as_deref()),
-            Cell::opt(f.difference.as_deref()),
-            joined_or_null(&keys, ";"),
-            joined_or_null(&pages, ";"),
-            Cell::Null,
-            Cell::Null,
-        ]
+        finding_row(
+            document_id(report),
+            i as i64 + 1,
+            d.entity.as_deref(),
+            d.fiscal_year,
+            f,
+            f.facts.len(),
+            None,
+        )
     })
+}
+
+/// Rows of the findings table for findings across documents, in the order given.
+pub fn cross_finding_rows(findings: &[crate::reconcile::across::CrossFinding]) -> Vec<Vec<Cell>> {
+    findings
+        .iter()
+        .map(|c| {
+            finding_row(
+                &c.document_id,
+                c.finding_no as i64,
+                c.entity.as_deref(),
+                c.fiscal_year,
+                &c.finding,
+                c.own_facts,
+                Some(&c.other_document_id),
+            )
+        })
+        .collect()
+}
+
+/// One findings row: the first `own` pieces of evidence are the document's,
+/// the rest the other document's (`other`, for findings across documents).
+fn finding_row(
+    document_id: &str,
+    finding_no: i64,
+    entity: Option<&str>,
+    fiscal_year: Option<i32>,
+    f: &crate::report::Finding,
+    own: usize,
+    other: Option<&str>,
+) -> Vec<Cell> {
+    let keys: Vec<String> = f.facts.iter().map(|e| e.key.clone()).collect();
+    let own = own.min(f.facts.len());
+    vec![
+        Cell::text(document_id),
+        Cell::Int(finding_no),
+        Cell::opt(entity),
+        Cell::int(fiscal_year.map(i64::from)),
+        Cell::text(&f.rule),
+        Cell::text(&f.kind),
+        Cell::text(severity_word(f.severity)),
+        Cell::text(&f.message),
+        Cell::text(&f.message_en),
+        joined_or_null(&f.values, ";"),
+        Cell::opt(f.expected.as_deref()),
+        Cell::opt(f.actual.as_deref()),
+        Cell::opt(f.difference.as_deref()),
+        joined_or_null(&keys, ";"),
+        pages_of(&f.facts[..own]),
+        Cell::opt(other),
+        match other {
+            Some(_) => pages_of(&f.facts[own..]),
+            None => Cell::Null,
+        },
+    ]
 }
 
 fn pages_of(facts: &[crate::report::Evidence]) -> Cell {
@@ -313,37 +353,6 @@ fn pages_of(facts: &[crate::report::Evidence]) -> Cell {
     pages.dedup();
     let pages: Vec<String> = pages.iter().map(u32::to_string).collect();
     joined_or_null(&pages, ";")
-}
-
-/// Rows of the findings table for findings across documents, in the order given.
-pub fn cross_finding_rows(findings: &[crate::reconcile::across::CrossFinding]) -> Vec<Vec<Cell>> {
-    findings
-        .iter()
-        .map(|c| {
-            let f = &c.finding;
-            let keys: Vec<String> = f.facts.iter().map(|e| e.key.clone()).collect();
-            let own = c.own_facts.min(f.facts.len());
-            vec![
-                Cell::text(&c.document_id),
-                Cell::Int(c.finding_no as i64),
-                Cell::opt(c.entity.as_deref()),
-                Cell::int(c.fiscal_year.map(i64::from)),
-                Cell::text(&f.rule),
-                Cell::text(&f.kind),
-                Cell::text(severity_word(f.severity)),
-                Cell::text(&f.message),
-                Cell::text(&f.message_en),
-                joined_or_null(&f.values, ";"),
-                Cell::opt(f.expected.as_deref()),
-                Cell::opt(f.actual.as_deref()),
-                Cell::opt(f.difference.as_deref()),
-                joined_or_null(&keys, ";"),
-                pages_of(&f.facts[..own]),
-                Cell::text(&c.other_document_id),
-                pages_of(&f.facts[own..]),
-            ]
-        })
-        .collect()
 }
 
 #[cfg(test)]
