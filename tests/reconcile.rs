@@ -550,3 +550,49 @@ fn a_restarted_list_is_not_a_part_missing_from_the_contents() {
     );
     assert_eq!(unlisted(&extra).len(), 1, "{:#?}", unlisted(&extra));
 }
+
+/// `支出预算X（本年支出预算Y），其中：A…，占总支出的Z%`: the bracketed figure
+/// is this year's expenditure, not a second grand total, and the shares are
+/// of X. Neither a restatement nor a share finding; a share wrong against
+/// every total of the passage is still found.
+#[test]
+fn a_bracketed_part_of_the_total_is_not_the_base_of_the_shares() {
+    let text = "某某学院2022年度部门预算\n\n一、收支预算总体情况说明\n\
+                我院2022年收支总预算1000万元，其中本年收入预算900万元，上年结转100万元；本年支出预算800万元，结转下年200万元。\n\
+                二、支出预算情况说明\n\
+                我院2022年支出预算1000万元（本年支出预算800万元），其中：教育支出700万元，占总支出的70.00%；科学技术支出100万元，占10.00%；结转下年200万元，占20.00%。\n";
+    let report = caizheng::pipeline::process(text.as_bytes(), "bracket.txt");
+    let bad: Vec<_> = report
+        .findings
+        .iter()
+        .filter(|f| f.severity >= Severity::Warning)
+        .collect();
+    assert!(bad.is_empty(), "{bad:#?}");
+    let has = |key: &str, value: &str| {
+        report
+            .facts
+            .iter()
+            .any(|f| f.key == key && f.value == value)
+    };
+    assert!(
+        has("totals.income_expenditure", "1000"),
+        "{:#?}",
+        report.facts
+    );
+    assert!(
+        !has("totals.income_expenditure", "800"),
+        "{:#?}",
+        report.facts
+    );
+    let wrong = text.replace("占总支出的70.00%", "占总支出的80.00%");
+    let report = caizheng::pipeline::process(wrong.as_bytes(), "bracket.txt");
+    assert!(
+        report
+            .findings
+            .iter()
+            .any(|f| f.rule == "share.expenditure.class.share_pct"
+                && f.severity >= Severity::Warning),
+        "{:#?}",
+        report.findings
+    );
+}

@@ -143,6 +143,9 @@ struct TermDef {
     doc_kinds: Vec<String>,
     #[serde(default)]
     not_before: Vec<String>,
+    /// See `Scope::only_after`.
+    #[serde(default)]
+    only_after: Vec<String>,
     /// Words one of which a section title around the name must hold
     /// (`财政拨款`: 基本支出 there is the appropriation's).
     #[serde(default)]
@@ -165,6 +168,7 @@ impl TermDef {
             not_sections: self.not_sections.clone(),
             doc_kinds: self.doc_kinds.clone(),
             not_before: self.not_before.clone(),
+            only_after: self.only_after.clone(),
             titles: self.titles.clone(),
             not_titles: self.not_titles.clone(),
         }

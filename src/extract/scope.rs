@@ -13,6 +13,13 @@ pub struct Scope {
     pub doc_kinds: Vec<String>,
     /// Literal text that must not stand right before it (a poor man's look-behind).
     pub not_before: Vec<String>,
+    /// For a bare head noun (`支出预算`, `收入预算`): the words one of which
+    /// must end the text before it when a Chinese character stands there
+    /// (a year's `年`, an entity's `院`/`校`…). Any other character makes the
+    /// name the tail of a longer one (`住房改革支出预算数` is an item's
+    /// budget). Empty: no such condition. Whitespace and page breaks are
+    /// skipped, since a page may break inside the longer name.
+    pub only_after: Vec<String>,
     /// Words one of which a section title around it must hold; empty: any.
     pub titles: Vec<String>,
     /// Words no section title around it may hold.
@@ -36,6 +43,9 @@ impl Scope {
         {
             return false;
         }
+        if !self.only_after.is_empty() && !follows_boundary(&text[..at], &self.only_after) {
+            return false;
+        }
         if !titles_allow(chain, &self.titles, &self.not_titles) {
             return false;
         }
@@ -46,6 +56,18 @@ impl Scope {
         }
         !self.not_sections.iter().any(|n| in_kind(n))
             && (self.sections.is_empty() || self.sections.iter().any(|s| in_kind(s)))
+    }
+}
+
+/// Whether `before` ends (past whitespace and page breaks) with something
+/// other than a Chinese character, or with one of `words`.
+fn follows_boundary(before: &str, words: &[String]) -> bool {
+    let before = before.trim_end();
+    match before.chars().next_back() {
+        Some(c) if crate::normalize::is_han(c) => {
+            words.iter().any(|w| before.ends_with(w.as_str()))
+        }
+        _ => true,
     }
 }
 

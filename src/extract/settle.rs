@@ -110,6 +110,11 @@ fn totals_with_carryover(text: &str, set: &PatternSet, candidates: &mut [Candida
             .iter_mut()
             .filter(|c| c.qualifier.is_empty() && def.keys.contains(&c.key))
         {
+            // `支出预算X（本年支出预算Y），其中…结转下年Z`: the list belongs to X;
+            // the bracketed Y says which part of it is this year's.
+            if inside_brackets(&text[..c.figure.start]) {
+                continue;
+            }
             let rest = &text[c.figure.end..];
             let sentence = &rest[..list_end(rest)];
             let Some(list) = sentence.find("其中").map(|i| &sentence[i..]) else {
@@ -120,6 +125,14 @@ fn totals_with_carryover(text: &str, set: &PatternSet, candidates: &mut [Candida
             }
         }
     }
+}
+
+/// Whether a bracket opened in the sentence before a figure is still open.
+fn inside_brackets(before: &str) -> bool {
+    let sentence = before.rsplit(['。', '\n']).next().unwrap_or(before);
+    let open = sentence.rfind(['（', '(']);
+    let close = sentence.rfind(['）', ')']);
+    open.is_some() && open > close
 }
 
 /// Where the list after a figure ends: at `。`, or at a line break that does

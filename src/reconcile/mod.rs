@@ -633,7 +633,7 @@ fn check_shares(pool: &Pool, rules: &RuleSet, out: &mut Findings) {
             let Some(whole) = pool.nearest_of(&wholes, part, None) else {
                 continue;
             };
-            if whole.num.is_zero() {
+            if whole.num.is_zero() || another_base_fits(pool, &wholes, whole, part, pct, rules) {
                 continue;
             }
             let expected = part.num / whole.num * Decimal::ONE_HUNDRED;
@@ -656,6 +656,37 @@ fn check_shares(pool: &Pool, rules: &RuleSet, out: &mut Findings) {
             }
         }
     }
+}
+
+/// Whether another total of the same passage reproduces a printed share
+/// that the nearest total does not. The base of `占总支出的Z%` is not always the
+/// nearest total (`支出预算X（本年支出预算Y），其中：A…，占总支出的Z%` is of X):
+/// when the base is uncertain the rule says nothing.
+fn another_base_fits(
+    pool: &Pool,
+    wholes: &[&str],
+    nearest: &Figure,
+    part: &Figure,
+    pct: &Figure,
+    rules: &RuleSet,
+) -> bool {
+    wholes
+        .iter()
+        .filter_map(|k| pool.nearest(k, part, None))
+        .filter(|w| {
+            !std::ptr::eq(w.fact, nearest.fact)
+                && w.context == nearest.context
+                && w.fact.section == nearest.fact.section
+                && !w.num.is_zero()
+        })
+        .any(|w| {
+            let expected = part.num / w.num * Decimal::ONE_HUNDRED;
+            let tolerance = ratio_tolerance(part, part.num, part.half, w.num, w.half) + pct.half;
+            matches!(
+                compare(pct, expected, tolerance, rules),
+                Outcome::Consistent | Outcome::Rounding
+            )
+        })
 }
 
 fn check_yoy(pool: &Pool, rules: &RuleSet, out: &mut Findings) {

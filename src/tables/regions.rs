@@ -10,10 +10,12 @@ use crate::read::LayoutLine;
 /// Each table's title line and the lines after it that are the table:
 /// `(spec, title line, end)`. The same for PDF and text lines.
 pub fn regions(set: &TableSet, lines: &[LayoutLine]) -> Vec<(usize, usize, usize)> {
-    let titles: Vec<(usize, usize)> = lines
+    // Each line's text, compacted once: every test below reads it.
+    let texts: Vec<String> = lines.iter().map(|l| compact(&l.text())).collect();
+    let titles: Vec<(usize, usize)> = texts
         .iter()
         .enumerate()
-        .filter_map(|(i, l)| set.table_titled(&l.text()).map(|t| (i, t)))
+        .filter_map(|(i, t)| set.table_titled(t).map(|spec| (i, spec)))
         .collect();
     let mut tables = Vec::new();
     for (n, &(start, spec)) in titles.iter().enumerate() {
@@ -22,8 +24,9 @@ pub fn regions(set: &TableSet, lines: &[LayoutLine]) -> Vec<(usize, usize, usize
         let mut end = start + 1;
         let mut has_body = false;
         while end < limit
-            && !ends_table(&lines[end])
-            && !(has_body && (is_table_number(&lines[end]) || looks_like_title(&lines[end])))
+            && !ends_table(&texts[end])
+            && !(has_body
+                && (is_table_number(&texts[end]) || looks_like_title(&texts[end], &lines[end])))
             && lines[end].page <= title_page + 4
         {
             has_body |= lines[end].words.iter().any(|w| is_amount_word(&w.text));
@@ -45,13 +48,12 @@ pub fn regions(set: &TableSet, lines: &[LayoutLine]) -> Vec<(usize, usize, usize
         }
         // A `（续）` title of the table just read continues it: one table.
         // So does the same title again on the next page.
-        let title = compact(&lines[start].text());
+        let title = &texts[start];
         let marked =
             title.ends_with("（续）") || title.ends_with("（續）") || title.ends_with("续表");
         let continued = |last_start: usize| {
             marked
-                || (compact(&lines[last_start].text()) == title
-                    && lines[last_start].page + 1 >= lines[start].page)
+                || (texts[last_start] == *title && lines[last_start].page + 1 >= lines[start].page)
         };
         match tables.last_mut() {
             Some((last_spec, last_start, last_end))
@@ -65,8 +67,7 @@ pub fn regions(set: &TableSet, lines: &[LayoutLine]) -> Vec<(usize, usize, usize
     tables
 }
 
-fn ends_table(line: &LayoutLine) -> bool {
-    let text = compact(&line.text());
+fn ends_table(text: &str) -> bool {
     text.starts_with("注：")
         || text.starts_with("注:")
         || text.starts_with("说明：")
@@ -78,8 +79,7 @@ fn ends_table(line: &LayoutLine) -> bool {
 
 /// A line that is only a table's number (`公开 02表`, `公开表二`, `附表3`,
 /// `表4`): it heads the next table, so it ends a table whose body began.
-fn is_table_number(line: &LayoutLine) -> bool {
-    let text = compact(&line.text());
+fn is_table_number(text: &str) -> bool {
     let rest = text.trim_start_matches("公开").trim_start_matches("附");
     let Some(rest) = rest
         .strip_prefix('表')
@@ -117,8 +117,7 @@ fn has_figure(line: &LayoutLine) -> bool {
 
 /// A line that reads like a table title of a kind not in the vocabulary
 /// (`九、2017年度…部门…预算表`): it ends the table above it.
-fn looks_like_title(line: &LayoutLine) -> bool {
-    let text = compact(&line.text());
+fn looks_like_title(text: &str, line: &LayoutLine) -> bool {
     let text = text.trim_end_matches("（续）");
     let n = text.chars().count();
     (6..=60).contains(&n)

@@ -107,6 +107,15 @@ impl TableSet {
     /// The table a title line names: its index, when the compacted line is a
     /// title (optionally after a `附表N`/year/entity prefix or before `（续）`).
     pub fn table_titled(&self, line: &str) -> Option<usize> {
+        // Titles are short: a long line (running text) is none, whatever it ends with.
+        if line
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .nth(TITLE_MAX_CHARS + 8)
+            .is_some()
+        {
+            return None;
+        }
         let text = compact(line);
         let text = text
             .trim_end_matches("（续）")
@@ -123,7 +132,7 @@ impl TableSet {
     }
 
     fn titled_exactly(&self, text: &str) -> Option<usize> {
-        if text.chars().count() > 60 {
+        if text.chars().count() > TITLE_MAX_CHARS {
             return None;
         }
         let mut best: Option<(usize, usize)> = None;
@@ -193,11 +202,17 @@ impl TableSet {
 
     /// Meanings, characters matched and the longest phrase matched.
     fn scan(&self, header: &str) -> (Vec<String>, usize, usize) {
-        let text: Vec<char> = compact(header).chars().collect();
+        let compacted = compact(header);
+        let text: Vec<char> = compacted.chars().collect();
         let mut found: Vec<(usize, String)> = Vec::new();
         let mut used = vec![false; text.len()];
         let mut longest = 0;
         for (phrase, meaning) in &self.phrases {
+            // Most phrases are absent: a substring search rules them out
+            // before the character-wise matching below.
+            if phrase.len() > compacted.len() || !compacted.contains(phrase.as_str()) {
+                continue;
+            }
             let p: Vec<char> = phrase.chars().collect();
             if p.is_empty() || p.len() > text.len() {
                 continue;
@@ -227,6 +242,9 @@ impl TableSet {
         (out, matched, longest)
     }
 }
+
+/// The longest line read as a table title (prefix, title and qualifier).
+const TITLE_MAX_CHARS: usize = 60;
 
 /// What may stand before a title on its line: a table number, a year, an
 /// entity name with 年度 — but not running text.

@@ -326,3 +326,19 @@ fn a_cited_table_title_is_no_subject() {
     assert!(has(&f, "fiscal.expenditure.yoy_change", "100"), "{f:#?}");
     assert!(!has(&f, "fiscal.expenditure.yoy_change", "20"), "{f:#?}");
 }
+
+/// A bare head noun (`支出预算`) names the total only after a year, an entity
+/// or punctuation; after an item's name it is that item's budget, also when
+/// a page breaks inside the name.
+#[test]
+fn a_head_noun_ending_an_item_name_is_not_the_total() {
+    let f = facts(&format!(
+        "{BUDGET}某某中心2023年支出预算900万元。\n住房改革支出预算数为70万元，占比7.78%。\n"
+    ));
+    assert!(has(&f, "expenditure.total", "900"), "{f:#?}");
+    assert!(!has(&f, "expenditure.total", "70"), "{f:#?}");
+    let f = facts(&format!(
+        "{BUDGET}某某中心2023年度一般公共预算财政拨款基本\n\u{c}支出预算400万元，其中：人员经费300万元。\n"
+    ));
+    assert!(!has(&f, "expenditure.total", "400"), "{f:#?}");
+}
