@@ -141,6 +141,9 @@ fn made_up_table_pages() {
         ("county-education-2021-final-income-expenditure", 0.70),
         ("district-justice-2022-final-fiscal", 0.85),
         ("university-2022-final-tables", 0.97),
+        ("county-health-2024-budget-economic", 0.90),
+        ("city-ecology-2023-budget-fiscal", 0.90),
+        ("district-market-2025-budget-income-expenditure", 0.70),
     ] {
         let truth = repo().join(format!("corpus/truth/tables/{name}.json"));
         let text = std::fs::read_to_string(&truth).expect("truth file");

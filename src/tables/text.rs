@@ -10,6 +10,7 @@
 //! cannot place keeps only its first amount, the line's total.
 
 mod blanks;
+mod cells;
 
 use super::map::{self, parse_amount, RawRow, RawTable};
 use super::spec::{compact, TableSet};
@@ -25,8 +26,18 @@ pub fn find_tables(set: &TableSet, lines: &[LayoutLine]) -> Vec<RawTable> {
                 // Columns set out with spaces (pdftotext -layout): positions
                 // hold, and blank cells are where nothing is printed.
                 super::pdf::read_region(set, spec, &lines[start], region, true)
+            } else if cells::one_cell_per_line(region) {
+                let (mut rows, body) = cells::header_of(region);
+                let header: Vec<Vec<String>> = rows
+                    .iter()
+                    .filter(|l| !l.text().contains(['：', ':']))
+                    .map(|l| l.words.iter().map(|w| w.text.clone()).collect())
+                    .collect();
+                let halves = halves_of(set, &header, true).len();
+                rows.extend(cells::body_rows(&region[body..], halves));
+                read_region(set, spec, &lines[start], &rows, true)
             } else {
-                read_region(set, spec, &lines[start], region)
+                read_region(set, spec, &lines[start], region, false)
             }
         })
         .collect()
@@ -67,6 +78,7 @@ fn read_region(
     spec: usize,
     title: &LayoutLine,
     region: &[LayoutLine],
+    flattened: bool,
 ) -> Option<RawTable> {
     let mut unit = super::unit_in(&title.text()).map(String::from);
     let mut header: Vec<Vec<String>> = Vec::new();
@@ -94,7 +106,7 @@ fn read_region(
         // A label line without amounts inside the body (`二、事业收入`, a
         // repeated header on a continued page) carries no figure.
     }
-    let halves = halves_of(set, &header);
+    let halves = halves_of(set, &header, flattened);
     let lines: Vec<Line> = body
         .iter()
         .map(|(page, words)| split_line(words, halves.len(), *page))
@@ -137,7 +149,9 @@ fn read_region(
 
 /// The halves a header names: the line with the most value columns, cut
 /// before each label column that follows a value column.
-fn halves_of(set: &TableSet, header: &[Vec<String>]) -> Vec<Half> {
+/// `flattened`: the header's lines were joined from one cell per line, so
+/// cells that spanned the columns below them stand in the line too.
+fn halves_of(set: &TableSet, header: &[Vec<String>], flattened: bool) -> Vec<Half> {
     let is_value = |w: &str| {
         set.meanings(w)
             .iter()
@@ -148,7 +162,15 @@ fn halves_of(set: &TableSet, header: &[Vec<String>]) -> Vec<Half> {
         .max_by_key(|line| line.iter().filter(|w| is_value(w)).count());
     let mut halves: Vec<Half> = Vec::new();
     if let Some(line) = best {
-        for w in line {
+        let spanning = if flattened {
+            spanning_headers(line, &is_value)
+        } else {
+            Vec::new()
+        };
+        for (i, w) in line.iter().enumerate() {
+            if spanning.contains(&i) {
+                continue;
+            }
             if is_value(w) {
                 match halves.last_mut() {
                     Some(h) => h.values.push(w.clone()),
@@ -173,6 +195,31 @@ fn halves_of(set: &TableSet, header: &[Vec<String>]) -> Vec<Half> {
         });
     }
     halves
+}
+
+/// Header cells that span the value columns after them: a value cell
+/// standing alone before a run of several (`一般公共预算基本支出` above
+/// `合计 人员经费 公用经费`, flattened onto one line). Side-by-side halves
+/// (`项目 预算数 项目 预算数`) have no run of several and keep every cell.
+fn spanning_headers(line: &[String], is_value: &dyn Fn(&str) -> bool) -> Vec<usize> {
+    let mut runs: Vec<(usize, usize)> = Vec::new();
+    for (i, w) in line.iter().enumerate() {
+        if !is_value(w) {
+            continue;
+        }
+        match runs.last_mut() {
+            Some((start, len)) if *start + *len == i => *len += 1,
+            _ => runs.push((i, 1)),
+        }
+    }
+    let Some(last_wide) = runs.iter().rposition(|&(_, len)| len >= 2) else {
+        return Vec::new();
+    };
+    runs[..last_wide]
+        .iter()
+        .filter(|&&(_, len)| len == 1)
+        .map(|&(start, _)| start)
+        .collect()
 }
 
 /// A body line's code, then its labels each with the amounts after it.

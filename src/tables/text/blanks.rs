@@ -155,19 +155,41 @@ fn settle_by_sums(
         .collect();
     for (parent, children) in families {
         let members: Vec<usize> = std::iter::once(parent).chain(children).collect();
-        let options: Vec<Vec<Vec<usize>>> = members
+        let mut options: Vec<Vec<Vec<usize>>> = members
             .iter()
             .map(|&m| match &chosen[m] {
                 Some(c) => vec![c.clone()],
                 None => candidates[m].clone(),
             })
             .collect();
+        // A column the settled parent leaves empty holds no amount of its
+        // children (amounts being positive): fifteen 公用经费 items under a
+        // 302 line with no 人员经费 have one placement each, not 2^15.
+        if let Some(parent_cols) = &chosen[parent] {
+            let filled: Vec<usize> = parent_cols
+                .iter()
+                .zip(&amounts[parent])
+                .filter(|(_, a)| !a.is_zero())
+                .map(|(&c, _)| c)
+                .collect();
+            for (j, &m) in members.iter().enumerate().skip(1) {
+                if amounts[m].iter().all(|a| a.is_sign_positive()) {
+                    let fits = |cols: &Vec<usize>| {
+                        cols.iter()
+                            .zip(&amounts[m])
+                            .all(|(c, a)| a.is_zero() || filled.contains(c))
+                    };
+                    options[j].retain(|cols| fits(cols));
+                }
+            }
+        }
         let tries: usize = options
             .iter()
             .map(Vec::len)
             .try_fold(1usize, |acc, l| acc.checked_mul(l))
             .unwrap_or(usize::MAX);
-        if tries <= 1 || tries > MAX_TRIES {
+        let open = members.iter().any(|&m| chosen[m].is_none());
+        if tries == 0 || tries > MAX_TRIES || !open {
             continue;
         }
         let mut solutions: Vec<Vec<usize>> = Vec::new();
@@ -244,6 +266,24 @@ mod tests {
         assert_eq!(cells[1][0], vec!["100", "100", ""]);
         assert_eq!(cells[2][0], vec!["50", "", "50"]);
         assert_eq!(cells[3][0], vec!["30", "30", ""]);
+    }
+
+    /// A settled parent with an empty column: its children's amounts go to
+    /// the other columns, however many children there are.
+    #[test]
+    fn an_empty_parent_column_places_many_children() {
+        let mut lines = vec![
+            line("", "合计", &["300", "100", "200"]),
+            line("301", "工资福利支出", &["100", "100"]),
+            line("302", "商品和服务支出", &["200", "200"]),
+        ];
+        for i in 1..=20 {
+            lines.push(line(&format!("302{i:02}"), "某项费用", &["10", "10"]));
+        }
+        let cells = place(&lines, &[3]);
+        assert_eq!(cells[2][0], vec!["200", "", "200"]);
+        assert_eq!(cells[3][0], vec!["10", "", "10"]);
+        assert_eq!(cells[22][0], vec!["10", "", "10"]);
     }
 
     /// Two placements add up equally well: the line keeps its total only.
