@@ -1160,3 +1160,75 @@ fn a_json_list_served_to_post_requests_crawls() {
     assert_eq!(dated.published.as_deref(), Some("2025-06-12"));
     assert_eq!(dated.title.as_deref(), Some("区12局2024年部门决算"));
 }
+
+#[test]
+fn a_hanweb_xml_list_crawls() {
+    // dataproxy.jsp: POSTed column parameters, GBK XML whose records are HTML fragments.
+    let server = MiniServer::start(|req| match (req.method.as_str(), req.path.as_str()) {
+        ("POST", p) if p.starts_with("/module/web/jpage/dataproxy.jsp") => {
+            if !req.body.contains("columnid=4242") {
+                return Reply::new(
+                    200,
+                    "text/xml",
+                    "<datastore><recordset></recordset></datastore>",
+                );
+            }
+            let records: String = (1..=3)
+                .map(|id| {
+                    format!(
+                        "<record><![CDATA[<li><a href=\"/art/2025/6/{id}/art_4242_{id}.html\" title=\"区{id}局2024年部门决算\">区{id}局...</a><span>2025-06-{id:02}</span></li>]]></record>"
+                    )
+                })
+                .collect();
+            let xml = format!(
+                "<?xml version=\"1.0\" encoding=\"gbk\"?><datastore><totalrecord>3</totalrecord><recordset>{records}\
+                 <record><![CDATA[<li><a href=\"/art/2025/1/1/art_4242_9.html\">通知</a></li>]]></record></recordset></datastore>"
+            );
+            Reply::new(
+                200,
+                "text/xml",
+                encoding_rs::GB18030.encode(&xml).0.into_owned(),
+            )
+        }
+        ("GET", p) if p.starts_with("/art/") => {
+            let id = p
+                .rsplit('_')
+                .next()
+                .unwrap()
+                .trim_end_matches(".html")
+                .to_string();
+            Reply::html(&format!(
+                "<h1>决算</h1><a href=\"/files/{id}.pdf\">附件</a>"
+            ))
+        }
+        ("GET", p) if p.starts_with("/files/") => {
+            Reply::new(200, "application/pdf", support::pdf_bytes(p))
+        }
+        _ => Reply::not_found(),
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let b = server.base();
+    let toml = mini_site(
+        "hanweb",
+        &[format!(
+            "{b}/module/web/jpage/dataproxy.jsp?startrecord=1&endrecord=300&perpage=100"
+        )],
+        "article_title_regex = \"(部门|单位)(预算|决算)\"\nlist_format = \"xml\"\nlist_items = \"record\"\n\
+         list_method = \"POST\"\nlist_form = \"col=1&webid=1&columnid=4242&unitid=5555\"",
+    );
+    let store = dir.path().join("store");
+    let (summary, out) = crawl_sites(dir.path(), &toml, &store);
+    assert_eq!(out.status.code(), Some(0), "{summary}");
+    let wanted: BTreeSet<String> = (1..=3).map(|id| format!("{b}/files/{id}.pdf")).collect();
+    assert_eq!(stored_urls(&store), wanted);
+    let doc = stored_documents(&store)
+        .unwrap()
+        .into_iter()
+        .find(|d| d.url.ends_with("/files/2.pdf"))
+        .unwrap();
+    assert_eq!(doc.published.as_deref(), Some("2025-06-02"));
+    assert!(
+        server.hits("/art/2025/1/1/art_4242_9.html") == 0,
+        "a notice is not an article"
+    );
+}
