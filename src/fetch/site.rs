@@ -638,6 +638,31 @@ mod tests {
     }
 
     #[test]
+    fn request_and_listing_keys_are_checked_with_their_lines() {
+        let base = "[[site]]\nname = \"a\"\nstart_urls = [\"http://x.gov.cn/\"]\narticle_selector = \"a\"\n";
+        for (extra, wanted) in [
+            ("encoding = \"klingon\"\n", "unknown encoding"),
+            ("list_format = \"yaml\"\n", "list_format"),
+            ("list_format = \"xml\"\n", "list_items"),
+            ("list_form = \"a=1\"\n", "list_method"),
+            ("list_method = \"PUT\"\n", "list_method"),
+            ("headers = { \"Bad Name\" = \"x\" }\n", "header"),
+            ("user_agent = \"a\\nb\"\n", "user_agent"),
+        ] {
+            let e = parse_sites(&format!("{base}{extra}"), "s.toml").unwrap_err();
+            assert_eq!(e.line, 5, "{extra}: {e}");
+            assert!(e.message.contains(wanted), "{extra}: {e}");
+        }
+        let text = format!(
+            "{base}user_agent = \"Mozilla/5.0\"\ncookies = {{ sid = \"1\", lang = \"zh\" }}\nencoding = \"GBK\"\n"
+        );
+        let site = &parse_sites(&text, "s.toml").unwrap()[0];
+        assert_eq!(site.headers["cookie"], "lang=zh; sid=1");
+        assert_eq!(site.headers["user-agent"], "Mozilla/5.0");
+        assert_eq!(site.encoding, Some(encoding_rs::GB18030));
+    }
+
+    #[test]
     fn start_hosts_are_allowed_by_default() {
         let text = "[[site]]\nname = \"a\"\nstart_urls = [\"http://127.0.0.1:8080/l.html\"]\narticle_title_regex = \"决算\"\n";
         let site = &parse_sites(text, "s.toml").unwrap()[0];
