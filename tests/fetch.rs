@@ -1232,3 +1232,46 @@ fn a_hanweb_xml_list_crawls() {
         "a notice is not an article"
     );
 }
+
+#[test]
+fn a_list_page_that_starts_hanging_is_read_from_its_stored_copy() {
+    let hang = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let hanging = hang.clone();
+    let server = MiniServer::start(move |req| match req.path.as_str() {
+        "/list.htm" => {
+            let mut r = Reply::html("<a href=\"/ok.pdf\">区民政局2024年部门决算</a>");
+            if hanging.load(std::sync::atomic::Ordering::SeqCst) {
+                r.delay = Some(Duration::from_millis(1500));
+            }
+            r
+        }
+        "/ok.pdf" => with_etag(
+            req,
+            Reply::new(200, "application/pdf", support::pdf_bytes("ok")),
+        ),
+        _ => Reply::not_found(),
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let toml = mini_site(
+        "hang-list",
+        &[format!("{}/list.htm", server.base())],
+        "article_title_regex = \"决算\"\nread_timeout_secs = 0.3",
+    );
+    let store = dir.path().join("store");
+    let (_, out) = crawl_sites(dir.path(), &toml, &store);
+    assert_eq!(out.status.code(), Some(0));
+    hang.store(true, std::sync::atomic::Ordering::SeqCst);
+    let (second, out) = crawl_sites(dir.path(), &toml, &store);
+    assert_eq!(out.status.code(), Some(1), "{second}");
+    assert_eq!(server.hits("/list.htm"), 3, "one request, one retry");
+    let checks = server.hits("/ok.pdf");
+    let (third, out) = crawl_sites(dir.path(), &toml, &store);
+    assert_eq!(server.hits("/list.htm"), 3, "left alone: {third}");
+    assert_eq!(
+        server.hits("/ok.pdf"),
+        checks + 1,
+        "its documents still checked"
+    );
+    assert_eq!(out.status.code(), Some(0), "{third}");
+    assert_eq!(site(&third, "hang-list")["pages_from_store"], 1);
+}

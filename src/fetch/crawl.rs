@@ -49,7 +49,8 @@ pub struct SiteSummary {
     pub failures: BTreeMap<String, Vec<String>>,
     /// HTTP requests sent, robots.txt and retries included.
     pub requests: usize,
-    /// Article pages read from the store (checked recently) instead of requested.
+    /// Pages read from the store instead of requested: article pages checked
+    /// recently, and pages left alone after a timeout.
     pub pages_from_store: usize,
     /// No request to the site got any answer (connection refused, DNS, …).
     pub unreachable: bool,
@@ -454,12 +455,12 @@ impl SiteRun<'_> {
             // Handled before the crash.
             self.tally(|s| s.resumed += 1);
             true
-        } else if task.kind == Kind::Article
-            && (stored.backing_off
-                || (is_document && stored.fresh)
-                || (!is_document && stored.fresh_page))
+        } else if stored.backing_off
+            || (task.kind == Kind::Article
+                && ((is_document && stored.fresh) || (!is_document && stored.fresh_page)))
         {
-            // List pages are always asked (they reveal new articles); article pages rarely change.
+            // List pages are always asked (they reveal new articles) unless they hang;
+            // article pages rarely change.
             self.tally(|s| {
                 s.pages_from_store += 1;
                 if is_document {
