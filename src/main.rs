@@ -242,10 +242,10 @@ fn main() {
                 0
             })
             .map_err(Into::into),
-        // A crawl that cannot start (bad site file, store locked) exits 2, like a failed document.
+        // `crawl` returns its own exit codes; an error left over means it could not work (4).
         Command::Crawl(args) => caizheng::fetch::cli::crawl_main(args).or_else(|e| {
             eprintln!("caizheng: {e:#}");
-            Ok(2)
+            Ok(4)
         }),
     };
     match result {

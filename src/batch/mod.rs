@@ -311,7 +311,12 @@ fn process_input(todo: &state::Todo, config: &Config, stamped_at_ns: u64) -> Rep
     let sha256 = sha256.unwrap_or_else(|| crate::read::sha256_hex(bytes));
     // The pipeline promises not to panic; a bug there must still cost one document, not the run.
     std::panic::catch_unwind(|| {
-        crate::pipeline::process_hashed(bytes, &todo.source, sha256.clone(), config)
+        let mut report =
+            crate::pipeline::process_hashed(bytes, &todo.source, sha256.clone(), config);
+        if let Some(path) = &todo.path {
+            apply_catalogue(&mut report.document, path, &todo.source);
+        }
+        report
     })
     .unwrap_or_else(|payload| {
         let message = payload
@@ -330,6 +335,45 @@ fn process_input(todo: &state::Todo, config: &Config, stamped_at_ns: u64) -> Rep
         });
         report
     })
+}
+
+/// A crawl-store blob (`STORE/sha256/ab/HEX`) read under its URL: what the
+/// catalogue listed for it (the link's title and date) fills in what the
+/// document itself does not say.
+fn apply_catalogue(info: &mut DocumentInfo, path: &Path, source: &str) {
+    let Some(root) = path
+        .parent()
+        .and_then(Path::parent)
+        .filter(|d| d.file_name().is_some_and(|n| n == "sha256"))
+        .and_then(Path::parent)
+    else {
+        return;
+    };
+    if !source.contains("://") || !root.join("state.sqlite").is_file() {
+        return;
+    }
+    let (title, published) = match crate::fetch::store::catalogue_entry(root, source) {
+        Ok(entry) => entry,
+        Err(e) => {
+            tracing::warn!("{source}: catalogue not readable: {e}");
+            return;
+        }
+    };
+    if info.published_on.is_none() {
+        info.published_on = published;
+    }
+    let Some(title) = title.filter(|t| !t.trim().is_empty()) else {
+        return;
+    };
+    let Ok(title_doc) = crate::read::read_document(title.as_bytes(), "catalogue-title.txt") else {
+        return;
+    };
+    let mut from_title = DocumentInfo::default();
+    crate::extract::metadata::read_metadata(&title_doc, &mut from_title);
+    info.kind = info.kind.take().or(from_title.kind);
+    info.scope = info.scope.take().or(from_title.scope);
+    info.fiscal_year = info.fiscal_year.or(from_title.fiscal_year);
+    info.entity = info.entity.take().or(from_title.entity);
 }
 
 /// Peak resident memory of this process in KiB (Linux `VmHWM`).

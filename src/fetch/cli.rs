@@ -1,14 +1,35 @@
 //! `caizheng crawl`: the command-line face of the fetcher.
 
+use std::io::Write;
 use std::path::PathBuf;
 
-use anyhow::{bail, Context};
+use anyhow::Context;
 
 use super::crawl::{crawl, CrawlOptions, SiteSummary};
 use super::site::{load_sites, SiteDef};
 use super::store::Store;
 
+/// Exit codes of `crawl` (the same for every command).
+pub const EXIT_DONE: i32 = 0;
+/// Some sites or URLs failed; the rest was crawled.
+pub const EXIT_PARTLY: i32 = 1;
+/// A bad flag or argument.
+pub const EXIT_USAGE: i32 = 2;
+/// Nothing could be done: store locked or not writable, site file unusable, every site unreachable.
+pub const EXIT_UNABLE: i32 = 4;
+
 #[derive(clap::Args, Debug)]
+#[command(after_help = "\
+Site files: see sites/example.toml and the README's Crawling section. Besides list
+pages and attachments, a site may say `article_pages_are_documents = true`: many
+disclosures are the article page itself (the text of the budget on the page, no
+attachment); the crawler then keeps every article page as a document, which
+`caizheng run STORE` reads like any other.
+
+Exit codes: 0 everything crawled; 1 some sites or URLs failed (see the summary),
+the rest was crawled; 2 bad flag or argument; 4 nothing could be done (store
+locked by another crawl or not writable, site file that does not load, every
+site unreachable).")]
 pub struct CrawlArgs {
     /// Site definitions (TOML with `[[site]]` tables).
     #[arg(long, conflicts_with = "url")]
@@ -39,34 +60,36 @@ pub struct CrawlArgs {
     pub quiet: bool,
 }
 
-/// Run `crawl`; the exit code is 2 for unusable input, 0 otherwise.
+/// Run `crawl` and return its exit code (see [`EXIT_PARTLY`] and the others).
 pub fn crawl_main(args: CrawlArgs) -> anyhow::Result<i32> {
     if args.list {
-        let store = Store::open_read_only(&args.store)
-            .with_context(|| format!("opening {}", args.store.display()))?;
-        for doc in store.documents()? {
-            println!("{}", serde_json::to_string(&doc)?);
-        }
-        return Ok(0);
+        return list(&args);
     }
     let mut sites: Vec<SiteDef> = match (&args.sites, &args.url) {
         (Some(path), None) => match load_sites(path) {
             Ok(sites) => sites,
             Err(e) => {
                 eprintln!("error: {e}");
-                return Ok(2);
+                return Ok(EXIT_UNABLE);
             }
         },
-        (None, Some(url)) => {
-            let url = url::Url::parse(url).with_context(|| format!("bad URL {url:?}"))?;
-            vec![SiteDef::single_page(url)]
+        (None, Some(url)) => match url::Url::parse(url) {
+            Ok(url) => vec![SiteDef::single_page(url)],
+            Err(e) => {
+                eprintln!("error: bad URL {url:?}: {e}");
+                return Ok(EXIT_USAGE);
+            }
+        },
+        _ => {
+            eprintln!("error: give --sites FILE or --url URL");
+            return Ok(EXIT_USAGE);
         }
-        _ => bail!("give --sites FILE or --url URL"),
     };
     if !args.only.is_empty() {
         sites.retain(|s| args.only.contains(&s.name));
         if sites.is_empty() {
-            bail!("no site named {:?} in the sites file", args.only);
+            eprintln!("error: no site named {:?} in the sites file", args.only);
+            return Ok(EXIT_USAGE);
         }
     }
     if let Some(since) = &args.since {
@@ -75,27 +98,77 @@ pub fn crawl_main(args: CrawlArgs) -> anyhow::Result<i32> {
             .is_match(since);
         if !valid {
             eprintln!("error: --since wants YYYY-MM-DD, got {since:?}");
-            return Ok(2);
+            return Ok(EXIT_USAGE);
         }
     }
-    let store = Store::open(&args.store)
-        .with_context(|| format!("opening store {}", args.store.display()))?;
+    let store = match Store::open(&args.store) {
+        Ok(store) => store,
+        Err(e) => {
+            eprintln!("error: opening store {}: {e}", args.store.display());
+            return Ok(EXIT_UNABLE);
+        }
+    };
     let options = CrawlOptions {
         max_docs: args.max_docs,
         since: args.since.clone(),
         progress: !args.quiet && !args.json,
     };
     let summaries = crawl(&sites, &store, &options);
-    if args.json {
-        println!("{}", serde_json::to_string_pretty(&summaries)?);
+    let printed = if args.json {
+        serde_json::to_string_pretty(&summaries)
+            .map_err(std::io::Error::other)
+            .and_then(|json| writeln!(std::io::stdout(), "{json}"))
     } else {
-        print_table(&summaries);
-    }
-    Ok(0)
+        print_table(&summaries)
+    };
+    quiet_on_broken_pipe(printed)?;
+    Ok(exit_code(&summaries))
 }
 
-fn print_table(summaries: &[SiteSummary]) {
-    println!(
+/// 4 when no site answered at all, 1 when some site or URL failed, else 0.
+pub fn exit_code(summaries: &[SiteSummary]) -> i32 {
+    if !summaries.is_empty() && summaries.iter().all(|s| s.unreachable) {
+        EXIT_UNABLE
+    } else if summaries.iter().any(|s| s.failed > 0) {
+        EXIT_PARTLY
+    } else {
+        EXIT_DONE
+    }
+}
+
+/// `crawl --list`: the stored documents as JSON lines.
+fn list(args: &CrawlArgs) -> anyhow::Result<i32> {
+    let store = match Store::open_read_only(&args.store) {
+        Ok(store) => store,
+        Err(e) => {
+            eprintln!("error: opening {}: {e}", args.store.display());
+            return Ok(EXIT_UNABLE);
+        }
+    };
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let written = store
+        .each_document(|doc| {
+            let line = serde_json::to_string(&doc).map_err(std::io::Error::other)?;
+            writeln!(out, "{line}")
+        })
+        .with_context(|| format!("reading {}", args.store.display()))?
+        .and_then(|()| out.flush());
+    quiet_on_broken_pipe(written)?;
+    Ok(EXIT_DONE)
+}
+
+/// A reader that stopped reading (`| head`) is not an error.
+fn quiet_on_broken_pipe(result: std::io::Result<()>) -> anyhow::Result<()> {
+    match result {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => Ok(other?),
+    }
+}
+
+fn print_table(summaries: &[SiteSummary]) -> std::io::Result<()> {
+    let mut out = std::io::stdout().lock();
+    writeln!(
+        out,
         "{:<24} {:>6} {:>6} {:>6} {:>8} {:>10} {:>8} {:>8} {:>7} {:>9}",
         "site",
         "pages",
@@ -107,9 +180,10 @@ fn print_table(summaries: &[SiteSummary]) {
         "resumed",
         "failed",
         "requests"
-    );
+    )?;
     for s in summaries {
-        println!(
+        writeln!(
+            out,
             "{:<24} {:>6} {:>6} {:>6} {:>8} {:>10} {:>8} {:>8} {:>7} {:>9}",
             s.site,
             s.pages,
@@ -121,10 +195,11 @@ fn print_table(summaries: &[SiteSummary]) {
             s.resumed,
             s.failed,
             s.requests
-        );
+        )?;
         for (reason, urls) in &s.failures {
             let example = urls.first().map(String::as_str).unwrap_or("");
-            println!("    failed {reason}: {} (e.g. {example})", urls.len());
+            writeln!(out, "    failed {reason}: {} (e.g. {example})", urls.len())?;
         }
     }
+    Ok(())
 }

@@ -4,19 +4,21 @@
 //! and every page or document already stored costs one conditional request
 //! (or none, inside the freshness window) instead of a download.
 
-use std::collections::{BTreeMap, HashSet, VecDeque};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
+use std::sync::atomic::AtomicUsize;
 use std::sync::{Condvar, Mutex};
 
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde::Serialize;
 use url::Url;
 
-use super::http::{Attempt, FetchError, Http, Outcome, Validators};
+use super::document::StoredCopy;
+use super::http::{Attempt, FetchError, Http, Outcome, Request};
 use super::links::{page_links, Link};
-use super::names::{decode_html, disposition_filename, url_filename};
-use super::site::SiteDef;
-use super::store::{now_millis, BodyRecord, Change, Store};
+use super::listing::structured_links;
+use super::names::decode_html;
+use super::site::{ListFormat, SiteDef};
+use super::store::{BodyRecord, Change, Store};
 
 #[derive(Debug, Clone, Default)]
 pub struct CrawlOptions {
@@ -47,51 +49,66 @@ pub struct SiteSummary {
     pub failures: BTreeMap<String, Vec<String>>,
     /// HTTP requests sent, robots.txt and retries included.
     pub requests: usize,
+    /// Pages read from the store instead of requested: article pages checked
+    /// recently, and pages left alone after a timeout.
+    pub pages_from_store: usize,
+    /// No request to the site got any answer (connection refused, DNS, …).
+    pub unreachable: bool,
+    /// Requests that got an HTTP answer, whatever its status.
+    #[serde(skip)]
+    pub(super) answered: usize,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Kind {
+pub(super) enum Kind {
     List,
     Article,
     Document,
 }
 
 #[derive(Debug, Clone)]
-struct Task {
-    url: Url,
-    kind: Kind,
+pub(super) struct Task {
+    pub(super) url: Url,
+    pub(super) kind: Kind,
     depth: u32,
-    text: Option<String>,
-    date: Option<String>,
+    pub(super) text: Option<String>,
+    pub(super) date: Option<String>,
     /// For template pagination: the `{n}` of the page after this one.
     next_template: Option<u32>,
+    /// The start URL a `page_url_template` is relative to.
+    template_base: Option<Url>,
+    /// Form body of a POST list page.
+    form: Option<String>,
 }
 
-#[derive(Default)]
-struct StoredCopy {
-    validators: Validators,
-    /// Latest blob sha256, its content type and the URL it was finally served from.
-    copy: Option<(String, Option<String>, Option<String>)>,
-    done_in_resumed_crawl: bool,
-    fresh: bool,
+impl Task {
+    /// The identity of the request: its URL, and its form body for a POST.
+    pub(super) fn key(&self) -> String {
+        match &self.form {
+            Some(form) => format!("{} [POST {form}]", self.url),
+            None => self.url.to_string(),
+        }
+    }
 }
 
-struct Frontier {
+pub(super) struct Frontier {
     queue: VecDeque<Task>,
-    seen: HashSet<String>,
+    pub(super) seen: HashSet<String>,
+    /// Redirect targets → the document URL that stores them.
+    pub(super) claims: HashMap<String, String>,
     in_flight: usize,
     pages: usize,
     docs: usize,
 }
 
-struct SiteRun<'a> {
-    site: &'a SiteDef,
-    store: &'a Store,
+pub(super) struct SiteRun<'a> {
+    pub(super) site: &'a SiteDef,
+    pub(super) store: &'a Store,
     http: &'a Http,
-    options: &'a CrawlOptions,
-    docs_budget: &'a AtomicUsize,
+    pub(super) options: &'a CrawlOptions,
+    pub(super) docs_budget: &'a AtomicUsize,
     /// Start of the interrupted crawl being resumed.
-    resume_since: Option<i64>,
+    pub(super) resume_since: Option<i64>,
     frontier: Mutex<Frontier>,
     wake: Condvar,
     summary: Mutex<SiteSummary>,
@@ -140,6 +157,7 @@ pub fn crawl(sites: &[SiteDef], store: &Store, options: &CrawlOptions) -> Vec<Si
             frontier: Mutex::new(Frontier {
                 queue: VecDeque::new(),
                 seen: HashSet::new(),
+                claims: HashMap::new(),
                 in_flight: 0,
                 pages: 0,
                 docs: 0,
@@ -169,12 +187,19 @@ pub fn crawl(sites: &[SiteDef], store: &Store, options: &CrawlOptions) -> Vec<Si
         }
     }
     runs.into_iter()
-        .map(|r| r.summary.into_inner().unwrap_or_else(|p| p.into_inner()))
+        .map(|r| {
+            let mut s = r.summary.into_inner().unwrap_or_else(|p| p.into_inner());
+            s.unreachable = s.answered == 0 && s.failed > 0;
+            s
+        })
         .collect()
 }
 
 impl SiteRun<'_> {
     fn seed(&self) {
+        let pagination = &self.site.pagination;
+        let first = pagination.template_first;
+        let form_pages = self.form_pages();
         let tasks = self
             .site
             .start_urls
@@ -190,26 +215,59 @@ impl SiteRun<'_> {
                 depth: 0,
                 text: None,
                 date: None,
-                next_template: self
-                    .site
-                    .pagination
-                    .url_template
-                    .as_ref()
-                    .map(|_| self.site.pagination.template_first),
+                // A POST form with `{n}` asks for the first page by number too.
+                next_template: if form_pages {
+                    Some(first + 1)
+                } else {
+                    pagination.url_template.as_ref().map(|_| first)
+                },
+                template_base: Some(url.clone()),
+                form: self.form_for(first),
             })
             .collect();
         self.enqueue(tasks);
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, Frontier> {
+    /// List pages are numbered in the POST form rather than in the URL.
+    fn form_pages(&self) -> bool {
+        self.site
+            .listing
+            .form
+            .as_deref()
+            .is_some_and(|f| f.contains("{n}"))
+    }
+
+    fn form_for(&self, n: u32) -> Option<String> {
+        let form = self.site.listing.form.as_ref()?;
+        Some(form.replace("{n}", &n.to_string()))
+    }
+
+    pub(super) fn lock(&self) -> std::sync::MutexGuard<'_, Frontier> {
         self.frontier.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     fn enqueue(&self, tasks: Vec<Task>) {
+        // A document an earlier crawl stored under a link that redirected to it is that link's.
+        let aliases: Vec<Option<String>> = tasks
+            .iter()
+            .map(|t| match t.kind {
+                Kind::Document => self
+                    .store
+                    .stored_under(t.url.as_str())
+                    .ok()
+                    .flatten()
+                    .filter(|owner| owner != t.url.as_str()),
+                _ => None,
+            })
+            .collect();
         let mut f = self.lock();
-        for task in tasks {
-            let key = task.url.as_str().to_string();
-            if f.seen.contains(&key) {
+        for (task, alias) in tasks.into_iter().zip(aliases) {
+            let key = task.key();
+            if let Some(owner) = alias {
+                f.claims.entry(key.clone()).or_insert(owner);
+            }
+            let claimed_by_other = f.claims.get(&key).is_some_and(|owner| *owner != key);
+            if f.seen.contains(&key) || claimed_by_other {
                 if task.kind == Kind::Document {
                     // A second link to a known document may carry an earlier date or better title.
                     let _ = self.store.note_url(
@@ -300,11 +358,11 @@ impl SiteRun<'_> {
         ));
     }
 
-    fn tally(&self, f: impl FnOnce(&mut SiteSummary)) {
+    pub(super) fn tally(&self, f: impl FnOnce(&mut SiteSummary)) {
         f(&mut self.summary.lock().unwrap_or_else(|p| p.into_inner()));
     }
 
-    fn fail(&self, url: &str, reason: String) {
+    pub(super) fn fail(&self, url: &str, reason: String) {
         if let Err(e) = self.store.record_failure(url, &reason) {
             tracing::warn!("cannot record a failure of {url}: {e}");
         }
@@ -314,65 +372,50 @@ impl SiteRun<'_> {
         });
     }
 
-    fn fetch(&self, url: &Url, validators: &Validators) -> Result<Outcome, FetchError> {
+    /// Request `task`; `check_hop` may refuse a redirect target besides the site's own rules.
+    pub(super) fn fetch(
+        &self,
+        task: &Task,
+        stored: &StoredCopy,
+        check_hop: &dyn Fn(&Url, u32) -> Result<(), FetchError>,
+    ) -> Result<Outcome, FetchError> {
         let mut attempts: Vec<Attempt> = Vec::new();
+        let request = Request {
+            url: &task.url,
+            validators: &stored.validators,
+            form: task.form.as_deref(),
+            headers: &self.site.headers,
+            timeout_retries: if stored.timed_out_before { 0 } else { 1 },
+        };
         let result = self.http.get(
-            url,
-            validators,
+            &request,
             &self.site.politeness,
-            &|u| self.site.allows(u),
+            &|u, hop| {
+                if !self.site.allows(u) {
+                    return Err(FetchError::Offsite(u.to_string()));
+                }
+                check_hop(u, hop)
+            },
             &mut attempts,
         );
-        self.tally(|s| s.requests += attempts.len());
+        let answered = attempts.iter().filter(|a| a.status.is_some()).count();
+        self.tally(|s| {
+            s.requests += attempts.len();
+            s.answered += answered;
+        });
         if let Err(e) = self.store.log_attempts(&attempts) {
             tracing::warn!("cannot write the fetch log: {e}");
         }
         result
     }
 
-    /// What the store holds for `url`: validators worth sending (only when the
-    /// stored copy can stand in for a 304), that copy, and whether an
-    /// interrupted crawl being resumed already handled the URL.
-    fn stored(&self, url: &str) -> StoredCopy {
-        let Ok(Some(state)) = self.store.url_state(url) else {
-            return StoredCopy::default();
-        };
-        let copy = state
-            .latest_sha256
-            .clone()
-            .filter(|sha| self.store.blob_path(sha).exists())
-            .map(|sha| {
-                (
-                    sha,
-                    state.latest_content_type.clone(),
-                    state.final_url.clone(),
-                )
-            });
-        let done_in_resumed_crawl = copy.is_some()
-            && state.status == "ok"
-            && matches!((self.resume_since, state.last_checked), (Some(since), Some(t)) if t >= since);
-        let fresh = copy.is_some()
-            && state.status == "ok"
-            && matches!((self.site.recheck_after, state.last_checked),
-                (Some(window), Some(t)) if now_millis() - t < window.as_millis() as i64);
-        StoredCopy {
-            validators: if copy.is_some() {
-                state.validators
-            } else {
-                Validators::default()
-            },
-            copy,
-            done_in_resumed_crawl,
-            fresh,
-        }
-    }
-
-    fn listed_before_since(&self, task: &Task) -> bool {
+    pub(super) fn listed_before_since(&self, task: &Task) -> bool {
         matches!((&self.options.since, &task.date), (Some(since), Some(date)) if date < since)
     }
 
     fn page(&self, task: &Task) -> Vec<Task> {
-        let url = task.url.as_str();
+        let key = task.key();
+        let url = key.as_str();
         if task.kind == Kind::Article && self.listed_before_since(task) {
             // Old articles are not opened at all; their attachments are as old.
             self.tally(|s| s.skipped += 1);
@@ -405,20 +448,46 @@ impl SiteRun<'_> {
             return Vec::new();
         }
         let stored = self.stored(url);
-        let from_store = |sha: &str, content_type: Option<&str>| {
-            self.store
-                .read_blob(sha)
-                .map(|bytes| decode_html(&bytes, content_type))
-        };
-        let fetched = if stored.done_in_resumed_crawl {
-            // Handled before the crash: its links come from the stored copy, no request.
+        // A page whose stored copy will do: its links come from the store, no request.
+        let from_store = if stored.copy.is_none() {
+            false
+        } else if stored.done_in_resumed_crawl {
+            // Handled before the crash.
             self.tally(|s| s.resumed += 1);
+            true
+        } else if stored.backing_off
+            || (task.kind == Kind::Article
+                && ((is_document && stored.fresh) || (!is_document && stored.fresh_page)))
+        {
+            // List pages are always asked (they reveal new articles) unless they hang;
+            // article pages rarely change.
+            self.tally(|s| {
+                s.pages_from_store += 1;
+                if is_document {
+                    s.skipped += 1;
+                }
+            });
+            true
+        } else {
+            false
+        };
+        if !from_store && stored.backing_off {
+            self.tally(|s| {
+                s.failed += 1;
+                s.failures
+                    .entry("timeout_backoff".into())
+                    .or_default()
+                    .push(url.to_string());
+            });
+            return Vec::new();
+        }
+        let fetched = if from_store {
             count(None);
             Err(())
         } else {
-            Ok(self.fetch(&task.url, &stored.validators))
+            Ok(self.fetch(task, &stored, &|_, _| Ok(())))
         };
-        let (html, final_url) = match fetched {
+        let (bytes, content_type, final_url) = match fetched {
             Err(()) | Ok(Ok(Outcome::NotModified { .. })) => {
                 let Some((sha, content_type, final_url)) = &stored.copy else {
                     self.fail(url, "not_modified_without_copy".into());
@@ -435,8 +504,8 @@ impl SiteRun<'_> {
                         .and_then(|u| Url::parse(u).ok())
                         .unwrap_or_else(|| task.url.clone()),
                 };
-                match from_store(sha, content_type.as_deref()) {
-                    Ok(html) => (html, final_url),
+                match self.store.read_blob(sha) {
+                    Ok(bytes) => (bytes, content_type.clone(), final_url),
                     Err(e) => {
                         self.fail(url, format!("store: {e}"));
                         return Vec::new();
@@ -444,13 +513,18 @@ impl SiteRun<'_> {
                 }
             }
             Ok(Ok(Outcome::Fetched(fetched))) => {
+                let format = match (&self.site.listing.format, task.kind) {
+                    (ListFormat::Json { .. }, Kind::List) => "json",
+                    (ListFormat::Xml { .. }, Kind::List) => "xml",
+                    _ => "html",
+                };
                 let stored = self.store.put_blob(&fetched.body).and_then(|sha| {
                     self.store.record_body(
                         url,
                         &BodyRecord {
                             sha256: &sha,
                             size: fetched.body.len() as u64,
-                            format: Some("html"),
+                            format: Some(format),
                             content_type: fetched.content_type.as_deref(),
                             filename: None,
                             final_url: fetched.final_url.as_str(),
@@ -465,10 +539,7 @@ impl SiteRun<'_> {
                         return Vec::new();
                     }
                 }
-                (
-                    decode_html(&fetched.body, fetched.content_type.as_deref()),
-                    fetched.final_url,
-                )
+                (fetched.body, fetched.content_type, fetched.final_url)
             }
             // Template pagination runs until a page is missing: that is the end, not a failure.
             Ok(Err(FetchError::Status(404)))
@@ -487,15 +558,29 @@ impl SiteRun<'_> {
             }
         };
         let is_list = task.kind == Kind::List;
-        let (html, encoding) = html;
-        let links = page_links(
-            encoding,
-            &html,
-            &final_url,
-            self.site,
-            is_list,
-            task.depth < self.site.max_depth,
-        );
+        let follow = task.depth < self.site.max_depth;
+        let links = if is_list && self.site.listing.format != ListFormat::Html {
+            match structured_links(
+                &bytes,
+                content_type.as_deref(),
+                &final_url,
+                self.site,
+                follow,
+            ) {
+                Ok(links) => links,
+                Err(e) => {
+                    tracing::warn!("{url}: {e}");
+                    self.fail(url, "unreadable_list".into());
+                    return Vec::new();
+                }
+            }
+        } else {
+            let (html, encoding) = match self.site.encoding {
+                Some(encoding) => (encoding.decode(&bytes).0.into_owned(), encoding),
+                None => decode_html(&bytes, content_type.as_deref()),
+            };
+            page_links(encoding, &html, &final_url, self.site, is_list, follow)
+        };
         let page_date = links.published.clone().or_else(|| task.date.clone());
         let mut out = Vec::new();
         let mut child = |link: &Link, kind: Kind, fallback_title: Option<&String>| {
@@ -512,6 +597,8 @@ impl SiteRun<'_> {
                 text,
                 date: link.date.clone().or_else(|| page_date.clone()),
                 next_template: None,
+                template_base: None,
+                form: None,
             });
         };
         let page_title = task.text.clone().or_else(|| links.title.clone());
@@ -531,122 +618,44 @@ impl SiteRun<'_> {
                     text: None,
                     date: None,
                     next_template: None,
+                    template_base: None,
+                    form: task.form.clone(),
                 });
             }
-            if let (Some(n), Some(template), true) = (
-                task.next_template,
-                &self.site.pagination.url_template,
-                yielded,
-            ) {
-                if n <= self.site.pagination.template_last {
-                    let joined =
-                        self.site.start_urls[0].join(&template.replace("{n}", &n.to_string()));
-                    if let Ok(next) = joined {
-                        out.push(Task {
-                            url: next,
-                            kind: Kind::List,
-                            depth: task.depth,
-                            text: None,
-                            date: None,
-                            next_template: Some(n + 1),
-                        });
-                    }
-                }
+            if let (Some(n), true) = (task.next_template, yielded) {
+                out.extend(self.numbered_page(task, n));
             }
         }
         out
     }
 
-    fn document(&self, task: &Task) {
-        let url = task.url.as_str();
-        self.tally(|s| s.found += 1);
-        if self.listed_before_since(task) {
-            self.tally(|s| s.skipped += 1);
-            return;
+    /// List page `n` after `task`, by `page_url_template` or by the POST form.
+    fn numbered_page(&self, task: &Task, n: u32) -> Option<Task> {
+        let pagination = &self.site.pagination;
+        if n > pagination.template_last {
+            return None;
         }
-        let budget_left = self
-            .docs_budget
-            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |left| {
-                left.checked_sub(1)
-            })
-            .is_ok();
-        if !budget_left {
-            self.tally(|s| s.skipped += 1);
-            return;
-        }
-        if let Err(e) = self.store.note_url(
-            url,
-            &self.site.name,
-            "document",
-            task.text.as_deref(),
-            task.date.as_deref(),
-        ) {
-            self.fail(url, format!("store: {e}"));
-            return;
-        }
-        let stored = self.stored(url);
-        if stored.done_in_resumed_crawl {
-            self.tally(|s| s.resumed += 1);
-            return;
-        }
-        if stored.fresh {
-            self.tally(|s| s.skipped += 1);
-            return;
-        }
-        let validators = stored.validators;
-        let fetched = match self.fetch(&task.url, &validators) {
-            Ok(Outcome::NotModified { .. }) => {
-                if validators.etag.is_none() && validators.last_modified.is_none() {
-                    self.fail(url, "not_modified_without_copy".into());
-                    return;
-                }
-                let _ = self.store.record_not_modified(url);
-                self.tally(|s| s.unchanged += 1);
-                return;
-            }
-            Ok(Outcome::Fetched(f)) => f,
-            Err(e) => {
-                self.fail(url, e.reason());
-                return;
-            }
+        let (url, form) = if self.form_pages() {
+            (task.url.clone(), self.form_for(n))
+        } else {
+            let template = pagination.url_template.as_ref()?;
+            // Relative to the start URL this chain of pages began at, not to the first one.
+            let base = task
+                .template_base
+                .as_ref()
+                .unwrap_or(&self.site.start_urls[0]);
+            let url = base.join(&template.replace("{n}", &n.to_string())).ok()?;
+            (url, task.form.clone())
         };
-        let filename = fetched
-            .disposition
-            .as_deref()
-            .and_then(disposition_filename)
-            .or_else(|| url_filename(&fetched.final_url));
-        let name = filename.clone().unwrap_or_default();
-        let format = crate::read::sniff(&fetched.body, &name).ok();
-        // Servers answer a missing file with a 200 "not found" page; that is not the document.
-        let promised_binary = super::site::DOCUMENT_EXTENSION.is_match(&name)
-            && !name.to_ascii_lowercase().ends_with(".txt");
-        if fetched.body.is_empty() {
-            self.fail(url, "empty".into());
-            return;
-        }
-        if promised_binary && format == Some(crate::read::SourceFormat::Html) {
-            self.fail(url, "html_instead_of_document".into());
-            return;
-        }
-        let result = self.store.put_blob(&fetched.body).and_then(|sha| {
-            self.store.record_body(
-                url,
-                &BodyRecord {
-                    sha256: &sha,
-                    size: fetched.body.len() as u64,
-                    format: format.map(|f| f.as_str()),
-                    content_type: fetched.content_type.as_deref(),
-                    filename: filename.as_deref(),
-                    final_url: fetched.final_url.as_str(),
-                    validators: &fetched.validators,
-                },
-            )
-        });
-        match result {
-            Ok(Change::New) => self.tally(|s| s.new += 1),
-            Ok(Change::Changed) => self.tally(|s| s.changed += 1),
-            Ok(Change::Unchanged) => self.tally(|s| s.unchanged += 1),
-            Err(e) => self.fail(url, format!("store: {e}")),
-        }
+        Some(Task {
+            url,
+            kind: Kind::List,
+            depth: task.depth,
+            text: None,
+            date: None,
+            next_template: Some(n + 1),
+            template_base: task.template_base.clone(),
+            form,
+        })
     }
 }

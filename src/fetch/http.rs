@@ -96,6 +96,21 @@ pub struct Fetched {
     pub validators: Validators,
 }
 
+/// One request to make: what goes on the wire besides the URL.
+#[derive(Debug, Clone, Copy)]
+pub struct Request<'a> {
+    pub url: &'a Url,
+    /// Sent so that an unchanged resource costs a 304.
+    pub validators: &'a Validators,
+    /// POST this `application/x-www-form-urlencoded` body instead of a GET.
+    pub form: Option<&'a str>,
+    /// The site's own headers (User-Agent, Referer, Cookie, …), sent with every request.
+    pub headers: &'a HeaderMap,
+    /// Retries after a timeout: a page that hangs would otherwise cost
+    /// (max_retries + 1) × timeout. At most one; none for a URL that timed out before.
+    pub timeout_retries: u32,
+}
+
 #[derive(Debug, Clone)]
 pub enum Outcome {
     NotModified { final_url: Url },
@@ -106,11 +121,18 @@ pub enum Outcome {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FetchError {
     RobotsDisallowed,
+    /// No connection to the host (refused, no route, DNS): nothing was said about the URL.
+    Unreachable(String),
+    /// A redirect led to a document another link of the crawl already stores.
+    SameAs(String),
     Offsite(String),
     TooManyRedirects,
     Status(u16),
     Timeout(String),
-    Truncated { got: u64, expected: u64 },
+    Truncated {
+        got: u64,
+        expected: u64,
+    },
     TooLarge(u64),
     RetryAfterTooLong(u64),
     Network(String),
@@ -120,6 +142,8 @@ impl FetchError {
     pub fn reason(&self) -> String {
         match self {
             FetchError::RobotsDisallowed => "robots_disallowed".into(),
+            FetchError::Unreachable(_) => "unreachable".into(),
+            FetchError::SameAs(_) => "same_as".into(),
             FetchError::Offsite(_) => "redirect_offsite".into(),
             FetchError::TooManyRedirects => "too_many_redirects".into(),
             FetchError::Status(code) => format!("http_{code}"),
@@ -134,7 +158,10 @@ impl FetchError {
     fn retryable(&self) -> bool {
         match self {
             FetchError::Status(code) => *code == 429 || *code >= 500,
-            FetchError::Timeout(_) | FetchError::Truncated { .. } | FetchError::Network(_) => true,
+            FetchError::Timeout(_)
+            | FetchError::Truncated { .. }
+            | FetchError::Network(_)
+            | FetchError::Unreachable(_) => true,
             _ => false,
         }
     }
@@ -144,6 +171,8 @@ impl std::fmt::Display for FetchError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             FetchError::RobotsDisallowed => write!(f, "robots.txt disallows this path"),
+            FetchError::Unreachable(m) => write!(f, "host unreachable: {m}"),
+            FetchError::SameAs(to) => write!(f, "redirects to {to}, stored under another link"),
             FetchError::Offsite(to) => write!(f, "redirected to a host outside the site: {to}"),
             FetchError::TooManyRedirects => write!(f, "too many redirects"),
             FetchError::Status(code) => write!(f, "HTTP status {code}"),
@@ -168,7 +197,7 @@ pub struct Attempt {
     pub error: Option<String>,
 }
 
-type RobotsSlot = Arc<Mutex<Option<Arc<Robots>>>>;
+type RobotsSlot = Arc<Mutex<Option<Result<Arc<Robots>, FetchError>>>>;
 
 /// The HTTP side of a crawl, shared by all workers of all sites.
 pub struct Http {
@@ -210,32 +239,40 @@ impl Http {
         Ok(client)
     }
 
-    /// GET `url`, following at most `max_redirects` hops that all satisfy `allowed`.
+    /// Send `request`, following at most `max_redirects` hops; `check_hop`
+    /// vets every URL (the first one is hop 0) before it is requested.
     pub fn get(
         &self,
-        url: &Url,
-        validators: &Validators,
+        request: &Request<'_>,
         pol: &Politeness,
-        allowed: &dyn Fn(&Url) -> bool,
+        check_hop: &dyn Fn(&Url, u32) -> Result<(), FetchError>,
         log: &mut Vec<Attempt>,
     ) -> Result<Outcome, FetchError> {
-        let mut current = url.clone();
+        let mut current = request.url.clone();
+        let mut form = request.form;
         let mut hops = 0;
         loop {
-            if !allowed(&current) {
-                return Err(FetchError::Offsite(current.to_string()));
-            }
-            let robots = self.robots_for(&current, pol, log);
+            check_hop(&current, hops)?;
+            let robots = self.robots_for(&current, pol, request.headers, log)?;
             if !robots.allowed(&path_and_query(&current)) {
                 return Err(FetchError::RobotsDisallowed);
             }
             let interval = pacing(pol, &robots);
-            let response = self.send_with_retries(&current, validators, pol, interval, log)?;
+            let hop = Request {
+                url: &current,
+                form,
+                ..*request
+            };
+            let response = self.send_with_retries(&hop, pol, interval, log)?;
             match response {
-                Sent::Redirect(location) => {
+                Sent::Redirect(status, location) => {
                     hops += 1;
                     if hops > pol.max_redirects {
                         return Err(FetchError::TooManyRedirects);
+                    }
+                    // As browsers do: only 307 and 308 repeat a POST.
+                    if !matches!(status, 307 | 308) {
+                        form = None;
                     }
                     current = current.join(&location).map_err(|e| {
                         FetchError::Network(format!("bad redirect location {location:?}: {e}"))
@@ -274,21 +311,22 @@ impl Http {
 
     fn send_with_retries(
         &self,
-        url: &Url,
-        validators: &Validators,
+        request: &Request<'_>,
         pol: &Politeness,
         interval: Duration,
         log: &mut Vec<Attempt>,
     ) -> Result<Sent, FetchError> {
+        let url = request.url;
         let host = authority(url);
         let mut attempt = 0;
+        let mut timeouts = 0;
         loop {
             self.limiter.acquire(&host, interval);
             let started = Instant::now();
-            let result = self.send_once(url, validators, pol);
+            let result = self.send_once(request, pol);
             let (status, bytes) = match &result {
                 Ok(Sent::Complete { status, body, .. }) => (Some(*status), body.len() as u64),
-                Ok(Sent::Redirect(_)) => (Some(302), 0),
+                Ok(Sent::Redirect(status, _)) => (Some(*status), 0),
                 Ok(Sent::NotModified) => (Some(304), 0),
                 Err((FetchError::Status(code), _)) => (Some(*code), 0),
                 Err(_) => (None, 0),
@@ -306,6 +344,12 @@ impl Http {
             };
             if !error.retryable() || attempt >= pol.max_retries {
                 return Err(error);
+            }
+            if let FetchError::Timeout(_) = error {
+                timeouts += 1;
+                if timeouts > request.timeout_retries.min(1) {
+                    return Err(error);
+                }
             }
             let wait = match retry_after {
                 Some(wait) if wait > pol.max_retry_after => {
@@ -325,13 +369,25 @@ impl Http {
 
     fn send_once(
         &self,
-        url: &Url,
-        validators: &Validators,
+        to_send: &Request<'_>,
         pol: &Politeness,
     ) -> Result<Sent, (FetchError, Option<Duration>)> {
         let client = self.client(pol).map_err(|e| (e, None))?;
         let started = Instant::now();
-        let mut request = client.get(url.clone());
+        let url = to_send.url;
+        let validators = to_send.validators;
+        let mut request = match to_send.form {
+            Some(form) => client
+                .post(url.clone())
+                .header(
+                    header::CONTENT_TYPE,
+                    "application/x-www-form-urlencoded; charset=UTF-8",
+                )
+                .body(form.to_string()),
+            None => client.get(url.clone()),
+        };
+        // Request headers replace the client's defaults (the User-Agent among them).
+        request = request.headers(to_send.headers.clone());
         if let Some(etag) = &validators.etag {
             request = request.header(header::IF_NONE_MATCH, etag);
         }
@@ -352,7 +408,7 @@ impl Http {
                     FetchError::Network(format!("redirect {status} without Location")),
                     None,
                 ))?;
-            return Ok(Sent::Redirect(location.to_string()));
+            return Ok(Sent::Redirect(status, location.to_string()));
         }
         if !(200..300).contains(&status) {
             return Err((FetchError::Status(status), retry_after(&headers)));
@@ -413,8 +469,15 @@ impl Http {
         })
     }
 
-    /// robots.txt of `url`'s origin, fetched once per crawl and shared by all workers.
-    fn robots_for(&self, url: &Url, pol: &Politeness, log: &mut Vec<Attempt>) -> Arc<Robots> {
+    /// robots.txt of `url`'s origin, fetched once per crawl and shared by all
+    /// workers; an error when the host cannot be reached at all.
+    fn robots_for(
+        &self,
+        url: &Url,
+        pol: &Politeness,
+        headers: &HeaderMap,
+        log: &mut Vec<Attempt>,
+    ) -> Result<Arc<Robots>, FetchError> {
         let origin = format!("{}://{}", url.scheme(), authority(url));
         let slot = {
             let mut map = self.robots.lock().unwrap_or_else(|p| p.into_inner());
@@ -424,14 +487,20 @@ impl Http {
         if let Some(robots) = slot.as_ref() {
             return robots.clone();
         }
-        let robots = Arc::new(self.fetch_robots(&origin, pol, log));
+        let robots = self.fetch_robots(&origin, pol, headers, log).map(Arc::new);
         *slot = Some(robots.clone());
         robots
     }
 
-    fn fetch_robots(&self, origin: &str, pol: &Politeness, log: &mut Vec<Attempt>) -> Robots {
+    fn fetch_robots(
+        &self,
+        origin: &str,
+        pol: &Politeness,
+        headers: &HeaderMap,
+        log: &mut Vec<Attempt>,
+    ) -> Result<Robots, FetchError> {
         let Ok(mut url) = Url::parse(&format!("{origin}/robots.txt")) else {
-            return Robots::allow_all();
+            return Ok(Robots::allow_all());
         };
         let pol = Politeness {
             max_retries: pol.max_retries.min(2),
@@ -441,29 +510,38 @@ impl Http {
         let interval = pacing(&pol, &Robots::allow_all());
         // RFC 9309 §2.3.1.2: follow at least five redirects.
         for _ in 0..=5 {
-            match self.send_with_retries(&url, &Validators::default(), &pol, interval, log) {
+            let request = Request {
+                url: &url,
+                validators: &Validators::default(),
+                form: None,
+                headers,
+                timeout_retries: 1,
+            };
+            match self.send_with_retries(&request, &pol, interval, log) {
                 Ok(Sent::Complete { body, .. }) => {
-                    return Robots::parse(&String::from_utf8_lossy(&body), ROBOTS_TOKEN)
+                    return Ok(Robots::parse(&String::from_utf8_lossy(&body), ROBOTS_TOKEN))
                 }
-                Ok(Sent::Redirect(location)) => match url.join(&location) {
+                Ok(Sent::Redirect(_, location)) => match url.join(&location) {
                     Ok(next) => url = next,
-                    Err(_) => return Robots::allow_all(),
+                    Err(_) => return Ok(Robots::allow_all()),
                 },
-                Ok(Sent::NotModified) => return Robots::allow_all(),
+                Ok(Sent::NotModified) => return Ok(Robots::allow_all()),
                 // §2.3.1.3: "unavailable" (4xx) means no restrictions.
                 Err(FetchError::Status(code)) if (400..500).contains(&code) && code != 429 => {
-                    return Robots::allow_all()
+                    return Ok(Robots::allow_all())
                 }
-                // §2.3.1.4: "unreachable" means assume complete disallow.
-                Err(_) => return Robots::disallow_all(),
+                // No connection at all: the site is down, which is not what robots.txt says.
+                Err(FetchError::Unreachable(m)) => return Err(FetchError::Unreachable(m)),
+                // §2.3.1.4: "unreachable" (5xx, broken answers) means assume complete disallow.
+                Err(_) => return Ok(Robots::disallow_all()),
             }
         }
-        Robots::allow_all()
+        Ok(Robots::allow_all())
     }
 }
 
 enum Sent {
-    Redirect(String),
+    Redirect(u16, String),
     NotModified,
     Complete {
         status: u16,
@@ -514,16 +592,19 @@ fn retry_after(headers: &HeaderMap) -> Option<Duration> {
 }
 
 fn transport_error(e: &reqwest::Error) -> FetchError {
-    if e.is_timeout() {
-        FetchError::Timeout(e.to_string())
+    let mut msg = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        msg.push_str(": ");
+        msg.push_str(&s.to_string());
+        source = s.source();
+    }
+    if e.is_connect() {
+        // Refused, no route, DNS failure, or no answer to the connect within its timeout.
+        FetchError::Unreachable(msg)
+    } else if e.is_timeout() {
+        FetchError::Timeout(msg)
     } else {
-        let mut msg = e.to_string();
-        let mut source = std::error::Error::source(e);
-        while let Some(s) = source {
-            msg.push_str(": ");
-            msg.push_str(&s.to_string());
-            source = s.source();
-        }
         FetchError::Network(msg)
     }
 }

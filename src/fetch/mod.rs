@@ -8,8 +8,10 @@
 
 pub mod cli;
 pub mod crawl;
+mod document;
 pub mod http;
 pub mod links;
+pub mod listing;
 pub mod names;
 pub mod robots;
 pub mod site;

@@ -8,7 +8,9 @@ use std::ops::Range;
 use std::path::Path;
 use std::time::Duration;
 
+use encoding_rs::Encoding;
 use regex::Regex;
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use scraper::Selector;
 use serde::Deserialize;
 use toml::Spanned;
@@ -43,6 +45,50 @@ pub struct SiteDef {
     pub recheck_after: Option<Duration>,
     /// Keep article pages as documents (the disclosure is the HTML page itself).
     pub article_pages_are_documents: bool,
+    /// Article pages checked more recently than this are read from the store
+    /// without any request (list pages are always asked, documents follow
+    /// `recheck_after`): a re-crawl costs one request per list page and one
+    /// conditional request per document.
+    pub page_recheck_after: Option<Duration>,
+    /// Sent with every request: User-Agent, Referer, Cookie and any other header the site wants.
+    pub headers: HeaderMap,
+    /// Decode HTML in this encoding whatever the page declares.
+    pub encoding: Option<&'static Encoding>,
+    /// How list pages are served and asked for.
+    pub listing: Listing,
+}
+
+/// What list pages are made of and how they are requested.
+#[derive(Debug, Clone, Default)]
+pub struct Listing {
+    pub format: ListFormat,
+    /// Request list pages with POST and this form body (`{n}` is the page number).
+    pub form: Option<String>,
+}
+
+/// The body of a list page.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum ListFormat {
+    #[default]
+    Html,
+    /// JSON: `items` is a dotted path to the array of entries (empty: the
+    /// body is the array); `url`, `title`, `date` name fields of an entry.
+    Json { items: String, fields: ItemFields },
+    /// XML: every element named `items` is an entry. Without `url` field
+    /// names its text is an HTML fragment (Hanweb `dataproxy.jsp` records);
+    /// with them, `url` / `title` / `date` name child elements.
+    Xml {
+        items: String,
+        fields: Option<ItemFields>,
+    },
+}
+
+/// Where an entry of a JSON or XML list keeps its link, title and date.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ItemFields {
+    pub url: String,
+    pub title: String,
+    pub date: String,
 }
 
 /// How links on a page are classified.
@@ -165,7 +211,19 @@ struct RawSite {
     max_pages: Option<usize>,
     max_docs: Option<usize>,
     recheck_after_hours: Option<f64>,
+    page_recheck_after_hours: Option<f64>,
     article_pages_are_documents: Option<bool>,
+    user_agent: Option<Spanned<String>>,
+    headers: Option<Spanned<std::collections::BTreeMap<String, String>>>,
+    cookies: Option<Spanned<std::collections::BTreeMap<String, String>>>,
+    encoding: Option<Spanned<String>>,
+    list_format: Option<Spanned<String>>,
+    list_items: Option<Spanned<String>>,
+    item_url: Option<String>,
+    item_title: Option<String>,
+    item_date: Option<String>,
+    list_method: Option<Spanned<String>>,
+    list_form: Option<Spanned<String>>,
 }
 
 /// Load and validate every site in a TOML file (`[[site]]` tables).
@@ -301,6 +359,31 @@ pub fn parse_sites(text: &str, file: &str) -> Result<Vec<SiteDef>, SiteError> {
                 return Err(err(t.span(), "page_url_template must contain {n}".into()));
             }
         }
+        let headers = request_headers(&raw).map_err(|(span, m)| err(span, m))?;
+        let encoding = match &raw.encoding {
+            None => None,
+            Some(label) => match Encoding::for_label(label.get_ref().trim().as_bytes()) {
+                // GBK pages use GB18030 characters often enough; it is a superset.
+                Some(e) if e == encoding_rs::GBK => Some(encoding_rs::GB18030),
+                Some(e) => Some(e),
+                None => {
+                    return Err(err(
+                        label.span(),
+                        format!("unknown encoding {:?}", label.get_ref()),
+                    ))
+                }
+            },
+        };
+        let listing = listing(&raw).map_err(|(span, m)| err(span, m))?;
+        if listing.form.as_deref().is_some_and(|f| f.contains("{n}"))
+            && raw.page_url_template.is_some()
+        {
+            return Err(err(
+                site_span.clone(),
+                "page through list pages with page_url_template or with {n} in list_form, not both"
+                    .into(),
+            ));
+        }
         let pagination = Pagination {
             next_selector,
             next_text_regex: regex(&raw.next_page_text_regex)?,
@@ -358,9 +441,120 @@ pub fn parse_sites(text: &str, file: &str) -> Result<Vec<SiteDef>, SiteError> {
                 .filter(|h| *h > 0.0)
                 .map(|h| Duration::from_secs_f64(h * 3600.0)),
             article_pages_are_documents: raw.article_pages_are_documents.unwrap_or(false),
+            page_recheck_after: match raw.page_recheck_after_hours {
+                Some(h) if h <= 0.0 => None,
+                Some(h) => Some(Duration::from_secs_f64(h * 3600.0)),
+                None => Some(DEFAULT_PAGE_RECHECK),
+            },
+            headers,
+            encoding,
+            listing,
         });
     }
     Ok(sites)
+}
+
+/// Article pages rarely change once published; a week between checks.
+pub const DEFAULT_PAGE_RECHECK: Duration = Duration::from_secs(7 * 24 * 3600);
+
+type KeyError = (Range<usize>, String);
+
+/// `user_agent`, `headers` and `cookies` as the headers sent with every request.
+fn request_headers(raw: &RawSite) -> Result<HeaderMap, KeyError> {
+    let mut map = HeaderMap::new();
+    for (headers, (name, value)) in raw
+        .headers
+        .iter()
+        .flat_map(|h| h.get_ref().iter().map(move |pair| (h, pair)))
+    {
+        let bad = |what: &str| (headers.span(), format!("header {name:?}: {what}"));
+        let name = HeaderName::from_bytes(name.trim().as_bytes()).map_err(|_| bad("bad name"))?;
+        let value = HeaderValue::from_str(value.trim()).map_err(|_| bad("bad value"))?;
+        map.insert(name, value);
+    }
+    if let Some(agent) = &raw.user_agent {
+        let value = HeaderValue::from_str(agent.get_ref().trim()).map_err(|_| {
+            (
+                agent.span(),
+                "user_agent: not a valid header value".to_string(),
+            )
+        })?;
+        map.insert(reqwest::header::USER_AGENT, value);
+    }
+    if let Some(cookies) = raw.cookies.as_ref().filter(|c| !c.get_ref().is_empty()) {
+        let pairs: Vec<String> = cookies
+            .get_ref()
+            .iter()
+            .map(|(k, v)| format!("{}={}", k.trim(), v.trim()))
+            .collect();
+        let value = HeaderValue::from_str(&pairs.join("; ")).map_err(|_| {
+            (
+                cookies.span(),
+                "cookies: not a valid header value".to_string(),
+            )
+        })?;
+        map.insert(reqwest::header::COOKIE, value);
+    }
+    Ok(map)
+}
+
+fn listing(raw: &RawSite) -> Result<Listing, KeyError> {
+    let fields = |default_date: &str| {
+        raw.item_url.as_ref().map(|url| ItemFields {
+            url: url.clone(),
+            title: raw.item_title.clone().unwrap_or_else(|| "title".into()),
+            date: raw.item_date.clone().unwrap_or_else(|| default_date.into()),
+        })
+    };
+    let items = raw
+        .list_items
+        .as_ref()
+        .map(|i| i.get_ref().trim().to_string());
+    let format = match raw.list_format.as_ref().map(|f| (f.get_ref().as_str(), f.span())) {
+        None | Some(("html", _)) => ListFormat::Html,
+        Some(("json", _)) => ListFormat::Json {
+            items: items.unwrap_or_default(),
+            fields: fields("date").unwrap_or(ItemFields {
+                url: "url".into(),
+                title: "title".into(),
+                date: "date".into(),
+            }),
+        },
+        Some(("xml", span)) => ListFormat::Xml {
+            items: items.filter(|i| !i.is_empty()).ok_or((
+                span,
+                "list_format = \"xml\" needs list_items (the element of one entry, e.g. \"record\")"
+                    .to_string(),
+            ))?,
+            fields: fields("date"),
+        },
+        Some((other, span)) => {
+            return Err((
+                span,
+                format!("list_format {other:?}: use \"html\", \"json\" or \"xml\""),
+            ))
+        }
+    };
+    let post = match raw.list_method.as_ref() {
+        None => false,
+        Some(m) if m.get_ref().eq_ignore_ascii_case("get") => false,
+        Some(m) if m.get_ref().eq_ignore_ascii_case("post") => true,
+        Some(m) => {
+            return Err((
+                m.span(),
+                format!("list_method {:?}: use \"GET\" or \"POST\"", m.get_ref()),
+            ))
+        }
+    };
+    let form = match (&raw.list_form, post) {
+        (Some(form), true) => Some(form.get_ref().clone()),
+        (None, true) => Some(String::new()),
+        (Some(form), false) => {
+            return Err((form.span(), "list_form needs list_method = \"POST\"".into()))
+        }
+        (None, false) => None,
+    };
+    Ok(Listing { format, form })
 }
 
 impl SiteDef {
@@ -389,6 +583,10 @@ impl SiteDef {
             max_docs: 10_000,
             recheck_after: None,
             article_pages_are_documents: false,
+            page_recheck_after: None,
+            headers: HeaderMap::new(),
+            encoding: None,
+            listing: Listing::default(),
         }
     }
 
@@ -437,6 +635,31 @@ mod tests {
         assert_eq!(parse_sites(text, "s.toml").unwrap_err().line, 5);
         let text = "[[site]]\nname = \"a\"\n\nstart_urls = [\n  \"ftp://x.gov.cn/\"]\narticle_selector = \"a\"\n";
         assert_eq!(parse_sites(text, "s.toml").unwrap_err().line, 5);
+    }
+
+    #[test]
+    fn request_and_listing_keys_are_checked_with_their_lines() {
+        let base = "[[site]]\nname = \"a\"\nstart_urls = [\"http://x.gov.cn/\"]\narticle_selector = \"a\"\n";
+        for (extra, wanted) in [
+            ("encoding = \"klingon\"\n", "unknown encoding"),
+            ("list_format = \"yaml\"\n", "list_format"),
+            ("list_format = \"xml\"\n", "list_items"),
+            ("list_form = \"a=1\"\n", "list_method"),
+            ("list_method = \"PUT\"\n", "list_method"),
+            ("headers = { \"Bad Name\" = \"x\" }\n", "header"),
+            ("user_agent = \"a\\nb\"\n", "user_agent"),
+        ] {
+            let e = parse_sites(&format!("{base}{extra}"), "s.toml").unwrap_err();
+            assert_eq!(e.line, 5, "{extra}: {e}");
+            assert!(e.message.contains(wanted), "{extra}: {e}");
+        }
+        let text = format!(
+            "{base}user_agent = \"Mozilla/5.0\"\ncookies = {{ sid = \"1\", lang = \"zh\" }}\nencoding = \"GBK\"\n"
+        );
+        let site = &parse_sites(&text, "s.toml").unwrap()[0];
+        assert_eq!(site.headers["cookie"], "lang=zh; sid=1");
+        assert_eq!(site.headers["user-agent"], "Mozilla/5.0");
+        assert_eq!(site.encoding, Some(encoding_rs::GB18030));
     }
 
     #[test]

@@ -46,6 +46,7 @@ CREATE TABLE IF NOT EXISTS versions (
     fetched_at INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS versions_by_url ON versions(url, id);
+CREATE INDEX IF NOT EXISTS urls_by_final_url ON urls(final_url);
 CREATE TABLE IF NOT EXISTS links (
     from_url TEXT NOT NULL,
     to_url TEXT NOT NULL,
@@ -86,6 +87,9 @@ pub struct UrlState {
     pub final_url: Option<String>,
     pub last_checked: Option<i64>,
     pub status: String,
+    pub failure: Option<String>,
+    /// Consecutive crawls in which the URL timed out.
+    pub timeouts: i64,
 }
 
 /// A stored document version, ready for `extract` / `run`.
@@ -123,8 +127,18 @@ pub enum StoreError {
 pub fn now_millis() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
+        .map(|d| d.as_millis() as i64)
         .unwrap_or(0)
+}
+
+/// How long a URL that timed out is left alone: doubled for every further
+/// consecutive timeout, so that a page that hangs costs one slow request now
+/// and then instead of (retries + 1) × timeout on every crawl.
+pub fn timeout_backoff(consecutive_timeouts: i64) -> std::time::Duration {
+    const BASE_HOURS: u64 = 6;
+    const MAX_HOURS: u64 = 7 * 24;
+    let doublings = consecutive_timeouts.clamp(1, 8) as u32 - 1;
+    std::time::Duration::from_secs((BASE_HOURS << doublings).min(MAX_HOURS) * 3600)
 }
 
 impl Store {
@@ -149,6 +163,7 @@ impl Store {
         db.pragma_update(None, "synchronous", "NORMAL")?;
         db.pragma_update(None, "foreign_keys", "ON")?;
         db.execute_batch(SCHEMA)?;
+        migrate(&db)?;
         Ok(Store {
             root: root.to_path_buf(),
             db: Mutex::new(db),
@@ -213,7 +228,8 @@ impl Store {
         let db = self.db();
         let state = db
             .query_row(
-                "SELECT u.etag, u.last_modified, u.last_checked, u.status, v.sha256, v.content_type, u.final_url
+                "SELECT u.etag, u.last_modified, u.last_checked, u.status, v.sha256, v.content_type, u.final_url,
+                        u.failure, u.timeouts
                  FROM urls u LEFT JOIN versions v
                    ON v.id = (SELECT MAX(id) FROM versions w WHERE w.url = u.url)
                  WHERE u.url = ?1",
@@ -229,6 +245,8 @@ impl Store {
                         latest_sha256: r.get(4)?,
                         latest_content_type: r.get(5)?,
                         final_url: r.get(6)?,
+                        failure: r.get(7)?,
+                        timeouts: r.get(8)?,
                     })
                 },
             )
@@ -301,7 +319,7 @@ impl Store {
         }
         tx.execute(
             "UPDATE urls SET etag = ?2, last_modified = ?3, final_url = ?4, status = 'ok', failure = NULL,
-                 last_checked = ?5, filename = COALESCE(?6, filename)
+                 last_checked = ?5, filename = COALESCE(?6, filename), timeouts = 0
              WHERE url = ?1",
             params![url, body.validators.etag, body.validators.last_modified, body.final_url, now, body.filename],
         )?;
@@ -311,18 +329,48 @@ impl Store {
 
     pub fn record_not_modified(&self, url: &str) -> Result<(), StoreError> {
         self.db().execute(
-            "UPDATE urls SET status = 'ok', failure = NULL, last_checked = ?2 WHERE url = ?1",
+            "UPDATE urls SET status = 'ok', failure = NULL, last_checked = ?2, timeouts = 0 WHERE url = ?1",
             params![url, now_millis()],
         )?;
         Ok(())
     }
 
+    /// A failure; a timeout also counts towards the URL's timeout backoff.
     pub fn record_failure(&self, url: &str, reason: &str) -> Result<(), StoreError> {
         self.db().execute(
-            "UPDATE urls SET status = 'failed', failure = ?2, last_checked = ?3 WHERE url = ?1",
+            "UPDATE urls SET status = 'failed', failure = ?2, last_checked = ?3,
+                 timeouts = CASE WHEN ?2 = 'timeout' THEN timeouts + 1 ELSE 0 END
+             WHERE url = ?1",
             params![url, reason, now_millis()],
         )?;
         Ok(())
+    }
+
+    /// `url` redirects to `target`, which another link already stores: no copy of its own.
+    pub fn record_alias(&self, url: &str, target: &str) -> Result<(), StoreError> {
+        self.db().execute(
+            "UPDATE urls SET status = 'ok', failure = NULL, final_url = ?2, last_checked = ?3, timeouts = 0
+             WHERE url = ?1",
+            params![url, target, now_millis()],
+        )?;
+        Ok(())
+    }
+
+    /// The document URL under which the document at `url` is stored, when
+    /// that is another URL: a link that redirected to `url`, or `url`
+    /// itself stored directly (then `url` is returned).
+    pub fn stored_under(&self, url: &str) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .db()
+            .query_row(
+                "SELECT u.url FROM urls u
+                 WHERE (u.url = ?1 OR u.final_url = ?1) AND u.kind = 'document'
+                   AND EXISTS (SELECT 1 FROM versions v WHERE v.url = u.url)
+                 ORDER BY u.url = ?1 DESC, u.url LIMIT 1",
+                [url],
+                |r| r.get(0),
+            )
+            .optional()?)
     }
 
     /// Start a crawl of `sites`, or continue the last one of the same sites
@@ -433,6 +481,38 @@ impl Store {
     }
 }
 
+/// Columns added after the first release, added to older stores in place.
+fn migrate(db: &Connection) -> Result<(), StoreError> {
+    let has_timeouts = db
+        .prepare("SELECT 1 FROM pragma_table_info('urls') WHERE name = 'timeouts'")?
+        .exists([])?;
+    if !has_timeouts {
+        db.execute_batch("ALTER TABLE urls ADD COLUMN timeouts INTEGER NOT NULL DEFAULT 0")?;
+    }
+    Ok(())
+}
+
+/// The title and publication date the catalogue (the list or article page
+/// that linked it) gave the document at `url` in the store at `root`.
+pub fn catalogue_entry(
+    root: &Path,
+    url: &str,
+) -> Result<(Option<String>, Option<String>), StoreError> {
+    let db = Connection::open_with_flags(
+        root.join("state.sqlite"),
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    db.busy_timeout(std::time::Duration::from_secs(30))?;
+    Ok(db
+        .query_row(
+            "SELECT title, published FROM urls WHERE url = ?1",
+            [url],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?
+        .unwrap_or((None, None)))
+}
+
 /// A complete, verified body and what the response said about it.
 pub struct BodyRecord<'a> {
     pub sha256: &'a str,
@@ -463,6 +543,7 @@ impl Store {
         let db = Connection::open(root.join("state.sqlite"))?;
         db.busy_timeout(std::time::Duration::from_secs(30))?;
         db.execute_batch(SCHEMA)?;
+        migrate(&db)?;
         Ok(Store {
             root: root.to_path_buf(),
             db: Mutex::new(db),
@@ -474,6 +555,44 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn now_is_in_milliseconds() {
+        let real = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap()
+            .as_millis() as i64;
+        assert!(
+            (now_millis() - real).abs() < 5_000,
+            "{} vs {real}",
+            now_millis()
+        );
+    }
+
+    #[test]
+    fn a_crawl_killed_two_days_ago_is_not_resumed() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let two_days_ago = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap()
+            .as_millis() as i64
+            - 48 * 3600 * 1000;
+        store
+            .db()
+            .execute(
+                "INSERT INTO crawls (sites, started) VALUES ('s', ?1)",
+                [two_days_ago],
+            )
+            .unwrap();
+        let (_, resumed) = store.begin_crawl("s").unwrap();
+        assert_eq!(resumed, None, "a stale crawl was resumed");
+        // One killed an hour ago is.
+        let (id, _) = store.begin_crawl("t").unwrap();
+        let (again, resumed) = store.begin_crawl("t").unwrap();
+        assert_eq!(again, id);
+        assert!(resumed.is_some());
+    }
 
     #[test]
     fn a_changed_body_keeps_the_old_version() {

@@ -880,3 +880,169 @@ pub fn max_requests_in_window(log: &[LogEntry], port: u16, window: Duration) -> 
     }
     best
 }
+
+/// A request as the [`MiniServer`] saw it.
+#[derive(Debug, Clone)]
+pub struct Seen {
+    pub at: Instant,
+    pub method: String,
+    pub path: String,
+    /// Header names lower-cased.
+    pub headers: HashMap<String, String>,
+    pub body: String,
+}
+
+/// What a [`MiniServer`] handler answers.
+pub struct Reply {
+    pub status: u16,
+    pub headers: Vec<(String, Vec<u8>)>,
+    pub body: Vec<u8>,
+    /// Sleep this long before answering.
+    pub delay: Option<Duration>,
+}
+
+impl Reply {
+    pub fn new(status: u16, content_type: &str, body: impl Into<Vec<u8>>) -> Reply {
+        Reply {
+            status,
+            headers: vec![("Content-Type".into(), content_type.as_bytes().to_vec())],
+            body: body.into(),
+            delay: None,
+        }
+    }
+    pub fn html(body: &str) -> Reply {
+        Reply::new(200, "text/html; charset=utf-8", body.as_bytes().to_vec())
+    }
+    pub fn not_found() -> Reply {
+        Reply::new(404, "text/html", b"not found".to_vec())
+    }
+    pub fn redirect(to: &str) -> Reply {
+        Reply::new(302, "text/html", Vec::new()).header("Location", to.as_bytes())
+    }
+    pub fn header(mut self, name: &str, value: &[u8]) -> Reply {
+        self.headers.push((name.into(), value.to_vec()));
+        self
+    }
+}
+
+type Handler = dyn Fn(&Seen) -> Reply + Send + Sync;
+
+/// A one-site server on 127.0.0.1 whose answers a test writes as a closure;
+/// every request (method, headers, body) is logged.
+pub struct MiniServer {
+    pub port: u16,
+    log: Arc<Mutex<Vec<Seen>>>,
+    stop: Arc<AtomicBool>,
+}
+
+impl MiniServer {
+    pub fn start(handler: impl Fn(&Seen) -> Reply + Send + Sync + 'static) -> MiniServer {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1");
+        let port = listener.local_addr().unwrap().port();
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let stop = Arc::new(AtomicBool::new(false));
+        let handler: Arc<Handler> = Arc::new(handler);
+        let (log2, stop2) = (log.clone(), stop.clone());
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                if stop2.load(Ordering::SeqCst) {
+                    break;
+                }
+                let Ok(stream) = stream else { continue };
+                let (handler, log) = (handler.clone(), log2.clone());
+                std::thread::spawn(move || mini_serve(stream, &*handler, &log));
+            }
+        });
+        MiniServer { port, log, stop }
+    }
+
+    pub fn base(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    pub fn log(&self) -> Vec<Seen> {
+        self.log.lock().unwrap().clone()
+    }
+
+    /// Requests for `path` so far.
+    pub fn hits(&self, path: &str) -> usize {
+        self.log().iter().filter(|s| s.path == path).count()
+    }
+}
+
+impl Drop for MiniServer {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        let _ = TcpStream::connect(("127.0.0.1", self.port));
+    }
+}
+
+fn mini_serve(stream: TcpStream, handler: &Handler, log: &Mutex<Vec<Seen>>) {
+    use std::io::Read;
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
+    let Ok(clone) = stream.try_clone() else {
+        return;
+    };
+    let mut reader = BufReader::new(clone);
+    let mut stream = stream;
+    loop {
+        let mut request_line = String::new();
+        if reader.read_line(&mut request_line).unwrap_or(0) == 0 {
+            return;
+        }
+        let at = Instant::now();
+        let mut headers = HashMap::new();
+        loop {
+            let mut line = String::new();
+            if reader.read_line(&mut line).unwrap_or(0) == 0 {
+                return;
+            }
+            let line = line.trim_end();
+            if line.is_empty() {
+                break;
+            }
+            if let Some((k, v)) = line.split_once(':') {
+                headers.insert(k.trim().to_ascii_lowercase(), v.trim().to_string());
+            }
+        }
+        let length: usize = headers
+            .get("content-length")
+            .and_then(|l| l.parse().ok())
+            .unwrap_or(0);
+        let mut body = vec![0u8; length];
+        if reader.read_exact(&mut body).is_err() {
+            return;
+        }
+        let mut parts = request_line.split_whitespace();
+        let seen = Seen {
+            at,
+            method: parts.next().unwrap_or("").to_string(),
+            path: parts.next().unwrap_or("/").to_string(),
+            headers,
+            body: String::from_utf8_lossy(&body).into_owned(),
+        };
+        log.lock().unwrap().push(seen.clone());
+        let reply = handler(&seen);
+        if let Some(d) = reply.delay {
+            std::thread::sleep(d);
+        }
+        let mut out =
+            format!("HTTP/1.1 {} {}\r\n", reply.status, reason(reply.status)).into_bytes();
+        for (k, v) in &reply.headers {
+            out.extend_from_slice(k.as_bytes());
+            out.extend_from_slice(b": ");
+            out.extend_from_slice(v);
+            out.extend_from_slice(b"\r\n");
+        }
+        out.extend_from_slice(format!("Content-Length: {}\r\n\r\n", reply.body.len()).as_bytes());
+        out.extend_from_slice(&reply.body);
+        if stream.write_all(&out).is_err() || stream.flush().is_err() {
+            return;
+        }
+    }
+}
+
+/// A PDF-looking body that `caizheng` sniffs as PDF.
+pub fn pdf_bytes(key: &str) -> Vec<u8> {
+    generated("pdf", key, 1)
+}
