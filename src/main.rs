@@ -32,6 +32,8 @@ enum Command {
     Schema(SchemaArgs),
     /// Process many documents into an open dataset (CSV, JSONL, SQLite, Data Package).
     Run(cli::run::RunCommand),
+    /// Write the HTML site of a run's output folder again (`run` writes it too).
+    Report(cli::run::ReportArgs),
     /// Measure documents/s and peak memory of `run` beside pdftotext.
     Bench(caizheng::bench::BenchArgs),
     /// Crawl disclosure sites into a store (blobs + SQLite state).
@@ -98,6 +100,7 @@ fn dispatch(command: Command, quiet: bool) -> anyhow::Result<i32> {
         Command::Extract(args) => cli::extract::extract(args)?,
         Command::Check(args) => cli::check::check(args)?,
         Command::Run(command) => cli::run::run(command, quiet)?,
+        Command::Report(args) => cli::run::report(args, quiet)?,
         Command::Bench(args) => return caizheng::bench::bench_main(args),
         Command::Schema(SchemaArgs {
             format: SchemaFormat::Json,

@@ -1,4 +1,7 @@
-//! `caizheng run`: the dataset, its summary and its exit code.
+//! `caizheng run` and `caizheng report`: the dataset, its site, its summary
+//! and its exit code.
+
+use std::path::{Path, PathBuf};
 
 use super::exit::{Exit, FailOn};
 
@@ -12,6 +15,9 @@ pub struct RunCommand {
     /// The end-of-run summary: `table` for a person, `json` for a script.
     #[arg(long, value_enum, default_value = "table")]
     format: SummaryFormat,
+    /// Do not write the HTML site (`OUT/site/`); `caizheng report OUT` writes it later.
+    #[arg(long)]
+    no_site: bool,
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -20,14 +26,39 @@ pub enum SummaryFormat {
     Json,
 }
 
+#[derive(clap::Args)]
+pub struct ReportArgs {
+    /// The output folder of a run (holding `documents/`).
+    #[arg(default_value = "out")]
+    out: PathBuf,
+    /// `table`: where the site is; `json`: the same as an object.
+    #[arg(long, value_enum, default_value = "table")]
+    format: SummaryFormat,
+}
+
+/// Write the site and say where, or why not.
+fn site(out: &Path) -> Option<(PathBuf, caizheng::site::SiteTotals)> {
+    match caizheng::site::write_site(out) {
+        Ok(totals) => Some((
+            out.join(caizheng::site::SITE_DIR).join("index.html"),
+            totals,
+        )),
+        Err(e) => {
+            eprintln!("caizheng: the site was not written: {e:#}");
+            None
+        }
+    }
+}
+
 /// Exit 3 when a finding reaches `--fail-on`, else 1 when some document
-/// could not be read; an error (no input, output not writable, patterns
-/// that do not load) is the caller's 4.
+/// could not be read (or the site not written); an error (no input, output
+/// not writable, patterns that do not load) is the caller's 4.
 pub fn run(command: RunCommand, quiet: bool) -> anyhow::Result<Exit> {
     let RunCommand {
         mut args,
         fail_on,
         format,
+        no_site,
     } = command;
     args.quiet = quiet;
     let (summary, stats) = caizheng::batch::run_main(&args)?;
@@ -39,6 +70,12 @@ pub fn run(command: RunCommand, quiet: bool) -> anyhow::Result<Exit> {
         removed = stats.removed,
         "run done"
     );
+    let mut exit = Exit::Done;
+    // The dataset is written: a site that cannot be is a part not done.
+    let site = if no_site { None } else { site(&args.out) };
+    if !no_site && site.is_none() {
+        exit = Exit::Partial;
+    }
     match format {
         SummaryFormat::Json => {
             let value = serde_json::json!({
@@ -47,6 +84,7 @@ pub fn run(command: RunCommand, quiet: bool) -> anyhow::Result<Exit> {
                 "findings_by_severity": summary.findings_by_severity,
                 "documents_with_errors_by_reason": summary.errors_by_reason,
                 "out": args.out,
+                "site": site.as_ref().map(|(index, _)| index),
                 "stats": stats,
             });
             println!("{}", serde_json::to_string_pretty(&value)?);
@@ -56,15 +94,41 @@ pub fn run(command: RunCommand, quiet: bool) -> anyhow::Result<Exit> {
                 "{}",
                 caizheng::batch::summary_table(&summary, &stats, &args.out)
             );
+            if let Some((index, _)) = &site {
+                println!("{:<12}{:>10}", "site", index.display());
+            }
         }
         SummaryFormat::Table => {}
     }
-    let mut exit = Exit::Done;
     if summary.documents_with_errors() > 0 {
-        exit = Exit::Partial;
+        exit = exit.max(Exit::Partial);
     }
     if fail_on.is_some_and(|f| f.reached_by_counts(&summary.findings_by_severity)) {
         exit = Exit::Findings;
     }
     Ok(exit)
+}
+
+/// `caizheng report OUT`: the site of a run's output, written again.
+pub fn report(args: ReportArgs, quiet: bool) -> anyhow::Result<Exit> {
+    let totals = caizheng::site::write_site(&args.out)?;
+    let index = args.out.join(caizheng::site::SITE_DIR).join("index.html");
+    match args.format {
+        SummaryFormat::Json => println!(
+            "{}",
+            serde_json::json!({
+                "site": index,
+                "documents": totals.documents,
+                "entities": totals.entities,
+            })
+        ),
+        SummaryFormat::Table if !quiet => println!(
+            "{} documents, {} entities: {}",
+            totals.documents,
+            totals.entities,
+            index.display()
+        ),
+        SummaryFormat::Table => {}
+    }
+    Ok(Exit::Done)
 }
