@@ -71,6 +71,10 @@ pub fn run(command: RunCommand, quiet: bool) -> anyhow::Result<Exit> {
         "run done"
     );
     let mut exit = Exit::Done;
+    if let Err(e) = caizheng::site::write_metadata(&args.out) {
+        eprintln!("caizheng: {e:#}");
+        exit = Exit::Partial;
+    }
     // The dataset is written: a site that cannot be is a part not done.
     let site = if no_site { None } else { site(&args.out) };
     if !no_site && site.is_none() {
@@ -111,6 +115,7 @@ pub fn run(command: RunCommand, quiet: bool) -> anyhow::Result<Exit> {
 
 /// `caizheng report OUT`: the site of a run's output, written again.
 pub fn report(args: ReportArgs, quiet: bool) -> anyhow::Result<Exit> {
+    caizheng::site::write_metadata(&args.out)?;
     let totals = caizheng::site::write_site(&args.out)?;
     let index = args.out.join(caizheng::site::SITE_DIR).join("index.html");
     match args.format {

@@ -7,6 +7,7 @@
 //! renamed into place, so a killed build never leaves a half-written site.
 
 mod charts;
+mod datasette;
 mod document;
 mod html;
 mod index;
@@ -18,6 +19,8 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 
 use crate::report::{Report, Severity};
+
+pub use datasette::{metadata, write_metadata, METADATA_FILE};
 
 pub const SITE_DIR: &str = "site";
 const STYLE: &str = include_str!("style.css");

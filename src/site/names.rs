@@ -65,6 +65,17 @@ fn parse(text: &str) -> HashMap<String, String> {
     names
 }
 
+/// Every key the vocabulary names, sorted, with its Chinese name.
+pub fn vocabulary() -> Vec<(String, String)> {
+    let mut keys: Vec<(String, String)> = NAMES
+        .iter()
+        .filter(|(key, _)| key.contains('.') || !key.contains(' '))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    keys.sort();
+    keys
+}
+
 /// The Chinese name of `key` (with its qualifier), or the key itself.
 pub fn name(key: &str) -> String {
     if let Some(name) = NAMES.get(key) {
