@@ -208,6 +208,31 @@ fn a_run_keeps_earlier_documents_unless_pruned() {
     assert!(!csv.contains(HEALTH));
 }
 
+/// The same file named another way (relative, then absolute) is the same
+/// document: nothing is "kept" from the earlier run.
+#[test]
+fn the_same_document_under_another_name_is_not_kept_twice() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::copy(corpus(HEALTH), dir.path().join(HEALTH)).expect("copy");
+    let out = dir.path().join("out").display().to_string();
+    let relative = caizheng()
+        .args(["run", "--out", &out, HEALTH])
+        .current_dir(dir.path())
+        .output()
+        .expect("run");
+    assert_eq!(code(&relative), Some(0), "{}", text(&relative.stderr));
+    let absolute = run(&[
+        "run",
+        "--out",
+        &out,
+        &dir.path().join(HEALTH).display().to_string(),
+    ]);
+    let summary = text(&absolute.stdout);
+    assert!(!summary.contains("kept"), "{summary}");
+    assert!(!summary.contains("removed"), "{summary}");
+    assert!(summary.starts_with("documents            1"), "{summary}");
+}
+
 /// A file deleted from a folder that is read again leaves the dataset even
 /// without `--prune`, and the summary says so.
 #[test]

@@ -347,7 +347,9 @@ impl RunState {
 
     /// Keep in this run the documents of earlier runs whose source is not an
     /// input now and that `keeps` (their report, rows and comparison
-    /// summary still on disk), `limit` at a time. Returns how many.
+    /// summary still on disk), `limit` at a time. A document whose bytes are
+    /// an input now (under another name) is this run's, not kept. Returns
+    /// how many.
     pub fn keep_earlier(&self, keeps: &dyn Fn(&str) -> bool, limit: usize) -> Result<u64> {
         let mut kept = 0u64;
         let mut after = String::new();
@@ -359,6 +361,7 @@ impl RunState {
                      WHERE d.id > ?1
                        AND d.id NOT IN (SELECT id FROM temp.run_doc)
                        AND d.source NOT IN (SELECT source FROM temp.input)
+                       AND d.id NOT IN (SELECT sha256 FROM temp.input WHERE sha256 IS NOT NULL)
                        AND d.id IN (SELECT id FROM temp.present_report)
                        AND d.id IN (SELECT id FROM temp.present_rows)
                        AND d.id IN (SELECT id FROM across_doc)

@@ -458,3 +458,73 @@ fn facts_section(body: &mut String, report: &Report) {
     }
     body.push_str("</table></section>\n");
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::{DocumentInfo, FactSource, Severity};
+
+    /// Text from a document never becomes markup: a published page could
+    /// hold anything.
+    #[test]
+    fn document_text_is_escaped() {
+        let mut report = Report::new(DocumentInfo {
+            sha256: "ab".repeat(32),
+            source: "https://example.gov.cn/a.pdf?x=1&y=<2>".into(),
+            entity: Some("<script>alert(1)</script>局".into()),
+            fiscal_year: Some(2020),
+            kind: Some("final".into()),
+            ..Default::default()
+        });
+        let fact = Fact {
+            key: "three_public.total".into(),
+            value: "6.84".into(),
+            unit: Some("万元".into()),
+            value_wan: Some("6.84".parse().unwrap()),
+            label: None,
+            code: None,
+            page: Some(4),
+            section: Some("\"三公\"<b>".into()),
+            text: "<img src=x onerror=alert(2)>6.84万元".into(),
+            span: [10, 20],
+            source: FactSource::Narrative,
+            pattern: "p#1".into(),
+        };
+        report.facts.push(fact.clone());
+        report.findings.push(Finding {
+            rule: "sum.x".into(),
+            kind: "sum".into(),
+            severity: Severity::Error,
+            message: "</div><script>".into(),
+            message_en: "a & b".into(),
+            values: vec![],
+            expected: Some("<1>".into()),
+            actual: None,
+            difference: None,
+            facts: vec![Evidence {
+                key: fact.key.clone(),
+                value: fact.value.clone(),
+                label: None,
+                page: fact.page,
+                section: fact.section.clone(),
+                text: fact.text.clone(),
+                span: fact.span,
+            }],
+        });
+        let summary = Summary::of(&report.document.sha256, &report);
+        let html = render(&report, &summary, &[&summary]);
+        assert!(!html.contains("<script>"), "{html}");
+        assert!(!html.contains("<img"), "{html}");
+        assert!(html.contains("&quot;三公&quot;&lt;b&gt;"), "{html}");
+        assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;局"));
+        assert!(html.contains("a &amp; b"));
+        assert!(
+            html.contains("<a href=\"#fact-0\">"),
+            "the finding's quote links to the fact"
+        );
+        assert!(
+            html.contains("page=4"),
+            "the fact links to its page in the source"
+        );
+    }
+}
