@@ -169,11 +169,11 @@ fn findings_section(body: &mut String, report: &Report) {
         for e in &f.facts {
             let place = match fact_of(report, e) {
                 Some(i) => format!(
-                    "<a href=\"#fact-{i}\">第{} 页 p.</a>",
+                    "<a href=\"#fact-{i}\">第{}页 p.</a>",
                     e.page.map(|p| p.to_string()).unwrap_or_else(|| "?".into())
                 ),
                 None => format!(
-                    "第{} 页 p.",
+                    "第{}页 p.",
                     e.page.map(|p| p.to_string()).unwrap_or_else(|| "?".into())
                 ),
             };
@@ -305,7 +305,7 @@ fn figure_row(body: &mut String, i: usize, f: &Fact, indent: bool) {
     let _ = writeln!(
         body,
         "<tr><td>{}{}{}</td><td class=\"key\">{}</td><td class=\"num\">{}</td><td>{}</td>\
-         <td class=\"num\">{}</td><td><a href=\"#fact-{i}\">第{} 页 p.</a></td><td class=\"quote\">{}</td></tr>",
+         <td class=\"num\">{}</td><td><a href=\"#fact-{i}\">第{}页 p.</a></td><td class=\"quote\">{}</td></tr>",
         if indent { "其中：" } else { "" },
         esc(&name(&f.key)),
         f.label.as_ref().map(|l| format!("［{}］", esc(l))).unwrap_or_default(),
