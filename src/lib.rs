@@ -16,4 +16,5 @@ pub mod reconcile;
 pub mod report;
 pub mod script;
 pub mod sections;
+pub mod site;
 pub mod tables;

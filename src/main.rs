@@ -1,12 +1,23 @@
-use caizheng::pipeline::{self, Config};
-use clap::{Parser, Subcommand, ValueEnum};
-use std::io::Write;
-use std::path::PathBuf;
+mod cli;
+
+use clap::{ArgAction, CommandFactory, Parser, Subcommand, ValueEnum};
+
+use cli::exit::Exit;
 
 /// caizheng: Chinese government budget disclosures (部门预算 / 部门决算) as open data.
+///
+/// Exit codes: 0 done; 1 some documents (or sites) failed, the rest done;
+/// 2 usage error; 3 findings at or above --fail-on; 4 unable to work at all.
 #[derive(Parser)]
 #[command(name = "caizheng", version, about)]
 struct Cli {
+    /// More messages on stderr: -v what each stage did, -vv timings, -vvv
+    /// every decision (RUST_LOG overrides).
+    #[arg(short, long, action = ArgAction::Count, global = true)]
+    verbose: u8,
+    /// Errors only on stderr: no progress bar, no summary table.
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    quiet: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -14,246 +25,119 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Extract facts (and findings) from documents and print them as JSON.
-    Extract(ExtractArgs),
+    Extract(cli::extract::ExtractArgs),
     /// Check documents for internal inconsistencies and print the findings.
-    Check(CheckArgs),
+    Check(cli::check::CheckArgs),
     /// Print the JSON Schema of the per-document report.
-    Schema,
+    Schema(SchemaArgs),
     /// Process many documents into an open dataset (CSV, JSONL, SQLite, Data Package).
-    Run(caizheng::batch::RunArgs),
+    Run(cli::run::RunCommand),
+    /// Write the HTML site of a run's output folder again (`run` writes it too).
+    Report(cli::run::ReportArgs),
     /// Measure documents/s and peak memory of `run` beside pdftotext.
     Bench(caizheng::bench::BenchArgs),
     /// Crawl disclosure sites into a store (blobs + SQLite state).
-    Crawl(caizheng::fetch::cli::CrawlArgs),
-}
-
-#[derive(Clone, Copy, ValueEnum)]
-enum Format {
-    /// One JSON object (one file) or one per line (several files).
-    Json,
-    /// One JSON object per line.
-    Jsonl,
-    /// Indented JSON, one object per file.
-    Pretty,
-    /// The normalized text every pattern reads (pages separated by form
-    /// feeds): for writing patterns for a new wording.
-    Text,
+    Crawl(CrawlCommand),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions(CompletionsArgs),
 }
 
 #[derive(clap::Args)]
-struct ExtractArgs {
-    /// Documents to read: PDF, DOCX, HTML or text (GBK/GB18030 detected).
-    #[arg(required = true)]
-    files: Vec<PathBuf>,
+struct SchemaArgs {
+    /// The schema is JSON (indented, as committed in schema/).
     #[arg(long, value_enum, default_value = "json")]
-    format: Format,
-    /// A folder of pattern files (*.toml) that replace or extend the built-in ones.
-    #[arg(long)]
-    patterns: Option<PathBuf>,
-}
-
-#[derive(clap::Args)]
-struct CheckArgs {
-    /// Documents to check.
-    #[arg(required = true)]
-    files: Vec<PathBuf>,
-    /// `text` for a person (grouped by severity, quotes side by side), `json` for machines.
-    #[arg(long, value_enum, default_value = "text")]
-    format: CheckFormat,
-    /// Pattern files replacing or extending the built-in ones (also `reconcile.toml`).
-    #[arg(long)]
-    patterns: Option<PathBuf>,
-    /// Colour: auto (when stdout is a terminal), always, never.
-    #[arg(long, default_value = "auto")]
-    color: String,
+    format: SchemaFormat,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
-enum CheckFormat {
-    Text,
+enum SchemaFormat {
     Json,
 }
 
-fn check(args: CheckArgs) -> anyhow::Result<i32> {
-    use std::io::IsTerminal;
-    let config = load_config(args.patterns.as_ref())?;
-    let color = match args.color.as_str() {
-        "always" => true,
-        "never" => false,
-        _ => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+#[derive(clap::Args)]
+struct CrawlCommand {
+    #[command(flatten)]
+    args: caizheng::fetch::cli::CrawlArgs,
+    /// The per-site summary: `table` for a person, `json` for a script.
+    #[arg(long, value_enum, default_value = "table")]
+    format: CrawlFormat,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum CrawlFormat {
+    Table,
+    Json,
+}
+
+#[derive(clap::Args)]
+struct CompletionsArgs {
+    /// The shell: `caizheng completions bash > /etc/bash_completion.d/caizheng`.
+    shell: clap_complete::Shell,
+}
+
+/// Log to stderr at the level -v/-q ask for. lopdf logs every repaired
+/// object as an ERROR: the document's own error says what matters.
+fn init_logging(verbose: u8, quiet: bool) {
+    let level = match (quiet, verbose) {
+        (true, _) => "error",
+        (false, 0) => "warn",
+        (false, 1) => "warn,caizheng=info",
+        (false, 2) => "warn,caizheng=debug",
+        (false, _) => "info,caizheng=trace",
     };
-    each_report(&args.files, &config, |out, source, report| {
-        match args.format {
-            CheckFormat::Json => {
-                let value = serde_json::json!({
-                    "document": report.document,
-                    "findings": report.findings,
-                    "errors": report.errors,
-                });
-                serde_json::to_writer(&mut *out, &value)?;
-                writeln!(out)?;
-            }
-            CheckFormat::Text => {
-                let d = &report.document;
-                writeln!(
-                    out,
-                    "== {source}: {} {} {}",
-                    d.entity.as_deref().unwrap_or("?"),
-                    d.fiscal_year.map(|y| y.to_string()).unwrap_or_default(),
-                    d.kind.as_deref().unwrap_or("")
-                )?;
-                for e in &report.errors {
-                    writeln!(out, "error [{}]: {}", e.reason, e.message)?;
-                }
-                write!(
-                    out,
-                    "{}",
-                    caizheng::reconcile::render_human(&report.findings, color)
-                )?;
-            }
-        }
-        Ok(())
-    })
-}
-
-/// Process each file and hand its report to `print`; the exit code is 2
-/// when any document (or part of one) could not be read.
-fn each_report(
-    files: &[PathBuf],
-    config: &Config,
-    mut print: impl FnMut(
-        &mut std::io::StdoutLock,
-        &str,
-        &caizheng::report::Report,
-    ) -> anyhow::Result<()>,
-) -> anyhow::Result<i32> {
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
-    let mut failed = false;
-    for path in files {
-        let source = path.display().to_string();
-        let report = report_of(path, &source, config);
-        failed |= !report.errors.is_empty();
-        print(&mut out, &source, &report)?;
-    }
-    Ok(if failed { 2 } else { 0 })
-}
-
-/// The report of one file, or of the reason it could not be opened.
-fn report_of(path: &std::path::Path, source: &str, config: &Config) -> caizheng::report::Report {
-    match std::fs::read(path) {
-        Ok(bytes) => pipeline::process_with(&bytes, source, config),
-        Err(e) => pipeline::unreadable(source, &e),
-    }
-}
-
-fn load_config(patterns: Option<&PathBuf>) -> anyhow::Result<Config> {
-    Config::load(patterns.map(PathBuf::as_path))
-}
-
-fn extract(args: ExtractArgs) -> anyhow::Result<i32> {
-    if let Format::Text = args.format {
-        return print_texts(&args.files);
-    }
-    let config = load_config(args.patterns.as_ref())?;
-    each_report(&args.files, &config, |out, _, report| {
-        match args.format {
-            Format::Pretty => serde_json::to_writer_pretty(&mut *out, report)?,
-            Format::Json | Format::Jsonl | Format::Text => {
-                serde_json::to_writer(&mut *out, report)?
-            }
-        }
-        writeln!(out)?;
-        Ok(())
-    })
-}
-
-/// `extract --format text`: each file's normalized text, or why it has none.
-fn print_texts(files: &[PathBuf]) -> anyhow::Result<i32> {
-    let mut failed = false;
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
-    for path in files {
-        let read = std::fs::read(path)
-            .map_err(anyhow::Error::from)
-            .and_then(|bytes| {
-                caizheng::read::read_document(&bytes, &path.display().to_string())
-                    .map_err(anyhow::Error::from)
-            });
-        match read {
-            Ok(doc) => writeln!(out, "{}", doc.text)?,
-            Err(e) => {
-                eprintln!("caizheng: {}: {e}", path.display());
-                failed = true;
-            }
-        }
-    }
-    Ok(if failed { 2 } else { 0 })
-}
-
-/// A reader that stops early (`caizheng schema | head -1`) closes the pipe:
-/// the command ends quietly with 0, as `cat` and `grep` do, not with a panic.
-fn quiet_on_broken_pipe() {
-    let default = std::panic::take_hook();
-    std::panic::set_hook(Box::new(move |info| {
-        let payload = info.payload();
-        let message = payload
-            .downcast_ref::<String>()
-            .map(String::as_str)
-            .or_else(|| payload.downcast_ref::<&str>().copied())
-            .unwrap_or_default();
-        if message.contains("Broken pipe") {
-            std::process::exit(0);
-        }
-        default(info)
-    }));
-}
-
-fn is_broken_pipe(e: &anyhow::Error) -> bool {
-    e.chain().any(|c| {
-        let kind = c
-            .downcast_ref::<std::io::Error>()
-            .map(std::io::Error::kind)
-            .or_else(|| c.downcast_ref::<serde_json::Error>()?.io_error_kind());
-        kind == Some(std::io::ErrorKind::BrokenPipe)
-    })
-}
-
-fn main() {
-    quiet_on_broken_pipe();
     tracing_subscriber::fmt()
         .with_env_filter(
-            // lopdf logs every repaired object as an ERROR; the document's own
-            // error says what matters. RUST_LOG overrides.
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,lopdf=off")),
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
+                tracing_subscriber::EnvFilter::new(format!("{level},lopdf=off"))
+            }),
         )
         .with_writer(std::io::stderr)
         .init();
-    let cli = Cli::parse();
-    let result = match cli.command {
-        Command::Extract(args) => extract(args),
-        Command::Run(args) => caizheng::batch::run_main(args),
-        Command::Bench(args) => caizheng::bench::bench_main(args),
-        Command::Check(args) => check(args),
-        Command::Schema => serde_json::to_string_pretty(&caizheng::report::json_schema())
-            .map(|s| {
-                println!("{s}");
-                0
-            })
-            .map_err(Into::into),
-        // `crawl` returns its own exit codes; an error left over means it could not work (4).
-        Command::Crawl(args) => caizheng::fetch::cli::crawl_main(args).or_else(|e| {
-            eprintln!("caizheng: {e:#}");
-            Ok(4)
-        }),
+}
+
+fn dispatch(command: Command, quiet: bool) -> anyhow::Result<i32> {
+    let exit = match command {
+        Command::Extract(args) => cli::extract::extract(args)?,
+        Command::Check(args) => cli::check::check(args)?,
+        Command::Run(command) => cli::run::run(command, quiet)?,
+        Command::Report(args) => cli::run::report(args, quiet)?,
+        Command::Bench(args) => return caizheng::bench::bench_main(args),
+        Command::Schema(SchemaArgs {
+            format: SchemaFormat::Json,
+        }) => {
+            let schema = serde_json::to_string_pretty(&caizheng::report::json_schema())?;
+            println!("{schema}");
+            Exit::Done
+        }
+        Command::Crawl(CrawlCommand { mut args, format }) => {
+            args.quiet = quiet;
+            args.json |= format == CrawlFormat::Json;
+            // The crawler returns its own code (0, 1 or 4).
+            return caizheng::fetch::cli::crawl_main(args);
+        }
+        Command::Completions(CompletionsArgs { shell }) => {
+            clap_complete::generate(
+                shell,
+                &mut Cli::command(),
+                "caizheng",
+                &mut std::io::stdout(),
+            );
+            Exit::Done
+        }
     };
-    match result {
+    Ok(exit.code())
+}
+
+fn main() {
+    cli::pipe::quiet_on_broken_pipe();
+    let cli = Cli::parse();
+    init_logging(cli.verbose, cli.quiet);
+    match dispatch(cli.command, cli.quiet) {
         Ok(code) => std::process::exit(code),
-        Err(e) if is_broken_pipe(&e) => std::process::exit(0),
+        Err(e) if cli::pipe::is_broken_pipe(&e) => std::process::exit(0),
         Err(e) => {
             eprintln!("caizheng: {e:#}");
-            std::process::exit(1);
+            std::process::exit(Exit::Unable.code());
         }
     }
 }

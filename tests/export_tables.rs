@@ -324,9 +324,9 @@ fn sqlite_answers_the_readme_queries() {
 
     let three_public = query(&conn, &queries[0]);
     let expected: Vec<Vec<&str>> = vec![
-        vec![ENTITY_B, "2026", "budget", "12.5", "", "", ""],
-        vec![ENTITY_A, "2019", "final", "10", "", "6.84", "3.16"],
-        vec![ENTITY_A, "2020", "final", "12.5", "", "", ""],
+        vec![ENTITY_B, "2026", "budget", "12.5", "", "", "", "1"],
+        vec![ENTITY_A, "2019", "final", "10", "", "6.84", "3.16", "3"],
+        vec![ENTITY_A, "2020", "final", "12.5", "", "", "", "1"],
     ];
     assert_eq!(three_public, expected);
 

@@ -567,7 +567,11 @@ fn single_page_max_docs_since_and_bad_site_files() {
         .arg(&store)
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(4), "a locked store: unable to work");
+    assert_eq!(
+        out.status.code(),
+        Some(4),
+        "a store held by another crawl: unable to work"
+    );
     assert!(String::from_utf8_lossy(&out.stderr).contains("another crawl"));
     drop(held);
 

@@ -11,8 +11,11 @@
 //! and exported a page at a time from it ([`state`]), so memory stays the
 //! same whatever the corpus size.
 
+mod earlier;
 mod stamp;
 mod state;
+
+pub use earlier::Earlier;
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -62,9 +65,14 @@ pub struct RunArgs {
     /// makes the next run reprocess every document.
     #[arg(long)]
     pub patterns: Option<PathBuf>,
-    /// No progress bar and no summary table.
-    #[arg(long, short)]
+    /// No progress bar (set by the global `-q`).
+    #[arg(skip)]
     pub quiet: bool,
+    /// Remove from the dataset the documents of earlier runs that this run's
+    /// inputs do not hold. Without it they are kept, unless their file was
+    /// in a folder given now and is gone from it (a deleted file leaves).
+    #[arg(long)]
+    pub prune: bool,
     /// Write run statistics (timings, peak memory) as JSON to this file.
     #[arg(long, hide = true)]
     pub stats_json: Option<PathBuf>,
@@ -399,7 +407,19 @@ pub struct RunStats {
     pub facts: u64,
     pub findings: u64,
     pub documents_with_errors: u64,
+    /// Documents of earlier runs kept although not among this run's inputs.
+    #[serde(default)]
+    pub kept: u64,
+    /// Documents of earlier runs removed from the dataset by this run.
+    #[serde(default)]
+    pub removed: u64,
+    /// The sources of the first removed documents (at most [`REMOVED_LISTED`]).
+    #[serde(default)]
+    pub removed_sources: Vec<String>,
 }
+
+/// How many removed documents the summary names.
+pub const REMOVED_LISTED: usize = 10;
 
 fn progress_bar(len: u64, quiet: bool) -> ProgressBar {
     let bar = ProgressBar::new(len);
@@ -592,7 +612,7 @@ pub fn run_with(
     force: bool,
     quiet: bool,
 ) -> Result<(ExportSummary, RunStats)> {
-    run_configured(discover, out, jobs, force, quiet, None)
+    run_configured(discover, out, jobs, force, quiet, None, &Earlier::Prune)
 }
 
 /// [`run_with`] with a folder of data files over the built-in ones (`--patterns`).
@@ -603,6 +623,7 @@ pub fn run_configured(
     force: bool,
     quiet: bool,
     patterns: Option<PathBuf>,
+    earlier: &Earlier,
 ) -> Result<(ExportSummary, RunStats)> {
     let started = Instant::now();
     fs::create_dir_all(out.join(export::DOCUMENTS_DIR))
@@ -658,6 +679,7 @@ pub fn run_configured(
         Ok(())
     })?;
     let (todo_count, unchanged) = state.plan(&fingerprint, force)?;
+    let kept = state.keep_earlier(&|source| earlier.keeps(source), ID_PAGE)?;
     let discovered = started.elapsed();
     tracing::debug!(elapsed = ?started.elapsed(), todo = todo_count, "planned");
     let mode = if force || unchanged == 0 {
@@ -718,6 +740,7 @@ pub fn run_configured(
     let process_time = started.elapsed() - discovered;
     tracing::debug!(elapsed = ?started.elapsed(), "processed");
 
+    let (removed, removed_sources) = state.leaving(REMOVED_LISTED)?;
     state.settle(stamped_at_ns)?;
     tracing::debug!(elapsed = ?started.elapsed(), "settled");
     // Stale files are deleted while the exports are written: nothing in them
@@ -774,6 +797,9 @@ pub fn run_configured(
         facts: summary.facts,
         findings: summary.findings(),
         documents_with_errors: summary.documents_with_errors(),
+        kept,
+        removed,
+        removed_sources,
     };
     Ok((summary, stats))
 }
@@ -854,6 +880,26 @@ pub fn summary_table(summary: &ExportSummary, stats: &RunStats, out: &Path) -> S
         "{:<12}{:>10}  ({} processed, {} unchanged)\n",
         "documents", summary.documents, stats.processed, stats.reused
     ));
+    if stats.kept > 0 {
+        t.push_str(&format!(
+            "{:<12}{:>10}  (of earlier runs, not among these inputs; --prune removes them)\n",
+            "kept", stats.kept
+        ));
+    }
+    if stats.removed > 0 {
+        let more = stats.removed as usize - stats.removed_sources.len().min(stats.removed as usize);
+        let more = if more > 0 {
+            format!(" and {more} more")
+        } else {
+            String::new()
+        };
+        t.push_str(&format!(
+            "{:<12}{:>10}  ({}{more})\n",
+            "removed",
+            stats.removed,
+            stats.removed_sources.join(", ")
+        ));
+    }
     t.push_str(&format!("{:<12}{:>10}\n", "facts", summary.facts));
     t.push_str(&format!(
         "{:<12}{:>10}{}\n",
@@ -875,8 +921,14 @@ pub fn summary_table(summary: &ExportSummary, stats: &RunStats, out: &Path) -> S
     t
 }
 
-/// `caizheng run`.
-pub fn run_main(args: RunArgs) -> Result<i32> {
+/// `caizheng run`: the run `args` ask for, documents of earlier runs kept
+/// unless `--prune`. Printing the summary is the caller's.
+pub fn run_main(args: &RunArgs) -> Result<(ExportSummary, RunStats)> {
+    let earlier = if args.prune {
+        Earlier::Prune
+    } else {
+        Earlier::keep_outside(&args.inputs)
+    };
     let (summary, stats) = run_configured(
         &mut |sink| discover_each(&args.inputs, sink),
         &args.out,
@@ -884,15 +936,13 @@ pub fn run_main(args: RunArgs) -> Result<i32> {
         args.force,
         args.quiet,
         args.patterns.clone(),
+        &earlier,
     )?;
-    if !args.quiet {
-        print!("{}", summary_table(&summary, &stats, &args.out));
-    }
     if let Some(path) = &args.stats_json {
         fs::write(path, serde_json::to_vec_pretty(&stats)?)
             .with_context(|| format!("cannot write {}", path.display()))?;
     }
-    Ok(0)
+    Ok((summary, stats))
 }
 
 #[cfg(test)]

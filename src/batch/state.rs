@@ -345,6 +345,64 @@ impl RunState {
         Ok(())
     }
 
+    /// Keep in this run the documents of earlier runs whose source is not an
+    /// input now and that `keeps` (their report, rows and comparison
+    /// summary still on disk), `limit` at a time. A document whose bytes are
+    /// an input now (under another name) is this run's, not kept. Returns
+    /// how many.
+    pub fn keep_earlier(&self, keeps: &dyn Fn(&str) -> bool, limit: usize) -> Result<u64> {
+        let mut kept = 0u64;
+        let mut after = String::new();
+        loop {
+            let page: Vec<(String, String)> = self
+                .conn
+                .prepare_cached(
+                    "SELECT d.id, d.source FROM documents d
+                     WHERE d.id > ?1
+                       AND d.id NOT IN (SELECT id FROM temp.run_doc)
+                       AND d.source NOT IN (SELECT source FROM temp.input)
+                       AND d.id NOT IN (SELECT sha256 FROM temp.input WHERE sha256 IS NOT NULL)
+                       AND d.id IN (SELECT id FROM temp.present_report)
+                       AND d.id IN (SELECT id FROM temp.present_rows)
+                       AND d.id IN (SELECT id FROM across_doc)
+                     ORDER BY d.id LIMIT ?2",
+                )?
+                .query_map(params![after, limit as i64], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect::<rusqlite::Result<_>>()?;
+            let Some((last, _)) = page.last() else {
+                return Ok(kept);
+            };
+            after.clone_from(last);
+            for (id, source) in &page {
+                if keeps(source) {
+                    self.conn
+                        .prepare_cached(
+                            "INSERT OR IGNORE INTO temp.run_doc (id, replaced) VALUES (?1, 0)",
+                        )?
+                        .execute([id])?;
+                    kept += 1;
+                }
+            }
+        }
+    }
+
+    /// The documents of earlier runs that leave the dataset now (their
+    /// source is no input of this run, and they were not kept): how many,
+    /// and the sources of the first `limit`, in source order.
+    pub fn leaving(&self, limit: usize) -> Result<(u64, Vec<String>)> {
+        const LEAVING: &str = "FROM documents WHERE id NOT IN (SELECT id FROM temp.run_doc)
+             AND source NOT IN (SELECT source FROM temp.input)";
+        let count: i64 = self
+            .conn
+            .query_row(&format!("SELECT COUNT(*) {LEAVING}"), [], |r| r.get(0))?;
+        let sources = self
+            .conn
+            .prepare(&format!("SELECT source {LEAVING} ORDER BY source LIMIT ?1"))?
+            .query_map([limit as i64], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok((count as u64, sources))
+    }
+
     /// Forget documents that are not part of this run, and record this
     /// run's file stamps (taken at `stamped_at_ns`).
     pub fn settle(&self, stamped_at_ns: u64) -> Result<()> {

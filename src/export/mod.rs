@@ -246,6 +246,7 @@ impl ExportSummary {
 }
 
 const PART: &str = ".part";
+const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 
 fn part(out: &Path, name: &str) -> PathBuf {
     out.join(format!("{name}{PART}"))
@@ -261,9 +262,16 @@ pub struct Stream {
 }
 
 impl Stream {
+    /// The header line, after a UTF-8 byte order mark: Excel reads a CSV
+    /// without one in the local code page (GBK text becomes garbled), and
+    /// the Frictionless validator, pandas and the `csv` crate skip it.
     fn header_bytes(&self) -> Vec<u8> {
         self.header.map_or_else(Vec::new, |table| {
-            rows::csv_line(table.columns.iter().map(|c| c.name.to_string()))
+            let mut line = UTF8_BOM.to_vec();
+            line.extend(rows::csv_line(
+                table.columns.iter().map(|c| c.name.to_string()),
+            ));
+            line
         })
     }
 

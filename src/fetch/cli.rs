@@ -49,14 +49,14 @@ pub struct CrawlArgs {
     /// Skip documents listed as published before this date (YYYY-MM-DD).
     #[arg(long)]
     pub since: Option<String>,
-    /// Print the per-site summary as JSON instead of a table.
-    #[arg(long)]
+    /// Print the per-site summary as JSON instead of a table (`--format json`).
+    #[arg(long, hide = true)]
     pub json: bool,
     /// List the stored documents (JSON lines) and exit without crawling.
     #[arg(long)]
     pub list: bool,
-    /// No progress bar.
-    #[arg(long)]
+    /// No progress bar (set by the global `-q`).
+    #[arg(skip)]
     pub quiet: bool,
 }
 

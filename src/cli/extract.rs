@@ -1,0 +1,98 @@
+//! `caizheng extract`: one JSON report per document on stdout.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use super::exit::Exit;
+use super::inputs::{expand, load_config, report_of, Named};
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+pub enum Format {
+    /// One JSON object (one file) or one per line (several files).
+    Json,
+    /// One JSON object per line.
+    Jsonl,
+    /// Indented JSON, one object per file.
+    Pretty,
+    /// The normalized text every pattern reads (pages separated by form
+    /// feeds): for writing patterns for a new wording.
+    Text,
+}
+
+#[derive(clap::Args)]
+pub struct ExtractArgs {
+    /// Documents to read: PDF, DOCX, XLS(X), HTML or text (GBK/GB18030
+    /// detected), or folders of them.
+    #[arg(required = true)]
+    files: Vec<PathBuf>,
+    #[arg(long, value_enum, default_value = "json")]
+    format: Format,
+    /// A folder of pattern files (*.toml) that replace or extend the built-in ones.
+    #[arg(long)]
+    patterns: Option<PathBuf>,
+}
+
+/// Exit 1 when some document could not be read (or only in part), 4 when
+/// none of the paths exists.
+pub fn extract(args: ExtractArgs) -> anyhow::Result<Exit> {
+    let (files, any_exists) = expand(&args.files)?;
+    if files.is_empty() {
+        anyhow::bail!("no documents found in {:?}", args.files);
+    }
+    if let Format::Text = args.format {
+        return print_texts(&files, any_exists);
+    }
+    let config = load_config(args.patterns.as_ref())?;
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    let mut failed = false;
+    for file in &files {
+        let report = report_of(file, &config);
+        tracing::info!(
+            source = %file.source,
+            facts = report.facts.len(),
+            findings = report.findings.len(),
+            errors = report.errors.len(),
+            "read"
+        );
+        failed |= !report.errors.is_empty();
+        match args.format {
+            Format::Pretty => serde_json::to_writer_pretty(&mut out, &report)?,
+            Format::Json | Format::Jsonl | Format::Text => {
+                serde_json::to_writer(&mut out, &report)?
+            }
+        }
+        writeln!(out)?;
+    }
+    Ok(outcome(failed, any_exists))
+}
+
+fn outcome(failed: bool, any_exists: bool) -> Exit {
+    match (failed, any_exists) {
+        (_, false) => Exit::Unable,
+        (true, true) => Exit::Partial,
+        (false, true) => Exit::Done,
+    }
+}
+
+/// `extract --format text`: each file's normalized text, or why it has none.
+fn print_texts(files: &[Named], any_exists: bool) -> anyhow::Result<Exit> {
+    let mut failed = false;
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    for file in files {
+        let read = std::fs::read(&file.path)
+            .map_err(anyhow::Error::from)
+            .and_then(|bytes| {
+                caizheng::read::read_document(&bytes, &file.source).map_err(anyhow::Error::from)
+            });
+        match read {
+            Ok(doc) => writeln!(out, "{}", doc.text)?,
+            Err(e) => {
+                eprintln!("caizheng: {}: {e}", file.source);
+                failed = true;
+            }
+        }
+    }
+    Ok(outcome(failed, any_exists))
+}

@@ -1,0 +1,50 @@
+//! The files `extract` and `check` read: files as given, folders (and crawl
+//! stores) expanded as `run` expands them.
+
+use std::path::PathBuf;
+
+/// One document to read: where it is and what to call it.
+pub struct Named {
+    pub path: PathBuf,
+    pub source: String,
+}
+
+/// The documents named by `paths`, and whether any path exists at all. A
+/// folder gives its documents (by extension, sorted); a path that does not
+/// exist is kept, so that its report says why it could not be read.
+pub fn expand(paths: &[PathBuf]) -> anyhow::Result<(Vec<Named>, bool)> {
+    let mut files = Vec::new();
+    let mut any_exists = false;
+    for path in paths {
+        if path.is_dir() {
+            any_exists = true;
+            for input in caizheng::batch::discover(std::slice::from_ref(path))? {
+                if let caizheng::batch::InputData::File(file) = input.data {
+                    files.push(Named {
+                        path: file,
+                        source: input.source,
+                    });
+                }
+            }
+        } else {
+            any_exists |= path.exists();
+            files.push(Named {
+                source: path.display().to_string(),
+                path: path.clone(),
+            });
+        }
+    }
+    Ok((files, any_exists))
+}
+
+/// The report of one file, or of the reason it could not be opened.
+pub fn report_of(file: &Named, config: &caizheng::pipeline::Config) -> caizheng::report::Report {
+    match std::fs::read(&file.path) {
+        Ok(bytes) => caizheng::pipeline::process_with(&bytes, &file.source, config),
+        Err(e) => caizheng::pipeline::unreadable(&file.source, &e),
+    }
+}
+
+pub fn load_config(patterns: Option<&PathBuf>) -> anyhow::Result<caizheng::pipeline::Config> {
+    caizheng::pipeline::Config::load(patterns.map(PathBuf::as_path))
+}

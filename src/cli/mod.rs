@@ -1,0 +1,9 @@
+//! The command line: each command's arguments and how its outcome becomes an
+//! exit code. The library knows nothing of this.
+
+pub mod check;
+pub mod exit;
+pub mod extract;
+pub mod inputs;
+pub mod pipe;
+pub mod run;
