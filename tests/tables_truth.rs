@@ -142,6 +142,7 @@ fn made_up_table_pages() {
         ("district-justice-2022-final-fiscal", 0.85),
         ("university-2022-final-tables", 0.97),
         ("county-health-2024-budget-economic", 0.90),
+        ("city-archives-2023-final-three-public", 0.97),
         ("city-ecology-2023-budget-fiscal", 0.90),
         ("district-market-2025-budget-income-expenditure", 0.70),
     ] {

@@ -141,14 +141,67 @@ fn entity_of(head: &str, title: &regex::Captures) -> Option<(String, std::ops::R
         .trim_end_matches("区级")
         .trim_end_matches("单位")
         .trim();
-    if name.chars().count() >= 3 {
+    if name.chars().count() >= 3 && !names_a_topic(name) {
         return Some((name.to_string(), between.range()));
     }
+    // `某某市档案馆2023年度“三公”经费支出决算…`: the publisher stands before
+    // the year, after any running text (`根据有关规定，现将…`).
     let year = title.name("year").expect("year");
     let before = &head[..year.start()];
     let line_start = before.rfind(['\n', '\x0c']).map(|i| i + 1).unwrap_or(0);
-    let name = before[line_start..].trim();
-    (name.chars().count() >= 3).then(|| (name.to_string(), line_start..year.start()))
+    let clause_start = before[line_start..]
+        .rfind(['，', '。', '；', '：', ',', ';', ':'])
+        .map(|i| {
+            line_start
+                + i
+                + before[line_start + i..]
+                    .chars()
+                    .next()
+                    .map_or(1, char::len_utf8)
+        })
+        .unwrap_or(line_start);
+    let raw = &before[clause_start..];
+    let name = raw.trim_start();
+    let name = ["现将", "现就", "特将", "兹将"]
+        .iter()
+        .find_map(|p| name.strip_prefix(p))
+        .unwrap_or(name)
+        .trim();
+    let start = year.start() - name.len() - (raw.len() - raw.trim_end().len());
+    if name.chars().count() >= 3 && !names_a_topic(name) {
+        return Some((name.to_string(), start..start + name.len()));
+    }
+    // A cover that sets the publisher on its own line above `2021年度部门决算`.
+    if name.is_empty() {
+        let above = before[..line_start].trim_end();
+        let above_start = above.rfind(['\n', '\x0c']).map(|i| i + 1).unwrap_or(0);
+        let line = above[above_start..].trim();
+        let short = (3..=30).contains(&line.chars().count());
+        if short && !names_a_topic(line) && !line.contains(['，', '。', '：', ':', '；']) {
+            let at = above_start
+                + (above[above_start..].len() - above[above_start..].trim_start().len());
+            return Some((line.to_string(), at..at + line.len()));
+        }
+    }
+    None
+}
+
+/// Words of what a report is about, never of who publishes it: a title's
+/// `2023年度“三公”经费支出决算` names no entity between year and kind.
+fn names_a_topic(name: &str) -> bool {
+    [
+        "三公",
+        "经费",
+        "支出",
+        "收入",
+        "情况",
+        "公开",
+        "财政拨款",
+        "政府性基金",
+        "机关运行",
+    ]
+    .iter()
+    .any(|w| name.contains(w))
 }
 
 fn floor_char(s: &str, mut at: usize) -> usize {
@@ -159,4 +212,36 @@ fn floor_char(s: &str, mut at: usize) -> usize {
         at -= 1;
     }
     at
+}
+
+#[cfg(test)]
+mod tests {
+    fn entity(text: &str) -> Option<String> {
+        crate::pipeline::process(text.as_bytes(), "meta.txt")
+            .document
+            .entity
+    }
+
+    /// The publisher, never the topic between the year and the kind; before
+    /// the year after running text, or on the cover line above it.
+    #[test]
+    fn the_entity_is_the_publisher_not_the_topic() {
+        assert_eq!(
+            entity("某某县档案馆2023年度“三公”经费支出决算情况公开\n").as_deref(),
+            Some("某某县档案馆")
+        );
+        assert_eq!(
+            entity("根据有关规定，现将某某市文化局2024年度“三公”经费预算情况公开如下。\n")
+                .as_deref(),
+            Some("某某市文化局")
+        );
+        assert_eq!(
+            entity("\n  某某县水利局\n\n  2021年度部门决算\n\n").as_deref(),
+            Some("某某县水利局")
+        );
+        assert_eq!(
+            entity("2022年度某某区审计局部门预算\n").as_deref(),
+            Some("某某区审计局")
+        );
+    }
 }

@@ -61,6 +61,11 @@ pub struct Column {
 
 pub(super) const STRUCTURAL: &[&str] = &["code", "name", "side"];
 
+/// Column meanings that qualify the others in their header: a column of the
+/// previous year or of the change is never this year's figure. The first
+/// present wins: `比上年增减` is a change, not the previous year.
+const QUALIFYING: &[&str] = &["yoy_pct", "yoy_change", "prior_year"];
+
 /// Decide each column's role from its header, then from its content.
 pub fn columns(set: &TableSet, header: &[Vec<String>], body: &[RawRow]) -> Vec<Column> {
     let width = header
@@ -319,11 +324,14 @@ pub fn read_table(set: &TableSet, t: &RawTable) -> (Vec<TableFigure>, TableGrid)
                 .filter_map(|&c| parse_amount(cell(c)).map(|v| (c, cell(c), v)))
                 .collect();
             let bare = strip_ordinal(&name);
-            let bare = bare
+            let bare = match bare
                 .strip_prefix("其中：")
                 .or_else(|| bare.strip_prefix("其中:"))
-                .unwrap_or(bare)
-                .to_string();
+            {
+                // `其中：（1）公务用车购置费`: the part's own ordinal follows.
+                Some(rest) => strip_ordinal(rest).to_string(),
+                None => bare.to_string(),
+            };
             if !code.is_empty() && matches!(code.len(), 3 | 5 | 7) {
                 path.retain(|(c, _)| c.len() < code.len() && code.starts_with(c.as_str()));
                 path.push((code.clone(), bare.clone()));
@@ -375,6 +383,12 @@ pub fn read_table(set: &TableSet, t: &RawTable) -> (Vec<TableFigure>, TableGrid)
                         }
                     }
                     for (c, raw, v) in &values {
+                        // A column that names its figure itself (the 三公
+                        // table's 公务接待费/决算数) is read as the column says.
+                        if let Some(claimed) = cell_key(spec, &cols[*c]) {
+                            emit(claimed, raw, v.clone(), None, None, row.page, &cols[*c]);
+                            continue;
+                        }
                         if let Some(key) = pick(&spec.rows[ri].keys, &cols[*c]) {
                             // A key one fixed line gave is not another line's
                             // (本年支出合计 before 总计 in a final account).
@@ -406,13 +420,8 @@ pub fn read_table(set: &TableSet, t: &RawTable) -> (Vec<TableFigure>, TableGrid)
             }
             if code.is_empty() {
                 for (c, raw, v) in &values {
-                    let col = &cols[*c];
-                    if let Some(cell_spec) = spec
-                        .cells
-                        .iter()
-                        .find(|s| s.when.iter().all(|w| col.meanings.contains(w)))
-                    {
-                        emit(&cell_spec.key, raw, v.clone(), None, None, row.page, col);
+                    if let Some(key) = cell_key(spec, &cols[*c]) {
+                        emit(key, raw, v.clone(), None, None, row.page, &cols[*c]);
                     }
                 }
             }
@@ -433,6 +442,14 @@ pub fn read_table(set: &TableSet, t: &RawTable) -> (Vec<TableFigure>, TableGrid)
 }
 
 /// The key template of a code line for a column: its most specific meaning.
+/// The key a column gives by its meanings alone (`[[table.cell]]`).
+fn cell_key<'a>(spec: &'a TableSpec, col: &Column) -> Option<&'a String> {
+    spec.cells
+        .iter()
+        .find(|s| s.when.iter().all(|w| col.meanings.contains(w)))
+        .map(|s| &s.key)
+}
+
 fn line_key<'a>(spec: &'a TableSpec, col: &Column) -> Option<&'a String> {
     pick(&spec.lines, col)
 }
@@ -441,6 +458,14 @@ fn pick<'a>(
     keys: &'a std::collections::BTreeMap<String, String>,
     col: &Column,
 ) -> Option<&'a String> {
+    // A prior year's or a change column decides whatever else its header
+    // says (`上年（2022年）决算数` is no 决算数 of this year): its own key or none.
+    if let Some(q) = QUALIFYING
+        .iter()
+        .find(|q| col.meanings.iter().any(|m| m == *q))
+    {
+        return keys.get(*q);
+    }
     // The most specific meaning with a key: `项目支出/小计` is the project column.
     col.meanings.iter().rev().find_map(|m| keys.get(m))
 }

@@ -121,7 +121,12 @@ impl TableSet {
             .trim_end_matches("（续）")
             .trim_end_matches("（續）")
             .trim_end_matches("续表");
-        self.titled_exactly(text).or_else(|| {
+        // `…决算情况表` (a web page's wording) is the `…决算表`.
+        let plain = text.strip_suffix("情况表").map(|stem| format!("{stem}表"));
+        let exact = self
+            .titled_exactly(text)
+            .or_else(|| plain.as_deref().and_then(|p| self.titled_exactly(p)));
+        exact.or_else(|| {
             // A trailing qualifier: `…预算表（功能科目）`, `…决算表（按经济分类）`.
             let open = text.rfind('（')?;
             let inner = text[open..].trim_start_matches('（').strip_suffix('）')?;
