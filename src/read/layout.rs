@@ -152,14 +152,10 @@ pub fn text_lines(pages: &[String]) -> Vec<LayoutLine> {
             // `| a | b |` rows: each cell a word at its own column.
             let words: Vec<LayoutWord> =
                 if line.trim_start().starts_with('|') && line.matches('|').count() >= 3 {
-                    line.trim()
-                        .trim_matches('|')
-                        .split('|')
-                        .enumerate()
-                        .filter(|(_, cell)| !cell.trim().is_empty())
-                        .map(|(i, cell)| {
-                            let text = cell.split_whitespace().collect::<Vec<_>>().join(" ");
-                            word(text, i as f32 * CELL, (i as f32 + 0.75) * CELL)
+                    pipe_cells(line)
+                        .into_iter()
+                        .map(|(text, first, last)| {
+                            word(text, first as f32 * CELL, (last as f32 + 0.75) * CELL)
                         })
                         .collect()
                 } else {
@@ -178,6 +174,36 @@ pub fn text_lines(pages: &[String]) -> Vec<LayoutLine> {
         }
     }
     out
+}
+
+/// The filled cells of a `| a | b |` row with the first and last column
+/// each covers. A row of text that fills fewer than half its cells is a
+/// header of spanning cells (`| 预算数 | | | 决算数 | | |`): each cell covers
+/// the empty ones after it, as a merged cell would.
+fn pipe_cells(line: &str) -> Vec<(String, usize, usize)> {
+    let cells: Vec<String> = line
+        .trim()
+        .trim_matches('|')
+        .split('|')
+        .map(|cell| cell.split_whitespace().collect::<Vec<_>>().join(" "))
+        .collect();
+    let filled: Vec<usize> = (0..cells.len()).filter(|&i| !cells[i].is_empty()).collect();
+    let spanning = filled.len() * 2 < cells.len()
+        && !cells
+            .iter()
+            .any(|c| c.chars().next().is_some_and(|ch| ch.is_ascii_digit()));
+    filled
+        .iter()
+        .enumerate()
+        .map(|(n, &i)| {
+            let last = match filled.get(n + 1) {
+                Some(&next) if spanning => next - 1,
+                None if spanning => cells.len() - 1,
+                _ => i,
+            };
+            (cells[i].clone(), i, last)
+        })
+        .collect()
 }
 
 /// The runs of non-space characters of a line, with the display columns
@@ -213,6 +239,29 @@ fn column_runs(line: &str) -> Vec<(String, usize, usize)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A sparse header row of `|` cells spans the empty cells after each;
+    /// a row of figures and a full header row do not.
+    #[test]
+    fn sparse_pipe_header_cells_span_the_empty_ones() {
+        assert_eq!(
+            pipe_cells("| 预算数 |  |  | 决算数 |  |  |"),
+            vec![("预算数".to_string(), 0, 2), ("决算数".to_string(), 3, 5)]
+        );
+        assert_eq!(
+            pipe_cells("| 合计 |  |  | 1.00 |  |  |"),
+            vec![("合计".to_string(), 0, 0), ("1.00".to_string(), 3, 3)]
+        );
+        assert_eq!(
+            pipe_cells("| 合计 | 出国 | 车辆 |  | 接待 |"),
+            vec![
+                ("合计".to_string(), 0, 0),
+                ("出国".to_string(), 1, 1),
+                ("车辆".to_string(), 2, 2),
+                ("接待".to_string(), 4, 4)
+            ]
+        );
+    }
 
     fn glyphs(text: &str, x: f32, y: f32, size: f32) -> Vec<Glyph> {
         text.chars()
