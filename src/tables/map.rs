@@ -105,7 +105,14 @@ pub fn columns(set: &TableSet, header: &[Vec<String>], body: &[RawRow]) -> Vec<C
             let code_like = !values.is_empty() && codes * 5 >= values.len() * 4;
             // A header that mentions a code (`功能分类` holds 类) over names is a name column.
             let names_only = !values.is_empty() && codes == 0 && amounts == 0;
-            let role = if ((has("code") && !names_only) || code_like) && !value_meaning {
+            // The lowest header cell says what the column is; a meaning above
+            // it spans a half (`人员经费` over `科目编码 | 科目名称 | 决算数`).
+            let lowest = meanings.last().map(String::as_str);
+            let role = if lowest == Some("code") && (code_like || !names_only) {
+                Role::Code
+            } else if lowest == Some("name") && amounts * 2 < values.len().max(1) {
+                Role::Name
+            } else if ((has("code") && !names_only) || code_like) && !value_meaning {
                 Role::Code
             } else if value_meaning {
                 if !values.is_empty() && amounts == 0 && codes == 0 {

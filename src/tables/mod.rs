@@ -100,10 +100,15 @@ pub fn grid_table(set: &TableSet, grid: &Grid) -> Option<RawTable> {
                 consumed = true;
             }
         }
-        if consumed
-            && texts
-                .iter()
-                .all(|t| set.table_titled(t).is_some() || unit_in(t).is_some() || texts.len() == 1)
+        // Lines about the table (title, unit, `部门：…`, `公开07表`) above its header.
+        let about_the_table = |t: &&str| {
+            set.table_titled(t).is_some()
+                || unit_in(t).is_some()
+                || t.contains(['：', ':'])
+                || regions::is_table_number(&compact(t))
+        };
+        if (consumed || skip == i) && !texts.is_empty() && texts.iter().all(about_the_table)
+            || consumed && texts.len() == 1
         {
             skip = i + 1;
         }

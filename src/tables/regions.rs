@@ -79,7 +79,7 @@ fn ends_table(text: &str) -> bool {
 
 /// A line that is only a table's number (`公开 02表`, `公开表二`, `附表3`,
 /// `表4`): it heads the next table, so it ends a table whose body began.
-fn is_table_number(text: &str) -> bool {
+pub(super) fn is_table_number(text: &str) -> bool {
     let rest = text.trim_start_matches("公开").trim_start_matches("附");
     let Some(rest) = rest
         .strip_prefix('表')
