@@ -144,6 +144,7 @@ fn made_up_table_pages() {
         ("county-health-2024-budget-economic", 0.90),
         ("city-archives-2023-final-three-public", 0.97),
         ("city-hrss-2023-final-economic", 0.97),
+        ("county-agriculture-2022-final-summary", 0.97),
         ("city-ecology-2023-budget-fiscal", 0.90),
         ("district-market-2025-budget-income-expenditure", 0.97),
         ("county-transport-2021-final-three-public", 0.97),

@@ -4,7 +4,7 @@
 //! page, continues the table before it.
 
 use super::map::{self, parse_amount};
-use super::spec::{compact, TableSet};
+use super::spec::{compact, without_continuation, TableSet};
 use crate::read::LayoutLine;
 
 /// Each table's title line and the lines after it that are the table:
@@ -49,8 +49,7 @@ pub fn regions(set: &TableSet, lines: &[LayoutLine]) -> Vec<(usize, usize, usize
         // A `（续）` title of the table just read continues it: one table.
         // So does the same title again on the next page.
         let title = &texts[start];
-        let marked =
-            title.ends_with("（续）") || title.ends_with("（續）") || title.ends_with("续表");
+        let marked = without_continuation(title).1;
         let continued = |last_start: usize| {
             marked
                 || (texts[last_start] == *title && lines[last_start].page + 1 >= lines[start].page)
@@ -118,7 +117,7 @@ fn has_figure(line: &LayoutLine) -> bool {
 /// A line that reads like a table title of a kind not in the vocabulary
 /// (`九、2017年度…部门…预算表`): it ends the table above it.
 fn looks_like_title(text: &str, line: &LayoutLine) -> bool {
-    let text = text.trim_end_matches("（续）");
+    let text = without_continuation(text).0;
     let n = text.chars().count();
     (6..=60).contains(&n)
         && (text.ends_with("预算表") || text.ends_with("决算表") || text.ends_with("总表"))

@@ -117,10 +117,7 @@ impl TableSet {
             return None;
         }
         let text = compact(line);
-        let text = text
-            .trim_end_matches("（续）")
-            .trim_end_matches("（續）")
-            .trim_end_matches("续表");
+        let text = without_continuation(&text).0;
         // `…决算情况表` (a web page's wording) is the `…决算表`.
         let plain = text.strip_suffix("情况表").map(|stem| format!("{stem}表"));
         let exact = self
@@ -246,6 +243,17 @@ impl TableSet {
         let matched = used.iter().filter(|&&u| u).count();
         (out, matched, longest)
     }
+}
+
+/// A title without its continuation mark (`（续）`, `（续表）`, `续表`), and
+/// whether it had one: the table goes on from the page before.
+pub fn without_continuation(title: &str) -> (&str, bool) {
+    for mark in ["（续表）", "（续）", "（續）", "(续)", "续表"] {
+        if let Some(stem) = title.strip_suffix(mark) {
+            return (stem, true);
+        }
+    }
+    (title, false)
 }
 
 /// The longest line read as a table title (prefix, title and qualifier).
