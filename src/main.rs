@@ -141,9 +141,9 @@ fn each_report(
 
 /// The report of one file, or of the reason it could not be opened.
 fn report_of(path: &std::path::Path, source: &str, config: &Config) -> caizheng::report::Report {
-    match std::fs::read(path) {
+    match caizheng::read::read_file(path) {
         Ok(bytes) => pipeline::process_with(&bytes, source, config),
-        Err(e) => pipeline::unreadable(source, &e),
+        Err(e) => pipeline::refused(source, &e),
     }
 }
 
@@ -174,7 +174,7 @@ fn print_texts(files: &[PathBuf]) -> anyhow::Result<i32> {
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     for path in files {
-        let read = std::fs::read(path)
+        let read = caizheng::read::read_file(path)
             .map_err(anyhow::Error::from)
             .and_then(|bytes| {
                 caizheng::read::read_document(&bytes, &path.display().to_string())

@@ -204,7 +204,9 @@ pub fn discover_each(paths: &[PathBuf], sink: &mut InputSink) -> Result<()> {
     for path in paths {
         let meta = fs::metadata(path)
             .with_context(|| format!("input {} cannot be read", path.display()))?;
-        if meta.is_file() {
+        // Anything but a folder is a document: a FIFO or a device named on
+        // the command line gets its own error (`not_a_file`), not silence.
+        if !meta.is_dir() {
             sink(Input {
                 source: path.display().to_string(),
                 data: InputData::File(path.clone()),
@@ -240,13 +242,14 @@ pub fn fingerprint(config: &Config) -> String {
     )
 }
 
-fn hash_file(path: &Path) -> std::io::Result<String> {
+fn hash_file(path: &Path) -> Result<String, crate::read::ReadError> {
     use sha2::Digest;
-    let mut file = fs::File::open(path)?;
+    let io = |e: std::io::Error| crate::read::ReadError::Io(e.to_string());
+    let (mut file, _) = crate::read::open_regular(path)?;
     let mut hasher = sha2::Sha256::new();
     let mut buf = vec![0u8; 1 << 16];
     loop {
-        let n = file.read(&mut buf)?;
+        let n = file.read(&mut buf).map_err(io)?;
         if n == 0 {
             break;
         }
@@ -276,11 +279,9 @@ fn read_input(
     path: &Path,
     hashed: Option<&(String, stamp::Stamp)>,
     stamped_at_ns: u64,
-) -> std::io::Result<(Vec<u8>, Option<String>)> {
-    let mut file = fs::File::open(path)?;
-    let mut bytes = Vec::new();
-    file.read_to_end(&mut bytes)?;
-    let meta = file.metadata()?;
+) -> Result<(Vec<u8>, Option<String>), crate::read::ReadError> {
+    let (file, meta) = crate::read::open_regular(path)?;
+    let bytes = crate::read::read_opened(file, &meta)?;
     let sha256 = hashed.and_then(|(sha256, stamp)| {
         let unchanged = stamp.len == meta.len()
             && Some(stamp.mtime_ns) == export::layout::mtime_ns(&meta)
@@ -291,7 +292,9 @@ fn read_input(
 }
 
 fn process_input(todo: &state::Todo, config: &Config, stamped_at_ns: u64) -> Report {
-    if let Some(error) = &todo.error {
+    // An input that could not be stat'ed or hashed is opened again: it
+    // then gets the reason it is refused for (`not_a_file`, `too_large`…).
+    if let (Some(error), None) = (&todo.error, &todo.path) {
         return unreadable_report(&todo.source, error);
     }
     let owned;
@@ -305,7 +308,12 @@ fn process_input(todo: &state::Todo, config: &Config, stamped_at_ns: u64) -> Rep
                 owned = b;
                 (&owned, sha256)
             }
-            Err(e) => return unreadable_report(&todo.source, &e.to_string()),
+            Err(e) => {
+                let mut report = crate::pipeline::refused(&todo.source, &e);
+                report.document.sha256 =
+                    crate::read::sha256_hex(format!("unreadable:{}", todo.source).as_bytes());
+                return report;
+            }
         },
     };
     let sha256 = sha256.unwrap_or_else(|| crate::read::sha256_hex(bytes));
@@ -471,7 +479,7 @@ fn record_inputs(
             return Ok(());
         };
         after.clone_from(last);
-        let hashed: Vec<std::io::Result<String>> =
+        let hashed: Vec<Result<String, crate::read::ReadError>> =
             pool.install(|| page.par_iter().map(|(_, path)| hash_file(path)).collect());
         for ((source, _), sha) in page.iter().zip(hashed) {
             match sha {
@@ -848,7 +856,12 @@ pub fn run_main(args: RunArgs) -> Result<i32> {
         fs::write(path, serde_json::to_vec_pretty(&stats)?)
             .with_context(|| format!("cannot write {}", path.display()))?;
     }
-    Ok(0)
+    // Partly done: some documents could not be (wholly) read.
+    Ok(if summary.documents_with_errors() > 0 {
+        1
+    } else {
+        0
+    })
 }
 
 #[cfg(test)]
