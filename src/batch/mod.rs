@@ -11,8 +11,11 @@
 //! and exported a page at a time from it ([`state`]), so memory stays the
 //! same whatever the corpus size.
 
+mod lock;
 mod stamp;
 mod state;
+
+pub use lock::{CannotStart, LOCK_FILE};
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -21,7 +24,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant, UNIX_EPOCH};
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
 use include_dir::{include_dir, Dir};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
@@ -569,6 +572,17 @@ pub fn run_configured(
     patterns: Option<PathBuf>,
 ) -> Result<(ExportSummary, RunStats)> {
     let started = Instant::now();
+    fs::create_dir_all(out).map_err(|e| {
+        CannotStart(format!(
+            "cannot create the output folder {}: {e}",
+            out.display()
+        ))
+    })?;
+    // Held until the run returns: nothing below may share the folder.
+    let _lock = lock::lock_folder(out)?;
+    // What a killed or failed run left half-written goes now, by the lock
+    // holder, before anything of this run is written.
+    export::remove_parts(out)?;
     fs::create_dir_all(out.join(export::DOCUMENTS_DIR))
         .with_context(|| format!("cannot create the output folder {}", out.display()))?;
     // The state of runs before this one was a JSON file beside the exports.
@@ -599,11 +613,12 @@ pub fn run_configured(
     tracing::debug!(elapsed = ?started.elapsed(), "inputs recorded");
     let config = configuring
         .join()
-        .map_err(|_| anyhow::anyhow!("the built-in patterns could not be compiled"))??;
+        .map_err(|_| anyhow::anyhow!("the built-in patterns could not be compiled"))?
+        .map_err(|e| CannotStart(format!("the patterns do not load: {e:#}")))?;
     let fingerprint = fingerprint(&config);
     let inputs = state.inputs()?;
     if inputs == 0 {
-        bail!("no documents found in the given inputs");
+        return Err(CannotStart("no documents found in the given inputs".into()).into());
     }
     export::list_written(out, &mut |found| {
         match found.id {
@@ -629,18 +644,6 @@ pub fn run_configured(
     } else {
         export::ExportMode::Incremental
     };
-    // While the documents are processed, not when the export needs them: the
-    // previous exports are read, and their older generation vetted.
-    let preparing = (todo_count > 0).then(|| {
-        let out = out.to_path_buf();
-        std::thread::spawn(move || {
-            if mode == export::ExportMode::Incremental {
-                export::prefetch_previous(&out);
-            }
-            export::vet_previous(&out);
-        })
-    });
-
     let bar = progress_bar(todo_count, quiet);
     let errors = AtomicU64::new(0);
     let mut done = 0u64;
@@ -650,6 +653,15 @@ pub fn run_configured(
             break;
         }
         done += batch.len() as u64;
+        // Forgotten before their reports are rewritten: a run that fails
+        // (a full disk) after writing some of them must not leave the state
+        // vouching for reports that no longer say what it records.
+        for todo in &batch {
+            if let Some((id, _)) = &todo.hashed {
+                state.forget(id)?;
+            }
+        }
+        state.commit()?;
         // Largest first, one at a time: the threads then finish together.
         let processed: Vec<Result<(String, DocumentTotals, AcrossDoc)>> = pool.install(|| {
             batch
@@ -718,10 +730,6 @@ pub fn run_configured(
     };
     tracing::debug!(elapsed = ?started.elapsed(), "exported");
     remover.finish()?;
-    if let Some(preparing) = preparing {
-        // Whatever it could not delete, the next export deletes.
-        let _ = preparing.join();
-    }
     state.finish()?;
     tracing::debug!(elapsed = ?started.elapsed(), "finished");
     let stats = RunStats {
@@ -841,14 +849,21 @@ pub fn summary_table(summary: &ExportSummary, stats: &RunStats, out: &Path) -> S
 
 /// `caizheng run`.
 pub fn run_main(args: RunArgs) -> Result<i32> {
-    let (summary, stats) = run_configured(
+    let run = run_configured(
         &mut |sink| discover_each(&args.inputs, sink),
         &args.out,
         args.jobs,
         args.force,
         args.quiet,
         args.patterns.clone(),
-    )?;
+    );
+    let (summary, stats) = match run {
+        Err(e) if e.is::<CannotStart>() => {
+            eprintln!("caizheng: {e}");
+            return Ok(4);
+        }
+        run => run?,
+    };
     if !args.quiet {
         print!("{}", summary_table(&summary, &stats, &args.out));
     }

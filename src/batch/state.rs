@@ -345,6 +345,15 @@ impl RunState {
         Ok(())
     }
 
+    /// Forget what was recorded of document `id`: its report is about to
+    /// be rewritten, and until that is recorded it vouches for nothing.
+    pub fn forget(&self, id: &str) -> Result<()> {
+        self.conn
+            .prepare_cached("DELETE FROM documents WHERE id = ?1")?
+            .execute([id])?;
+        Ok(())
+    }
+
     /// Forget documents that are not part of this run, and record this
     /// run's file stamps (taken at `stamped_at_ns`).
     pub fn settle(&self, stamped_at_ns: u64) -> Result<()> {

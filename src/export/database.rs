@@ -17,6 +17,14 @@ fn insert_cached_rows(db: &mut sqlite::SqliteWriter, out: &Path, id: &str) -> Re
     Ok(())
 }
 
+/// The database once every change is written, before it is published.
+pub(super) enum Database {
+    /// Built anew as its `.part`, complete and synced: to be renamed into place.
+    Built,
+    /// Updated in place inside a transaction not yet committed.
+    Updating(sqlite::SqliteWriter),
+}
+
 /// How the database is to be brought up to date.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum DatabaseUpdate {
@@ -32,12 +40,13 @@ pub(super) enum DatabaseUpdate {
 
 /// Bring the database up to date from the pieces received (see
 /// [`DatabaseUpdate`]); an unusable database is built anew as its `.part`,
-/// streaming. Returns whether it was built anew.
+/// streaming. An update is left uncommitted, for the caller to commit
+/// once the row files it must agree with are in place.
 pub(super) fn write_database(
     out: &Path,
     pieces: PieceReceiver,
     update: DatabaseUpdate,
-) -> Result<bool> {
+) -> Result<Database> {
     let started = std::time::Instant::now();
     let updating = match update {
         DatabaseUpdate::Fresh => None,
@@ -54,7 +63,10 @@ pub(super) fn write_database(
             Planned::Across(across) => Ok(across.insert_into(&mut db)?),
         })?;
         db.finish().context("cannot finish the SQLite database")?;
-        return Ok(true);
+        fs::File::open(&path)
+            .and_then(|f| f.sync_all())
+            .context("cannot sync the SQLite database")?;
+        return Ok(Database::Built);
     };
     if update == DatabaseUpdate::Changes {
         each_planned(pieces, |planned| {
@@ -99,7 +111,6 @@ pub(super) fn write_database(
             across.replace_in(&mut db)?;
         }
     }
-    db.finish().context("cannot finish the SQLite database")?;
     tracing::debug!(elapsed = ?started.elapsed(), "database updated");
-    Ok(false)
+    Ok(Database::Updating(db))
 }

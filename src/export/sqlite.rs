@@ -17,9 +17,8 @@ const INDEXES: &[&str] = &[
     "CREATE INDEX findings_rule ON findings(rule)",
 ];
 
-/// `PRAGMA user_version` of a database while it is updated in place. The
-/// update writes without a rollback journal, so a database still carrying
-/// this mark was left mid-update and is built anew, never updated again.
+/// `PRAGMA user_version` an earlier version left on a database while it
+/// updated it without a journal; such a database is built anew.
 const UPDATE_UNFINISHED: i64 = 1;
 
 /// How long an update waits for readers to let go of the database.
@@ -126,12 +125,9 @@ impl SqliteWriter {
         if mark == UPDATE_UNFINISHED {
             return None;
         }
-        // No rollback journal: writing each changed page to it first was a
-        // fifth of the update's time. What it guarded against, an update
-        // that stops halfway, is caught by the mark instead (committed on
-        // its own before the update, cleared after it), and the database is
-        // derived data, built anew from the reports. Syncing would only guard
-        // against power loss, at a cost per run.
+        // The update runs in one transaction with the rollback journal
+        // (synced): a kill at any moment leaves the previous database, which
+        // the next opener restores from the journal, or the new one.
         // No memory map: the pages it touched would count in the run's
         // memory, which grows with the database (87 MB at 20,000 documents,
         // against 35 MB read through the page cache).
@@ -139,10 +135,9 @@ impl SqliteWriter {
         // make each spill of the page cache to the file wait out the reader
         // timeout, and a run then took minutes while a reader held a
         // transaction open.
-        conn.execute_batch(&format!(
-            "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;
-             PRAGMA user_version = {UPDATE_UNFINISHED}; BEGIN EXCLUSIVE"
-        ))
+        conn.execute_batch(
+            "PRAGMA journal_mode = DELETE; PRAGMA synchronous = FULL; BEGIN EXCLUSIVE",
+        )
         .ok()?;
         Some(SqliteWriter::with(conn, false))
     }
@@ -224,15 +219,13 @@ impl SqliteWriter {
     }
 
     /// Commit; a fresh database then gets its indexes (after the bulk insert:
-    /// faster, same result), an updated one loses its unfinished mark.
+    /// faster, same result).
     pub fn finish(self) -> rusqlite::Result<()> {
         self.conn.execute_batch("COMMIT")?;
         if self.fresh {
             for sql in INDEXES {
                 self.conn.execute_batch(sql)?;
             }
-        } else {
-            self.conn.execute_batch("PRAGMA user_version = 0")?;
         }
         self.conn.close().map_err(|(_, e)| e)
     }
