@@ -104,13 +104,13 @@ impl RunState {
 
     fn open_file(path: &Path) -> Result<Option<RunState>> {
         let conn = Connection::open(path)?;
-        // Losing the last run's state to a power cut costs a reprocessing, not
-        // data; the rollback journal still keeps a killed run recoverable. It
-        // is kept between commits (a zeroed header marks it spent) rather than
-        // deleted at each: an unlink can wait for the disk (see
+        // The rollback journal keeps a killed run recoverable, and syncing it
+        // (a few commits a run) keeps a power cut from corrupting the state.
+        // It is kept between commits (a zeroed header marks it spent) rather
+        // than deleted at each: an unlink can wait for the disk (see
         // [`crate::export::Remover`]).
         conn.execute_batch(
-            "PRAGMA synchronous = OFF; PRAGMA temp_store = FILE; PRAGMA journal_mode = PERSIST;",
+            "PRAGMA synchronous = FULL; PRAGMA temp_store = FILE; PRAGMA journal_mode = PERSIST;",
         )?;
         conn.execute_batch(SCHEMA)?;
         let format: Option<String> = conn

@@ -7,7 +7,13 @@
 //! are then written side by side, one thread each, streaming in document-id
 //! order (one document's rows in memory at a time). After a crawl only the
 //! changed documents' rows are read: the rest is copied from the previous
-//! files by the kernel ([`layout`]), and the database is updated in place.
+//! files by the kernel ([`layout`]), and a copy of the database is updated.
+//!
+//! Nothing published is ever half-written: each row file is written whole
+//! as its `.part`, synced, and renamed over the previous one, the database
+//! last, so a kill leaves every file either as it was or as the new export
+//! has it; no journal is ever left beside the published database. Only the run holding the output folder's lock
+//! (see [`crate::batch`]) writes, or deletes scratch files, there.
 //!
 //! The CSV, JSONL and JSON files are a pure function of the reports — rows
 //! sorted by document id then report order, no timestamps — so the same
@@ -33,7 +39,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context, Result};
 
 use crate::report::Report;
-use database::{write_database, Database, DatabaseUpdate};
+use database::{write_database, DatabaseUpdate};
 use rows::Rows;
 use tables::{Table, DOCUMENTS, FACTS, FINDINGS};
 
@@ -338,7 +344,7 @@ pub enum ExportMode {
     Fresh,
     /// Reuse what the previous export holds for documents not marked
     /// replaced: the row files are spliced from their previous versions
-    /// (same bytes as a fresh build) and the database is updated in place.
+    /// (same bytes as a fresh build) and a copy of the database is updated.
     /// Falls back to a fresh build for whatever has no usable previous
     /// version.
     Incremental,
@@ -578,7 +584,7 @@ pub fn write_exports_with(
     // No layout may vouch for files, or the database, while they change.
     let old_layout = layout::set_aside(out)?;
     let mut layout = layout::LayoutWriter::create(out)?;
-    let (summary, fresh_db, streams) = std::thread::scope(|scope| {
+    let (summary, database, streams) = std::thread::scope(|scope| {
         let (senders, receivers): (Vec<_>, Vec<_>) = (0..=STREAMS.len())
             .map(|_| std::sync::mpsc::sync_channel(BATCHES_IN_FLIGHT))
             .unzip();
@@ -610,7 +616,7 @@ pub fn write_exports_with(
     }
     // A writer's own error says more than the planner's "a writer stopped".
     streams?;
-    let database = fresh_db?;
+    database?;
     let summary = summary?;
     let mut package = serde_json::to_vec_pretty(&datapackage::descriptor())?;
     package.push(b'\n');
@@ -621,23 +627,16 @@ pub fn write_exports_with(
     }
 
     // Every new file is complete and on disk: publish them one right after
-    // the other, the database's transaction committed (or its new file
-    // renamed) last of all. A kill before leaves the previous dataset, after
-    // it the new one; between, each file is whole (the previous or the new
-    // version) and the next run finishes the job.
+    // the other, the database last. A kill leaves each file either previous
+    // or new, never half-written; the next run finishes the job.
     let mut names: Vec<&str> = STREAMS.iter().map(|s| s.file).collect();
     if package_changed {
         names.push(DATAPACKAGE);
     }
-    if matches!(database, Database::Built) {
-        names.push(SQLITE_FILE);
-    }
+    names.push(SQLITE_FILE);
     for name in names {
         fs::rename(part(out, name), out.join(name))
             .with_context(|| format!("cannot move {name} into place"))?;
-    }
-    if let Database::Updating(db) = database {
-        db.finish().context("cannot commit the SQLite database")?;
     }
     sync_dir(out)?;
     layout.finish(out)?;
