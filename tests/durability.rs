@@ -299,7 +299,15 @@ fn reports_of_a_failed_run_are_corrected_by_the_next_run() {
     fs::remove_dir_all(&blocked).unwrap();
     assert!(rewritten, "the failed run wrote no report");
 
+    // Scratch files of the failed run go; a file of the user's stays.
+    fs::write(out.join("facts.csv.part"), "half").unwrap();
+    fs::write(out.join("notes.txt.part"), "mine").unwrap();
     assert!(spawn_run(&first, &out, &[]).wait().unwrap().success());
+    assert_eq!(
+        fs::read_to_string(out.join("notes.txt.part")).unwrap(),
+        "mine"
+    );
+    fs::remove_file(out.join("notes.txt.part")).unwrap();
     for id in &ids {
         let report: serde_json::Value =
             serde_json::from_slice(&fs::read(export::report_path(&out, id)).unwrap()).unwrap();

@@ -142,20 +142,15 @@ pub fn list_written(out: &Path, found: &mut dyn FnMut(WrittenFile) -> Result<()>
     Ok(())
 }
 
-/// Delete the scratch files (`*.part`) a killed or failed run left in
-/// `out` itself; those under `documents/` and `.rows/` are found by
-/// [`list_written`]. Only the holder of the folder's lock may call this.
+/// Delete the scratch files a killed or failed run left in `out` itself
+/// (the `.part` of each export file, and the `.old.part` earlier versions
+/// moved files aside to); those under `documents/` and `.rows/` are found
+/// by [`list_written`]. Other files in `out` are the user's and stay. Only
+/// the holder of the folder's lock may call this.
 pub fn remove_parts(out: &Path) -> Result<()> {
-    let listing = match fs::read_dir(out) {
-        Ok(listing) => listing,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
-        Err(e) => return Err(e).with_context(|| format!("cannot list {}", out.display())),
-    };
-    for entry in listing {
-        let path = entry?.path();
-        if path.to_string_lossy().ends_with(PART) {
-            remove_if_present(&path)?;
-        }
+    for name in export_files() {
+        remove_if_present(&part(out, &name))?;
+        remove_if_present(&out.join(format!("{name}.old{PART}")))?;
     }
     Ok(())
 }
