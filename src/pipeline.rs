@@ -151,6 +151,20 @@ pub fn process_hashed(bytes: &[u8], source: &str, sha256: String, config: &Confi
     }
 }
 
+/// The report of a file refused before it was read (not a regular file,
+/// over the size limit) or that could not be read from disk.
+pub fn refused(source: &str, error: &crate::read::ReadError) -> Report {
+    let mut r = Report::new(DocumentInfo {
+        source: source.to_string(),
+        ..Default::default()
+    });
+    r.errors.push(ReportError {
+        reason: error.reason().into(),
+        message: error.to_string(),
+    });
+    r
+}
+
 /// The report of a file that could not even be opened.
 pub fn unreadable(source: &str, error: impl std::fmt::Display) -> Report {
     let mut r = Report::new(DocumentInfo {

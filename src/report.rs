@@ -124,7 +124,7 @@ pub struct DocumentInfo {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReportError {
-    /// Stable reason code: empty, truncated, encrypted, no_text_layer, unknown_format, too_large, corrupt, panic, io.
+    /// Stable reason code: empty, truncated, encrypted, no_text_layer, unknown_format, too_large, too_deep, not_a_file, corrupt, panic, io.
     pub reason: String,
     pub message: String,
 }

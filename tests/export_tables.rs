@@ -538,24 +538,6 @@ fn two_more_generations(out: &Path, reports: &[Report]) -> Vec<Report> {
 }
 
 #[test]
-fn the_generation_before_last_is_written_over_when_cached() {
-    use std::os::unix::fs::MetadataExt;
-    let out = tempfile::tempdir().unwrap();
-    let reports = export_then_change(out.path());
-    let first = fs::metadata(out.path().join("facts.csv")).unwrap().ino();
-    let more = two_more_generations(out.path(), &reports);
-    // Just written, so still in the page cache: its pages are reused.
-    assert_eq!(
-        fs::metadata(out.path().join("facts.csv")).unwrap().ino(),
-        first
-    );
-
-    let fresh = tempfile::tempdir().unwrap();
-    export::export_reports(fresh.path(), &more).unwrap();
-    assert_eq!(row_files_of(out.path()), row_files_of(fresh.path()));
-}
-
-#[test]
 fn a_previous_export_linked_elsewhere_is_never_overwritten() {
     let out = tempfile::tempdir().unwrap();
     let published = tempfile::tempdir().unwrap();

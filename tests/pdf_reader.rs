@@ -751,3 +751,30 @@ fn type3_font_uses_its_font_matrix_and_differences() {
     let year = pages[0].glyphs[0];
     assert_eq!((year.x, year.width), (15.0, 10.0));
 }
+
+/// PDFs encrypted by qpdf with AES and an empty user password (only the
+/// owner password set, as for files locked against printing): they open.
+/// The same with a user password stays `encrypted`.
+#[test]
+fn aes_encrypted_pdfs_with_an_empty_user_password_are_read() {
+    let fixture = |name: &str| {
+        std::fs::read(format!(
+            "{}/tests/fixtures/encrypted/{name}",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap()
+    };
+    for name in ["aes128.pdf", "aes256.pdf"] {
+        let doc = caizheng::read::read_document(&fixture(name), name)
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert!(
+            doc.text.contains("Budget 2024: total expenditure"),
+            "{name}: {}",
+            doc.text
+        );
+    }
+    for name in ["aes128-user-password.pdf", "aes256-user-password.pdf"] {
+        let err = caizheng::read::read_document(&fixture(name), name).unwrap_err();
+        assert_eq!(err.reason(), "encrypted", "{name}: {err}");
+    }
+}

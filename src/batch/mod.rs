@@ -12,10 +12,12 @@
 //! same whatever the corpus size.
 
 mod earlier;
+mod lock;
 mod stamp;
 mod state;
 
 pub use earlier::Earlier;
+pub use lock::{CannotStart, LOCK_FILE};
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -24,7 +26,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant, UNIX_EPOCH};
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
 use include_dir::{include_dir, Dir};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
@@ -212,7 +214,9 @@ pub fn discover_each(paths: &[PathBuf], sink: &mut InputSink) -> Result<()> {
     for path in paths {
         let meta = fs::metadata(path)
             .with_context(|| format!("input {} cannot be read", path.display()))?;
-        if meta.is_file() {
+        // Anything but a folder is a document: a FIFO or a device named on
+        // the command line gets its own error (`not_a_file`), not silence.
+        if !meta.is_dir() {
             sink(Input {
                 source: path.display().to_string(),
                 data: InputData::File(path.clone()),
@@ -248,13 +252,14 @@ pub fn fingerprint(config: &Config) -> String {
     )
 }
 
-fn hash_file(path: &Path) -> std::io::Result<String> {
+fn hash_file(path: &Path) -> Result<String, crate::read::ReadError> {
     use sha2::Digest;
-    let mut file = fs::File::open(path)?;
+    let io = |e: std::io::Error| crate::read::ReadError::Io(e.to_string());
+    let (mut file, _) = crate::read::open_regular(path)?;
     let mut hasher = sha2::Sha256::new();
     let mut buf = vec![0u8; 1 << 16];
     loop {
-        let n = file.read(&mut buf)?;
+        let n = file.read(&mut buf).map_err(io)?;
         if n == 0 {
             break;
         }
@@ -284,11 +289,9 @@ fn read_input(
     path: &Path,
     hashed: Option<&(String, stamp::Stamp)>,
     stamped_at_ns: u64,
-) -> std::io::Result<(Vec<u8>, Option<String>)> {
-    let mut file = fs::File::open(path)?;
-    let mut bytes = Vec::new();
-    file.read_to_end(&mut bytes)?;
-    let meta = file.metadata()?;
+) -> Result<(Vec<u8>, Option<String>), crate::read::ReadError> {
+    let (file, meta) = crate::read::open_regular(path)?;
+    let bytes = crate::read::read_opened(file, &meta)?;
     let sha256 = hashed.and_then(|(sha256, stamp)| {
         let unchanged = stamp.len == meta.len()
             && Some(stamp.mtime_ns) == export::layout::mtime_ns(&meta)
@@ -299,7 +302,9 @@ fn read_input(
 }
 
 fn process_input(todo: &state::Todo, config: &Config, stamped_at_ns: u64) -> Report {
-    if let Some(error) = &todo.error {
+    // An input that could not be stat'ed or hashed is opened again: it
+    // then gets the reason it is refused for (`not_a_file`, `too_large`…).
+    if let (Some(error), None) = (&todo.error, &todo.path) {
         return unreadable_report(&todo.source, error);
     }
     let owned;
@@ -313,7 +318,12 @@ fn process_input(todo: &state::Todo, config: &Config, stamped_at_ns: u64) -> Rep
                 owned = b;
                 (&owned, sha256)
             }
-            Err(e) => return unreadable_report(&todo.source, &e.to_string()),
+            Err(e) => {
+                let mut report = crate::pipeline::refused(&todo.source, &e);
+                report.document.sha256 =
+                    crate::read::sha256_hex(format!("unreadable:{}", todo.source).as_bytes());
+                return report;
+            }
         },
     };
     let sha256 = sha256.unwrap_or_else(|| crate::read::sha256_hex(bytes));
@@ -535,7 +545,7 @@ fn record_inputs(
             return Ok(());
         };
         after.clone_from(last);
-        let hashed: Vec<std::io::Result<String>> =
+        let hashed: Vec<Result<String, crate::read::ReadError>> =
             pool.install(|| page.par_iter().map(|(_, path)| hash_file(path)).collect());
         for ((source, _), sha) in page.iter().zip(hashed) {
             match sha {
@@ -626,6 +636,17 @@ pub fn run_configured(
     earlier: &Earlier,
 ) -> Result<(ExportSummary, RunStats)> {
     let started = Instant::now();
+    fs::create_dir_all(out).map_err(|e| {
+        CannotStart(format!(
+            "cannot create the output folder {}: {e}",
+            out.display()
+        ))
+    })?;
+    // Held until the run returns: nothing below may share the folder.
+    let _lock = lock::lock_folder(out)?;
+    // What a killed or failed run left half-written goes now, by the lock
+    // holder, before anything of this run is written.
+    export::remove_parts(out)?;
     fs::create_dir_all(out.join(export::DOCUMENTS_DIR))
         .with_context(|| format!("cannot create the output folder {}", out.display()))?;
     // The state of runs before this one was a JSON file beside the exports.
@@ -656,11 +677,12 @@ pub fn run_configured(
     tracing::debug!(elapsed = ?started.elapsed(), "inputs recorded");
     let config = configuring
         .join()
-        .map_err(|_| anyhow::anyhow!("the built-in patterns could not be compiled"))??;
+        .map_err(|_| anyhow::anyhow!("the built-in patterns could not be compiled"))?
+        .map_err(|e| CannotStart(format!("the patterns do not load: {e:#}")))?;
     let fingerprint = fingerprint(&config);
     let inputs = state.inputs()?;
     if inputs == 0 {
-        bail!("no documents found in the given inputs");
+        return Err(CannotStart("no documents found in the given inputs".into()).into());
     }
     export::list_written(out, &mut |found| {
         match found.id {
@@ -687,18 +709,6 @@ pub fn run_configured(
     } else {
         export::ExportMode::Incremental
     };
-    // While the documents are processed, not when the export needs them: the
-    // previous exports are read, and their older generation vetted.
-    let preparing = (todo_count > 0).then(|| {
-        let out = out.to_path_buf();
-        std::thread::spawn(move || {
-            if mode == export::ExportMode::Incremental {
-                export::prefetch_previous(&out);
-            }
-            export::vet_previous(&out);
-        })
-    });
-
     let bar = progress_bar(todo_count, quiet);
     let errors = AtomicU64::new(0);
     let mut done = 0u64;
@@ -708,6 +718,15 @@ pub fn run_configured(
             break;
         }
         done += batch.len() as u64;
+        // Forgotten before their reports are rewritten: a run that fails
+        // (a full disk) after writing some of them must not leave the state
+        // vouching for reports that no longer say what it records.
+        for todo in &batch {
+            if let Some((id, _)) = &todo.hashed {
+                state.forget(id)?;
+            }
+        }
+        state.commit()?;
         // Largest first, one at a time: the threads then finish together.
         let processed: Vec<Result<(String, DocumentTotals, AcrossDoc)>> = pool.install(|| {
             batch
@@ -777,10 +796,6 @@ pub fn run_configured(
     };
     tracing::debug!(elapsed = ?started.elapsed(), "exported");
     remover.finish()?;
-    if let Some(preparing) = preparing {
-        // Whatever it could not delete, the next export deletes.
-        let _ = preparing.join();
-    }
     state.finish()?;
     tracing::debug!(elapsed = ?started.elapsed(), "finished");
     let stats = RunStats {

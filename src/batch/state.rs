@@ -104,13 +104,13 @@ impl RunState {
 
     fn open_file(path: &Path) -> Result<Option<RunState>> {
         let conn = Connection::open(path)?;
-        // Losing the last run's state to a power cut costs a reprocessing, not
-        // data; the rollback journal still keeps a killed run recoverable. It
-        // is kept between commits (a zeroed header marks it spent) rather than
-        // deleted at each: an unlink can wait for the disk (see
+        // The rollback journal keeps a killed run recoverable, and syncing it
+        // (a few commits a run) keeps a power cut from corrupting the state.
+        // It is kept between commits (a zeroed header marks it spent) rather
+        // than deleted at each: an unlink can wait for the disk (see
         // [`crate::export::Remover`]).
         conn.execute_batch(
-            "PRAGMA synchronous = OFF; PRAGMA temp_store = FILE; PRAGMA journal_mode = PERSIST;",
+            "PRAGMA synchronous = FULL; PRAGMA temp_store = FILE; PRAGMA journal_mode = PERSIST;",
         )?;
         conn.execute_batch(SCHEMA)?;
         let format: Option<String> = conn
@@ -401,6 +401,15 @@ impl RunState {
             .query_map([limit as i64], |r| r.get(0))?
             .collect::<rusqlite::Result<_>>()?;
         Ok((count as u64, sources))
+    }
+
+    /// Forget what was recorded of document `id`: its report is about to
+    /// be rewritten, and until that is recorded it vouches for nothing.
+    pub fn forget(&self, id: &str) -> Result<()> {
+        self.conn
+            .prepare_cached("DELETE FROM documents WHERE id = ?1")?
+            .execute([id])?;
+        Ok(())
     }
 
     /// Forget documents that are not part of this run, and record this

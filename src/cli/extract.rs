@@ -81,7 +81,7 @@ fn print_texts(files: &[Named], any_exists: bool) -> anyhow::Result<Exit> {
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     for file in files {
-        let read = std::fs::read(&file.path)
+        let read = caizheng::read::read_file(&file.path)
             .map_err(anyhow::Error::from)
             .and_then(|bytes| {
                 caizheng::read::read_document(&bytes, &file.source).map_err(anyhow::Error::from)

@@ -39,9 +39,9 @@ pub fn expand(paths: &[PathBuf]) -> anyhow::Result<(Vec<Named>, bool)> {
 
 /// The report of one file, or of the reason it could not be opened.
 pub fn report_of(file: &Named, config: &caizheng::pipeline::Config) -> caizheng::report::Report {
-    match std::fs::read(&file.path) {
+    match caizheng::read::read_file(&file.path) {
         Ok(bytes) => caizheng::pipeline::process_with(&bytes, &file.source, config),
-        Err(e) => caizheng::pipeline::unreadable(&file.source, &e),
+        Err(e) => caizheng::pipeline::refused(&file.source, &e),
     }
 }
 

@@ -1,5 +1,5 @@
-//! The database side of an export: `caizheng.sqlite` built anew or brought
-//! up to date in place from the planned pieces (see [`super::write_exports`]).
+//! The database side of an export: `caizheng.sqlite` built anew, or a copy
+//! of it brought up to date, from the planned pieces (see [`super::write_exports`]).
 
 use std::fs;
 use std::path::Path;
@@ -31,20 +31,21 @@ pub(super) enum DatabaseUpdate {
 }
 
 /// Bring the database up to date from the pieces received (see
-/// [`DatabaseUpdate`]); an unusable database is built anew as its `.part`,
-/// streaming. Returns whether it was built anew.
+/// [`DatabaseUpdate`]) as its `.part`, complete and synced, for the caller
+/// to rename into place with the row files: a copy of the database updated,
+/// or, when it cannot be updated, a new one built streaming.
 pub(super) fn write_database(
     out: &Path,
     pieces: PieceReceiver,
     update: DatabaseUpdate,
-) -> Result<bool> {
+) -> Result<()> {
     let started = std::time::Instant::now();
+    let path = part(out, SQLITE_FILE);
     let updating = match update {
         DatabaseUpdate::Fresh => None,
-        _ => sqlite::SqliteWriter::open_for_update(&out.join(SQLITE_FILE)),
+        _ => sqlite::SqliteWriter::open_for_update(&out.join(SQLITE_FILE), &path),
     };
     let Some(mut db) = updating else {
-        let path = part(out, SQLITE_FILE);
         let _ = fs::remove_file(&path);
         let mut db =
             sqlite::SqliteWriter::create(&path).context("cannot create the SQLite database")?;
@@ -54,7 +55,7 @@ pub(super) fn write_database(
             Planned::Across(across) => Ok(across.insert_into(&mut db)?),
         })?;
         db.finish().context("cannot finish the SQLite database")?;
-        return Ok(true);
+        return sync(&path);
     };
     if update == DatabaseUpdate::Changes {
         each_planned(pieces, |planned| {
@@ -101,5 +102,11 @@ pub(super) fn write_database(
     }
     db.finish().context("cannot finish the SQLite database")?;
     tracing::debug!(elapsed = ?started.elapsed(), "database updated");
-    Ok(false)
+    sync(&path)
+}
+
+fn sync(path: &Path) -> Result<()> {
+    fs::File::open(path)
+        .and_then(|f| f.sync_all())
+        .context("cannot sync the SQLite database")
 }

@@ -379,13 +379,12 @@ impl Splicer {
         Ok(())
     }
 
-    /// Flush and cut the file at what was written (it may be an older,
-    /// longer file overwritten in place).
+    /// Flush, and wait until the file is on disk: it is about to be
+    /// published in place of the previous one.
     pub fn finish(mut self) -> Result<()> {
         self.flush_pending()?;
-        let mut file = self.out.into_inner().map_err(|e| e.into_error())?;
-        let end = file.stream_position()?;
-        file.set_len(end)?;
+        let file = self.out.into_inner().map_err(|e| e.into_error())?;
+        file.sync_all()?;
         Ok(())
     }
 }

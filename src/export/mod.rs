@@ -7,7 +7,13 @@
 //! are then written side by side, one thread each, streaming in document-id
 //! order (one document's rows in memory at a time). After a crawl only the
 //! changed documents' rows are read: the rest is copied from the previous
-//! files by the kernel ([`layout`]), and the database is updated in place.
+//! files by the kernel ([`layout`]), and a copy of the database is updated.
+//!
+//! Nothing published is ever half-written: each row file is written whole
+//! as its `.part`, synced, and renamed over the previous one, the database
+//! last, so a kill leaves every file either as it was or as the new export
+//! has it; no journal is ever left beside the published database. Only the run holding the output folder's lock
+//! (see [`crate::batch`]) writes, or deletes scratch files, there.
 //!
 //! The CSV, JSONL and JSON files are a pure function of the reports — rows
 //! sorted by document id then report order, no timestamps — so the same
@@ -45,6 +51,20 @@ pub const DATAPACKAGE: &str = "datapackage.json";
 /// Where the per-document report of `document_id` lives under `out`.
 pub fn report_path(out: &Path, document_id: &str) -> PathBuf {
     out.join(DOCUMENTS_DIR).join(format!("{document_id}.json"))
+}
+
+/// Write `bytes` to `path` and wait until they are on disk.
+fn write_synced(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let mut file = File::create(path)?;
+    file.write_all(bytes)?;
+    file.sync_all()
+}
+
+/// Make the renames inside `dir` durable.
+fn sync_dir(dir: &Path) -> Result<()> {
+    File::open(dir)
+        .and_then(|d| d.sync_all())
+        .with_context(|| format!("cannot sync {}", dir.display()))
 }
 
 /// Write `path` through a scratch file renamed into place, so an interrupted
@@ -118,6 +138,19 @@ pub fn list_written(out: &Path, found: &mut dyn FnMut(WrittenFile) -> Result<()>
                 path: entry.path(),
             })?;
         }
+    }
+    Ok(())
+}
+
+/// Delete the scratch files a killed or failed run left in `out` itself
+/// (the `.part` of each export file, and the `.old.part` earlier versions
+/// moved files aside to); those under `documents/` and `.rows/` are found
+/// by [`list_written`]. Other files in `out` are the user's and stay. Only
+/// the holder of the folder's lock may call this.
+pub fn remove_parts(out: &Path) -> Result<()> {
+    for name in export_files() {
+        remove_if_present(&part(out, &name))?;
+        remove_if_present(&out.join(format!("{name}.old{PART}")))?;
     }
     Ok(())
 }
@@ -307,39 +340,6 @@ pub fn export_files() -> Vec<String> {
     names
 }
 
-/// Ask the kernel to start reading the previous exports an incremental
-/// export reads from (the row files it splices, the database it updates), so
-/// that they are in memory by the time the documents are processed: without
-/// this, a re-run a day after the last one reads them page by page, on
-/// demand. Skipped when they would not fit in a quarter of the memory.
-pub fn prefetch_previous(out: &Path) {
-    let files: Vec<File> = export_files()
-        .iter()
-        .filter(|name| name.as_str() != DATAPACKAGE)
-        .filter_map(|name| File::open(out.join(name)).ok())
-        .collect();
-    let total: u64 = files
-        .iter()
-        .filter_map(|f| f.metadata().ok())
-        .map(|m| m.len())
-        .sum();
-    if total == 0 || total > physical_memory() / 4 {
-        return;
-    }
-    files.iter().for_each(read_ahead);
-}
-
-fn physical_memory() -> u64 {
-    // SAFETY: sysconf only reads system constants.
-    let (pages, page_size) = unsafe {
-        (
-            libc::sysconf(libc::_SC_PHYS_PAGES),
-            libc::sysconf(libc::_SC_PAGESIZE),
-        )
-    };
-    (pages.max(0) as u64).saturating_mul(page_size.max(0) as u64)
-}
-
 /// How to bring the exports up to date.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ExportMode {
@@ -347,7 +347,7 @@ pub enum ExportMode {
     Fresh,
     /// Reuse what the previous export holds for documents not marked
     /// replaced: the row files are spliced from their previous versions
-    /// (same bytes as a fresh build) and the database is updated in place.
+    /// (same bytes as a fresh build) and a copy of the database is updated.
     /// Falls back to a fresh build for whatever has no usable previous
     /// version.
     Incremental,
@@ -404,18 +404,12 @@ fn write_stream(out: &Path, index: usize, pieces: PieceReceiver, splice: bool) -
     let started = std::time::Instant::now();
     let stream = &STREAMS[index];
     let path = part(out, stream.file);
-    let _ = fs::remove_file(&path);
-    let file = match reuse_previous(out, stream.file, &path) {
-        Some(file) => file,
-        // A new file, never an emptied one: ext4 flushes a file truncated to
-        // nothing when it is closed (`auto_da_alloc`), which made this thread
-        // submit the whole file for writing.
-        None => fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&path)
-            .with_context(|| format!("cannot create {}", path.display()))?,
-    };
+    remove_if_present(&path)?;
+    let file = fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&path)
+        .with_context(|| format!("cannot create {}", path.display()))?;
     let mut w = BufWriter::with_capacity(1 << 16, file);
     w.write_all(&stream.header_bytes())?;
     let previous = if splice {
@@ -458,178 +452,6 @@ fn joined<T>(handle: std::thread::ScopedJoinHandle<'_, Result<T>>) -> Result<T> 
     handle
         .join()
         .unwrap_or_else(|_| Err(anyhow::anyhow!("an export writer panicked")))
-}
-
-/// Where a row file's previous generation is kept, to be written over by
-/// the next export of that file (see [`reuse_previous`]).
-fn previous_path(out: &Path, file: &str) -> PathBuf {
-    out.join(rows::ROWS_DIR).join(format!("{file}.previous"))
-}
-
-/// A previous generation found fit to be written over by [`vet_previous`].
-fn spare_path(out: &Path, file: &str) -> PathBuf {
-    out.join(rows::ROWS_DIR).join(format!("{file}.spare"))
-}
-
-/// An older generation of row file `file`, moved to `part` and opened for
-/// writing over: the spare [`vet_previous`] left, else the previous
-/// generation if it is [`reusable`].
-///
-/// Writing over cached pages costs less than half of what a new file does:
-/// a new file's pages must be allocated and reserved on disk, and the
-/// previous generation's freed, and for the large row files that is most of
-/// a re-run's kernel time.
-fn reuse_previous(out: &Path, file: &str, part: &Path) -> Option<File> {
-    let open = |path: &Path| {
-        fs::OpenOptions::new()
-            .read(true)
-            .write(true)
-            .open(path)
-            .ok()
-    };
-    let spare = spare_path(out, file);
-    let (path, opened) = match open(&spare) {
-        // Vetted when the run started: only a new name since would matter.
-        Some(opened) if only_name(&opened) => (spare, opened),
-        Some(_) => return None,
-        None => {
-            let previous = previous_path(out, file);
-            let opened = open(&previous).filter(reusable)?;
-            read_ahead(&opened);
-            (previous, opened)
-        }
-    };
-    fs::rename(&path, part).ok()?;
-    Some(opened)
-}
-
-/// Whether a file may be written over: it has no other name (a published
-/// copy made by a hard link must keep what it holds), and it is (nearly all)
-/// in the page cache, since pages that left it are read back wherever a
-/// write ends inside one.
-fn reusable(file: &File) -> bool {
-    only_name(file) && mostly_cached(file)
-}
-
-fn only_name(file: &File) -> bool {
-    file.metadata()
-        .is_ok_and(|m| std::os::unix::fs::MetadataExt::nlink(&m) == 1)
-}
-
-/// Whether at least nine tenths of `file` is in the page cache. Memory
-/// reclaim takes pages here and there even from files in use (on the
-/// machine measured, 1–3 % of a row file written seconds before); the few
-/// missing are read back ahead of the export (see [`vet_previous`]).
-fn mostly_cached(file: &File) -> bool {
-    page_residency(file).is_some_and(|(cached, pages)| cached * 10 >= pages * 9)
-}
-
-/// How many of the pages of `file` are in the page cache, of how many
-/// (`mincore` over a mapping that is never touched, a window at a time).
-fn page_residency(file: &File) -> Option<(usize, usize)> {
-    use std::os::fd::AsRawFd;
-    const WINDOW_PAGES: usize = 1 << 14;
-    let len = file.metadata().ok()?.len() as usize;
-    if len == 0 {
-        return Some((0, 0));
-    }
-    // SAFETY: sysconf only reads a system constant.
-    let page = unsafe { libc::sysconf(libc::_SC_PAGESIZE) }.max(1) as usize;
-    // SAFETY: a read-only shared mapping of a valid descriptor, never read
-    // through; mincore only inspects it, and it is unmapped below.
-    let mapped = unsafe {
-        libc::mmap(
-            std::ptr::null_mut(),
-            len,
-            libc::PROT_READ,
-            libc::MAP_SHARED,
-            file.as_raw_fd(),
-            0,
-        )
-    };
-    if mapped == libc::MAP_FAILED {
-        return None;
-    }
-    let mut residency = vec![0u8; WINDOW_PAGES];
-    let mut cached = 0;
-    let mut offset = 0;
-    let mut failed = false;
-    while offset < len {
-        let window = (len - offset).min(WINDOW_PAGES * page);
-        // SAFETY: `offset` is page-aligned and inside the mapping, and
-        // `residency` has a byte for each of the window's pages.
-        let rc = unsafe {
-            libc::mincore(
-                mapped.cast::<u8>().add(offset).cast(),
-                window,
-                residency.as_mut_ptr(),
-            )
-        };
-        if rc != 0 {
-            failed = true;
-            break;
-        }
-        let pages = window.div_ceil(page);
-        cached += residency[..pages].iter().filter(|b| *b & 1 == 1).count();
-        offset += window;
-    }
-    // SAFETY: the mapping made above, with its length.
-    unsafe { libc::munmap(mapped, len) };
-    (!failed).then_some((cached, len.div_ceil(page)))
-}
-
-/// Ask the kernel to read whatever of `file` is not in the page cache.
-fn read_ahead(file: &File) {
-    // SAFETY: a valid descriptor; the advice only schedules reads.
-    unsafe {
-        libc::posix_fadvise(
-            std::os::fd::AsRawFd::as_raw_fd(file),
-            0,
-            0,
-            libc::POSIX_FADV_WILLNEED,
-        )
-    };
-}
-
-/// Make each row file's previous generation the spare the export writes
-/// over if it is [`reusable`], and delete it otherwise: checking the page
-/// cache, and freeing a file's pages, are work for while the documents are
-/// processed, not for the export to wait for. An export that starts before
-/// this ends deletes what is left itself.
-pub fn vet_previous(out: &Path) {
-    for stream in &STREAMS {
-        let spare = spare_path(out, stream.file);
-        let previous = previous_path(out, stream.file);
-        // A spare can be left by a run that stopped before its export.
-        let kept = File::open(&spare).ok().filter(reusable);
-        if kept.is_none() {
-            let _ = fs::remove_file(&spare);
-        }
-        let fit = kept.or_else(|| {
-            let fit = File::open(&previous).ok().filter(reusable)?;
-            fs::rename(&previous, &spare).ok()?;
-            Some(fit)
-        });
-        let _ = fs::remove_file(&previous);
-        if let Some(spare) = fit {
-            read_ahead(&spare);
-        }
-    }
-}
-
-/// Move `from` to `to`, replacing it. The old file is moved aside first, and
-/// deleted by `remover`: ext4 flushes a file renamed over another one
-/// (`auto_da_alloc`), which would make the run wait for the disk.
-fn replace_file(from: &Path, to: &Path, remover: &Remover) -> std::io::Result<()> {
-    let mut aside = to.as_os_str().to_owned();
-    aside.push(".old.part");
-    let aside = PathBuf::from(aside);
-    let moved_aside = fs::rename(to, &aside).is_ok();
-    fs::rename(from, to)?;
-    if moved_aside {
-        remover.remove(aside);
-    }
-    Ok(())
 }
 
 /// Pieces per batch, and batches waiting for a writer: enough to keep the
@@ -765,7 +587,7 @@ pub fn write_exports_with(
     // No layout may vouch for files, or the database, while they change.
     let old_layout = layout::set_aside(out)?;
     let mut layout = layout::LayoutWriter::create(out)?;
-    let (summary, fresh_db, streams) = std::thread::scope(|scope| {
+    let (summary, database, streams) = std::thread::scope(|scope| {
         let (senders, receivers): (Vec<_>, Vec<_>) = (0..=STREAMS.len())
             .map(|_| std::sync::mpsc::sync_channel(BATCHES_IN_FLIGHT))
             .unzip();
@@ -797,43 +619,29 @@ pub fn write_exports_with(
     }
     // A writer's own error says more than the planner's "a writer stopped".
     streams?;
-    let fresh_db = fresh_db?;
+    database?;
     let summary = summary?;
     let mut package = serde_json::to_vec_pretty(&datapackage::descriptor())?;
     package.push(b'\n');
     // Mostly the same bytes run after run: then it is left as it is.
     let package_changed = fs::read(out.join(DATAPACKAGE)).ok().as_ref() != Some(&package);
     if package_changed {
-        fs::write(part(out, DATAPACKAGE), package)?;
-    } else {
-        remove_if_present(&part(out, DATAPACKAGE))?;
+        write_synced(&part(out, DATAPACKAGE), &package)?;
     }
 
-    for stream in &STREAMS {
-        let current = out.join(stream.file);
-        if current.is_file() {
-            // Renaming over a file would make ext4 flush this one (see
-            // [`replace_file`]); a previous generation still there was not
-            // written over.
-            let previous = previous_path(out, stream.file);
-            remove_if_present(&previous)?;
-            fs::rename(&current, &previous)
-                .with_context(|| format!("cannot move {} aside", stream.file))?;
-        }
-        fs::rename(part(out, stream.file), &current)
-            .with_context(|| format!("cannot move {} into place", stream.file))?;
-    }
-    let mut others = Vec::new();
+    // Every new file is complete and on disk: publish them one right after
+    // the other, the database last. A kill leaves each file either previous
+    // or new, never half-written; the next run finishes the job.
+    let mut names: Vec<&str> = STREAMS.iter().map(|s| s.file).collect();
     if package_changed {
-        others.push(DATAPACKAGE);
+        names.push(DATAPACKAGE);
     }
-    if fresh_db {
-        others.push(SQLITE_FILE);
-    }
-    for name in others {
-        replace_file(&part(out, name), &out.join(name), remover)
+    names.push(SQLITE_FILE);
+    for name in names {
+        fs::rename(part(out, name), out.join(name))
             .with_context(|| format!("cannot move {name} into place"))?;
     }
+    sync_dir(out)?;
     layout.finish(out)?;
     Ok(summary)
 }
@@ -856,49 +664,4 @@ pub fn export_reports<'a>(
     let summary = write_exports(out, listed, ExportMode::Fresh, &remover)?;
     remover.finish()?;
     Ok(summary)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn page_residency_counts_the_pages_dropped_from_the_cache() {
-        // Beside the build, not in a tmpfs /tmp whose pages cannot be dropped.
-        let dir = tempfile::tempdir_in(env!("CARGO_MANIFEST_DIR")).unwrap();
-        let path = dir.path().join("rows");
-        // Over two mincore windows, and not a whole number of pages.
-        let len: usize = (1 << 26) + (1 << 23) + 100;
-        fs::write(&path, vec![b'x'; len]).unwrap();
-        let file = File::open(&path).unwrap();
-        // SAFETY: sysconf only reads a system constant.
-        let page = unsafe { libc::sysconf(libc::_SC_PAGESIZE) } as usize;
-        let pages = len.div_ceil(page);
-        assert_eq!(page_residency(&file), Some((pages, pages)), "just written");
-        file.sync_all().unwrap();
-        let drop_pages = |from: i64, len: i64| {
-            // SAFETY: a valid descriptor; the advice drops clean cached pages.
-            let rc = unsafe {
-                libc::posix_fadvise(
-                    std::os::fd::AsRawFd::as_raw_fd(&file),
-                    from,
-                    len,
-                    libc::POSIX_FADV_DONTNEED,
-                )
-            };
-            assert_eq!(rc, 0);
-        };
-        // Whole large folios, which are dropped or kept as one.
-        drop_pages(1 << 26, 1 << 22);
-        assert_eq!(
-            page_residency(&file),
-            Some((pages - (1 << 22) / page, pages))
-        );
-        assert!(mostly_cached(&file), "a few pages missing");
-        drop_pages(0, 1 << 23);
-        assert!(!mostly_cached(&file), "a sixth missing");
-        let empty = dir.path().join("empty");
-        fs::write(&empty, b"").unwrap();
-        assert!(mostly_cached(&File::open(&empty).unwrap()));
-    }
 }

@@ -17,12 +17,12 @@ const INDEXES: &[&str] = &[
     "CREATE INDEX findings_rule ON findings(rule)",
 ];
 
-/// `PRAGMA user_version` of a database while it is updated in place. The
-/// update writes without a rollback journal, so a database still carrying
-/// this mark was left mid-update and is built anew, never updated again.
+/// `PRAGMA user_version` an earlier version left on a database while it
+/// updated it without a journal; such a database is built anew.
 const UPDATE_UNFINISHED: i64 = 1;
 
-/// How long an update waits for readers to let go of the database.
+/// How long the schema check waits for a writer of the database (only
+/// another program would write it).
 const READER_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
 
 pub struct SqliteWriter {
@@ -96,54 +96,52 @@ impl SqliteWriter {
         Ok(SqliteWriter::with(conn, true))
     }
 
-    /// Open an existing database for an in-place update, if it has exactly
-    /// the tables this version writes and no update of it was left
-    /// unfinished; `None` means: build a fresh one.
-    pub fn open_for_update(path: &Path) -> Option<Self> {
+    /// Copy an existing database to `part` and open the copy for an
+    /// update, if the database has exactly the tables this version writes
+    /// and no update of it was left unfinished; `None` means: build a fresh
+    /// one. The published database is only read (and copied, which the
+    /// kernel does without reading it into the process): the copy, complete,
+    /// is renamed over it, so readers never meet a half-applied update or a
+    /// journal to roll back (which a read-only reader, such as Datasette,
+    /// cannot do).
+    pub fn open_for_update(path: &Path, part: &Path) -> Option<Self> {
         if !path.is_file() {
             return None;
         }
-        let conn = Connection::open(path).ok()?;
-        // A reader holding the database (Datasette, a `sqlite3` shell in a
-        // transaction) is waited for this long, then the database is built
-        // anew beside it and moved into place.
-        conn.busy_timeout(READER_WAIT).ok()?;
-        for table in &TABLES {
-            let sql: String = conn
-                .query_row(
-                    "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?1",
-                    [table.name],
-                    |r| r.get(0),
-                )
+        {
+            let conn =
+                Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+                    .ok()?;
+            conn.busy_timeout(READER_WAIT).ok()?;
+            for table in &TABLES {
+                let sql: String = conn
+                    .query_row(
+                        "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?1",
+                        [table.name],
+                        |r| r.get(0),
+                    )
+                    .ok()?;
+                if sql != create_table_sql(table) {
+                    return None;
+                }
+            }
+            let mark: i64 = conn
+                .query_row("PRAGMA user_version", [], |r| r.get(0))
                 .ok()?;
-            if sql != create_table_sql(table) {
+            if mark == UPDATE_UNFINISHED {
                 return None;
             }
         }
-        let mark: i64 = conn
-            .query_row("PRAGMA user_version", [], |r| r.get(0))
-            .ok()?;
-        if mark == UPDATE_UNFINISHED {
-            return None;
-        }
-        // No rollback journal: writing each changed page to it first was a
-        // fifth of the update's time. What it guarded against, an update
-        // that stops halfway, is caught by the mark instead (committed on
-        // its own before the update, cleared after it), and the database is
-        // derived data, built anew from the reports. Syncing would only guard
-        // against power loss, at a cost per run.
+        let _ = std::fs::remove_file(part);
+        std::fs::copy(path, part).ok()?;
+        let conn = Connection::open(part).ok()?;
+        // A scratch copy, renamed into place when complete and synced: no
+        // journal needed.
         // No memory map: the pages it touched would count in the run's
         // memory, which grows with the database (87 MB at 20,000 documents,
         // against 35 MB read through the page cache).
-        // Exclusive from the start: a reader let in during the update would
-        // make each spill of the page cache to the file wait out the reader
-        // timeout, and a run then took minutes while a reader held a
-        // transaction open.
-        conn.execute_batch(&format!(
-            "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;
-             PRAGMA user_version = {UPDATE_UNFINISHED}; BEGIN EXCLUSIVE"
-        ))
-        .ok()?;
+        conn.execute_batch("PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; BEGIN")
+            .ok()?;
         Some(SqliteWriter::with(conn, false))
     }
 
@@ -224,15 +222,13 @@ impl SqliteWriter {
     }
 
     /// Commit; a fresh database then gets its indexes (after the bulk insert:
-    /// faster, same result), an updated one loses its unfinished mark.
+    /// faster, same result).
     pub fn finish(self) -> rusqlite::Result<()> {
         self.conn.execute_batch("COMMIT")?;
         if self.fresh {
             for sql in INDEXES {
                 self.conn.execute_batch(sql)?;
             }
-        } else {
-            self.conn.execute_batch("PRAGMA user_version = 0")?;
         }
         self.conn.close().map_err(|(_, e)| e)
     }
@@ -252,22 +248,40 @@ impl rusqlite::ToSql for Cell {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::export::tables::DOCUMENTS;
 
     #[test]
-    fn readers_are_kept_out_while_an_update_runs() {
+    fn an_update_changes_a_copy_and_leaves_the_database_as_it_was() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("caizheng.sqlite");
+        let part = dir.path().join("caizheng.sqlite.part");
         SqliteWriter::create(&path).unwrap().finish().unwrap();
-        let count = |conn: &Connection| {
-            conn.query_row("SELECT COUNT(*) FROM facts", [], |r| r.get::<_, i64>(0))
-        };
-        let reader = Connection::open(&path).unwrap();
-        reader.busy_timeout(std::time::Duration::ZERO).unwrap();
-        assert_eq!(count(&reader).unwrap(), 0);
-
-        let update = SqliteWriter::open_for_update(&path).expect("no reader holds it");
-        assert!(count(&reader).is_err(), "a reader got in during the update");
+        let before = std::fs::read(&path).unwrap();
+        let mut update = SqliteWriter::open_for_update(&path, &part).expect("a valid database");
+        let mut row: Vec<Cell> = DOCUMENTS
+            .columns
+            .iter()
+            .map(|c| {
+                if c.required {
+                    Cell::Text("x".into())
+                } else {
+                    Cell::Null
+                }
+            })
+            .collect();
+        row[0] = Cell::Text("a".repeat(64));
+        update.insert(&DOCUMENTS, &row).unwrap();
         update.finish().unwrap();
-        assert_eq!(count(&reader).unwrap(), 0);
+        assert_eq!(
+            std::fs::read(&path).unwrap(),
+            before,
+            "the database was written"
+        );
+        let copy = Connection::open(&part).unwrap();
+        let count: i64 = copy
+            .query_row("SELECT COUNT(*) FROM documents", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(count, 1);
+        assert!(!dir.path().join("caizheng.sqlite-journal").exists());
     }
 }

@@ -91,7 +91,7 @@ pub const DOCUMENTS: Table = Table {
         col("findings", I, true, "Number of findings (all severities)."),
         col("findings_error", I, true, "Number of findings of severity `error`."),
         col("findings_warning", I, true, "Number of findings of severity `warning`."),
-        col("error_reason", S, false, "Stable reason code when the document (or part of it) could not be read: empty, truncated, encrypted, no_text_layer, unknown_format, too_large, corrupt, panic, io. Several are joined with `;`."),
+        col("error_reason", S, false, "Stable reason code when the document (or part of it) could not be read: empty, truncated, encrypted, no_text_layer, unknown_format, too_large, too_deep, not_a_file, corrupt, panic, io. Several are joined with `;`."),
         col("error_message", S, false, "Human-readable explanation of the errors, joined with `; `."),
     ],
     primary_key: &["document_id"],

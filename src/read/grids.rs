@@ -11,11 +11,14 @@ use std::io::{Cursor, Read};
 /// Largest uncompressed XML part read from a DOCX.
 const MAX_PART: u64 = 64 * 1024 * 1024;
 /// Largest sheet read from a spreadsheet, in cells.
-const MAX_CELLS: usize = 2_000_000;
+const MAX_CELLS: usize = super::workbook_check::MAX_CELLS as usize;
 
 /// Read a spreadsheet: every non-empty sheet as a grid, and its cells joined
 /// (tab between cells, newline between rows, a page per sheet) as text.
 pub fn read_spreadsheet(bytes: &[u8]) -> Result<(RawDocument, Vec<Grid>), ReadError> {
+    if bytes.starts_with(b"PK\x03\x04") {
+        super::workbook_check::check_xlsx(bytes)?;
+    }
     let mut book = calamine::open_workbook_auto_from_rs(Cursor::new(bytes))
         .map_err(|e| ReadError::Corrupt(format!("spreadsheet: {e}")))?;
     let merged = merged_regions(&mut book);

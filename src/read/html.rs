@@ -5,6 +5,7 @@
 //! text density (Chinese text outside links versus text inside links).
 
 mod cells;
+mod depth;
 mod mhtml;
 
 use super::text::{decode, decode_declared};
@@ -125,6 +126,7 @@ fn read_markup(
         Some(encoding) => decode_declared(bytes, encoding),
         None => decode(bytes, None),
     };
+    depth::check(&source)?;
     let html = Html::parse_document(&source);
     let body = main_content(&html);
     let (mut text, grids) = body.map(render).unwrap_or_default();

@@ -7,10 +7,13 @@
 pub mod docx;
 pub mod grids;
 pub mod html;
+pub mod input;
 pub mod layout;
 pub mod pdf;
 pub mod text;
+mod workbook_check;
 
+pub use input::{open_regular, read_file, read_opened, MAX_INPUT_BYTES};
 pub use layout::{LayoutLine, LayoutWord};
 
 use std::fmt;
@@ -60,9 +63,15 @@ pub enum ReadError {
     Empty,
     Truncated(String),
     Encrypted,
-    NoTextLayer { pages: u32 },
+    NoTextLayer {
+        pages: u32,
+    },
     UnknownFormat(String),
     TooLarge(String),
+    /// Nesting deeper than a reader follows (HTML elements left open).
+    TooDeep(String),
+    /// The path is a FIFO, a device or a folder, not a regular file.
+    NotAFile(String),
     Corrupt(String),
     Panic(String),
     Io(String),
@@ -77,6 +86,8 @@ impl ReadError {
             ReadError::NoTextLayer { .. } => "no_text_layer",
             ReadError::UnknownFormat(_) => "unknown_format",
             ReadError::TooLarge(_) => "too_large",
+            ReadError::TooDeep(_) => "too_deep",
+            ReadError::NotAFile(_) => "not_a_file",
             ReadError::Corrupt(_) => "corrupt",
             ReadError::Panic(_) => "panic",
             ReadError::Io(_) => "io",
@@ -96,6 +107,8 @@ impl fmt::Display for ReadError {
             ),
             ReadError::UnknownFormat(m) => write!(f, "unknown format: {m}"),
             ReadError::TooLarge(m) => write!(f, "over the size limit: {m}"),
+            ReadError::TooDeep(m) => write!(f, "nested too deeply: {m}"),
+            ReadError::NotAFile(m) => write!(f, "not a regular file: {m}"),
             ReadError::Corrupt(m) => write!(f, "corrupt file: {m}"),
             ReadError::Panic(m) => write!(f, "the reader panicked: {m}"),
             ReadError::Io(m) => write!(f, "cannot read the file: {m}"),

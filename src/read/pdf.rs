@@ -14,9 +14,10 @@
 //! Damaged files: when the cross-reference data is unusable, objects are
 //! found by scanning for `N G obj` and the table is rebuilt; the pages that
 //! can be read are returned (a truncated file yields its leading pages).
-//! Encrypted files are opened with the empty user password (RC4, as lopdf
-//! 0.34 supports); otherwise the error is [`ReadError::Encrypted`].
+//! Encrypted files are opened with the empty user password (RC4 by lopdf,
+//! AES by [`aes`]); otherwise the error is [`ReadError::Encrypted`].
 
+mod aes;
 mod content;
 mod font;
 mod interp;
@@ -195,7 +196,13 @@ fn load(bytes: &[u8]) -> Result<Loaded, ReadError> {
         },
     };
     if loaded.doc.is_encrypted() {
-        catch_panic(|| loaded.doc.decrypt("").map_err(|_| ReadError::Encrypted))?;
+        match aes::decrypt(&mut loaded.doc) {
+            aes::Outcome::Decrypted => {}
+            aes::Outcome::NeedsPassword => return Err(ReadError::Encrypted),
+            aes::Outcome::NotAes => {
+                catch_panic(|| loaded.doc.decrypt("").map_err(|_| ReadError::Encrypted))?
+            }
+        }
         unpack_object_streams(&mut loaded.doc);
     }
     Ok(loaded)

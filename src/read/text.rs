@@ -90,8 +90,11 @@ pub(crate) fn guess_legacy(bytes: &[u8]) -> &'static Encoding {
     superset(detector.guess(Some(b"cn"), false))
 }
 
-/// UTF-16 without a BOM shows as a NUL in every other byte for ASCII text;
-/// CJK text has no NULs at all, so this only fires on mostly-ASCII files.
+/// UTF-16 without a BOM: mostly-ASCII text shows a NUL in every other
+/// byte. Chinese text has NULs only here and there (ASCII digits and line
+/// ends, characters such as 一 U+4E00), so a sample with any NUL is also
+/// taken as UTF-16 when it decodes, in one byte order, to nearly nothing
+/// but text: CJK characters and punctuation, ASCII, whitespace.
 pub(crate) fn utf16_without_bom(bytes: &[u8]) -> Option<&'static Encoding> {
     let sample = &bytes[..bytes.len().min(4096) & !1];
     if sample.len() < 8 {
@@ -106,12 +109,49 @@ pub(crate) fn utf16_without_bom(bytes: &[u8]) -> Option<&'static Encoding> {
         .filter(|&&b| b == 0)
         .count();
     if odd_nuls * 10 >= pairs * 4 && even_nuls * 20 < pairs {
-        Some(UTF_16LE)
-    } else if even_nuls * 10 >= pairs * 4 && odd_nuls * 20 < pairs {
-        Some(UTF_16BE)
-    } else {
-        None
+        return Some(UTF_16LE);
     }
+    if even_nuls * 10 >= pairs * 4 && odd_nuls * 20 < pairs {
+        return Some(UTF_16BE);
+    }
+    if even_nuls + odd_nuls == 0 {
+        return None;
+    }
+    [UTF_16LE, UTF_16BE]
+        .into_iter()
+        .find(|&encoding| mostly_text(sample, encoding == UTF_16LE))
+}
+
+/// Whether 98 % of the UTF-16 code units of `sample` are text characters
+/// (see [`utf16_without_bom`]); a cut surrogate pair at the end is ignored.
+fn mostly_text(sample: &[u8], little_endian: bool) -> bool {
+    let units = sample.chunks_exact(2).map(|pair| {
+        let pair = [pair[0], pair[1]];
+        if little_endian {
+            u16::from_le_bytes(pair)
+        } else {
+            u16::from_be_bytes(pair)
+        }
+    });
+    let mut total = 0usize;
+    let mut texty = 0usize;
+    for c in char::decode_utf16(units) {
+        total += 1;
+        let Ok(c) = c else { continue };
+        let text = c.is_ascii_graphic()
+            || c.is_whitespace()
+            || matches!(c as u32,
+                0x3000..=0x303F   // CJK punctuation
+                | 0x3400..=0x4DBF // CJK extension A
+                | 0x4E00..=0x9FFF // CJK unified ideographs
+                | 0x2000..=0x206F // general punctuation
+                | 0xFF00..=0xFFEF // full-width forms
+                | 0x00B7 | 0x00D7 | 0x2160..=0x217F | 0x2460..=0x24FF | 0x25A0..=0x25FF);
+        if text {
+            texty += 1;
+        }
+    }
+    total > 0 && texty * 100 >= total * 98
 }
 
 /// Split decoded text on form feeds. The trailing `\f` pdftotext writes after
@@ -161,6 +201,25 @@ mod tests {
         let mut bytes = "预算支出6.84万元".as_bytes().to_vec();
         bytes.extend_from_slice(&"元".as_bytes()[..2]);
         assert!(decode(&bytes, None).starts_with("预算支出6.84万元"));
+    }
+
+    #[test]
+    fn chinese_utf16_without_bom_is_text() {
+        let text = "一、部门预算收支总体情况\n2024年收入预算合计6,844.12万元，比上年增加12.5%。\n";
+        let le: Vec<u8> = text.encode_utf16().flat_map(u16::to_le_bytes).collect();
+        let be: Vec<u8> = text.encode_utf16().flat_map(u16::to_be_bytes).collect();
+        for bytes in [le, be] {
+            assert_eq!(
+                crate::read::sniff(&bytes, "a.txt"),
+                Ok(crate::read::SourceFormat::Text)
+            );
+            assert_eq!(decode(&bytes, None), text);
+        }
+        // GBK holds no NULs; binary data with NULs does not decode to text.
+        let (gbk, _, _) = GBK.encode(text);
+        assert_eq!(decode(&gbk, None), text);
+        let binary: Vec<u8> = (0..4096u32).map(|i| (i * 7919 % 251) as u8).collect();
+        assert!(crate::read::sniff(&binary, "a.bin").is_err());
     }
 
     #[test]
