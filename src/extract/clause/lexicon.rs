@@ -25,6 +25,11 @@ pub struct CueDefs {
     /// A sentence that opens like this continues the subject of the one before.
     #[serde(default)]
     pub continuation: Option<String>,
+    /// A sentence that opens like this says what the subject's money is for
+    /// (`主要用于…`): the names in it are not subjects, and the sentence after
+    /// it may still continue the subject before it.
+    #[serde(default)]
+    pub aside: Option<String>,
     /// In the clause before a percentage: a share of the subject's total.
     #[serde(default)]
     pub share: Option<String>,
@@ -159,6 +164,7 @@ impl Cue {
 #[derive(Debug, Clone)]
 pub struct Cues {
     pub continuation: Cue,
+    pub aside: Cue,
     pub share: Cue,
     pub completion: Cue,
     pub versus_budget: Cue,
@@ -203,6 +209,7 @@ impl Cues {
         };
         Ok(Cues {
             continuation: re("continuation", &defs.continuation)?,
+            aside: re("aside", &defs.aside)?,
             share: re("share", &defs.share)?,
             completion: re("completion", &defs.completion)?,
             versus_budget: re("versus_budget", &defs.versus_budget)?,

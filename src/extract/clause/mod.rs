@@ -185,7 +185,15 @@ pub fn read(input: &ClauseInput) -> ClauseOutput {
                 paragraph_last = None;
                 under = None;
             }
-            carry = None;
+            // `X支出N万元。主要用于A、B项目支出。与上年相比增加M万元`: the aside
+            // about what the money is for leaves the subject to the next sentence.
+            let aside = input
+                .cues
+                .aside
+                .is_match(strip_ordinal(&text[sentence.clone()]));
+            if !aside {
+                carry = None;
+            }
             continue;
         }
         let continues = || {

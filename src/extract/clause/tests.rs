@@ -342,3 +342,15 @@ fn a_head_noun_ending_an_item_name_is_not_the_total() {
     ));
     assert!(!has(&f, "expenditure.total", "400"), "{f:#?}");
 }
+
+/// A sentence saying what the money is for (`主要用于…`) between a figure
+/// and its comparison leaves the comparison to the figure's subject.
+#[test]
+fn a_purpose_aside_keeps_the_subject_for_the_comparison() {
+    let f = facts(&format!(
+        "{BUDGET}五、一般公共预算支出情况说明\n1.农林水（类）支出500万元。主要用于农业项目支出和人员支出。与上年相比增加20万元，增长4.17%。\n"
+    ));
+    assert!(has(&f, "general_budget.class.yoy_change", "20"), "{f:#?}");
+    assert!(has(&f, "general_budget.class.yoy_pct", "4.17"), "{f:#?}");
+    assert!(!has(&f, "expenditure.project.yoy_change", "20"), "{f:#?}");
+}
