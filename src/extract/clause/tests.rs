@@ -354,3 +354,14 @@ fn a_purpose_aside_keeps_the_subject_for_the_comparison() {
     assert!(has(&f, "general_budget.class.yoy_pct", "4.17"), "{f:#?}");
     assert!(!has(&f, "expenditure.project.yoy_change", "20"), "{f:#?}");
 }
+
+/// 购买货物 / 购买工程 beside 购买服务: the parts of a procurement budget.
+#[test]
+fn procurement_parts_bought_are_its_parts() {
+    let f = facts(&format!(
+        "{BUDGET}十二、政府采购预算情况说明\n2023年度本部门政府采购预算总金额为300万元。\n其中拟购买货物50万元，拟购买工程0万元，拟购买服务250万元。\n"
+    ));
+    assert!(has(&f, "procurement.goods", "50"), "{f:#?}");
+    assert!(has(&f, "procurement.works", "0"), "{f:#?}");
+    assert!(has(&f, "procurement.services", "250"), "{f:#?}");
+}
