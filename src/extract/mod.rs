@@ -539,6 +539,7 @@ fn read_items(
         ..pattern.clone()
     };
     let mut pos = *quote_end;
+    let mut first = true;
     loop {
         let rest = &text[pos..];
         let skip = rest.len()
@@ -548,6 +549,11 @@ fn read_items(
                 })
                 .len();
         let mut at = pos + skip;
+        // `共有车辆55辆。其中，一般公务用车13辆…`: the list may open the next sentence.
+        if first && text[at..].starts_with("。其中") {
+            at += "。".len();
+        }
+        first = false;
         if text[at..].starts_with("其中") {
             at += "其中".len();
             let r = &text[at..];

@@ -365,3 +365,14 @@ fn procurement_parts_bought_are_its_parts() {
     assert!(has(&f, "procurement.works", "0"), "{f:#?}");
     assert!(has(&f, "procurement.services", "250"), "{f:#?}");
 }
+
+/// A fleet's parts listed in the sentence after it (`…共有车辆N辆。其中，A n辆、B m辆`).
+#[test]
+fn the_parts_of_a_fleet_may_open_the_next_sentence() {
+    let f = facts(&format!(
+        "{BUDGET}十三、国有资产占用情况\n截至2022年底，本部门共有车辆10辆。其中，一般公务用车3辆、执法执勤用车7辆。\n"
+    ));
+    assert!(has(&f, "assets.vehicles", "10"), "{f:#?}");
+    assert!(has(&f, "assets.vehicles.type", "3"), "{f:#?}");
+    assert!(has(&f, "assets.vehicles.type", "7"), "{f:#?}");
+}
