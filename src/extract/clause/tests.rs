@@ -353,6 +353,11 @@ fn a_purpose_aside_keeps_the_subject_for_the_comparison() {
     assert!(has(&f, "general_budget.class.yoy_change", "20"), "{f:#?}");
     assert!(has(&f, "general_budget.class.yoy_pct", "4.17"), "{f:#?}");
     assert!(!has(&f, "expenditure.project.yoy_change", "20"), "{f:#?}");
+    // Where the money comes from is an aside too.
+    let f = facts(&format!(
+        "{BUDGET}某某局2023年度收入预算900万元。全部由市财政拨款。与上年相比增加30万元，增长3.45%。\n"
+    ));
+    assert!(has(&f, "income.total.yoy_change", "30"), "{f:#?}");
 }
 
 /// 购买货物 / 购买工程 beside 购买服务: the parts of a procurement budget.
