@@ -7,23 +7,49 @@ use super::map::{self, parse_amount};
 use super::spec::{compact, without_continuation, TableSet};
 use crate::read::LayoutLine;
 
+/// Most lines a table runs over (a table ends within four pages anyway).
+const MAX_TABLE_LINES: usize = 2_000;
+
 /// Each table's title line and the lines after it that are the table:
 /// `(spec, title line, end)`. The same for PDF and text lines.
 pub fn regions(set: &TableSet, lines: &[LayoutLine]) -> Vec<(usize, usize, usize)> {
-    // Each line's text, compacted once: every test below reads it.
-    let texts: Vec<String> = lines.iter().map(|l| compact(&l.text())).collect();
-    let titles: Vec<(usize, usize)> = texts
-        .iter()
-        .enumerate()
-        .filter_map(|(i, t)| set.table_titled(t).map(|spec| (i, spec)))
-        .collect();
+    // Each line's text, compacted once, for the lines a test below reads:
+    // title candidates and the lines of a table. Every title ends with 表,
+    // a continuation mark or a bracketed qualifier, so most lines are none.
+    let mut texts: Vec<String> = vec![String::new(); lines.len()];
+    let mut titles: Vec<(usize, usize)> = Vec::new();
+    for (i, line) in lines.iter().enumerate() {
+        let last = line
+            .words
+            .last()
+            .and_then(|w| w.text.trim_end().chars().next_back());
+        if matches!(last, Some('表' | '）' | ')')) {
+            texts[i] = compact(&line.text());
+            if let Some(spec) = set.table_titled(&texts[i]) {
+                titles.push((i, spec));
+            }
+        }
+    }
+    let mut filled = vec![false; lines.len()];
+    for &(start, _) in &titles {
+        filled[start] = true;
+    }
+    for (n, &(start, _)) in titles.iter().enumerate() {
+        let limit = titles.get(n + 1).map(|t| t.0).unwrap_or(lines.len());
+        for i in start + 1..limit.min(start + 1 + MAX_TABLE_LINES) {
+            if !filled[i] {
+                texts[i] = compact(&lines[i].text());
+                filled[i] = true;
+            }
+        }
+    }
     let mut tables = Vec::new();
     for (n, &(start, spec)) in titles.iter().enumerate() {
         let limit = titles.get(n + 1).map(|t| t.0).unwrap_or(lines.len());
         let title_page = lines[start].page;
         let mut end = start + 1;
         let mut has_body = false;
-        while end < limit
+        while end < limit.min(start + 1 + MAX_TABLE_LINES)
             && !ends_table(&texts[end])
             && !(has_body
                 && (is_table_number(&texts[end]) || looks_like_title(&texts[end], &lines[end])))
