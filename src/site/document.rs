@@ -3,7 +3,7 @@
 
 use std::fmt::Write;
 
-use super::charts::{bar_chart, number, Bar};
+use super::charts::{bar_chart, Bar};
 use super::html::{esc, kind_name, page, severity_name};
 use super::names::name;
 use super::{entity_file, Summary};
@@ -168,14 +168,8 @@ fn findings_section(body: &mut String, report: &Report) {
         body.push_str("<div class=\"quotes\">");
         for e in &f.facts {
             let place = match fact_of(report, e) {
-                Some(i) => format!(
-                    "<a href=\"#fact-{i}\">第{}页 p.</a>",
-                    e.page.map(|p| p.to_string()).unwrap_or_else(|| "?".into())
-                ),
-                None => format!(
-                    "第{}页 p.",
-                    e.page.map(|p| p.to_string()).unwrap_or_else(|| "?".into())
-                ),
+                Some(i) => format!("<a href=\"#fact-{i}\">{}</a>", page_label(e.page)),
+                None => page_label(e.page),
             };
             let _ = write!(
                 body,
@@ -305,15 +299,16 @@ fn figure_row(body: &mut String, i: usize, f: &Fact, indent: bool) {
     let _ = writeln!(
         body,
         "<tr><td>{}{}{}</td><td class=\"key\">{}</td><td class=\"num\">{}</td><td>{}</td>\
-         <td class=\"num\">{}</td><td><a href=\"#fact-{i}\">第{}页 p.</a></td><td class=\"quote\">{}</td></tr>",
+         <td class=\"num\">{}</td><td><a href=\"#fact-{i}\">{}</a></td><td class=\"quote\">{}</td></tr>",
         if indent { "其中：" } else { "" },
         esc(&name(&f.key)),
         f.label.as_ref().map(|l| format!("［{}］", esc(l))).unwrap_or_default(),
         esc(&f.key),
         esc(&f.value),
         esc(f.unit.as_deref().unwrap_or("")),
-        f.value_wan.map(|v| number(v.to_string().parse().unwrap_or(0.0))).unwrap_or_default(),
-        f.page.map(|p| p.to_string()).unwrap_or_else(|| "?".into()),
+        // The decimal as computed, never through a float: printed precision kept.
+        f.value_wan.map(|v| v.to_string()).unwrap_or_default(),
+        page_label(f.page),
         esc(&f.text),
     );
 }
@@ -445,7 +440,7 @@ fn facts_section(body: &mut String, report: &Report) {
             source_link(
                 &report.document.source,
                 f.page,
-                &f.page.map(|p| p.to_string()).unwrap_or_else(|| "?".into())
+                &f.page.map(|p| p.to_string()).unwrap_or_else(|| "—".into())
             ),
             esc(f.section.as_deref().unwrap_or("")),
             esc(&f.text),
@@ -526,5 +521,14 @@ mod tests {
             html.contains("page=4"),
             "the fact links to its page in the source"
         );
+    }
+}
+
+/// Where a figure stands: its page, or the text as a whole for a document
+/// without pages (a web page, a text file).
+fn page_label(page: Option<u32>) -> String {
+    match page {
+        Some(p) => format!("第{p}页 p.{p}"),
+        None => "原文 text".into(),
     }
 }
