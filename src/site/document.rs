@@ -454,6 +454,15 @@ fn facts_section(body: &mut String, report: &Report) {
     body.push_str("</table></section>\n");
 }
 
+/// Where a figure stands: its page, or the text as a whole for a document
+/// without pages (a web page, a text file).
+fn page_label(page: Option<u32>) -> String {
+    match page {
+        Some(p) => format!("第{p}页 p.{p}"),
+        None => "原文 text".into(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -521,14 +530,5 @@ mod tests {
             html.contains("page=4"),
             "the fact links to its page in the source"
         );
-    }
-}
-
-/// Where a figure stands: its page, or the text as a whole for a document
-/// without pages (a web page, a text file).
-fn page_label(page: Option<u32>) -> String {
-    match page {
-        Some(p) => format!("第{p}页 p.{p}"),
-        None => "原文 text".into(),
     }
 }
