@@ -5,6 +5,7 @@ use crate::read::Document;
 use crate::reconcile::RuleSet;
 use crate::report::{DocumentInfo, Report, ReportError};
 use crate::sections::KindTable;
+use crate::tables::spec::TableSet;
 
 /// Everything the stages need besides the document: patterns, section kinds.
 #[derive(Debug, Clone)]
@@ -12,6 +13,7 @@ pub struct Config {
     pub patterns: PatternSet,
     pub kinds: KindTable,
     pub rules: RuleSet,
+    pub tables: TableSet,
     /// sha256 of the section-kind, reconciliation and table files in use
     /// (the pattern files have their own, in `patterns`).
     pub data_fingerprint: String,
@@ -35,12 +37,14 @@ static BUILTIN: once_cell::sync::Lazy<Config> = once_cell::sync::Lazy::new(|| {
         let patterns = scope.spawn(PatternSet::builtin);
         let kinds = KindTable::builtin();
         let rules = RuleSet::builtin();
+        let tables = TableSet::builtin();
         Config {
             patterns: patterns
                 .join()
                 .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
             kinds,
             rules,
+            tables,
             data_fingerprint: data_fingerprint(&[
                 crate::sections::BUILTIN_KINDS,
                 crate::reconcile::BUILTIN_RULES,
@@ -69,8 +73,8 @@ impl Config {
 
     /// The built-in configuration with a folder of data files over it
     /// (`--patterns DIR`): its pattern files replace built-ins of the same
-    /// name or add to them; its `sections.toml` and `reconcile.toml`, when
-    /// present, replace the built-in ones.
+    /// name or add to them; its `sections.toml`, `reconcile.toml` and
+    /// `tables.toml`, when present, replace the built-in ones.
     pub fn load(dir: Option<&std::path::Path>) -> anyhow::Result<Config> {
         use anyhow::Context;
         let mut config = Config::builtin();
@@ -98,6 +102,11 @@ impl Config {
             config.rules = RuleSet::from_toml(text, &path.display().to_string())
                 .map_err(|e| anyhow::anyhow!("rule error: {e}"))?;
         }
+        let tables = read("tables.toml")?;
+        if let Some((path, text)) = &tables {
+            config.tables = TableSet::parse(text)
+                .map_err(|e| anyhow::anyhow!("table error: {}: {e}", path.display()))?;
+        }
         config.data_fingerprint = data_fingerprint(&[
             sections
                 .as_ref()
@@ -105,7 +114,9 @@ impl Config {
             rules
                 .as_ref()
                 .map_or(crate::reconcile::BUILTIN_RULES, |(_, t)| t),
-            crate::tables::spec::BUILTIN,
+            tables
+                .as_ref()
+                .map_or(crate::tables::spec::BUILTIN, |(_, t)| t),
         ]);
         Ok(config)
     }
@@ -214,7 +225,10 @@ fn analyse_text(doc: &Document, config: &Config) -> Report {
                 (tree, facts)
             },
             // A table that trips the table stage must not cost the narrative facts.
-            || std::panic::catch_unwind(|| crate::tables::read_tables(doc)).unwrap_or_default(),
+            || {
+                std::panic::catch_unwind(|| crate::tables::read_tables_with(doc, &config.tables))
+                    .unwrap_or_default()
+            },
         );
         facts.extend(tables.facts);
         let findings = crate::reconcile::reconcile(

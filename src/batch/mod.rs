@@ -63,7 +63,7 @@ pub struct RunArgs {
     #[arg(long)]
     pub force: bool,
     /// A folder of pattern files (*.toml) that replace or extend the built-in
-    /// ones (also `sections.toml`, `reconcile.toml`); a change to any of them
+    /// ones (also `sections.toml`, `reconcile.toml`, `tables.toml`); a change to any of them
     /// makes the next run reprocess every document.
     #[arg(long)]
     pub patterns: Option<PathBuf>,
