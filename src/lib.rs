@@ -6,6 +6,7 @@
 
 pub mod batch;
 pub mod bench;
+pub mod config;
 pub mod export;
 pub mod extract;
 pub mod fetch;

@@ -121,35 +121,38 @@ fn check_prints_findings_for_a_person() {
 }
 
 /// `cp -r patterns my && caizheng run --patterns my` gives the dataset the
-/// built-in files give; a term added to the folder is read on the next run,
-/// whose fingerprint changed, so the documents are processed again.
+/// built-in files give (facts and findings), and has their fingerprint: run
+/// into the built-in run's folder, it reuses every document. A term added to
+/// the folder is read on the next run, which processes the document again.
 #[test]
 fn run_takes_a_copy_of_the_pattern_folder_and_its_edits() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let my = dir.path().join("my");
-    std::fs::create_dir(&my).expect("mkdir");
-    let builtin = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("patterns");
-    for entry in std::fs::read_dir(&builtin).expect("patterns/") {
-        let path = entry.expect("entry").path();
-        std::fs::copy(&path, my.join(path.file_name().expect("name"))).expect("copy");
-    }
-    let run = |out: &std::path::Path, patterns: Option<&std::path::Path>| {
-        let mut cmd = caizheng();
-        cmd.args(["run", "--quiet", "--out"]).arg(out);
-        if let Some(p) = patterns {
-            cmd.arg("--patterns").arg(p);
-        }
-        let status = cmd
-            .arg(corpus("synthetic-county-education-2019-final.txt"))
-            .status()
-            .expect("run");
-        assert!(status.success());
-        std::fs::read_to_string(out.join("facts.csv")).expect("facts.csv")
+    let my = copy_of_patterns(dir.path());
+    let education = corpus("synthetic-county-education-2019-final.txt");
+    let plain_out = dir.path().join("plain");
+    let status = caizheng()
+        .args(["run", "--quiet", "--no-site", "--out"])
+        .arg(&plain_out)
+        .arg(&education)
+        .status()
+        .expect("run");
+    assert!(status.success());
+    let read = |out: &std::path::Path| {
+        let read = |name: &str| std::fs::read_to_string(out.join(name)).expect(name);
+        format!("{}\n{}", read("facts.csv"), read("findings.csv"))
     };
-    let plain = run(&dir.path().join("plain"), None);
-    let copied_out = dir.path().join("copied");
-    let copied = run(&copied_out, Some(&my));
+    let plain = read(&plain_out);
+    assert!(
+        plain.contains("sum.totals.income_expenditure.sides"),
+        "{plain}"
+    );
+
+    let (copied, processed) = run_with_patterns(&dir.path().join("copied"), &my, &education);
+    assert_eq!(processed, 1);
     assert_eq!(plain, copied);
+    let (again, processed) = run_with_patterns(&plain_out, &my, &education);
+    assert_eq!(processed, 0, "the copy has the built-in fingerprint");
+    assert_eq!(plain, again);
     assert!(!copied.contains("x.staff.authorized"));
 
     std::fs::write(
@@ -157,7 +160,8 @@ fn run_takes_a_copy_of_the_pattern_folder_and_its_edits() {
         "[[term]]\nkey = \"x.staff.authorized\"\nnames = [\"编制人数\"]\n",
     )
     .expect("write");
-    let edited = run(&copied_out, Some(&my));
+    let (edited, processed) = run_with_patterns(&dir.path().join("copied"), &my, &education);
+    assert_eq!(processed, 1);
     assert!(edited.contains(",x.staff.authorized,"), "{edited}");
     assert!(edited.contains(",45,人,"), "{edited}");
 }

@@ -94,8 +94,8 @@ impl AcrossRules {
     /// From the raw table; `at(needle, message)` names the file and line.
     pub(crate) fn from_raw(
         raw: Option<RawAcross>,
-        at: &dyn Fn(&str, String) -> String,
-    ) -> Result<AcrossRules, String> {
+        at: &dyn Fn(&str, String) -> crate::config::ConfigError,
+    ) -> Result<AcrossRules, crate::config::ConfigError> {
         let Some(raw) = raw else {
             return Ok(AcrossRules::default());
         };
