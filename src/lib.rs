@@ -10,6 +10,7 @@ pub mod config;
 pub mod export;
 pub mod extract;
 pub mod fetch;
+pub mod keys;
 pub mod normalize;
 pub mod pipeline;
 pub mod read;

@@ -291,7 +291,7 @@ impl RuleSet {
             for part in &s.parts {
                 check_key(part).map_err(|e| at(part, e))?;
                 shares.push(ShareRule {
-                    pct: format!("{part}.share_pct"),
+                    pct: format!("{part}{}", crate::keys::SHARE_PCT),
                     part: part.clone(),
                     whole: s.whole.clone(),
                     or_whole: s.or_whole.clone(),
