@@ -6,9 +6,11 @@
 
 pub mod batch;
 pub mod bench;
+pub mod config;
 pub mod export;
 pub mod extract;
 pub mod fetch;
+pub mod keys;
 pub mod normalize;
 pub mod pipeline;
 pub mod read;

@@ -1,120 +1,9 @@
 //! One document through every stage: bytes → [`Report`]. Never panics.
 
-use crate::extract::patterns::PatternSet;
 use crate::read::Document;
-use crate::reconcile::RuleSet;
 use crate::report::{DocumentInfo, Report, ReportError};
-use crate::sections::KindTable;
 
-/// Everything the stages need besides the document: patterns, section kinds.
-#[derive(Debug, Clone)]
-pub struct Config {
-    pub patterns: PatternSet,
-    pub kinds: KindTable,
-    pub rules: RuleSet,
-    /// sha256 of the section-kind, reconciliation and table files in use
-    /// (the pattern files have their own, in `patterns`).
-    pub data_fingerprint: String,
-}
-
-/// sha256 of data files' texts, for the re-run fingerprint.
-fn data_fingerprint(texts: &[&str]) -> String {
-    use sha2::Digest;
-    let mut h = sha2::Sha256::new();
-    for t in texts {
-        h.update(t.len().to_le_bytes());
-        h.update(t.as_bytes());
-    }
-    hex::encode(h.finalize())
-}
-
-static BUILTIN: once_cell::sync::Lazy<Config> = once_cell::sync::Lazy::new(|| {
-    // The parts do not depend on each other: side by side, the first
-    // document waits for the slowest instead of the sum.
-    std::thread::scope(|scope| {
-        let patterns = scope.spawn(PatternSet::builtin);
-        let kinds = KindTable::builtin();
-        let rules = RuleSet::builtin();
-        Config {
-            patterns: patterns
-                .join()
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
-            kinds,
-            rules,
-            data_fingerprint: data_fingerprint(&[
-                crate::sections::BUILTIN_KINDS,
-                crate::reconcile::BUILTIN_RULES,
-                crate::tables::spec::BUILTIN,
-            ]),
-        }
-    })
-});
-
-impl Config {
-    /// The built-in configuration, compiled once per process (the compiled
-    /// regexes are shared, so a clone is cheap).
-    pub fn builtin() -> Config {
-        BUILTIN.clone()
-    }
-
-    /// Changes whenever the output for the same input could change.
-    pub fn fingerprint(&self) -> String {
-        format!(
-            "{}+{}+{}",
-            env!("CARGO_PKG_VERSION"),
-            &self.patterns.fingerprint[..16],
-            &self.data_fingerprint[..16]
-        )
-    }
-
-    /// The built-in configuration with a folder of data files over it
-    /// (`--patterns DIR`): its pattern files replace built-ins of the same
-    /// name or add to them; its `sections.toml` and `reconcile.toml`, when
-    /// present, replace the built-in ones.
-    pub fn load(dir: Option<&std::path::Path>) -> anyhow::Result<Config> {
-        use anyhow::Context;
-        let mut config = Config::builtin();
-        let Some(dir) = dir else {
-            return Ok(config);
-        };
-        config.patterns =
-            PatternSet::with_dir(dir).map_err(|e| anyhow::anyhow!("pattern error: {e}"))?;
-        let read = |name: &str| -> anyhow::Result<Option<(std::path::PathBuf, String)>> {
-            let path = dir.join(name);
-            if !path.exists() {
-                return Ok(None);
-            }
-            let text = std::fs::read_to_string(&path)
-                .with_context(|| format!("cannot read {}", path.display()))?;
-            Ok(Some((path, text)))
-        };
-        let sections = read("sections.toml")?;
-        if let Some((path, text)) = &sections {
-            config.kinds =
-                KindTable::from_toml(text).with_context(|| format!("{}", path.display()))?;
-        }
-        let rules = read("reconcile.toml")?;
-        if let Some((path, text)) = &rules {
-            config.rules = RuleSet::from_toml(text, &path.display().to_string())
-                .map_err(|e| anyhow::anyhow!("rule error: {e}"))?;
-        }
-        config.data_fingerprint = data_fingerprint(&[
-            sections
-                .as_ref()
-                .map_or(crate::sections::BUILTIN_KINDS, |(_, t)| t),
-            rules
-                .as_ref()
-                .map_or(crate::reconcile::BUILTIN_RULES, |(_, t)| t),
-            crate::tables::spec::BUILTIN,
-        ]);
-        Ok(config)
-    }
-}
-
-/// The fingerprint of the built-in configuration.
-pub fn config_fingerprint() -> String {
-    Config::builtin().fingerprint()
-}
+pub use crate::config::{config_fingerprint, Config};
 
 /// Process one document's bytes; `source` is its path or URL.
 /// A read failure becomes an entry in `errors`, never a panic.
@@ -214,7 +103,10 @@ fn analyse_text(doc: &Document, config: &Config) -> Report {
                 (tree, facts)
             },
             // A table that trips the table stage must not cost the narrative facts.
-            || std::panic::catch_unwind(|| crate::tables::read_tables(doc)).unwrap_or_default(),
+            || {
+                std::panic::catch_unwind(|| crate::tables::read_tables_with(doc, &config.tables))
+                    .unwrap_or_default()
+            },
         );
         facts.extend(tables.facts);
         let findings = crate::reconcile::reconcile(

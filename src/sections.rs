@@ -85,7 +85,7 @@ struct KindFile {
     kind: Vec<KindRule>,
 }
 
-pub const BUILTIN_KINDS: &str = include_str!("../patterns/sections.toml");
+pub const BUILTIN_KINDS: &str = crate::config::SECTIONS_TOML;
 
 impl KindTable {
     pub fn builtin() -> KindTable {

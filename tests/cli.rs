@@ -121,35 +121,38 @@ fn check_prints_findings_for_a_person() {
 }
 
 /// `cp -r patterns my && caizheng run --patterns my` gives the dataset the
-/// built-in files give; a term added to the folder is read on the next run,
-/// whose fingerprint changed, so the documents are processed again.
+/// built-in files give (facts and findings), and has their fingerprint: run
+/// into the built-in run's folder, it reuses every document. A term added to
+/// the folder is read on the next run, which processes the document again.
 #[test]
 fn run_takes_a_copy_of_the_pattern_folder_and_its_edits() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let my = dir.path().join("my");
-    std::fs::create_dir(&my).expect("mkdir");
-    let builtin = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("patterns");
-    for entry in std::fs::read_dir(&builtin).expect("patterns/") {
-        let path = entry.expect("entry").path();
-        std::fs::copy(&path, my.join(path.file_name().expect("name"))).expect("copy");
-    }
-    let run = |out: &std::path::Path, patterns: Option<&std::path::Path>| {
-        let mut cmd = caizheng();
-        cmd.args(["run", "--quiet", "--out"]).arg(out);
-        if let Some(p) = patterns {
-            cmd.arg("--patterns").arg(p);
-        }
-        let status = cmd
-            .arg(corpus("synthetic-county-education-2019-final.txt"))
-            .status()
-            .expect("run");
-        assert!(status.success());
-        std::fs::read_to_string(out.join("facts.csv")).expect("facts.csv")
+    let my = copy_of_patterns(dir.path());
+    let education = corpus("synthetic-county-education-2019-final.txt");
+    let plain_out = dir.path().join("plain");
+    let status = caizheng()
+        .args(["run", "--quiet", "--no-site", "--out"])
+        .arg(&plain_out)
+        .arg(&education)
+        .status()
+        .expect("run");
+    assert!(status.success());
+    let read = |out: &std::path::Path| {
+        let read = |name: &str| std::fs::read_to_string(out.join(name)).expect(name);
+        format!("{}\n{}", read("facts.csv"), read("findings.csv"))
     };
-    let plain = run(&dir.path().join("plain"), None);
-    let copied_out = dir.path().join("copied");
-    let copied = run(&copied_out, Some(&my));
+    let plain = read(&plain_out);
+    assert!(
+        plain.contains("sum.totals.income_expenditure.sides"),
+        "{plain}"
+    );
+
+    let (copied, processed) = run_with_patterns(&dir.path().join("copied"), &my, &education);
+    assert_eq!(processed, 1);
     assert_eq!(plain, copied);
+    let (again, processed) = run_with_patterns(&plain_out, &my, &education);
+    assert_eq!(processed, 0, "the copy has the built-in fingerprint");
+    assert_eq!(plain, again);
     assert!(!copied.contains("x.staff.authorized"));
 
     std::fs::write(
@@ -157,7 +160,8 @@ fn run_takes_a_copy_of_the_pattern_folder_and_its_edits() {
         "[[term]]\nkey = \"x.staff.authorized\"\nnames = [\"编制人数\"]\n",
     )
     .expect("write");
-    let edited = run(&copied_out, Some(&my));
+    let (edited, processed) = run_with_patterns(&dir.path().join("copied"), &my, &education);
+    assert_eq!(processed, 1);
     assert!(edited.contains(",x.staff.authorized,"), "{edited}");
     assert!(edited.contains(",45,人,"), "{edited}");
 }
@@ -186,5 +190,104 @@ fn a_closed_pipe_ends_the_command_quietly() {
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
         assert_eq!(out.status.code(), Some(0), "{args:?}: {stderr}");
+    }
+}
+
+/// The dataset's facts and findings after `caizheng run --patterns my`, and
+/// how many documents the run processed (not reused from the run before).
+fn run_with_patterns(out: &std::path::Path, my: &std::path::Path, document: &str) -> (String, u64) {
+    let run = caizheng()
+        .args(["run", "--format", "json", "--no-site", "--out"])
+        .arg(out)
+        .arg("--patterns")
+        .arg(my)
+        .arg(document)
+        .output()
+        .expect("run");
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let summary: serde_json::Value = serde_json::from_slice(&run.stdout).expect("json summary");
+    let processed = summary["stats"]["processed"].as_u64().expect("processed");
+    let read = |name: &str| std::fs::read_to_string(out.join(name)).expect(name);
+    (
+        format!("{}\n{}", read("facts.csv"), read("findings.csv")),
+        processed,
+    )
+}
+
+/// A copy of `patterns/` in a new folder `my`.
+fn copy_of_patterns(dir: &std::path::Path) -> std::path::PathBuf {
+    let my = dir.join("my");
+    std::fs::create_dir(&my).expect("mkdir");
+    let builtin = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("patterns");
+    for entry in std::fs::read_dir(&builtin).expect("patterns/") {
+        let path = entry.expect("entry").path();
+        std::fs::copy(&path, my.join(path.file_name().expect("name"))).expect("copy");
+    }
+    my
+}
+
+/// Every data file takes part in what a re-run compares: after an edit to
+/// any one of them, the next run into the same folder processes the
+/// document again, and its facts or findings are the edited file's.
+#[test]
+fn an_edit_to_any_data_file_is_read_by_the_next_run() {
+    let education = corpus("synthetic-county-education-2019-final.txt");
+    let three_public_table = corpus("tables/county-transport-2021-final-three-public.txt");
+    let staff_term = "\n[[term]]\nkey = \"x.staff.authorized\"\nnames = [\"编制人数\"]\n";
+    // (file, document, the text replaced, its replacement; empty: appended)
+    let edits: [(&str, &str, &str, &str); 5] = [
+        ("clauses.toml", &education, "", staff_term),
+        ("other.toml", &education, "", staff_term),
+        // 三公 headings become a kind no pattern is scoped to.
+        (
+            "sections.toml",
+            &education,
+            "name = \"three_public\"",
+            "name = \"renamed\"",
+        ),
+        // The gap between 收入总计 and 支出总计 (0.4%) becomes an error.
+        (
+            "reconcile.toml",
+            &education,
+            "warning_relative = \"0.01\"",
+            "warning_relative = \"0.001\"",
+        ),
+        // The 三公 table is no longer recognised by its title.
+        (
+            "tables.toml",
+            &three_public_table,
+            "\"财政拨款“三公”经费支出决算表\"",
+            "\"不存在的表\"",
+        ),
+    ];
+    for (file, document, from, to) in edits {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let my = copy_of_patterns(dir.path());
+        let out = dir.path().join("out");
+        let (before, processed) = run_with_patterns(&out, &my, document);
+        assert_eq!(processed, 1, "{file}");
+        let (again, processed) = run_with_patterns(&out, &my, document);
+        assert_eq!(processed, 0, "{file}: nothing changed, nothing redone");
+        assert_eq!(before, again);
+
+        let path = my.join(file);
+        let text = std::fs::read_to_string(&path).expect("read");
+        let edited = if from.is_empty() {
+            format!("{text}{to}")
+        } else {
+            assert!(text.contains(from), "{file} holds {from}");
+            text.replace(from, to)
+        };
+        std::fs::write(&path, edited).expect("write");
+        let (after, processed) = run_with_patterns(&out, &my, document);
+        assert_eq!(
+            processed, 1,
+            "{file}: edited, the document is processed again"
+        );
+        assert_ne!(before, after, "{file}: the edit changes the results");
     }
 }

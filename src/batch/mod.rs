@@ -62,9 +62,12 @@ pub struct RunArgs {
     /// Reprocess every document even if its report is up to date.
     #[arg(long)]
     pub force: bool,
-    /// A folder of pattern files (*.toml) that replace or extend the built-in
-    /// ones (also `sections.toml`, `reconcile.toml`); a change to any of them
-    /// makes the next run reprocess every document.
+    /// A folder of data files over the built-in `patterns/`: a file named as
+    /// a built-in one replaces it (`tables.toml`, `reconcile.toml`,
+    /// `sections.toml`, `common.toml` …), any other `*.toml` adds extraction
+    /// patterns.
+    /// A change to any file in effect makes the next run reprocess every
+    /// document.
     #[arg(long)]
     pub patterns: Option<PathBuf>,
     /// No progress bar (set by the global `-q`).

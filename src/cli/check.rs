@@ -16,7 +16,10 @@ pub struct CheckArgs {
     /// `text` for a person (grouped by severity, quotes side by side), `json` for machines.
     #[arg(long, value_enum, default_value = "text")]
     format: CheckFormat,
-    /// Pattern files replacing or extending the built-in ones (also `reconcile.toml`).
+    /// A folder of data files over the built-in `patterns/`: a file named as
+    /// a built-in one replaces it (`tables.toml`, `reconcile.toml`,
+    /// `sections.toml`, `common.toml` …), any other `*.toml` adds extraction
+    /// patterns.
     #[arg(long)]
     patterns: Option<PathBuf>,
     /// Colour: auto (when stdout is a terminal and NO_COLOR is unset), always, never.

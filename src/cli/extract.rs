@@ -27,7 +27,10 @@ pub struct ExtractArgs {
     files: Vec<PathBuf>,
     #[arg(long, value_enum, default_value = "json")]
     format: Format,
-    /// A folder of pattern files (*.toml) that replace or extend the built-in ones.
+    /// A folder of data files over the built-in `patterns/`: a file named as
+    /// a built-in one replaces it (`tables.toml`, `reconcile.toml`,
+    /// `sections.toml`, `common.toml` …), any other `*.toml` adds extraction
+    /// patterns.
     #[arg(long)]
     patterns: Option<PathBuf>,
 }

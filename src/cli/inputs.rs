@@ -46,5 +46,7 @@ pub fn report_of(file: &Named, config: &caizheng::pipeline::Config) -> caizheng:
 }
 
 pub fn load_config(patterns: Option<&PathBuf>) -> anyhow::Result<caizheng::pipeline::Config> {
-    caizheng::pipeline::Config::load(patterns.map(PathBuf::as_path))
+    Ok(caizheng::pipeline::Config::load(
+        patterns.map(PathBuf::as_path),
+    )?)
 }

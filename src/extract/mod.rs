@@ -11,6 +11,7 @@ pub mod patterns;
 pub mod scope;
 mod settle;
 
+use crate::keys;
 use crate::read::Document;
 use crate::report::{Fact, FactSource};
 use crate::sections::SectionTree;
@@ -42,13 +43,13 @@ pub(crate) struct Candidate {
 /// The qualifier groups and the key suffix each fills.
 const QUALIFIERS: &[(&str, &str)] = &[
     ("value", ""),
-    ("budget", ".budget"),
-    ("budget2", ".budget"),
-    ("prior", ".prior_year"),
-    ("change", ".yoy_change"),
-    ("yoy_pct", ".yoy_pct"),
-    ("share", ".share_pct"),
-    ("completion", ".completion_pct"),
+    ("budget", keys::BUDGET),
+    ("budget2", keys::BUDGET),
+    ("prior", keys::PRIOR_YEAR),
+    ("change", keys::YOY_CHANGE),
+    ("yoy_pct", keys::YOY_PCT),
+    ("share", keys::SHARE_PCT),
+    ("completion", keys::COMPLETION_PCT),
 ];
 
 /// Extract the narrative facts of a document.
@@ -289,8 +290,8 @@ impl MatchContext<'_> {
         let mut produced = read_groups(caps, pattern, set, &mut quote_end, None);
         if doc_kind == Some("final") && caps.name("budget_word").is_some() {
             for c in produced.iter_mut().filter(|c| c.qualifier.is_empty()) {
-                c.key.push_str(".budget");
-                c.qualifier = ".budget";
+                c.key.push_str(keys::BUDGET);
+                c.qualifier = keys::BUDGET;
             }
         }
         if pattern.tails && !produced.is_empty() {

@@ -38,41 +38,13 @@
 use regex::Regex;
 mod anchors;
 mod regex_source;
+use crate::config::ConfigError;
 pub use anchors::AnchorFinder;
 use regex_source::Expander;
 pub use regex_source::LazyRegex;
 use rust_decimal::Decimal;
 use serde::Deserialize;
 use std::collections::BTreeMap;
-use std::path::Path;
-
-/// The built-in pattern files, compiled into the binary.
-pub const BUILTIN: &[(&str, &str)] = &[
-    (
-        "patterns/common.toml",
-        include_str!("../../patterns/common.toml"),
-    ),
-    (
-        "patterns/totals.toml",
-        include_str!("../../patterns/totals.toml"),
-    ),
-    (
-        "patterns/general_budget.toml",
-        include_str!("../../patterns/general_budget.toml"),
-    ),
-    (
-        "patterns/three_public.toml",
-        include_str!("../../patterns/three_public.toml"),
-    ),
-    (
-        "patterns/other.toml",
-        include_str!("../../patterns/other.toml"),
-    ),
-    (
-        "patterns/clauses.toml",
-        include_str!("../../patterns/clauses.toml"),
-    ),
-];
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -298,84 +270,15 @@ pub struct PatternSet {
     pub lexicon: super::clause::lexicon::Lexicon,
     /// The clause reader's cue words.
     pub cues: super::clause::lexicon::Cues,
-    /// sha256 of the source files, for incremental runs.
-    pub fingerprint: String,
 }
 
-/// A pattern file that cannot be used, with where.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PatternError {
-    pub file: String,
-    pub line: Option<usize>,
-    pub message: String,
-}
-
-impl std::fmt::Display for PatternError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self.line {
-            Some(l) => write!(f, "{}:{}: {}", self.file, l, self.message),
-            None => write!(f, "{}: {}", self.file, self.message),
-        }
-    }
-}
-
-impl std::error::Error for PatternError {}
+/// A pattern file that cannot be used: the error of every data file.
+pub type PatternError = ConfigError;
 
 impl PatternSet {
     /// The patterns compiled into the binary.
     pub fn builtin() -> PatternSet {
-        let files: Vec<(String, String)> = BUILTIN
-            .iter()
-            .map(|(n, t)| (n.to_string(), t.to_string()))
-            .collect();
-        // Their syntax is checked by the tests (`builtin_patterns_compile`), not at every start.
-        PatternSet::build(&files, false).expect("built-in patterns compile")
-    }
-
-    /// Built-ins plus every `*.toml` of `dir`; a file with a built-in's name replaces it.
-    pub fn with_dir(dir: &Path) -> Result<PatternSet, PatternError> {
-        let mut files: Vec<(String, String)> = BUILTIN
-            .iter()
-            .map(|(n, t)| (n.to_string(), t.to_string()))
-            .collect();
-        let entries = std::fs::read_dir(dir).map_err(|e| PatternError {
-            file: dir.display().to_string(),
-            line: None,
-            message: e.to_string(),
-        })?;
-        let mut paths: Vec<_> = entries
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.extension().is_some_and(|x| x == "toml"))
-            .collect();
-        paths.sort();
-        for p in paths {
-            let text = std::fs::read_to_string(&p).map_err(|e| PatternError {
-                file: p.display().to_string(),
-                line: None,
-                message: e.to_string(),
-            })?;
-            let base = p
-                .file_name()
-                .map(|n| n.to_string_lossy().to_string())
-                .unwrap_or_default();
-            // The other stages' data files, loaded by `pipeline::Config::load`.
-            if matches!(
-                base.as_str(),
-                "sections.toml" | "reconcile.toml" | "tables.toml"
-            ) {
-                continue;
-            }
-            let name = p.display().to_string();
-            if let Some(slot) = files
-                .iter_mut()
-                .find(|(n, _)| n.ends_with(&format!("/{base}")))
-            {
-                *slot = (name, text);
-            } else {
-                files.push((name, text));
-            }
-        }
-        PatternSet::from_sources(&files)
+        crate::config::Config::builtin().patterns
     }
 
     /// Pattern files as (name, text); every regex's syntax is checked now.
@@ -383,14 +286,17 @@ impl PatternSet {
         PatternSet::build(files, true)
     }
 
+    /// Pattern files as (name, text), read by [`crate::config`]; `check`:
+    /// every regex's syntax is checked now (the built-in ones are by the tests).
+    pub fn from_files(files: &[(String, String)], check: bool) -> Result<PatternSet, PatternError> {
+        PatternSet::build(files, check)
+    }
+
     fn build(files: &[(String, String)], check: bool) -> Result<PatternSet, PatternError> {
         let mut parsed = Vec::new();
         for (name, text) in files {
-            let file: PatternFile = toml::from_str(text).map_err(|e| PatternError {
-                file: name.clone(),
-                line: e.span().map(|s| line_of(text, s.start)),
-                message: e.message().to_string(),
-            })?;
+            let file: PatternFile =
+                toml::from_str(text).map_err(|e| ConfigError::toml(name, text, &e))?;
             parsed.push((name.clone(), text.clone(), file));
         }
         // Definitions, signs, units and templates are shared by all files.
@@ -456,11 +362,7 @@ impl PatternSet {
         // (template, pattern index, names) of every term pattern, for merging.
         let mut term_patterns: Vec<(String, usize, Vec<String>)> = Vec::new();
         for (name, text, f) in &parsed {
-            let err = |id: &str, message: String| PatternError {
-                file: name.clone(),
-                line: find_line(text, id),
-                message,
-            };
+            let err = |id: &str, message: String| ConfigError::near(name, text, id, message);
             if let Some(c) = &f.clause {
                 cue_defs = c.clone();
             }
@@ -586,15 +488,6 @@ impl PatternSet {
                 });
             }
         }
-        let fingerprint = {
-            use sha2::Digest;
-            let mut h = sha2::Sha256::new();
-            for (n, t) in files {
-                h.update(n.as_bytes());
-                h.update(t.as_bytes());
-            }
-            hex::encode(h.finalize())
-        };
         let mut merged: Vec<MergedTemplate> = Vec::new();
         for (tname, shape) in &templates {
             let members: Vec<&(String, usize, Vec<String>)> = term_patterns
@@ -658,7 +551,6 @@ impl PatternSet {
             tails,
             signs,
             units,
-            fingerprint,
         })
     }
 
@@ -697,20 +589,6 @@ fn escape_name(name: &str) -> String {
     regex::escape(name).replace(' ', r"\s?")
 }
 
-fn line_of(text: &str, byte: usize) -> usize {
-    text[..byte.min(text.len())]
-        .bytes()
-        .filter(|&b| b == b'\n')
-        .count()
-        + 1
-}
-
-fn find_line(text: &str, needle: &str) -> Option<usize> {
-    text.find(&format!("\"{needle}\""))
-        .or_else(|| text.find(needle))
-        .map(|at| line_of(text, at))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -736,7 +614,10 @@ mod tests {
     #[test]
     fn broken_file_is_reported_with_line() {
         let files = vec![
-            ("common.toml".to_string(), BUILTIN[0].1.to_string()),
+            (
+                "common.toml".to_string(),
+                crate::config::EXTRACTION_TOML[0].1.to_string(),
+            ),
             (
                 "bad.toml".to_string(),
                 "[[pattern]]\nid = \"x#1\"\nkey = \"x\"\nregex = '(unclosed'\n".to_string(),

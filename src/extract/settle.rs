@@ -63,7 +63,7 @@ fn read_clauses(
             key: c.key.clone(),
             label: c.label.clone(),
             code: c.code.clone(),
-            change_sign: c.key.ends_with(".yoy_change").then(|| {
+            change_sign: c.key.ends_with(crate::keys::YOY_CHANGE).then(|| {
                 if c.value.starts_with('-') {
                     -1
                 } else {

@@ -19,6 +19,7 @@
 //! * `>=` says the parts may not exceed the total (used where the parts are not
 //!   known to be complete).
 
+use crate::config::ConfigError;
 use serde::Deserialize;
 
 /// One term of an identity.
@@ -152,7 +153,7 @@ pub struct RuleSet {
     pub across: super::across::AcrossRules,
 }
 
-pub const BUILTIN_TOML: &str = include_str!("../../patterns/reconcile.toml");
+pub const BUILTIN_TOML: &str = crate::config::RECONCILE_TOML;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -254,15 +255,6 @@ struct RawStructure {
     comparison_words: Vec<String>,
 }
 
-fn line_of(text: &str, byte: usize) -> usize {
-    text[..byte.min(text.len())].matches('\n').count() + 1
-}
-
-/// Line of the first occurrence of `needle` in `text` (1 when absent).
-fn line_of_str(text: &str, needle: &str) -> usize {
-    text.find(needle).map(|at| line_of(text, at)).unwrap_or(1)
-}
-
 impl RuleSet {
     /// The rules shipped with caizheng (`patterns/reconcile.toml`).
     pub fn builtin() -> RuleSet {
@@ -271,18 +263,15 @@ impl RuleSet {
     }
 
     /// Parse a rule file; errors name `file` and the line.
-    pub fn from_toml(text: &str, file: &str) -> Result<RuleSet, String> {
-        let raw: RawRules = toml::from_str(text).map_err(|e| {
-            let line = e.span().map(|s| line_of(text, s.start)).unwrap_or(1);
-            format!("{file}:{line}: {}", e.message())
-        })?;
-        let at = |needle: &str, msg: String| format!("{file}:{}: {msg}", line_of_str(text, needle));
-        let dec = |s: &str| -> Result<rust_decimal::Decimal, String> {
+    pub fn from_toml(text: &str, file: &str) -> Result<RuleSet, ConfigError> {
+        let raw: RawRules = toml::from_str(text).map_err(|e| ConfigError::toml(file, text, &e))?;
+        let at = |needle: &str, msg: String| ConfigError::near(file, text, needle, msg);
+        let dec = |s: &str| -> Result<rust_decimal::Decimal, ConfigError> {
             s.parse()
                 .map_err(|_| at(s, format!("not a decimal: {s:?}")))
         };
 
-        let parse_sums = |raws: &[RawSum]| -> Result<Vec<SumRule>, String> {
+        let parse_sums = |raws: &[RawSum]| -> Result<Vec<SumRule>, ConfigError> {
             raws.iter()
                 .map(|r| {
                     let identity = parse_identity(&r.expr).map_err(|e| at(&r.expr, e))?;
@@ -302,7 +291,7 @@ impl RuleSet {
             for part in &s.parts {
                 check_key(part).map_err(|e| at(part, e))?;
                 shares.push(ShareRule {
-                    pct: format!("{part}.share_pct"),
+                    pct: format!("{part}{}", crate::keys::SHARE_PCT),
                     part: part.clone(),
                     whole: s.whole.clone(),
                     or_whole: s.or_whole.clone(),
@@ -531,7 +520,7 @@ mod tests {
             "expr = \"three_public.total ==",
             1,
         );
-        let err = RuleSet::from_toml(&bad, "my.toml").unwrap_err();
+        let err = RuleSet::from_toml(&bad, "my.toml").unwrap_err().to_string();
         assert!(err.starts_with("my.toml:"), "{err}");
         let line: usize = err.split(':').nth(1).unwrap().parse().unwrap();
         let expected = BUILTIN_TOML
@@ -541,7 +530,9 @@ mod tests {
             + 1;
         assert_eq!(line, expected, "{err}");
 
-        let err = RuleSet::from_toml("[tolerance]\nwarning_relative = 3\n", "x.toml").unwrap_err();
+        let err = RuleSet::from_toml("[tolerance]\nwarning_relative = 3\n", "x.toml")
+            .unwrap_err()
+            .to_string();
         assert!(err.starts_with("x.toml:2:"), "{err}");
     }
 }

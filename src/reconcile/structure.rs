@@ -535,7 +535,7 @@ fn budget_direction(input: &ReconcileInput, pool: &Pool, rules: &RuleSet, out: &
                 .figures
                 .iter()
                 .filter(|f| {
-                    f.key().ends_with(".budget")
+                    f.key().ends_with(crate::keys::BUDGET)
                         && f.fact.span[1] <= at
                         && at - f.fact.span[1] <= LOOK_BACK
                 })
@@ -543,7 +543,7 @@ fn budget_direction(input: &ReconcileInput, pool: &Pool, rules: &RuleSet, out: &
             else {
                 continue;
             };
-            let base = budget.key().trim_end_matches(".budget");
+            let base = budget.key().trim_end_matches(crate::keys::BUDGET);
             let amount_key = if base == "project" {
                 "project.final"
             } else {

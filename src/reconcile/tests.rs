@@ -815,7 +815,8 @@ comparison_words = []
         &custom.replace("three_public.vehicle\"", "Three\""),
         "custom.toml",
     )
-    .unwrap_err();
+    .unwrap_err()
+    .to_string();
     assert!(err.starts_with("custom.toml:8:"), "{err}");
 }
 

@@ -3,7 +3,7 @@
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
-pub const BUILTIN: &str = include_str!("../../patterns/tables.toml");
+pub const BUILTIN: &str = crate::config::TABLES_TOML;
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -77,8 +77,8 @@ impl TableSet {
         TableSet::parse(BUILTIN).expect("patterns/tables.toml is valid")
     }
 
-    pub fn parse(text: &str) -> Result<TableSet, String> {
-        let file: SpecFile = toml::from_str(text).map_err(|e| e.to_string())?;
+    pub fn parse(text: &str) -> Result<TableSet, toml::de::Error> {
+        let file: SpecFile = toml::from_str(text)?;
         let mut phrases: Vec<(String, String)> = file
             .columns
             .into_iter()

@@ -364,7 +364,7 @@ impl<'a> Pair<'a> {
                 self.amount_outcome(base, f, vec![b, f], other, actual, expected, tol, ambiguous)
             }
             Form::Rate => {
-                let change = format!("{base}.yoy_change");
+                let change = format!("{base}{}", crate::keys::YOY_CHANGE);
                 if !self
                     .this_index
                     .on_line(self.this, &change, &line)

@@ -3,6 +3,7 @@
 
 use serde::Deserialize;
 
+use crate::keys;
 use crate::report::Severity;
 
 /// How the documents of one entity are paired.
@@ -35,10 +36,10 @@ impl Form {
     /// The qualifier of the figure read in this document (`None`: the base key itself).
     pub fn qualifier(self) -> Option<&'static str> {
         match self {
-            Form::Prior => Some(".prior_year"),
-            Form::Change => Some(".yoy_change"),
-            Form::Rate => Some(".yoy_pct"),
-            Form::Budget => Some(".budget"),
+            Form::Prior => Some(keys::PRIOR_YEAR),
+            Form::Change => Some(keys::YOY_CHANGE),
+            Form::Rate => Some(keys::YOY_PCT),
+            Form::Budget => Some(keys::BUDGET),
             Form::Same => None,
         }
     }
@@ -94,8 +95,8 @@ impl AcrossRules {
     /// From the raw table; `at(needle, message)` names the file and line.
     pub(crate) fn from_raw(
         raw: Option<RawAcross>,
-        at: &dyn Fn(&str, String) -> String,
-    ) -> Result<AcrossRules, String> {
+        at: &dyn Fn(&str, String) -> crate::config::ConfigError,
+    ) -> Result<AcrossRules, crate::config::ConfigError> {
         let Some(raw) = raw else {
             return Ok(AcrossRules::default());
         };
