@@ -1,6 +1,8 @@
 //! `caizheng run` orchestration: discovery, per-document failures, the
 //! incremental cache and reproducible output.
 
+mod common;
+
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -19,42 +21,6 @@ fn documents_csv_rows(out: &Path) -> Vec<csv::StringRecord> {
 
 fn run(inputs: &[Input], out: &Path, jobs: usize) -> batch::RunStats {
     batch::run(inputs, out, Some(jobs), false, true).unwrap().1
-}
-
-/// The exports as compared between runs: the bytes of every data file, and
-/// the rows of the SQLite database (whose page layout depends on whether it
-/// was updated in place or built fresh).
-fn export_bytes(out: &Path) -> Vec<(String, Vec<u8>)> {
-    let mut files: Vec<(String, Vec<u8>)> = export::export_files()
-        .into_iter()
-        .filter(|name| name != export::SQLITE_FILE)
-        .map(|name| (name.clone(), fs::read(out.join(&name)).unwrap()))
-        .collect();
-    let conn = rusqlite::Connection::open(out.join(export::SQLITE_FILE)).unwrap();
-    for table in export::tables::TABLES {
-        let sql = format!(
-            "SELECT * FROM {} ORDER BY {}",
-            table.name,
-            table.primary_key.join(", ")
-        );
-        let mut stmt = conn.prepare(&sql).unwrap();
-        let n = stmt.column_count();
-        let rows: Vec<String> = stmt
-            .query_map([], |row| {
-                Ok((0..n)
-                    .map(|i| format!("{:?}", row.get_ref(i).unwrap()))
-                    .collect::<Vec<_>>()
-                    .join("|"))
-            })
-            .unwrap()
-            .map(Result::unwrap)
-            .collect();
-        files.push((
-            format!("sqlite:{}", table.name),
-            rows.join("\n").into_bytes(),
-        ));
-    }
-    files
 }
 
 /// A folder of inputs: two real-text documents, a duplicate, an empty file,
@@ -133,7 +99,7 @@ fn reruns_process_only_changed_documents_and_match_a_fresh_run() {
     let out = tmp.path().join("out");
     let inputs = batch::discover(std::slice::from_ref(&root)).unwrap();
     run(&inputs, &out, 2);
-    let first = export_bytes(&out);
+    let first = common::export_bytes(&out);
 
     let first_summary = batch::run(&inputs, &out, Some(2), true, true).unwrap().0;
     let (again_summary, again) = batch::run(&inputs, &out, Some(2), false, true).unwrap();
@@ -143,7 +109,7 @@ fn reruns_process_only_changed_documents_and_match_a_fresh_run() {
         "a run with nothing to do reports the same totals"
     );
     assert!(
-        first == export_bytes(&out),
+        first == common::export_bytes(&out),
         "an unchanged re-run rewrites identical exports"
     );
 
@@ -174,7 +140,7 @@ fn reruns_process_only_changed_documents_and_match_a_fresh_run() {
     let fresh = tmp.path().join("fresh");
     run(&inputs, &fresh, 1);
     assert!(
-        export_bytes(&out) == export_bytes(&fresh),
+        common::export_bytes(&out) == common::export_bytes(&fresh),
         "incremental and fresh runs agree byte for byte"
     );
     for row in documents_csv_rows(&fresh) {
@@ -308,7 +274,7 @@ fn shared_corpus_gives_one_row_per_document_on_any_thread_count() {
     ids.dedup();
     assert_eq!(ids.len(), expected.len());
     assert!(
-        export_bytes(&one) == export_bytes(&two),
+        common::export_bytes(&one) == common::export_bytes(&two),
         "1 and 2 threads give byte-identical exports"
     );
 }
@@ -407,7 +373,7 @@ fn a_run_killed_at_any_moment_is_completed_by_the_next_one() {
         let fresh = tmp.path().join(format!("fresh-{round}"));
         run(&inputs, &fresh, 2);
         assert!(
-            export_bytes(&out) == export_bytes(&fresh),
+            common::export_bytes(&out) == common::export_bytes(&fresh),
             "round {round}: the run after a kill differs from a fresh run"
         );
         let conn = rusqlite::Connection::open(out.join(export::SQLITE_FILE)).unwrap();

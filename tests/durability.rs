@@ -8,6 +8,8 @@
 //!   the first) and the first's dataset is intact.
 //! - A run that fails after writing some reports: the next run corrects them.
 
+mod common;
+
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -116,41 +118,6 @@ fn assert_valid(out: &Path, when: &str) {
     }
 }
 
-/// Every export file's bytes, and the database's rows (its page layout
-/// differs between an update and a fresh build).
-fn export_bytes(out: &Path) -> Vec<(String, Vec<u8>)> {
-    let mut files: Vec<(String, Vec<u8>)> = export::export_files()
-        .into_iter()
-        .filter(|name| name != export::SQLITE_FILE)
-        .map(|name| (name.clone(), fs::read(out.join(&name)).unwrap()))
-        .collect();
-    let conn = rusqlite::Connection::open(out.join(export::SQLITE_FILE)).unwrap();
-    for table in export::tables::TABLES {
-        let sql = format!(
-            "SELECT * FROM {} ORDER BY {}",
-            table.name,
-            table.primary_key.join(", ")
-        );
-        let mut stmt = conn.prepare(&sql).unwrap();
-        let n = stmt.column_count();
-        let rows: Vec<String> = stmt
-            .query_map([], |row| {
-                Ok((0..n)
-                    .map(|i| format!("{:?}", row.get_ref(i).unwrap()))
-                    .collect::<Vec<_>>()
-                    .join("|"))
-            })
-            .unwrap()
-            .map(Result::unwrap)
-            .collect();
-        files.push((
-            format!("sqlite:{}", table.name),
-            rows.join("\n").into_bytes(),
-        ));
-    }
-    files
-}
-
 #[test]
 fn a_rerun_killed_at_30_random_moments_leaves_a_valid_dataset_and_is_completed() {
     let tmp = tempfile::tempdir().unwrap();
@@ -210,7 +177,7 @@ fn a_rerun_killed_at_30_random_moments_leaves_a_valid_dataset_and_is_completed()
         let fresh = tmp.path().join(format!("fresh-{round}"));
         assert!(spawn_run(&root, &fresh, &[]).wait().unwrap().success());
         assert!(
-            export_bytes(&out) == export_bytes(&fresh),
+            common::export_bytes(&out) == common::export_bytes(&fresh),
             "round {round}: the run after a kill differs from a fresh run"
         );
         assert_valid(&out, &format!("round {round}, completed"));

@@ -1,6 +1,8 @@
 //! Exports of hand-built reports: row content and order, byte-identical
 //! rebuilds, the datapackage matching the CSVs, and the README queries.
 
+mod common;
+
 use std::fs;
 use std::path::Path;
 
@@ -293,27 +295,6 @@ fn readme_queries() -> Vec<String> {
         .collect()
 }
 
-fn query(conn: &rusqlite::Connection, sql: &str) -> Vec<Vec<String>> {
-    let mut stmt = conn.prepare(sql).unwrap();
-    let n = stmt.column_count();
-    stmt.query_map([], |row| {
-        (0..n)
-            .map(|i| {
-                Ok(match row.get_ref(i)? {
-                    rusqlite::types::ValueRef::Null => String::new(),
-                    rusqlite::types::ValueRef::Integer(v) => v.to_string(),
-                    rusqlite::types::ValueRef::Real(v) => format!("{v}"),
-                    rusqlite::types::ValueRef::Text(t) => String::from_utf8_lossy(t).into_owned(),
-                    rusqlite::types::ValueRef::Blob(_) => "<blob>".into(),
-                })
-            })
-            .collect()
-    })
-    .unwrap()
-    .map(Result::unwrap)
-    .collect()
-}
-
 #[test]
 fn sqlite_answers_the_readme_queries() {
     let dir = tempfile::tempdir().unwrap();
@@ -322,7 +303,7 @@ fn sqlite_answers_the_readme_queries() {
     let queries = readme_queries();
     assert_eq!(queries.len(), 3, "the README snippet shows three queries");
 
-    let three_public = query(&conn, &queries[0]);
+    let three_public = common::query_rows(&conn, &queries[0]);
     let expected: Vec<Vec<&str>> = vec![
         vec![ENTITY_B, "2026", "budget", "12.5", "", "", "", "1"],
         vec![ENTITY_A, "2019", "final", "10", "", "6.84", "3.16", "3"],
@@ -330,7 +311,7 @@ fn sqlite_answers_the_readme_queries() {
     ];
     assert_eq!(three_public, expected);
 
-    let rises = query(&conn, &queries[1]);
+    let rises = common::query_rows(&conn, &queries[1]);
     assert_eq!(rises.len(), 2, "{rises:?}");
     assert_eq!(rises[0][3], "general_budget.expenditure");
     assert_eq!(
@@ -340,7 +321,7 @@ fn sqlite_answers_the_readme_queries() {
     assert_eq!(rises[0][8], "20.4");
     assert_eq!(rises[1][3], "three_public.total");
 
-    let errors = query(&conn, &queries[2]);
+    let errors = common::query_rows(&conn, &queries[2]);
     assert_eq!(errors.len(), 2, "{errors:?}");
     assert_eq!(errors[0][3], "corpus/b2026.txt");
     assert_eq!(errors[1][3], "corpus/a2019.txt");
@@ -357,7 +338,7 @@ fn sqlite_rows(out: &Path) -> Vec<String> {
             table.primary_key.join(", ")
         );
         all.extend(
-            query(&conn, &sql)
+            common::query_rows(&conn, &sql)
                 .into_iter()
                 .map(|row| format!("{}: {}", table.name, row.join("|"))),
         );

@@ -2,6 +2,8 @@
 //! return rows on the shared corpus, its field vocabulary is the shared one,
 //! and the commands it shows for the site and Datasette work.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -48,27 +50,6 @@ fn the_field_vocabulary_in_the_repository_is_the_shared_one() {
     }
 }
 
-fn rows(conn: &rusqlite::Connection, sql: &str) -> Vec<Vec<String>> {
-    let mut stmt = conn.prepare(sql).expect("query");
-    let n = stmt.column_count();
-    stmt.query_map([], |row| {
-        (0..n)
-            .map(|i| {
-                Ok(match row.get_ref(i)? {
-                    rusqlite::types::ValueRef::Null => String::new(),
-                    rusqlite::types::ValueRef::Integer(v) => v.to_string(),
-                    rusqlite::types::ValueRef::Real(v) => format!("{v}"),
-                    rusqlite::types::ValueRef::Text(t) => String::from_utf8_lossy(t).into_owned(),
-                    rusqlite::types::ValueRef::Blob(_) => "<blob>".into(),
-                })
-            })
-            .collect()
-    })
-    .expect("rows")
-    .map(|r| r.expect("row"))
-    .collect()
-}
-
 /// `caizheng run ../shared/corpus`, then the README's queries: the 三公 one
 /// lists entities that print no 三公 spending too, the year-on-year one
 /// finds rises, the errors one finds documents. Then `caizheng report`
@@ -96,7 +77,7 @@ fn the_readme_queries_return_rows_on_the_shared_corpus() {
     let conn = rusqlite::Connection::open(out.join("caizheng.sqlite")).expect("sqlite");
     let queries = sql_blocks(&readme());
 
-    let three_public = rows(&conn, &queries[0]);
+    let three_public = common::query_rows(&conn, &queries[0]);
     let row = |entity: &str, year: &str| {
         three_public
             .iter()
@@ -110,7 +91,7 @@ fn the_readme_queries_return_rows_on_the_shared_corpus() {
     let jiangsu = row("江苏省人民检察院", "2019");
     assert_eq!(jiangsu[3..], ["418.26", "80", "237", "101.26", "4"]);
 
-    let rises = rows(&conn, &queries[1]);
+    let rises = common::query_rows(&conn, &queries[1]);
     assert!(!rises.is_empty(), "the year-on-year query returns rows");
     assert!(
         rises.iter().any(|r| r[0] == "江苏省高级人民法院"
@@ -120,7 +101,7 @@ fn the_readme_queries_return_rows_on_the_shared_corpus() {
             && r[6] == "37188.34"),
         "{rises:#?}"
     );
-    let errors = rows(&conn, &queries[2]);
+    let errors = common::query_rows(&conn, &queries[2]);
     assert!(!errors.is_empty());
 
     let report = Command::new(env!("CARGO_BIN_EXE_caizheng"))
@@ -141,14 +122,14 @@ fn the_readme_queries_return_rows_on_the_shared_corpus() {
         Some(queries[1].trim())
     );
     for table in ["documents", "facts", "findings"] {
-        let count = rows(&conn, &format!("SELECT COUNT(*) FROM {table}"));
+        let count = common::query_rows(&conn, &format!("SELECT COUNT(*) FROM {table}"));
         assert!(count[0][0] != "0", "{table}");
         assert!(metadata["databases"]["caizheng"]["tables"][table]["columns"].is_object());
     }
 }
 
 fn documents(conn: &rusqlite::Connection) -> u64 {
-    rows(conn, "SELECT COUNT(*) FROM documents")[0][0]
+    common::query_rows(conn, "SELECT COUNT(*) FROM documents")[0][0]
         .parse()
         .expect("count")
 }

@@ -102,13 +102,6 @@ pub fn check(args: CheckArgs) -> anyhow::Result<Exit> {
     let mut exit = Exit::Done;
     for file in &files {
         let report = report_of(file, &config);
-        tracing::info!(
-            source = %file.source,
-            facts = report.facts.len(),
-            findings = report.findings.len(),
-            errors = report.errors.len(),
-            "read"
-        );
         let status = Status::of(&report);
         if status != Status::Checked || !report.errors.is_empty() {
             exit = exit.max(Exit::Partial);

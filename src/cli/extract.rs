@@ -51,13 +51,6 @@ pub fn extract(args: ExtractArgs) -> anyhow::Result<Exit> {
     let mut failed = false;
     for file in &files {
         let report = report_of(file, &config);
-        tracing::info!(
-            source = %file.source,
-            facts = report.facts.len(),
-            findings = report.findings.len(),
-            errors = report.errors.len(),
-            "read"
-        );
         failed |= !report.errors.is_empty();
         match args.format {
             Format::Pretty => serde_json::to_writer_pretty(&mut out, &report)?,

@@ -37,12 +37,21 @@ pub fn expand(paths: &[PathBuf]) -> anyhow::Result<(Vec<Named>, bool)> {
     Ok((files, any_exists))
 }
 
-/// The report of one file, or of the reason it could not be opened.
+/// The report of one file, or of the reason it could not be opened (logged
+/// at `-v`).
 pub fn report_of(file: &Named, config: &caizheng::pipeline::Config) -> caizheng::report::Report {
-    match caizheng::read::read_file(&file.path) {
+    let report = match caizheng::read::read_file(&file.path) {
         Ok(bytes) => caizheng::pipeline::process_with(&bytes, &file.source, config),
         Err(e) => caizheng::pipeline::refused(&file.source, &e),
-    }
+    };
+    tracing::info!(
+        source = %file.source,
+        facts = report.facts.len(),
+        findings = report.findings.len(),
+        errors = report.errors.len(),
+        "read"
+    );
+    report
 }
 
 pub fn load_config(patterns: Option<&PathBuf>) -> anyhow::Result<caizheng::pipeline::Config> {

@@ -366,6 +366,11 @@ impl SiteRun<'_> {
         if let Err(e) = self.store.record_failure(url, &reason) {
             tracing::warn!("cannot record a failure of {url}: {e}");
         }
+        self.count_failure(url, reason);
+    }
+
+    /// Count a failure in the summary under its reason.
+    pub(super) fn count_failure(&self, url: &str, reason: String) {
         self.tally(|s| {
             s.failed += 1;
             s.failures.entry(reason).or_default().push(url.to_string());
@@ -472,13 +477,7 @@ impl SiteRun<'_> {
             false
         };
         if !from_store && stored.backing_off {
-            self.tally(|s| {
-                s.failed += 1;
-                s.failures
-                    .entry("timeout_backoff".into())
-                    .or_default()
-                    .push(url.to_string());
-            });
+            self.count_failure(url, "timeout_backoff".into());
             return Vec::new();
         }
         let fetched = if from_store {

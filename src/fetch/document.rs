@@ -112,13 +112,7 @@ impl SiteRun<'_> {
         }
         if stored.backing_off {
             // It hung lately: left alone for a while (see `timeout_backoff`), reported, not asked.
-            self.tally(|s| {
-                s.failed += 1;
-                s.failures
-                    .entry("timeout_backoff".into())
-                    .or_default()
-                    .push(url.to_string());
-            });
+            self.count_failure(url, "timeout_backoff".into());
             return;
         }
         let validators = &stored.validators;

@@ -175,10 +175,7 @@ fn findings_section(body: &mut String, report: &Report) {
                 body,
                 "<blockquote><div class=\"where\">{}{} · <b>{}</b> · {place} · {}</div>«{}»</blockquote>",
                 esc(&name(&e.key)),
-                e.label
-                    .as_ref()
-                    .map(|l| format!("［{}］", esc(l)))
-                    .unwrap_or_default(),
+                label_tag(e.label.as_deref()),
                 esc(&e.value),
                 esc(e.section.as_deref().unwrap_or("")),
                 esc(&e.text)
@@ -302,7 +299,7 @@ fn figure_row(body: &mut String, i: usize, f: &Fact, indent: bool) {
          <td class=\"num\">{}</td><td><a href=\"#fact-{i}\">{}</a></td><td class=\"quote\">{}</td></tr>",
         if indent { "其中：" } else { "" },
         esc(&name(&f.key)),
-        f.label.as_ref().map(|l| format!("［{}］", esc(l))).unwrap_or_default(),
+        label_tag(f.label.as_deref()),
         esc(&f.key),
         esc(&f.value),
         esc(f.unit.as_deref().unwrap_or("")),
@@ -430,10 +427,7 @@ fn facts_section(body: &mut String, report: &Report) {
              <td class=\"num\">{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"quote\">{}</td>\
              <td class=\"key\">{} {}</td></tr>",
             esc(&name(&f.key)),
-            f.label
-                .as_ref()
-                .map(|l| format!("［{}］", esc(l)))
-                .unwrap_or_default(),
+            label_tag(f.label.as_deref()),
             esc(&f.key),
             esc(&f.value),
             esc(f.unit.as_deref().unwrap_or("")),
@@ -452,6 +446,11 @@ fn facts_section(body: &mut String, report: &Report) {
         );
     }
     body.push_str("</table></section>\n");
+}
+
+/// A fact's label, bracketed after its name (`［教育支出］`), or nothing.
+fn label_tag(label: Option<&str>) -> String {
+    label.map(|l| format!("［{}］", esc(l))).unwrap_or_default()
 }
 
 /// Where a figure stands: its page, or the text as a whole for a document

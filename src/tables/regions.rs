@@ -30,16 +30,11 @@ pub fn regions(set: &TableSet, lines: &[LayoutLine]) -> Vec<(usize, usize, usize
             }
         }
     }
-    let mut filled = vec![false; lines.len()];
-    for &(start, _) in &titles {
-        filled[start] = true;
-    }
     for (n, &(start, _)) in titles.iter().enumerate() {
         let limit = titles.get(n + 1).map(|t| t.0).unwrap_or(lines.len());
         for i in start + 1..limit.min(start + 1 + MAX_TABLE_LINES) {
-            if !filled[i] {
+            if texts[i].is_empty() {
                 texts[i] = compact(&lines[i].text());
-                filled[i] = true;
             }
         }
     }

@@ -162,3 +162,61 @@ pub fn truth_of(corpus: &std::path::Path, doc: &str) -> serde_json::Value {
         .expect("truth file");
     serde_json::from_str(&text).expect("truth parses")
 }
+
+/// Every row of a query, each value as text (NULL as empty).
+pub fn query_rows(conn: &rusqlite::Connection, sql: &str) -> Vec<Vec<String>> {
+    let mut stmt = conn.prepare(sql).unwrap();
+    let n = stmt.column_count();
+    stmt.query_map([], |row| {
+        (0..n)
+            .map(|i| {
+                Ok(match row.get_ref(i)? {
+                    rusqlite::types::ValueRef::Null => String::new(),
+                    rusqlite::types::ValueRef::Integer(v) => v.to_string(),
+                    rusqlite::types::ValueRef::Real(v) => format!("{v}"),
+                    rusqlite::types::ValueRef::Text(t) => String::from_utf8_lossy(t).into_owned(),
+                    rusqlite::types::ValueRef::Blob(_) => "<blob>".into(),
+                })
+            })
+            .collect()
+    })
+    .unwrap()
+    .map(Result::unwrap)
+    .collect()
+}
+
+/// The exports as compared between runs: the bytes of every data file, and
+/// the rows of the SQLite database (whose page layout depends on whether it
+/// was updated in place or built fresh).
+pub fn export_bytes(out: &std::path::Path) -> Vec<(String, Vec<u8>)> {
+    let mut files: Vec<(String, Vec<u8>)> = caizheng::export::export_files()
+        .into_iter()
+        .filter(|name| name != caizheng::export::SQLITE_FILE)
+        .map(|name| (name.clone(), std::fs::read(out.join(&name)).unwrap()))
+        .collect();
+    let conn = rusqlite::Connection::open(out.join(caizheng::export::SQLITE_FILE)).unwrap();
+    for table in caizheng::export::tables::TABLES {
+        let sql = format!(
+            "SELECT * FROM {} ORDER BY {}",
+            table.name,
+            table.primary_key.join(", ")
+        );
+        let mut stmt = conn.prepare(&sql).unwrap();
+        let n = stmt.column_count();
+        let rows: Vec<String> = stmt
+            .query_map([], |row| {
+                Ok((0..n)
+                    .map(|i| format!("{:?}", row.get_ref(i).unwrap()))
+                    .collect::<Vec<_>>()
+                    .join("|"))
+            })
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        files.push((
+            format!("sqlite:{}", table.name),
+            rows.join("\n").into_bytes(),
+        ));
+    }
+    files
+}

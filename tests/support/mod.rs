@@ -319,20 +319,9 @@ fn serve(stream: TcpStream, kind: SiteKind, port: u16, shared: &Shared) {
             return;
         }
         let at = Instant::now();
-        let mut headers = HashMap::new();
-        loop {
-            let mut line = String::new();
-            if reader.read_line(&mut line).unwrap_or(0) == 0 {
-                return;
-            }
-            let line = line.trim_end();
-            if line.is_empty() {
-                break;
-            }
-            if let Some((k, v)) = line.split_once(':') {
-                headers.insert(k.trim().to_ascii_lowercase(), v.trim().to_string());
-            }
-        }
+        let Some(headers) = read_headers(&mut reader) else {
+            return;
+        };
         let path = request_line
             .split_whitespace()
             .nth(1)
@@ -991,20 +980,9 @@ fn mini_serve(stream: TcpStream, handler: &Handler, log: &Mutex<Vec<Seen>>) {
             return;
         }
         let at = Instant::now();
-        let mut headers = HashMap::new();
-        loop {
-            let mut line = String::new();
-            if reader.read_line(&mut line).unwrap_or(0) == 0 {
-                return;
-            }
-            let line = line.trim_end();
-            if line.is_empty() {
-                break;
-            }
-            if let Some((k, v)) = line.split_once(':') {
-                headers.insert(k.trim().to_ascii_lowercase(), v.trim().to_string());
-            }
-        }
+        let Some(headers) = read_headers(&mut reader) else {
+            return;
+        };
         let length: usize = headers
             .get("content-length")
             .and_then(|l| l.parse().ok())
@@ -1045,4 +1023,23 @@ fn mini_serve(stream: TcpStream, handler: &Handler, log: &Mutex<Vec<Seen>>) {
 /// A PDF-looking body that `caizheng` sniffs as PDF.
 pub fn pdf_bytes(key: &str) -> Vec<u8> {
     generated("pdf", key, 1)
+}
+
+/// A request's header lines up to the blank line, names lower-cased; None
+/// when the client closed the connection first.
+fn read_headers(reader: &mut impl BufRead) -> Option<HashMap<String, String>> {
+    let mut headers = HashMap::new();
+    loop {
+        let mut line = String::new();
+        if reader.read_line(&mut line).unwrap_or(0) == 0 {
+            return None;
+        }
+        let line = line.trim_end();
+        if line.is_empty() {
+            return Some(headers);
+        }
+        if let Some((k, v)) = line.split_once(':') {
+            headers.insert(k.trim().to_ascii_lowercase(), v.trim().to_string());
+        }
+    }
 }

@@ -53,12 +53,19 @@ pub(super) fn header_of(region: &[LayoutLine]) -> (Vec<LayoutLine>, usize) {
 pub(super) fn body_rows(body: &[LayoutLine], labels_per_row: usize) -> Vec<LayoutLine> {
     let mut rows: Vec<LayoutLine> = Vec::new();
     let mut row: Option<(LayoutLine, usize, bool)> = None;
-    let cells: Vec<(&LayoutLine, &LayoutWord)> = body
+    // A line with a colon (`单位：元`) is kept whole; the others' cells run on.
+    let labelled: Vec<bool> = body
         .iter()
-        .flat_map(|l| l.words.iter().map(move |w| (l, w)))
+        .map(|l| l.text().contains(['：', ':']))
         .collect();
-    for (i, &(line, word)) in cells.iter().enumerate() {
-        if line.text().contains(['：', ':']) {
+    let cells: Vec<(usize, &LayoutWord)> = body
+        .iter()
+        .enumerate()
+        .flat_map(|(n, l)| l.words.iter().map(move |w| (n, w)))
+        .collect();
+    for (i, &(n, word)) in cells.iter().enumerate() {
+        let line = &body[n];
+        if labelled[n] {
             rows.extend(row.take().map(|(r, _, _)| r));
             if line.words.first().is_some_and(|w| std::ptr::eq(w, word)) {
                 rows.push(line.clone());
