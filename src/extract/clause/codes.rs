@@ -106,6 +106,28 @@ impl CodeBook {
         }
     }
 
+    /// The one 项 code whose 款 and 项 names, run together, are `name`
+    /// (`人大事务行政运行` for 20101 人大事务 and 2010101 行政运行): a narrative
+    /// that names a 项 with its 款 and no `（款）` between them.
+    pub fn joined_item(&self, name: &str) -> Option<&str> {
+        let kuan_is = |code: &str, kuan: &str| {
+            !kuan.is_empty()
+                && self
+                    .by_code
+                    .get(&code[..5])
+                    .is_some_and(|names| names.iter().any(|n| n == kuan))
+        };
+        let mut found = self.by_code.iter().filter(|(code, names)| {
+            code.len() == 7
+                && names.iter().any(|x| {
+                    name.strip_suffix(x.as_str())
+                        .is_some_and(|k| kuan_is(code, k))
+                })
+        });
+        let first = found.next()?;
+        found.next().is_none().then_some(first.0.as_str())
+    }
+
     /// The one 7-digit code under `kuan_code` whose table name is `name`
     /// written another way: its words swapped (`一般行政事务管理` for
     /// `一般行政管理事务`), `支出` added or left out, or up to two characters
@@ -294,6 +316,13 @@ mod tests {
                 .as_deref(),
             Some("2130103")
         );
+        // A 项 named with its 款 run into it, no 款 marker between.
+        let book = CodeBook::new(
+            "201一般公共服务支出\n20101人大事务\n2010101行政运行\n2010102一般行政管理事务\n",
+        );
+        assert_eq!(book.joined_item("人大事务行政运行"), Some("2010101"));
+        assert_eq!(book.joined_item("行政运行"), None);
+        assert_eq!(book.joined_item("政协事务行政运行"), None);
         // An amount in prose after a word is no code.
         let book = CodeBook::new("本年收入2345678元以上\n");
         assert_eq!(book.name("2345678"), None);

@@ -224,6 +224,34 @@ impl<'t> Chains<'t> {
 pub(super) struct LineContext {
     pub class: Option<String>,
     pub kuan: Option<String>,
+    /// The titled section the class was named in (its heading's start): a
+    /// 项 line in another part of the document is not under that class.
+    class_scope: Option<usize>,
+}
+
+impl LineContext {
+    fn set_class(&mut self, class: String, chain: &[&Section]) {
+        self.class = Some(class);
+        self.class_scope = titled_scope(chain);
+    }
+
+    /// The last class named, where it still applies at a place with `chain`.
+    fn class_at(&self, chain: &[&Section]) -> Option<String> {
+        let applies = match self.class_scope {
+            None => true,
+            Some(at) => chain.iter().any(|s| s.heading.start == at),
+        };
+        self.class.clone().filter(|_| applies)
+    }
+}
+
+/// The innermost section around a place that is titled, not a numbered
+/// sentence holding a figure (`3.住房保障支出1512.23万元，…`).
+fn titled_scope(chain: &[&Section]) -> Option<usize> {
+    chain
+        .iter()
+        .find(|s| !s.title.contains(['，', '。', ',']) && !s.title.contains("元"))
+        .map(|s| s.heading.start)
 }
 
 /// A class or item line's key (by the section titles around it) and label.
@@ -236,8 +264,26 @@ pub(super) fn resolve_line(
     chain: &[&Section],
 ) -> Option<Subject> {
     let class_of = |name: &str| format!("{}支出", name.trim_end_matches("支出"));
+    // `人大事务行政运行（项）`: a 项 with its 款 run in, which the table's codes tell apart.
+    let joined = match (&line.xiang, &line.class, &line.kuan, &line.code) {
+        (Some(name), None, None, None) if line.item => codes.joined_item(name),
+        _ => None,
+    };
     let label =
-        if let Some(code) = &line.code {
+        if let Some(code) = joined {
+            let parts: Vec<String> = [3, 5, 7]
+                .into_iter()
+                .filter_map(|len| {
+                    let name = codes.name(&code[..len])?;
+                    Some(if len == 3 {
+                        class_of(name)
+                    } else {
+                        name.to_string()
+                    })
+                })
+                .collect();
+            (parts.join("/"), Some(code.to_string()))
+        } else if let Some(code) = &line.code {
             // The path of names the document's table prints for the code's parents.
             let mut parts: Vec<String> = Vec::new();
             for len in [3, 5, 7].into_iter().filter(|&l| l < code.len()) {
@@ -271,15 +317,15 @@ pub(super) fn resolve_line(
                     .iter()
                     .find_map(|s| regex.captures(&s.title).and_then(|c| c.name("class")))
                     .map(|m| m.as_str().to_string())
-                    .or_else(|| context.class.clone())
+                    .or_else(|| context.class_at(chain))
             })?;
             let class = class_of(&class);
             // A 项 alone belongs to the last 款 line; a 款 line is the 款 of the 项 after it.
             let kuan = match (&line.kuan, &line.xiang) {
                 (Some(k), None) => {
                     context.kuan = Some(k.clone());
-                    if line.class.is_some() {
-                        context.class = line.class.clone();
+                    if let Some(class) = &line.class {
+                        context.set_class(class.clone(), chain);
                     }
                     Some(k.clone())
                 }
@@ -300,7 +346,7 @@ pub(super) fn resolve_line(
             (parts.join("/"), code)
         } else {
             let class = line.class.clone()?;
-            context.class = Some(class.clone());
+            context.set_class(class.clone(), chain);
             context.kuan = None;
             let class = class_of(&class);
             let code = codes.class(&class);

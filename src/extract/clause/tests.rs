@@ -172,6 +172,37 @@ fn item_lines_under_their_class_heading() {
     assert_eq!(xiang.label.as_deref(), Some("公共安全支出/检察/案件执行"));
 }
 
+/// §3.6 A 项 named with its 款 run into it (`人大事务行政运行（项）`): the
+/// document's table tells the 款 from the 项 and gives the class; a class
+/// named in another part of the document is not the 项's.
+#[test]
+fn an_item_with_its_kuan_run_in_takes_its_class_from_the_table() {
+    let f = facts(&format!(
+        "{BUDGET}201一般公共服务支出500.00\n20101人大事务500.00\n2010101行政运行400.00\n\
+         2010102一般行政管理事务100.00\n221住房保障支出50.00\n\
+         二、支出预算情况说明\n1.住房保障支出50万元，主要用于住房公积金。\n\
+         三、财政拨款支出预算情况说明\n1.人大事务行政运行（项）支出400万元，与上年相比减少10万元。\n\
+         2.政协事务会议（项）支出30万元。\n"
+    ));
+    let item = labelled(&f, "general_budget.item", "400").expect("item");
+    assert_eq!(
+        item.label.as_deref(),
+        Some("一般公共服务支出/人大事务/行政运行")
+    );
+    assert_eq!(item.code.as_deref(), Some("2010101"));
+    assert!(has(&f, "general_budget.item.yoy_change", "-10"), "{f:#?}");
+    // Neither the table nor its section names this 项's class: no fact is
+    // better than one under the class of section 二.
+    assert!(
+        f.iter().all(|x| !x
+            .label
+            .as_deref()
+            .unwrap_or("")
+            .starts_with("住房保障支出/")),
+        "{f:#?}"
+    );
+}
+
 /// §6.1 The parts listed after `其中` are the parent's: an appropriation's
 /// 基本支出 is the appropriation's, even after the parent's sentence ended.
 #[test]
