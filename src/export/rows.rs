@@ -34,13 +34,19 @@ pub struct Rows {
     pub facts_jsonl: Vec<u8>,
 }
 
-pub fn csv_line(cells: impl IntoIterator<Item = String>) -> Vec<u8> {
-    let mut w = csv::WriterBuilder::new()
-        .terminator(csv::Terminator::Any(b'\n'))
-        .from_writer(Vec::new());
+pub fn csv_line<C: AsRef<[u8]>>(cells: impl IntoIterator<Item = C>) -> Vec<u8> {
+    let mut w = csv_writer();
     // Writing to a Vec cannot fail.
     let _ = w.write_record(cells);
     w.into_inner().unwrap_or_default()
+}
+
+/// A CSV writer into memory, lines ended by `\n`: one per stream of a
+/// document, not one per line (building them was most of the time rows took).
+fn csv_writer() -> csv::Writer<Vec<u8>> {
+    csv::WriterBuilder::new()
+        .terminator(csv::Terminator::Any(b'\n'))
+        .from_writer(Vec::new())
 }
 
 fn jsonl_line(table: &Table, row: &[Cell], buf: &mut Vec<u8>) {
@@ -49,11 +55,13 @@ fn jsonl_line(table: &Table, row: &[Cell], buf: &mut Vec<u8>) {
         if i > 0 {
             buf.push(b',');
         }
-        buf.extend_from_slice(serde_json::Value::from(c.name).to_string().as_bytes());
+        // Strings are escaped straight into the buffer: serializing a &str
+        // to a Vec cannot fail.
+        let _ = serde_json::to_writer(&mut *buf, c.name);
         buf.push(b':');
         match cell {
             Cell::Text(s) => {
-                buf.extend_from_slice(serde_json::Value::from(s.as_str()).to_string().as_bytes())
+                let _ = serde_json::to_writer(&mut *buf, s.as_str());
             }
             Cell::Int(n) => buf.extend_from_slice(n.to_string().as_bytes()),
             Cell::Null => buf.extend_from_slice(b"null"),
@@ -68,15 +76,17 @@ impl Rows {
             documents_csv: csv_line(tables::document_row(report).iter().map(Cell::as_csv)),
             ..Default::default()
         };
+        let (mut facts, mut findings) = (csv_writer(), csv_writer());
         for row in tables::fact_rows(report) {
-            rows.facts_csv
-                .extend(csv_line(row.iter().map(Cell::as_csv)));
+            // Writing to a Vec cannot fail.
+            let _ = facts.write_record(row.iter().map(Cell::as_csv));
             jsonl_line(&FACTS, &row, &mut rows.facts_jsonl);
         }
         for row in tables::finding_rows(report) {
-            rows.findings_csv
-                .extend(csv_line(row.iter().map(Cell::as_csv)));
+            let _ = findings.write_record(row.iter().map(Cell::as_csv));
         }
+        rows.facts_csv = facts.into_inner().unwrap_or_default();
+        rows.findings_csv = findings.into_inner().unwrap_or_default();
         rows.totals.facts = report.facts.len() as u64;
         for f in &report.findings {
             *rows

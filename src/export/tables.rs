@@ -181,11 +181,13 @@ impl Cell {
     }
 
     /// The CSV spelling of the cell.
-    pub fn as_csv(&self) -> String {
+    /// The cell's bytes in a CSV field (borrowed: rows are written by the
+    /// hundred thousand).
+    pub fn as_csv(&self) -> std::borrow::Cow<'_, [u8]> {
         match self {
-            Cell::Text(s) => s.clone(),
-            Cell::Int(i) => i.to_string(),
-            Cell::Null => String::new(),
+            Cell::Text(s) => std::borrow::Cow::Borrowed(s.as_bytes()),
+            Cell::Int(i) => std::borrow::Cow::Owned(i.to_string().into_bytes()),
+            Cell::Null => std::borrow::Cow::Borrowed(b""),
         }
     }
 }
