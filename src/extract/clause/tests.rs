@@ -203,6 +203,16 @@ fn an_item_with_its_kuan_run_in_takes_its_class_from_the_table() {
     );
 }
 
+/// §1.7 Equipment over a unit-price threshold is a count; the threshold is no figure.
+#[test]
+fn equipment_over_a_price_threshold_is_a_count() {
+    let f = facts(&format!(
+        "{BUDGET}十三、国有资产占用情况\n本部门共有车辆12辆。单价20万元（含）以上的设备7台（套）。\n"
+    ));
+    assert!(has(&f, "x.assets.equipment_200k", "7"), "{f:#?}");
+    assert!(f.iter().all(|x| x.value != "20"), "{f:#?}");
+}
+
 /// §6.1 The parts listed after `其中` are the parent's: an appropriation's
 /// 基本支出 is the appropriation's, even after the parent's sentence ended.
 #[test]
