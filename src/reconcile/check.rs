@@ -51,7 +51,7 @@ impl Message {
 /// that template's language. (The arguments are written as expressions, so that rustfmt
 /// formats the call like any other.)
 ///
-/// ```ignore
+/// ```text
 /// message!(
 ///     "{who}：报告为{value}%，{verdict}",
 ///     "{who}: printed {value}%, {verdict}",

@@ -17,8 +17,9 @@ const FAMILY: &str = "completion";
 /// amount and budget.
 pub(super) struct Completion;
 
-/// A total's completion rate is its parts' rates weighted by their budgets. Parts that spent
-/// nothing and state no rate may hide any budget; the total's rate can then only be lower.
+/// Each `[[completion_parts]]`: a total's completion rate is its parts' rates weighted by their
+/// budgets. Parts that spent nothing and state no rate may hide any budget; the total's rate
+/// can then only be lower.
 pub(super) struct CompletionParts;
 
 fn completion_rules(pool: &Pool, rules: &RuleSet) -> Vec<CompletionRule> {

@@ -11,6 +11,10 @@
 //! Every comparison allows for the rounding of the printed figures: a figure printed to 0.01
 //! may be off by 0.005, so a gap within the sum of the half-units involved is `info`
 //! ("rounding"). Beyond that the gap's size decides between `warning` and `error`.
+//!
+//! Each family is a file implementing the small trait `check::Check` (`sums.rs`, `shares.rs`,
+//! `yoy.rs`, `completion.rs`, `cross.rs`, `restatement.rs`, `structure.rs`); `CHECKS` runs
+//! them in order. `across/` compares documents with each other.
 
 pub mod across;
 mod check;

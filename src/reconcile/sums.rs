@@ -13,8 +13,9 @@ const FAMILY: &str = "sum";
 /// Each identity of `[[sum]]`, for every statement of its total.
 pub(super) struct Sums;
 
-/// Parent lines against their children (code prefix or label path), per table; the narrative
-/// may list only some children, so there the children may not exceed the parent.
+/// Each `[[tree]]`: parent lines against their children (code prefix or label path), per
+/// table; the narrative may list only some children, so there the children may not exceed
+/// the parent.
 pub(super) struct Trees;
 
 /// Pick the parts of `identity` for one total figure. `None` when nothing is checkable.
