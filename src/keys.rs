@@ -15,3 +15,33 @@ pub const YOY_PCT: &str = ".yoy_pct";
 pub const SHARE_PCT: &str = ".share_pct";
 /// The share of the budget spent in % (完成预算 x%).
 pub const COMPLETION_PCT: &str = ".completion_pct";
+/// The signed change against the budget (比预算增加/减少); `x.`-keyed, outside the vocabulary.
+pub const VS_BUDGET_CHANGE: &str = ".vs_budget_change";
+/// The signed change against the budget in %.
+pub const VS_BUDGET_PCT: &str = ".vs_budget_pct";
+
+/// Every qualifier that compares a figure with another (all of the above).
+pub const COMPARISONS: &[&str] = &[
+    BUDGET,
+    PRIOR_YEAR,
+    YOY_CHANGE,
+    YOY_PCT,
+    SHARE_PCT,
+    COMPLETION_PCT,
+    VS_BUDGET_CHANGE,
+    VS_BUDGET_PCT,
+];
+
+/// What a count of a line is of (`three_public.reception.batches`).
+pub const COUNTS: &[&str] = &[".groups", ".persons", ".batches", ".count"];
+
+/// Whether a qualifier is one against the budget, whose keys stand outside the vocabulary.
+pub fn is_versus_budget(qualifier: &str) -> bool {
+    qualifier == VS_BUDGET_CHANGE || qualifier == VS_BUDGET_PCT
+}
+
+/// A qualifier without its dot: how `patterns/tables.toml` names a column of such figures
+/// (`yoy_pct`).
+pub fn column_meaning(qualifier: &str) -> &str {
+    qualifier.trim_start_matches('.')
+}

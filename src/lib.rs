@@ -5,7 +5,6 @@
 //! reconcile (Finding) → export`. [`pipeline`] wires them for one document.
 
 pub mod batch;
-pub mod bench;
 pub mod config;
 pub mod export;
 pub mod extract;

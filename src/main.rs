@@ -35,7 +35,7 @@ enum Command {
     /// Write the HTML site of a run's output folder again (`run` writes it too).
     Report(cli::run::ReportArgs),
     /// Measure documents/s and peak memory of `run` beside pdftotext.
-    Bench(caizheng::bench::BenchArgs),
+    Bench(cli::bench::BenchArgs),
     /// Crawl disclosure sites into a store (blobs + SQLite state).
     Crawl(CrawlCommand),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
@@ -57,7 +57,7 @@ enum SchemaFormat {
 #[derive(clap::Args)]
 struct CrawlCommand {
     #[command(flatten)]
-    args: caizheng::fetch::cli::CrawlArgs,
+    args: cli::crawl::CrawlArgs,
     /// The per-site summary: `table` for a person, `json` for a script.
     #[arg(long, value_enum, default_value = "table")]
     format: CrawlFormat,
@@ -101,7 +101,7 @@ fn dispatch(command: Command, quiet: bool) -> anyhow::Result<i32> {
         Command::Check(args) => cli::check::check(args)?,
         Command::Run(command) => cli::run::run(command, quiet)?,
         Command::Report(args) => cli::run::report(args, quiet)?,
-        Command::Bench(args) => return caizheng::bench::bench_main(args),
+        Command::Bench(args) => return cli::bench::bench_main(args),
         Command::Schema(SchemaArgs {
             format: SchemaFormat::Json,
         }) => {
@@ -113,7 +113,7 @@ fn dispatch(command: Command, quiet: bool) -> anyhow::Result<i32> {
             args.quiet = quiet;
             args.json |= format == CrawlFormat::Json;
             // The crawler returns its own code (0, 1 or 4).
-            return caizheng::fetch::cli::crawl_main(args);
+            return cli::crawl::crawl_main(args);
         }
         Command::Completions(CompletionsArgs { shell }) => {
             clap_complete::generate(

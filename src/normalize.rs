@@ -452,6 +452,35 @@ pub fn edit_distance(a: &str, b: &str) -> usize {
     row[b.len()]
 }
 
+/// Byte → char offsets into a text, for increasing byte positions, in one pass overall: the
+/// spans of facts and findings count characters of the normalized text, while the stages
+/// that find them work in bytes.
+pub struct CharIndex<'a> {
+    text: &'a str,
+    byte: usize,
+    chars: usize,
+}
+
+impl<'a> CharIndex<'a> {
+    pub fn new(text: &'a str) -> Self {
+        CharIndex {
+            text,
+            byte: 0,
+            chars: 0,
+        }
+    }
+
+    pub fn at(&mut self, byte: usize) -> usize {
+        if byte < self.byte {
+            self.byte = 0;
+            self.chars = 0;
+        }
+        self.chars += self.text[self.byte..byte].chars().count();
+        self.byte = byte;
+        self.chars
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -515,5 +544,17 @@ mod tests {
         assert!(starts_with_heading_marker("第3部分"));
         assert!(!starts_with_heading_marker("1.5万元"));
         assert!(!starts_with_heading_marker("2020年"));
+    }
+
+    #[test]
+    fn char_index_counts_characters_before_a_byte() {
+        let text = "预算a2.5万元";
+        let mut chars = CharIndex::new(text);
+        assert_eq!(chars.at(0), 0);
+        assert_eq!(chars.at("预算".len()), 2);
+        assert_eq!(chars.at("预算a2.5".len()), 6);
+        // a position before the last one is counted from the start again
+        assert_eq!(chars.at("预".len()), 1);
+        assert_eq!(chars.at(text.len()), 8);
     }
 }

@@ -1,7 +1,9 @@
 //! The command line: each command's arguments and how its outcome becomes an
 //! exit code. The library knows nothing of this.
 
+pub mod bench;
 pub mod check;
+pub mod crawl;
 pub mod exit;
 pub mod extract;
 pub mod inputs;

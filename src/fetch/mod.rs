@@ -6,7 +6,6 @@
 //! data, see [`site`]. The store is read back with [`stored_documents`],
 //! whose paths feed straight into `extract` / `run`.
 
-pub mod cli;
 pub mod crawl;
 mod document;
 pub mod http;

@@ -5,6 +5,7 @@
 use once_cell::sync::Lazy;
 use regex::Regex;
 
+use super::check::{evidence, message, Bilingual, Check, Context, Message};
 use super::figures::{show, Figure, Pool};
 use super::{ReconcileInput, RuleSet};
 use crate::report::{Evidence, Finding, Severity};
@@ -131,51 +132,72 @@ pub fn unfilled_template(input: &ReconcileInput, rules: &RuleSet) -> Option<Find
         .take(5)
         .map(|&(s, e)| text_evidence(input, "document.placeholder", input.text[s..e].trim(), s, e))
         .collect();
+    let message = message!(
+        "这是未填写的模板：{marks}处占位符（如XX局、XXX万元、XX%），而实际数字只有{amounts}处；不对其中数字作核对",
+        "this is an unfilled template: {marks} placeholders (XX局, XXX万元, XX%) against {amounts} printed figures; no figure is checked",
+        marks = marks.len(),
+    );
     Some(Finding {
-        rule: "structure.unfilled_template".into(),
-        kind: "structure".into(),
-        severity: Severity::Info,
-        message: format!(
-            "这是未填写的模板：{}处占位符（如XX局、XXX万元、XX%），而实际数字只有{}处；不对其中数字作核对",
-            marks.len(),
-            amounts
-        ),
-        message_en: format!(
-            "this is an unfilled template: {} placeholders (XX局, XXX万元, XX%) against {} printed figures; no figure is checked",
-            marks.len(),
-            amounts
-        ),
-        values: vec![marks.len().to_string()],
-        expected: None,
-        actual: None,
-        difference: None,
         facts,
+        ..finding(
+            format!("{FAMILY}.unfilled_template"),
+            Severity::Info,
+            message,
+            vec![marks.len().to_string()],
+        )
     })
 }
 
-pub fn check(input: &ReconcileInput, pool: &Pool, rules: &RuleSet) -> Vec<Finding> {
-    let mut out = Vec::new();
-    leftover_placeholders(input, rules, &mut out);
-    toc_against_body(input, &mut out);
-    years(input, rules, &mut out);
-    budget_direction(input, pool, rules, &mut out);
-    out
+const FAMILY: &str = "structure";
+
+/// Placeholders, the table of contents, years and budget-direction sentences.
+pub(super) struct Structure;
+
+impl Check for Structure {
+    fn family(&self) -> &'static str {
+        FAMILY
+    }
+
+    fn run(&self, cx: &Context, out: &mut Vec<Finding>) {
+        leftover_placeholders(cx.input, cx.rules, out);
+        toc_against_body(cx.input, out);
+        years(cx.input, cx.rules, out);
+        budget_direction(cx.input, cx.pool, cx.rules, out);
+    }
+}
+
+/// A finding of the family about text rather than figures.
+fn finding(rule: String, severity: Severity, message: Message, values: Vec<String>) -> Finding {
+    Finding {
+        rule,
+        kind: FAMILY.into(),
+        severity,
+        message: message.zh,
+        message_en: message.en,
+        values,
+        expected: None,
+        actual: None,
+        difference: None,
+        facts: Vec::new(),
+    }
 }
 
 fn leftover_placeholders(input: &ReconcileInput, rules: &RuleSet, out: &mut Vec<Finding>) {
     for (s, e) in placeholders(input.text, rules) {
         let mark = input.text[s..e].trim();
+        let message = message!(
+            "模板占位符“{mark}”未替换为实际内容",
+            "template placeholder “{mark}” left in the text",
+        );
         out.push(Finding {
-            rule: "structure.placeholder".into(),
-            kind: "structure".into(),
-            severity: Severity::Warning,
-            message: format!("模板占位符“{mark}”未替换为实际内容"),
-            message_en: format!("template placeholder “{mark}” left in the text"),
-            values: vec![],
-            expected: None,
             actual: Some(mark.to_string()),
-            difference: None,
             facts: vec![text_evidence(input, "document.placeholder", mark, s, e)],
+            ..finding(
+                format!("{FAMILY}.placeholder"),
+                Severity::Warning,
+                message,
+                vec![],
+            )
         });
     }
 }
@@ -315,28 +337,25 @@ fn toc_against_body(input: &ReconcileInput, out: &mut Vec<Finding>) {
         let tail: String = chars[chars.len().saturating_sub(4.max(chars.len() / 2))..]
             .iter()
             .collect();
-        let (severity, zh, en) = if chars.len() >= 4 && body().contains(&tail) {
+        let (severity, similar) = if chars.len() >= 4 && body().contains(&tail) {
             (
                 Severity::Info,
-                "（正文中有相近文字，可能是未识别的标题）",
-                " (similar words occur in the body: perhaps a heading not recognised)",
+                Bilingual {
+                    zh: "（正文中有相近文字，可能是未识别的标题）",
+                    en: " (similar words occur in the body: perhaps a heading not recognised)",
+                },
             )
         } else {
-            (Severity::Warning, "", "")
+            (Severity::Warning, Bilingual { zh: "", en: "" })
         };
+        let message = message!(
+            "目录列有“{title}”，正文中却没有这一部分{similar}",
+            "the table of contents lists “{title}” but the body has no such part{similar}",
+            title = &entry.title,
+            [similar]
+        );
         out.push(Finding {
-            rule: "structure.toc_missing_in_body".into(),
-            kind: "structure".into(),
-            severity,
-            message: format!("目录列有“{}”，正文中却没有这一部分{zh}", entry.title),
-            message_en: format!(
-                "the table of contents lists “{}” but the body has no such part{en}",
-                entry.title
-            ),
-            values: vec![],
             expected: Some(entry.title.clone()),
-            actual: None,
-            difference: None,
             facts: vec![Evidence {
                 key: "document.toc".into(),
                 value: entry.title.clone(),
@@ -346,6 +365,12 @@ fn toc_against_body(input: &ReconcileInput, out: &mut Vec<Finding>) {
                 text: entry.title.clone(),
                 span: char_span(&entry.span),
             }],
+            ..finding(
+                format!("{FAMILY}.toc_missing_in_body"),
+                severity,
+                message,
+                vec![],
+            )
         });
     }
     // A numbering that starts again under one parent (`三、…任务` then
@@ -392,19 +417,13 @@ fn toc_against_body(input: &ReconcileInput, out: &mut Vec<Finding>) {
         if siblings.is_empty() || siblings.iter().any(|k| titles_meet(k, key)) {
             continue;
         }
+        let message = message!(
+            "正文有“{title}”，目录中却未列出",
+            "the body has “{title}” but the table of contents does not list it",
+            title = &s.title,
+        );
         out.push(Finding {
-            rule: "structure.body_missing_in_toc".into(),
-            kind: "structure".into(),
-            severity: Severity::Warning,
-            message: format!("正文有“{}”，目录中却未列出", s.title),
-            message_en: format!(
-                "the body has “{}” but the table of contents does not list it",
-                s.title
-            ),
-            values: vec![],
-            expected: None,
             actual: Some(s.title.clone()),
-            difference: None,
             facts: vec![text_evidence(
                 input,
                 "document.section",
@@ -412,6 +431,12 @@ fn toc_against_body(input: &ReconcileInput, out: &mut Vec<Finding>) {
                 s.heading.start,
                 s.heading.end,
             )],
+            ..finding(
+                format!("{FAMILY}.body_missing_in_toc"),
+                Severity::Warning,
+                message,
+                vec![],
+            )
         });
     }
 }
@@ -481,21 +506,14 @@ fn years(input: &ReconcileInput, rules: &RuleSet, out: &mut Vec<Finding>) {
                 continue;
             }
             let m = cap.get(1).unwrap();
+            let message = message!(
+                "{place_zh}写的是{year}年，而本报告为{fiscal_year}年度",
+                "the {place} names {year}, but the report is for fiscal year {fiscal_year}",
+                place_zh = place_zh(place),
+            );
             out.push(Finding {
-                rule: format!("structure.year_mismatch.{place}"),
-                kind: "structure".into(),
-                severity: Severity::Warning,
-                message: format!(
-                    "{}写的是{year}年，而本报告为{fiscal_year}年度",
-                    place_zh(place)
-                ),
-                message_en: format!(
-                    "the {place} names {year}, but the report is for fiscal year {fiscal_year}"
-                ),
-                values: vec![year.to_string(), fiscal_year.to_string()],
                 expected: Some(fiscal_year.to_string()),
                 actual: Some(year.to_string()),
-                difference: None,
                 facts: vec![text_evidence(
                     input,
                     "document.fiscal_year",
@@ -503,6 +521,12 @@ fn years(input: &ReconcileInput, rules: &RuleSet, out: &mut Vec<Finding>) {
                     s + m.start(),
                     s + m.end(),
                 )],
+                ..finding(
+                    format!("{FAMILY}.year_mismatch.{place}"),
+                    Severity::Warning,
+                    message,
+                    vec![year.to_string(), fiscal_year.to_string()],
+                )
             });
         }
     }
@@ -600,26 +624,23 @@ fn direction_finding(
         byte + phrase.len(),
     );
     stmt.text = phrase.to_string();
-    let mut facts = vec![super::evidence(budget), super::evidence(amount)];
-    facts.push(stmt);
     let diff = show(gap / amount.factor, amount.scale + 2);
+    let message = message!(
+        "报告称“{phrase}”，但预算数为{budget_value}、决算数为{amount_value}（相差{diff}）",
+        "the report says “{phrase}” (final vs budget), but the budget is {budget_value} and the final amount {amount_value} (gap {diff})",
+        budget_value = &budget.fact.value,
+        amount_value = &amount.fact.value,
+    );
     Some(Finding {
-        rule: "structure.budget_direction".into(),
-        kind: "structure".into(),
-        severity,
-        message: format!(
-            "报告称“{phrase}”，但预算数为{}、决算数为{}（相差{diff}）",
-            budget.fact.value, amount.fact.value
-        ),
-        message_en: format!(
-            "the report says “{phrase}” (final vs budget), but the budget is {} and the final amount {} (gap {diff})",
-            budget.fact.value, amount.fact.value
-        ),
-        values: vec![budget.fact.value.clone(), amount.fact.value.clone()],
-        expected: None,
         actual: Some(amount.fact.value.clone()),
         difference: Some(diff),
-        facts,
+        facts: vec![evidence(budget), evidence(amount), stmt],
+        ..finding(
+            format!("{FAMILY}.budget_direction"),
+            severity,
+            message,
+            vec![budget.fact.value.clone(), amount.fact.value.clone()],
+        )
     })
 }
 

@@ -5,16 +5,18 @@ use std::collections::HashMap;
 
 use once_cell::sync::Lazy;
 
+use crate::keys;
+
 const FIELDS: &str = include_str!("../../docs/FIELDS.md");
 
 /// Qualifier suffixes and how a name says them.
 const QUALIFIERS: &[(&str, &str)] = &[
-    (".budget", "（年初预算）"),
-    (".completion_pct", "（完成预算%）"),
-    (".share_pct", "（占比%）"),
-    (".yoy_change", "（比上年增减）"),
-    (".yoy_pct", "（比上年增减%）"),
-    (".prior_year", "（上年数）"),
+    (keys::BUDGET, "（年初预算）"),
+    (keys::COMPLETION_PCT, "（完成预算%）"),
+    (keys::SHARE_PCT, "（占比%）"),
+    (keys::YOY_CHANGE, "（比上年增减）"),
+    (keys::YOY_PCT, "（比上年增减%）"),
+    (keys::PRIOR_YEAR, "（上年数）"),
     (".basic", "（基本支出）"),
     (".project", "（项目支出）"),
 ];

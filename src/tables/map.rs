@@ -2,6 +2,7 @@
 //! are first rebuilt as cells from positions (see [`super::pdf`]).
 
 use super::spec::{compact, TableSet, TableSpec};
+use crate::keys;
 use crate::report::TableGrid;
 use rust_decimal::Decimal;
 use std::collections::HashSet;
@@ -61,10 +62,10 @@ pub struct Column {
 
 pub(super) const STRUCTURAL: &[&str] = &["code", "name", "side"];
 
-/// Column meanings that qualify the others in their header: a column of the
-/// previous year or of the change is never this year's figure. The first
-/// present wins: `比上年增减` is a change, not the previous year.
-const QUALIFYING: &[&str] = &["yoy_pct", "yoy_change", "prior_year"];
+/// The qualifiers whose columns (by meaning, [`keys::column_meaning`]) qualify the others in
+/// their header: a column of the previous year or of the change is never this year's figure.
+/// The first present wins: `比上年增减` is a change, not the previous year.
+const QUALIFYING: &[&str] = &[keys::YOY_PCT, keys::YOY_CHANGE, keys::PRIOR_YEAR];
 
 /// Decide each column's role from its header, then from its content.
 pub fn columns(set: &TableSet, header: &[Vec<String>], body: &[RawRow]) -> Vec<Column> {
@@ -469,9 +470,10 @@ fn pick<'a>(
     // says (`上年（2022年）决算数` is no 决算数 of this year): its own key or none.
     if let Some(q) = QUALIFYING
         .iter()
-        .find(|q| col.meanings.iter().any(|m| m == *q))
+        .map(|q| crate::keys::column_meaning(q))
+        .find(|q| col.meanings.iter().any(|m| m == q))
     {
-        return keys.get(*q);
+        return keys.get(q);
     }
     // The most specific meaning with a key: `项目支出/小计` is the project column.
     col.meanings.iter().rev().find_map(|m| keys.get(m))

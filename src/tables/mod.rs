@@ -169,7 +169,7 @@ fn unit_in(text: &str) -> Option<&'static str> {
 struct Locator<'a> {
     doc: &'a Document,
     cursor: usize,
-    chars: crate::extract::CharIndex<'a>,
+    chars: crate::normalize::CharIndex<'a>,
 }
 
 impl<'a> Locator<'a> {
@@ -177,7 +177,7 @@ impl<'a> Locator<'a> {
         Locator {
             doc,
             cursor: 0,
-            chars: crate::extract::CharIndex::new(&doc.text),
+            chars: crate::normalize::CharIndex::new(&doc.text),
         }
     }
 

@@ -20,6 +20,7 @@ mod mentions;
 mod role;
 mod sentences;
 
+use crate::keys;
 use crate::sections::SectionTree;
 use lexicon::{Cues, Lexicon};
 use mentions::mentions;
@@ -87,25 +88,13 @@ pub(super) struct Subject {
     pub last_change: Option<i8>,
 }
 
-/// The comparison qualifiers a key may carry after its base.
-pub const COMPARISON_SUFFIXES: &[&str] = &[
-    ".budget",
-    ".prior_year",
-    ".yoy_change",
-    ".yoy_pct",
-    ".share_pct",
-    ".completion_pct",
-    ".vs_budget_change",
-    ".vs_budget_pct",
-];
-
 /// `x.three_public.total.vs_budget_change` → `three_public.total`.
 pub fn base_key(key: &str) -> String {
     let mut k = key;
-    for s in COMPARISON_SUFFIXES {
+    for s in keys::COMPARISONS {
         if let Some(b) = k.strip_suffix(s) {
             k = b;
-            if s.starts_with(".vs_budget") {
+            if keys::is_versus_budget(s) {
                 k = k.strip_prefix("x.").unwrap_or(k);
             }
             break;
@@ -301,7 +290,7 @@ pub fn read(input: &ClauseInput) -> ClauseOutput {
                         end: f.whole.end,
                         start: current.start,
                         named: false,
-                        last_change: if r.key.ends_with(".yoy_change") {
+                        last_change: if r.key.ends_with(keys::YOY_CHANGE) {
                             Some(if r.value.starts_with('-') { -1 } else { 1 })
                         } else {
                             current.last_change

@@ -3,6 +3,7 @@
 
 use super::figures::{Figure, Measure};
 use super::{ClauseInput, Reading, Subject};
+use crate::keys;
 use rust_decimal::Decimal;
 use std::ops::Range;
 
@@ -50,20 +51,20 @@ pub(super) fn read_figure(
     let (suffix, sign, role): (&str, Option<i8>, &str) = match f.measure {
         Measure::Percent => {
             if matches(&cues.share, clause) {
-                (".share_pct", None, "share")
+                (keys::SHARE_PCT, None, "share")
             } else if matches(&cues.completion, clause) {
-                (".completion_pct", None, "completion")
+                (keys::COMPLETION_PCT, None, "completion")
             } else if let Some(d) = input.cues.last_direction(clause) {
                 if d == 0 {
                     return None;
                 }
                 if versus_budget() {
-                    (".vs_budget_pct", Some(d), "versus_budget")
+                    (keys::VS_BUDGET_PCT, Some(d), "versus_budget")
                 } else {
-                    (".yoy_pct", Some(d), "yoy_pct")
+                    (keys::YOY_PCT, Some(d), "yoy_pct")
                 }
             } else if gap.trim().ends_with(['（', '(']) && gap.trim().chars().count() <= 2 {
-                (".yoy_pct", Some(subject.last_change?), "bracket_pct")
+                (keys::YOY_PCT, Some(subject.last_change?), "bracket_pct")
             } else {
                 return None;
             }
@@ -74,27 +75,27 @@ pub(super) fn read_figure(
                     return None;
                 }
                 if versus_budget() {
-                    (".vs_budget_change", Some(d), "versus_budget")
+                    (keys::VS_BUDGET_CHANGE, Some(d), "versus_budget")
                 } else {
-                    (".yoy_change", Some(d), "change")
+                    (keys::YOY_CHANGE, Some(d), "change")
                 }
             } else if matches(&cues.prior, gap) {
-                (".prior_year", None, "prior")
+                (keys::PRIOR_YEAR, None, "prior")
             } else if is_final && matches(&cues.budget, gap) && !matches(&cues.final_figure, gap) {
-                (".budget", None, "budget")
+                (keys::BUDGET, None, "budget")
             } else if !is_final && matches(&cues.final_figure, gap) {
                 return None;
             } else if subject.named && matches(&cues.value, gap) {
                 // `上年度列入此项的预留机动经费128.43万元`: last year's, by the words before the name.
                 let before = &text[clause_start.min(subject.start)..subject.start];
                 if matches(&cues.prior_before, before) {
-                    (".prior_year", None, "prior")
+                    (keys::PRIOR_YEAR, None, "prior")
                 } else if let Some(d) = cues.direction_before(before) {
                     // `…增加基本支出844.15万元`: the name's change, its word before it.
                     if d == 0 {
                         return None;
                     }
-                    (".yoy_change", Some(d), "change")
+                    (keys::YOY_CHANGE, Some(d), "change")
                 } else {
                     ("", None, "value")
                 }
@@ -109,7 +110,7 @@ pub(super) fn read_figure(
                 ("", None, "count")
             } else {
                 // `团组2个，累计5人次`: a count after a count reads from the amount term's family.
-                let family = [".groups", ".persons", ".batches", ".count"]
+                let family = keys::COUNTS
                     .iter()
                     .find_map(|s| subject.base.strip_suffix(s))
                     .unwrap_or(&subject.base);
@@ -133,7 +134,7 @@ pub(super) fn read_figure(
     if cues.is_count_key(&subject.base) != (f.measure == Measure::Count) {
         return None;
     }
-    let key = if suffix.starts_with(".vs_budget") {
+    let key = if keys::is_versus_budget(suffix) {
         format!(
             "x.{}{suffix}",
             subject.base.strip_prefix("x.").unwrap_or(&subject.base)

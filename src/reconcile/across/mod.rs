@@ -22,10 +22,17 @@ use std::collections::{HashMap, HashSet};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
+use super::check::{message, Bilingual, Message};
 use super::figures::LineId;
 use super::RuleSet;
 use crate::report::{Evidence, Fact, Finding, Report, Severity};
 use words::{cite, cite_both, evidence, line_name, name, short};
+
+/// A gap between two documents' figures wider than their rounding.
+const BEYOND: Bilingual<&str> = Bilingual {
+    zh: "超出四舍五入范围",
+    en: "beyond rounding",
+};
 
 pub use entity::entity_key;
 pub(crate) use rules::RawAcross;
@@ -412,33 +419,30 @@ impl<'a> Pair<'a> {
         };
         let words = match severity {
             None => None,
-            Some(Severity::Info) => Some((
-                "差异在四舍五入范围内",
-                "within rounding of the printed figures",
-            )),
-            Some(_) => Some(("超出四舍五入范围", "beyond rounding")),
+            Some(Severity::Info) => Some(Bilingual {
+                zh: "差异在四舍五入范围内",
+                en: "within rounding of the printed figures",
+            }),
+            Some(_) => Some(BEYOND),
         };
         let unit = if anchor.value_wan.is_some() {
             "万元"
         } else {
             ""
         };
-        let text = words.map(|(zh, en)| {
-            let (what_zh, what_en) = self.this_words(&mine);
-            let (o_zh, o_en) = cite(other);
-            let (other_zh, other_en) = self.other_words();
-            (
-                format!(
-                    "{}：{what_zh}为{actual}{unit}，{other_zh}（文件{}）{o_zh}为{expected}{unit}：相差{diff}{unit}，容差{tol}{unit}，{zh}。{}",
-                    name(base, anchor),
-                    short(&self.other.id),
-                    self.rule.why
-                ),
-                format!(
-                    "{}: {what_en} is {actual}; {other_en} (document {}) prints {o_en} {expected}: a gap of {diff}{unit} against a rounding tolerance of {tol}, {en}.",
-                    name(base, anchor),
-                    short(&self.other.id)
-                ),
+        let text = words.map(|words| {
+            message!(
+                "{who}：{what}为{actual}{unit}，{other_document}（文件{id}）{quote}为{expected}{unit}：相差{diff}{unit}，容差{tol}{unit}，{words}。{why}",
+                "{who}: {what} is {actual}; {other_document} (document {id}) prints {quote} {expected}: a gap of {diff}{unit} against a rounding tolerance of {tol}, {words}.",
+                who = name(base, anchor),
+                id = short(&self.other.id),
+                why = &self.rule.why,
+                [
+                    words,
+                    what = self.this_words(&mine),
+                    quote = cite(other),
+                    other_document = self.other_words(),
+                ],
             )
         });
         Some(self.made(
@@ -487,26 +491,26 @@ impl<'a> Pair<'a> {
         let tol = tol.round_dp(decimals + 2);
         let diff = diff.round_dp(decimals + 2);
         let text = severity.map(|s| {
-            let (zh, en) = if s == Severity::Info {
-                ("按截尾而非四舍五入", "truncated rather than rounded")
+            let words = if s == Severity::Info {
+                Bilingual {
+                    zh: "按截尾而非四舍五入",
+                    en: "truncated rather than rounded",
+                }
             } else {
-                ("超出四舍五入范围", "beyond rounding")
+                BEYOND
             };
-            let (p_zh, p_en) = cite_both(pct, b);
-            let (o_zh, o_en) = cite(other);
-            let (other_zh, other_en) = self.other_words();
-            (
-                format!(
-                    "{}：本文件{p_zh}所印增减率为{printed}%，按本年数{cur}万元与{other_zh}（文件{}）{o_zh}{prev}万元计算应为{expected}%（({cur} − {prev}) ÷ {prev} × 100）：相差{diff}个百分点，容差{tol}，{zh}。{}",
-                    name(base, pct),
-                    short(&self.other.id),
-                    self.rule.why
-                ),
-                format!(
-                    "{}: the change rate printed in {p_en} is {printed}%; from this year's {cur} and {other_en} (document {}) {o_en} {prev} it is {expected}% (({cur} − {prev}) / {prev} × 100): {diff} points apart against a tolerance of {tol}, {en}.",
-                    name(base, pct),
-                    short(&self.other.id)
-                ),
+            message!(
+                "{who}：本文件{quotes}所印增减率为{printed}%，按本年数{cur}万元与{other_document}（文件{id}）{quote}{prev}万元计算应为{expected}%（({cur} − {prev}) ÷ {prev} × 100）：相差{diff}个百分点，容差{tol}，{words}。{why}",
+                "{who}: the change rate printed in {quotes} is {printed}%; from this year's {cur} and {other_document} (document {id}) {quote} {prev} it is {expected}% (({cur} − {prev}) / {prev} × 100): {diff} points apart against a tolerance of {tol}, {words}.",
+                who = name(base, pct),
+                id = short(&self.other.id),
+                why = &self.rule.why,
+                [
+                    words,
+                    quotes = cite_both(pct, b),
+                    quote = cite(other),
+                    other_document = self.other_words(),
+                ],
             )
         });
         Some(self.made(
@@ -599,7 +603,7 @@ impl<'a> Pair<'a> {
         expected: Decimal,
         diff: Decimal,
         severity: Option<Severity>,
-        text: Option<(String, String)>,
+        text: Option<Message>,
     ) -> Made {
         let line = line_name(anchor);
         let rule = format!("across.{}", self.rule.id);
@@ -613,7 +617,7 @@ impl<'a> Pair<'a> {
             expected,
             severity,
         };
-        let finding = severity.zip(text).map(|(severity, (message, message_en))| {
+        let finding = severity.zip(text).map(|(severity, message)| {
             let mut facts: Vec<Evidence> = mine.iter().map(|f| evidence(f)).collect();
             let own_facts = facts.len();
             facts.push(evidence(other));
@@ -629,8 +633,8 @@ impl<'a> Pair<'a> {
                     rule: rule.clone(),
                     kind: "across".into(),
                     severity,
-                    message,
-                    message_en,
+                    message: message.zh,
+                    message_en: message.en,
                     values,
                     expected: Some(expected.normalize().to_string()),
                     actual: Some(actual.normalize().to_string()),

@@ -1,6 +1,7 @@
 //! How findings across documents are worded: quotes, pages, names.
 
 use super::{Form, Pair, Pairing};
+use crate::reconcile::check::{message, Bilingual, Message};
 use crate::report::{Evidence, Fact};
 
 pub(super) fn line_name(f: &Fact) -> Option<String> {
@@ -8,25 +9,24 @@ pub(super) fn line_name(f: &Fact) -> Option<String> {
 }
 
 /// `“quote”（第n页）` and `"quote" (p. n)`.
-pub(super) fn cite(f: &Fact) -> (String, String) {
+pub(super) fn cite(f: &Fact) -> Message {
     let quote: String = f.text.split_whitespace().collect::<Vec<_>>().join("");
     match f.page {
-        Some(p) => (
-            format!("“{quote}”（第{p}页）"),
-            format!("\"{quote}\" (p. {p})"),
-        ),
-        None => (format!("“{quote}”"), format!("\"{quote}\"")),
+        Some(p) => message!("“{quote}”（第{p}页）", "\"{quote}\" (p. {p})"),
+        None => message!("“{quote}”", "\"{quote}\""),
     }
 }
 
 /// Both quotes, or one when the two figures share it.
-pub(super) fn cite_both(a: &Fact, b: &Fact) -> (String, String) {
-    let (a_zh, a_en) = cite(a);
+pub(super) fn cite_both(a: &Fact, b: &Fact) -> Message {
     if a.text == b.text && a.page == b.page {
-        return (a_zh, a_en);
+        return cite(a);
     }
-    let (b_zh, b_en) = cite(b);
-    (format!("{a_zh}、{b_zh}"), format!("{a_en} and {b_en}"))
+    message!(
+        "{first}、{second}",
+        "{first} and {second}",
+        [first = cite(a), second = cite(b)]
+    )
 }
 
 /// `key[line]` for messages.
@@ -55,56 +55,54 @@ pub(super) fn short(id: &str) -> &str {
 
 impl Pair<'_> {
     /// What this document's figure is, in words, with its quotes.
-    pub(super) fn this_words(&self, mine: &[&Fact]) -> (String, String) {
+    pub(super) fn this_words(&self, mine: &[&Fact]) -> Message {
         match (self.rule.form, mine) {
-            (Form::Change, [b, c]) => {
-                let (zh, en) = cite_both(b, c);
-                let (bv, cv) = (
-                    b.value_wan.unwrap_or_default(),
-                    c.value_wan.unwrap_or_default(),
-                );
-                (
-                    format!("本文件{zh}按本年数{bv}万元与增减额{cv}万元推算的上年数（{bv} − {cv}）"),
-                    format!("the previous-year figure this document implies from {en}, this year's {bv} and the change {cv} ({bv} − {cv}),"),
-                )
-            }
+            (Form::Change, [b, c]) => message!(
+                "本文件{quotes}按本年数{bv}万元与增减额{cv}万元推算的上年数（{bv} − {cv}）",
+                "the previous-year figure this document implies from {quotes}, this year's {bv} and the change {cv} ({bv} − {cv}),",
+                bv = b.value_wan.unwrap_or_default(),
+                cv = c.value_wan.unwrap_or_default(),
+                [quotes = cite_both(b, c)],
+            ),
             (form, [f, ..]) => {
-                let (zh, en) = cite(f);
-                let (what_zh, what_en) = match form {
-                    Form::Prior => (
-                        "本文件所印上年数",
-                        "the previous-year figure this document prints",
-                    ),
-                    Form::Budget => (
-                        "本决算所印预算数",
-                        "the budget figure this final account prints",
-                    ),
-                    _ => ("本文件所印数", "the figure this copy prints"),
+                let what = match form {
+                    Form::Prior => Bilingual {
+                        zh: "本文件所印上年数",
+                        en: "the previous-year figure this document prints",
+                    },
+                    Form::Budget => Bilingual {
+                        zh: "本决算所印预算数",
+                        en: "the budget figure this final account prints",
+                    },
+                    _ => Bilingual {
+                        zh: "本文件所印数",
+                        en: "the figure this copy prints",
+                    },
                 };
-                (format!("{what_zh}{zh}"), format!("{what_en}, {en},"))
+                message!("{what}{quote}", "{what}, {quote},", [what, quote = cite(f)])
             }
-            _ => (String::new(), String::new()),
+            _ => Message::default(),
         }
     }
 
     /// The other document, in words.
-    pub(super) fn other_words(&self) -> (String, String) {
+    pub(super) fn other_words(&self) -> Message {
         let year = self.other.fiscal_year.unwrap_or_default();
-        let kind_zh = match self.other.kind.as_deref() {
-            Some("final") => "决算",
-            _ => "预算",
+        let kind = Bilingual {
+            zh: match self.other.kind.as_deref() {
+                Some("final") => "决算",
+                _ => "预算",
+            },
+            en: self.other.kind.as_deref().unwrap_or("report"),
         };
-        let kind_en = self.other.kind.as_deref().unwrap_or("report");
         match self.rule.pairing {
-            Pairing::PreviousYear => (
-                format!("{year}年{kind_zh}所印本数"),
-                format!("the {year} {kind_en}"),
-            ),
-            Pairing::BudgetOfFinal => (format!("{year}年预算所印数"), format!("the {year} budget")),
-            Pairing::Republished => (
-                "同一文件另一版本所印数".to_string(),
-                "the other copy of this document".to_string(),
-            ),
+            Pairing::PreviousYear => {
+                message!("{year}年{kind}所印本数", "the {year} {kind}", [kind])
+            }
+            Pairing::BudgetOfFinal => message!("{year}年预算所印数", "the {year} budget"),
+            Pairing::Republished => {
+                message!("同一文件另一版本所印数", "the other copy of this document")
+            }
         }
     }
 }

@@ -5,9 +5,7 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 
-use super::crawl::{crawl, CrawlOptions, SiteSummary};
-use super::site::{load_sites, SiteDef};
-use super::store::Store;
+use caizheng::fetch::{crawl, load_sites, CrawlOptions, SiteDef, SiteSummary, Store};
 
 /// Exit codes of `crawl` (the same for every command).
 pub const EXIT_DONE: i32 = 0;

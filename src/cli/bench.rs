@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
 
-use crate::batch::{self, InputData, RunStats};
+use caizheng::batch::{self, InputData, RunStats};
 
 #[derive(clap::Args, Debug, Clone)]
 pub struct BenchArgs {
