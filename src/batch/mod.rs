@@ -477,6 +477,13 @@ pub fn run_configured(
     let kept = state.keep_earlier(&|source| earlier.keeps(source), ID_PAGE)?;
     let discovered = started.elapsed();
     tracing::debug!(elapsed = ?started.elapsed(), todo = todo_count, "planned");
+    // Documents to process: the database will most likely change, and its
+    // copy is made while they are.
+    let database_copy = if todo_count > 0 {
+        Some(export::DatabaseCopy::start(out)?)
+    } else {
+        None
+    };
     let bar = progress_bar(todo_count, quiet);
     let errors = AtomicU64::new(0);
     let mut done = 0u64;
@@ -539,8 +546,14 @@ pub fn run_configured(
     tracing::debug!(elapsed = ?started.elapsed(), "pruned");
     let cross = compare_across(&state, &config)?;
     let recorded = state.part_keys()?;
-    let exported =
-        export::write_exports(out, paged_documents(&state), &recorded, &cross, &remover)?;
+    let exported = export::write_exports_copied(
+        out,
+        paged_documents(&state),
+        &recorded,
+        &cross,
+        &remover,
+        database_copy,
+    )?;
     // The files are in place: their keys vouch for them from now on.
     state.set_part_keys(&exported.keys)?;
     tracing::debug!(

@@ -30,14 +30,20 @@ fn insert_cached_rows(db: &mut sqlite::SqliteWriter, out: &Path, id: &str) -> Re
 /// (`fresh`) or a copy of the published one, in which each part received
 /// replaces what the copy held of it. Nothing received, nothing written:
 /// returns whether the `.part` was.
-pub(super) fn write_database(out: &Path, work: Receiver<Work>, fresh: bool) -> Result<bool> {
+pub(super) fn write_database(
+    out: &Path,
+    work: Receiver<Work>,
+    fresh: bool,
+    copy: Option<DatabaseCopy>,
+) -> Result<bool> {
     let started = std::time::Instant::now();
     let path = part(out, SQLITE_FILE);
+    let mut copy = copy;
     let mut db: Option<sqlite::SqliteWriter> = None;
     for item in work {
         let db = match &mut db {
             Some(db) => db,
-            None => db.insert(open(out, &path, fresh)?),
+            None => db.insert(open(out, &path, fresh, copy.take())?),
         };
         for part in item.iter() {
             if !fresh {
@@ -52,6 +58,11 @@ pub(super) fn write_database(out: &Path, work: Receiver<Work>, fresh: bool) -> R
         }
     }
     let Some(db) = db else {
+        // A copy made for nothing: no part changed.
+        if let Some(copy) = copy {
+            copy.wait()?;
+            super::remove_if_present(&path)?;
+        }
         return Ok(false);
     };
     db.finish().context("cannot finish the SQLite database")?;
@@ -62,11 +73,61 @@ pub(super) fn write_database(out: &Path, work: Receiver<Work>, fresh: bool) -> R
     Ok(true)
 }
 
-fn open(out: &Path, path: &Path, fresh: bool) -> Result<sqlite::SqliteWriter> {
+fn open(
+    out: &Path,
+    path: &Path,
+    fresh: bool,
+    copy: Option<DatabaseCopy>,
+) -> Result<sqlite::SqliteWriter> {
+    // Whatever the copy, it must be done before its file is used or deleted.
+    let copied = match copy {
+        Some(copy) => copy.wait()?,
+        None => false,
+    };
     if fresh {
         super::remove_if_present(path)?;
         return sqlite::SqliteWriter::create(path).context("cannot create the SQLite database");
     }
-    sqlite::SqliteWriter::open_for_update(&out.join(SQLITE_FILE), path)
-        .context("the SQLite database changed during the run")
+    let opened = if copied {
+        sqlite::SqliteWriter::open_copy(path).ok()
+    } else {
+        sqlite::SqliteWriter::open_for_update(&out.join(SQLITE_FILE), path)
+    };
+    opened.context("the SQLite database changed during the run")
+}
+
+/// The published database being copied beside it (its `.part`) and synced,
+/// on a thread of its own, while a run processes its documents: the copy
+/// that an export then updates (0.3–0.6 s for the 123 MB of the
+/// 1,000-document corpus) is then out of a re-run's way. Only the holder of
+/// the folder's lock may start one.
+pub struct DatabaseCopy(std::thread::JoinHandle<Result<bool>>);
+
+impl DatabaseCopy {
+    pub fn start(out: &Path) -> Result<DatabaseCopy> {
+        let published = out.join(SQLITE_FILE);
+        let path = part(out, SQLITE_FILE);
+        let thread = std::thread::Builder::new()
+            .name("copy sqlite".into())
+            .spawn(move || {
+                if !sqlite::SqliteWriter::updatable(&published) {
+                    return Ok(false);
+                }
+                super::remove_if_present(&path)?;
+                fs::copy(&published, &path).context("cannot copy the SQLite database")?;
+                fs::File::open(&path)
+                    .and_then(|f| f.sync_all())
+                    .context("cannot sync the copy of the SQLite database")?;
+                Ok(true)
+            })
+            .context("cannot start copying the database")?;
+        Ok(DatabaseCopy(thread))
+    }
+
+    /// Whether the copy was made.
+    fn wait(self) -> Result<bool> {
+        self.0
+            .join()
+            .unwrap_or_else(|_| Err(anyhow::anyhow!("the database copy panicked")))
+    }
 }

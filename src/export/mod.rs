@@ -43,6 +43,7 @@ use std::sync::Arc;
 use anyhow::{bail, Context, Result};
 
 use crate::report::Report;
+pub use database::DatabaseCopy;
 use parts::PartDocs;
 use rows::Rows;
 
@@ -387,6 +388,18 @@ pub fn write_exports(
     cross: &[crate::reconcile::across::CrossFinding],
     remover: &Remover,
 ) -> Result<Exported> {
+    write_exports_copied(out, documents, recorded, cross, remover, None)
+}
+
+/// [`write_exports`] updating the copy of the database `copy` makes.
+pub fn write_exports_copied(
+    out: &Path,
+    documents: impl IntoIterator<Item = Result<Listed>>,
+    recorded: &BTreeMap<String, String>,
+    cross: &[crate::reconcile::across::CrossFinding],
+    remover: &Remover,
+    copy: Option<DatabaseCopy>,
+) -> Result<Exported> {
     parts::create_dirs(out)?;
     let on_disk = parts::on_disk(out)?;
     let complete = |part: &str| on_disk.get(part) == Some(&parts::OUTPUTS.len());
@@ -400,7 +413,9 @@ pub fn write_exports(
         let (to_database, work) = std::sync::mpsc::sync_channel::<Arc<Vec<Arc<PartDocs>>>>(2);
         let db = std::thread::Builder::new()
             .name("export sqlite".into())
-            .spawn_scoped(scope, move || database::write_database(out, work, fresh))
+            .spawn_scoped(scope, move || {
+                database::write_database(out, work, fresh, copy)
+            })
             .context("cannot start the database writer")?;
         let mut to_write: Vec<Arc<PartDocs>> = Vec::new();
         let mut to_insert: Vec<Arc<PartDocs>> = Vec::new();

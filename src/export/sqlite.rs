@@ -143,15 +143,19 @@ impl SqliteWriter {
         }
         let _ = std::fs::remove_file(part);
         std::fs::copy(path, part).ok()?;
-        let conn = Connection::open(part).ok()?;
+        Self::open_copy(part).ok()
+    }
+
+    /// Open a copy of the published database, made beside it, for an update.
+    pub fn open_copy(part: &Path) -> rusqlite::Result<Self> {
+        let conn = Connection::open(part)?;
         // A scratch copy, renamed into place when complete and synced: no
         // journal needed.
         // No memory map: the pages it touched would count in the run's
         // memory, which grows with the database (87 MB at 20,000 documents,
         // against 35 MB read through the page cache).
-        conn.execute_batch("PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; BEGIN")
-            .ok()?;
-        Some(SqliteWriter::with(conn, false))
+        conn.execute_batch("PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; BEGIN")?;
+        Ok(SqliteWriter::with(conn, false))
     }
 
     /// Remove every row of the documents of `part` (see [`super::parts`]):
