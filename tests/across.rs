@@ -1,6 +1,6 @@
 //! Findings across documents in `caizheng run`: two reports of one entity,
 //! consecutive years, compared; the finding names both documents in
-//! `findings.csv` and the database, and survives an incremental re-run.
+//! the findings CSV parts and the database, and survives an incremental re-run.
 
 mod common;
 
@@ -47,8 +47,9 @@ fn write_inputs(dir: &Path, later: &str) -> Vec<Input> {
     inputs
 }
 
-fn csv_rows(path: &Path) -> Vec<csv::StringRecord> {
-    let mut reader = csv::Reader::from_path(path).unwrap();
+fn csv_rows(out: &Path, table: &str) -> Vec<csv::StringRecord> {
+    let bytes = caizheng::export::parts::table_csv(out, table).unwrap();
+    let mut reader = csv::Reader::from_reader(&bytes[..]);
     let header = reader.headers().unwrap().clone();
     let mut rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
     rows.insert(0, header);
@@ -64,9 +65,9 @@ fn sha256(text: &str) -> String {
     hex::encode(sha2::Sha256::digest(text.as_bytes()))
 }
 
-/// The findings across documents in `findings.csv`.
+/// The findings across documents in the findings CSV parts.
 fn across_rows(out: &Path) -> (csv::StringRecord, Vec<csv::StringRecord>) {
-    let mut rows = csv_rows(&out.join("findings.csv"));
+    let mut rows = csv_rows(out, "findings");
     let header = rows.remove(0);
     let kind = col(&header, "rule_kind");
     let across = rows.into_iter().filter(|r| &r[kind] == "across").collect();
@@ -176,7 +177,7 @@ fn agreeing_reports_of_consecutive_years_raise_nothing() {
     batch::run(&inputs, &out, Some(1), false, true).unwrap();
     let (_, across) = across_rows(&out);
     assert!(across.is_empty(), "{across:?}");
-    let documents = csv_rows(&out.join("documents.csv"));
+    let documents = csv_rows(&out, "documents");
     assert_eq!(
         documents.len(),
         3,

@@ -12,8 +12,7 @@ use caizheng::export;
 const PANZHIHUA: &str = include_str!("../corpus/panzhihua-beijing-office-2020-final.txt");
 
 fn documents_csv_rows(out: &Path) -> Vec<csv::StringRecord> {
-    csv::Reader::from_path(out.join("documents.csv"))
-        .unwrap()
+    csv::Reader::from_reader(&caizheng::export::parts::table_csv(out, "documents").unwrap()[..])
         .records()
         .map(Result::unwrap)
         .collect()

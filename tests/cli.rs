@@ -138,8 +138,10 @@ fn run_takes_a_copy_of_the_pattern_folder_and_its_edits() {
         .expect("run");
     assert!(status.success());
     let read = |out: &std::path::Path| {
-        let read = |name: &str| std::fs::read_to_string(out.join(name)).expect(name);
-        format!("{}\n{}", read("facts.csv"), read("findings.csv"))
+        let read = |table: &str| {
+            String::from_utf8(caizheng::export::parts::table_csv(out, table).expect(table)).unwrap()
+        };
+        format!("{}\n{}", read("facts"), read("findings"))
     };
     let plain = read(&plain_out);
     assert!(
@@ -211,9 +213,11 @@ fn run_with_patterns(out: &std::path::Path, my: &std::path::Path, document: &str
     );
     let summary: serde_json::Value = serde_json::from_slice(&run.stdout).expect("json summary");
     let processed = summary["stats"]["processed"].as_u64().expect("processed");
-    let read = |name: &str| std::fs::read_to_string(out.join(name)).expect(name);
+    let read = |table: &str| {
+        String::from_utf8(caizheng::export::parts::table_csv(out, table).expect(table)).unwrap()
+    };
     (
-        format!("{}\n{}", read("facts.csv"), read("findings.csv")),
+        format!("{}\n{}", read("facts"), read("findings")),
         processed,
     )
 }

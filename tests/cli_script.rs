@@ -193,7 +193,10 @@ fn a_run_keeps_earlier_documents_unless_pruned() {
     assert_eq!(ids(&out).len(), 2, "{summary}");
     assert!(first.iter().all(|id| ids(&out).contains(id)));
     assert!(summary.contains("kept"), "{summary}");
-    let csv = std::fs::read_to_string(Path::new(&out).join("documents.csv")).expect("csv");
+    let csv = String::from_utf8(
+        caizheng::export::parts::table_csv(Path::new(&out), "documents").expect("csv"),
+    )
+    .unwrap();
     assert!(csv.contains(HEALTH) && csv.contains(EDUCATION));
 
     let pruned = run(&["run", "--prune", "--out", &out, &education]);
@@ -204,7 +207,10 @@ fn a_run_keeps_earlier_documents_unless_pruned() {
         summary.contains("removed") && summary.contains(HEALTH),
         "the summary names what left: {summary}"
     );
-    let csv = std::fs::read_to_string(Path::new(&out).join("documents.csv")).expect("csv");
+    let csv = String::from_utf8(
+        caizheng::export::parts::table_csv(Path::new(&out), "documents").expect("csv"),
+    )
+    .unwrap();
     assert!(!csv.contains(HEALTH));
 }
 
@@ -253,7 +259,10 @@ fn a_file_gone_from_a_folder_read_again_leaves() {
         summary.contains("removed") && summary.contains(HEALTH),
         "{summary}"
     );
-    let csv = std::fs::read_to_string(Path::new(&out).join("documents.csv")).expect("csv");
+    let csv = String::from_utf8(
+        caizheng::export::parts::table_csv(Path::new(&out), "documents").expect("csv"),
+    )
+    .unwrap();
     assert!(!csv.contains(HEALTH));
 }
 
@@ -392,15 +401,22 @@ fn csvs_start_with_a_byte_order_mark_and_code_is_text() {
         &corpus(EDUCATION),
     ]);
     assert_eq!(code(&status), Some(0));
-    for name in ["documents.csv", "facts.csv", "findings.csv"] {
-        let bytes = std::fs::read(out.join(name)).expect("csv");
-        assert!(bytes.starts_with(b"\xEF\xBB\xBFdocument_id,"), "{name}");
-        let mut reader = csv::Reader::from_path(out.join(name)).expect("csv");
-        assert_eq!(
-            &reader.headers().expect("header")[0],
-            "document_id",
-            "{name}"
-        );
+    for table in ["documents", "facts", "findings"] {
+        let parts: Vec<_> = std::fs::read_dir(out.join("csv").join(table))
+            .expect("parts")
+            .map(|e| e.expect("entry").path())
+            .collect();
+        assert!(!parts.is_empty(), "{table}");
+        for part in parts {
+            let bytes = std::fs::read(&part).expect("csv");
+            assert!(
+                bytes.starts_with(b"\xEF\xBB\xBFdocument_id,"),
+                "{}",
+                part.display()
+            );
+            let mut reader = csv::Reader::from_path(&part).expect("csv");
+            assert_eq!(&reader.headers().expect("header")[0], "document_id");
+        }
     }
     let package: serde_json::Value =
         serde_json::from_slice(&std::fs::read(out.join("datapackage.json")).expect("read"))

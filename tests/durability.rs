@@ -85,12 +85,29 @@ fn spawn_watched_run(root: &Path, out: &Path) -> (Child, std::sync::mpsc::Receiv
     (child, receiver)
 }
 
-fn csv_rows(path: &Path) -> usize {
-    csv::Reader::from_path(path)
-        .unwrap()
+/// Rows of a table in its CSV parts.
+fn csv_rows(out: &Path, table: &str) -> usize {
+    csv::Reader::from_reader(&export::parts::table_csv(out, table).unwrap()[..])
         .records()
         .map(Result::unwrap)
         .count()
+}
+
+/// Rows of a table in its Parquet parts, as their footers count them.
+#[cfg(feature = "parquet")]
+fn parquet_rows(out: &Path, table: &str) -> i64 {
+    use parquet::file::reader::{FileReader, SerializedFileReader};
+    let dir = out.join("parquet").join(table);
+    fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "parquet"))
+        .map(|p| {
+            let reader = SerializedFileReader::new(fs::File::open(&p).unwrap())
+                .unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+            reader.metadata().file_metadata().num_rows()
+        })
+        .sum()
 }
 
 /// The published dataset is valid: the database passes `quick_check`, and
@@ -113,8 +130,15 @@ fn assert_valid(out: &Path, when: &str) {
                 r.get(0)
             })
             .unwrap();
-        let in_csv = csv_rows(&out.join(format!("{}.csv", table.name)));
+        let in_csv = csv_rows(out, table.name);
         assert_eq!(in_db as usize, in_csv, "{when}: table {}", table.name);
+        #[cfg(feature = "parquet")]
+        assert_eq!(
+            in_db,
+            parquet_rows(out, table.name),
+            "{when}: table {} in Parquet",
+            table.name
+        );
     }
 }
 
@@ -149,7 +173,7 @@ fn a_rerun_killed_at_30_random_moments_leaves_a_valid_dataset_and_is_completed()
             )
             .unwrap();
         }
-        let previous = fs::read(out.join("documents.csv")).unwrap();
+        let previous = export::parts::table_csv(&out, "documents").unwrap();
         // Odd rounds: any moment of the re-run; even rounds: a moment of its
         // export phase, which is short beside the processing.
         let (mut child, exporting) = spawn_watched_run(&root, &out);
@@ -166,7 +190,7 @@ fn a_rerun_killed_at_30_random_moments_leaves_a_valid_dataset_and_is_completed()
         let _ = child.kill();
         let _ = child.wait();
         assert_valid(&out, &format!("round {round}, killed {at}"));
-        if fs::read(out.join("documents.csv")).unwrap() == previous {
+        if export::parts::table_csv(&out, "documents").unwrap() == previous {
             before_publishing += 1;
         } else {
             after_publishing += 1;
@@ -223,7 +247,7 @@ fn a_second_run_on_the_same_folder_is_refused_and_the_first_completes() {
             String::from_utf8_lossy(&first.stderr)
         );
         assert_valid(&out, &format!("trial {trial}"));
-        assert_eq!(csv_rows(&out.join("documents.csv")), 30, "trial {trial}");
+        assert_eq!(csv_rows(&out, "documents"), 30, "trial {trial}");
     }
 }
 
@@ -267,9 +291,11 @@ fn reports_of_a_failed_run_are_corrected_by_the_next_run() {
     assert!(rewritten, "the failed run wrote no report");
 
     // Scratch files of the failed run go; a file of the user's stays.
-    fs::write(out.join("facts.csv.part"), "half").unwrap();
+    let scratch = out.join("csv").join("facts").join("abc.csv.part");
+    fs::write(&scratch, "half").unwrap();
     fs::write(out.join("notes.txt.part"), "mine").unwrap();
     assert!(spawn_run(&first, &out, &[]).wait().unwrap().success());
+    assert!(!scratch.exists(), "a scratch part was left");
     assert_eq!(
         fs::read_to_string(out.join("notes.txt.part")).unwrap(),
         "mine"

@@ -1008,7 +1008,8 @@ fn run_on_a_store_takes_title_and_date_from_the_catalogue() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let mut rows = csv::Reader::from_path(out_dir.join("documents.csv")).unwrap();
+    let documents = caizheng::export::parts::table_csv(&out_dir, "documents").unwrap();
+    let mut rows = csv::Reader::from_reader(&documents[..]);
     let header = rows.headers().unwrap().clone();
     let row = rows.records().next().unwrap().unwrap();
     let cell = |name: &str| {

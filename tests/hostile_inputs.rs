@@ -295,7 +295,8 @@ fn run_goes_on_past_a_fifo_and_a_huge_file() {
         Some(1),
         "some documents failed, the rest was done"
     );
-    let documents = std::fs::read_to_string(out.join("documents.csv")).unwrap();
+    let documents =
+        String::from_utf8(caizheng::export::parts::table_csv(&out, "documents").unwrap()).unwrap();
     assert!(
         documents.contains(",not_a_file") || documents.contains("not_a_file"),
         "{documents}"

@@ -8,9 +8,10 @@ with --change). Each round edits 10 documents, starts a re-run and kills it:
 odd rounds at a random moment of the whole re-run, even rounds at a random
 moment of its export phase (after the run logs "pruned"). After each kill the
 published dataset must be valid: `PRAGMA quick_check` is ok and every table
-of caizheng.sqlite has as many rows as its CSV. Then a run completes, and at
-the end its exports must equal a fresh run's (CSV/JSONL/JSON bytes, database
-rows). `cargo test --test durability` does the same on a small corpus, with
+of caizheng.sqlite has as many rows as its CSV parts (and its Parquet parts,
+when pyarrow is installed). Then a run completes, and at the end its exports
+must equal a fresh run's (the bytes of every part and of datapackage.json,
+the database's rows). `cargo test --test durability` does the same on a small corpus, with
 the comparison after every round.
 """
 
@@ -52,10 +53,31 @@ def watch(proc):
     return exporting
 
 
-def csv_rows(path):
+def csv_rows(out, table):
+    """Rows of a table in its CSV parts (each starts with a header line)."""
     csv.field_size_limit(1 << 30)
-    with open(path, newline="", encoding="utf-8") as f:
-        return sum(1 for _ in csv.reader(f)) - 1
+    total = 0
+    for path in (out / "csv" / table).glob("*.csv"):
+        with open(path, newline="", encoding="utf-8-sig") as f:
+            total += sum(1 for _ in csv.reader(f)) - 1
+    return total
+
+
+def parquet_rows(out, table):
+    """Rows of a table in its Parquet parts, or None without pyarrow."""
+    try:
+        import pyarrow.parquet as pq
+    except ImportError:
+        return None
+    return sum(pq.ParquetFile(p).metadata.num_rows for p in (out / "parquet" / table).glob("*.parquet"))
+
+
+def exported_files(out):
+    """Every part and the datapackage, by path relative to `out`."""
+    files = [out / "datapackage.json"]
+    for fmt in ["csv", "jsonl", "parquet"]:
+        files += sorted((out / fmt).glob("*/*." + fmt))
+    return [f.relative_to(out) for f in files]
 
 
 def problems(out):
@@ -68,9 +90,12 @@ def problems(out):
             found.append(f"quick_check: {check.splitlines()[0]} …")
         for table in TABLES:
             in_db = conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
-            in_csv = csv_rows(out / f"{table}.csv")
+            in_csv = csv_rows(out, table)
             if in_db != in_csv:
-                found.append(f"{table}: {in_db} rows in the database, {in_csv} in the CSV")
+                found.append(f"{table}: {in_db} rows in the database, {in_csv} in the CSV parts")
+            in_parquet = parquet_rows(out, table)
+            if in_parquet is not None and in_db != in_parquet:
+                found.append(f"{table}: {in_db} rows in the database, {in_parquet} in the Parquet parts")
         conn.close()
     except sqlite3.DatabaseError as e:
         found.append(f"database: {e}")
@@ -142,8 +167,9 @@ def main():
     fresh = out.with_name(out.name + "-fresh")
     shutil.rmtree(fresh, ignore_errors=True)
     run(args, fresh).wait()
-    same = all(filecmp.cmp(out / n, fresh / n, shallow=False)
-               for n in ["documents.csv", "facts.csv", "findings.csv", "facts.jsonl", "datapackage.json"])
+    names = exported_files(out)
+    same = names == exported_files(fresh) and all(
+        filecmp.cmp(out / n, fresh / n, shallow=False) for n in names)
     same = same and rows(out) == rows(fresh)
     print(f"{args.kills} kills: {broken} left a broken dataset; the last run "
           f"{'equals' if same else 'DIFFERS FROM'} a fresh run")

@@ -4,22 +4,25 @@
 //! hashed, and only documents whose sha256 or configuration fingerprint changed
 //! since the last run into the same out dir are processed (in parallel); the
 //! exports are then brought up to date from the cached rows of every report
-//! (see [`crate::export`]: unchanged documents cost a kernel copy).
+//! (see [`crate::export`]: only the parts holding changed documents are
+//! rewritten).
 //!
 //! Nothing here holds a list of all inputs or documents: inputs are recorded
 //! in the run state as they are found, and documents are processed, pruned
 //! and exported a page at a time from it ([`state`]), so memory stays the
 //! same whatever the corpus size.
 
+mod discover;
 mod earlier;
 mod lock;
 mod stamp;
 mod state;
 
+use discover::bundled_bytes;
+pub use discover::{discover, discover_each, has_document_extension, Input, InputData, InputSink};
 pub use earlier::Earlier;
 pub use lock::{CannotStart, LOCK_FILE};
 
-use std::collections::BTreeMap;
 use std::fs;
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -27,7 +30,6 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant, UNIX_EPOCH};
 
 use anyhow::{Context, Result};
-use include_dir::{include_dir, Dir};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -36,215 +38,6 @@ use crate::export::{self, rows::DocumentTotals, ExportSummary};
 use crate::pipeline::Config;
 use crate::reconcile::across::{AcrossDoc, CrossFinding};
 use crate::report::{DocumentInfo, Report, ReportError};
-
-/// The repository's `corpus/`, compiled in so that `caizheng run` works
-/// anywhere, even without a checkout beside the binary.
-static BUNDLED_CORPUS: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/corpus");
-
-/// Extensions taken from plain folders; anything else there (READMEs, truth
-/// JSONs, our own outputs) is not a document. Crawl-store blobs have no
-/// extension and are always taken.
-const DOCUMENT_EXTENSIONS: &[&str] = &[
-    "pdf", "docx", "doc", "html", "htm", "shtml", "txt", "text", "xls", "xlsx",
-];
-
-#[derive(clap::Args, Debug, Clone)]
-pub struct RunArgs {
-    /// Files, folders or crawl stores (folders holding `sha256/`). Default:
-    /// `./corpus` if present, else the corpus bundled in the binary.
-    pub inputs: Vec<PathBuf>,
-    /// Output folder for the dataset.
-    #[arg(long, short, default_value = "out")]
-    pub out: PathBuf,
-    /// Worker threads (default: one per core).
-    #[arg(long, short)]
-    pub jobs: Option<usize>,
-    /// Reprocess every document even if its report is up to date.
-    #[arg(long)]
-    pub force: bool,
-    /// A folder of data files over the built-in `patterns/`: a file named as
-    /// a built-in one replaces it (`tables.toml`, `reconcile.toml`,
-    /// `sections.toml`, `common.toml` …), any other `*.toml` adds extraction
-    /// patterns.
-    /// A change to any file in effect makes the next run reprocess every
-    /// document.
-    #[arg(long)]
-    pub patterns: Option<PathBuf>,
-    /// No progress bar (set by the global `-q`).
-    #[arg(skip)]
-    pub quiet: bool,
-    /// Remove from the dataset the documents of earlier runs that this run's
-    /// inputs do not hold. Without it they are kept, unless their file was
-    /// in a folder given now and is gone from it (a deleted file leaves).
-    #[arg(long)]
-    pub prune: bool,
-    /// Write run statistics (timings, peak memory) as JSON to this file.
-    #[arg(long, hide = true)]
-    pub stats_json: Option<PathBuf>,
-}
-
-/// Where an input's bytes come from.
-#[derive(Debug, Clone)]
-pub enum InputData {
-    File(PathBuf),
-    Bundled(&'static [u8]),
-}
-
-#[derive(Debug, Clone)]
-pub struct Input {
-    /// Path (or `corpus/<name>` for bundled files): recorded as the document's source.
-    pub source: String,
-    pub data: InputData,
-}
-
-pub fn has_document_extension(path: &Path) -> bool {
-    path.extension()
-        .and_then(|e| e.to_str())
-        .is_some_and(|e| DOCUMENT_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
-}
-
-fn is_hidden(entry: &walkdir::DirEntry) -> bool {
-    entry.depth() > 0
-        && entry
-            .file_name()
-            .to_str()
-            .is_some_and(|n| n.starts_with('.'))
-}
-
-fn is_sha256_name(name: &str) -> bool {
-    name.len() == 64 && name.bytes().all(|b| b.is_ascii_hexdigit())
-}
-
-/// Called with every input found, as it is found.
-pub type InputSink<'a> = dyn FnMut(Input) -> Result<()> + 'a;
-
-fn walk_files(root: &Path, keep: impl Fn(&Path) -> bool, sink: &mut InputSink) -> Result<()> {
-    for entry in walkdir::WalkDir::new(root)
-        .follow_links(true)
-        .into_iter()
-        .filter_entry(|e| !is_hidden(e))
-    {
-        let entry = entry.with_context(|| format!("cannot list {}", root.display()))?;
-        if entry.file_type().is_file() && keep(entry.path()) {
-            let path = entry.into_path();
-            sink(Input {
-                source: path.display().to_string(),
-                data: InputData::File(path),
-            })?;
-        }
-    }
-    Ok(())
-}
-
-fn bundled_inputs(sink: &mut InputSink) -> Result<()> {
-    fn collect(dir: &'static Dir<'static>, sink: &mut InputSink) -> Result<()> {
-        for file in dir.files() {
-            if has_document_extension(file.path()) {
-                sink(Input {
-                    source: bundled_source(file.path()),
-                    data: InputData::Bundled(file.contents()),
-                })?;
-            }
-        }
-        for sub in dir.dirs() {
-            collect(sub, sink)?;
-        }
-        Ok(())
-    }
-    collect(&BUNDLED_CORPUS, sink)
-}
-
-fn bundled_source(path: &Path) -> String {
-    format!("corpus/{}", path.display())
-}
-
-/// The bytes of a bundled input, by its source.
-fn bundled_bytes(source: &str) -> Option<&'static [u8]> {
-    let path = source.strip_prefix("corpus/")?;
-    BUNDLED_CORPUS.get_file(path).map(|f| f.contents())
-}
-
-/// The documents of a crawl store: the latest version of every document URL
-/// listed in its `state.sqlite` (source = the URL), or, when the store has no
-/// readable state listing documents, every blob under `sha256/` (source = the
-/// blob path).
-fn store_inputs(root: &Path, sink: &mut InputSink) -> Result<()> {
-    if root.join("state.sqlite").is_file() {
-        let mut listed = 0usize;
-        let each = crate::fetch::each_stored_document(root, |d| {
-            listed += 1;
-            if !d.latest {
-                return Ok(());
-            }
-            sink(Input {
-                source: d.url,
-                data: InputData::File(d.path),
-            })
-        });
-        match each {
-            Ok(sunk) if listed > 0 => return sunk,
-            Ok(sunk) => sunk?,
-            Err(e) => tracing::warn!(
-                "{}: state not readable ({e}); taking every blob",
-                root.display()
-            ),
-        }
-    }
-    walk_files(
-        &root.join("sha256"),
-        |p| {
-            p.file_name()
-                .and_then(|n| n.to_str())
-                .is_some_and(is_sha256_name)
-        },
-        sink,
-    )
-}
-
-/// Every document named by `paths`, handed to `sink` as found (in no
-/// particular order, possibly twice). A folder holding `sha256/` is a crawl
-/// store (see [`store_inputs`]); no paths means `./corpus` if present, else
-/// the corpus bundled in the binary.
-pub fn discover_each(paths: &[PathBuf], sink: &mut InputSink) -> Result<()> {
-    if paths.is_empty() {
-        let local = Path::new("corpus");
-        if local.is_dir() {
-            walk_files(local, has_document_extension, sink)?;
-        } else {
-            bundled_inputs(sink)?;
-        }
-    }
-    for path in paths {
-        let meta = fs::metadata(path)
-            .with_context(|| format!("input {} cannot be read", path.display()))?;
-        // Anything but a folder is a document: a FIFO or a device named on
-        // the command line gets its own error (`not_a_file`), not silence.
-        if !meta.is_dir() {
-            sink(Input {
-                source: path.display().to_string(),
-                data: InputData::File(path.clone()),
-            })?;
-        } else if path.join("sha256").is_dir() {
-            store_inputs(path, sink)?;
-        } else {
-            walk_files(path, has_document_extension, sink)?;
-        }
-    }
-    Ok(())
-}
-
-/// Every document named by `paths`, sorted by source, without duplicates
-/// (see [`discover_each`]).
-pub fn discover(paths: &[PathBuf]) -> Result<Vec<Input>> {
-    let mut found = Vec::new();
-    discover_each(paths, &mut |input| {
-        found.push(input);
-        Ok(())
-    })?;
-    found.sort_by(|a, b| a.source.cmp(&b.source));
-    found.dedup_by(|a, b| a.source == b.source);
-    Ok(found)
-}
 
 /// What must match for a stored report to be reused besides the bytes.
 pub fn fingerprint(config: &Config) -> String {
@@ -297,7 +90,7 @@ fn read_input(
     let bytes = crate::read::read_opened(file, &meta)?;
     let sha256 = hashed.and_then(|(sha256, stamp)| {
         let unchanged = stamp.len == meta.len()
-            && Some(stamp.mtime_ns) == export::layout::mtime_ns(&meta)
+            && Some(stamp.mtime_ns) == stamp::mtime_ns(&meta)
             && stamp.len == bytes.len() as u64;
         (unchanged && stamp.settled_before(stamped_at_ns)).then(|| sha256.clone())
     });
@@ -559,29 +352,6 @@ fn record_inputs(
     }
 }
 
-/// Which documents the exports hold, as a digest of their sorted ids: a run
-/// that processed nothing and lists the same documents need not rewrite them.
-fn listing_digest(state: &state::RunState) -> Result<String> {
-    use sha2::Digest;
-    let mut hasher = sha2::Sha256::new();
-    let mut after = String::new();
-    loop {
-        let page = state.run_documents(&after, ID_PAGE)?;
-        for (id, _) in &page {
-            hasher.update(id.as_bytes());
-            hasher.update(b"\n");
-        }
-        match page.last() {
-            Some((last, _)) => after = last.clone(),
-            None => break,
-        }
-    }
-    Ok(hex::encode(hasher.finalize()))
-}
-
-const EXPORTED_KEY: &str = "exported_documents";
-const ACROSS_TOTALS_KEY: &str = "across_totals";
-
 /// The findings across this run's documents, whether processed now or
 /// before: the entities whose documents changed since they were last
 /// compared are compared again (their documents read from the run state, an
@@ -707,10 +477,12 @@ pub fn run_configured(
     let kept = state.keep_earlier(&|source| earlier.keeps(source), ID_PAGE)?;
     let discovered = started.elapsed();
     tracing::debug!(elapsed = ?started.elapsed(), todo = todo_count, "planned");
-    let mode = if force || unchanged == 0 {
-        export::ExportMode::Fresh
+    // Documents to process: the database will most likely change, and its
+    // copy is made while they are.
+    let database_copy = if todo_count > 0 {
+        Some(export::DatabaseCopy::start(out)?)
     } else {
-        export::ExportMode::Incremental
+        None
     };
     let bar = progress_bar(todo_count, quiet);
     let errors = AtomicU64::new(0);
@@ -772,31 +544,27 @@ pub fn run_configured(
 
     let export_started = Instant::now();
     tracing::debug!(elapsed = ?started.elapsed(), "pruned");
-    let digest = listing_digest(&state)?;
-    let exports_current = todo_count == 0
-        && state.meta(EXPORTED_KEY)?.as_deref() == Some(digest.as_str())
-        && export::export_files()
-            .iter()
-            .all(|name| out.join(name).is_file());
-    let summary = if exports_current {
-        let mut summary = ExportSummary::default();
-        state.each_totals(|totals| summary.add(&totals))?;
-        if let Some(across) = state.meta(ACROSS_TOTALS_KEY)? {
-            summary.add_findings(&serde_json::from_str(&across)?);
-        }
-        summary
-    } else {
-        // Whatever happens next, the exports may no longer be these documents.
-        state.set_meta(EXPORTED_KEY, None)?;
-        state.commit()?;
-        let cross = compare_across(&state, &config)?;
-        let summary =
-            export::write_exports_with(out, paged_documents(&state), mode, &remover, &cross)?;
-        let across_totals = serde_json::to_string(&export::across::totals(&cross))?;
-        state.set_meta(ACROSS_TOTALS_KEY, Some(&across_totals))?;
-        state.set_meta(EXPORTED_KEY, Some(&digest))?;
-        summary
-    };
+    let cross = compare_across(&state, &config)?;
+    let recorded = state.part_keys()?;
+    let exported = export::write_exports_copied(
+        out,
+        paged_documents(&state),
+        &recorded,
+        &cross,
+        &remover,
+        database_copy,
+    )?;
+    // The files are in place: their keys vouch for them from now on.
+    state.set_part_keys(&exported.keys)?;
+    tracing::debug!(
+        parts = exported.parts_written,
+        bytes = exported.bytes_written,
+        database = exported.database_written,
+        "parts written"
+    );
+    let mut summary = ExportSummary::default();
+    state.each_totals(|totals| summary.add(&totals))?;
+    summary.add_findings(&export::across::totals(&cross));
     tracing::debug!(elapsed = ?started.elapsed(), "exported");
     remover.finish()?;
     state.finish()?;
@@ -824,31 +592,25 @@ pub fn run_configured(
 
 /// This run's documents in id order, read from the state a page at a time.
 fn paged_documents(state: &state::RunState) -> impl Iterator<Item = Result<export::Listed>> + '_ {
-    let mut page: std::vec::IntoIter<(String, bool)> = Vec::new().into_iter();
+    let mut page: std::vec::IntoIter<(String, String)> = Vec::new().into_iter();
     let mut after = String::new();
     let mut finished = false;
-    std::iter::from_fn(move || {
-        if let Some((id, replaced)) = page.next() {
+    std::iter::from_fn(move || loop {
+        if let Some((id, made_from)) = page.next() {
             after.clone_from(&id);
-            return Some(Ok(export::Listed { id, replaced }));
+            return Some(Ok(export::Listed { id, made_from }));
         }
         if finished {
             return None;
         }
         match state.run_documents(&after, ID_PAGE) {
-            Ok(next) if next.is_empty() => {
-                finished = true;
-                None
-            }
             Ok(next) => {
+                finished = next.is_empty();
                 page = next.into_iter();
-                let (id, replaced) = page.next()?;
-                after.clone_from(&id);
-                Some(Ok(export::Listed { id, replaced }))
             }
             Err(e) => {
                 finished = true;
-                Some(Err(e))
+                return Some(Err(e));
             }
         }
     })
@@ -874,93 +636,6 @@ pub fn run(
         force,
         quiet,
     )
-}
-
-/// The end-of-run table.
-pub fn summary_table(summary: &ExportSummary, stats: &RunStats, out: &Path) -> String {
-    let detail = |map: &BTreeMap<String, u64>| -> String {
-        if map.is_empty() {
-            return String::new();
-        }
-        // Most frequent first; severities and reasons tie-break by name.
-        let mut entries: Vec<(&String, &u64)> = map.iter().collect();
-        entries.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
-        let parts: Vec<String> = entries.iter().map(|(k, v)| format!("{k} {v}")).collect();
-        format!("  ({})", parts.join(", "))
-    };
-    let rate = if stats.seconds_process > 0.0 {
-        stats.processed as f64 / stats.seconds_process
-    } else {
-        0.0
-    };
-    let mut t = String::new();
-    t.push_str(&format!(
-        "{:<12}{:>10}  ({} processed, {} unchanged)\n",
-        "documents", summary.documents, stats.processed, stats.reused
-    ));
-    if stats.kept > 0 {
-        t.push_str(&format!(
-            "{:<12}{:>10}  (of earlier runs, not among these inputs; --prune removes them)\n",
-            "kept", stats.kept
-        ));
-    }
-    if stats.removed > 0 {
-        let more = stats.removed as usize - stats.removed_sources.len().min(stats.removed as usize);
-        let more = if more > 0 {
-            format!(" and {more} more")
-        } else {
-            String::new()
-        };
-        t.push_str(&format!(
-            "{:<12}{:>10}  ({}{more})\n",
-            "removed",
-            stats.removed,
-            stats.removed_sources.join(", ")
-        ));
-    }
-    t.push_str(&format!("{:<12}{:>10}\n", "facts", summary.facts));
-    t.push_str(&format!(
-        "{:<12}{:>10}{}\n",
-        "findings",
-        summary.findings(),
-        detail(&summary.findings_by_severity)
-    ));
-    t.push_str(&format!(
-        "{:<12}{:>10}{}\n",
-        "errors",
-        summary.documents_with_errors(),
-        detail(&summary.errors_by_reason)
-    ));
-    t.push_str(&format!(
-        "{:<12}{:>10.1}s  ({:.1} documents/s on {} threads; export {:.1}s)\n",
-        "time", stats.seconds_total, rate, stats.threads, stats.seconds_export
-    ));
-    t.push_str(&format!("{:<12}{:>10}\n", "written to", out.display()));
-    t
-}
-
-/// `caizheng run`: the run `args` ask for, documents of earlier runs kept
-/// unless `--prune`. Printing the summary is the caller's.
-pub fn run_main(args: &RunArgs) -> Result<(ExportSummary, RunStats)> {
-    let earlier = if args.prune {
-        Earlier::Prune
-    } else {
-        Earlier::keep_outside(&args.inputs)
-    };
-    let (summary, stats) = run_configured(
-        &mut |sink| discover_each(&args.inputs, sink),
-        &args.out,
-        args.jobs,
-        args.force,
-        args.quiet,
-        args.patterns.clone(),
-        &earlier,
-    )?;
-    if let Some(path) = &args.stats_json {
-        fs::write(path, serde_json::to_vec_pretty(&stats)?)
-            .with_context(|| format!("cannot write {}", path.display()))?;
-    }
-    Ok((summary, stats))
 }
 
 #[cfg(test)]

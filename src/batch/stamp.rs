@@ -69,7 +69,7 @@ impl Stamper {
     }
 
     pub fn stamp(&mut self, path: &Path, meta: &Metadata) -> Stamp {
-        let mtime_ns = crate::export::layout::mtime_ns(meta).unwrap_or(0);
+        let mtime_ns = mtime_ns(meta).unwrap_or(0);
         let fine_times = !mtime_ns.is_multiple_of(1_000_000);
         let local = *self
             .local_devices
@@ -121,6 +121,16 @@ fn is_local_fine(path: &Path) -> bool {
 }
 
 /// Set a file's modification time, as an edit or a copy keeping times would.
+/// A file's modification time in nanoseconds since the epoch.
+pub fn mtime_ns(meta: &std::fs::Metadata) -> Option<u64> {
+    let since_epoch = meta
+        .modified()
+        .ok()?
+        .duration_since(std::time::UNIX_EPOCH)
+        .ok()?;
+    Some(since_epoch.as_nanos() as u64)
+}
+
 #[cfg(test)]
 pub(crate) fn set_mtime(path: &Path, at: std::time::SystemTime) {
     std::fs::File::options()

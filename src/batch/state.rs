@@ -36,6 +36,7 @@ CREATE TABLE IF NOT EXISTS across_doc (
 CREATE INDEX IF NOT EXISTS across_doc_entity ON across_doc (entity_key);
 CREATE TABLE IF NOT EXISTS across_found (entity_key TEXT PRIMARY KEY, findings TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS across_dirty (entity_key TEXT PRIMARY KEY) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS part_key (part TEXT PRIMARY KEY, key TEXT NOT NULL) WITHOUT ROWID;
 CREATE TEMP TABLE input (
   source TEXT PRIMARY KEY, path BLOB, len INTEGER, mtime_ns INTEGER, racy_ns INTEGER,
   sha256 TEXT, error TEXT
@@ -342,7 +343,7 @@ impl RunState {
         self.conn
             .prepare_cached("INSERT OR REPLACE INTO temp.run_doc (id, replaced) VALUES (?1, 1)")?
             .execute([id])?;
-        Ok(())
+        self.forget_part_of(id)
     }
 
     /// Keep in this run the documents of earlier runs whose source is not an
@@ -409,6 +410,39 @@ impl RunState {
         self.conn
             .prepare_cached("DELETE FROM documents WHERE id = ?1")?
             .execute([id])?;
+        self.forget_part_of(id)
+    }
+
+    /// The exported part holding `id` no longer holds what its key says:
+    /// the document's rows are being made again.
+    fn forget_part_of(&self, id: &str) -> Result<()> {
+        if let Ok(part) = crate::export::parts::part_of(id) {
+            self.conn
+                .prepare_cached("DELETE FROM part_key WHERE part = ?1")?
+                .execute([part])?;
+        }
+        Ok(())
+    }
+
+    /// The key of every part of the published exports (see
+    /// [`crate::export::parts`]); at most 4,097 of them.
+    pub fn part_keys(&self) -> Result<std::collections::BTreeMap<String, String>> {
+        let mut stmt = self.conn.prepare("SELECT part, key FROM part_key")?;
+        let keys = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(keys)
+    }
+
+    /// Record the keys of the parts now published, in place of the others.
+    pub fn set_part_keys(&self, keys: &std::collections::BTreeMap<String, String>) -> Result<()> {
+        self.conn.execute("DELETE FROM part_key", [])?;
+        let mut stmt = self
+            .conn
+            .prepare("INSERT INTO part_key (part, key) VALUES (?1, ?2)")?;
+        for (part, key) in keys {
+            stmt.execute([part, key])?;
+        }
         Ok(())
     }
 
@@ -446,11 +480,13 @@ impl RunState {
         Ok(ids)
     }
 
-    /// This run's documents in id order, with whether each was processed in
-    /// this run: `limit` at a time, after `after`.
-    pub fn run_documents(&self, after: &str, limit: usize) -> Result<Vec<(String, bool)>> {
+    /// This run's documents in id order, each with what its rows were
+    /// made from (source and fingerprint): `limit` at a time, after `after`.
+    pub fn run_documents(&self, after: &str, limit: usize) -> Result<Vec<(String, String)>> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT id, replaced FROM temp.run_doc WHERE id > ?1 ORDER BY id LIMIT ?2",
+            "SELECT r.id, d.source || char(10) || d.fingerprint
+             FROM temp.run_doc r JOIN documents d ON d.id = r.id
+             WHERE r.id > ?1 ORDER BY r.id LIMIT ?2",
         )?;
         let ids = stmt
             .query_map(params![after, limit as i64], |r| Ok((r.get(0)?, r.get(1)?)))?

@@ -73,7 +73,9 @@ fn measure(cmd: &mut Command) -> Result<Measured> {
         elapsed,
         cpu: timeval(usage.ru_utime) + timeval(usage.ru_stime),
         peak_kib: usage.ru_maxrss.max(0) as u64,
-        success: libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
+        // Exit 1 is a complete run in which some documents could not be
+        // read: a benchmark corpus (scripts/make_corpus.py) has such on purpose.
+        success: libc::WIFEXITED(status) && libc::WEXITSTATUS(status) <= 1,
     })
 }
 

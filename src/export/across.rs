@@ -1,17 +1,18 @@
-//! Findings across documents in the exports: after every document's rows,
-//! one more stretch of `findings.csv` rows (and of the database's findings
-//! table), each naming its document and the other one
-//! (`other_document_id`). They are rebuilt by every export that rewrites the
-//! files, through the same scratch files and renames as the rest, so a
-//! published file never holds half of them; in the layout they are one
-//! entry, [`ID`], sorting after every document id.
+//! Findings across documents in the exports: each names its document and
+//! the other one (`other_document_id`), and goes in its document's part of
+//! the findings, after the rows of the part's documents (see
+//! [`super::parts`]); they count in the part's key, so a part is rewritten
+//! when its findings across documents change, and only then.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use super::rows::{csv_line, DocumentTotals, Rows};
 use super::sqlite::SqliteWriter;
 use super::tables::{self, Cell, FINDINGS};
 use crate::reconcile::across::CrossFinding;
 
-/// The layout entry of the findings across documents: `~` sorts after the hex document ids.
+/// What the findings across documents are listed as in a part's key.
 pub const ID: &str = "~across";
 
 /// The rows of the findings across documents, ready for every writer.
@@ -33,10 +34,22 @@ impl AcrossPiece {
         AcrossPiece { rows, cells }
     }
 
-    /// Replace whatever findings across documents the database holds with these.
-    pub fn replace_in(&self, db: &mut SqliteWriter) -> rusqlite::Result<()> {
-        db.delete_across()?;
-        self.insert_into(db)
+    /// These findings, grouped by the part of their document.
+    pub fn by_part(
+        findings: &[CrossFinding],
+    ) -> anyhow::Result<BTreeMap<String, Arc<AcrossPiece>>> {
+        let mut grouped: BTreeMap<String, Vec<CrossFinding>> = BTreeMap::new();
+        for found in findings {
+            let part = super::parts::part_of(&found.document_id)?;
+            grouped
+                .entry(part.to_string())
+                .or_default()
+                .push(found.clone());
+        }
+        Ok(grouped
+            .into_iter()
+            .map(|(part, findings)| (part, Arc::new(AcrossPiece::new(&findings))))
+            .collect())
     }
 
     pub fn insert_into(&self, db: &mut SqliteWriter) -> rusqlite::Result<()> {

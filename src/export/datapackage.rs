@@ -1,10 +1,18 @@
-//! `datapackage.json`: a Frictionless Tabular Data Package describing the CSVs.
+//! `datapackage.json`: a Frictionless Tabular Data Package describing the
+//! CSV parts, each table a multipart resource (`"path": [...]`, every part
+//! with its header line, which Frictionless readers skip after the first).
 
 use serde_json::{json, Value};
 
+use super::parts::{Format, OUTPUTS};
 use super::tables::{Table, TABLES};
 
-fn resource(table: &Table) -> Value {
+fn resource(table: &Table, parts: &[&str]) -> Value {
+    let csv = OUTPUTS
+        .iter()
+        .find(|o| o.format == Format::Csv && o.table.name == table.name)
+        .expect("every table has CSV parts");
+    let paths: Vec<String> = parts.iter().map(|p| csv.relative(p)).collect();
     let fields: Vec<Value> = table
         .columns
         .iter()
@@ -35,7 +43,7 @@ fn resource(table: &Table) -> Value {
         "name": table.name,
         "title": table.title,
         "description": table.description,
-        "path": format!("{}.csv", table.name),
+        "path": paths,
         "profile": "tabular-data-resource",
         "format": "csv",
         "mediatype": "text/csv",
@@ -45,14 +53,17 @@ fn resource(table: &Table) -> Value {
     })
 }
 
-/// The package descriptor, identical for identical code (no dates, no counts).
-pub fn descriptor() -> Value {
+/// The package descriptor for the exports holding `parts` (any order),
+/// identical for identical parts (no dates, no counts).
+pub fn descriptor<'a>(parts: impl IntoIterator<Item = &'a String>) -> Value {
+    let mut parts: Vec<&str> = parts.into_iter().map(String::as_str).collect();
+    parts.sort();
     json!({
         "profile": "tabular-data-package",
         "name": "caizheng-budget-disclosures",
         "title": "Chinese government budget disclosures (部门预算 / 部门决算) as open data",
         "description": "Figures extracted by caizheng from published budget and final-account documents, with provenance (page, quote, pattern), and the internal inconsistencies found in them. Amounts keep their printed precision; value_wan converts every amount to 万元. Field keys follow the caizheng field vocabulary v1 (FIELDS.md).",
         "version": env!("CARGO_PKG_VERSION"),
-        "resources": TABLES.iter().map(resource).collect::<Vec<_>>(),
+        "resources": TABLES.iter().map(|t| resource(t, &parts)).collect::<Vec<_>>(),
     })
 }

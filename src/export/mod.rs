@@ -1,51 +1,54 @@
-//! Open-data exports of many reports: `documents/<sha256>.json` per document,
-//! then `documents.csv`, `facts.csv`, `facts.jsonl`, `findings.csv`,
-//! `datapackage.json` and `caizheng.sqlite`.
+//! Open-data exports of many reports: `documents/<sha256>.json` per
+//! document, the three tables in parts (`csv/<table>/<part>.csv`,
+//! `jsonl/facts/<part>.jsonl`, `parquet/<table>/<part>.parquet`: see
+//! [`parts`]), `datapackage.json` and `caizheng.sqlite`.
 //!
 //! Each report's rows are rendered once, when the report is written, into a
-//! cache file ([`rows`]). The four row files (CSV, JSONL) and the database
-//! are then written side by side, one thread each, streaming in document-id
-//! order (one document's rows in memory at a time). After a crawl only the
-//! changed documents' rows are read: the rest is copied from the previous
-//! files by the kernel ([`layout`]), and a copy of the database is updated.
+//! cache file ([`rows`]). An export rewrites only the parts whose documents
+//! changed, from those cache files, and brings a copy of the database up to
+//! date for the same parts (one thread), so a re-run after a crawl costs
+//! the changed parts, not the dataset.
 //!
-//! Nothing published is ever half-written: each row file is written whole
-//! as its `.part`, synced, and renamed over the previous one, the database
+//! Nothing published is ever half-written: each file is written whole as
+//! its `.part`, synced, and renamed over the previous one, the database
 //! last, so a kill leaves every file either as it was or as the new export
-//! has it; no journal is ever left beside the published database. Only the run holding the output folder's lock
-//! (see [`crate::batch`]) writes, or deletes scratch files, there.
+//! has it; no journal is ever left beside the published database. Only the
+//! run holding the output folder's lock (see [`crate::batch`]) writes, or
+//! deletes scratch files, there.
 //!
-//! The CSV, JSONL and JSON files are a pure function of the reports — rows
-//! sorted by document id then report order, no timestamps — so the same
-//! inputs give byte-identical files, incremental or not. The SQLite database
-//! is byte-identical when built fresh; after an incremental update it holds
-//! the same rows, but its page layout differs (`caizheng run --force`
-//! rebuilds it).
+//! The CSV, JSONL, Parquet and JSON files are a pure function of the
+//! reports — rows sorted by document id then report order, no timestamps —
+//! so the same inputs give byte-identical files, incremental or not. The
+//! SQLite database is byte-identical when built fresh; after an incremental
+//! update it holds the same rows, but its page layout differs (`caizheng
+//! run --force` rebuilds it).
 
 pub mod across;
 mod database;
 pub mod datapackage;
 pub mod grids;
-pub mod layout;
+#[cfg(feature = "parquet")]
+mod parquet;
+pub mod parts;
 pub mod rows;
 pub mod sqlite;
 pub mod tables;
 
 use std::collections::BTreeMap;
 use std::fs::{self, File};
-use std::io::{BufWriter, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use anyhow::{bail, Context, Result};
 
 use crate::report::Report;
-use database::{write_database, DatabaseUpdate};
+pub use database::DatabaseCopy;
+use parts::PartDocs;
 use rows::Rows;
-use tables::{Table, DOCUMENTS, FACTS, FINDINGS};
 
 pub const DOCUMENTS_DIR: &str = "documents";
 pub const SQLITE_FILE: &str = "caizheng.sqlite";
-pub const FACTS_JSONL: &str = "facts.jsonl";
 pub const DATAPACKAGE: &str = "datapackage.json";
 
 /// Where the per-document report of `document_id` lives under `out`.
@@ -130,7 +133,7 @@ pub fn list_written(out: &Path, found: &mut dyn FnMut(WrittenFile) -> Result<()>
             let id = match name.strip_suffix(suffix) {
                 Some(id) => Some(id.to_string()),
                 None if name.ends_with(PART) => None,
-                None => continue, // the layout, run state and previous row files live here too
+                None => continue, // the run state lives here too
             };
             found(WrittenFile {
                 id,
@@ -142,17 +145,31 @@ pub fn list_written(out: &Path, found: &mut dyn FnMut(WrittenFile) -> Result<()>
     Ok(())
 }
 
+/// The single row files of earlier versions, replaced by the parts: left
+/// in place they would hold a stale copy of the dataset.
+const UNPARTITIONED: [&str; 5] = [
+    "documents.csv",
+    "facts.csv",
+    "findings.csv",
+    "facts.jsonl",
+    ".rows/exports.layout",
+];
+
 /// Delete the scratch files a killed or failed run left in `out` itself
-/// (the `.part` of each export file, and the `.old.part` earlier versions
-/// moved files aside to); those under `documents/` and `.rows/` are found
-/// by [`list_written`]. Other files in `out` are the user's and stay. Only
-/// the holder of the folder's lock may call this.
+/// and in the part folders (the `.part` of each export file, and the
+/// `.old.part` earlier versions moved files aside to), and the row files
+/// of earlier versions; scratch files under `documents/` and `.rows/` are
+/// found by [`list_written`]. Other files in `out` are the user's and
+/// stay. Only the holder of the folder's lock may call this.
 pub fn remove_parts(out: &Path) -> Result<()> {
-    for name in export_files() {
-        remove_if_present(&part(out, &name))?;
+    for name in [DATAPACKAGE, SQLITE_FILE].into_iter().chain(UNPARTITIONED) {
+        remove_if_present(&part(out, name))?;
         remove_if_present(&out.join(format!("{name}.old{PART}")))?;
     }
-    Ok(())
+    for name in UNPARTITIONED {
+        remove_if_present(&out.join(name))?;
+    }
+    parts::remove_scratch(out)
 }
 
 fn remove_if_present(path: &Path) -> Result<()> {
@@ -279,349 +296,185 @@ impl ExportSummary {
 }
 
 const PART: &str = ".part";
-const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 
 fn part(out: &Path, name: &str) -> PathBuf {
     out.join(format!("{name}{PART}"))
-}
-
-/// One of the row files: every document contributes a stretch of rows, in
-/// document-id order, after the header.
-#[derive(Debug, Clone, Copy)]
-pub struct Stream {
-    pub file: &'static str,
-    /// The table whose column names head the file (CSV only).
-    pub header: Option<&'static Table>,
-}
-
-impl Stream {
-    /// The header line, after a UTF-8 byte order mark: Excel reads a CSV
-    /// without one in the local code page (GBK text becomes garbled), and
-    /// the Frictionless validator, pandas and the `csv` crate skip it.
-    fn header_bytes(&self) -> Vec<u8> {
-        self.header.map_or_else(Vec::new, |table| {
-            let mut line = UTF8_BOM.to_vec();
-            line.extend(rows::csv_line(
-                table.columns.iter().map(|c| c.name.to_string()),
-            ));
-            line
-        })
-    }
-
-    pub fn header_len(&self) -> u64 {
-        self.header_bytes().len() as u64
-    }
-}
-
-/// The row files, in the order [`Rows::streams`] gives their bytes.
-pub const STREAMS: [Stream; 4] = [
-    Stream {
-        file: "documents.csv",
-        header: Some(&DOCUMENTS),
-    },
-    Stream {
-        file: "facts.csv",
-        header: Some(&FACTS),
-    },
-    Stream {
-        file: "findings.csv",
-        header: Some(&FINDINGS),
-    },
-    Stream {
-        file: FACTS_JSONL,
-        header: None,
-    },
-];
-
-/// Final names of the files [`write_exports`] writes, relative to the out dir.
-pub fn export_files() -> Vec<String> {
-    let mut names: Vec<String> = STREAMS.iter().map(|s| s.file.to_string()).collect();
-    names.extend([DATAPACKAGE, SQLITE_FILE].map(String::from));
-    names
-}
-
-/// How to bring the exports up to date.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ExportMode {
-    /// Build every file anew from the cached rows.
-    Fresh,
-    /// Reuse what the previous export holds for documents not marked
-    /// replaced: the row files are spliced from their previous versions
-    /// (same bytes as a fresh build) and a copy of the database is updated.
-    /// Falls back to a fresh build for whatever has no usable previous
-    /// version.
-    Incremental,
 }
 
 /// A document to export, as listed by the caller in increasing id order.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Listed {
     pub id: String,
-    /// Its report (and cached rows) were rewritten since the last export,
-    /// so nothing the previous export holds for it may be reused.
-    pub replaced: bool,
+    /// What its rows were made from (its source and the configuration
+    /// fingerprint): with the id, what the key of its part is made of.
+    pub made_from: String,
 }
 
-/// What every writer gets for one document: a stretch of the previous row
-/// files, or the document's cached rows.
-#[derive(Debug, Clone)]
-struct Piece {
-    id: String,
-    replaced: bool,
-    extents: [u64; STREAMS.len()],
-    /// Where the document's rows start in the previous files, if reused.
-    reused_at: Option<[u64; STREAMS.len()]>,
+/// What an export did.
+#[derive(Debug, Clone, Default)]
+pub struct Exported {
+    /// The key of every part the exports now hold, by part: for the caller
+    /// to record once this returns (the files are then in place), and to
+    /// hand the next export.
+    pub keys: BTreeMap<String, String>,
+    /// Parts written, and the bytes of their files.
+    pub parts_written: usize,
+    pub bytes_written: u64,
+    /// Whether the database was written (built anew or updated).
+    pub database_written: bool,
 }
 
-/// What the planner hands every writer, in id order.
-#[derive(Debug)]
-enum Planned {
-    Document(Piece),
-    /// In the previous export, not in this one.
-    Gone(String),
-    /// The findings across documents, after every document.
-    Across(std::sync::Arc<across::AcrossPiece>),
-}
+/// Changed parts handed to the writers at a time: enough to keep the
+/// threads busy, few enough to hold their documents' ids in memory.
+const PARTS_PER_BATCH: usize = 64;
 
-/// Pieces travel in batches: one wake-up of a writer per document would
-/// cost more than most pieces take to write.
-type PieceReceiver = std::sync::mpsc::Receiver<std::sync::Arc<Vec<Planned>>>;
-type PieceSender = std::sync::mpsc::SyncSender<std::sync::Arc<Vec<Planned>>>;
-
-/// Every piece received, in order.
-fn each_planned(pieces: PieceReceiver, mut f: impl FnMut(&Planned) -> Result<()>) -> Result<()> {
-    for batch in pieces {
-        for planned in batch.iter() {
-            f(planned)?;
-        }
-    }
-    Ok(())
-}
-
-/// Write row file `index` of [`STREAMS`] (as its `.part`) from the pieces
-/// received, in order.
-fn write_stream(out: &Path, index: usize, pieces: PieceReceiver, splice: bool) -> Result<()> {
-    let started = std::time::Instant::now();
-    let stream = &STREAMS[index];
-    let path = part(out, stream.file);
-    remove_if_present(&path)?;
-    let file = fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(&path)
-        .with_context(|| format!("cannot create {}", path.display()))?;
-    let mut w = BufWriter::with_capacity(1 << 16, file);
-    w.write_all(&stream.header_bytes())?;
-    let previous = if splice {
-        Some(
-            File::open(out.join(stream.file))
-                .with_context(|| format!("cannot reopen {}", stream.file))?,
-        )
-    } else {
-        None
-    };
-    let mut splicer = layout::Splicer::new(w, previous);
-    each_planned(pieces, |planned| {
-        let piece = match planned {
-            Planned::Document(piece) => piece,
-            Planned::Gone(_) => return Ok(()),
-            Planned::Across(across) => return splicer.write(across.rows.streams()[index]),
-        };
-        let len = piece.extents[index];
-        match piece.reused_at {
-            Some(offsets) => splicer.copy(offsets[index], len)?,
-            None if len > 0 => {
-                let bytes = rows::RowsFile::open(out, &piece.id)?.stream(index)?;
-                if bytes.len() as u64 != len {
-                    bail!("the cached rows of {} changed during the export", piece.id);
-                }
-                splicer.write(&bytes)?;
-            }
-            None => {}
-        }
-        Ok(())
-    })?;
-    splicer
-        .finish()
-        .with_context(|| format!("cannot write {}", path.display()))?;
-    tracing::debug!(file = stream.file, elapsed = ?started.elapsed(), "stream written");
-    Ok(())
-}
-
-fn joined<T>(handle: std::thread::ScopedJoinHandle<'_, Result<T>>) -> Result<T> {
-    handle
-        .join()
-        .unwrap_or_else(|_| Err(anyhow::anyhow!("an export writer panicked")))
-}
-
-/// Pieces per batch, and batches waiting for a writer: enough to keep the
-/// writers busy while the next pieces are planned, few enough to hold in
-/// memory whatever the number of documents.
-const PIECES_PER_BATCH: usize = 256;
-const BATCHES_IN_FLIGHT: usize = 4;
-
-/// Hands the planned pieces to every writer, a batch at a time.
-struct Fanout<'a> {
-    writers: &'a [PieceSender],
-    batch: Vec<Planned>,
-}
-
-impl Fanout<'_> {
-    fn push(&mut self, planned: Planned) -> Result<()> {
-        self.batch.push(planned);
-        if self.batch.len() >= PIECES_PER_BATCH {
-            self.flush()?;
-        }
-        Ok(())
-    }
-
-    fn flush(&mut self) -> Result<()> {
-        if self.batch.is_empty() {
-            return Ok(());
-        }
-        let batch = std::sync::Arc::new(std::mem::take(&mut self.batch));
-        for writer in self.writers {
-            if writer.send(batch.clone()).is_err() {
-                // That writer failed; its error is reported when it is joined.
-                bail!("an export writer stopped");
-            }
-        }
-        Ok(())
-    }
-}
-
-/// Plan every document's piece, in id order, and hand it to every writer.
-/// Returns the totals, having written the new layout entries.
-fn plan_pieces(
-    out: &Path,
+/// The parts of the listed documents, each with its key, in order: a
+/// part's findings across documents (those of its documents) count in its
+/// key as their rows.
+fn each_part(
     documents: impl IntoIterator<Item = Result<Listed>>,
-    mut previous: Option<layout::Previous>,
-    layout: &mut layout::LayoutWriter,
-    writers: &[PieceSender],
-    across: across::AcrossPiece,
-) -> Result<ExportSummary> {
-    let mut summary = ExportSummary::default();
-    let fanout = std::cell::RefCell::new(Fanout {
-        writers,
-        batch: Vec::with_capacity(PIECES_PER_BATCH),
-    });
-    let mut gone = |entry: layout::Entry| fanout.borrow_mut().push(Planned::Gone(entry.id));
-    for listed in documents {
-        let Listed { id, replaced } = listed?;
-        let reused = match previous.as_mut() {
-            Some(p) => p.find(&id, &mut gone)?.filter(|_| !replaced),
-            None => None,
-        };
-        let (entry, reused_at) = match reused {
-            Some((entry, offsets)) => (entry, Some(offsets)),
-            None => {
-                let mut file = rows::RowsFile::open(out, &id)?;
-                let entry = layout::Entry {
-                    extents: file.extents(),
-                    totals: file.totals()?,
-                    id,
-                };
-                (entry, None)
-            }
-        };
-        summary.add(&entry.totals);
-        layout.push(&entry)?;
-        fanout.borrow_mut().push(Planned::Document(Piece {
-            id: entry.id,
-            replaced,
-            extents: entry.extents,
-            reused_at,
-        }))?;
-    }
-    if let Some(previous) = previous {
-        previous.finish(&mut gone)?;
-    }
-    // After every document: its id sorts last.
-    let entry = layout::Entry {
-        id: across::ID.to_string(),
-        extents: across.rows.streams().map(|s| s.len() as u64),
-        totals: across.rows.totals.clone(),
+    across: &mut BTreeMap<String, Arc<across::AcrossPiece>>,
+    mut f: impl FnMut(PartDocs, String) -> Result<()>,
+) -> Result<()> {
+    let mut current: Option<(PartDocs, parts::KeyHasher)> = None;
+    let mut last_id: Option<String> = None;
+    let mut finish = |(mut part, mut key): (PartDocs, parts::KeyHasher)| {
+        part.across = across.remove(&part.name);
+        if let Some(piece) = &part.across {
+            key.add(
+                across::ID,
+                &String::from_utf8_lossy(&piece.rows.findings_csv),
+            );
+        }
+        f(part, key.finish())
     };
-    summary.add_findings(&entry.totals);
-    layout.push(&entry)?;
-    fanout
-        .borrow_mut()
-        .push(Planned::Across(std::sync::Arc::new(across)))?;
-    fanout.borrow_mut().flush()?;
-    Ok(summary)
+    for listed in documents {
+        let Listed { id, made_from } = listed?;
+        if last_id.as_ref().is_some_and(|last| *last >= id) {
+            bail!("document ids must be exported in increasing order");
+        }
+        let name = parts::part_of(&id)?;
+        if current.as_ref().is_some_and(|(p, _)| p.name != name) {
+            finish(current.take().expect("checked"))?;
+        }
+        let (part, key) = current.get_or_insert_with(|| {
+            let part = PartDocs {
+                name: name.to_string(),
+                ids: Vec::new(),
+                across: None,
+            };
+            (part, parts::KeyHasher::new())
+        });
+        key.add(&id, &made_from);
+        part.ids.push(id.clone());
+        last_id = Some(id);
+    }
+    if let Some(current) = current {
+        finish(current)?;
+    }
+    Ok(())
 }
 
-/// Bring every export under `out` up to date for `documents` (their reports
-/// written with [`write_report`]), listed in increasing id order. The plan
-/// is streamed to the writers — the row files and the database, one thread
-/// each — so memory does not grow with the number of documents.
+/// Bring the exports under `out` up to date for `documents` (their reports
+/// written with [`write_report`]), listed in increasing id order, and the
+/// findings across documents: the parts whose key is not in `recorded` (or
+/// whose files are missing) are rewritten, the database brought up to date
+/// for those parts, and parts no document is in any more deleted. Memory
+/// holds the ids of a batch of parts, whatever the number of documents.
 pub fn write_exports(
     out: &Path,
     documents: impl IntoIterator<Item = Result<Listed>>,
-    mode: ExportMode,
+    recorded: &BTreeMap<String, String>,
+    cross: &[crate::reconcile::across::CrossFinding],
     remover: &Remover,
-) -> Result<ExportSummary> {
-    write_exports_with(out, documents, mode, remover, &[])
+) -> Result<Exported> {
+    write_exports_copied(out, documents, recorded, cross, remover, None)
 }
 
-/// [`write_exports`] with the findings across documents (see [`across`]),
-/// which follow every document's rows.
-pub fn write_exports_with(
+/// [`write_exports`] updating the copy of the database `copy` makes.
+pub fn write_exports_copied(
     out: &Path,
     documents: impl IntoIterator<Item = Result<Listed>>,
-    mode: ExportMode,
-    remover: &Remover,
+    recorded: &BTreeMap<String, String>,
     cross: &[crate::reconcile::across::CrossFinding],
-) -> Result<ExportSummary> {
-    let across = across::AcrossPiece::new(cross);
-    let previous = match mode {
-        ExportMode::Incremental => layout::Previous::open(out),
-        ExportMode::Fresh => None,
-    };
-    let splice = previous.is_some();
-    let update = match (mode, splice) {
-        (ExportMode::Fresh, _) => DatabaseUpdate::Fresh,
-        (ExportMode::Incremental, true) => DatabaseUpdate::Changes,
-        (ExportMode::Incremental, false) => DatabaseUpdate::Compare,
-    };
-    // No layout may vouch for files, or the database, while they change.
-    let old_layout = layout::set_aside(out)?;
-    let mut layout = layout::LayoutWriter::create(out)?;
-    let (summary, database, streams) = std::thread::scope(|scope| {
-        let (senders, receivers): (Vec<_>, Vec<_>) = (0..=STREAMS.len())
-            .map(|_| std::sync::mpsc::sync_channel(BATCHES_IN_FLIGHT))
-            .unzip();
-        let mut receivers = receivers.into_iter();
-        let db_pieces = receivers.next().expect("one channel per writer");
-        // Named, so that a profile tells the writers apart.
+    remover: &Remover,
+    copy: Option<DatabaseCopy>,
+) -> Result<Exported> {
+    parts::create_dirs(out)?;
+    let on_disk = parts::on_disk(out)?;
+    let complete = |part: &str| on_disk.get(part) == Some(&parts::OUTPUTS.len());
+    let database = out.join(SQLITE_FILE);
+    // Built anew when no part is known to be in it.
+    let fresh = recorded.is_empty() || !sqlite::SqliteWriter::updatable(&database);
+    let mut exported = Exported::default();
+    let mut written: Vec<String> = Vec::new();
+    let mut across = across::AcrossPiece::by_part(cross)?;
+    let database_written = std::thread::scope(|scope| {
+        let (to_database, work) = std::sync::mpsc::sync_channel::<Arc<Vec<Arc<PartDocs>>>>(2);
         let db = std::thread::Builder::new()
             .name("export sqlite".into())
-            .spawn_scoped(scope, move || write_database(out, db_pieces, update))
-            .context("cannot start the database writer")?;
-        let streams = receivers
-            .enumerate()
-            .map(|(index, pieces)| {
-                std::thread::Builder::new()
-                    .name(format!("export {}", STREAMS[index].file))
-                    .spawn_scoped(scope, move || write_stream(out, index, pieces, splice))
-                    .context("cannot start a row file writer")
+            .spawn_scoped(scope, move || {
+                database::write_database(out, work, fresh, copy)
             })
-            .collect::<Result<Vec<_>>>()?;
-        let summary = plan_pieces(out, documents, previous, &mut layout, &senders, across);
-        drop(senders);
-        tracing::debug!("export planned");
-        let streams: Result<Vec<()>> = streams.into_iter().map(joined).collect();
-        Ok::<_, anyhow::Error>((summary, joined(db), streams))
+            .context("cannot start the database writer")?;
+        let mut to_write: Vec<Arc<PartDocs>> = Vec::new();
+        let mut to_insert: Vec<Arc<PartDocs>> = Vec::new();
+        let mut flush = |to_write: &mut Vec<_>, to_insert: &mut Vec<_>| -> Result<()> {
+            if !to_insert.is_empty()
+                && to_database
+                    .send(Arc::new(std::mem::take(to_insert)))
+                    .is_err()
+            {
+                bail!("the database writer stopped");
+            }
+            exported.bytes_written += parts::write_document_parts(out, to_write)?;
+            written.extend(to_write.drain(..).map(|p| p.name.clone()));
+            Ok(())
+        };
+        let planned = each_part(documents, &mut across, |part, key| {
+            let changed = recorded.get(&part.name) != Some(&key) || !complete(&part.name);
+            exported.keys.insert(part.name.clone(), key);
+            let part = Arc::new(part);
+            if changed {
+                to_write.push(part.clone());
+            }
+            if changed || fresh {
+                to_insert.push(part);
+            }
+            if to_write.len() >= PARTS_PER_BATCH || to_insert.len() >= PARTS_PER_BATCH {
+                flush(&mut to_write, &mut to_insert)?;
+            }
+            Ok(())
+        });
+        let mut finished = planned.and_then(|()| flush(&mut to_write, &mut to_insert));
+        // Parts left by every document: their rows leave the database too.
+        let gone = recorded
+            .keys()
+            .chain(on_disk.keys())
+            .filter(|p| !exported.keys.contains_key(*p));
+        if finished.is_ok() && !fresh {
+            to_insert.extend(gone.map(|name| {
+                Arc::new(PartDocs {
+                    name: name.clone(),
+                    ids: Vec::new(),
+                    across: None,
+                })
+            }));
+            finished = flush(&mut to_write, &mut to_insert);
+        }
+        drop(to_database);
+        let db = db
+            .join()
+            .unwrap_or_else(|_| Err(anyhow::anyhow!("the database writer panicked")));
+        // The writer's own error says more than "the database writer stopped".
+        let db = db?;
+        finished?;
+        anyhow::Ok(db)
     })?;
-    // The planner has closed it.
-    if let Some(old_layout) = old_layout {
-        remover.remove(old_layout);
-    }
-    // A writer's own error says more than the planner's "a writer stopped".
-    streams?;
-    database?;
-    let summary = summary?;
-    let mut package = serde_json::to_vec_pretty(&datapackage::descriptor())?;
+    exported.parts_written = written.len();
+    exported.database_written = database_written;
+
+    let mut package = serde_json::to_vec_pretty(&datapackage::descriptor(exported.keys.keys()))?;
     package.push(b'\n');
     // Mostly the same bytes run after run: then it is left as it is.
     let package_changed = fs::read(out.join(DATAPACKAGE)).ok().as_ref() != Some(&package);
@@ -630,20 +483,32 @@ pub fn write_exports_with(
     }
 
     // Every new file is complete and on disk: publish them one right after
-    // the other, the database last. A kill leaves each file either previous
-    // or new, never half-written; the next run finishes the job.
-    let mut names: Vec<&str> = STREAMS.iter().map(|s| s.file).collect();
+    // the other, parts no document is in any more moved out, the database
+    // last. A kill leaves each file either previous or new, never
+    // half-written; the next run finishes the job.
+    for name in &written {
+        parts::publish(out, name)?;
+    }
+    let mut aside = Vec::new();
+    for name in on_disk.keys() {
+        if !exported.keys.contains_key(name) {
+            aside.extend(parts::set_aside(out, name)?);
+        }
+    }
     if package_changed {
-        names.push(DATAPACKAGE);
+        fs::rename(part(out, DATAPACKAGE), out.join(DATAPACKAGE))
+            .context("cannot move the datapackage into place")?;
     }
-    names.push(SQLITE_FILE);
-    for name in names {
-        fs::rename(part(out, name), out.join(name))
-            .with_context(|| format!("cannot move {name} into place"))?;
+    if database_written {
+        fs::rename(part(out, SQLITE_FILE), &database)
+            .context("cannot move the database into place")?;
     }
+    parts::sync_dirs(out)?;
     sync_dir(out)?;
-    layout.finish(out)?;
-    Ok(summary)
+    for path in aside {
+        remover.remove(path);
+    }
+    Ok(exported)
 }
 
 /// Write the per-document reports and every export (fresh) for `reports`:
@@ -652,16 +517,23 @@ pub fn export_reports<'a>(
     out: &Path,
     reports: impl IntoIterator<Item = &'a Report>,
 ) -> Result<ExportSummary> {
-    let mut ids = Vec::new();
+    let mut documents = BTreeMap::new();
     for report in reports {
-        write_report(out, report)?;
-        ids.push(tables::document_id(report).to_string());
+        let totals = write_report(out, report)?;
+        let id = tables::document_id(report).to_string();
+        let listed = Listed {
+            id: id.clone(),
+            made_from: report.document.source.clone(),
+        };
+        documents.insert(id, (listed, totals));
     }
-    ids.sort();
-    ids.dedup();
-    let listed = ids.into_iter().map(|id| Ok(Listed { id, replaced: true }));
+    let mut summary = ExportSummary::default();
+    for (_, totals) in documents.values() {
+        summary.add(totals);
+    }
+    let listed = documents.into_values().map(|(listed, _)| Ok(listed));
     let remover = Remover::start()?;
-    let summary = write_exports(out, listed, ExportMode::Fresh, &remover)?;
+    write_exports(out, listed, &BTreeMap::new(), &[], &remover)?;
     remover.finish()?;
     Ok(summary)
 }

@@ -14,6 +14,10 @@ use crate::report::Report;
 
 pub const ROWS_DIR: &str = ".rows";
 const MAGIC: &[u8] = b"caizheng.rows/1\n";
+/// The byte streams of a document's rows: its documents, facts and
+/// findings CSV lines and its facts JSONL lines (see [`Rows::streams`]).
+pub const STREAM_COUNT: usize = 4;
+pub const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 
 /// What the end-of-run summary needs to know about one document.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -99,8 +103,8 @@ impl Rows {
         rows
     }
 
-    /// The bytes for each of [`super::STREAMS`], in that order.
-    pub fn streams(&self) -> [&[u8]; 4] {
+    /// The bytes for each of [`Rows::streams`], in that order.
+    pub fn streams(&self) -> [&[u8]; STREAM_COUNT] {
         [
             &self.documents_csv,
             &self.facts_csv,
@@ -173,11 +177,6 @@ impl RowsFile {
         Ok(RowsFile { path, file, lens })
     }
 
-    /// Byte lengths of the document's rows in each of [`super::STREAMS`].
-    pub fn extents(&self) -> [u64; 4] {
-        [self.lens[1], self.lens[2], self.lens[3], self.lens[4]]
-    }
-
     fn part(&mut self, index: usize) -> Result<Vec<u8>> {
         use std::io::{Read, Seek, SeekFrom};
         let start = HEADER_LEN + self.lens[..index].iter().sum::<u64>();
@@ -195,7 +194,7 @@ impl RowsFile {
             .with_context(|| format!("{} is damaged", self.path.display()))
     }
 
-    /// The rows of stream `stream` (an index into [`super::STREAMS`]).
+    /// The rows of stream `stream` (an index into [`Rows::streams`]).
     pub fn stream(&mut self, stream: usize) -> Result<Vec<u8>> {
         self.part(stream + 1)
     }
@@ -259,7 +258,6 @@ mod tests {
         write_rows(out.path(), "ab", &rows).unwrap();
         let mut file = RowsFile::open(out.path(), "ab").unwrap();
         assert_eq!(file.totals().unwrap(), rows.totals);
-        assert_eq!(file.extents(), rows.streams().map(|b| b.len() as u64));
         for (i, bytes) in rows.streams().iter().enumerate().rev() {
             assert_eq!(&file.stream(i).unwrap(), bytes);
         }

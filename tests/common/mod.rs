@@ -189,11 +189,16 @@ pub fn query_rows(conn: &rusqlite::Connection, sql: &str) -> Vec<Vec<String>> {
 /// the rows of the SQLite database (whose page layout depends on whether it
 /// was updated in place or built fresh).
 pub fn export_bytes(out: &std::path::Path) -> Vec<(String, Vec<u8>)> {
-    let mut files: Vec<(String, Vec<u8>)> = caizheng::export::export_files()
-        .into_iter()
-        .filter(|name| name != caizheng::export::SQLITE_FILE)
-        .map(|name| (name.clone(), std::fs::read(out.join(&name)).unwrap()))
-        .collect();
+    let mut files: Vec<(String, Vec<u8>)> = vec![(
+        caizheng::export::DATAPACKAGE.to_string(),
+        std::fs::read(out.join(caizheng::export::DATAPACKAGE)).unwrap(),
+    )];
+    for output in &caizheng::export::parts::OUTPUTS {
+        for path in output.parts_in(out).unwrap() {
+            let name = path.strip_prefix(out).unwrap().display().to_string();
+            files.push((name, std::fs::read(&path).unwrap()));
+        }
+    }
     let conn = rusqlite::Connection::open(out.join(caizheng::export::SQLITE_FILE)).unwrap();
     for table in caizheng::export::tables::TABLES {
         let sql = format!(
