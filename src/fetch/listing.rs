@@ -1,9 +1,9 @@
 //! List pages that are not HTML: JSON (TRS search interfaces and the like)
 //! and XML (Hanweb `dataproxy.jsp`), read as the site definition says.
 
-use once_cell::sync::Lazy;
 use quick_xml::events::Event;
 use regex::Regex;
+use std::sync::LazyLock as Lazy;
 use url::Url;
 
 use super::links::{find_date, page_links, Link, PageLinks};

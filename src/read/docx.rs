@@ -180,7 +180,10 @@ fn entry_error(e: ZipError, part: &str) -> ReadError {
 }
 
 fn inflate_error(e: std::io::Error, part: &str) -> ReadError {
-    if e.kind() == std::io::ErrorKind::UnexpectedEof {
+    // zip stops an entry that inflates past the size its headers declare.
+    if e.to_string().contains("larger than its declared") {
+        ReadError::TooLarge(format!("{part} inflates past its declared size: {e}"))
+    } else if e.kind() == std::io::ErrorKind::UnexpectedEof {
         ReadError::Truncated(format!("{part} ends early: {e}"))
     } else {
         ReadError::Corrupt(format!("cannot inflate {part}: {e}"))

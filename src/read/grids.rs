@@ -67,28 +67,21 @@ type Region = ((u32, u32), (u32, u32));
 fn merged_regions<RS: Read + std::io::Seek>(
     book: &mut calamine::Sheets<RS>,
 ) -> Vec<(String, Region)> {
-    match book {
-        calamine::Sheets::Xlsx(x) => {
-            if x.load_merged_regions().is_err() {
-                return Vec::new();
-            }
-            x.merged_regions()
-                .iter()
-                .map(|(name, _, d)| (name.clone(), (d.start, d.end)))
-                .collect()
-        }
-        calamine::Sheets::Xls(x) => x
-            .sheet_names()
-            .into_iter()
-            .flat_map(|name| {
-                x.worksheet_merge_cells(&name)
-                    .unwrap_or_default()
-                    .into_iter()
-                    .map(move |d| (name.clone(), (d.start, d.end)))
-            })
-            .collect(),
-        _ => Vec::new(),
+    let names = book.sheet_names();
+    let mut found = Vec::new();
+    for name in names {
+        let regions = match book {
+            calamine::Sheets::Xlsx(x) => x.merge_cells_by_sheet_name(&name).unwrap_or_default(),
+            calamine::Sheets::Xls(x) => x.merge_cells_by_sheet_name(&name).unwrap_or_default(),
+            _ => Vec::new(),
+        };
+        found.extend(
+            regions
+                .into_iter()
+                .map(|d| (name.clone(), (d.start, d.end))),
+        );
     }
+    found
 }
 
 /// Copy a merged region's first cell into every cell it covers.

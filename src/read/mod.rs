@@ -202,7 +202,10 @@ const OLE_MAGIC: [u8; 8] = [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
 fn sniff_zip(bytes: &[u8], name: &str) -> SourceFormat {
     let extension = extension(name);
     if let Ok(archive) = zip::ZipArchive::new(std::io::Cursor::new(bytes)) {
-        let names: Vec<&str> = archive.file_names().collect();
+        let names: Vec<String> = archive
+            .file_names()
+            .filter_map(|n| n.ok().map(|n| n.into_owned()))
+            .collect();
         if names.iter().any(|n| n.starts_with("word/")) {
             return SourceFormat::Docx;
         }

@@ -35,7 +35,10 @@ pub fn check_xlsx(bytes: &[u8]) -> Result<(), ReadError> {
             archive.len()
         )));
     }
-    let names: Vec<String> = archive.file_names().map(str::to_string).collect();
+    let names: Vec<String> = archive
+        .file_names()
+        .filter_map(|n| n.ok().map(|n| n.into_owned()))
+        .collect();
     for name in names.iter().filter(|n| n.starts_with("xl/")) {
         let entry = archive.by_name(name).map_err(corrupt)?;
         if entry.size() > MAX_PART_BYTES {
