@@ -193,7 +193,7 @@ fn parse_tables(xml: &[u8]) -> Result<Vec<Grid>, ReadError> {
             Event::Eof => break,
             Event::Start(e) => {
                 let name = e.local_name();
-                match name.as_ref() {
+                match name.as_ref().as_bytes() {
                     b"tbl" => {
                         depth += 1;
                         if depth == 1 {
@@ -223,7 +223,7 @@ fn parse_tables(xml: &[u8]) -> Result<Vec<Grid>, ReadError> {
                     _ => {}
                 }
             }
-            Event::Empty(e) => match e.local_name().as_ref() {
+            Event::Empty(e) => match e.local_name().as_ref().as_bytes() {
                 b"gridSpan" | b"vMerge" => cell_property(&e, cell.as_mut()),
                 b"tab" if depth >= 1 => {
                     if let Some(c) = cell.as_mut() {
@@ -232,17 +232,19 @@ fn parse_tables(xml: &[u8]) -> Result<Vec<Grid>, ReadError> {
                 }
                 _ => {}
             },
-            Event::Text(t) if in_text => {
-                let s = t
-                    .unescape()
-                    .map_err(|e| ReadError::Corrupt(format!("docx xml: {e}")))?;
+            Event::Text(_) | Event::GeneralRef(_) if in_text => {
+                let s = match &event {
+                    Event::Text(t) => t.xml10_content().into_owned(),
+                    Event::GeneralRef(r) => super::xml_reference(r),
+                    _ => String::new(),
+                };
                 if let Some(c) = cell.as_mut() {
                     c.text.push_str(&s);
                 } else if depth == 0 {
                     paragraph.push_str(&s);
                 }
             }
-            Event::End(e) => match e.local_name().as_ref() {
+            Event::End(e) => match e.local_name().as_ref().as_bytes() {
                 b"t" => in_text = false,
                 b"p" if depth == 0 => {
                     let text = std::mem::take(&mut paragraph);
@@ -286,9 +288,13 @@ fn cell_property(e: &BytesStart, cell: Option<&mut CellState>) {
     let val = e
         .attributes()
         .flatten()
-        .find(|a| a.key.local_name().as_ref() == b"val")
-        .and_then(|a| a.unescape_value().ok().map(|v| v.into_owned()));
-    match e.local_name().as_ref() {
+        .find(|a| a.key.local_name().as_ref().as_bytes() == b"val")
+        .and_then(|a| {
+            a.normalized_value(quick_xml::XmlVersion::Implicit1_0)
+                .ok()
+                .map(|v| v.into_owned())
+        });
+    match e.local_name().as_ref().as_bytes() {
         b"gridSpan" => {
             c.span = val.and_then(|v| v.parse().ok()).unwrap_or(1);
         }

@@ -369,6 +369,18 @@ pub fn read_document_with_id(
     })
 }
 
+/// The text an XML entity or character reference (`&amp;`, `&#x4E2D;`)
+/// stands for: quick-xml reports them apart from the text around them. An
+/// unknown entity is kept as written.
+pub(crate) fn xml_reference(r: &quick_xml::events::BytesRef) -> String {
+    if let Ok(Some(c)) = r.resolve_char_ref() {
+        return c.to_string();
+    }
+    let name = r.xml10_content();
+    quick_xml::escape::resolve_predefined_entity(&name)
+        .map_or_else(|| format!("&{name};"), str::to_string)
+}
+
 /// Run `f`, turning a panic into a per-document error instead of a crash.
 pub fn catch_panic<T>(f: impl FnOnce() -> Result<T, ReadError>) -> Result<T, ReadError> {
     match std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
