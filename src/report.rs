@@ -182,21 +182,15 @@ impl Report {
 
 /// The JSON Schema (2020-12) of [`Report`], as committed in `schema/report.v1.schema.json`.
 pub fn json_schema() -> serde_json::Value {
-    let settings = schemars::gen::SchemaSettings::draft2019_09().with(|s| {
-        s.meta_schema = Some("https://json-schema.org/draft/2020-12/schema".to_string());
-        s.definitions_path = "#/$defs/".to_string();
-    });
-    let schema = settings.into_generator().into_root_schema_for::<Report>();
-    let mut value = serde_json::to_value(schema).expect("schema serializes");
+    let schema = schemars::generate::SchemaSettings::draft2020_12()
+        .into_generator()
+        .into_root_schema_for::<Report>();
+    let mut value = schema.to_value();
     if let Some(obj) = value.as_object_mut() {
         obj.insert(
             "$id".into(),
             "https://caizheng.example/schema/report.v1.schema.json".into(),
         );
-        // schemars 0.8 writes its definitions under `definitions` whatever the path says.
-        if let Some(defs) = obj.remove("definitions") {
-            obj.insert("$defs".into(), defs);
-        }
     }
     value
 }

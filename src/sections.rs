@@ -229,7 +229,7 @@ fn line_ranges(text: &str) -> Vec<Range<usize>> {
 /// A bare amount (no unit after it) or a second ordinal on the line: a row
 /// of a 附表 read as text (`一、一般公共预算财政拨款收入2940.05一、一般公共服务支出…`).
 fn looks_like_table_row(rest: &str) -> bool {
-    static BARE_AMOUNT: once_cell::sync::Lazy<regex::Regex> = once_cell::sync::Lazy::new(|| {
+    static BARE_AMOUNT: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
         regex::Regex::new(r"[0-9]\.[0-9]+(?:[^0-9.万元亿%]|$)|[\t ][0-9]+(?:\.[0-9]+)?(?:[\t ]|$)|[一二三四五六七八九十]+、")
             .expect("table row regex")
     });

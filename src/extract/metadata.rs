@@ -2,8 +2,8 @@
 
 use crate::read::Document;
 use crate::report::{DocumentInfo, Fact};
-use once_cell::sync::Lazy;
 use regex::Regex;
+use std::sync::LazyLock as Lazy;
 
 /// How far into the text the cover and title are looked for.
 const COVER_BYTES: usize = 3000;

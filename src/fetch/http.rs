@@ -227,6 +227,11 @@ impl Http {
         if let Some(c) = clients.get(&key) {
             return Ok(c.clone());
         }
+        // reqwest's TLS takes the process-wide crypto provider: ring, whose
+        // build is a fraction of aws-lc-rs's. rustls deprecates it for its
+        // lack of post-quantum key exchange, which public pages do not need.
+        #[allow(deprecated)]
+        let _ = rustls::crypto::ring::default_provider().install_default();
         let client = Client::builder()
             .user_agent(USER_AGENT)
             .redirect(reqwest::redirect::Policy::none())

@@ -6,9 +6,9 @@ use std::collections::HashSet;
 
 use encoding_rs::{Encoding, UTF_8};
 
-use once_cell::sync::Lazy;
 use regex::Regex;
 use scraper::{ElementRef, Html, Selector};
+use std::sync::LazyLock as Lazy;
 use url::Url;
 
 use super::site::SiteDef;

@@ -1,9 +1,9 @@
 //! List pages that are not HTML: JSON (TRS search interfaces and the like)
 //! and XML (Hanweb `dataproxy.jsp`), read as the site definition says.
 
-use once_cell::sync::Lazy;
 use quick_xml::events::Event;
 use regex::Regex;
+use std::sync::LazyLock as Lazy;
 use url::Url;
 
 use super::links::{find_date, page_links, Link, PageLinks};
@@ -142,7 +142,7 @@ fn xml_records(
             .map_err(|e| format!("list page is not XML: {e}"))?;
         let piece = match event {
             Event::Start(e) => {
-                let name = String::from_utf8_lossy(e.local_name().as_ref()).to_string();
+                let name = e.local_name().as_ref().to_string();
                 if current.is_none() && name == element {
                     current = Some(Entry::default());
                     open.clear();
@@ -152,7 +152,7 @@ fn xml_records(
                 continue;
             }
             Event::End(e) => {
-                let name = String::from_utf8_lossy(e.local_name().as_ref()).to_string();
+                let name = e.local_name().as_ref().to_string();
                 if current.is_some() && open.is_empty() && name == element {
                     out.extend(current.take());
                 } else {
@@ -160,11 +160,13 @@ fn xml_records(
                 }
                 continue;
             }
-            Event::Text(t) => t
-                .unescape()
-                .map(|s| s.into_owned())
-                .unwrap_or_else(|_| String::from_utf8_lossy(&t).into_owned()),
-            Event::CData(c) => String::from_utf8_lossy(&c.into_inner()).into_owned(),
+            Event::Text(t) => t.xml10_content().into_owned(),
+            Event::GeneralRef(r) => match r.resolve_char_ref() {
+                Ok(Some(c)) => c.to_string(),
+                _ => quick_xml::escape::resolve_predefined_entity(&r.xml10_content())
+                    .map_or_else(|| format!("&{};", r.xml10_content()), str::to_string),
+            },
+            Event::CData(c) => c.xml10_content().into_owned(),
             Event::Eof => break,
             _ => continue,
         };

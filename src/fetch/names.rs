@@ -172,9 +172,10 @@ pub fn decode_html(bytes: &[u8], content_type: Option<&str>) -> (String, &'stati
         Some(e) if e == encoding_rs::GBK || e == encoding_rs::GB18030 => GB18030,
         Some(e) => e,
         None => {
-            let mut detector = chardetng::EncodingDetector::new();
+            let mut detector =
+                chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Allow);
             detector.feed(bytes, true);
-            detector.guess(Some(b"cn"), true)
+            detector.guess(Some(b"cn"), chardetng::Utf8Detection::Allow)
         }
     };
     (decode_with(encoding, bytes), encoding)

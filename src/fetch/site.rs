@@ -21,8 +21,8 @@ pub const DEFAULT_ATTACHMENT_URL_REGEX: &str =
     r"(?i)\.(pdf|docx?|xlsx?|wps|et|ofd|zip|rar|txt)([?#].*)?$";
 
 /// [`DEFAULT_ATTACHMENT_URL_REGEX`] compiled.
-pub static DOCUMENT_EXTENSION: once_cell::sync::Lazy<Regex> =
-    once_cell::sync::Lazy::new(|| Regex::new(DEFAULT_ATTACHMENT_URL_REGEX).expect("valid"));
+pub static DOCUMENT_EXTENSION: std::sync::LazyLock<Regex> =
+    std::sync::LazyLock::new(|| Regex::new(DEFAULT_ATTACHMENT_URL_REGEX).expect("valid"));
 
 /// One site, validated and compiled.
 #[derive(Debug, Clone)]

@@ -12,6 +12,7 @@ use numbering::Numbering;
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::name::ResolveResult;
 use quick_xml::NsReader;
+use quick_xml::XmlVersion;
 use std::io::{Cursor, Read};
 use zip::result::ZipError;
 use zip::ZipArchive;
@@ -137,7 +138,9 @@ fn main_part_name(archive: &mut ZipArchive<Cursor<&[u8]>>) -> String {
     let mut reader = NsReader::from_str(&rels);
     loop {
         match reader.read_event() {
-            Ok(Event::Start(e) | Event::Empty(e)) if e.local_name().as_ref() == b"Relationship" => {
+            Ok(Event::Start(e) | Event::Empty(e))
+                if e.local_name().as_ref().as_bytes() == b"Relationship" =>
+            {
                 let ty = attribute(&e, b"Type").unwrap_or_default();
                 if ty.ends_with("/officeDocument") {
                     if let Some(target) = attribute(&e, b"Target") {
@@ -180,7 +183,10 @@ fn entry_error(e: ZipError, part: &str) -> ReadError {
 }
 
 fn inflate_error(e: std::io::Error, part: &str) -> ReadError {
-    if e.kind() == std::io::ErrorKind::UnexpectedEof {
+    // zip stops an entry that inflates past the size its headers declare.
+    if e.to_string().contains("larger than its declared") {
+        ReadError::TooLarge(format!("{part} inflates past its declared size: {e}"))
+    } else if e.kind() == std::io::ErrorKind::UnexpectedEof {
         ReadError::Truncated(format!("{part} ends early: {e}"))
     } else {
         ReadError::Corrupt(format!("cannot inflate {part}: {e}"))
@@ -190,8 +196,12 @@ fn inflate_error(e: std::io::Error, part: &str) -> ReadError {
 fn attribute(e: &BytesStart, local: &[u8]) -> Option<String> {
     e.attributes()
         .flatten()
-        .find(|a| a.key.local_name().as_ref() == local)
-        .and_then(|a| a.unescape_value().ok().map(|v| v.into_owned()))
+        .find(|a| a.key.local_name().as_ref().as_bytes() == local)
+        .and_then(|a| {
+            a.normalized_value(XmlVersion::Implicit1_0)
+                .ok()
+                .map(|v| v.into_owned())
+        })
 }
 
 /// Walk `document.xml` and lay its text out as lines, split at Word's page breaks.
@@ -209,8 +219,9 @@ fn body_text(xml: &[u8], numbering: Numbering) -> Result<Vec<String>, ReadError>
         let (ns, event) = reader
             .read_resolved_event_into(&mut buf)
             .map_err(|e| ReadError::Corrupt(format!("{MAIN_PART} is not well-formed XML: {e}")))?;
-        let in_word = matches!(ns, ResolveResult::Bound(n) if WORD_NS.contains(&n.as_ref()));
-        let in_mc = matches!(ns, ResolveResult::Bound(n) if n.as_ref() == MARKUP_COMPATIBILITY_NS);
+        let in_word =
+            matches!(ns, ResolveResult::Bound(n) if WORD_NS.contains(&n.as_ref().as_bytes()));
+        let in_mc = matches!(ns, ResolveResult::Bound(n) if n.as_ref().as_bytes() == MARKUP_COMPATIBILITY_NS);
         match event {
             Event::Start(e) => {
                 depth += 1;
@@ -219,32 +230,36 @@ fn body_text(xml: &[u8], numbering: Numbering) -> Result<Vec<String>, ReadError>
                         "{MAIN_PART} nests XML deeper than {MAX_XML_DEPTH} levels"
                     )));
                 }
-                if skip_from.is_none() && in_mc && e.local_name().as_ref() == b"Fallback" {
+                if skip_from.is_none() && in_mc && e.local_name().as_ref().as_bytes() == b"Fallback"
+                {
                     skip_from = Some(depth);
                 }
                 if skip_from.is_none() && in_word {
-                    layout.open(e.local_name().as_ref(), &e);
+                    layout.open(e.local_name().as_ref().as_bytes(), &e);
                 }
             }
             Event::Empty(e) if skip_from.is_none() && in_word => {
-                layout.open(e.local_name().as_ref(), &e);
-                layout.close(e.local_name().as_ref());
+                layout.open(e.local_name().as_ref().as_bytes(), &e);
+                layout.close(e.local_name().as_ref().as_bytes());
             }
             Event::End(e) => {
                 if skip_from.is_none() && in_word {
-                    layout.close(e.local_name().as_ref());
+                    layout.close(e.local_name().as_ref().as_bytes());
                 }
                 if skip_from == Some(depth) {
                     skip_from = None;
                 }
                 depth = depth.saturating_sub(1);
             }
-            Event::Text(t) if skip_from.is_none() && layout.in_text => match t.unescape() {
-                Ok(s) => layout.push_text(&s),
-                Err(_) => layout.push_text(&String::from_utf8_lossy(&t)),
-            },
+            Event::Text(t) if skip_from.is_none() && layout.in_text => {
+                layout.push_text(&t.xml10_content());
+            }
+            // `&amp;` and `&#x4E2D;` come as events of their own.
+            Event::GeneralRef(r) if skip_from.is_none() && layout.in_text => {
+                layout.push_text(&super::xml_reference(&r));
+            }
             Event::CData(t) if skip_from.is_none() && layout.in_text => {
-                layout.push_text(&String::from_utf8_lossy(&t));
+                layout.push_text(&t.xml10_content());
             }
             Event::Eof => break,
             _ => {}

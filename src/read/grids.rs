@@ -67,28 +67,21 @@ type Region = ((u32, u32), (u32, u32));
 fn merged_regions<RS: Read + std::io::Seek>(
     book: &mut calamine::Sheets<RS>,
 ) -> Vec<(String, Region)> {
-    match book {
-        calamine::Sheets::Xlsx(x) => {
-            if x.load_merged_regions().is_err() {
-                return Vec::new();
-            }
-            x.merged_regions()
-                .iter()
-                .map(|(name, _, d)| (name.clone(), (d.start, d.end)))
-                .collect()
-        }
-        calamine::Sheets::Xls(x) => x
-            .sheet_names()
-            .into_iter()
-            .flat_map(|name| {
-                x.worksheet_merge_cells(&name)
-                    .unwrap_or_default()
-                    .into_iter()
-                    .map(move |d| (name.clone(), (d.start, d.end)))
-            })
-            .collect(),
-        _ => Vec::new(),
+    let names = book.sheet_names();
+    let mut found = Vec::new();
+    for name in names {
+        let regions = match book {
+            calamine::Sheets::Xlsx(x) => x.merge_cells_by_sheet_name(&name).unwrap_or_default(),
+            calamine::Sheets::Xls(x) => x.merge_cells_by_sheet_name(&name).unwrap_or_default(),
+            _ => Vec::new(),
+        };
+        found.extend(
+            regions
+                .into_iter()
+                .map(|d| (name.clone(), (d.start, d.end))),
+        );
     }
+    found
 }
 
 /// Copy a merged region's first cell into every cell it covers.
@@ -200,7 +193,7 @@ fn parse_tables(xml: &[u8]) -> Result<Vec<Grid>, ReadError> {
             Event::Eof => break,
             Event::Start(e) => {
                 let name = e.local_name();
-                match name.as_ref() {
+                match name.as_ref().as_bytes() {
                     b"tbl" => {
                         depth += 1;
                         if depth == 1 {
@@ -230,7 +223,7 @@ fn parse_tables(xml: &[u8]) -> Result<Vec<Grid>, ReadError> {
                     _ => {}
                 }
             }
-            Event::Empty(e) => match e.local_name().as_ref() {
+            Event::Empty(e) => match e.local_name().as_ref().as_bytes() {
                 b"gridSpan" | b"vMerge" => cell_property(&e, cell.as_mut()),
                 b"tab" if depth >= 1 => {
                     if let Some(c) = cell.as_mut() {
@@ -239,17 +232,19 @@ fn parse_tables(xml: &[u8]) -> Result<Vec<Grid>, ReadError> {
                 }
                 _ => {}
             },
-            Event::Text(t) if in_text => {
-                let s = t
-                    .unescape()
-                    .map_err(|e| ReadError::Corrupt(format!("docx xml: {e}")))?;
+            Event::Text(_) | Event::GeneralRef(_) if in_text => {
+                let s = match &event {
+                    Event::Text(t) => t.xml10_content().into_owned(),
+                    Event::GeneralRef(r) => super::xml_reference(r),
+                    _ => String::new(),
+                };
                 if let Some(c) = cell.as_mut() {
                     c.text.push_str(&s);
                 } else if depth == 0 {
                     paragraph.push_str(&s);
                 }
             }
-            Event::End(e) => match e.local_name().as_ref() {
+            Event::End(e) => match e.local_name().as_ref().as_bytes() {
                 b"t" => in_text = false,
                 b"p" if depth == 0 => {
                     let text = std::mem::take(&mut paragraph);
@@ -293,9 +288,13 @@ fn cell_property(e: &BytesStart, cell: Option<&mut CellState>) {
     let val = e
         .attributes()
         .flatten()
-        .find(|a| a.key.local_name().as_ref() == b"val")
-        .and_then(|a| a.unescape_value().ok().map(|v| v.into_owned()));
-    match e.local_name().as_ref() {
+        .find(|a| a.key.local_name().as_ref().as_bytes() == b"val")
+        .and_then(|a| {
+            a.normalized_value(quick_xml::XmlVersion::Implicit1_0)
+                .ok()
+                .map(|v| v.into_owned())
+        });
+    match e.local_name().as_ref().as_bytes() {
         b"gridSpan" => {
             c.span = val.and_then(|v| v.parse().ok()).unwrap_or(1);
         }

@@ -12,9 +12,9 @@ use super::text::{decode, decode_declared};
 use super::{RawDocument, ReadError};
 use ego_tree::{iter::Edge, NodeId, NodeRef};
 use encoding_rs::{Encoding, UTF_16BE, UTF_16LE, UTF_8, WINDOWS_1252};
-use once_cell::sync::Lazy;
 use regex::bytes::Regex;
 use scraper::{ElementRef, Html, Node, Selector};
+use std::sync::LazyLock as Lazy;
 
 /// Container ids/classes that hold the article body on Chinese government
 /// sites (TRS, Hanweb and similar CMSs).

@@ -202,7 +202,10 @@ const OLE_MAGIC: [u8; 8] = [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
 fn sniff_zip(bytes: &[u8], name: &str) -> SourceFormat {
     let extension = extension(name);
     if let Ok(archive) = zip::ZipArchive::new(std::io::Cursor::new(bytes)) {
-        let names: Vec<&str> = archive.file_names().collect();
+        let names: Vec<String> = archive
+            .file_names()
+            .filter_map(|n| n.ok().map(|n| n.into_owned()))
+            .collect();
         if names.iter().any(|n| n.starts_with("word/")) {
             return SourceFormat::Docx;
         }
@@ -364,6 +367,18 @@ pub fn read_document_with_id(
         grids,
         damage: raw.damage,
     })
+}
+
+/// The text an XML entity or character reference (`&amp;`, `&#x4E2D;`)
+/// stands for: quick-xml reports them apart from the text around them. An
+/// unknown entity is kept as written.
+pub(crate) fn xml_reference(r: &quick_xml::events::BytesRef) -> String {
+    if let Ok(Some(c)) = r.resolve_char_ref() {
+        return c.to_string();
+    }
+    let name = r.xml10_content();
+    quick_xml::escape::resolve_predefined_entity(&name)
+        .map_or_else(|| format!("&{name};"), str::to_string)
 }
 
 /// Run `f`, turning a panic into a per-document error instead of a crash.

@@ -14,10 +14,10 @@
 //! Damaged files: when the cross-reference data is unusable, objects are
 //! found by scanning for `N G obj` and the table is rebuilt; the pages that
 //! can be read are returned (a truncated file yields its leading pages).
-//! Encrypted files are opened with the empty user password (RC4 by lopdf,
-//! AES by [`aes`]); otherwise the error is [`ReadError::Encrypted`].
+//! Encrypted files are opened with the empty user password (lopdf decrypts
+//! RC4, AESV2 and AESV3); otherwise the error is [`ReadError::Encrypted`].
 
-mod aes;
+mod cmap;
 mod content;
 mod font;
 mod interp;
@@ -157,8 +157,13 @@ fn load(bytes: &[u8]) -> Result<Loaded, ReadError> {
     }
     let direct =
         catch_panic(|| Document::load_mem(body).map_err(|e| ReadError::Corrupt(e.to_string())));
-    let mut loaded = match direct {
-        Ok(doc) if doc.is_encrypted() || !page_ids(&doc).is_empty() && lost_objects(&doc) == 0 => {
+    let loaded = match direct {
+        // A decrypted file lacks its /Encrypt object: lopdf drops it.
+        Ok(doc)
+            if doc.is_encrypted()
+                || doc.was_encrypted()
+                || !page_ids(&doc).is_empty() && lost_objects(&doc) == 0 =>
+        {
             Loaded {
                 doc,
                 recovered: false,
@@ -195,15 +200,11 @@ fn load(bytes: &[u8]) -> Result<Loaded, ReadError> {
             }
         },
     };
-    if loaded.doc.is_encrypted() {
-        match aes::decrypt(&mut loaded.doc) {
-            aes::Outcome::Decrypted => {}
-            aes::Outcome::NeedsPassword => return Err(ReadError::Encrypted),
-            aes::Outcome::NotAes => {
-                catch_panic(|| loaded.doc.decrypt("").map_err(|_| ReadError::Encrypted))?
-            }
-        }
-        unpack_object_streams(&mut loaded.doc);
+    // lopdf opens an encrypted file with the empty user password as it
+    // loads it (RC4, AESV2 and AESV3); a file that password does not open
+    // stays encrypted.
+    if loaded.doc.is_encrypted() && !loaded.doc.was_encrypted() {
+        return Err(ReadError::Encrypted);
     }
     Ok(loaded)
 }
@@ -273,24 +274,6 @@ fn lost_objects(doc: &Document) -> usize {
 
 fn ends_with_eof_marker(body: &[u8]) -> bool {
     find(&body[body.len().saturating_sub(1024)..], b"%%EOF").is_some()
-}
-
-/// Object streams of an encrypted file could not be parsed at load time
-/// (their content was still encrypted); parse them now that it is not.
-fn unpack_object_streams(doc: &mut Document) {
-    let mut found = Vec::new();
-    for obj in doc.objects.values_mut() {
-        if let Object::Stream(stream) = obj {
-            if stream.dict.type_is(b"ObjStm") {
-                if let Ok(parsed) = lopdf::ObjectStream::new(stream) {
-                    found.extend(parsed.objects);
-                }
-            }
-        }
-    }
-    for (id, obj) in found {
-        doc.objects.entry(id).or_insert(obj);
-    }
 }
 
 static OBJECT_HEADER: LazyLock<regex::bytes::Regex> = LazyLock::new(|| {
@@ -395,7 +378,7 @@ fn page_ids(doc: &Document) -> Vec<ObjectId> {
     }
     doc.objects
         .iter()
-        .filter(|(_, o)| matches!(o, Object::Dictionary(d) if d.type_is(b"Page")))
+        .filter(|(_, o)| matches!(o, Object::Dictionary(d) if d.has_type(b"Page")))
         .map(|(&id, _)| id)
         .collect()
 }

@@ -81,13 +81,13 @@ pub(crate) fn guess_legacy(bytes: &[u8]) -> &'static Encoding {
     // runs at tens of MB/s: a few hundred KB keep it out of the profile.
     const SAMPLE: usize = 256 * 1024;
     let sample = &bytes[..bytes.len().min(SAMPLE)];
-    let mut detector = chardetng::EncodingDetector::new();
+    let mut detector = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Allow);
     detector.feed(sample, sample.len() == bytes.len());
-    let unhinted = detector.guess(None, false);
+    let unhinted = detector.guess(None, chardetng::Utf8Detection::Deny);
     if unhinted == BIG5 || unhinted == GBK {
         return superset(unhinted);
     }
-    superset(detector.guess(Some(b"cn"), false))
+    superset(detector.guess(Some(b"cn"), chardetng::Utf8Detection::Deny))
 }
 
 /// UTF-16 without a BOM: mostly-ASCII text shows a NUL in every other

@@ -35,7 +35,10 @@ pub fn check_xlsx(bytes: &[u8]) -> Result<(), ReadError> {
             archive.len()
         )));
     }
-    let names: Vec<String> = archive.file_names().map(str::to_string).collect();
+    let names: Vec<String> = archive
+        .file_names()
+        .filter_map(|n| n.ok().map(|n| n.into_owned()))
+        .collect();
     for name in names.iter().filter(|n| n.starts_with("xl/")) {
         let entry = archive.by_name(name).map_err(corrupt)?;
         if entry.size() > MAX_PART_BYTES {
@@ -88,12 +91,14 @@ fn count_shared_strings(entry: impl Read) -> Result<u64, ReadError> {
         over_cap(NAME, xml.buffer_position())?;
         match event.map_err(|e| corrupt(format!("{NAME}: {e}")))? {
             Event::Eof => return Ok(count),
-            Event::Start(e) => match e.local_name().as_ref() {
+            Event::Start(e) => match e.local_name().as_ref().as_bytes() {
                 b"si" => item_has_text = false,
                 b"t" | b"r" => item_has_text = true,
                 _ => {}
             },
-            Event::End(e) if e.local_name().as_ref() == b"si" && item_has_text => count += 1,
+            Event::End(e) if e.local_name().as_ref().as_bytes() == b"si" && item_has_text => {
+                count += 1
+            }
             _ => {}
         }
         buf.clear();
@@ -123,8 +128,8 @@ fn attribute(element: &BytesStart, name: &[u8]) -> Option<Vec<u8>> {
     element
         .attributes()
         .flatten()
-        .find(|a| a.key.local_name().as_ref() == name)
-        .map(|a| a.value.into_owned())
+        .find(|a| a.key.local_name().as_ref().as_bytes() == name)
+        .map(|a| a.value.into_owned().into_bytes())
 }
 
 /// The bounding box of the sheet's cells, and every shared-string index.
@@ -139,7 +144,7 @@ fn check_sheet(name: &str, entry: impl Read, shared_strings: Option<u64>) -> Res
         over_cap(name, xml.buffer_position())?;
         match event.map_err(|e| corrupt(format!("{name}: {e}")))? {
             Event::Eof => break,
-            Event::Start(e) | Event::Empty(e) if e.local_name().as_ref() == b"c" => {
+            Event::Start(e) | Event::Empty(e) if e.local_name().as_ref().as_bytes() == b"c" => {
                 shared_cell = attribute(&e, b"t").as_deref() == Some(b"s");
                 if let Some((row, column)) = attribute(&e, b"r").and_then(|r| cell_position(&r)) {
                     top = top.min(row);
@@ -157,14 +162,11 @@ fn check_sheet(name: &str, entry: impl Read, shared_strings: Option<u64>) -> Res
                     }
                 }
             }
-            Event::Start(e) if e.local_name().as_ref() == b"v" => in_value = shared_cell,
-            Event::End(e) if e.local_name().as_ref() == b"v" => in_value = false,
+            Event::Start(e) if e.local_name().as_ref().as_bytes() == b"v" => in_value = shared_cell,
+            Event::End(e) if e.local_name().as_ref().as_bytes() == b"v" => in_value = false,
             Event::Text(t) if in_value => {
                 // calamine reads an unparsable index as 0.
-                let index: u64 = std::str::from_utf8(&t)
-                    .ok()
-                    .and_then(|s| s.trim().parse().ok())
-                    .unwrap_or(0);
+                let index: u64 = t.xml10_content().trim().parse().ok().unwrap_or(0);
                 match shared_strings {
                     None => {
                         return Err(corrupt(format!(

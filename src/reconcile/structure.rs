@@ -2,8 +2,8 @@
 //! the body, years that disagree with the fiscal year, and sentences about the budget
 //! direction (`决算数小于预算数`) that the amounts contradict.
 
-use once_cell::sync::Lazy;
 use regex::Regex;
+use std::sync::LazyLock as Lazy;
 
 use super::check::{evidence, message, Bilingual, Check, Context, Message};
 use super::figures::{show, Figure, Pool};

@@ -27,7 +27,7 @@ pub fn assert_valid(report: &Report) {
     let instance = serde_json::to_value(report).expect("report serializes");
     let errors: Vec<String> = validator
         .iter_errors(&instance)
-        .map(|e| format!("{} at {}", e, e.instance_path))
+        .map(|e| format!("{} at {}", e, e.instance_path()))
         .collect();
     assert!(
         errors.is_empty(),

@@ -84,7 +84,7 @@ impl Expander<'_> {
 #[derive(Debug, Clone)]
 pub struct LazyRegex {
     source: std::sync::Arc<str>,
-    built: std::sync::Arc<once_cell::sync::OnceCell<Option<Regex>>>,
+    built: std::sync::Arc<std::sync::OnceLock<Option<Regex>>>,
 }
 
 impl LazyRegex {

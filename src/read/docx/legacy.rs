@@ -1,31 +1,27 @@
 //! Legacy Word 97–2003 `.doc`: the main text from the piece table.
 //!
-//! A `.doc` is an OLE compound file (a FAT file system inside a file). The
-//! `WordDocument` stream starts with the FIB, which points into the table
-//! stream (`0Table`/`1Table`) at the piece table (CLX): the document text is
-//! a list of pieces, each either UTF-16LE or one byte per character
-//! (cp1252). Table rows are told apart from empty cells by the row-end
+//! A `.doc` is an OLE compound file (a FAT file system inside a file, read
+//! with the `cfb` crate). The `WordDocument` stream starts with the FIB,
+//! which points into the table stream (`0Table`/`1Table`) at the piece table
+//! (CLX): the document text is a list of pieces, each either UTF-16LE or one
+//! byte per character (cp1252). Table rows are told apart from empty cells by the row-end
 //! property (`sprmPFTtp`) of the paragraph that ends them.
 
 use super::super::{RawDocument, ReadError};
-use std::collections::HashSet;
+use std::io::{Cursor, Read};
 
 /// Streams larger than this are not a budget report.
 const MAX_STREAM_BYTES: usize = 64 * 1024 * 1024;
-const END_OF_CHAIN: u32 = 0xFFFF_FFFE;
-const FREE_SECTOR: u32 = 0xFFFF_FFFF;
-const STREAM: u8 = 2;
 
 /// Read the main document text of a Word 97–2003 file.
 pub fn read(bytes: &[u8]) -> Result<RawDocument, ReadError> {
-    let ole = Ole::open(bytes)?;
-    let word = ole.stream("WordDocument").ok_or_else(|| {
+    let mut ole = open(bytes)?;
+    let word = stream(&mut ole, "WordDocument").ok_or_else(|| {
         ReadError::UnknownFormat("OLE compound file without a WordDocument stream".into())
     })??;
     let fib = Fib::parse(&word)?;
     let table_name = if fib.table_one { "1Table" } else { "0Table" };
-    let table = ole
-        .stream(table_name)
+    let table = stream(&mut ole, table_name)
         .ok_or_else(|| ReadError::Corrupt(format!(".doc without its {table_name} stream")))??;
     let pieces = pieces(&table, &fib)?;
     let paragraphs = paragraph_runs(&word, &table, &fib);
@@ -49,198 +45,52 @@ fn u32_at(b: &[u8], at: usize) -> Option<u32> {
     Some(u32::from_le_bytes(b.get(at..at + 4)?.try_into().ok()?))
 }
 
-/// An OLE compound file opened for reading whole streams.
-struct Ole<'a> {
-    bytes: &'a [u8],
-    sector_size: usize,
-    mini_cutoff: u64,
-    fat: Vec<u32>,
-    mini_fat: Vec<u32>,
-    mini_stream: Vec<u8>,
-    entries: Vec<DirEntry>,
+type Ole<'a> = cfb::CompoundFile<Cursor<&'a [u8]>>;
+
+/// Open the OLE compound file (the `cfb` crate checks its FAT, DIFAT and
+/// directory against the file's length and against loops).
+fn open(bytes: &[u8]) -> Result<Ole<'_>, ReadError> {
+    if bytes.len() < 512 {
+        return Err(ReadError::Truncated(
+            "OLE compound file shorter than its 512-byte header".into(),
+        ));
+    }
+    cfb::CompoundFile::open(Cursor::new(bytes)).map_err(ole_error)
 }
 
-struct DirEntry {
-    name: String,
-    kind: u8,
-    left: u32,
-    right: u32,
-    child: u32,
-    start: u32,
-    size: u64,
+/// A sector that lies past the end of the file means the file was cut off;
+/// any other fault of the container is corruption.
+fn ole_error(e: std::io::Error) -> ReadError {
+    let message = e.to_string();
+    let past_end = ["sector count is only", "file has only", "beyond the"];
+    if e.kind() == std::io::ErrorKind::UnexpectedEof || past_end.iter().any(|p| message.contains(p))
+    {
+        ReadError::Truncated(format!(
+            ".doc: {message}; the download was probably cut off"
+        ))
+    } else {
+        corrupt(&format!("OLE compound file: {message}"))
+    }
 }
 
-impl<'a> Ole<'a> {
-    fn open(bytes: &'a [u8]) -> Result<Self, ReadError> {
-        if bytes.len() < 512 {
-            return Err(ReadError::Truncated(
-                "OLE compound file shorter than its 512-byte header".into(),
-            ));
-        }
-        let header = |at| u32_at(bytes, at).unwrap_or(0);
-        let sector_shift = u16_at(bytes, 0x1E).unwrap_or(0);
-        if sector_shift != 9 && sector_shift != 12 {
-            return Err(corrupt("OLE header has an invalid sector size"));
-        }
-        let sector_size = 1usize << sector_shift;
-        let mut ole = Ole {
-            bytes,
-            sector_size,
-            mini_cutoff: u64::from(header(0x38)),
-            fat: Vec::new(),
-            mini_fat: Vec::new(),
-            mini_stream: Vec::new(),
-            entries: Vec::new(),
-        };
-        let sector_count = bytes.len() / sector_size;
-        // The DIFAT lists the FAT's own sectors: 109 in the header, the rest chained.
-        let mut fat_sectors: Vec<u32> = (0..109).map(|i| header(0x4C + 4 * i)).collect();
-        let mut difat = header(0x44);
-        let mut seen = HashSet::new();
-        while difat != END_OF_CHAIN && difat != FREE_SECTOR {
-            if !seen.insert(difat) || seen.len() > sector_count {
-                return Err(corrupt("OLE DIFAT chain loops"));
-            }
-            let sector = ole.sector(difat)?;
-            let per = sector_size / 4 - 1;
-            fat_sectors.extend((0..per).map(|i| u32_at(sector, 4 * i).unwrap_or(FREE_SECTOR)));
-            difat = u32_at(sector, 4 * per).unwrap_or(END_OF_CHAIN);
-        }
-        let fat_count = header(0x2C) as usize;
-        let mut fat = Vec::new();
-        for &s in fat_sectors
-            .iter()
-            .filter(|&&s| s != FREE_SECTOR)
-            .take(fat_count)
-        {
-            let sector = ole.sector(s)?;
-            fat.extend(
-                sector
-                    .chunks_exact(4)
-                    .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]])),
-            );
-        }
-        ole.fat = fat;
-        let directory = ole.chain_bytes(header(0x30), None)?;
-        ole.entries = directory.chunks_exact(128).map(DirEntry::parse).collect();
-        let root = ole
-            .entries
-            .first()
-            .ok_or_else(|| corrupt("OLE directory is empty"))?;
-        let (root_start, root_size) = (root.start, root.size);
-        ole.mini_stream = ole.chain_bytes(root_start, Some(root_size))?;
-        let mini_fat = ole.chain_bytes(header(0x3C), None)?;
-        ole.mini_fat = mini_fat
-            .chunks_exact(4)
-            .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-            .collect();
-        Ok(ole)
+/// A stream directly under the root storage, by name, at most 64 MiB.
+fn stream(ole: &mut Ole, name: &str) -> Option<Result<Vec<u8>, ReadError>> {
+    let path = format!("/{name}");
+    let size = match ole.entry(&path) {
+        Ok(entry) if entry.is_stream() => entry.len(),
+        _ => return None,
+    };
+    if size > MAX_STREAM_BYTES as u64 {
+        return Some(Err(ReadError::TooLarge(format!(
+            "{name} stream over 64 MiB"
+        ))));
     }
-
-    fn sector(&self, id: u32) -> Result<&'a [u8], ReadError> {
-        let start = (id as usize + 1) * self.sector_size;
-        let end = start + self.sector_size;
-        if end > self.bytes.len() {
-            return Err(ReadError::Truncated(format!(
-                "OLE sector {id} lies past the end of the file; the download was probably cut off"
-            )));
-        }
-        Ok(&self.bytes[start..end])
-    }
-
-    /// Follow a chain in `table`, guarding against loops and hostile sizes.
-    fn chain(table: &[u32], start: u32) -> Result<Vec<u32>, ReadError> {
-        let mut ids = Vec::new();
-        let mut id = start;
-        while id != END_OF_CHAIN && id != FREE_SECTOR {
-            if ids.len() > table.len() {
-                return Err(corrupt("OLE sector chain loops"));
-            }
-            ids.push(id);
-            id = *table
-                .get(id as usize)
-                .ok_or_else(|| corrupt("OLE sector chain points outside the FAT"))?;
-        }
-        Ok(ids)
-    }
-
-    fn chain_bytes(&self, start: u32, size: Option<u64>) -> Result<Vec<u8>, ReadError> {
-        let ids = Self::chain(&self.fat, start)?;
-        if ids.len().saturating_mul(self.sector_size) > MAX_STREAM_BYTES {
-            return Err(ReadError::TooLarge("OLE stream over 64 MiB".into()));
-        }
-        let mut out = Vec::with_capacity(ids.len() * self.sector_size);
-        for id in ids {
-            out.extend_from_slice(self.sector(id)?);
-        }
-        if let Some(size) = size {
-            out.truncate(size as usize);
-        }
-        Ok(out)
-    }
-
-    fn mini_chain_bytes(&self, start: u32, size: u64) -> Result<Vec<u8>, ReadError> {
+    let read = |ole: &mut Ole| {
         let mut out = Vec::with_capacity(size as usize);
-        for id in Self::chain(&self.mini_fat, start)? {
-            let at = id as usize * 64;
-            let sector = self
-                .mini_stream
-                .get(at..at + 64)
-                .ok_or_else(|| corrupt("OLE mini sector outside the mini stream"))?;
-            out.extend_from_slice(sector);
-        }
-        out.truncate(size as usize);
+        ole.open_stream(&path)?.read_to_end(&mut out)?;
         Ok(out)
-    }
-
-    /// A stream directly under the root storage, by name.
-    fn stream(&self, name: &str) -> Option<Result<Vec<u8>, ReadError>> {
-        let mut stack = vec![self.entries.first()?.child];
-        let mut seen = HashSet::new();
-        while let Some(id) = stack.pop() {
-            let Some(entry) = self.entries.get(id as usize) else {
-                continue;
-            };
-            if !seen.insert(id) {
-                continue;
-            }
-            if entry.kind == STREAM && entry.name == name {
-                if entry.size > MAX_STREAM_BYTES as u64 {
-                    return Some(Err(ReadError::TooLarge(format!(
-                        "{name} stream over 64 MiB"
-                    ))));
-                }
-                return Some(if entry.size < self.mini_cutoff {
-                    self.mini_chain_bytes(entry.start, entry.size)
-                } else {
-                    self.chain_bytes(entry.start, Some(entry.size))
-                });
-            }
-            stack.push(entry.left);
-            stack.push(entry.right);
-        }
-        None
-    }
-}
-
-impl DirEntry {
-    fn parse(raw: &[u8]) -> DirEntry {
-        let name_bytes = usize::from(u16_at(raw, 0x40).unwrap_or(0)).min(64);
-        let units: Vec<u16> = raw[..name_bytes.saturating_sub(2)]
-            .chunks_exact(2)
-            .map(|c| u16::from_le_bytes([c[0], c[1]]))
-            .collect();
-        DirEntry {
-            name: String::from_utf16_lossy(&units),
-            kind: raw[0x42],
-            left: u32_at(raw, 0x44).unwrap_or(FREE_SECTOR),
-            right: u32_at(raw, 0x48).unwrap_or(FREE_SECTOR),
-            child: u32_at(raw, 0x4C).unwrap_or(FREE_SECTOR),
-            start: u32_at(raw, 0x74).unwrap_or(END_OF_CHAIN),
-            // Version 3 files may leave garbage in the high half.
-            size: u64::from(u32_at(raw, 0x78).unwrap_or(0)),
-        }
-    }
+    };
+    Some(read(ole).map_err(ole_error))
 }
 
 /// The parts of the File Information Block this reader needs.

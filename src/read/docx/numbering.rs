@@ -4,6 +4,7 @@
 
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::NsReader;
+use quick_xml::XmlVersion;
 use std::collections::HashMap;
 
 const LEVELS: usize = 9;
@@ -37,15 +38,25 @@ pub struct Numbering {
 fn val(e: &BytesStart) -> Option<String> {
     e.attributes()
         .flatten()
-        .find(|a| a.key.local_name().as_ref() == b"val")
-        .and_then(|a| a.unescape_value().ok().map(|v| v.into_owned()))
+        .find(|a| a.key.local_name().as_ref().as_bytes() == b"val")
+        .and_then(|a| {
+            a.normalized_value(XmlVersion::Implicit1_0)
+                .ok()
+                .map(|v| v.into_owned())
+        })
 }
 
 fn attr_u32(e: &BytesStart, local: &[u8]) -> Option<u32> {
     e.attributes()
         .flatten()
-        .find(|a| a.key.local_name().as_ref() == local)
-        .and_then(|a| a.unescape_value().ok()?.trim().parse().ok())
+        .find(|a| a.key.local_name().as_ref().as_bytes() == local)
+        .and_then(|a| {
+            a.normalized_value(XmlVersion::Implicit1_0)
+                .ok()?
+                .trim()
+                .parse()
+                .ok()
+        })
 }
 
 impl Numbering {
@@ -75,7 +86,7 @@ impl Numbering {
                 Ok(event) => event,
             };
             match event {
-                Event::Start(e) | Event::Empty(e) => match e.local_name().as_ref() {
+                Event::Start(e) | Event::Empty(e) => match e.local_name().as_ref().as_bytes() {
                     b"abstractNum" => abstract_id = attr_u32(&e, b"abstractNumId"),
                     b"lvl" if abstract_id.is_some() => {
                         let ilvl = attr_u32(&e, b"ilvl").unwrap_or(0) as usize;
@@ -132,7 +143,7 @@ impl Numbering {
                     }
                     _ => {}
                 },
-                Event::End(e) => match e.local_name().as_ref() {
+                Event::End(e) => match e.local_name().as_ref().as_bytes() {
                     b"lvl" => {
                         if let (Some(id), Some((ilvl, lvl))) = (abstract_id, level.take()) {
                             let levels = self.abstracts.entry(id).or_default();
@@ -170,13 +181,17 @@ impl Numbering {
                 Ok(event) => event,
             };
             match event {
-                Event::Start(e) | Event::Empty(e) => match e.local_name().as_ref() {
+                Event::Start(e) | Event::Empty(e) => match e.local_name().as_ref().as_bytes() {
                     b"style" => {
                         style = e
                             .attributes()
                             .flatten()
-                            .find(|a| a.key.local_name().as_ref() == b"styleId")
-                            .and_then(|a| a.unescape_value().ok().map(|v| v.into_owned()));
+                            .find(|a| a.key.local_name().as_ref().as_bytes() == b"styleId")
+                            .and_then(|a| {
+                                a.normalized_value(XmlVersion::Implicit1_0)
+                                    .ok()
+                                    .map(|v| v.into_owned())
+                            });
                         num_id = None;
                         ilvl = 0;
                     }
@@ -184,7 +199,7 @@ impl Numbering {
                     b"ilvl" => ilvl = val(&e).and_then(|v| v.parse().ok()).unwrap_or(0),
                     _ => {}
                 },
-                Event::End(e) if e.local_name().as_ref() == b"style" => {
+                Event::End(e) if e.local_name().as_ref().as_bytes() == b"style" => {
                     if let (Some(s), Some(n)) = (style.take(), num_id.take()) {
                         self.styles.insert(s, (n, ilvl.min(LEVELS - 1)));
                     }

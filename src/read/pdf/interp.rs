@@ -5,8 +5,9 @@ use std::collections::HashMap;
 
 use lopdf::{Dictionary, Document, Object};
 
+use super::cmap::Mapped;
 use super::content::{Lexer, Operand, Token};
-use super::font::{Font, Mapped};
+use super::font::Font;
 use super::objects::{decode_stream, deref, dict_of, name_of, number_of, DecodeError};
 use super::PdfGlyph;
 

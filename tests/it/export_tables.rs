@@ -1,7 +1,7 @@
 //! Exports of hand-built reports: row content and order, byte-identical
 //! rebuilds, the datapackage matching the CSVs, and the README queries.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -307,7 +307,7 @@ fn datapackage_describes_the_csv_files() {
 
 /// The ```sql blocks of the README snippet, in order.
 fn readme_queries() -> Vec<String> {
-    let text = include_str!("../src/export/queries.md");
+    let text = include_str!("../../src/export/queries.md");
     text.split("```sql")
         .skip(1)
         .map(|block| block.split("```").next().unwrap().to_string())

@@ -1,7 +1,7 @@
 //! `caizheng run` orchestration: discovery, per-document failures, the
 //! incremental cache and reproducible output.
 
-mod common;
+use crate::common;
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use caizheng::batch::{self, Input};
 use caizheng::export;
 
-const PANZHIHUA: &str = include_str!("../corpus/panzhihua-beijing-office-2020-final.txt");
+const PANZHIHUA: &str = include_str!("../../corpus/panzhihua-beijing-office-2020-final.txt");
 
 fn documents_csv_rows(out: &Path) -> Vec<csv::StringRecord> {
     csv::Reader::from_reader(&caizheng::export::parts::table_csv(out, "documents").unwrap()[..])

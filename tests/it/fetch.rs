@@ -1,15 +1,15 @@
 //! The fetcher against the local fixture sites (127.0.0.1 only), run as the
 //! real `caizheng crawl` binary so that a crawl can be killed mid-flight.
 
-mod support;
+use crate::support;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
+use crate::support::{Fixture, MiniServer, Reply, SiteKind, CHANGING_PATH};
 use caizheng::fetch::stored_documents;
-use support::{Fixture, MiniServer, Reply, SiteKind, CHANGING_PATH};
 
 const BIN: &str = env!("CARGO_BIN_EXE_caizheng");
 

@@ -3,7 +3,7 @@
 #[test]
 fn committed_schema_matches_generated() {
     let committed: serde_json::Value =
-        serde_json::from_str(include_str!("../schema/report.v1.schema.json"))
+        serde_json::from_str(include_str!("../../schema/report.v1.schema.json"))
             .expect("committed schema parses");
     let generated = caizheng::report::json_schema();
     assert_eq!(

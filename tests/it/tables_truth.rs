@@ -1,6 +1,6 @@
 //! Table facts of the two Putuo 2024 final accounts against their truth files.
 
-mod common;
+use crate::common;
 
 use caizheng::report::FactSource;
 

@@ -2,7 +2,7 @@
 //! return rows on the shared corpus, its field vocabulary is the shared one,
 //! and the commands it shows for the site and Datasette work.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -29,7 +29,7 @@ fn readme() -> String {
 
 #[test]
 fn the_readme_shows_the_tested_queries() {
-    let tested = sql_blocks(include_str!("../src/export/queries.md"));
+    let tested = sql_blocks(include_str!("../../src/export/queries.md"));
     assert_eq!(tested.len(), 3);
     assert_eq!(sql_blocks(&readme()), tested);
 }

@@ -2,7 +2,7 @@
 //! every inconsistency found by hand (truth files) is found, and every
 //! warning or error is either one of them or listed here as genuine.
 
-mod common;
+use crate::common;
 
 use caizheng::pipeline;
 use caizheng::report::{Report, Severity};

@@ -139,6 +139,20 @@ fn docx_paragraphs_and_table_cells_come_out_in_order() {
 }
 
 #[test]
+fn docx_entity_and_character_references_are_text() {
+    let body = format!(
+        "{}<w:tbl><w:tr>{}{}</w:tr></w:tbl>",
+        paragraph("R&amp;D &lt;专项&gt; &#x4E2D;&#25991; &quot;A&apos;s&quot;"),
+        cell("收入&amp;支出"),
+        cell("5.00"),
+    );
+    let raw = docx::read(&docx_with_body(&body)).unwrap();
+    let text = raw.pages.join("\x0c");
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines, ["R&D <专项> 中文 \"A's\"", "收入&支出\t5.00"]);
+}
+
+#[test]
 fn docx_automatic_numbering_is_drawn_before_headings() {
     let numbering = format!(
         r#"<w:numbering xmlns:w="{WORD_NS}">

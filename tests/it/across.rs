@@ -2,7 +2,7 @@
 //! consecutive years, compared; the finding names both documents in
 //! the findings CSV parts and the database, and survives an incremental re-run.
 
-mod common;
+use crate::common;
 
 use std::fs;
 use std::path::Path;

@@ -1,6 +1,6 @@
 //! The section tree on real documents: table of contents, misnumbering, kinds.
 
-mod common;
+use crate::common;
 
 use caizheng::sections::{build, KindTable};
 

@@ -1,7 +1,7 @@
 //! Narrative facts against the hand-checked truth of the shared corpus
 //! (issue: recall ≥ 0.97 and precision ≥ 0.99 per document).
 
-mod common;
+use crate::common;
 
 use caizheng::pipeline;
 

@@ -8,7 +8,7 @@
 //!   the first) and the first's dataset is intact.
 //! - A run that fails after writing some reports: the next run corrects them.
 
-mod common;
+use crate::common;
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 use caizheng::batch;
 use caizheng::export;
 
-const PANZHIHUA: &str = include_str!("../corpus/panzhihua-beijing-office-2020-final.txt");
+const PANZHIHUA: &str = include_str!("../../corpus/panzhihua-beijing-office-2020-final.txt");
 /// The binary under test; `CAIZHENG_BIN` points these tests at another
 /// build (an older one, to see them fail).
 fn bin() -> String {

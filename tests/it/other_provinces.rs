@@ -5,7 +5,7 @@
 //! are printed apart). Also: no count on an amount key anywhere in the shared
 //! corpus, and a traditional-character copy gives the same facts.
 
-mod common;
+use crate::common;
 
 use caizheng::pipeline;
 use std::path::{Path, PathBuf};
