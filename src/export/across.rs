@@ -7,9 +7,9 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use super::columns::{self, Cell, FINDINGS};
 use super::rows::{csv_line, DocumentTotals, Rows};
 use super::sqlite::SqliteWriter;
-use super::tables::{self, Cell, FINDINGS};
 use crate::reconcile::across::CrossFinding;
 
 /// What the findings across documents are listed as in a part's key.
@@ -24,7 +24,7 @@ pub struct AcrossPiece {
 
 impl AcrossPiece {
     pub fn new(findings: &[CrossFinding]) -> AcrossPiece {
-        let cells = tables::cross_finding_rows(findings);
+        let cells = columns::cross_finding_rows(findings);
         let mut rows = Rows::default();
         for row in &cells {
             rows.findings_csv
@@ -66,7 +66,7 @@ pub fn totals(findings: &[CrossFinding]) -> DocumentTotals {
     for f in findings {
         *totals
             .findings_by_severity
-            .entry(tables::severity_word(f.finding.severity).to_string())
+            .entry(columns::severity_word(f.finding.severity).to_string())
             .or_default() += 1;
     }
     totals

@@ -4,8 +4,8 @@
 
 use serde_json::{json, Value};
 
+use super::columns::{Table, TABLES};
 use super::parts::{Format, OUTPUTS};
-use super::tables::{Table, TABLES};
 
 fn resource(table: &Table, parts: &[&str]) -> Value {
     let csv = OUTPUTS

@@ -24,6 +24,7 @@
 //! run --force` rebuilds it).
 
 pub mod across;
+pub mod columns;
 mod database;
 pub mod datapackage;
 pub mod grids;
@@ -32,7 +33,6 @@ mod parquet;
 pub mod parts;
 pub mod rows;
 pub mod sqlite;
-pub mod tables;
 
 use std::collections::BTreeMap;
 use std::fs::{self, File};
@@ -83,7 +83,7 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 pub fn write_report(out: &Path, report: &Report) -> Result<rows::DocumentTotals> {
     let dir = out.join(DOCUMENTS_DIR);
     fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    let id = tables::document_id(report);
+    let id = columns::document_id(report);
     let path = report_path(out, id);
     // The tables first: the report is what marks the document as written.
     grids::write_tables(out, id, &report.tables)?;
@@ -520,7 +520,7 @@ pub fn export_reports<'a>(
     let mut documents = BTreeMap::new();
     for report in reports {
         let totals = write_report(out, report)?;
-        let id = tables::document_id(report).to_string();
+        let id = columns::document_id(report).to_string();
         let listed = Listed {
             id: id.clone(),
             made_from: report.document.source.clone(),

@@ -18,7 +18,7 @@ use parquet::file::properties::WriterProperties;
 use parquet::file::writer::SerializedFileWriter;
 use parquet::schema::types::Type;
 
-use super::tables::{Cell, ColumnType, Table};
+use super::columns::{Cell, ColumnType, Table};
 
 /// Rows buffered before a row group is written: bounds the memory a part
 /// takes however many documents it holds.

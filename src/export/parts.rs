@@ -23,8 +23,8 @@ use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 
 use super::across::AcrossPiece;
+use super::columns::{Table, DOCUMENTS, FACTS, FINDINGS};
 use super::rows::{self, RowsFile, UTF8_BOM};
-use super::tables::{Table, DOCUMENTS, FACTS, FINDINGS};
 
 /// Hex digits of the document id naming its part.
 const PART_DIGITS: usize = 3;

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context, Result};
 use serde::{Deserialize, Serialize};
 
-use super::tables::{self, Cell, ColumnType, Table, DOCUMENTS, FACTS, FINDINGS};
+use super::columns::{self, Cell, ColumnType, Table, DOCUMENTS, FACTS, FINDINGS};
 use crate::report::Report;
 
 pub const ROWS_DIR: &str = ".rows";
@@ -77,16 +77,16 @@ fn jsonl_line(table: &Table, row: &[Cell], buf: &mut Vec<u8>) {
 impl Rows {
     pub fn render(report: &Report) -> Rows {
         let mut rows = Rows {
-            documents_csv: csv_line(tables::document_row(report).iter().map(Cell::as_csv)),
+            documents_csv: csv_line(columns::document_row(report).iter().map(Cell::as_csv)),
             ..Default::default()
         };
         let (mut facts, mut findings) = (csv_writer(), csv_writer());
-        for row in tables::fact_rows(report) {
+        for row in columns::fact_rows(report) {
             // Writing to a Vec cannot fail.
             let _ = facts.write_record(row.iter().map(Cell::as_csv));
             jsonl_line(&FACTS, &row, &mut rows.facts_jsonl);
         }
-        for row in tables::finding_rows(report) {
+        for row in columns::finding_rows(report) {
             let _ = findings.write_record(row.iter().map(Cell::as_csv));
         }
         rows.facts_csv = facts.into_inner().unwrap_or_default();
@@ -96,7 +96,7 @@ impl Rows {
             *rows
                 .totals
                 .findings_by_severity
-                .entry(tables::severity_word(f.severity).to_string())
+                .entry(columns::severity_word(f.severity).to_string())
                 .or_default() += 1;
         }
         rows.totals.error = report.errors.first().map(|e| e.reason.clone());
@@ -266,7 +266,7 @@ mod tests {
         fs::write(&path, &whole[..whole.len() - 1]).unwrap();
         assert!(RowsFile::open(out.path(), "ab").is_err());
         let parsed = parse_csv(&DOCUMENTS, &rows.documents_csv).unwrap();
-        let direct = tables::document_row(&report);
+        let direct = columns::document_row(&report);
         assert_eq!(parsed, vec![direct]);
     }
 }

@@ -4,7 +4,7 @@ use std::path::Path;
 
 use rusqlite::{params_from_iter, Connection};
 
-use super::tables::{Cell, ColumnType, Table, TABLES};
+use super::columns::{Cell, ColumnType, Table, TABLES};
 
 /// Suffix of the REAL twin of every decimal column: the text column keeps the
 /// printed precision, the twin sorts and sums.
@@ -207,7 +207,7 @@ impl rusqlite::ToSql for Cell {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::export::tables::DOCUMENTS;
+    use crate::export::columns::DOCUMENTS;
 
     #[test]
     fn an_update_changes_a_copy_and_leaves_the_database_as_it_was() {

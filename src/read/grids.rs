@@ -355,10 +355,10 @@ pub(crate) fn read_with_tables(
             let (raw, pages) = super::pdf::read_with_layout(bytes)?;
             let mut layout = Vec::new();
             for (i, page) in pages.iter().enumerate() {
-                let glyphs: Vec<super::layout::Glyph> = page
+                let glyphs: Vec<super::positioned::Glyph> = page
                     .glyphs
                     .iter()
-                    .map(|g| super::layout::Glyph {
+                    .map(|g| super::positioned::Glyph {
                         text: g.text,
                         x: g.x,
                         y: g.y,
@@ -366,13 +366,13 @@ pub(crate) fn read_with_tables(
                         size: g.size,
                     })
                     .collect();
-                layout.extend(super::layout::page_lines(i as u32 + 1, &glyphs));
+                layout.extend(super::positioned::page_lines(i as u32 + 1, &glyphs));
             }
             Ok((raw, layout, Vec::new()))
         }
         SourceFormat::Text => {
             let raw = super::read_bytes(bytes, format)?;
-            let layout = super::layout::text_lines(&raw.pages);
+            let layout = super::positioned::text_lines(&raw.pages);
             Ok((raw, layout, Vec::new()))
         }
         SourceFormat::Html => {

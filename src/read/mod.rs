@@ -8,13 +8,13 @@ pub mod docx;
 pub mod grids;
 pub mod html;
 pub mod input;
-pub mod layout;
 pub mod pdf;
+pub mod positioned;
 pub mod text;
 mod workbook_check;
 
 pub use input::{open_regular, read_file, read_opened, MAX_INPUT_BYTES};
-pub use layout::{LayoutLine, LayoutWord};
+pub use positioned::{LayoutLine, LayoutWord};
 
 use std::fmt;
 

@@ -21,8 +21,8 @@ mod cmap;
 mod content;
 mod font;
 mod interp;
-mod layout;
 mod objects;
+mod reading_order;
 mod truetype;
 
 use std::sync::LazyLock;
@@ -63,13 +63,13 @@ impl PdfPage {
     /// The page's text in reading order: lines top to bottom, glyphs left to
     /// right, a space for each wide gap (table cells stay apart).
     pub fn text(&self) -> String {
-        layout::page_text(&self.glyphs)
+        reading_order::page_text(&self.glyphs)
     }
 
     /// The grouping behind [`PdfPage::text`]: indices into `glyphs`, one
     /// list per line, lines top to bottom and glyphs left to right.
     pub fn lines(&self) -> Vec<Vec<usize>> {
-        layout::lines(&self.glyphs)
+        reading_order::lines(&self.glyphs)
             .into_iter()
             .map(|line| line.glyphs.into_iter().map(|i| i as usize).collect())
             .collect()

@@ -10,7 +10,7 @@ use anyhow::{Context, Result};
 use serde_json::{json, Map, Value};
 
 use super::html::esc;
-use crate::export::tables::TABLES;
+use crate::export::columns::TABLES;
 
 pub const METADATA_FILE: &str = "metadata.json";
 

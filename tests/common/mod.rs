@@ -200,7 +200,7 @@ pub fn export_bytes(out: &std::path::Path) -> Vec<(String, Vec<u8>)> {
         }
     }
     let conn = rusqlite::Connection::open(out.join(caizheng::export::SQLITE_FILE)).unwrap();
-    for table in caizheng::export::tables::TABLES {
+    for table in caizheng::export::columns::TABLES {
         let sql = format!(
             "SELECT * FROM {} ORDER BY {}",
             table.name,

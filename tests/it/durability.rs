@@ -124,7 +124,7 @@ fn assert_valid(out: &Path, when: &str) {
         .query_row("PRAGMA quick_check", [], |r| r.get(0))
         .unwrap_or_else(|e| panic!("{when}: {e}"));
     assert_eq!(check, "ok", "{when}");
-    for table in export::tables::TABLES {
+    for table in export::columns::TABLES {
         let in_db: i64 = conn
             .query_row(&format!("SELECT COUNT(*) FROM {}", table.name), [], |r| {
                 r.get(0)

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::path::Path;
 
-use caizheng::export::{self, tables};
+use caizheng::export::{self, columns};
 use caizheng::report::{
     DocumentInfo, Evidence, Fact, FactSource, Finding, Report, ReportError, Severity,
 };
@@ -147,7 +147,7 @@ fn csv_rows_are_sorted_and_keep_printed_precision() {
     let (header, facts) = read_csv(dir.path(), "facts");
     assert_eq!(
         header,
-        tables::FACTS
+        columns::FACTS
             .columns
             .iter()
             .map(|c| c.name)
@@ -179,7 +179,7 @@ fn csv_rows_are_sorted_and_keep_printed_precision() {
         .find(|r| r[0] == reports[0].document.sha256)
         .unwrap();
     assert_eq!(
-        error_a[tables::FINDINGS
+        error_a[columns::FINDINGS
             .columns
             .iter()
             .position(|c| c.name == "pages")
@@ -187,7 +187,7 @@ fn csv_rows_are_sorted_and_keep_printed_precision() {
         "4;5"
     );
     assert_eq!(
-        error_a[tables::FINDINGS
+        error_a[columns::FINDINGS
             .columns
             .iter()
             .position(|c| c.name == "values")
@@ -198,7 +198,7 @@ fn csv_rows_are_sorted_and_keep_printed_precision() {
     let (_, docs) = read_csv(dir.path(), "documents");
     assert_eq!(docs.len(), 4);
     let broken = docs.iter().find(|r| r[1] == "corpus/broken.pdf").unwrap();
-    let reason = tables::DOCUMENTS
+    let reason = columns::DOCUMENTS
         .columns
         .iter()
         .position(|c| c.name == "error_reason")
@@ -350,7 +350,7 @@ fn sqlite_answers_the_readme_queries() {
 fn sqlite_rows(out: &Path) -> Vec<String> {
     let conn = rusqlite::Connection::open(out.join(export::SQLITE_FILE)).unwrap();
     let mut all = Vec::new();
-    for table in tables::TABLES {
+    for table in columns::TABLES {
         let sql = format!(
             "SELECT * FROM {} ORDER BY {}",
             table.name,
