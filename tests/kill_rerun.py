@@ -11,7 +11,7 @@ published dataset must be valid: `PRAGMA quick_check` is ok and every table
 of caizheng.sqlite has as many rows as its CSV parts (and its Parquet parts,
 when pyarrow is installed). Then a run completes, and at the end its exports
 must equal a fresh run's (the bytes of every part and of datapackage.json,
-the database's rows). `cargo test --test durability` does the same on a small corpus, with
+the database's rows). `cargo test --test it durability::` does the same on a small corpus, with
 the comparison after every round.
 """
 

@@ -6,7 +6,7 @@ From the repository root:
     pip install frictionless==5.21.0
     python3 tests/validate_datapackage.py
 
-Checks (1) the sample export that `cargo test --release --test export_tables` writes
+Checks (1) the sample export that `cargo test --release --test it export_tables::` writes
 (hand-built reports with facts, findings and errors) and (2) the output of a
 real `caizheng run` on the bundled corpus plus ../shared/corpus when present.
 Ends with an "N passed, N failed" line; exits non-zero on any failure.
@@ -43,7 +43,7 @@ def check(name: str, package: Path) -> bool:
 def main() -> int:
     results = []
     # The release profile, as .ci/run's `cargo test --release`: no second build.
-    subprocess.run(["cargo", "test", "--release", "--quiet", "--test", "export_tables"], cwd=REPO, check=True)
+    subprocess.run(["cargo", "test", "--release", "--quiet", "--test", "it", "export_tables::"], cwd=REPO, check=True)
     results.append(check("sample export", TARGET / "tmp" / "export-sample" / "datapackage.json"))
 
     with tempfile.TemporaryDirectory() as out:
