@@ -269,89 +269,83 @@ pub(super) fn resolve_line(
         (Some(name), None, None, None) if line.item => codes.joined_item(name),
         _ => None,
     };
-    let label =
-        if let Some(code) = joined {
-            let parts: Vec<String> = [3, 5, 7]
-                .into_iter()
-                .filter_map(|len| {
-                    let name = codes.name(&code[..len])?;
-                    Some(if len == 3 {
-                        class_of(name)
-                    } else {
-                        name.to_string()
-                    })
+    // The path of names the document's table prints for a code's parents.
+    let parents = |code: &str| -> Vec<String> {
+        [3, 5, 7]
+            .into_iter()
+            .filter(|&len| len < code.len())
+            .filter_map(|len| {
+                let name = codes.name(&code[..len])?;
+                Some(if len == 3 {
+                    class_of(name)
+                } else {
+                    name.to_string()
                 })
-                .collect();
-            (parts.join("/"), Some(code.to_string()))
-        } else if let Some(code) = &line.code {
-            // The path of names the document's table prints for the code's parents.
-            let mut parts: Vec<String> = Vec::new();
-            for len in [3, 5, 7].into_iter().filter(|&l| l < code.len()) {
-                let name = codes.name(&code[..len]).map(|n| {
-                    if len == 3 {
-                        class_of(n)
-                    } else {
-                        n.to_string()
-                    }
-                });
-                parts.extend(name);
-            }
-            let own = line
-                .xiang
-                .as_deref()
-                .or(line.class.as_deref())
-                .unwrap_or_default();
-            parts.push(if line.item {
-                // The table's name where it is the printed one written another
-                // way; a table whose names wrap over lines may hold only a part.
-                codes.name_alike(code, own).unwrap_or(own).to_string()
-            } else {
-                class_of(own)
-            });
-            (parts.join("/"), Some(code.clone()))
-        } else if line.item {
-            // The class: printed in the line, in a heading around it, or the last class line.
-            let class = line.class.clone().or_else(|| {
-                let regex = input.cues.class_line.get()?;
-                chain
-                    .iter()
-                    .find_map(|s| regex.captures(&s.title).and_then(|c| c.name("class")))
-                    .map(|m| m.as_str().to_string())
-                    .or_else(|| context.class_at(chain))
-            })?;
-            let class = class_of(&class);
-            // A 项 alone belongs to the last 款 line; a 款 line is the 款 of the 项 after it.
-            let kuan = match (&line.kuan, &line.xiang) {
-                (Some(k), None) => {
-                    context.kuan = Some(k.clone());
-                    if let Some(class) = &line.class {
-                        context.set_class(class.clone(), chain);
-                    }
-                    Some(k.clone())
-                }
-                (Some(k), Some(_)) => Some(k.clone()),
-                (None, _) => context.kuan.clone(),
-            };
-            let code = kuan
-                .as_deref()
-                .and_then(|k| codes.item(&class, k, line.xiang.as_deref()));
-            // The table's names where it has the line (the narrative may swap words).
-            let table_name = |c: &Option<String>| c.as_deref().and_then(|c| codes.name(c));
-            let mut parts = vec![class];
-            parts.extend(kuan);
-            match (table_name(&code), &line.xiang) {
-                (Some(name), Some(_)) => parts.push(name.to_string()),
-                (_, xiang) => parts.extend(xiang.clone()),
-            }
-            (parts.join("/"), code)
+            })
+            .collect()
+    };
+    let label = if let Some(code) = joined {
+        let mut parts = parents(code);
+        parts.extend(codes.name(code).map(str::to_string));
+        (parts.join("/"), Some(code.to_string()))
+    } else if let Some(code) = &line.code {
+        let mut parts = parents(code);
+        let own = line
+            .xiang
+            .as_deref()
+            .or(line.class.as_deref())
+            .unwrap_or_default();
+        parts.push(if line.item {
+            // The table's name where it is the printed one written another
+            // way; a table whose names wrap over lines may hold only a part.
+            codes.name_alike(code, own).unwrap_or(own).to_string()
         } else {
-            let class = line.class.clone()?;
-            context.set_class(class.clone(), chain);
-            context.kuan = None;
-            let class = class_of(&class);
-            let code = codes.class(&class);
-            (class, code)
+            class_of(own)
+        });
+        (parts.join("/"), Some(code.clone()))
+    } else if line.item {
+        // The class: printed in the line, in a heading around it, or the last class line.
+        let class = line.class.clone().or_else(|| {
+            let regex = input.cues.class_line.get()?;
+            chain
+                .iter()
+                .find_map(|s| regex.captures(&s.title).and_then(|c| c.name("class")))
+                .map(|m| m.as_str().to_string())
+                .or_else(|| context.class_at(chain))
+        })?;
+        let class = class_of(&class);
+        // A 项 alone belongs to the last 款 line; a 款 line is the 款 of the 项 after it.
+        let kuan = match (&line.kuan, &line.xiang) {
+            (Some(k), None) => {
+                context.kuan = Some(k.clone());
+                if let Some(class) = &line.class {
+                    context.set_class(class.clone(), chain);
+                }
+                Some(k.clone())
+            }
+            (Some(k), Some(_)) => Some(k.clone()),
+            (None, _) => context.kuan.clone(),
         };
+        let code = kuan
+            .as_deref()
+            .and_then(|k| codes.item(&class, k, line.xiang.as_deref()));
+        // The table's names where it has the line (the narrative may swap words).
+        let table_name = |c: &Option<String>| c.as_deref().and_then(|c| codes.name(c));
+        let mut parts = vec![class];
+        parts.extend(kuan);
+        match (table_name(&code), &line.xiang) {
+            (Some(name), Some(_)) => parts.push(name.to_string()),
+            (_, xiang) => parts.extend(xiang.clone()),
+        }
+        (parts.join("/"), code)
+    } else {
+        let class = line.class.clone()?;
+        context.set_class(class.clone(), chain);
+        context.kuan = None;
+        let class = class_of(&class);
+        let code = codes.class(&class);
+        (class, code)
+    };
     let (label, code) = label;
     let level = if line.item { "item" } else { "class" };
     let def =
