@@ -17,7 +17,7 @@ fn run(doc: &str) -> Option<(Report, serde_json::Value)> {
 }
 
 /// A finding whose values hold every value of the truth entry (as decimals).
-fn found(report: &Report, values: &[String]) -> bool {
+pub(crate) fn found(report: &Report, values: &[String]) -> bool {
     let same = |a: &str, b: &str| match (
         a.parse::<rust_decimal::Decimal>(),
         b.parse::<rust_decimal::Decimal>(),
@@ -40,7 +40,7 @@ fn found(report: &Report, values: &[String]) -> bool {
 }
 
 /// The printed values of one truth inconsistency.
-fn values_of(inc: &serde_json::Value) -> Vec<String> {
+pub(crate) fn values_of(inc: &serde_json::Value) -> Vec<String> {
     inc["values"]
         .as_array()
         .expect("values")

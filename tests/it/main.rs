@@ -9,6 +9,7 @@ mod support;
 
 mod across;
 mod batch_run;
+mod blind;
 mod cli;
 mod cli_script;
 mod durability;

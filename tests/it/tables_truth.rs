@@ -156,3 +156,68 @@ fn made_up_table_pages() {
         score_against(&repo().join("corpus").join(doc), &truth, floor);
     }
 }
+
+/// Every table truth the developers wrote by hand from real documents
+/// (`tests/truth/tables/`), each held to the floors in its file
+/// (`floors: {recall, precision}`, the score measured when it was first
+/// scored, less a little); development and kept-aside totals printed apart.
+#[test]
+fn own_table_truth() {
+    let Some(corpus) = common::corpus_dir() else {
+        return;
+    };
+    let mut files: Vec<std::path::PathBuf> =
+        walkdir::WalkDir::new(repo().join("tests/truth/tables"))
+            .into_iter()
+            .filter_map(Result::ok)
+            .map(|e| e.into_path())
+            .filter(|p| p.extension().is_some_and(|e| e == "json"))
+            .collect();
+    files.sort();
+    assert!(
+        files.len() >= 4,
+        "at least four table truth documents: {files:?}"
+    );
+    let mut totals = [[0usize; 4]; 2];
+    for path in &files {
+        let truth: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(path).expect("truth file"))
+                .expect("truth parses");
+        let doc = truth["doc"].as_str().expect("doc");
+        let bytes = std::fs::read(corpus.join(doc)).expect("document");
+        let report = caizheng::pipeline::process(&bytes, doc);
+        assert!(report.errors.is_empty(), "{doc}: {:?}", report.errors);
+        let s = common::score(&report, &truth, "table");
+        let aside = usize::from(truth["kept_aside"].as_bool() == Some(true));
+        s.print(&format!(
+            "{doc}{}: tables",
+            if aside == 1 { " (kept aside)" } else { "" }
+        ));
+        totals[aside][0] += s.matched;
+        totals[aside][1] += s.truth;
+        totals[aside][2] += s.covered - s.wrong;
+        totals[aside][3] += s.covered;
+        let floor = |k: &str| truth["floors"][k].as_f64().unwrap_or(0.0);
+        assert!(
+            s.recall >= floor("recall"),
+            "{doc}: table recall {:.3}",
+            s.recall
+        );
+        assert!(
+            s.precision >= floor("precision"),
+            "{doc}: table precision {:.3}",
+            s.precision
+        );
+    }
+    for (name, t) in ["developed on", "kept aside"].iter().zip(totals) {
+        println!(
+            "all {name}: table recall {}/{} = {:.3}, precision {}/{} = {:.3}",
+            t[0],
+            t[1],
+            t[0] as f64 / t[1].max(1) as f64,
+            t[2],
+            t[3],
+            t[2] as f64 / t[3].max(1) as f64
+        );
+    }
+}
