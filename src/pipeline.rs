@@ -109,7 +109,7 @@ fn analyse_text(doc: &Document, config: &Config) -> Report {
             },
         );
         facts.extend(tables.facts);
-        let findings = crate::reconcile::reconcile(
+        let (findings, checked) = crate::reconcile::reconcile_counted(
             &crate::reconcile::ReconcileInput {
                 facts: &facts,
                 text: &doc.text,
@@ -118,13 +118,14 @@ fn analyse_text(doc: &Document, config: &Config) -> Report {
             },
             &config.rules,
         );
-        (facts, findings, tables.grids)
+        (facts, findings, checked, tables.grids)
     }));
     match outcome {
-        Ok((facts, findings, grids)) => {
+        Ok((facts, findings, checked, grids)) => {
             let mut r = Report::new(info);
             r.facts = facts;
             r.findings = findings;
+            r.checked = checked;
             r.tables = grids;
             if let Some(damage) = &doc.damage {
                 r.errors.push(ReportError {

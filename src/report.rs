@@ -1,5 +1,7 @@
 //! The output contract: one [`Report`] per document, schema `caizheng.report/1`.
 
+use std::collections::BTreeMap;
+
 use rust_decimal::Decimal;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -144,6 +146,12 @@ pub struct Report {
     /// The 附表 as read, one grid per table, so users can rebuild them.
     #[serde(default)]
     pub tables: Vec<TableGrid>,
+    /// How many identities each rule family of the reconciler checked
+    /// (`{"sum": 57, "share": 9, "yoy": 14}`): every one whose figures were
+    /// all printed, whether it held or not. A report without findings and
+    /// with nothing checked says nothing of the document's consistency.
+    #[serde(default)]
+    pub checked: BTreeMap<String, u32>,
 }
 
 /// One 附表 as rows × cells (header rows first), merged cells repeated.
@@ -176,6 +184,7 @@ impl Report {
             findings: Vec::new(),
             errors: Vec::new(),
             tables: Vec::new(),
+            checked: BTreeMap::new(),
         }
     }
 }

@@ -142,6 +142,15 @@ fn print_text(
         d.fiscal_year.map(|y| y.to_string()).unwrap_or_default(),
         d.kind.as_deref().unwrap_or("")
     )?;
+    // What was checked, so that "no inconsistency" is read against it.
+    if !report.checked.is_empty() {
+        let checked: Vec<String> = report
+            .checked
+            .iter()
+            .map(|(family, n)| format!("{family} {n}"))
+            .collect();
+        writeln!(out, "已核对 / identities checked: {}", checked.join(", "))?;
+    }
     for e in &report.errors {
         writeln!(out, "error [{}]: {}", e.reason, e.message)?;
     }

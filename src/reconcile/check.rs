@@ -15,6 +15,37 @@ pub(super) trait Check {
     fn run(&self, cx: &Context, out: &mut Vec<Finding>);
 }
 
+/// How many identities each rule family checked in the document being
+/// reconciled (every one whose figures were all printed, whether it held or
+/// not). Kept per thread because a document is reconciled on one thread from
+/// start to end, and counted where every family's comparisons meet
+/// ([`super::sums::check_identity`], [`super::rates::RateCheck::finding`]) rather
+/// than in each rule.
+mod tally {
+    use std::cell::RefCell;
+    use std::collections::BTreeMap;
+
+    thread_local! {
+        static CHECKED: RefCell<BTreeMap<&'static str, u32>> = const { RefCell::new(BTreeMap::new()) };
+    }
+
+    /// One identity of `family` checked.
+    pub fn count(family: &'static str) {
+        CHECKED.with(|c| *c.borrow_mut().entry(family).or_default() += 1);
+    }
+
+    /// The counts since the last call (the start of a document), reset.
+    pub fn take() -> BTreeMap<String, u32> {
+        CHECKED.with(|c| {
+            std::mem::take(&mut *c.borrow_mut())
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v))
+                .collect()
+        })
+    }
+}
+pub(super) use tally::{count as count_checked, take as take_checked};
+
 /// What a check looks at: the document, its figures, and the rules in effect.
 pub(super) struct Context<'c, 'a> {
     pub input: &'c ReconcileInput<'a>,

@@ -30,7 +30,7 @@ mod structure;
 mod sums;
 mod yoy;
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 
 use crate::report::{DocumentInfo, Finding};
 use crate::sections::SectionTree;
@@ -70,8 +70,18 @@ const CHECKS: &[&dyn Check] = &[
 
 /// All findings about one document, errors first. An unfilled template yields exactly one.
 pub fn reconcile(input: &ReconcileInput, rules: &RuleSet) -> Vec<Finding> {
+    reconcile_counted(input, rules).0
+}
+
+/// The findings, and how many identities each rule family checked (`sum`: 12 …): a
+/// document without findings whose figures could not be checked is not one that holds.
+pub fn reconcile_counted(
+    input: &ReconcileInput,
+    rules: &RuleSet,
+) -> (Vec<Finding>, BTreeMap<String, u32>) {
+    check::take_checked();
     if let Some(template) = structure::unfilled_template(input, rules) {
-        return vec![template];
+        return (vec![template], BTreeMap::new());
     }
     let pool = Pool::new(input.facts);
     let cx = Context {
@@ -94,7 +104,9 @@ pub fn reconcile(input: &ReconcileInput, rules: &RuleSet) -> Vec<Finding> {
     }
     let mut findings = out.list;
     findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
-    findings
+    let checked = check::take_checked();
+    tracing::debug!(?checked, findings = findings.len(), "reconciled");
+    (findings, checked)
 }
 
 /// Findings without repeats: one per rule and set of printed figures.

@@ -27,6 +27,7 @@ pub(super) struct RateCheck<'f, 'a> {
 
 impl RateCheck<'_, '_> {
     pub fn finding(self, rules: &RuleSet) -> Option<Finding> {
+        super::check::count_checked(self.kind);
         let pct = self.pct;
         let tolerance = self.tolerance + pct.half;
         let verdict = verdict(compare(pct, self.expected, tolerance, rules))?;

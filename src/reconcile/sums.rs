@@ -86,6 +86,7 @@ pub(super) fn check_identity(
     complete: bool,
     rules: &RuleSet,
 ) -> Option<Finding> {
+    super::check::count_checked(kind);
     let sum: Decimal = parts.iter().map(|p| p.num).sum();
     let tolerance: Decimal = parts.iter().map(|p| p.half).sum::<Decimal>() + total.half;
     let two_sided = relation == Relation::Equal && complete;

@@ -221,3 +221,56 @@ fn own_table_truth() {
         );
     }
 }
+
+/// Every Jiangsu budget PDF of the shared corpus that prints its 附表: the
+/// tables are recognised (公开表一…十二: at least ten of the twelve per
+/// document), their sums are checked (the reconciler's `checked` tally) and
+/// none of them fails beyond rounding.
+#[test]
+fn jiangsu_tables_recognised_and_reconciled() {
+    let Some(corpus) = common::corpus_dir() else {
+        return;
+    };
+    let mut pdfs: Vec<_> = std::fs::read_dir(corpus.join("jiangsu"))
+        .expect("jiangsu/")
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "pdf"))
+        .collect();
+    pdfs.sort();
+    assert!(pdfs.len() >= 10, "{pdfs:?}");
+    for pdf in pdfs {
+        let name = pdf.file_name().unwrap().to_string_lossy().to_string();
+        let report = caizheng::pipeline::process(&std::fs::read(&pdf).unwrap(), &name);
+        let sums = report.checked.get("sum").copied().unwrap_or(0);
+        let failed: Vec<_> = report
+            .findings
+            .iter()
+            .filter(|f| f.kind == "sum" && f.severity > caizheng::report::Severity::Info)
+            .map(|f| &f.message)
+            .collect();
+        println!(
+            "{name}: {} tables, {} table facts, {sums} sums checked, {} failed",
+            report.tables.len(),
+            report
+                .facts
+                .iter()
+                .filter(|f| f.source == FactSource::Table)
+                .count(),
+            failed.len()
+        );
+        // renda-budget-2019.pdf is the narrative; its tables are the separate
+        // renda-budget-2019-tables.pdf.
+        if name == "renda-budget-2019.pdf" {
+            assert!(report.tables.is_empty(), "{name}");
+            continue;
+        }
+        assert!(
+            report.tables.len() >= 10,
+            "{name}: {} tables",
+            report.tables.len()
+        );
+        assert!(sums >= 20, "{name}: only {sums} sums checked");
+        assert!(failed.is_empty(), "{name}: {failed:#?}");
+    }
+}

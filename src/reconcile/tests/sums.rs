@@ -260,3 +260,31 @@ comparison_words = []
     .to_string();
     assert!(err.starts_with("custom.toml:8:"), "{err}");
 }
+
+/// A sum that holds is silent but counted as checked; one whose parts are
+/// not printed is not counted.
+#[test]
+fn checked_sums_are_counted() {
+    let doc = three_public("6.84", "0", "6.84", "0");
+    let input = ReconcileInput {
+        facts: &doc.facts,
+        text: &doc.text,
+        sections: &crate::sections::SectionTree::default(),
+        info: &crate::report::DocumentInfo::default(),
+    };
+    let (findings, checked) = reconcile_counted(&input, &RuleSet::builtin());
+    assert!(findings.is_empty(), "{findings:#?}");
+    assert!(checked.get("sum").is_some_and(|&n| n >= 1), "{checked:?}");
+    let lone = Doc::new().say(
+        "“三公”经费支出6.84万元。",
+        &[("three_public.total", "6.84", "万元")],
+    );
+    let input = ReconcileInput {
+        facts: &lone.facts,
+        text: &lone.text,
+        sections: &crate::sections::SectionTree::default(),
+        info: &crate::report::DocumentInfo::default(),
+    };
+    let (_, checked) = reconcile_counted(&input, &RuleSet::builtin());
+    assert_eq!(checked.get("sum"), None, "{checked:?}");
+}
