@@ -100,6 +100,12 @@ fn analyse_text(doc: &Document, config: &Config) -> Report {
                     info.kind.as_deref(),
                     &config.patterns,
                 ));
+                crate::extract::scope_labels::label_scopes(
+                    &mut facts,
+                    &doc.text,
+                    &tree,
+                    &config.patterns.scope_words,
+                );
                 (tree, facts)
             },
             // A table that trips the table stage must not cost the narrative facts.

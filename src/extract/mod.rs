@@ -10,6 +10,7 @@ mod lists;
 pub mod metadata;
 pub mod patterns;
 pub mod scope;
+pub mod scope_labels;
 mod settle;
 
 use crate::keys;

@@ -66,6 +66,9 @@ struct PatternFile {
     /// Cue words of the clause reader (see [`super::clause`]).
     #[serde(default)]
     clause: Option<super::clause::lexicon::CueDefs>,
+    /// Scope words of whole-region reports (see [`super::scope_labels`]).
+    #[serde(default)]
+    scope_blocks: Option<super::scope_labels::ScopeWords>,
 }
 
 /// Direction words and the sign they give a change.
@@ -270,6 +273,8 @@ pub struct PatternSet {
     pub lexicon: super::clause::lexicon::Lexicon,
     /// The clause reader's cue words.
     pub cues: super::clause::lexicon::Cues,
+    /// Scopes of whole-region reports (`全区` / `区本级`).
+    pub scope_words: super::scope_labels::ScopeWords,
 }
 
 /// A pattern file that cannot be used: the error of every data file.
@@ -302,6 +307,7 @@ impl PatternSet {
         // Definitions, signs, units and templates are shared by all files.
         let mut defs = BTreeMap::new();
         let mut signs = Signs::default();
+        let mut scope_words = super::scope_labels::ScopeWords::default();
         let mut units = BTreeMap::new();
         let mut templates = BTreeMap::new();
         let mut template_anchors: BTreeMap<String, Vec<String>> = BTreeMap::new();
@@ -309,6 +315,9 @@ impl PatternSet {
             defs.extend(f.defs.clone());
             if let Some(s) = &f.signs {
                 signs = s.clone();
+            }
+            if let Some(w) = &f.scope_blocks {
+                scope_words = w.clone();
             }
             for (u, d) in &f.units {
                 let factor = match &d.to_wan {
@@ -551,6 +560,7 @@ impl PatternSet {
             tails,
             signs,
             units,
+            scope_words,
         })
     }
 
