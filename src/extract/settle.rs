@@ -25,6 +25,8 @@ pub(super) fn after_patterns(
     });
     read_clauses(text, tree, doc_kind, set, &names, candidates);
     totals_with_carryover(text, set, candidates);
+    shares_of_other_bases(text, set, candidates);
+    year_blocks(text, candidates);
     // A count never fills an amount key, an amount never a count key.
     candidates.retain(|c| unit_fits_key(set, c));
 }
@@ -166,4 +168,63 @@ fn unit_fits_key(set: &PatternSet, c: &Candidate) -> bool {
     }
     let amount = set.units.get(unit).is_some_and(|(_, f)| f.is_some());
     count_key != amount
+}
+
+/// A share a pattern read whose clause names another base than the
+/// subject's parent (`人员经费612.40万元，占基本支出的89.21%`, WORDING 4.4):
+/// the `[[clause.share_of]]` key.
+fn shares_of_other_bases(text: &str, set: &PatternSet, candidates: &mut [Candidate]) {
+    for c in candidates
+        .iter_mut()
+        .filter(|c| c.key.ends_with(crate::keys::SHARE_PCT))
+    {
+        let before = &text[..c.figure.start];
+        let clause = before
+            .rfind(['，', ',', '；', ';', '：', ':', '。'])
+            .map_or(before, |i| &before[i..]);
+        if let Some((_, suffix)) = set
+            .cues
+            .share_of
+            .iter()
+            .find(|(cue, _)| cue.is_match(clause))
+        {
+            let base = c.key.trim_end_matches(crate::keys::SHARE_PCT);
+            c.key = format!("x.{}{suffix}", base.strip_prefix("x.").unwrap_or(base));
+        }
+    }
+}
+
+/// Year blocks (WORDING 6.4): `2021年的…合计为{A}，其中：…。2020年的…合计为{A}，其中：…`
+/// — a sentence opening with the year before the previous block's year
+/// states last year's figures: its amounts are `.prior_year`.
+fn year_blocks(text: &str, candidates: &mut [Candidate]) {
+    static BLOCK: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r"(?m)(?:^|[。；;])\s*((?:19|20)\d{2})\s?年度?的")
+            .expect("year block regex")
+    });
+    let blocks: Vec<(usize, u32)> = BLOCK
+        .captures_iter(text)
+        .filter_map(|c| {
+            let y = c.get(1)?;
+            Some((y.start(), y.as_str().parse().ok()?))
+        })
+        .collect();
+    for pair in blocks.windows(2) {
+        let ((first, year), (second, prior)) = (pair[0], pair[1]);
+        // Adjacent blocks of one paragraph, the second a year earlier.
+        if prior + 1 != year || text[first..second].contains('\n') {
+            continue;
+        }
+        let end = second
+            + text[second..]
+                .find(['。', '\n'])
+                .unwrap_or(text.len() - second);
+        for c in candidates.iter_mut().filter(|c| {
+            (second..end).contains(&c.figure.start)
+                && clause::base_key(&c.key) == c.key
+                && c.unit.as_deref() != Some("%")
+        }) {
+            c.key.push_str(crate::keys::PRIOR_YEAR);
+        }
+    }
 }
