@@ -27,3 +27,4 @@ mod sections;
 mod site_browser;
 mod tables_roundtrip;
 mod tables_truth;
+mod wording_forms;

@@ -70,6 +70,14 @@ pub(super) fn read_figure(
                 return Some(reading(subject, f, key, None, "share_of", clause_start));
             }
             if matches(&cues.share, clause) {
+                // `占政府采购预算总额的比重分别为40%`: the name after 占 is the
+                // base of the share, never the share's subject.
+                if subject.named
+                    && subject.start >= clause_start
+                    && text[clause_start..subject.start].contains('占')
+                {
+                    return None;
+                }
                 (keys::SHARE_PCT, None, "share")
             } else if matches(&cues.completion, clause) {
                 (keys::COMPLETION_PCT, None, "completion")
