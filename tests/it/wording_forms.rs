@@ -19,6 +19,8 @@ const FLOORS: &[(&str, f64, f64)] = &[
         1.0,
     ),
     ("wording-town-hospital-2020-final.json", 1.0, 1.0),
+    // Written after the rules above, as a check of their generality.
+    ("wording-township-government-2023-final.json", 1.0, 1.0),
 ];
 
 #[test]

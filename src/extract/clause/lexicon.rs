@@ -117,6 +117,9 @@ pub struct CueDefs {
     /// Shares over another base than the subject's parent.
     #[serde(default)]
     pub share_of: Vec<ShareOfDef>,
+    /// Sentence up to a percentage: a policy rate inside a reason, no change.
+    #[serde(default)]
+    pub policy_pct: Option<String>,
 }
 
 /// `占基本支出的89.21%`: a share whose clause matches `cue` is `x.{subject}{suffix}`.
@@ -219,6 +222,7 @@ pub struct Cues {
     pub reason: Cue,
     pub reason_part: Cue,
     pub net_change: Cue,
+    pub policy_pct: Cue,
     /// (cue, suffix) of `[[clause.share_of]]`.
     pub share_of: Vec<(Cue, String)>,
     /// The pattern files' direction words and the clause reader's own.
@@ -288,6 +292,7 @@ impl Cues {
             reason: re("reason", &defs.reason)?,
             reason_part: re("reason_part", &defs.reason_part)?,
             net_change: re("net_change", &defs.net_change)?,
+            policy_pct: re("policy_pct", &defs.policy_pct)?,
             share_of: defs
                 .share_of
                 .iter()

@@ -133,6 +133,9 @@ pub fn read(input: &ClauseInput) -> ClauseOutput {
     // The figure a bracketed `（其中：…）` list stands under: after the closing
     // bracket the comparison is the parent's again (WORDING 6.1).
     let mut bracket_parent: Option<Subject> = None;
+    // The subject whose reasons are being listed: over `；` to the paragraph's end
+    // (`主要原因是：（一）…增加70万元；（二）…减少20万元。`).
+    let mut reason_parent: Option<Subject> = None;
     let mut prev_end = 0;
     // Titles only: a numbered line that holds a figure or a comma is a
     // sentence the tree took for a heading (`1.法院（款）…支出17279.29万元，…`).
@@ -177,6 +180,7 @@ pub fn read(input: &ClauseInput) -> ClauseOutput {
                 paragraph_last = None;
                 under = None;
                 bracket_parent = None;
+                reason_parent = None;
             }
             // `X支出N万元。主要用于A、B项目支出。与上年相比增加M万元`: the aside
             // about what the money is for leaves the subject to the next sentence.
@@ -285,25 +289,30 @@ pub fn read(input: &ClauseInput) -> ClauseOutput {
                     // not read as the subject's own figure, unless a term is
                     // named after the reason word (`原因是基本支出增加…`, 6.10).
                     let before = &text[sentence.start..f.number.start];
-                    if let Some(at) = input
+                    let reason_at = input
                         .cues
                         .reason
                         .get()
                         .and_then(|r| r.find_iter(before).last())
-                        .map(|m| sentence.start + m.start())
-                    {
-                        let named_after = subject.as_ref().is_some_and(|s| s.named && s.start > at);
-                        // `。主要原因是…`: the reason of the sentence before.
-                        let opens = text[sentence.start..at].chars().count() <= 3;
-                        let parent = subject
-                            .clone()
-                            .filter(|s| s.end <= at)
-                            .or_else(|| carry.clone().filter(|_| opens));
-                        if let (false, Some(parent)) = (named_after, parent) {
-                            if let Some(r) = role::read_reason(input, &sentence, &parent, f) {
-                                out.push(r);
-                                continue;
-                            }
+                        .map(|m| sentence.start + m.start());
+                    let parent = match reason_at {
+                        Some(at) if !subject.as_ref().is_some_and(|s| s.named && s.start > at) => {
+                            // `。主要原因是…`: the reason of the sentence before.
+                            let opens = text[sentence.start..at].chars().count() <= 3;
+                            subject
+                                .clone()
+                                .filter(|s| s.end <= at)
+                                .or_else(|| carry.clone().filter(|_| opens))
+                        }
+                        // A later item of the same reasons, no term named in it.
+                        None if !subject.as_ref().is_some_and(|s| s.named) => reason_parent.clone(),
+                        _ => None,
+                    };
+                    if let Some(parent) = parent {
+                        if let Some(r) = role::read_reason(input, &sentence, &parent, f) {
+                            out.push(r);
+                            reason_parent = Some(parent);
+                            continue;
                         }
                     }
                     let current = match (&subject, &carry) {
@@ -358,6 +367,7 @@ pub fn read(input: &ClauseInput) -> ClauseOutput {
             paragraph_last = None;
             under = None;
             bracket_parent = None;
+            reason_parent = None;
         }
         carry = last_read;
     }

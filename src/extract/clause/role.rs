@@ -82,7 +82,12 @@ pub(super) fn read_figure(
             } else if matches(&cues.completion, clause) {
                 (keys::COMPLETION_PCT, None, "completion")
             } else if let Some(d) = input.cues.last_direction(clause) {
-                if d == 0 {
+                if d == 0
+                    || matches(
+                        &cues.policy_pct,
+                        &compact(&text[sentence.start..f.number.start]),
+                    )
+                {
                     return None;
                 }
                 // `剔除…因素，同口径下降3.2%` (WORDING 4.8): the change on a comparable basis.

@@ -520,3 +520,37 @@ fn list_sums_and_year_blocks() {
     assert!(has(&f, "x.training_fee", "28.00"), "{f:#?}");
     assert!(!f.iter().any(|x| x.value == "580.40"), "{f:#?}");
 }
+
+/// §6.8 Reason items over `；` stay the reasons of the subject; a term named
+/// in an item is that term's change (§6.10). §10.3 `较{Y}年{prior}` is the prior.
+#[test]
+fn reason_items_over_semicolons_and_a_prior_with_its_year() {
+    let f = facts(&format!(
+        "{WATER}本年支出合计2410.00万元，同比增加110.00万元，主要原因是：（一）基础设施维护支出增加70.00万元；（二）疫情防控经费减少20.00万元；（三）项目支出增加60.00万元。\n\
+         2023年度机关运行经费支出74.00万元，较2022年80.00万元略有下降。\n"
+    ));
+    let part = |label: &str, value: &str| {
+        f.iter().any(|x| {
+            x.key == "x.expenditure.total.yoy_change_part"
+                && x.label.as_deref() == Some(label)
+                && x.value == value
+        })
+    };
+    assert!(part("基础设施维护支出", "70.00"), "{f:#?}");
+    assert!(part("疫情防控经费", "-20.00"), "{f:#?}");
+    assert!(has(&f, "expenditure.project.yoy_change", "60.00"), "{f:#?}");
+    assert!(
+        has(&f, "admin_operating_cost.prior_year", "80.00"),
+        "{f:#?}"
+    );
+}
+
+/// §9.13 A policy rate in a reason is no change of the term named in it.
+#[test]
+fn a_policy_rate_in_a_reason_is_no_change() {
+    let f = facts(&format!(
+        "{FINAL}“三公”经费预算总计18.50万元，较上年减少1.50万元，下降7.5%，主要是落实过紧日子要求，公务接待费压减10%。\n"
+    ));
+    assert!(has(&f, "three_public.total.yoy_pct", "-7.5"), "{f:#?}");
+    assert!(!f.iter().any(|x| x.value == "-10"), "{f:#?}");
+}
