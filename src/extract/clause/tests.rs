@@ -554,3 +554,22 @@ fn a_policy_rate_in_a_reason_is_no_change() {
     assert!(has(&f, "three_public.total.yoy_pct", "-7.5"), "{f:#?}");
     assert!(!f.iter().any(|x| x.value == "-10"), "{f:#?}");
 }
+
+/// §6.5 Labels then values: the procurement categories in printed order,
+/// and their shares; a list with fewer values than labels gives nothing.
+#[test]
+fn procurement_labels_then_values() {
+    let f = facts(&format!(
+        "{BUDGET}九、政府采购预算情况\n2023年政府采购预算总额75.00万元，其中货物、服务、工程类采购预算分别为30.00万元、45.00万元、0万元，占政府采购预算总额的比重分别为40%、60%、0%。\n\
+         货物、服务类采购支出分别为12.00万元。\n"
+    ));
+    assert!(has(&f, "procurement.goods", "30.00"), "{f:#?}");
+    assert!(has(&f, "procurement.services", "45.00"), "{f:#?}");
+    assert!(has(&f, "procurement.works", "0"), "{f:#?}");
+    assert!(has(&f, "procurement.services.share_pct", "60"), "{f:#?}");
+    assert!(!has(&f, "procurement.goods", "12.00"), "{f:#?}");
+    assert!(
+        keyed(&f, "procurement.total.share_pct").is_empty(),
+        "{f:#?}"
+    );
+}
