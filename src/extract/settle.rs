@@ -25,6 +25,9 @@ pub(super) fn after_patterns(
     });
     read_clauses(text, tree, doc_kind, set, &names, candidates);
     totals_with_carryover(text, set, candidates);
+    shares_of_other_bases(text, set, candidates);
+    year_blocks(text, candidates);
+    category_lists(text, candidates);
     // A count never fills an amount key, an amount never a count key.
     candidates.retain(|c| unit_fits_key(set, c));
 }
@@ -166,4 +169,167 @@ fn unit_fits_key(set: &PatternSet, c: &Candidate) -> bool {
     }
     let amount = set.units.get(unit).is_some_and(|(_, f)| f.is_some());
     count_key != amount
+}
+
+/// A share a pattern read whose clause names another base than the
+/// subject's parent (`人员经费612.40万元，占基本支出的89.21%`, WORDING 4.4):
+/// the `[[clause.share_of]]` key.
+fn shares_of_other_bases(text: &str, set: &PatternSet, candidates: &mut [Candidate]) {
+    for c in candidates
+        .iter_mut()
+        .filter(|c| c.key.ends_with(crate::keys::SHARE_PCT))
+    {
+        let before = &text[..c.figure.start];
+        let clause = before
+            .rfind(['，', ',', '；', ';', '：', ':', '。'])
+            .map_or(before, |i| &before[i..]);
+        if let Some((_, suffix)) = set
+            .cues
+            .share_of
+            .iter()
+            .find(|(cue, _)| cue.is_match(clause))
+        {
+            let base = c.key.trim_end_matches(crate::keys::SHARE_PCT);
+            c.key = format!("x.{}{suffix}", base.strip_prefix("x.").unwrap_or(base));
+        }
+    }
+}
+
+/// Year blocks (WORDING 6.4): `2021年的…合计为{A}，其中：…。2020年的…合计为{A}，其中：…`
+/// — a sentence opening with the year before the previous block's year
+/// states last year's figures: its amounts are `.prior_year`.
+fn year_blocks(text: &str, candidates: &mut [Candidate]) {
+    static BLOCK: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r"(?m)(?:^|[。；;])\s*((?:19|20)\d{2})\s?年度?的")
+            .expect("year block regex")
+    });
+    let blocks: Vec<(usize, u32)> = BLOCK
+        .captures_iter(text)
+        .filter_map(|c| {
+            let y = c.get(1)?;
+            Some((y.start(), y.as_str().parse().ok()?))
+        })
+        .collect();
+    for pair in blocks.windows(2) {
+        let ((first, year), (second, prior)) = (pair[0], pair[1]);
+        // Adjacent blocks of one paragraph, the second a year earlier.
+        if prior + 1 != year || text[first..second].contains('\n') {
+            continue;
+        }
+        let end = second
+            + text[second..]
+                .find(['。', '\n'])
+                .unwrap_or(text.len() - second);
+        for c in candidates.iter_mut().filter(|c| {
+            (second..end).contains(&c.figure.start)
+                && clause::base_key(&c.key) == c.key
+                && c.unit.as_deref() != Some("%")
+        }) {
+            c.key.push_str(crate::keys::PRIOR_YEAR);
+        }
+    }
+}
+
+/// Labels then values (WORDING 6.5): `货物、服务、工程类采购预算分别为30万元、45万元、
+/// 0万元，占政府采购预算总额的比重分别为40%、60%、0%` — the procurement
+/// categories in printed order, each label its value and share; the lists
+/// must have as many values as labels (a list cut short gives nothing).
+fn category_lists(text: &str, candidates: &mut Vec<Candidate>) {
+    use std::sync::LazyLock;
+    static LIST: LazyLock<regex::Regex> = LazyLock::new(|| {
+        regex::Regex::new(
+            r"(?P<labels>(?:货物|服务|工程)(?:[、和及与](?:货物|服务|工程)){1,2})类?(?:采购)?(?:预算|支出|金额)?(?:分别为|分别是|各为)\s?(?P<values>[0-9][0-9.]*\s?(?:万元|元|亿元)?(?:\s?[、和及与,，]\s?[0-9][0-9.]*\s?(?:万元|元|亿元)?){1,2})(?:[，,]\s?占[^，。；\d]{0,24}?(?:比重|比例)?(?:分别为|分别是|各为)\s?(?P<pcts>[0-9][0-9.]*\s?%(?:\s?[、和及与,，]\s?[0-9][0-9.]*\s?%){1,2}))?",
+        )
+        .expect("category list regex")
+    });
+    static NUMBER: LazyLock<regex::Regex> = LazyLock::new(|| {
+        regex::Regex::new(r"[0-9]+(?:\.[0-9]+)?\s?(?P<unit>万元|元|亿元|%)?").expect("number regex")
+    });
+    let key_of = |label: &str| match label {
+        "货物" => "procurement.goods",
+        "服务" => "procurement.services",
+        _ => "procurement.works",
+    };
+    let mut found = Vec::new();
+    for caps in LIST.captures_iter(text) {
+        let (Some(labels), Some(values)) = (caps.name("labels"), caps.name("values")) else {
+            continue;
+        };
+        let labels: Vec<&str> = labels.as_str().split(['、', '和', '及', '与']).collect();
+        let numbers = |m: regex::Match| -> Vec<(std::ops::Range<usize>, Option<String>)> {
+            NUMBER
+                .captures_iter(m.as_str())
+                .map(|c| {
+                    let n = c.get(0).expect("group 0");
+                    let digits = n
+                        .as_str()
+                        .trim_end_matches(|ch: char| !ch.is_ascii_digit())
+                        .len();
+                    let start = m.start() + n.start();
+                    (
+                        start..start + digits,
+                        c.name("unit").map(|u| u.as_str().to_string()),
+                    )
+                })
+                .collect()
+        };
+        let values = numbers(values);
+        if values.len() != labels.len() {
+            continue;
+        }
+        // The amounts' unit: printed after the last value when not after each.
+        let Some(unit) = values.iter().rev().find_map(|(_, u)| u.clone()) else {
+            continue;
+        };
+        let whole = caps.get(0).expect("group 0").range();
+        let mut push = |key: String, figure: std::ops::Range<usize>, unit: &str| {
+            found.push(Candidate {
+                key,
+                value: text[figure.clone()].to_string(),
+                unit: Some(unit.to_string()),
+                value_wan: match unit {
+                    "万元" => Some(rust_decimal::Decimal::ONE),
+                    "元" => Some(rust_decimal::Decimal::new(1, 4)),
+                    "亿元" => Some(rust_decimal::Decimal::new(10000, 0)),
+                    _ => None,
+                }
+                .and_then(|factor| {
+                    text[figure.clone()]
+                        .parse::<rust_decimal::Decimal>()
+                        .ok()
+                        .map(|d| d * factor)
+                }),
+                label: None,
+                code: None,
+                strength: (-50, figure.len()),
+                figure: figure.clone(),
+                quote: whole.start..figure.end,
+                pattern: "procurement#labels_then_values".into(),
+                qualifier: "",
+                side: 0,
+            });
+        };
+        for (label, (figure, printed)) in labels.iter().zip(&values) {
+            push(
+                key_of(label).to_string(),
+                figure.clone(),
+                printed.as_deref().unwrap_or(&unit),
+            );
+        }
+        if let Some(pcts) = caps.name("pcts") {
+            let pcts = numbers(pcts);
+            if pcts.len() == labels.len() {
+                for (label, (figure, _)) in labels.iter().zip(pcts) {
+                    push(
+                        format!("{}{}", key_of(label), crate::keys::SHARE_PCT),
+                        figure,
+                        "%",
+                    );
+                }
+            }
+        }
+    }
+    // A figure another reader placed keeps its reading.
+    found.retain(|f| !candidates.iter().any(|c| c.figure == f.figure));
+    candidates.extend(found);
 }

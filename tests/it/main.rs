@@ -28,3 +28,4 @@ mod sections;
 mod site_browser;
 mod tables_roundtrip;
 mod tables_truth;
+mod wording_forms;

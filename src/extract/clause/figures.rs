@@ -34,6 +34,8 @@ pub struct Figure {
     pub measure: Measure,
     /// Factor to 万元 for amounts.
     pub to_wan: Option<Decimal>,
+    /// A minus sign printed before the number (`下降-6.58%`, `差异率-10%`).
+    pub minus: bool,
 }
 
 /// A number and the unit after it; `万` alone is 万元 (`0万`), and a line
@@ -90,10 +92,12 @@ pub fn figures(text: &str) -> Vec<Figure> {
         let number = whole.start()..whole.start() + digits;
         let unit_text = whole.as_str()[digits..].trim_start();
         let number_text = &text[number.clone()];
-        if text[..number.start]
-            .chars()
-            .next_back()
-            .is_some_and(bad_before)
+        let minus = signed_after_word(&text[..number.start]);
+        if !minus
+            && text[..number.start]
+                .chars()
+                .next_back()
+                .is_some_and(bad_before)
         {
             continue;
         }
@@ -125,9 +129,78 @@ pub fn figures(text: &str) -> Vec<Figure> {
             unit: canonical.to_string(),
             measure,
             to_wan,
+            minus,
         });
     }
+    bare_percents(text, &mut out);
     out
+}
+
+/// Words after which a printed minus is the figure's sign, not a range or a
+/// code: a direction word (`下降-6.58%`, WORDING 4.3) or a rate's name
+/// (`预决算差异率-10%`, WORDING 2.4).
+const SIGN_WORDS: &[&str] = &[
+    "下降",
+    "减少",
+    "降低",
+    "增长",
+    "增加",
+    "上升",
+    "提高",
+    "差异率",
+    "偏差率",
+    "率为",
+    "率",
+];
+
+fn signed_after_word(before: &str) -> bool {
+    before
+        .strip_suffix('-')
+        .or_else(|| before.strip_suffix('－'))
+        .is_some_and(|b| SIGN_WORDS.iter().any(|w| b.trim_end().ends_with(w)))
+}
+
+/// `减少117.80万元，减少 9.51，` — the change in % printed without its sign
+/// right after the amount change: a direction word, a number and a comma,
+/// following `{D}{C}万元，` (WORDING: the percentage may lose its `%`). Only
+/// in that form; a bare number elsewhere is no figure.
+static BARE_PERCENT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?P<amount>[0-9]+(?:\.[0-9]+)?\s?(?:万元|亿元|元))[，,]\s?(?:同比)?(?:下降|减少|降低|增长|增加|上升)(?:了)?\s?(?P<number>[0-9]+(?:\.[0-9]+)?)\s?[，,。；;]",
+    )
+    .expect("bare percent regex")
+});
+
+fn bare_percents(text: &str, out: &mut Vec<Figure>) {
+    let mut found = Vec::new();
+    for caps in BARE_PERCENT.captures_iter(text) {
+        let (Some(amount), Some(number)) = (caps.name("amount"), caps.name("number")) else {
+            continue;
+        };
+        // The amount must itself be a change: a direction word right before it.
+        let before = text[..amount.start()].trim_end();
+        let is_change = [
+            "下降", "减少", "降低", "增长", "增加", "上升", "减支", "增支",
+        ]
+        .iter()
+        .any(|w| before.ends_with(w));
+        if !is_change {
+            continue;
+        }
+        found.push(Figure {
+            number: number.range(),
+            whole: number.range(),
+            value: number.as_str().to_string(),
+            unit: "%".into(),
+            measure: Measure::Percent,
+            to_wan: None,
+            minus: false,
+        });
+    }
+    if !found.is_empty() {
+        out.extend(found);
+        out.sort_by_key(|f| f.number.start);
+    }
 }
 
 #[cfg(test)]
@@ -167,5 +240,25 @@ mod tests {
         assert!(read("附件A3个").is_empty());
         assert!(read("服务3万人").is_empty());
         assert!(read("2019年度，第3次").is_empty());
+        assert!(read("1-2人").is_empty());
+    }
+
+    #[test]
+    fn a_printed_minus_after_a_direction_word_or_a_rate_is_a_sign() {
+        // WORDING 4.3 `下降-{P}%`, 2.4 `预决算差异率{P}%` signed.
+        let f = figures("比上年下降-6.58%，预决算差异率-10%");
+        assert_eq!(f.len(), 2);
+        assert!(f.iter().all(|f| f.minus));
+        assert_eq!(f[0].value, "6.58");
+    }
+
+    #[test]
+    fn a_percent_without_its_sign_only_right_after_an_amount_change() {
+        // `{D}{C}万元，{D}{P}，`: the second figure is the change in %.
+        let f = read("支出减少117.80万元，减少 9.51，主要原因是…");
+        assert_eq!(f[1], ("9.51".into(), "%".into()));
+        // Not after an amount that is no change, nor without the comma.
+        assert_eq!(read("支出117.80万元，减少 9.51，").len(), 1);
+        assert_eq!(read("支出减少117.80万元，减少 9.51万").len(), 2);
     }
 }

@@ -96,6 +96,38 @@ pub struct CueDefs {
     /// Totals whose own `其中` list holds the carry-over: the total with it.
     #[serde(default)]
     pub with_carryover: Vec<CarryoverDef>,
+    /// Clause before a percentage: the gap between budget and final (`预决算差异率`).
+    #[serde(default)]
+    pub variance: Option<String>,
+    /// Sentence up to a percentage: a change on a comparable basis (`剔除…同口径`).
+    #[serde(default)]
+    pub comparable: Option<String>,
+    /// Gap after the last name of a list: the figure is the list's sum (`A及B、C合计为`).
+    #[serde(default)]
+    pub list_total: Option<String>,
+    /// Sentence up to a figure: a reason for the change before (`主要原因是`).
+    #[serde(default)]
+    pub reason: Option<String>,
+    /// A reason's clause before its amount: group `part` names what changed.
+    #[serde(default)]
+    pub reason_part: Option<String>,
+    /// A reason's clause before its amount: the net change of the subject.
+    #[serde(default)]
+    pub net_change: Option<String>,
+    /// Shares over another base than the subject's parent.
+    #[serde(default)]
+    pub share_of: Vec<ShareOfDef>,
+    /// Sentence up to a percentage: a policy rate inside a reason, no change.
+    #[serde(default)]
+    pub policy_pct: Option<String>,
+}
+
+/// `占基本支出的89.21%`: a share whose clause matches `cue` is `x.{subject}{suffix}`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ShareOfDef {
+    pub cue: String,
+    pub suffix: String,
 }
 
 /// `收入预算557259.13万元，其中：…上年结转93801.70万元`: an amount of one of
@@ -184,6 +216,15 @@ pub struct Cues {
     pub lines: Vec<LineDef>,
     pub under: Vec<UnderDef>,
     pub with_carryover: Vec<CarryoverDef>,
+    pub variance: Cue,
+    pub comparable: Cue,
+    pub list_total: Cue,
+    pub reason: Cue,
+    pub reason_part: Cue,
+    pub net_change: Cue,
+    pub policy_pct: Cue,
+    /// (cue, suffix) of `[[clause.share_of]]`.
+    pub share_of: Vec<(Cue, String)>,
     /// The pattern files' direction words and the clause reader's own.
     pub signs: crate::extract::patterns::Signs,
     /// All of `signs` in one automaton (longest first), and each word's sign.
@@ -245,6 +286,18 @@ impl Cues {
             kuan_line: re("kuan_line", &defs.kuan_line)?,
             under: defs.under.clone(),
             with_carryover: defs.with_carryover.clone(),
+            variance: re("variance", &defs.variance)?,
+            comparable: re("comparable", &defs.comparable)?,
+            list_total: re("list_total", &defs.list_total)?,
+            reason: re("reason", &defs.reason)?,
+            reason_part: re("reason_part", &defs.reason_part)?,
+            net_change: re("net_change", &defs.net_change)?,
+            policy_pct: re("policy_pct", &defs.policy_pct)?,
+            share_of: defs
+                .share_of
+                .iter()
+                .map(|d| Ok((re("share_of", &Some(d.cue.clone()))?, d.suffix.clone())))
+                .collect::<Result<_, String>>()?,
             signs,
             lines: defs.line.clone(),
         })

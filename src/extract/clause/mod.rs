@@ -130,6 +130,12 @@ pub fn read(input: &ClauseInput) -> ClauseOutput {
     // figure read, and the parent a `其中` list stands under.
     let mut paragraph_last: Option<Subject> = None;
     let mut under: Option<String> = None;
+    // The figure a bracketed `（其中：…）` list stands under: after the closing
+    // bracket the comparison is the parent's again (WORDING 6.1).
+    let mut bracket_parent: Option<Subject> = None;
+    // The subject whose reasons are being listed: over `；` to the paragraph's end
+    // (`主要原因是：（一）…增加70万元；（二）…减少20万元。`).
+    let mut reason_parent: Option<Subject> = None;
     let mut prev_end = 0;
     // Titles only: a numbered line that holds a figure or a comma is a
     // sentence the tree took for a heading (`1.法院（款）…支出17279.29万元，…`).
@@ -173,6 +179,8 @@ pub fn read(input: &ClauseInput) -> ClauseOutput {
             if text[..sentence.end].ends_with(['。', '\n']) {
                 paragraph_last = None;
                 under = None;
+                bracket_parent = None;
+                reason_parent = None;
             }
             // `X支出N万元。主要用于A、B项目支出。与上年相比增加M万元`: the aside
             // about what the money is for leaves the subject to the next sentence.
@@ -201,7 +209,11 @@ pub fn read(input: &ClauseInput) -> ClauseOutput {
                     if h.start < sentence.start {
                         continue;
                     }
-                    if text[prev_end.min(h.start)..h.start].contains("其中") {
+                    let between = &text[prev_end.min(h.start)..h.start];
+                    if between.contains("（其中") || between.contains("(其中") {
+                        bracket_parent = last_read.clone();
+                    }
+                    if between.contains("其中") {
                         // `…支出X万元，其中基本支出…`, `…支出X万元。其中：基本支出…`:
                         // the parent is the last figure read.
                         under = last_read
@@ -234,7 +246,21 @@ pub fn read(input: &ClauseInput) -> ClauseOutput {
                     if f.whole.start < sentence.start {
                         continue;
                     }
+                    let gap_start = prev_end.min(f.whole.start);
                     prev_end = f.whole.end;
+                    // `{parent}{A}（其中：{c1}{A}，{c2}{A}），比{base}{D}{C}`: the parent's.
+                    if let Some(close) = bracket_parent
+                        .as_ref()
+                        .and(text[gap_start..f.whole.start].find(['）', ')']))
+                    {
+                        let at = gap_start + close;
+                        let end = at + text[at..].chars().next().map_or(1, char::len_utf8);
+                        subject = bracket_parent.take().map(|p| Subject {
+                            end,
+                            named: false,
+                            ..p
+                        });
+                    }
                     if let Some(a) = anchors.get(&f.number.start) {
                         let mut base = base_key(&a.key);
                         // A figure a pattern read inside a `其中` list: the parent's family.
@@ -258,6 +284,36 @@ pub fn read(input: &ClauseInput) -> ClauseOutput {
                         last_read = Some(s.clone());
                         subject = Some(s);
                         continue;
+                    }
+                    // A figure in a reason for the change before it (WORDING 6.8):
+                    // not read as the subject's own figure, unless a term is
+                    // named after the reason word (`原因是基本支出增加…`, 6.10).
+                    let before = &text[sentence.start..f.number.start];
+                    let reason_at = input
+                        .cues
+                        .reason
+                        .get()
+                        .and_then(|r| r.find_iter(before).last())
+                        .map(|m| sentence.start + m.start());
+                    let parent = match reason_at {
+                        Some(at) if !subject.as_ref().is_some_and(|s| s.named && s.start > at) => {
+                            // `。主要原因是…`: the reason of the sentence before.
+                            let opens = text[sentence.start..at].chars().count() <= 3;
+                            subject
+                                .clone()
+                                .filter(|s| s.end <= at)
+                                .or_else(|| carry.clone().filter(|_| opens))
+                        }
+                        // A later item of the same reasons, no term named in it.
+                        None if !subject.as_ref().is_some_and(|s| s.named) => reason_parent.clone(),
+                        _ => None,
+                    };
+                    if let Some(parent) = parent {
+                        if let Some(r) = role::read_reason(input, &sentence, &parent, f) {
+                            out.push(r);
+                            reason_parent = Some(parent);
+                            continue;
+                        }
                     }
                     let current = match (&subject, &carry) {
                         (Some(s), _) => Some(s.clone()),
@@ -310,6 +366,8 @@ pub fn read(input: &ClauseInput) -> ClauseOutput {
         if text[..sentence.end].ends_with(['。', '\n']) {
             paragraph_last = None;
             under = None;
+            bracket_parent = None;
+            reason_parent = None;
         }
         carry = last_read;
     }

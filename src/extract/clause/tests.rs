@@ -422,3 +422,154 @@ fn the_parts_of_a_fleet_may_open_the_next_sentence() {
     assert!(has(&f, "assets.vehicles.type", "3"), "{f:#?}");
     assert!(has(&f, "assets.vehicles.type", "7"), "{f:#?}");
 }
+
+const WATER: &str = "某某县水务局2022年度部门决算\n\n三、支出决算情况说明\n";
+
+/// §6.8 A reason's part that names no term: `x.{subject}.yoy_change_part`,
+/// labelled with the part; the net change after the reasons is the subject's.
+#[test]
+fn reason_parts_and_the_net_change_after_them() {
+    let f = facts(&format!(
+        "{WATER}财政拨款收入支出总计900.00万元，与上年相比有所增加，主要原因是：防汛物资储备增加30.00万元，河道清淤减少10.00万元，增减相抵后净增加20.00万元。\n本年收入合计800.00万元，比上年增加60.00万元。主要原因是水利工程建设项目增加等50.00万元、工资调标增加10.00万元。\n"
+    ));
+    let part = |label: &str, value: &str| {
+        f.iter().any(|x| {
+            x.key.ends_with(".yoy_change_part")
+                && x.label.as_deref() == Some(label)
+                && x.value == value
+        })
+    };
+    assert!(part("防汛物资储备", "30.00"), "{f:#?}");
+    assert!(part("河道清淤", "-10.00"), "{f:#?}");
+    assert!(has(&f, "fiscal.total.yoy_change", "20.00"), "{f:#?}");
+    assert!(part("水利工程建设项目", "50.00"), "{f:#?}");
+    assert!(has(&f, "x.income.total.yoy_change_part", "10.00"), "{f:#?}");
+    // The parts are never the subject's own change.
+    assert!(!has(&f, "income.total.yoy_change", "50.00"), "{f:#?}");
+    assert!(!has(&f, "fiscal.total.yoy_change", "30.00"), "{f:#?}");
+}
+
+/// §6.1 After `（其中：…）` the comparison is the parent's again.
+#[test]
+fn a_comparison_after_bracketed_children_is_the_parents() {
+    let f = facts(&format!(
+        "{FINAL}公务用车购置及运行维护费支出决算13.80万元（其中：公务用车购置费0万元，公务用车运行维护费13.80万元），比年初预算减少2.20万元。\n"
+    ));
+    assert!(
+        has(&f, "x.three_public.vehicle.vs_budget_change", "-2.20"),
+        "{f:#?}"
+    );
+    assert!(
+        keyed(&f, "x.three_public.vehicle_operation").is_empty(),
+        "{f:#?}"
+    );
+}
+
+/// §2.4 预决算差异率, §4.3 `下降-{P}%`, §4.8 同口径, §4.4 `占基本支出的`.
+#[test]
+fn signed_rates_comparable_changes_and_shares_of_another_base() {
+    let f = facts(&format!(
+        "{WATER}1.农林水（类）水利（款）防汛（项）：预算数300.00万元，决算数270.00万元，预决算差异率-10%。\n\
+         五、一般公共预算财政拨款基本支出决算情况说明\n\
+         一般公共预算财政拨款基本支出686.40万元，其中：人员经费612.40万元，占基本支出的89.21%。\n\
+         “三公”经费支出21.30万元，比上年下降-6.58%，主要是厉行节约。剔除上年一次性购车因素，同口径下降3.2%。\n"
+    ));
+    assert!(
+        has(&f, "x.general_budget.item.budget_variance_pct", "-10"),
+        "{f:#?}"
+    );
+    assert!(
+        has(&f, "x.general_budget.personnel.share_of_basic_pct", "89.21"),
+        "{f:#?}"
+    );
+    assert!(has(&f, "three_public.total.yoy_pct", "-6.58"), "{f:#?}");
+    assert!(
+        has(&f, "x.three_public.total.yoy_pct_comparable", "-3.2"),
+        "{f:#?}"
+    );
+    assert!(!has(&f, "three_public.total.yoy_pct", "-3.2"), "{f:#?}");
+}
+
+/// A change in % printed without `%` right after the amount change.
+#[test]
+fn a_percent_without_its_sign_after_an_amount_change() {
+    let f = facts(&format!(
+        "{WATER}一般公共预算财政拨款支出1120.30万元。与2021年相比，一般公共预算财政拨款支出减少117.80万元，减少 9.51，主要原因是项目减少。\n"
+    ));
+    assert!(
+        has(&f, "general_budget.expenditure.yoy_pct", "-9.51"),
+        "{f:#?}"
+    );
+}
+
+/// §9.7 A list's sum (`“三公”经费及会议费、培训费合计为`) is no name's amount;
+/// §6.4 the second of two year blocks is last year's.
+#[test]
+fn list_sums_and_year_blocks() {
+    let f = facts(&format!(
+        "{FINAL}2021年的“三公”经费合计为512.40万元，其中：公务接待费192.30万元。2020年的“三公”经费合计为552.50万元，其中：公务接待费210.50万元。\n\
+         2021年度“三公”经费及会议费、培训费合计为580.40万元，其中：会议费40.00万元、培训费28.00万元。\n"
+    ));
+    assert!(has(&f, "three_public.total", "512.40"), "{f:#?}");
+    assert!(has(&f, "three_public.total.prior_year", "552.50"), "{f:#?}");
+    assert!(
+        has(&f, "three_public.reception.prior_year", "210.50"),
+        "{f:#?}"
+    );
+    assert!(!has(&f, "three_public.total", "552.50"), "{f:#?}");
+    assert!(has(&f, "x.training_fee", "28.00"), "{f:#?}");
+    assert!(!f.iter().any(|x| x.value == "580.40"), "{f:#?}");
+}
+
+/// §6.8 Reason items over `；` stay the reasons of the subject; a term named
+/// in an item is that term's change (§6.10). §10.3 `较{Y}年{prior}` is the prior.
+#[test]
+fn reason_items_over_semicolons_and_a_prior_with_its_year() {
+    let f = facts(&format!(
+        "{WATER}本年支出合计2410.00万元，同比增加110.00万元，主要原因是：（一）基础设施维护支出增加70.00万元；（二）疫情防控经费减少20.00万元；（三）项目支出增加60.00万元。\n\
+         2023年度机关运行经费支出74.00万元，较2022年80.00万元略有下降。\n"
+    ));
+    let part = |label: &str, value: &str| {
+        f.iter().any(|x| {
+            x.key == "x.expenditure.total.yoy_change_part"
+                && x.label.as_deref() == Some(label)
+                && x.value == value
+        })
+    };
+    assert!(part("基础设施维护支出", "70.00"), "{f:#?}");
+    assert!(part("疫情防控经费", "-20.00"), "{f:#?}");
+    assert!(has(&f, "expenditure.project.yoy_change", "60.00"), "{f:#?}");
+    assert!(
+        has(&f, "admin_operating_cost.prior_year", "80.00"),
+        "{f:#?}"
+    );
+}
+
+/// §9.13 A policy rate in a reason is no change of the term named in it.
+#[test]
+fn a_policy_rate_in_a_reason_is_no_change() {
+    let f = facts(&format!(
+        "{FINAL}“三公”经费预算总计18.50万元，较上年减少1.50万元，下降7.5%，主要是落实过紧日子要求，公务接待费压减10%。\n"
+    ));
+    assert!(has(&f, "three_public.total.yoy_pct", "-7.5"), "{f:#?}");
+    assert!(!f.iter().any(|x| x.value == "-10"), "{f:#?}");
+}
+
+/// §6.5 Labels then values: the procurement categories in printed order,
+/// and their shares; a list with fewer values than labels gives nothing.
+#[test]
+fn procurement_labels_then_values() {
+    let f = facts(&format!(
+        "{BUDGET}九、政府采购预算情况\n2023年政府采购预算总额75.00万元，其中货物、服务、工程类采购预算分别为30.00万元、45.00万元、0万元，占政府采购预算总额的比重分别为40%、60%、0%。\n\
+         货物、服务类采购支出分别为12.00万元。\n"
+    ));
+    assert!(has(&f, "procurement.goods", "30.00"), "{f:#?}");
+    assert!(has(&f, "procurement.services", "45.00"), "{f:#?}");
+    assert!(has(&f, "procurement.works", "0"), "{f:#?}");
+    assert!(has(&f, "procurement.services.share_pct", "60"), "{f:#?}");
+    assert!(!has(&f, "procurement.goods", "12.00"), "{f:#?}");
+    assert!(
+        keyed(&f, "procurement.total.share_pct").is_empty(),
+        "{f:#?}"
+    );
+}
