@@ -124,6 +124,8 @@ pub fn read(input: &ClauseInput) -> ClauseOutput {
     let mut rekeyed = Vec::new();
     let (mut fi, mut hi) = (0, 0);
     let mut carry: Option<Subject> = None;
+    // The subject of a sentence that only names it, for the next sentence.
+    let mut titled: Option<Subject> = None;
     let mut line_context = mentions::LineContext::default();
     let mut chains = mentions::Chains::default();
     // Within a paragraph-sentence (to `。` or a line end, over `；`): the last
@@ -169,12 +171,38 @@ pub fn read(input: &ClauseInput) -> ClauseOutput {
             .get(fi)
             .is_none_or(|f| f.whole.start >= sentence.end)
         {
+            let mut named: Option<(Subject, usize)> = None;
             while let Some(h) = hits.get(hi).filter(|h| h.start < sentence.end) {
                 hi += 1;
-                if let (Some(line), true) = (&h.line, h.start >= sentence.start) {
-                    let chain = chains.at(input.tree, h.start);
-                    mentions::resolve_line(input, h, line, &codes, &mut line_context, chain);
+                if h.start < sentence.start {
+                    continue;
                 }
+                let chain = chains.at(input.tree, h.start);
+                let subject = match &h.line {
+                    Some(line) => {
+                        mentions::resolve_line(input, h, line, &codes, &mut line_context, chain)
+                    }
+                    None => mentions::resolve(input, h, chain),
+                };
+                if let Some(s) = subject {
+                    named = Some((s, h.end));
+                }
+            }
+            // `1.因公出国（境）费。年初预算为3.00万元，支出决算为2.85万元`,
+            // `3.水利（款）水土保持（项）（2130310）。年初预算为…`: a sentence that
+            // only names its subject hands it to the next one (WORDING 6.3).
+            titled = named
+                .filter(|(_, end)| names_only(&text[sentence.clone()], *end - sentence.start))
+                .map(|(mut s, end)| {
+                    // Its code in brackets after the name (`行政运行（项）（2130301）。`).
+                    if s.code.is_none() {
+                        s.code = bracketed_code(&text[end..sentence.end]);
+                    }
+                    s
+                });
+            if titled.is_some() {
+                carry = None;
+                continue;
             }
             if text[..sentence.end].ends_with(['。', '\n']) {
                 paragraph_last = None;
@@ -199,6 +227,7 @@ pub fn read(input: &ClauseInput) -> ClauseOutput {
         };
         let mut subject: Option<Subject> = None;
         let mut last_read: Option<Subject> = None;
+        let title = titled.take();
         tracing::trace!(sentence = &text[sentence.clone()], "clause: sentence");
         loop {
             let next_hit = hits.get(hi).filter(|h| h.start < sentence.end);
@@ -315,9 +344,14 @@ pub fn read(input: &ClauseInput) -> ClauseOutput {
                             continue;
                         }
                     }
-                    let current = match (&subject, &carry) {
-                        (Some(s), _) => Some(s.clone()),
-                        (None, Some(c)) if continues() => Some(Subject {
+                    let current = match (&subject, &carry, &title) {
+                        (Some(s), _, _) => Some(s.clone()),
+                        (None, _, Some(t)) => Some(Subject {
+                            end: sentence.start,
+                            start: sentence.start,
+                            ..t.clone()
+                        }),
+                        (None, Some(c), None) if continues() => Some(Subject {
                             end: sentence.start,
                             start: sentence.start,
                             ..c.clone()
@@ -375,6 +409,32 @@ pub fn read(input: &ClauseInput) -> ClauseOutput {
         readings: out,
         rekeyed,
     }
+}
+
+/// Whether a sentence says nothing but its subject, named up to `named_end`
+/// (bytes from the sentence's start): an ordinal before, and after it at most
+/// a bracketed code, `支出` / `情况` / `经费`, and the closing `。` or `：`.
+fn names_only(sentence: &str, named_end: usize) -> bool {
+    use std::sync::LazyLock;
+    static TRAILER: LazyLock<regex::Regex> = LazyLock::new(|| {
+        regex::Regex::new(r"^\s*(?:[（(]\d{3,7}[）)])?\s*(?:支出|情况|经费)?\s*[。：:]?\s*$")
+            .expect("trailer regex")
+    });
+    let Some(tail) = sentence.get(named_end..) else {
+        return false;
+    };
+    // Nothing but an ordinal before the first name: the sentence opens with it.
+    let body = sentences::strip_ordinal(sentence);
+    let opening = sentence.len() - body.len();
+    TRAILER.is_match(tail) && named_end > opening && !body.contains(['，', ','])
+}
+
+/// A functional code in brackets at the start of `s` (`（2130301）。`).
+fn bracketed_code(s: &str) -> Option<String> {
+    let inner = s.trim_start().strip_prefix(['（', '('])?;
+    let digits: String = inner.chars().take_while(char::is_ascii_digit).collect();
+    let closed = inner[digits.len()..].starts_with(['）', ')']);
+    (closed && matches!(digits.len(), 3 | 5 | 7) && digits.starts_with('2')).then_some(digits)
 }
 
 #[cfg(test)]

@@ -573,3 +573,31 @@ fn procurement_labels_then_values() {
         "{f:#?}"
     );
 }
+
+/// §6.3 A sentence that only names its subject (a numbered term or 项 line,
+/// maybe with its code) hands it to the next sentence's figures.
+#[test]
+fn a_sentence_naming_only_its_subject_hands_it_on() {
+    let f = facts(&format!(
+        "{FINAL}2.公务接待费。年初预算为6.00万元，支出决算为4.20万元，完成年初预算的70.00%。\n\
+         八、一般公共预算财政拨款支出决算具体情况\n\
+         1.交通运输支出（类）公路水路运输（款）公路养护（项）（2140106）。年初预算为300.00万元，支出决算为288.50万元。\n"
+    ));
+    assert!(has(&f, "three_public.reception.budget", "6.00"), "{f:#?}");
+    assert!(has(&f, "three_public.reception", "4.20"), "{f:#?}");
+    assert!(
+        has(&f, "three_public.reception.completion_pct", "70.00"),
+        "{f:#?}"
+    );
+    let item = f
+        .iter()
+        .find(|x| x.key == "general_budget.item" && x.value == "288.50")
+        .unwrap_or_else(|| panic!("{f:#?}"));
+    assert_eq!(item.code.as_deref(), Some("2140106"));
+    assert!(has(&f, "general_budget.item.budget", "300.00"), "{f:#?}");
+    // A sentence that says more than its subject hands nothing on.
+    let g = facts(&format!(
+        "{FINAL}公务接待费主要用于接待上级检查。年初预算为6.00万元。\n"
+    ));
+    assert!(!has(&g, "three_public.reception.budget", "6.00"), "{g:#?}");
+}
