@@ -11,6 +11,7 @@
 
 mod blanks;
 mod cells;
+mod flattened;
 
 use super::map::{self, parse_amount, RawRow, RawTable};
 use super::spec::{compact, TableSet};
@@ -105,6 +106,23 @@ fn read_region(
         }
         // A label line without amounts inside the body (`二、事业收入`, a
         // repeated header on a continued page) carries no figure.
+    }
+    // One line of bare figures under a header of several lines (WORDING 8.6).
+    if let [(page, words)] = body.as_slice() {
+        let values: Vec<String> = words.iter().take_while(|w| is_amount(w)).cloned().collect();
+        if let Some(head) = flattened::leaf_header(set, spec, &header, &values) {
+            return Some(RawTable {
+                spec,
+                title: compact(&title.text()),
+                unit,
+                page: Some(title.page),
+                header: head,
+                body: vec![RawRow {
+                    cells: values,
+                    page: Some(*page),
+                }],
+            });
+        }
     }
     let halves = halves_of(set, &header, flattened);
     let lines: Vec<Line> = body
@@ -305,8 +323,9 @@ fn is_class_code(w: &str) -> bool {
     map::is_code(w) && w.len() >= 3
 }
 
-/// `47,483,458一、社会保障和就业支出` → the amount and the label printed
-/// against it (page texts lose the gap between cells).
+/// `47,483,458一、社会保障和就业支出` or `507.25其他相关情况说明` → the
+/// amount and the text printed against it (page texts lose the gap between
+/// cells).
 fn split_glued(word: &str) -> Vec<String> {
     let digits = word
         .char_indices()
@@ -316,7 +335,9 @@ fn split_glued(word: &str) -> Vec<String> {
         .unwrap_or(0);
     if digits > 0 && digits < word.len() && parse_amount(&word[..digits]).is_some() {
         let rest = &word[digits..];
-        if rest.chars().next().is_some_and(|c| !c.is_ascii()) && word[..digits].contains(',') {
+        // A separator or a decimal point: an amount, not a code (`2080505行政运行`).
+        if rest.chars().next().is_some_and(|c| !c.is_ascii()) && word[..digits].contains([',', '.'])
+        {
             return vec![word[..digits].to_string(), rest.to_string()];
         }
     }
