@@ -26,7 +26,11 @@ pub fn find_tables(set: &TableSet, lines: &[LayoutLine]) -> Vec<RawTable> {
             if is_aligned(region) {
                 // Columns set out with spaces (pdftotext -layout): positions
                 // hold, and blank cells are where nothing is printed.
-                super::pdf::read_region(set, spec, &lines[start], region, true)
+                // `|` rows are a line each; lines set out with spaces are
+                // rebuilt around their codes and labels like a PDF's, so
+                // that a name wrapped over two or three lines is one name.
+                let cell_rows = region.iter().any(crate::read::positioned::is_cell_row);
+                super::pdf::read_region(set, spec, &lines[start], region, cell_rows)
             } else if cells::one_cell_per_line(region) {
                 let (mut rows, body) = cells::header_of(region);
                 let header: Vec<Vec<String>> = rows

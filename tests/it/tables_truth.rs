@@ -149,6 +149,7 @@ fn made_up_table_pages() {
         ("district-market-2025-budget-income-expenditure", 0.97),
         ("county-transport-2021-final-three-public", 0.97),
         ("district-greening-2026-budget-three-public", 1.0),
+        ("county-water-2025-budget-layout", 1.0),
     ] {
         let truth = repo().join(format!("corpus/truth/tables/{name}.json"));
         let text = std::fs::read_to_string(&truth).expect("truth file");
