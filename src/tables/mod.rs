@@ -133,6 +133,7 @@ pub fn grid_table(set: &TableSet, grid: &Grid) -> Option<RawTable> {
         Some(b) => rows.split_at(b),
         None => (rows, &rows[rows.len()..]),
     };
+    let unit = unit.or_else(|| unit_in_headers(header.iter().flatten().map(String::as_str)));
     Some(RawTable {
         spec,
         title,
@@ -162,6 +163,22 @@ fn unit_in(text: &str) -> Option<&'static str> {
         } else if rest.starts_with("亿元") {
             Some("亿元")
         } else if rest.starts_with('元') {
+            Some("元")
+        } else {
+            None
+        }
+    })
+}
+
+/// The unit printed only in column headers (WORDING 5.3: `决算数（万元）`,
+/// `2024年预算(元)`): the first header cell that ends with a bracketed unit.
+fn unit_in_headers<'a>(cells: impl Iterator<Item = &'a str>) -> Option<&'static str> {
+    cells.map(compact).find_map(|c| {
+        if c.ends_with("（万元）") {
+            Some("万元")
+        } else if c.ends_with("（亿元）") {
+            Some("亿元")
+        } else if c.ends_with("（元）") {
             Some("元")
         } else {
             None
@@ -245,5 +262,12 @@ mod unit_tests {
         );
         assert_eq!(unit_in("单位名称：某某局"), None);
         assert_eq!(unit_in("单位：万人"), None);
+        let headers = ["项目", "预算数（万元）", "决算数(万元)"];
+        assert_eq!(super::unit_in_headers(headers.into_iter()), Some("万元"));
+        assert_eq!(
+            super::unit_in_headers(["2024年预算(元)"].into_iter()),
+            Some("元")
+        );
+        assert_eq!(super::unit_in_headers(["项目", "金额"].into_iter()), None);
     }
 }

@@ -190,6 +190,12 @@ pub(super) fn read_region(
                 && w.y <= body_y + 0.3 * body_size)
     };
     let (body, header): (Vec<Word>, Vec<Word>) = words.into_iter().partition(in_body);
+    let table = RawTable {
+        unit: table.unit.or_else(|| {
+            super::unit_in_headers(header.iter().map(|w| w.text.as_str())).map(String::from)
+        }),
+        ..table
+    };
     let em = median(body.iter().map(|w| w.size)).unwrap_or(10.0);
     let columns = column_spans(&body, &header);
     if columns.is_empty() {

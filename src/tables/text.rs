@@ -106,6 +106,9 @@ fn read_region(
         if is_body {
             body.push((line.page, words));
         } else if body.is_empty() {
+            if unit.is_none() {
+                unit = super::unit_in_headers(words.iter().map(String::as_str)).map(String::from);
+            }
             header.push(words);
         }
         // A label line without amounts inside the body (`二、事业收入`, a
