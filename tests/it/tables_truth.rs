@@ -190,6 +190,7 @@ fn made_up_table_pages() {
         ("district-greening-2026-budget-three-public", 1.0),
         ("county-water-2025-budget-layout", 1.0),
         ("county-sports-2024-final-units", 1.0),
+        ("district-civil-2015-final-old-templates", 1.0),
     ] {
         let truth = repo().join(format!("corpus/truth/tables/{name}.json"));
         let text = std::fs::read_to_string(&truth).expect("truth file");
