@@ -31,6 +31,8 @@ pub fn find_tables(set: &TableSet, lines: &[LayoutLine]) -> Vec<RawTable> {
                 // that a name wrapped over two or three lines is one name.
                 let cell_rows = region.iter().any(crate::read::positioned::is_cell_row);
                 super::pdf::read_region(set, spec, &lines[start], region, cell_rows)
+            } else if let Some(t) = flattened_cells(set, spec, &lines[start], region) {
+                Some(t)
             } else if cells::one_cell_per_line(region) {
                 let (mut rows, body) = cells::header_of(region);
                 let header: Vec<Vec<String>> = rows
@@ -46,6 +48,57 @@ pub fn find_tables(set: &TableSet, lines: &[LayoutLine]) -> Vec<RawTable> {
             }
         })
         .collect()
+}
+
+/// A header of several lines over figures printed one per line (WORDING
+/// 8.6 with 8.2: the 三公 table's header rows, then its one values row a
+/// cell per line), read when the table's sums place the figures.
+fn flattened_cells(
+    set: &TableSet,
+    spec: usize,
+    title: &LayoutLine,
+    region: &[LayoutLine],
+) -> Option<RawTable> {
+    let table = &set.tables[spec];
+    if table.cells.is_empty() || table.sums.is_empty() {
+        return None;
+    }
+    let mut unit = super::unit_in(&title.text()).map(String::from);
+    let mut header: Vec<Vec<String>> = Vec::new();
+    let mut values: Vec<String> = Vec::new();
+    let mut page = title.page;
+    for line in region {
+        let text = line.text();
+        if let Some(u) = super::unit_in(&text) {
+            unit.get_or_insert_with(|| u.to_string());
+        }
+        if text.contains(['：', ':']) {
+            continue;
+        }
+        let words: Vec<String> = line.words.iter().map(|w| w.text.clone()).collect();
+        if !words.is_empty() && words.iter().all(|w| is_amount(w)) {
+            if values.is_empty() {
+                page = line.page;
+            }
+            values.extend(words);
+        } else if !values.is_empty() {
+            break;
+        } else {
+            header.push(words);
+        }
+    }
+    let head = flattened::leaf_header(set, spec, &header, &values)?;
+    Some(RawTable {
+        spec,
+        title: compact(&title.text()),
+        unit,
+        page: Some(title.page),
+        header: head,
+        body: vec![RawRow {
+            cells: values,
+            page: Some(page),
+        }],
+    })
 }
 
 /// Whether most lines of several words set their words apart by three or

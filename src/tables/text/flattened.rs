@@ -38,6 +38,93 @@ pub(super) fn leaf_header(
     if table.cells.is_empty() || table.sums.is_empty() || values.len() < 2 {
         return None;
     }
+    // Column groups side by side (`预算数 决算数` over the same parts twice):
+    // a header line of qualifiers only; every other line repeats its cells
+    // once per group. The groups share one order of their columns.
+    let is_group = |w: &str| {
+        let m = set.meanings(w);
+        !m.is_empty() && m.iter().all(|m| m == "budget" || m == "amount")
+    };
+    let group_line = header
+        .iter()
+        .position(|line| line.len() >= 2 && line.iter().all(|w| is_group(w)));
+    let Some(g) = group_line else {
+        let order = solve(set, spec, header, values)?;
+        return Some(vec![
+            order.iter().map(|l| l.stack[0].clone()).collect(),
+            order
+                .iter()
+                .map(|l| l.stack[l.stack.len() - 1].clone())
+                .collect(),
+        ]);
+    };
+    let groups = &header[g];
+    let k = groups.len();
+    if values.len() % k != 0 {
+        return None;
+    }
+    let mut first: Vec<Vec<String>> = Vec::new();
+    for (i, line) in header.iter().enumerate() {
+        if i == g {
+            continue;
+        }
+        let cells: Vec<&String> = line
+            .iter()
+            .filter(|w| {
+                let m = set.meanings(w);
+                m.iter().any(|m| !map::STRUCTURAL.contains(&m.as_str()))
+            })
+            .collect();
+        if cells.len() % k != 0 {
+            return None;
+        }
+        let run = cells.len() / k;
+        if (1..k).any(|r| cells[r * run..(r + 1) * run] != cells[..run]) {
+            return None;
+        }
+        first.push(cells[..run].iter().map(|w| w.to_string()).collect());
+    }
+    let width = values.len() / k;
+    let order = solve(set, spec, &first, &values[..width])?;
+    // The order found for the first group must hold for every other.
+    let amounts = amounts_of(values)?;
+    for r in 1..k {
+        let reading: BTreeMap<&str, Decimal> = order
+            .iter()
+            .zip(&amounts[r * width..(r + 1) * width])
+            .map(|(l, a)| (l.key.as_str(), *a))
+            .collect();
+        if !sums_hold(&table.sums, &reading) {
+            return None;
+        }
+    }
+    let mut rows = vec![Vec::new(), Vec::new(), Vec::new()];
+    for group in groups {
+        for l in &order {
+            rows[0].push(group.clone());
+            rows[1].push(l.stack[0].clone());
+            rows[2].push(l.stack[l.stack.len() - 1].clone());
+        }
+    }
+    Some(rows)
+}
+
+fn amounts_of(values: &[String]) -> Option<Vec<Decimal>> {
+    values
+        .iter()
+        .map(|v| map::parse_amount(v).and_then(|a| a.parse().ok()))
+        .collect()
+}
+
+/// The one order of the leaf columns under which the figures satisfy the
+/// table's sums (see the module comment).
+fn solve(
+    set: &TableSet,
+    spec: usize,
+    header: &[Vec<String>],
+    values: &[String],
+) -> Option<Vec<Leaf>> {
+    let table = &set.tables[spec];
     let key_of = |stack: &[&str]| -> Option<String> {
         let meanings: Vec<String> = set
             .stack_meanings(stack)
@@ -128,10 +215,7 @@ pub(super) fn leaf_header(
     if keys.windows(2).any(|w| w[0] == w[1]) {
         return None;
     }
-    let amounts: Vec<Decimal> = values
-        .iter()
-        .map(|v| map::parse_amount(v).and_then(|a| a.parse().ok()))
-        .collect::<Option<_>>()?;
+    let amounts = amounts_of(values)?;
     let checkable = table
         .sums
         .iter()
@@ -175,12 +259,7 @@ pub(super) fn leaf_header(
         return None;
     }
     let (order, _) = found?;
-    let group_row = order.iter().map(|l| l.stack[0].clone()).collect();
-    let leaf_row = order
-        .iter()
-        .map(|l| l.stack[l.stack.len() - 1].clone())
-        .collect();
-    Some(vec![group_row, leaf_row])
+    Some(order.into_iter().cloned().collect())
 }
 
 /// Every sum whose whole and parts are all read holds exactly.
@@ -288,6 +367,35 @@ mod tests {
         );
         // One figure fewer than the leaf columns: not read.
         assert!(leaf_header(&set, spec, &header, &values[1..]).is_none());
+    }
+
+    /// 预算数 | 决算数 groups, each 合计 | 因公出国（境）费 | 公务用车购置及运行费
+    /// {小计 | 购置费 | 运行费} | 公务接待费, the header rows flattened.
+    #[test]
+    fn two_column_groups_share_one_order() {
+        let set = TableSet::builtin();
+        let header: Vec<Vec<String>> = [
+            "预算数 决算数",
+            "合计 因公出国（境）费 公务用车购置及运行费 公务接待费 合计 因公出国（境）费 公务用车购置及运行费 公务接待费",
+            "小计 公务用车购置费 公务用车运行费 小计 公务用车购置费 公务用车运行费",
+            "1 2 3 4 5 6 7 8 9 10 11 12",
+        ]
+        .iter()
+        .map(|l| words(l))
+        .collect();
+        let values = words("30.00 2.00 22.00 0.00 22.00 6.00 25.48 1.60 19.30 0.00 19.30 4.58");
+        let spec = spec_of(&set, "three_public");
+        let rows = leaf_header(&set, spec, &header, &values).expect("one reading");
+        assert_eq!(rows[0][0], "预算数");
+        assert_eq!(rows[0][6], "决算数");
+        assert_eq!(
+            rows[2][..6],
+            words("合计 因公出国（境）费 小计 公务用车购置费 公务用车运行费 公务接待费")[..]
+        );
+        // The 决算数 figures out of their sums: no reading.
+        let mut wrong = values.clone();
+        wrong.swap(7, 8);
+        assert!(leaf_header(&set, spec, &header, &wrong).is_none());
     }
 
     /// All zeros but the total: every reading holds, so none is taken.
