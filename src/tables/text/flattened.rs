@@ -60,7 +60,7 @@ pub(super) fn leaf_header(
     };
     let groups = &header[g];
     let k = groups.len();
-    if values.len() % k != 0 {
+    if !values.len().is_multiple_of(k) {
         return None;
     }
     let mut first: Vec<Vec<String>> = Vec::new();
@@ -75,7 +75,7 @@ pub(super) fn leaf_header(
                 m.iter().any(|m| !map::STRUCTURAL.contains(&m.as_str()))
             })
             .collect();
-        if cells.len() % k != 0 {
+        if !cells.len().is_multiple_of(k) {
             return None;
         }
         let run = cells.len() / k;
