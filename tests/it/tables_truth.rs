@@ -193,6 +193,7 @@ fn made_up_table_pages() {
         ("district-civil-2015-final-old-templates", 1.0),
         ("district-commerce-2025-budget-templates", 1.0),
         ("city-justice-2023-final-three-public-flat", 1.0),
+        ("city-notary-2023-final-three-public-cells", 1.0),
         ("district-commerce-2025-budget-templates-text", 1.0),
     ] {
         let truth = repo().join(format!("corpus/truth/tables/{name}.json"));
