@@ -131,13 +131,26 @@ fn words_of(glyphs: &[Glyph], group: &[usize]) -> Vec<LayoutWord> {
     words
 }
 
+/// Units of [`text_lines`]: a display column, and a `|` cell.
+const COLUMN: f32 = 5.0;
+const CELL: f32 = 200.0;
+
+/// Whether a line of [`text_lines`] is a `| a | b |` row: each of its
+/// words a cell placed at whole cells. Such a line is one table line; a
+/// line of text set out with spaces may be a piece of a wrapped one.
+pub fn is_cell_row(line: &LayoutLine) -> bool {
+    !line.words.is_empty()
+        && line
+            .words
+            .iter()
+            .all(|w| w.x0 % CELL == 0.0 && (w.x1 + 0.25 * CELL) % CELL == 0.0)
+}
+
 /// Lines of plain text as positioned words, so that text tables go through
 /// the same table stage as PDF ones: a word is a run without whitespace, its
 /// x the display column (a CJK character is two columns wide, five units a
 /// column), its y the line's number on the page.
 pub fn text_lines(pages: &[String]) -> Vec<LayoutLine> {
-    const COLUMN: f32 = 5.0;
-    const CELL: f32 = 200.0;
     let mut out = Vec::new();
     for (p, page) in pages.iter().enumerate() {
         for (n, line) in page.lines().enumerate() {

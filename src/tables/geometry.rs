@@ -70,6 +70,31 @@ pub(super) fn column_spans(body: &[Word], header: &[Word]) -> Vec<(f32, f32)> {
     merged
 }
 
+/// A label over a merged cell reaching from a text column into the amount
+/// column beside it (`当年支出小计` / `支出合计` of a 收支总表 across a
+/// group's 科目名称 and 金额, WORDING 8.5): it overlaps an amount and a
+/// text word that starts further left and ends before the amount. It does not hold the two columns together (see
+/// [`split_at_valleys`]); it is placed, by [`column_of`], in the text column.
+fn bridges_text_and_amount(w: &Word, body: &[&Word]) -> bool {
+    let is_amount = |t: &str| super::map::parse_amount(t).is_some();
+    if is_amount(&w.text) || super::map::is_code(&w.text) {
+        return false;
+    }
+    let overlaps = |o: &&&Word| !std::ptr::eq(**o, w) && o.x0 < w.x1 && o.x1 > w.x0;
+    let amounts = body.iter().filter(overlaps).filter(|o| is_amount(&o.text));
+    let Some(leftmost_amount) = amounts.map(|o| o.x0).reduce(f32::min) else {
+        return false;
+    };
+    // The text word starts further left: a column of its own, not another
+    // label of the same merged cells.
+    body.iter().filter(overlaps).any(|o| {
+        !is_amount(&o.text)
+            && !super::map::is_code(&o.text)
+            && o.x0 < w.x0
+            && o.x1 <= leftmost_amount
+    })
+}
+
 /// Split a merged extent where few words bridge two well-filled columns:
 /// a label spanning merged cells (`当年支出小计` over a name and an amount
 /// column) must not fuse them. Only a text column beside a number column,
@@ -81,9 +106,20 @@ fn split_at_valleys(span: (f32, f32), words: &[&Word]) -> Vec<(f32, f32)> {
     if edges.len() < 4 || words.len() > 4000 {
         return vec![span];
     }
+    // Labels over merged cells (WORDING 8.5) do not count as filling a valley.
+    let holding: Vec<&Word> = words
+        .iter()
+        .copied()
+        .filter(|w| !bridges_text_and_amount(w, words))
+        .collect();
     let counts: Vec<usize> = edges
         .windows(2)
-        .map(|e| words.iter().filter(|w| w.x0 < e[1] && w.x1 > e[0]).count())
+        .map(|e| {
+            holding
+                .iter()
+                .filter(|w| w.x0 < e[1] && w.x1 > e[0])
+                .count()
+        })
         .collect();
     let mut best: Option<(usize, usize)> = None;
     for k in 1..counts.len().saturating_sub(1) {

@@ -452,9 +452,14 @@ pub fn read_table(set: &TableSet, t: &RawTable) -> (Vec<TableFigure>, TableGrid)
 /// The key template of a code line for a column: its most specific meaning.
 /// The key a column gives by its meanings alone (`[[table.cell]]`).
 fn cell_key<'a>(spec: &'a TableSpec, col: &Column) -> Option<&'a String> {
+    cell_key_of(spec, &col.meanings)
+}
+
+/// The key a column with these meanings gives by its meanings alone.
+pub(super) fn cell_key_of<'a>(spec: &'a TableSpec, meanings: &[String]) -> Option<&'a String> {
     spec.cells
         .iter()
-        .find(|s| s.when.iter().all(|w| col.meanings.contains(w)))
+        .find(|s| s.when.iter().all(|w| meanings.contains(w)))
         .map(|s| &s.key)
 }
 

@@ -133,6 +133,7 @@ pub fn grid_table(set: &TableSet, grid: &Grid) -> Option<RawTable> {
         Some(b) => rows.split_at(b),
         None => (rows, &rows[rows.len()..]),
     };
+    let unit = unit.or_else(|| unit_in_headers(header.iter().flatten().map(String::as_str)));
     Some(RawTable {
         spec,
         title,
@@ -149,20 +150,40 @@ pub fn grid_table(set: &TableSet, grid: &Grid) -> Option<RawTable> {
     })
 }
 
-/// The unit a `单位：万元` line declares, spaces ignored.
+/// The unit a `单位：万元` line declares, spaces ignored (WORDING 5.3):
+/// also glued after the publisher (`单位名称：某某局单位：万元`, the first
+/// 单位 names the unit of the organisation) and cut before its last
+/// character (`单位：万` with `元` on the next line).
 fn unit_in(text: &str) -> Option<&'static str> {
     let t = compact(text);
-    let at = t.find("单位")?;
-    let rest = t[at + "单位".len()..].trim_start_matches(['：', ':']);
-    if rest.starts_with("万元") {
-        Some("万元")
-    } else if rest.starts_with("亿元") {
-        Some("亿元")
-    } else if rest.starts_with('元') {
-        Some("元")
-    } else {
-        None
-    }
+    t.match_indices("单位").find_map(|(at, _)| {
+        let rest = t[at + "单位".len()..].trim_start_matches(['：', ':']);
+        if rest.starts_with("万元") || rest == "万" {
+            Some("万元")
+        } else if rest.starts_with("亿元") {
+            Some("亿元")
+        } else if rest.starts_with('元') {
+            Some("元")
+        } else {
+            None
+        }
+    })
+}
+
+/// The unit printed only in column headers (WORDING 5.3: `决算数（万元）`,
+/// `2024年预算(元)`): the first header cell that ends with a bracketed unit.
+fn unit_in_headers<'a>(cells: impl Iterator<Item = &'a str>) -> Option<&'static str> {
+    cells.map(compact).find_map(|c| {
+        if c.ends_with("（万元）") {
+            Some("万元")
+        } else if c.ends_with("（亿元）") {
+            Some("亿元")
+        } else if c.ends_with("（元）") {
+            Some("元")
+        } else {
+            None
+        }
+    })
 }
 
 /// Places cell texts in the normalized text, page by page, moving forward.
@@ -221,5 +242,32 @@ impl<'a> Locator<'a> {
                 [s, s]
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod unit_tests {
+    use super::unit_in;
+
+    #[test]
+    fn units_declared_in_the_forms_of_wording_5_3() {
+        assert_eq!(unit_in("单位：元"), Some("元"));
+        assert_eq!(
+            unit_in("单位名称：某某区绿化和市容管理局单位：万元"),
+            Some("万元")
+        );
+        assert_eq!(
+            unit_in("部门名称：某某局                单位：万"),
+            Some("万元")
+        );
+        assert_eq!(unit_in("单位名称：某某局"), None);
+        assert_eq!(unit_in("单位：万人"), None);
+        let headers = ["项目", "预算数（万元）", "决算数(万元)"];
+        assert_eq!(super::unit_in_headers(headers.into_iter()), Some("万元"));
+        assert_eq!(
+            super::unit_in_headers(["2024年预算(元)"].into_iter()),
+            Some("元")
+        );
+        assert_eq!(super::unit_in_headers(["项目", "金额"].into_iter()), None);
     }
 }

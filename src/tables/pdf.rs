@@ -123,6 +123,11 @@ pub(super) fn read_region(
                 }
                 continue;
             }
+            // The tail of a unit cut over two lines (`单位：万` / `元`, WORDING
+            // 5.3): a unit alone names no column.
+            if matches!(text.as_str(), "元" | "万元" | "亿元") {
+                continue;
+            }
             // `部门名称：…`, `编制单位：…`: the publisher, not a header cell.
             if text.contains(['：', ':']) && !text.starts_with("其中") {
                 continue;
@@ -185,6 +190,12 @@ pub(super) fn read_region(
                 && w.y <= body_y + 0.3 * body_size)
     };
     let (body, header): (Vec<Word>, Vec<Word>) = words.into_iter().partition(in_body);
+    let table = RawTable {
+        unit: table.unit.or_else(|| {
+            super::unit_in_headers(header.iter().map(|w| w.text.as_str())).map(String::from)
+        }),
+        ..table
+    };
     let em = median(body.iter().map(|w| w.size)).unwrap_or(10.0);
     let columns = column_spans(&body, &header);
     if columns.is_empty() {
@@ -237,6 +248,7 @@ pub(super) fn read_region(
         let code_lines: HashSet<usize> = codes.iter().map(|w| w.line).collect();
         let mut code_ys: Vec<(u32, f32)> = codes.iter().map(|w| (w.page, w.y)).collect();
         code_ys.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)));
+        let column_right = |w: &Word| columns[col_of(w)].1;
         let blocks = name_blocks(
             &in_half,
             &name_cols,
@@ -244,6 +256,7 @@ pub(super) fn read_region(
             &code_ys,
             &is_label,
             &col_of,
+            &column_right,
             em,
         );
         let mut half_anchors: Vec<(u32, f32)> = code_anchors.clone();
@@ -381,6 +394,7 @@ struct Block<'a> {
 /// full (its text reaches the column's right edge) and the next follows
 /// closely. A line with an ordinal (`八、`) or a fixed label starts a cell,
 /// and so does a line with a code when the line above had one too.
+#[allow(clippy::too_many_arguments)]
 fn name_blocks<'a>(
     words: &[&'a Word],
     name_cols: &[usize],
@@ -388,6 +402,7 @@ fn name_blocks<'a>(
     code_ys: &[(u32, f32)],
     is_label: &dyn Fn(&str) -> bool,
     col_of: &dyn Fn(&Word) -> usize,
+    column_right: &dyn Fn(&Word) -> f32,
     em: f32,
 ) -> Vec<Block<'a>> {
     let mut fragments: Vec<(u32, f32, f32, usize, Vec<&'a Word>)> = Vec::new();
@@ -404,10 +419,14 @@ fn name_blocks<'a>(
             _ => fragments.push((w.page, w.y, w.x1, w.line, vec![w])),
         }
     }
+    // A line is full when it reaches the right edge of the names on its
+    // page, but no further than its column's: a label over a merged cell
+    // (`当年支出小计` across a name and an amount column) sets no edge.
     let mut right: HashMap<u32, f32> = HashMap::new();
     for f in &fragments {
+        let edge = f.2.min(column_right(f.4[0]));
         let r = right.entry(f.0).or_insert(f32::MIN);
-        *r = r.max(f.2);
+        *r = r.max(edge);
     }
     let mut blocks: Vec<Block> = Vec::new();
     let mut previous: Option<(u32, f32, f32, usize)> = None;

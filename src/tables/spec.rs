@@ -31,6 +31,10 @@ pub struct TableSpec {
     pub rows: Vec<RowSpec>,
     #[serde(default)]
     pub cells: Vec<CellSpec>,
+    /// The table's own sums over cell keys, the whole first: they place
+    /// the figures of a header flattened onto text lines (WORDING 8.6).
+    #[serde(default)]
+    pub sums: Vec<Vec<String>>,
 }
 
 fn default_label() -> String {

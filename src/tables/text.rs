@@ -11,6 +11,7 @@
 
 mod blanks;
 mod cells;
+mod flattened;
 
 use super::map::{self, parse_amount, RawRow, RawTable};
 use super::spec::{compact, TableSet};
@@ -25,7 +26,13 @@ pub fn find_tables(set: &TableSet, lines: &[LayoutLine]) -> Vec<RawTable> {
             if is_aligned(region) {
                 // Columns set out with spaces (pdftotext -layout): positions
                 // hold, and blank cells are where nothing is printed.
-                super::pdf::read_region(set, spec, &lines[start], region, true)
+                // `|` rows are a line each; lines set out with spaces are
+                // rebuilt around their codes and labels like a PDF's, so
+                // that a name wrapped over two or three lines is one name.
+                let cell_rows = region.iter().any(crate::read::positioned::is_cell_row);
+                super::pdf::read_region(set, spec, &lines[start], region, cell_rows)
+            } else if let Some(t) = flattened_cells(set, spec, &lines[start], region) {
+                Some(t)
             } else if cells::one_cell_per_line(region) {
                 let (mut rows, body) = cells::header_of(region);
                 let header: Vec<Vec<String>> = rows
@@ -41,6 +48,57 @@ pub fn find_tables(set: &TableSet, lines: &[LayoutLine]) -> Vec<RawTable> {
             }
         })
         .collect()
+}
+
+/// A header of several lines over figures printed one per line (WORDING
+/// 8.6 with 8.2: the 三公 table's header rows, then its one values row a
+/// cell per line), read when the table's sums place the figures.
+fn flattened_cells(
+    set: &TableSet,
+    spec: usize,
+    title: &LayoutLine,
+    region: &[LayoutLine],
+) -> Option<RawTable> {
+    let table = &set.tables[spec];
+    if table.cells.is_empty() || table.sums.is_empty() {
+        return None;
+    }
+    let mut unit = super::unit_in(&title.text()).map(String::from);
+    let mut header: Vec<Vec<String>> = Vec::new();
+    let mut values: Vec<String> = Vec::new();
+    let mut page = title.page;
+    for line in region {
+        let text = line.text();
+        if let Some(u) = super::unit_in(&text) {
+            unit.get_or_insert_with(|| u.to_string());
+        }
+        if text.contains(['：', ':']) {
+            continue;
+        }
+        let words: Vec<String> = line.words.iter().map(|w| w.text.clone()).collect();
+        if !words.is_empty() && words.iter().all(|w| is_amount(w)) {
+            if values.is_empty() {
+                page = line.page;
+            }
+            values.extend(words);
+        } else if !values.is_empty() {
+            break;
+        } else {
+            header.push(words);
+        }
+    }
+    let head = flattened::leaf_header(set, spec, &header, &values)?;
+    Some(RawTable {
+        spec,
+        title: compact(&title.text()),
+        unit,
+        page: Some(title.page),
+        header: head,
+        body: vec![RawRow {
+            cells: values,
+            page: Some(page),
+        }],
+    })
 }
 
 /// Whether most lines of several words set their words apart by three or
@@ -101,10 +159,30 @@ fn read_region(
         if is_body {
             body.push((line.page, words));
         } else if body.is_empty() {
+            if unit.is_none() {
+                unit = super::unit_in_headers(words.iter().map(String::as_str)).map(String::from);
+            }
             header.push(words);
         }
         // A label line without amounts inside the body (`二、事业收入`, a
         // repeated header on a continued page) carries no figure.
+    }
+    // One line of bare figures under a header of several lines (WORDING 8.6).
+    if let [(page, words)] = body.as_slice() {
+        let values: Vec<String> = words.iter().take_while(|w| is_amount(w)).cloned().collect();
+        if let Some(head) = flattened::leaf_header(set, spec, &header, &values) {
+            return Some(RawTable {
+                spec,
+                title: compact(&title.text()),
+                unit,
+                page: Some(title.page),
+                header: head,
+                body: vec![RawRow {
+                    cells: values,
+                    page: Some(*page),
+                }],
+            });
+        }
     }
     let halves = halves_of(set, &header, flattened);
     let lines: Vec<Line> = body
@@ -305,8 +383,9 @@ fn is_class_code(w: &str) -> bool {
     map::is_code(w) && w.len() >= 3
 }
 
-/// `47,483,458一、社会保障和就业支出` → the amount and the label printed
-/// against it (page texts lose the gap between cells).
+/// `47,483,458一、社会保障和就业支出` or `507.25其他相关情况说明` → the
+/// amount and the text printed against it (page texts lose the gap between
+/// cells).
 fn split_glued(word: &str) -> Vec<String> {
     let digits = word
         .char_indices()
@@ -316,7 +395,9 @@ fn split_glued(word: &str) -> Vec<String> {
         .unwrap_or(0);
     if digits > 0 && digits < word.len() && parse_amount(&word[..digits]).is_some() {
         let rest = &word[digits..];
-        if rest.chars().next().is_some_and(|c| !c.is_ascii()) && word[..digits].contains(',') {
+        // A separator or a decimal point: an amount, not a code (`2080505行政运行`).
+        if rest.chars().next().is_some_and(|c| !c.is_ascii()) && word[..digits].contains([',', '.'])
+        {
             return vec![word[..digits].to_string(), rest.to_string()];
         }
     }

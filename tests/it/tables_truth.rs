@@ -87,6 +87,7 @@ fn score_against(doc_path: &std::path::Path, truth_path: &std::path::Path, floor
     assert!(report.errors.is_empty(), "{doc}: {:?}", report.errors);
     let s = common::score(&report, &truth, "table");
     s.print(doc);
+    units_kept(&report, &truth);
     assert!(
         s.recall >= floor,
         "{doc}: table recall {:.3} < {floor}",
@@ -97,6 +98,44 @@ fn score_against(doc_path: &std::path::Path, truth_path: &std::path::Path, floor
         "{doc}: table precision {:.3}",
         s.precision
     );
+}
+
+/// Every truth figure read keeps its printed unit (`单位：元` above the
+/// table, `（万元）` in a column header, WORDING 5.3), and its 万元 value
+/// follows from it.
+fn units_kept(report: &caizheng::report::Report, truth: &serde_json::Value) {
+    for t in truth["facts"].as_array().expect("facts") {
+        let (Some(unit), Some(key), Some(value)) =
+            (t["unit"].as_str(), t["key"].as_str(), t["value"].as_str())
+        else {
+            continue;
+        };
+        if t["source"] != "table" {
+            continue;
+        }
+        let read: Vec<&caizheng::report::Fact> = report
+            .facts
+            .iter()
+            .filter(|f| f.source == FactSource::Table && f.key == key && f.value == value)
+            .collect();
+        if read.is_empty() {
+            continue;
+        }
+        let factor = match unit {
+            "元" => rust_decimal::Decimal::new(1, 4),
+            "亿元" => rust_decimal::Decimal::from(10_000),
+            _ => rust_decimal::Decimal::ONE,
+        };
+        let printed: rust_decimal::Decimal = value.parse().expect("truth value");
+        assert!(
+            read.iter()
+                .any(|f| f.unit.as_deref() == Some(unit) && f.value_wan == Some(printed * factor)),
+            "{key} = {value}: unit {unit} expected, read {:?}",
+            read.iter()
+                .map(|f| (&f.unit, f.value_wan))
+                .collect::<Vec<_>>()
+        );
+    }
 }
 
 fn repo() -> std::path::PathBuf {
@@ -149,6 +188,14 @@ fn made_up_table_pages() {
         ("district-market-2025-budget-income-expenditure", 0.97),
         ("county-transport-2021-final-three-public", 0.97),
         ("county-forestry-2021-budget-general", 1.0),
+        ("district-greening-2026-budget-three-public", 1.0),
+        ("county-water-2025-budget-layout", 1.0),
+        ("county-sports-2024-final-units", 1.0),
+        ("district-civil-2015-final-old-templates", 1.0),
+        ("district-commerce-2025-budget-templates", 1.0),
+        ("city-justice-2023-final-three-public-flat", 1.0),
+        ("city-notary-2023-final-three-public-cells", 1.0),
+        ("district-commerce-2025-budget-templates-text", 1.0),
     ] {
         let truth = repo().join(format!("corpus/truth/tables/{name}.json"));
         let text = std::fs::read_to_string(&truth).expect("truth file");
