@@ -246,11 +246,18 @@ impl LineContext {
 }
 
 /// The innermost section around a place that is titled, not a numbered
-/// sentence holding a figure (`3.住房保障支出1512.23万元，…`).
+/// sentence holding a figure (`3.住房保障支出1512.23万元，…`) nor a numbered
+/// 项 line (`1.农林水支出（类）水利（款）行政运行（项）（2130301）。`), whose class
+/// the 项 lines numbered after it share.
 fn titled_scope(chain: &[&Section]) -> Option<usize> {
     chain
         .iter()
-        .find(|s| !s.title.contains(['，', '。', ',']) && !s.title.contains("元"))
+        .find(|s| {
+            !s.title.contains(['，', '。', ','])
+                && !s.title.contains("元")
+                && !s.title.contains("（项）")
+                && !s.title.contains("(项)")
+        })
         .map(|s| s.heading.start)
 }
 
@@ -323,7 +330,15 @@ pub(super) fn resolve_line(
                 }
                 Some(k.clone())
             }
-            (Some(k), Some(_)) => Some(k.clone()),
+            // A full line (`农林水支出（类）水利（款）行政运行（项）`) is the
+            // class and 款 of the 项 lines after it that print only their 款.
+            (Some(k), Some(_)) => {
+                if let Some(class) = &line.class {
+                    context.kuan = Some(k.clone());
+                    context.set_class(class.clone(), chain);
+                }
+                Some(k.clone())
+            }
             (None, _) => context.kuan.clone(),
         };
         let code = kuan

@@ -581,8 +581,19 @@ fn a_sentence_naming_only_its_subject_hands_it_on() {
     let f = facts(&format!(
         "{FINAL}2.公务接待费。年初预算为6.00万元，支出决算为4.20万元，完成年初预算的70.00%。\n\
          八、一般公共预算财政拨款支出决算具体情况\n\
-         1.交通运输支出（类）公路水路运输（款）公路养护（项）（2140106）。年初预算为300.00万元，支出决算为288.50万元。\n"
+         1.交通运输支出（类）公路水路运输（款）公路养护（项）（2140106）。年初预算为300.00万元，支出决算为288.50万元。\n\
+         2.公路水路运输（款）港口设施（项）（2140111）。年初预算为50.00万元，支出决算为48.00万元。\n"
     ));
+    // The 项 line printing only its 款 shares the class of the full line before.
+    let port = f
+        .iter()
+        .find(|x| x.key == "general_budget.item" && x.value == "48.00")
+        .unwrap_or_else(|| panic!("{f:#?}"));
+    assert_eq!(
+        port.label.as_deref(),
+        Some("交通运输支出/公路水路运输/港口设施")
+    );
+    assert_eq!(port.code.as_deref(), Some("2140111"));
     assert!(has(&f, "three_public.reception.budget", "6.00"), "{f:#?}");
     assert!(has(&f, "three_public.reception", "4.20"), "{f:#?}");
     assert!(
