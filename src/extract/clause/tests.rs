@@ -612,3 +612,15 @@ fn a_sentence_naming_only_its_subject_hands_it_on() {
     ));
     assert!(!has(&g, "three_public.reception.budget", "6.00"), "{g:#?}");
 }
+
+/// §3.3 Totals named with 决算 inside (`收入、支出决算总计均为`,
+/// `财政拨款收入支出决算总计`): the two-sided total and the appropriation's.
+#[test]
+fn totals_named_with_their_basis() {
+    let f = facts(&format!(
+        "{FINAL}2022年度收入、支出决算总计均为4,872.36万元。2022年度财政拨款收入支出决算总计4,687.95万元。\n"
+    ));
+    assert!(has(&f, "totals.income_expenditure", "4872.36"), "{f:#?}");
+    assert!(has(&f, "fiscal.total", "4687.95"), "{f:#?}");
+    assert!(!has(&f, "income.fiscal_appropriation", "4687.95"), "{f:#?}");
+}
