@@ -69,6 +69,73 @@ const QUALIFYING: &[&str] = &[keys::YOY_PCT, keys::YOY_CHANGE, keys::PRIOR_YEAR]
 
 /// Decide each column's role from its header, then from its content.
 pub fn columns(set: &TableSet, header: &[Vec<String>], body: &[RawRow]) -> Vec<Column> {
+    let mut cols = columns_by_header(set, header, body);
+    earlier_years_are_prior(&mut cols);
+    budget_only_is_the_amount(&mut cols);
+    cols
+}
+
+/// The 4-digit year a header names (`2019年预算数`), if any.
+fn header_year(header: &str) -> Option<u32> {
+    let b = header.as_bytes();
+    (0..b.len().saturating_sub(3)).find_map(|i| {
+        let y = header.get(i..i + 4)?;
+        let year: u32 = y.parse().ok()?;
+        let before_digit = i > 0 && b[i - 1].is_ascii_digit();
+        (!before_digit && (1990..2100).contains(&year) && header[i + 4..].starts_with('年'))
+            .then_some(year)
+    })
+}
+
+/// Value columns alike but for the year they name (`2019年预算数 | 2020年预算数`,
+/// WORDING 7.5): the earlier year's is the previous year's figure.
+fn earlier_years_are_prior(cols: &mut [Column]) {
+    let years: Vec<Option<u32>> = cols
+        .iter()
+        .map(|c| {
+            (c.role == Role::Value)
+                .then(|| header_year(&c.header))
+                .flatten()
+        })
+        .collect();
+    for i in 0..cols.len() {
+        let Some(year) = years[i] else { continue };
+        let later = (0..cols.len())
+            .any(|j| years[j].is_some_and(|y| y > year) && cols[j].meanings == cols[i].meanings);
+        let prior = keys::column_meaning(keys::PRIOR_YEAR);
+        if later && !cols[i].meanings.iter().any(|m| m == prior) {
+            cols[i].meanings.push(prior.to_string());
+        }
+    }
+}
+
+/// A table whose figures are all budgets (`上年预算数 | 本年预算数 | 增减`: a
+/// budget's own table) prints this year's budget as its amount; a table that
+/// also has a column of another figure (决算数, 本年支出) keeps `.budget`.
+fn budget_only_is_the_amount(cols: &mut [Column]) {
+    let values = || cols.iter().filter(|c| c.role == Role::Value);
+    let qualifier = |m: &String| {
+        QUALIFYING
+            .iter()
+            .any(|q| keys::column_meaning(q) == m.as_str())
+    };
+    let all_budget = values().all(|c| {
+        c.meanings.iter().any(|m| m == "budget" || qualifier(m))
+            && !c.meanings.iter().any(|m| m == "amount")
+    });
+    let some_plain = values()
+        .any(|c| c.meanings.iter().any(|m| m == "budget") && !c.meanings.iter().any(qualifier));
+    if !(all_budget && some_plain) {
+        return;
+    }
+    for c in cols.iter_mut().filter(|c| c.role == Role::Value) {
+        for m in c.meanings.iter_mut().filter(|m| m.as_str() == "budget") {
+            *m = "amount".to_string();
+        }
+    }
+}
+
+fn columns_by_header(set: &TableSet, header: &[Vec<String>], body: &[RawRow]) -> Vec<Column> {
     let width = header
         .iter()
         .map(Vec::len)
@@ -101,7 +168,11 @@ pub fn columns(set: &TableSet, header: &[Vec<String>], body: &[RawRow]) -> Vec<C
                 .filter(|s| !s.is_empty())
                 .collect();
             let codes = values.iter().filter(|v| is_code(v)).count();
-            let amounts = values.iter().filter(|v| parse_amount(v).is_some()).count();
+            // Rates printed with their sign (`-12.50%`) count as figures too.
+            let amounts = values
+                .iter()
+                .filter(|v| parse_amount(v.trim_end_matches(['%', '％'])).is_some())
+                .count();
             let value_meaning = meanings.iter().any(|m| !STRUCTURAL.contains(&m.as_str()));
             let code_like = !values.is_empty() && codes * 5 >= values.len() * 4;
             // A header that mentions a code (`功能分类` holds 类) over names is a name column.
@@ -192,6 +263,19 @@ pub fn parse_amount(s: &str) -> Option<String> {
     Some(cleaned)
 }
 
+/// A value cell: an amount, or in a rate column (增减率) a percentage printed
+/// with its sign (`-12.50%`).
+fn parse_cell(s: &str, col: &Column) -> Option<String> {
+    let rate = col
+        .meanings
+        .iter()
+        .any(|m| m == keys::column_meaning(keys::YOY_PCT));
+    match s.trim().strip_suffix(['%', '％']) {
+        Some(number) if rate => parse_amount(number),
+        _ => parse_amount(s),
+    }
+}
+
 fn int_part_printed(s: &str) -> &str {
     let s = s.trim_start_matches('-');
     s.split('.').next().unwrap_or(s)
@@ -264,11 +348,19 @@ pub fn read_table(set: &TableSet, t: &RawTable) -> (Vec<TableFigure>, TableGrid)
                     code: Option<String>,
                     page,
                     col: &Column| {
+        // A rate column (增减率) holds percentages whatever the table's unit.
+        let pct = key.ends_with("_pct");
         figures.push(TableFigure {
             key: key.to_string(),
-            value_wan: factor.and_then(|f| value.parse::<Decimal>().ok().map(|d| d * f)),
+            value_wan: factor
+                .filter(|_| !pct)
+                .and_then(|f| value.parse::<Decimal>().ok().map(|d| d * f)),
             value,
-            unit: t.unit.clone(),
+            unit: if pct {
+                Some("%".into())
+            } else {
+                t.unit.clone()
+            },
             label,
             code,
             page,
@@ -329,7 +421,7 @@ pub fn read_table(set: &TableSet, t: &RawTable) -> (Vec<TableFigure>, TableGrid)
             }
             let values: Vec<(usize, &str, String)> = value_cols
                 .iter()
-                .filter_map(|&c| parse_amount(cell(c)).map(|v| (c, cell(c), v)))
+                .filter_map(|&c| parse_cell(cell(c), &cols[c]).map(|v| (c, cell(c), v)))
                 .collect();
             let bare = strip_ordinal(&name);
             let bare = match bare
@@ -487,6 +579,14 @@ fn pick<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn years_named_in_headers() {
+        assert_eq!(header_year("2019年预算数"), Some(2019));
+        assert_eq!(header_year("上年（2022年）决算数"), Some(2022));
+        assert_eq!(header_year("12019年"), None);
+        assert_eq!(header_year("预算数"), None);
+    }
 
     #[test]
     fn amounts_and_codes() {

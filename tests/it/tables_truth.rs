@@ -188,6 +188,7 @@ fn made_up_table_pages() {
         ("district-market-2025-budget-income-expenditure", 0.97),
         ("county-transport-2021-final-three-public", 0.97),
         ("county-forestry-2021-budget-general", 1.0),
+        ("town-culture-2021-budget-three-public-years", 1.0),
         ("district-greening-2026-budget-three-public", 1.0),
         ("county-water-2025-budget-layout", 1.0),
         ("county-sports-2024-final-units", 1.0),
