@@ -121,6 +121,14 @@ fn units_kept(report: &caizheng::report::Report, truth: &serde_json::Value) {
         if read.is_empty() {
             continue;
         }
+        if unit == "%" {
+            assert!(
+                read.iter()
+                    .any(|f| f.unit.as_deref() == Some("%") && f.value_wan.is_none()),
+                "{key} = {value}: a rate in %"
+            );
+            continue;
+        }
         let factor = match unit {
             "元" => rust_decimal::Decimal::new(1, 4),
             "亿元" => rust_decimal::Decimal::from(10_000),
