@@ -4,7 +4,8 @@
 //! million. Persistent tables: the stamp and sha256 of every input file
 //! (`files`), which report was made from what (`documents`), what the
 //! comparison across documents needs of each report (`across_doc`), its
-//! findings by entity (`across_found`) and the entities whose documents
+//! findings, by document (`across_finding`: the export reads them a part
+//! at a time, never all at once) and the entities whose documents
 //! changed since they were compared (`across_dirty`, marked in the same
 //! transaction as the change, so a killed run leaves them marked). Temporary
 //! tables hold this run's inputs, the reports found on disk, the documents
@@ -34,7 +35,11 @@ CREATE TABLE IF NOT EXISTS across_doc (
   id TEXT PRIMARY KEY, entity_key TEXT, summary TEXT NOT NULL
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS across_doc_entity ON across_doc (entity_key);
-CREATE TABLE IF NOT EXISTS across_found (entity_key TEXT PRIMARY KEY, findings TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS across_finding (
+  document_id TEXT NOT NULL, finding_no INTEGER NOT NULL, entity_key TEXT NOT NULL,
+  severity TEXT NOT NULL, finding TEXT NOT NULL, PRIMARY KEY (document_id, finding_no)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS across_finding_entity ON across_finding (entity_key);
 CREATE TABLE IF NOT EXISTS across_dirty (entity_key TEXT PRIMARY KEY) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS part_key (part TEXT PRIMARY KEY, key TEXT NOT NULL) WITHOUT ROWID;
 CREATE TEMP TABLE input (
@@ -114,6 +119,14 @@ impl RunState {
             "PRAGMA synchronous = FULL; PRAGMA temp_store = FILE; PRAGMA journal_mode = PERSIST;",
         )?;
         conn.execute_batch(SCHEMA)?;
+        // Earlier versions kept the findings across documents by entity,
+        // all read at once: their entities are compared again instead.
+        conn.execute_batch(
+            "INSERT OR IGNORE INTO across_dirty (entity_key)
+               SELECT entity_key FROM across_doc WHERE entity_key IS NOT NULL
+               AND EXISTS (SELECT 1 FROM sqlite_master WHERE name = 'across_found');
+             DROP TABLE IF EXISTS across_found;",
+        )?;
         let format: Option<String> = conn
             .query_row("SELECT value FROM meta WHERE key = 'format'", [], |r| {
                 r.get(0)
@@ -536,16 +549,22 @@ impl RunState {
 
     /// Record the findings across the documents of entity `key`, now compared.
     pub fn set_entity_findings(&self, key: &str, findings: &[CrossFinding]) -> Result<()> {
-        if findings.is_empty() {
-            self.conn
-                .prepare_cached("DELETE FROM across_found WHERE entity_key = ?1")?
-                .execute([key])?;
-        } else {
-            self.conn
-                .prepare_cached(
-                    "INSERT OR REPLACE INTO across_found (entity_key, findings) VALUES (?1, ?2)",
-                )?
-                .execute(params![key, serde_json::to_string(findings)?])?;
+        self.conn
+            .prepare_cached("DELETE FROM across_finding WHERE entity_key = ?1")?
+            .execute([key])?;
+        let mut insert = self.conn.prepare_cached(
+            "INSERT OR REPLACE INTO across_finding
+               (document_id, finding_no, entity_key, severity, finding)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+        )?;
+        for found in findings {
+            insert.execute(params![
+                found.document_id,
+                found.finding_no as i64,
+                key,
+                crate::export::columns::severity_word(found.finding.severity),
+                serde_json::to_string(found)?
+            ])?;
         }
         self.conn
             .prepare_cached("DELETE FROM across_dirty WHERE entity_key = ?1")?
@@ -553,15 +572,35 @@ impl RunState {
         Ok(())
     }
 
-    /// Every finding across documents recorded, an entity at a time.
-    pub fn each_entity_findings(&self, mut f: impl FnMut(Vec<CrossFinding>)) -> Result<()> {
-        let mut stmt = self.conn.prepare("SELECT findings FROM across_found")?;
-        let mut rows = stmt.query([])?;
+    /// The findings across documents of the documents of export part
+    /// `part` (ids starting with it), in document and finding order.
+    pub fn part_findings(&self, part: &str) -> Result<Vec<CrossFinding>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT finding FROM across_finding WHERE document_id >= ?1 AND document_id < ?2
+             ORDER BY document_id, finding_no",
+        )?;
+        let mut rows = stmt.query(params![part, format!("{part}~")])?;
+        let mut findings = Vec::new();
         while let Some(row) = rows.next()? {
             let json: String = row.get(0)?;
-            f(serde_json::from_str(&json).context("a run-state finding is not readable")?);
+            findings
+                .push(serde_json::from_str(&json).context("a run-state finding is not readable")?);
         }
-        Ok(())
+        Ok(findings)
+    }
+
+    /// How many findings across documents there are, by severity.
+    pub fn across_totals(&self) -> Result<DocumentTotals> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT severity, COUNT(*) FROM across_finding GROUP BY severity")?;
+        let counts = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get::<_, i64>(1)? as u64)))?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(DocumentTotals {
+            findings_by_severity: counts,
+            ..Default::default()
+        })
     }
 
     /// Commit everything and close.

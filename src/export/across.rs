@@ -4,9 +4,6 @@
 //! [`super::parts`]); they count in the part's key, so a part is rewritten
 //! when its findings across documents change, and only then.
 
-use std::collections::BTreeMap;
-use std::sync::Arc;
-
 use super::columns::{self, Cell, FINDINGS};
 use super::rows::{csv_line, DocumentTotals, Rows};
 use super::sqlite::SqliteWriter;
@@ -32,24 +29,6 @@ impl AcrossPiece {
         }
         rows.totals = totals(findings);
         AcrossPiece { rows, cells }
-    }
-
-    /// These findings, grouped by the part of their document.
-    pub fn by_part(
-        findings: &[CrossFinding],
-    ) -> anyhow::Result<BTreeMap<String, Arc<AcrossPiece>>> {
-        let mut grouped: BTreeMap<String, Vec<CrossFinding>> = BTreeMap::new();
-        for found in findings {
-            let part = super::parts::part_of(&found.document_id)?;
-            grouped
-                .entry(part.to_string())
-                .or_default()
-                .push(found.clone());
-        }
-        Ok(grouped
-            .into_iter()
-            .map(|(part, findings)| (part, Arc::new(AcrossPiece::new(&findings))))
-            .collect())
     }
 
     pub fn insert_into(&self, db: &mut SqliteWriter) -> rusqlite::Result<()> {

@@ -1,5 +1,8 @@
-//! The database side of an export: `caizheng.sqlite` built anew, or a copy
-//! of it brought up to date part by part (see [`super::write_exports`]).
+//! The database side of an export (see [`super::write_exports`]):
+//! `caizheng.sqlite` built anew beside the published one (its `.part`,
+//! renamed over it), or the published one updated in place, part by part,
+//! in one transaction with its rollback journal, committed as the export's
+//! last publication step.
 
 use std::fs;
 use std::path::Path;
@@ -16,6 +19,35 @@ use super::{part, rows, sqlite, SQLITE_FILE};
 /// the dataset.
 pub(super) type Work = Arc<Vec<Arc<PartDocs>>>;
 
+/// The database written, waiting to be published.
+pub(super) enum Written {
+    /// No part changed: nothing to publish.
+    Nothing,
+    /// Built anew as the `.part`, complete and synced: renamed into place.
+    Fresh,
+    /// The published database with its update not yet committed: readers
+    /// see the previous rows until [`Written::publish`] commits.
+    Updated(sqlite::SqliteWriter),
+}
+
+impl Written {
+    /// Put the new database in place; whether there was one.
+    pub(super) fn publish(self, out: &Path) -> Result<bool> {
+        match self {
+            Written::Nothing => Ok(false),
+            Written::Fresh => {
+                fs::rename(part(out, SQLITE_FILE), out.join(SQLITE_FILE))
+                    .context("cannot move the database into place")?;
+                Ok(true)
+            }
+            Written::Updated(db) => {
+                db.finish().context("cannot commit the database update")?;
+                Ok(true)
+            }
+        }
+    }
+}
+
 fn insert_cached_rows(db: &mut sqlite::SqliteWriter, out: &Path, id: &str) -> Result<()> {
     for (table, cells) in rows::RowsFile::open(out, id)?.table_rows()? {
         for row in cells {
@@ -25,25 +57,16 @@ fn insert_cached_rows(db: &mut sqlite::SqliteWriter, out: &Path, id: &str) -> Re
     Ok(())
 }
 
-/// Bring the database up to date from the work received, as its `.part`,
-/// complete and synced, for the caller to rename into place: built anew
-/// (`fresh`) or a copy of the published one, in which each part received
-/// replaces what the copy held of it. Nothing received, nothing written:
-/// returns whether the `.part` was.
-pub(super) fn write_database(
-    out: &Path,
-    work: Receiver<Work>,
-    fresh: bool,
-    copy: Option<DatabaseCopy>,
-) -> Result<bool> {
+/// Bring the database up to date from the work received: built anew
+/// (`fresh`), or the published one, in which each part received replaces
+/// what it held of that part. Nothing received, nothing written.
+pub(super) fn write_database(out: &Path, work: Receiver<Work>, fresh: bool) -> Result<Written> {
     let started = std::time::Instant::now();
-    let path = part(out, SQLITE_FILE);
-    let mut copy = copy;
     let mut db: Option<sqlite::SqliteWriter> = None;
     for item in work {
         let db = match &mut db {
             Some(db) => db,
-            None => db.insert(open(out, &path, fresh, copy.take())?),
+            None => db.insert(open(out, fresh)?),
         };
         for part in item.iter() {
             if !fresh {
@@ -58,76 +81,26 @@ pub(super) fn write_database(
         }
     }
     let Some(db) = db else {
-        // A copy made for nothing: no part changed.
-        if let Some(copy) = copy {
-            copy.wait()?;
-            super::remove_if_present(&path)?;
-        }
-        return Ok(false);
+        return Ok(Written::Nothing);
     };
+    tracing::debug!(elapsed = ?started.elapsed(), fresh, "database written");
+    if !fresh {
+        return Ok(Written::Updated(db));
+    }
+    let path = part(out, SQLITE_FILE);
     db.finish().context("cannot finish the SQLite database")?;
     fs::File::open(&path)
         .and_then(|f| f.sync_all())
         .context("cannot sync the SQLite database")?;
-    tracing::debug!(elapsed = ?started.elapsed(), fresh, "database written");
-    Ok(true)
+    Ok(Written::Fresh)
 }
 
-fn open(
-    out: &Path,
-    path: &Path,
-    fresh: bool,
-    copy: Option<DatabaseCopy>,
-) -> Result<sqlite::SqliteWriter> {
-    // Whatever the copy, it must be done before its file is used or deleted.
-    let copied = match copy {
-        Some(copy) => copy.wait()?,
-        None => false,
-    };
+fn open(out: &Path, fresh: bool) -> Result<sqlite::SqliteWriter> {
     if fresh {
-        super::remove_if_present(path)?;
-        return sqlite::SqliteWriter::create(path).context("cannot create the SQLite database");
-    }
-    let opened = if copied {
-        sqlite::SqliteWriter::open_copy(path).ok()
-    } else {
-        sqlite::SqliteWriter::open_for_update(&out.join(SQLITE_FILE), path)
-    };
-    opened.context("the SQLite database changed during the run")
-}
-
-/// The published database being copied beside it (its `.part`) and synced,
-/// on a thread of its own, while a run processes its documents: the copy
-/// that an export then updates (0.3–0.6 s for the 123 MB of the
-/// 1,000-document corpus) is then out of a re-run's way. Only the holder of
-/// the folder's lock may start one.
-pub struct DatabaseCopy(std::thread::JoinHandle<Result<bool>>);
-
-impl DatabaseCopy {
-    pub fn start(out: &Path) -> Result<DatabaseCopy> {
-        let published = out.join(SQLITE_FILE);
         let path = part(out, SQLITE_FILE);
-        let thread = std::thread::Builder::new()
-            .name("copy sqlite".into())
-            .spawn(move || {
-                if !sqlite::SqliteWriter::updatable(&published) {
-                    return Ok(false);
-                }
-                super::remove_if_present(&path)?;
-                fs::copy(&published, &path).context("cannot copy the SQLite database")?;
-                fs::File::open(&path)
-                    .and_then(|f| f.sync_all())
-                    .context("cannot sync the copy of the SQLite database")?;
-                Ok(true)
-            })
-            .context("cannot start copying the database")?;
-        Ok(DatabaseCopy(thread))
+        super::remove_if_present(&path)?;
+        return sqlite::SqliteWriter::create(&path).context("cannot create the SQLite database");
     }
-
-    /// Whether the copy was made.
-    fn wait(self) -> Result<bool> {
-        self.0
-            .join()
-            .unwrap_or_else(|_| Err(anyhow::anyhow!("the database copy panicked")))
-    }
+    sqlite::SqliteWriter::open_for_update(&out.join(SQLITE_FILE))
+        .context("the SQLite database changed during the run")
 }

@@ -5,14 +5,18 @@
 //!
 //! Each report's rows are rendered once, when the report is written, into a
 //! cache file ([`rows`]). An export rewrites only the parts whose documents
-//! changed, from those cache files, and brings a copy of the database up to
-//! date for the same parts (one thread), so a re-run after a crawl costs
+//! changed, from those cache files, and brings the database up to date for
+//! the same parts, in place (one thread), so a re-run after a crawl costs
 //! the changed parts, not the dataset.
 //!
 //! Nothing published is ever half-written: each file is written whole as
-//! its `.part`, synced, and renamed over the previous one, the database
-//! last, so a kill leaves every file either as it was or as the new export
-//! has it; no journal is ever left beside the published database. Only the
+//! its `.part`, synced, and renamed over the previous one; the database,
+//! last, is either built anew beside and renamed the same way (a first run,
+//! `--force`) or updated in one transaction with its rollback journal and
+//! committed after every rename. A kill leaves every file either as it was
+//! or as the new export has it; a kill during the update leaves a hot
+//! journal beside the database, which the next run (or any writer opening
+//! it) rolls back to the previous database before anything else. Only the
 //! run holding the output folder's lock (see [`crate::batch`]) writes, or
 //! deletes scratch files, there.
 //!
@@ -42,8 +46,8 @@ use std::sync::Arc;
 
 use anyhow::{bail, Context, Result};
 
+use crate::reconcile::across::CrossFinding;
 use crate::report::Report;
-pub use database::DatabaseCopy;
 use parts::PartDocs;
 use rows::Rows;
 
@@ -160,8 +164,11 @@ const UNPARTITIONED: [&str; 5] = [
 /// `.old.part` earlier versions moved files aside to), and the row files
 /// of earlier versions; scratch files under `documents/` and `.rows/` are
 /// found by [`list_written`]. Other files in `out` are the user's and
-/// stay. Only the holder of the folder's lock may call this.
+/// stay. An update of the database a killed run left unfinished is rolled
+/// back. Only the holder of the folder's lock may call this.
 pub fn remove_parts(out: &Path) -> Result<()> {
+    sqlite::recover(&out.join(SQLITE_FILE))
+        .context("cannot roll back the unfinished update of the database")?;
     for name in [DATAPACKAGE, SQLITE_FILE].into_iter().chain(UNPARTITIONED) {
         remove_if_present(&part(out, name))?;
         remove_if_present(&out.join(format!("{name}.old{PART}")))?;
@@ -328,18 +335,25 @@ pub struct Exported {
 /// threads busy, few enough to hold their documents' ids in memory.
 const PARTS_PER_BATCH: usize = 64;
 
+/// The findings across documents of the documents of a part, asked for a
+/// part at a time, in document and finding order.
+pub type AcrossOf<'a> = dyn FnMut(&str) -> Result<Vec<CrossFinding>> + 'a;
+
 /// The parts of the listed documents, each with its key, in order: a
 /// part's findings across documents (those of its documents) count in its
 /// key as their rows.
 fn each_part(
     documents: impl IntoIterator<Item = Result<Listed>>,
-    across: &mut BTreeMap<String, Arc<across::AcrossPiece>>,
+    across_of: &mut AcrossOf,
     mut f: impl FnMut(PartDocs, String) -> Result<()>,
 ) -> Result<()> {
     let mut current: Option<(PartDocs, parts::KeyHasher)> = None;
     let mut last_id: Option<String> = None;
     let mut finish = |(mut part, mut key): (PartDocs, parts::KeyHasher)| {
-        part.across = across.remove(&part.name);
+        let findings = across_of(&part.name)?;
+        if !findings.is_empty() {
+            part.across = Some(Arc::new(across::AcrossPiece::new(&findings)));
+        }
         if let Some(piece) = &part.across {
             key.add(
                 across::ID,
@@ -380,42 +394,27 @@ fn each_part(
 /// findings across documents: the parts whose key is not in `recorded` (or
 /// whose files are missing) are rewritten, the database brought up to date
 /// for those parts, and parts no document is in any more deleted. Memory
-/// holds the ids of a batch of parts, whatever the number of documents.
+/// holds the ids and findings across documents of a batch of parts,
+/// whatever the number of documents.
 pub fn write_exports(
     out: &Path,
     documents: impl IntoIterator<Item = Result<Listed>>,
     recorded: &BTreeMap<String, String>,
-    cross: &[crate::reconcile::across::CrossFinding],
+    across_of: &mut AcrossOf,
     remover: &Remover,
-) -> Result<Exported> {
-    write_exports_copied(out, documents, recorded, cross, remover, None)
-}
-
-/// [`write_exports`] updating the copy of the database `copy` makes.
-pub fn write_exports_copied(
-    out: &Path,
-    documents: impl IntoIterator<Item = Result<Listed>>,
-    recorded: &BTreeMap<String, String>,
-    cross: &[crate::reconcile::across::CrossFinding],
-    remover: &Remover,
-    copy: Option<DatabaseCopy>,
 ) -> Result<Exported> {
     parts::create_dirs(out)?;
     let on_disk = parts::on_disk(out)?;
     let complete = |part: &str| on_disk.get(part) == Some(&parts::OUTPUTS.len());
-    let database = out.join(SQLITE_FILE);
     // Built anew when no part is known to be in it.
-    let fresh = recorded.is_empty() || !sqlite::SqliteWriter::updatable(&database);
+    let fresh = recorded.is_empty() || !sqlite::SqliteWriter::updatable(&out.join(SQLITE_FILE));
     let mut exported = Exported::default();
     let mut written: Vec<String> = Vec::new();
-    let mut across = across::AcrossPiece::by_part(cross)?;
-    let database_written = std::thread::scope(|scope| {
+    let database = std::thread::scope(|scope| {
         let (to_database, work) = std::sync::mpsc::sync_channel::<Arc<Vec<Arc<PartDocs>>>>(2);
         let db = std::thread::Builder::new()
             .name("export sqlite".into())
-            .spawn_scoped(scope, move || {
-                database::write_database(out, work, fresh, copy)
-            })
+            .spawn_scoped(scope, move || database::write_database(out, work, fresh))
             .context("cannot start the database writer")?;
         let mut to_write: Vec<Arc<PartDocs>> = Vec::new();
         let mut to_insert: Vec<Arc<PartDocs>> = Vec::new();
@@ -431,7 +430,7 @@ pub fn write_exports_copied(
             written.extend(to_write.drain(..).map(|p| p.name.clone()));
             Ok(())
         };
-        let planned = each_part(documents, &mut across, |part, key| {
+        let planned = each_part(documents, across_of, |part, key| {
             let changed = recorded.get(&part.name) != Some(&key) || !complete(&part.name);
             exported.keys.insert(part.name.clone(), key);
             let part = Arc::new(part);
@@ -472,7 +471,6 @@ pub fn write_exports_copied(
         anyhow::Ok(db)
     })?;
     exported.parts_written = written.len();
-    exported.database_written = database_written;
 
     let mut package = serde_json::to_vec_pretty(&datapackage::descriptor(exported.keys.keys()))?;
     package.push(b'\n');
@@ -484,8 +482,9 @@ pub fn write_exports_copied(
 
     // Every new file is complete and on disk: publish them one right after
     // the other, parts no document is in any more moved out, the database
-    // last. A kill leaves each file either previous or new, never
-    // half-written; the next run finishes the job.
+    // last (renamed, or its update committed). A kill leaves each file
+    // either previous or new, never half-written; the next run finishes
+    // the job.
     for name in &written {
         parts::publish(out, name)?;
     }
@@ -499,11 +498,8 @@ pub fn write_exports_copied(
         fs::rename(part(out, DATAPACKAGE), out.join(DATAPACKAGE))
             .context("cannot move the datapackage into place")?;
     }
-    if database_written {
-        fs::rename(part(out, SQLITE_FILE), &database)
-            .context("cannot move the database into place")?;
-    }
     parts::sync_dirs(out)?;
+    exported.database_written = database.publish(out)?;
     sync_dir(out)?;
     for path in aside {
         remover.remove(path);
@@ -533,7 +529,13 @@ pub fn export_reports<'a>(
     }
     let listed = documents.into_values().map(|(listed, _)| Ok(listed));
     let remover = Remover::start()?;
-    write_exports(out, listed, &BTreeMap::new(), &[], &remover)?;
+    write_exports(
+        out,
+        listed,
+        &BTreeMap::new(),
+        &mut |_| Ok(Vec::new()),
+        &remover,
+    )?;
     remover.finish()?;
     Ok(summary)
 }

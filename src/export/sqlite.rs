@@ -24,6 +24,34 @@ const UPDATE_UNFINISHED: i64 = 1;
 /// How long the schema check waits for a writer of the database (only
 /// another program would write it).
 const READER_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
+/// How long an update waits for readers of the database to finish a query
+/// before it commits.
+const WRITER_WAIT: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// The page cache of an update: the pages it changes stay in memory until
+/// the commit writes each once. With SQLite's default 2 MiB, 10 changed
+/// documents of 100,000 (8,000 pages of indexes and tables) spilled to the
+/// database again and again before the commit, each spill locking readers
+/// out until then.
+const UPDATE_CACHE_KIB: u32 = 64 * 1024;
+
+/// Roll back the update a killed run left unfinished in the database at
+/// `path` (its hot journal), as any writer opening it would: a reader
+/// opening it read-only, as Datasette does, cannot. Only the holder of the
+/// output folder's lock may call this.
+pub fn recover(path: &Path) -> rusqlite::Result<()> {
+    let mut journal = path.as_os_str().to_owned();
+    journal.push("-journal");
+    if !path.is_file() || !Path::new(&journal).exists() {
+        return Ok(());
+    }
+    let conn = Connection::open(path)?;
+    conn.busy_timeout(WRITER_WAIT)?;
+    conn.query_row("SELECT COUNT(*) FROM sqlite_master", [], |r| {
+        r.get::<_, i64>(0)
+    })?;
+    conn.close().map_err(|(_, e)| e)
+}
 
 pub struct SqliteWriter {
     conn: Connection,
@@ -93,7 +121,13 @@ impl SqliteWriter {
     pub fn create(path: &Path) -> rusqlite::Result<Self> {
         let conn = Connection::open(path)?;
         // A scratch file renamed into place when complete: no journal needed.
-        conn.execute_batch("PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;")?;
+        // Small pages: an update in place writes every page it changes
+        // twice (journal and database), and the rows of a document are
+        // spread over many pages of the indexes.
+        conn.execute_batch(
+            "PRAGMA page_size = 1024; PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;
+             PRAGMA temp_store = FILE;",
+        )?;
         for table in &TABLES {
             conn.execute_batch(&create_table_sql(table))?;
         }
@@ -129,33 +163,31 @@ impl SqliteWriter {
         path.is_file() && check().is_some()
     }
 
-    /// Copy an existing database to `part` and open the copy for an
-    /// update, if the database has exactly the tables this version writes
-    /// and no update of it was left unfinished; `None` means: build a fresh
-    /// one. The published database is only read (and copied, which the
-    /// kernel does without reading it into the process): the copy, complete,
-    /// is renamed over it, so readers never meet a half-applied update or a
-    /// journal to roll back (which a read-only reader, such as Datasette,
-    /// cannot do).
-    pub fn open_for_update(path: &Path, part: &Path) -> Option<Self> {
+    /// Open the published database at `path` for an update in place, if
+    /// it has exactly the tables this version writes and no update of it
+    /// was left unfinished; `None` means: build a fresh one. The update is
+    /// one transaction with a rollback journal, synced, committed by
+    /// [`Self::finish`]: until then readers see the previous rows, and a
+    /// kill leaves a hot journal that the next writer (the next run, see
+    /// [`recover`]) rolls back. Not WAL: Datasette opens the file read-only.
+    pub fn open_for_update(path: &Path) -> Option<Self> {
         if !Self::updatable(path) {
             return None;
         }
-        let _ = std::fs::remove_file(part);
-        std::fs::copy(path, part).ok()?;
-        Self::open_copy(part).ok()
-    }
-
-    /// Open a copy of the published database, made beside it, for an update.
-    pub fn open_copy(part: &Path) -> rusqlite::Result<Self> {
-        let conn = Connection::open(part)?;
-        // A scratch copy, renamed into place when complete and synced: no
-        // journal needed.
-        // No memory map: the pages it touched would count in the run's
-        // memory, which grows with the database (87 MB at 20,000 documents,
-        // against 35 MB read through the page cache).
-        conn.execute_batch("PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; BEGIN")?;
-        Ok(SqliteWriter::with(conn, false))
+        let conn = Connection::open(path).ok()?;
+        conn.busy_timeout(WRITER_WAIT).ok()?;
+        // EXTRA: the journal's deletion, which is the commit, is synced too
+        // (its directory), so a power cut cannot bring it back after the
+        // run recorded the parts as published. The statement journal of
+        // each part's DELETE in memory (a part's pages): on disk it was
+        // one more copy of every page changed. No memory map: the pages it
+        // touched would count in the run's memory.
+        conn.execute_batch(&format!(
+            "PRAGMA journal_mode = DELETE; PRAGMA synchronous = EXTRA;
+             PRAGMA temp_store = MEMORY; PRAGMA cache_size = -{UPDATE_CACHE_KIB}; BEGIN IMMEDIATE"
+        ))
+        .ok()?;
+        Some(SqliteWriter::with(conn, false))
     }
 
     /// Remove every row of the documents of `part` (see [`super::parts`]):
@@ -209,14 +241,7 @@ mod tests {
     use super::*;
     use crate::export::columns::DOCUMENTS;
 
-    #[test]
-    fn an_update_changes_a_copy_and_leaves_the_database_as_it_was() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("caizheng.sqlite");
-        let part = dir.path().join("caizheng.sqlite.part");
-        SqliteWriter::create(&path).unwrap().finish().unwrap();
-        let before = std::fs::read(&path).unwrap();
-        let mut update = SqliteWriter::open_for_update(&path, &part).expect("a valid database");
+    fn document_row(id: &str) -> Vec<Cell> {
         let mut row: Vec<Cell> = DOCUMENTS
             .columns
             .iter()
@@ -228,19 +253,83 @@ mod tests {
                 }
             })
             .collect();
-        row[0] = Cell::Text("a".repeat(64));
-        update.insert(&DOCUMENTS, &row).unwrap();
-        update.finish().unwrap();
-        assert_eq!(
-            std::fs::read(&path).unwrap(),
-            before,
-            "the database was written"
-        );
-        let copy = Connection::open(&part).unwrap();
-        let count: i64 = copy
+        row[0] = Cell::Text(id.to_string());
+        row
+    }
+
+    fn documents_in(path: &Path) -> i64 {
+        Connection::open(path)
+            .unwrap()
             .query_row("SELECT COUNT(*) FROM documents", [], |r| r.get(0))
+            .unwrap()
+    }
+
+    #[test]
+    fn an_update_is_seen_only_once_committed_and_leaves_no_journal() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("caizheng.sqlite");
+        SqliteWriter::create(&path).unwrap().finish().unwrap();
+        let mut update = SqliteWriter::open_for_update(&path).expect("a valid database");
+        update
+            .insert(&DOCUMENTS, &document_row(&"a".repeat(64)))
             .unwrap();
-        assert_eq!(count, 1);
+        assert_eq!(documents_in(&path), 0, "a reader saw an uncommitted row");
+        drop(update);
+        assert_eq!(documents_in(&path), 0, "dropped, the update was not undone");
+
+        let mut update = SqliteWriter::open_for_update(&path).expect("a valid database");
+        update
+            .insert(&DOCUMENTS, &document_row(&"a".repeat(64)))
+            .unwrap();
+        update.finish().unwrap();
+        assert_eq!(documents_in(&path), 1);
         assert!(!dir.path().join("caizheng.sqlite-journal").exists());
+    }
+
+    /// What a kill leaves is the files as they are at that moment: copied
+    /// mid-update, after the update has written into the database itself
+    /// (its cache spilled), they must open as the previous database.
+    #[test]
+    fn a_database_killed_mid_update_opens_as_it_was_after_recovery() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("caizheng.sqlite");
+        let mut db = SqliteWriter::create(&path).unwrap();
+        for i in 0..2000 {
+            db.insert(&DOCUMENTS, &document_row(&format!("{i:064x}")))
+                .unwrap();
+        }
+        db.finish().unwrap();
+
+        let mut update = SqliteWriter::open_for_update(&path).expect("a valid database");
+        update.conn.execute_batch("PRAGMA cache_size = 2").unwrap();
+        let before = std::fs::read(&path).unwrap();
+        update.delete_part("00").unwrap();
+        for i in 0..2000 {
+            update
+                .insert(&DOCUMENTS, &document_row(&format!("f{i:063x}")))
+                .unwrap();
+        }
+        assert_ne!(std::fs::read(&path).unwrap(), before, "nothing spilled");
+        let killed = dir.path().join("killed");
+        std::fs::create_dir(&killed).unwrap();
+        let copy = killed.join("caizheng.sqlite");
+        std::fs::copy(&path, &copy).unwrap();
+        std::fs::copy(
+            dir.path().join("caizheng.sqlite-journal"),
+            killed.join("caizheng.sqlite-journal"),
+        )
+        .unwrap();
+        drop(update);
+
+        recover(&copy).unwrap();
+        assert!(!killed.join("caizheng.sqlite-journal").exists());
+        let conn =
+            Connection::open_with_flags(&copy, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).unwrap();
+        let check: String = conn
+            .query_row("PRAGMA quick_check", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(check, "ok");
+        assert_eq!(documents_in(&copy), 2000);
+        assert!(SqliteWriter::updatable(&copy));
     }
 }
