@@ -256,6 +256,14 @@ pub fn read(input: &ClauseInput) -> ClauseOutput {
                     subject = match &h.line {
                         Some(line) => {
                             mentions::resolve_line(input, h, line, &codes, &mut line_context, chain)
+                                .map(|mut s| {
+                                    // `住房公积金（项）（2210201）173.36万元`: the line's
+                                    // code printed in brackets after its name.
+                                    if s.code.is_none() {
+                                        s.code = bracketed_code(&text[h.end..sentence.end]);
+                                    }
+                                    s
+                                })
                         }
                         None => mentions::resolve(input, h, chain),
                     };

@@ -624,3 +624,16 @@ fn totals_named_with_their_basis() {
     assert!(has(&f, "fiscal.total", "4687.95"), "{f:#?}");
     assert!(!has(&f, "income.fiscal_appropriation", "4687.95"), "{f:#?}");
 }
+
+/// §3.6 A 项 line's code printed in brackets between its name and its amount.
+#[test]
+fn a_line_code_between_name_and_amount() {
+    let f = facts(&format!(
+        "{BUDGET}住房保障支出（类）住房改革支出（款）住房公积金（项）（2210201）173.36万元，比上年增加5.20万元。\n"
+    ));
+    let item = f
+        .iter()
+        .find(|x| x.key == "general_budget.item" && x.value == "173.36")
+        .unwrap_or_else(|| panic!("{f:#?}"));
+    assert_eq!(item.code.as_deref(), Some("2210201"));
+}
