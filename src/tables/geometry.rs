@@ -75,24 +75,43 @@ pub(super) fn column_spans(body: &[Word], header: &[Word]) -> Vec<(f32, f32)> {
 /// group's 科目名称 and 金额, WORDING 8.5): it overlaps an amount and a
 /// text word that starts further left and ends before the amount. It does not hold the two columns together (see
 /// [`split_at_valleys`]); it is placed, by [`column_of`], in the text column.
-fn bridges_text_and_amount(w: &Word, body: &[&Word]) -> bool {
-    let is_amount = |t: &str| super::map::parse_amount(t).is_some();
-    if is_amount(&w.text) || super::map::is_code(&w.text) {
+fn bridges_text_and_amount(i: usize, body: &[&Word], kinds: &[WordKind]) -> bool {
+    let w = body[i];
+    if kinds[i] != WordKind::Text {
         return false;
     }
-    let overlaps = |o: &&&Word| !std::ptr::eq(**o, w) && o.x0 < w.x1 && o.x1 > w.x0;
-    let amounts = body.iter().filter(overlaps).filter(|o| is_amount(&o.text));
-    let Some(leftmost_amount) = amounts.map(|o| o.x0).reduce(f32::min) else {
+    let overlapping =
+        || (0..body.len()).filter(move |&j| j != i && body[j].x0 < w.x1 && body[j].x1 > w.x0);
+    let Some(leftmost_amount) = overlapping()
+        .filter(|&j| kinds[j] == WordKind::Amount)
+        .map(|j| body[j].x0)
+        .reduce(f32::min)
+    else {
         return false;
     };
     // The text word starts further left: a column of its own, not another
     // label of the same merged cells.
-    body.iter().filter(overlaps).any(|o| {
-        !is_amount(&o.text)
-            && !super::map::is_code(&o.text)
-            && o.x0 < w.x0
-            && o.x1 <= leftmost_amount
-    })
+    overlapping()
+        .any(|j| kinds[j] == WordKind::Text && body[j].x0 < w.x0 && body[j].x1 <= leftmost_amount)
+}
+
+/// What a word is, decided once per word (the checks above compare every
+/// word with every other one of its extent).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum WordKind {
+    Amount,
+    Code,
+    Text,
+}
+
+fn word_kind(w: &Word) -> WordKind {
+    if super::map::parse_amount(&w.text).is_some() {
+        WordKind::Amount
+    } else if super::map::is_code(&w.text) {
+        WordKind::Code
+    } else {
+        WordKind::Text
+    }
 }
 
 /// Split a merged extent where few words bridge two well-filled columns:
@@ -107,10 +126,10 @@ fn split_at_valleys(span: (f32, f32), words: &[&Word]) -> Vec<(f32, f32)> {
         return vec![span];
     }
     // Labels over merged cells (WORDING 8.5) do not count as filling a valley.
-    let holding: Vec<&Word> = words
-        .iter()
-        .copied()
-        .filter(|w| !bridges_text_and_amount(w, words))
+    let kinds: Vec<WordKind> = words.iter().map(|w| word_kind(w)).collect();
+    let holding: Vec<&Word> = (0..words.len())
+        .filter(|&i| !bridges_text_and_amount(i, words, &kinds))
+        .map(|i| words[i])
         .collect();
     let counts: Vec<usize> = edges
         .windows(2)
