@@ -7,6 +7,7 @@
 //! spreadsheet tables come as explicit grids ([`crate::read::Grid`]). Both
 //! become the same [`map::RawTable`], read by [`map::read_table`].
 
+mod column_context;
 mod geometry;
 pub mod map;
 mod merged;
