@@ -152,6 +152,70 @@ impl Score {
     }
 }
 
+/// Recall and precision summed over several documents.
+#[derive(Default)]
+pub struct Totals {
+    pub matched: usize,
+    pub truth: usize,
+    pub right: usize,
+    pub covered: usize,
+}
+
+impl Totals {
+    pub fn add(&mut self, s: &Score) {
+        self.matched += s.matched;
+        self.truth += s.truth;
+        self.right += s.covered - s.wrong;
+        self.covered += s.covered;
+    }
+
+    pub fn print(&self, what: &str) {
+        println!(
+            "{what}: recall {}/{} = {:.3}, precision {}/{} = {:.3}",
+            self.matched,
+            self.truth,
+            self.matched as f64 / self.truth.max(1) as f64,
+            self.right,
+            self.covered,
+            self.right as f64 / self.covered.max(1) as f64
+        );
+    }
+}
+
+/// Hold a score to the floors its truth file records (`floors: {recall,
+/// precision}`, the score measured when it was first scored, less a little;
+/// none: 0).
+pub fn assert_floors(s: &Score, truth: &serde_json::Value, what: &str) {
+    let floor = |k: &str| truth["floors"][k].as_f64().unwrap_or(0.0);
+    assert!(
+        s.recall >= floor("recall"),
+        "{what}: recall {:.3}",
+        s.recall
+    );
+    assert!(
+        s.precision >= floor("precision"),
+        "{what}: precision {:.3}",
+        s.precision
+    );
+}
+
+/// Every `*.json` under `dir`, in order.
+pub fn json_files(dir: &std::path::Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = walkdir::WalkDir::new(dir)
+        .into_iter()
+        .filter_map(Result::ok)
+        .map(|e| e.into_path())
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .collect();
+    files.sort();
+    files
+}
+
+/// A truth file, parsed.
+pub fn load_json(path: &std::path::Path) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(path).expect("truth file")).expect("truth json")
+}
+
 fn compact(s: &str) -> String {
     s.chars().filter(|c| !c.is_whitespace()).collect()
 }

@@ -16,17 +16,6 @@ fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-fn truth_files() -> Vec<PathBuf> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(repo().join("corpus/truth/blind"))
-        .expect("corpus/truth/blind")
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|e| e == "json"))
-        .collect();
-    files.sort();
-    files
-}
-
 /// The planted inconsistencies found, and the loud findings that match none.
 fn findings_of(report: &Report, truth: &serde_json::Value) -> (usize, usize, usize) {
     let planted = truth["inconsistencies"]
@@ -54,15 +43,13 @@ fn findings_of(report: &Report, truth: &serde_json::Value) -> (usize, usize, usi
 
 #[test]
 fn blind_made_up_reports() {
-    let files = truth_files();
+    let files = common::json_files(&repo().join("corpus/truth/blind"));
     assert!(files.len() >= 8, "the blind set: {files:?}");
-    // [narrative, table] × [matched, truth, right, covered]
-    let mut totals = [[0usize; 4]; 2];
+    // [narrative, table]
+    let mut totals = [common::Totals::default(), common::Totals::default()];
     let mut planted = [0usize; 3];
     for path in &files {
-        let truth: serde_json::Value =
-            serde_json::from_str(&std::fs::read_to_string(path).expect("truth file"))
-                .expect("truth parses");
+        let truth = common::load_json(path);
         let doc = truth["doc"].as_str().expect("doc");
         let bytes = std::fs::read(repo().join("corpus").join(doc)).expect("document");
         let report = caizheng::pipeline::process(&bytes, doc);
@@ -72,34 +59,16 @@ fn blind_made_up_reports() {
         let source = if tables { "table" } else { "narrative" };
         let s = common::score(&report, &truth, source);
         s.print(&format!("{doc} (blind): {source}"));
-        let t = &mut totals[usize::from(tables)];
-        t[0] += s.matched;
-        t[1] += s.truth;
-        t[2] += s.covered - s.wrong;
-        t[3] += s.covered;
+        totals[usize::from(tables)].add(&s);
         let (hit, of, false_alarms) = findings_of(&report, &truth);
         println!("  planted inconsistencies found {hit}/{of}, other warnings {false_alarms}");
         planted[0] += hit;
         planted[1] += of;
         planted[2] += false_alarms;
-        let floor = |k: &str| truth["floors"][k].as_f64().unwrap_or(0.0);
-        assert!(s.recall >= floor("recall"), "{doc}: recall {:.3}", s.recall);
-        assert!(
-            s.precision >= floor("precision"),
-            "{doc}: precision {:.3}",
-            s.precision
-        );
+        common::assert_floors(&s, &truth, doc);
     }
     for (name, t) in ["narrative", "table"].iter().zip(totals) {
-        println!(
-            "blind set, {name} facts: recall {}/{} = {:.3}, precision {}/{} = {:.3}",
-            t[0],
-            t[1],
-            t[0] as f64 / t[1].max(1) as f64,
-            t[2],
-            t[3],
-            t[2] as f64 / t[3].max(1) as f64
-        );
+        t.print(&format!("blind set, {name} facts"));
     }
     println!(
         "blind set: planted inconsistencies found {}/{}, other warnings {}",

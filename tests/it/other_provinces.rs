@@ -19,22 +19,10 @@ const SHARED: &[(&str, f64, f64)] = &[
 ];
 
 fn own_truth_files() -> Vec<PathBuf> {
-    let dir = Path::new(concat!(
+    common::json_files(Path::new(concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/tests/truth/narrative"
-    ));
-    let mut files: Vec<PathBuf> = walkdir::WalkDir::new(dir)
-        .into_iter()
-        .filter_map(Result::ok)
-        .map(|e| e.into_path())
-        .filter(|p| p.extension().is_some_and(|e| e == "json"))
-        .collect();
-    files.sort();
-    files
-}
-
-fn load(path: &Path) -> serde_json::Value {
-    serde_json::from_str(&std::fs::read_to_string(path).expect("truth file")).expect("truth json")
+    )))
 }
 
 /// Score one truth file's document; prints the score and every miss.
@@ -73,7 +61,7 @@ fn shared_truth_of_other_provinces() {
         return;
     };
     for (file, recall, precision) in SHARED {
-        let truth = load(&corpus.join("truth").join(file));
+        let truth = common::load_json(&corpus.join("truth").join(file));
         let s = score_of(&corpus, &truth);
         assert!(s.recall >= *recall, "{file}: recall {:.3}", s.recall);
         assert!(
@@ -94,39 +82,16 @@ fn own_truth_of_other_provinces() {
     };
     let files = own_truth_files();
     assert!(files.len() >= 6, "at least six truth documents: {files:?}");
-    let mut totals = [[0usize; 4]; 2];
+    let mut totals = [common::Totals::default(), common::Totals::default()];
     for path in &files {
-        let truth = load(path);
+        let truth = common::load_json(path);
         let s = score_of(&corpus, &truth);
         let aside = usize::from(truth["kept_aside"].as_bool() == Some(true));
-        totals[aside][0] += s.matched;
-        totals[aside][1] += s.truth;
-        totals[aside][2] += s.covered - s.wrong;
-        totals[aside][3] += s.covered;
-        let floor = |k: &str| truth["floors"][k].as_f64().unwrap_or(0.0);
-        assert!(
-            s.recall >= floor("recall"),
-            "{}: recall {:.3}",
-            path.display(),
-            s.recall
-        );
-        assert!(
-            s.precision >= floor("precision"),
-            "{}: precision {:.3}",
-            path.display(),
-            s.precision
-        );
+        totals[aside].add(&s);
+        common::assert_floors(&s, &truth, &path.display().to_string());
     }
     for (name, t) in ["developed on", "kept aside"].iter().zip(totals) {
-        println!(
-            "all {name}: recall {}/{} = {:.3}, precision {}/{} = {:.3}",
-            t[0],
-            t[1],
-            t[0] as f64 / t[1].max(1) as f64,
-            t[2],
-            t[3],
-            t[2] as f64 / t[3].max(1) as f64
-        );
+        t.print(&format!("all {name}"));
     }
 }
 

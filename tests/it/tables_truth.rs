@@ -223,23 +223,14 @@ fn own_table_truth() {
     let Some(corpus) = common::corpus_dir() else {
         return;
     };
-    let mut files: Vec<std::path::PathBuf> =
-        walkdir::WalkDir::new(repo().join("tests/truth/tables"))
-            .into_iter()
-            .filter_map(Result::ok)
-            .map(|e| e.into_path())
-            .filter(|p| p.extension().is_some_and(|e| e == "json"))
-            .collect();
-    files.sort();
+    let files = common::json_files(&repo().join("tests/truth/tables"));
     assert!(
         files.len() >= 4,
         "at least four table truth documents: {files:?}"
     );
-    let mut totals = [[0usize; 4]; 2];
+    let mut totals = [common::Totals::default(), common::Totals::default()];
     for path in &files {
-        let truth: serde_json::Value =
-            serde_json::from_str(&std::fs::read_to_string(path).expect("truth file"))
-                .expect("truth parses");
+        let truth = common::load_json(path);
         let doc = truth["doc"].as_str().expect("doc");
         let bytes = std::fs::read(corpus.join(doc)).expect("document");
         let report = caizheng::pipeline::process(&bytes, doc);
@@ -250,32 +241,11 @@ fn own_table_truth() {
             "{doc}{}: tables",
             if aside == 1 { " (kept aside)" } else { "" }
         ));
-        totals[aside][0] += s.matched;
-        totals[aside][1] += s.truth;
-        totals[aside][2] += s.covered - s.wrong;
-        totals[aside][3] += s.covered;
-        let floor = |k: &str| truth["floors"][k].as_f64().unwrap_or(0.0);
-        assert!(
-            s.recall >= floor("recall"),
-            "{doc}: table recall {:.3}",
-            s.recall
-        );
-        assert!(
-            s.precision >= floor("precision"),
-            "{doc}: table precision {:.3}",
-            s.precision
-        );
+        totals[aside].add(&s);
+        common::assert_floors(&s, &truth, &format!("{doc}: table"));
     }
     for (name, t) in ["developed on", "kept aside"].iter().zip(totals) {
-        println!(
-            "all {name}: table recall {}/{} = {:.3}, precision {}/{} = {:.3}",
-            t[0],
-            t[1],
-            t[0] as f64 / t[1].max(1) as f64,
-            t[2],
-            t[3],
-            t[2] as f64 / t[3].max(1) as f64
-        );
+        t.print(&format!("all {name}: table"));
     }
 }
 
