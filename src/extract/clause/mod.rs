@@ -23,7 +23,7 @@ mod sentences;
 use crate::keys;
 use crate::sections::SectionTree;
 use lexicon::{Cues, Lexicon};
-use mentions::mentions;
+use mentions::{mentions, Mention};
 use rust_decimal::Decimal;
 use sentences::{sentences, strip_ordinal};
 use std::collections::HashMap;
@@ -171,28 +171,33 @@ pub fn read(input: &ClauseInput) -> ClauseOutput {
             .get(fi)
             .is_none_or(|f| f.whole.start >= sentence.end)
         {
-            let mut named: Option<(Subject, usize)> = None;
+            // The last name of the sentence; a line's subject is resolved
+            // for every line (the lines after it take their class from it),
+            // any other name's only where it may hand the subject on.
+            let mut last: Option<(&Mention, Option<Subject>)> = None;
             while let Some(h) = hits.get(hi).filter(|h| h.start < sentence.end) {
                 hi += 1;
                 if h.start < sentence.start {
                     continue;
                 }
-                let chain = chains.at(input.tree, h.start);
-                let subject = match &h.line {
-                    Some(line) => {
-                        mentions::resolve_line(input, h, line, &codes, &mut line_context, chain)
-                    }
-                    None => mentions::resolve(input, h, chain),
-                };
-                if let Some(s) = subject {
-                    named = Some((s, h.end));
-                }
+                let line_subject = h.line.as_ref().map(|line| {
+                    let chain = chains.at(input.tree, h.start);
+                    mentions::resolve_line(input, h, line, &codes, &mut line_context, chain)
+                });
+                last = Some((h, line_subject.flatten()));
             }
             // `1.因公出国（境）费。年初预算为3.00万元，支出决算为2.85万元`,
             // `3.水利（款）水土保持（项）（2130310）。年初预算为…`: a sentence that
             // only names its subject hands it to the next one (WORDING 6.3).
-            titled = named
-                .filter(|(_, end)| names_only(&text[sentence.clone()], *end - sentence.start))
+            titled = last
+                .filter(|(h, _)| names_only(&text[sentence.clone()], h.end - sentence.start))
+                .and_then(|(h, subject)| {
+                    let subject = match &h.line {
+                        Some(_) => subject,
+                        None => mentions::resolve(input, h, chains.at(input.tree, h.start)),
+                    };
+                    subject.map(|s| (s, h.end))
+                })
                 .map(|(mut s, end)| {
                     // Its code in brackets after the name (`行政运行（项）（2130301）。`).
                     if s.code.is_none() {
