@@ -153,6 +153,7 @@ pub fn is_cell_row(line: &LayoutLine) -> bool {
 pub fn text_lines(pages: &[String]) -> Vec<LayoutLine> {
     let mut out = Vec::new();
     for (p, page) in pages.iter().enumerate() {
+        let cjk_width = cjk_width_of(page);
         for (n, line) in page.lines().enumerate() {
             let y = n as f32 * 12.0;
             let word = |text: String, x0: f32, x1: f32| LayoutWord {
@@ -172,7 +173,7 @@ pub fn text_lines(pages: &[String]) -> Vec<LayoutLine> {
                         })
                         .collect()
                 } else {
-                    column_runs(line)
+                    column_runs(line, cjk_width)
                         .into_iter()
                         .map(|(text, a, b)| word(text, a as f32 * COLUMN, b as f32 * COLUMN))
                         .collect()
@@ -219,10 +220,50 @@ fn pipe_cells(line: &str) -> Vec<(String, usize, usize)> {
         .collect()
 }
 
+/// How many columns a CJK character takes in a page's layout: 2 where the
+/// text was set out by display width (a terminal, most editors), 1 where it
+/// was set out a character a column (pdftotext -layout counts characters).
+/// The edges of the page's figures tell: amount columns line up (on their
+/// right edges, or on their left where the text was placed word by word)
+/// under the right count and scatter under the wrong one.
+fn cjk_width_of(page: &str) -> usize {
+    let spread = |width: usize| {
+        let mut starts = std::collections::HashSet::new();
+        let mut ends = std::collections::HashSet::new();
+        let mut figures = 0usize;
+        for line in page.lines() {
+            for (text, start, end) in column_runs(line, width) {
+                let figure = text.chars().any(|c| c.is_ascii_digit())
+                    && text.contains(['.', ','])
+                    && text
+                        .chars()
+                        .all(|c| c.is_ascii_digit() || ",.-".contains(c));
+                if figure {
+                    figures += 1;
+                    starts.insert(start);
+                    ends.insert(end);
+                }
+            }
+        }
+        (starts.len().min(ends.len()), figures)
+    };
+    let (by_display, figures) = spread(2);
+    if figures < 4 {
+        return 2;
+    }
+    let (by_chars, _) = spread(1);
+    if by_chars < by_display {
+        1
+    } else {
+        2
+    }
+}
+
 /// The runs of non-space characters of a line, with the display columns
 /// where each starts and ends (a CJK character is two columns wide, a tab
-/// reaches the next multiple of eight).
-fn column_runs(line: &str) -> Vec<(String, usize, usize)> {
+/// reaches the next multiple of eight), or one column wide where the page
+/// was set out a character a column (`cjk_width` 1).
+fn column_runs(line: &str, cjk_width: usize) -> Vec<(String, usize, usize)> {
     let mut runs = Vec::new();
     let mut col = 0usize;
     let mut current: Option<(String, usize)> = None;
@@ -240,7 +281,7 @@ fn column_runs(line: &str) -> Vec<(String, usize, usize)> {
         col += match c {
             '\t' => 8 - col % 8,
             c if c.is_ascii() => 1,
-            _ => 2,
+            _ => cjk_width,
         };
     }
     if let Some((text, start)) = current {
@@ -313,6 +354,37 @@ mod tests {
 
     /// Made-up page-text lines: words at their display columns (CJK two
     /// wide), and `|` rows as one word per cell at the cell's own column.
+    #[test]
+    fn pages_set_out_a_character_a_column_are_read_so() {
+        // Lines of code, name and figure, the figure set at column 40 by a
+        // count of characters (pdftotext -layout places each word by its
+        // position and counts a CJK character one column) or of display
+        // columns (an editor counts a CJK character two).
+        let rows = [
+            ("201", "一般公共服务支出", "2,112.86"),
+            ("20106", "财政事务", "2,112.86"),
+            ("2010601", "行政运行", "1,511.90"),
+            ("2010650", "事业运行", "16.19"),
+        ];
+        let page = |wide: usize| -> String {
+            rows.iter()
+                .map(|(code, name, figure)| {
+                    let used = 10 + name.chars().count() * wide;
+                    format!("{code:<10}{name}{}{figure:>10}\n", " ".repeat(40 - used))
+                })
+                .collect()
+        };
+        assert_eq!(cjk_width_of(&page(1)), 1);
+        assert_eq!(cjk_width_of(&page(2)), 2);
+        // Too few figures to tell: display width, as before.
+        assert_eq!(cjk_width_of("合计  1,200.00\n"), 2);
+        for wide in [1, 2] {
+            let lines = text_lines(&[page(wide)]);
+            let ends: Vec<f32> = lines.iter().map(|l| l.words.last().unwrap().x1).collect();
+            assert!(ends.iter().all(|&e| e == ends[0]), "{wide}: {ends:?}");
+        }
+    }
+
     #[test]
     fn text_lines_place_words_and_cells() {
         let pages = vec!["合计  1,200.00\n| 201 |  | 一般公共服务支出 | 300 |".to_string()];

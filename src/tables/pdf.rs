@@ -190,6 +190,7 @@ pub(super) fn read_region(
                 && w.y <= body_y + 0.3 * body_size)
     };
     let (body, header): (Vec<Word>, Vec<Word>) = words.into_iter().partition(in_body);
+    let body = without_repeated_headers(body, &header, body_page);
     let table = RawTable {
         unit: table.unit.or_else(|| {
             super::unit_in_headers(header.iter().map(|w| w.text.as_str())).map(String::from)
@@ -249,13 +250,19 @@ pub(super) fn read_region(
         let mut code_ys: Vec<(u32, f32)> = codes.iter().map(|w| (w.page, w.y)).collect();
         code_ys.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)));
         let column_right = |w: &Word| columns[col_of(w)].1;
+        // A line label printed under the code (`合计`, `本年支出合计` set at
+        // the left of a text layout) names its line as a name would.
+        let is_name_word = |w: &Word| {
+            let c = col_of(w);
+            name_cols.contains(&c)
+                || (code_cols.contains(&c) && !is_code(&w.text) && parse_amount(&w.text).is_none())
+        };
         let blocks = name_blocks(
             &in_half,
-            &name_cols,
+            &is_name_word,
             &code_lines,
             &code_ys,
             &is_label,
-            &col_of,
             &column_right,
             em,
         );
@@ -301,7 +308,7 @@ pub(super) fn read_region(
             }
         }
         for w in in_half {
-            if name_cols.contains(&col_of(w)) {
+            if is_name_word(w) {
                 continue;
             }
             match nearest(w.page, w.y) {
@@ -397,18 +404,16 @@ struct Block<'a> {
 #[allow(clippy::too_many_arguments)]
 fn name_blocks<'a>(
     words: &[&'a Word],
-    name_cols: &[usize],
+    is_name_word: &dyn Fn(&Word) -> bool,
     code_lines: &HashSet<usize>,
     code_ys: &[(u32, f32)],
     is_label: &dyn Fn(&str) -> bool,
-    col_of: &dyn Fn(&Word) -> usize,
     column_right: &dyn Fn(&Word) -> f32,
     em: f32,
 ) -> Vec<Block<'a>> {
     let mut fragments: Vec<(u32, f32, f32, usize, Vec<&'a Word>)> = Vec::new();
     for &w in words {
-        let c = col_of(w);
-        if !name_cols.contains(&c) {
+        if !is_name_word(w) {
             continue;
         }
         match fragments.last_mut() {
@@ -460,6 +465,42 @@ fn name_blocks<'a>(
         previous = Some((page, y, x1, line));
     }
     blocks
+}
+
+/// A table continued on the next page repeats its header there (issue 19):
+/// on every page after the body's first, the lines above the page's first
+/// figure or code that hold a header's words, a 栏次 row, a `（续）` title
+/// or a `公开0N表` mark are that header again, not lines of the table.
+fn without_repeated_headers(body: Vec<Word>, header: &[Word], first_page: u32) -> Vec<Word> {
+    let header_words: HashSet<&str> = header
+        .iter()
+        .map(|w| w.text.as_str())
+        .chain(LABEL_HEADERS.iter().copied())
+        .collect();
+    let mut first_data: HashMap<u32, usize> = HashMap::new();
+    for w in body.iter().filter(|w| w.page > first_page) {
+        if is_amount_word(&w.text) || (is_code(&w.text) && w.text.len() >= 3) {
+            let line = first_data.entry(w.page).or_insert(w.line);
+            *line = (*line).min(w.line);
+        }
+    }
+    let repeated: HashSet<usize> = body
+        .iter()
+        .filter(|w| first_data.get(&w.page).is_some_and(|&first| w.line < first))
+        .filter(|w| {
+            header_words.contains(w.text.as_str())
+                || w.text.contains("栏次")
+                || w.text.ends_with("（续）")
+                || (w.text.starts_with("公开") && w.text.ends_with('表'))
+        })
+        .map(|w| w.line)
+        .collect();
+    if repeated.is_empty() {
+        return body;
+    }
+    body.into_iter()
+        .filter(|w| !repeated.contains(&w.line))
+        .collect()
 }
 
 /// Whether a line at `y` is nearer the next code line below it than the

@@ -301,3 +301,59 @@ fn jiangsu_tables_recognised_and_reconciled() {
         assert!(failed.is_empty(), "{name}: {failed:#?}");
     }
 }
+
+/// `pdftotext -layout` of the shared PDFs that have table truth (the Putuo
+/// finals, the Jiangsu budgets, the university's budget and final): page
+/// texts set out a character a column, read as tables and scored against
+/// the same truth as the PDFs. Before the layout's column count was
+/// detected, these texts gave 244 of 812 table facts.
+#[test]
+fn pdftotext_layout_texts_read_as_tables() {
+    let Some(corpus) = common::corpus_dir() else {
+        return;
+    };
+    let mut truths: Vec<std::path::PathBuf> = common::json_files(&corpus.join("truth"));
+    truths.extend(common::json_files(&repo().join("tests/truth/tables")));
+    let mut totals = common::Totals::default();
+    let mut scored = 0;
+    for path in &truths {
+        let truth = common::load_json(path);
+        let doc = truth["doc"].as_str().expect("doc");
+        let has_tables = truth["facts"]
+            .as_array()
+            .is_some_and(|fs| fs.iter().any(|f| f["source"] == "table"));
+        if !doc.ends_with(".pdf") || !has_tables {
+            continue;
+        }
+        let out = match std::process::Command::new("pdftotext")
+            .args(["-layout", "-enc", "UTF-8"])
+            .arg(corpus.join(doc))
+            .arg("-")
+            .output()
+        {
+            Ok(out) if out.status.success() => out.stdout,
+            _ => {
+                eprintln!(
+                    "SKIPPED: pdftotext unavailable (poppler-utils), layout texts not scored"
+                );
+                return;
+            }
+        };
+        let source = format!("{doc}.layout.txt");
+        let report = caizheng::pipeline::process(&out, &source);
+        assert!(report.errors.is_empty(), "{source}: {:?}", report.errors);
+        let s = common::score(&report, &truth, "table");
+        s.print(&format!("{source}: tables"));
+        totals.add(&s);
+        scored += 1;
+    }
+    assert!(scored >= 10, "layout texts scored: {scored}");
+    totals.print("pdftotext -layout texts: table");
+    let recall = totals.matched as f64 / totals.truth as f64;
+    let precision = totals.right as f64 / totals.covered.max(1) as f64;
+    assert!(recall >= 0.57, "layout texts: table recall {recall:.3}");
+    assert!(
+        precision >= 0.80,
+        "layout texts: table precision {precision:.3}"
+    );
+}
