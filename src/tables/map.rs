@@ -72,6 +72,7 @@ pub fn columns(set: &TableSet, header: &[Vec<String>], body: &[RawRow]) -> Vec<C
     let mut cols = columns_by_header(set, header, body);
     super::column_context::earlier_years_are_prior(&mut cols);
     super::column_context::budget_only_is_the_amount(&mut cols);
+    super::column_context::totals_with_carryover_are_no_income(&mut cols, body);
     cols
 }
 
@@ -319,6 +320,16 @@ pub fn read_table(set: &TableSet, t: &RawTable) -> (Vec<TableFigure>, TableGrid)
     };
     let halves = halves(&cols);
     let body = super::merged::merged_labels_resolved(&t.body, &cols, &halves);
+    let qualifiers = if spec.cells.is_empty() {
+        Default::default()
+    } else {
+        let labels: Vec<String> = body
+            .iter()
+            .filter_map(|r| r.cells.iter().find(|c| !c.trim().is_empty()))
+            .map(|c| strip_ordinal(&compact(c)).to_string())
+            .collect();
+        super::column_context::line_qualifiers(set, labels.iter().map(String::as_str))
+    };
     for half in halves {
         let code_cols: Vec<usize> = columns_with(&cols, half.clone(), Role::Code);
         let name_cols: Vec<usize> = columns_with(&cols, half.clone(), Role::Name);
@@ -435,6 +446,16 @@ pub fn read_table(set: &TableSet, t: &RawTable) -> (Vec<TableFigure>, TableGrid)
                             if *row_keys.entry(key.clone()).or_insert(ri) != ri {
                                 continue;
                             }
+                            emit(key, raw, v.clone(), None, None, row.page, &cols[*c]);
+                        }
+                    }
+                    continue;
+                }
+                if let Some(extra) = qualifiers.get(&bare) {
+                    for (c, raw, v) in &values {
+                        let mut meanings = cols[*c].meanings.clone();
+                        meanings.extend(extra.iter().cloned());
+                        if let Some(key) = cell_key_of(spec, &meanings) {
                             emit(key, raw, v.clone(), None, None, row.page, &cols[*c]);
                         }
                     }
