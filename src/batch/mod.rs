@@ -21,7 +21,7 @@ mod state;
 use discover::bundled_bytes;
 pub use discover::{discover, discover_each, has_document_extension, Input, InputData, InputSink};
 pub use earlier::Earlier;
-pub use lock::{CannotStart, LOCK_FILE};
+pub use lock::{lock_folder, CannotStart, FolderLock, LOCK_FILE};
 
 use std::fs;
 use std::io::Read;
