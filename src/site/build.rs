@@ -164,7 +164,9 @@ pub fn write_site(out: &Path) -> Result<SiteTotals> {
     let mut pages = Pages::default();
     let documents = state.unpublished_documents()?;
     let mut series: (Option<String>, Vec<Summary>) = (None, Vec::new());
-    for (id, entity) in &documents {
+    let mut spliced = 0;
+    for doc in &documents {
+        let (id, entity) = (&doc.id, &doc.entity);
         if series.0 != *entity || series.1.is_empty() {
             let docs = match entity {
                 Some(e) => state.series(e)?,
@@ -172,15 +174,24 @@ pub fn write_site(out: &Path) -> Result<SiteTotals> {
             };
             series = (entity.clone(), docs);
         }
+        let refs: Vec<&Summary> = series.1.iter().collect();
+        let path = doc_dir.join(format!("{id}.html"));
+        if doc.series_only {
+            let published = fs::read_to_string(&path).ok();
+            if let Some(page) = published.and_then(|p| document::with_series(&p, &refs)) {
+                pages.write(path, page.as_bytes())?;
+                spliced += 1;
+                continue;
+            }
+        }
         let summary = match series.1.iter().find(|s| s.id == *id) {
             Some(s) => s.clone(),
             None => state.summary(id)?,
         };
         let report = export::read_report(out, id)?;
-        let refs: Vec<&Summary> = series.1.iter().collect();
         let page = document::render(&report, &summary, &refs);
         drop(report);
-        pages.write(doc_dir.join(format!("{id}.html")), page.as_bytes())?;
+        pages.write(path, page.as_bytes())?;
     }
     let entities = state.unpublished_entities()?;
     for entity in &entities {
@@ -206,10 +217,11 @@ pub fn write_site(out: &Path) -> Result<SiteTotals> {
     for dir in [&doc_dir, &entity_dir, &site] {
         export::sync_dir(dir)?;
     }
-    let ids: Vec<String> = documents.into_iter().map(|(id, _)| id).collect();
+    let ids: Vec<String> = documents.into_iter().map(|d| d.id).collect();
     state.mark(&ids, &entities, index)?;
     tracing::debug!(
         documents = ids.len(),
+        spliced,
         entities = entities.len(),
         index,
         deleted = gone_docs.len() + gone_entities.len(),

@@ -4,7 +4,8 @@
 //! they show. A re-run reads only the reports that changed and writes only
 //! the pages whose inputs did.
 //!
-//! A page's mark is cleared, in a committed transaction, before it is
+//! A page's mark is cleared (`published`: 0 to write, 2 to write with only
+//! its entity's 三公 series changed, 1 published), in a committed transaction, before it is
 //! written again, and set once it is renamed into place and its folder
 //! synced: a build killed in between leaves it unmarked, to be written by
 //! the next one.
@@ -56,6 +57,16 @@ pub struct Changes {
     pub documents: usize,
     /// Entities whose page or whose documents' pages must be written again.
     pub entities: usize,
+}
+
+/// A document whose page is to be written.
+#[derive(Debug)]
+pub struct Unpublished {
+    pub id: String,
+    pub entity: Option<String>,
+    /// Only its entity's 三公 series changed since the page was published:
+    /// the published page with the new chart is the page.
+    pub series_only: bool,
 }
 
 /// The report file of a document as it stands: size, modification time and
@@ -195,7 +206,11 @@ impl SiteState {
             }));
             let documents = digest(docs.iter().map(|s| serde_json::to_string(s).unwrap()));
             if stored.as_ref().map(|s| &s.0) != Some(&series) {
-                tx.execute("UPDATE doc SET published = 0 WHERE entity = ?1", [entity])?;
+                // Their pages need only the new series: see [`Unpublished::series_only`].
+                tx.execute(
+                    "UPDATE doc SET published = 2 WHERE entity = ?1 AND published = 1",
+                    [entity],
+                )?;
             }
             if stored != Some((series.clone(), documents.clone())) {
                 tx.execute(
@@ -213,13 +228,19 @@ impl SiteState {
         Ok(changes)
     }
 
-    /// Documents whose page is not marked published, by entity, with the
-    /// entity of each (`None`: no entity).
-    pub fn unpublished_documents(&self) -> Result<Vec<(String, Option<String>)>> {
+    /// Documents whose page is not marked published, by entity.
+    pub fn unpublished_documents(&self) -> Result<Vec<Unpublished>> {
         let mut stmt = self.conn.prepare(
-            "SELECT id, entity FROM doc WHERE published = 0 ORDER BY entity, year, kind, id",
+            "SELECT id, entity, published FROM doc WHERE published != 1
+             ORDER BY entity, year, kind, id",
         )?;
-        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        let rows = stmt.query_map([], |r| {
+            Ok(Unpublished {
+                id: r.get(0)?,
+                entity: r.get(1)?,
+                series_only: r.get::<_, i64>(2)? == 2,
+            })
+        })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
