@@ -1,7 +1,8 @@
 //! Issue 21: the site is updated page by page. A re-run after documents
 //! are changed, added and removed ends with the site a fresh run of the new
 //! folder writes, byte for byte, having rewritten only the pages whose
-//! content changed; a page deleted by hand is written again.
+//! content changed; a page deleted by hand is written again; a run killed
+//! while it writes the site leaves every page whole.
 
 use crate::common;
 
@@ -139,4 +140,71 @@ fn a_rerun_ends_with_a_fresh_runs_site_having_rewritten_only_what_changed() {
         .unwrap();
     assert!(status.status.success());
     assert_eq!(rewritten(&before, &inodes(&out)), Vec::<String>::new());
+}
+
+/// Kills re-runs while they write the site (just after the log says its
+/// summaries are updated, and a little later): every page left is whole,
+/// and the next run ends with a fresh run's site.
+#[test]
+fn a_run_killed_while_it_writes_the_site_leaves_whole_pages_and_is_completed() {
+    use std::io::BufRead;
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("inputs");
+    fs::create_dir_all(&root).unwrap();
+    for group in 0..3 {
+        for year in 2010..2020 {
+            fs::write(
+                root.join(format!("g{group}-{year}.txt")),
+                variant(group, year),
+            )
+            .unwrap();
+        }
+    }
+    let out = tmp.path().join("out");
+    run(&root, &out);
+    let mut rng = fastrand::Rng::with_seed(31);
+    for round in 1..=8usize {
+        for n in 0..3 {
+            let (group, year) = ((round + n) % 3, 2010 + (round * 3 + n) % 10);
+            fs::write(
+                root.join(format!("g{group}-{year}.txt")),
+                format!("{}\n附注 {round}\n", variant(group, year)),
+            )
+            .unwrap();
+        }
+        let mut child = Command::new(env!("CARGO_BIN_EXE_caizheng"))
+            .arg("run")
+            .arg(&root)
+            .arg("--out")
+            .arg(&out)
+            .args(["--jobs", "2", "--quiet"])
+            .env("RUST_LOG", "caizheng::site=debug")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let stderr = child.stderr.take().unwrap();
+        let mut lines = std::io::BufReader::new(stderr).lines();
+        let building = lines.any(|l| l.is_ok_and(|l| l.contains("site summaries updated")));
+        assert!(building, "round {round}: the site was never started");
+        std::thread::sleep(std::time::Duration::from_micros(rng.u64(0..30_000)));
+        let _ = child.kill();
+        let _ = child.wait();
+        let left = common::site_bytes(&out);
+        for (name, bytes) in &left {
+            if name.ends_with(".html") {
+                assert!(
+                    bytes.ends_with(b"</html>\n"),
+                    "round {round}: {name} is not whole"
+                );
+            }
+        }
+        run(&root, &out);
+        let unfinished = common::differing(&left, &common::site_bytes(&out)).len();
+        eprintln!("round {round}: the killed run left {unfinished} files unfinished");
+        let fresh = tmp.path().join(format!("fresh-{round}"));
+        run(&root, &fresh);
+        assert_same_site(&out, &fresh, &format!("round {round}, after a kill"));
+        fs::remove_dir_all(&fresh).unwrap();
+    }
 }
