@@ -21,7 +21,7 @@ mod state;
 use discover::bundled_bytes;
 pub use discover::{discover, discover_each, has_document_extension, Input, InputData, InputSink};
 pub use earlier::Earlier;
-pub use lock::{CannotStart, LOCK_FILE};
+pub use lock::{lock_folder, CannotStart, FolderLock, LOCK_FILE};
 
 use std::fs;
 use std::io::Read;
@@ -201,6 +201,23 @@ fn release_free_memory() {
     unsafe {
         libc::malloc_trim(0);
     }
+}
+
+/// At most one malloc arena per worker thread. glibc gives each thread
+/// that meets contention an arena of its own (up to 8 per core), and keeps
+/// what a thread frees in its arena: with one worker, the memory the
+/// documents freed on the worker's arena was out of reach of the comparison
+/// across documents, the export and the site on the main thread, and a
+/// 1,000-document run peaked at 101 MB (83 MB with one arena).
+fn limit_arenas(threads: usize) {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt takes no pointer; M_ARENA_MAX only bounds the arenas
+    // glibc creates from now on.
+    unsafe {
+        libc::mallopt(libc::M_ARENA_MAX, threads.clamp(1, 64) as libc::c_int);
+    }
+    #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+    let _ = threads;
 }
 
 /// Peak resident memory of this process in KiB (Linux `VmHWM`).
@@ -434,6 +451,11 @@ pub fn run_configured(
         .with_context(|| format!("cannot create the output folder {}", out.display()))?;
     // The state of runs before this one was a JSON file beside the exports.
     let _ = fs::remove_file(out.join("caizheng-manifest.json"));
+    // Before the pool's threads first allocate.
+    limit_arenas(
+        jobs.filter(|&j| j > 0)
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())),
+    );
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(jobs.unwrap_or(0))
         .build()?;

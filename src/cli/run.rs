@@ -77,9 +77,13 @@ pub struct ReportArgs {
     format: SummaryFormat,
 }
 
-/// Write the site and say where, or why not.
+/// Write the site and say where, or why not. The site is the folder's:
+/// written by the holder of its lock.
 fn site(out: &Path) -> Option<(PathBuf, caizheng::site::SiteTotals)> {
-    match caizheng::site::write_site(out) {
+    let written = batch::lock_folder(out)
+        .map_err(anyhow::Error::from)
+        .and_then(|_lock| caizheng::site::write_site(out));
+    match written {
         Ok(totals) => Some((
             out.join(caizheng::site::SITE_DIR).join("index.html"),
             totals,
@@ -153,6 +157,7 @@ pub fn run(command: RunCommand, quiet: bool) -> anyhow::Result<Exit> {
 
 /// `caizheng report OUT`: the site of a run's output, written again.
 pub fn report(args: ReportArgs, quiet: bool) -> anyhow::Result<Exit> {
+    let _lock = batch::lock_folder(&args.out)?;
     caizheng::site::write_metadata(&args.out)?;
     let totals = caizheng::site::write_site(&args.out)?;
     let index = args.out.join(caizheng::site::SITE_DIR).join("index.html");

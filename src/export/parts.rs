@@ -208,7 +208,7 @@ impl KeyHasher {
     }
 }
 
-fn scratch(path: &Path) -> PathBuf {
+pub(crate) fn scratch(path: &Path) -> PathBuf {
     let mut name = path.as_os_str().to_owned();
     name.push(super::PART);
     PathBuf::from(name)
@@ -376,6 +376,18 @@ pub(super) fn publish(out: &Path, part: &str) -> Result<()> {
         let path = output.path(out, part);
         fs::rename(scratch(&path), &path)
             .with_context(|| format!("cannot move {} into place", path.display()))?;
+    }
+    Ok(())
+}
+
+/// Publish files another writer (the site) wrote as their [`scratch`]
+/// files, the way the parts are: synced several at once, then renamed into
+/// place. The caller syncs their folders (`export::sync_dir`) once done.
+pub(crate) fn publish_files(paths: &[PathBuf]) -> Result<()> {
+    let scratches: Vec<PathBuf> = paths.iter().map(|p| scratch(p)).collect();
+    sync_files(&scratches)?;
+    for (from, to) in scratches.iter().zip(paths) {
+        fs::rename(from, to).with_context(|| format!("cannot move {} into place", to.display()))?;
     }
     Ok(())
 }

@@ -195,6 +195,48 @@ fn first_amount(report: &Report, key: &str) -> Option<f64> {
         .and_then(|f| f.value_wan?.to_string().parse().ok())
 }
 
+/// The 三公 by year of the document's entity: the one part of a document's
+/// page that its report does not decide.
+const YEARS_CHART: &str = "<figure class=\"chart\" id=\"chart-three-public\">";
+
+fn years_chart(series: &[&Summary]) -> String {
+    let years: Vec<Bar> = series
+        .iter()
+        .filter_map(|s| {
+            let tp = s.three_public.as_ref()?;
+            Some(Bar {
+                label: format!(
+                    "{} {}",
+                    s.year.map(|y| y.to_string()).unwrap_or_else(|| "?".into()),
+                    kind_name(s.kind.as_deref()).split(' ').next().unwrap_or("")
+                ),
+                parts: tp.parts(),
+                href: Some(format!("{}.html", s.id)),
+            })
+        })
+        .collect();
+    bar_chart(
+        "chart-three-public",
+        "“三公”经费 / three public expenses, by year（万元）",
+        &years,
+        "万元",
+    )
+}
+
+/// `page`, rendered with another series of its entity, with the 三公 by
+/// year of `series` instead: what [`render`] gives with `series`, without
+/// reading the report. `None` when the page holds no such chart or the new
+/// one is empty (the charts section may then come or go): render it.
+pub fn with_series(page: &str, series: &[&Summary]) -> Option<String> {
+    let start = page.find(YEARS_CHART)?;
+    let end = start + page[start..].find("</svg></figure>\n")? + "</svg></figure>\n".len();
+    let chart = years_chart(series);
+    if chart.is_empty() {
+        return None;
+    }
+    Some([&page[..start], &chart, &page[end..]].concat())
+}
+
 fn charts_section(body: &mut String, report: &Report, series: &[&Summary]) {
     let mut charts = String::new();
     let income: Vec<Bar> = INCOME_PARTS
@@ -236,27 +278,7 @@ fn charts_section(body: &mut String, report: &Report, series: &[&Summary]) {
         &class_bars(report),
         "万元",
     ));
-    let years: Vec<Bar> = series
-        .iter()
-        .filter_map(|s| {
-            let tp = s.three_public.as_ref()?;
-            Some(Bar {
-                label: format!(
-                    "{} {}",
-                    s.year.map(|y| y.to_string()).unwrap_or_else(|| "?".into()),
-                    kind_name(s.kind.as_deref()).split(' ').next().unwrap_or("")
-                ),
-                parts: tp.parts(),
-                href: Some(format!("{}.html", s.id)),
-            })
-        })
-        .collect();
-    charts.push_str(&bar_chart(
-        "chart-three-public",
-        "“三公”经费 / three public expenses, by year（万元）",
-        &years,
-        "万元",
-    ));
+    charts.push_str(&years_chart(series));
     if !charts.is_empty() {
         let _ = writeln!(
             body,

@@ -1,85 +1,92 @@
 //! The index of documents and the page of each entity.
 
-use std::collections::BTreeMap;
-use std::fmt::Write;
+use std::fmt::Write as _;
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::Path;
+
+use anyhow::{Context, Result};
 
 use super::charts::{bar_chart, Bar};
-use super::html::{esc, kind_name, page};
+use super::html::{esc, kind_name, page, page_end, page_start};
+use super::state::SiteState;
 use super::{entity_file, Summary};
 
-/// The documents of each entity, by year then kind.
-pub fn entities(summaries: &[Summary]) -> BTreeMap<String, Vec<&Summary>> {
-    let mut by_entity: BTreeMap<String, Vec<&Summary>> = BTreeMap::new();
-    for s in summaries {
-        if let Some(entity) = &s.entity {
-            by_entity.entry(entity.clone()).or_default().push(s);
-        }
-    }
-    for docs in by_entity.values_mut() {
-        docs.sort_by(|a, b| (a.year, &a.kind, &a.id).cmp(&(b.year, &b.kind, &b.id)));
-    }
-    by_entity
+const DOCUMENTS_HEAD: &str =
+    "<table class=\"documents\"><tr><th>单位 entity</th><th>年度 year</th><th>类型 kind</th>\
+     <th>数字 facts</th><th>错误 errors</th><th>警告 warnings</th><th>提示 info</th>\
+     <th>读取错误 read errors</th><th>来源 source</th></tr>\n";
+
+fn document_row(body: &mut String, s: &Summary, doc_dir: &str) {
+    let _ = writeln!(
+        body,
+        "<tr><td><a href=\"{doc_dir}{id}.html\">{}</a></td><td>{}</td><td>{}</td>\
+         <td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>\
+         <td class=\"num\">{}</td><td class=\"errors\">{}</td><td class=\"key\">{}</td></tr>",
+        esc(s.entity.as_deref().unwrap_or("（单位未识别）")),
+        s.year.map(|y| y.to_string()).unwrap_or_default(),
+        kind_name(s.kind.as_deref()),
+        s.facts,
+        s.findings[0],
+        s.findings[1],
+        s.findings[2],
+        esc(&s.errors.join(", ")),
+        esc(&s.source),
+        id = esc(&s.id),
+    );
 }
 
 fn documents_table(body: &mut String, docs: &[&Summary], doc_dir: &str) {
-    body.push_str(
-        "<table class=\"documents\"><tr><th>单位 entity</th><th>年度 year</th><th>类型 kind</th>\
-         <th>数字 facts</th><th>错误 errors</th><th>警告 warnings</th><th>提示 info</th>\
-         <th>读取错误 read errors</th><th>来源 source</th></tr>\n",
-    );
+    body.push_str(DOCUMENTS_HEAD);
     for s in docs {
-        let _ = writeln!(
-            body,
-            "<tr><td><a href=\"{doc_dir}{id}.html\">{}</a></td><td>{}</td><td>{}</td>\
-             <td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>\
-             <td class=\"num\">{}</td><td class=\"errors\">{}</td><td class=\"key\">{}</td></tr>",
-            esc(s.entity.as_deref().unwrap_or("（单位未识别）")),
-            s.year.map(|y| y.to_string()).unwrap_or_default(),
-            kind_name(s.kind.as_deref()),
-            s.facts,
-            s.findings[0],
-            s.findings[1],
-            s.findings[2],
-            esc(&s.errors.join(", ")),
-            esc(&s.source),
-            id = esc(&s.id),
-        );
+        document_row(body, s, doc_dir);
     }
     body.push_str("</table>\n");
 }
 
-pub fn index_page(summaries: &[Summary], entities: &BTreeMap<String, Vec<&Summary>>) -> String {
-    let mut docs: Vec<&Summary> = summaries.iter().collect();
-    docs.sort_by(|a, b| (&a.entity, a.year, &a.kind).cmp(&(&b.entity, b.year, &b.kind)));
-    let findings: [usize; 3] = [0, 1, 2].map(|n| summaries.iter().map(|s| s.findings[n]).sum());
-    let unreadable = summaries.iter().filter(|s| !s.errors.is_empty()).count();
-    let mut body = String::new();
+/// Write the index to `path`, a row at a time from the summaries in the
+/// site's state: every document, by entity, year and kind, then every
+/// entity with its number of documents.
+pub fn write_index(state: &SiteState, path: &Path) -> Result<()> {
+    let file = File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
+    let mut w = BufWriter::with_capacity(1 << 16, file);
+    let (documents, entities, findings, unreadable) = state.totals()?;
+    let mut text = page_start("预算决算公开文件 / budget disclosures", 0);
     let _ = write!(
-        body,
+        text,
         "<h1>预算决算公开文件 / budget disclosures</h1>\n<p class=\"meta\">{} 份文件 documents · \
          {} 个单位 entities · 问题 findings: {} 错误 errors, {} 警告 warnings, {} 提示 info · \
          {} 份文件读取有误 documents with read errors</p>\n",
-        summaries.len(),
-        entities.len(),
-        findings[0],
-        findings[1],
-        findings[2],
-        unreadable
+        documents, entities, findings[0], findings[1], findings[2], unreadable
     );
-    body.push_str("<section id=\"documents\"><h2>文件 / documents</h2>\n");
-    documents_table(&mut body, &docs, "doc/");
-    body.push_str("</section>\n<section id=\"entities\"><h2>单位 / entities</h2><ul>\n");
-    for (entity, docs) in entities {
+    text.push_str("<section id=\"documents\"><h2>文件 / documents</h2>\n");
+    text.push_str(DOCUMENTS_HEAD);
+    w.write_all(text.as_bytes())?;
+    state.each_summary(&mut |s| {
+        text.clear();
+        document_row(&mut text, s, "doc/");
+        Ok(w.write_all(text.as_bytes())?)
+    })?;
+    w.write_all(
+        "</table>\n</section>\n<section id=\"entities\"><h2>单位 / entities</h2><ul>\n".as_bytes(),
+    )?;
+    state.each_entity(&mut |entity, count| {
+        text.clear();
         let _ = writeln!(
-            body,
+            text,
             "<li><a href=\"entity/{}\">{}</a> ({} 份 documents)</li>",
             entity_file(entity),
             esc(entity),
-            docs.len()
+            count
         );
-    }
-    body.push_str("</ul></section>\n");
-    page("预算决算公开文件 / budget disclosures", 0, &body)
+        Ok(w.write_all(text.as_bytes())?)
+    })?;
+    w.write_all("</ul></section>\n".as_bytes())?;
+    w.write_all(page_end().as_bytes())?;
+    w.into_inner()
+        .map_err(|e| e.into_error())
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(())
 }
 
 pub fn entity_page(entity: &str, docs: &[&Summary]) -> String {

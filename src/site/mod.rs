@@ -3,30 +3,33 @@
 //! key figures, every fact with its quote and page, SVG charts) and a page
 //! per entity (三公 by year). No script, no server: the files open from disk.
 //!
-//! The site is built whole in a scratch folder beside the old one and
-//! renamed into place, so a killed build never leaves a half-written site.
+//! The site is updated page by page: a build writes only the pages whose
+//! inputs changed since the last one ([`state`]) and deletes those of
+//! documents and entities that are gone. Each page is written beside its
+//! published file and renamed into place, as the exports are
+//! ([`crate::export::parts::publish_files`]), so a killed build never leaves
+//! a half-written page, and the next build writes what it left undone.
 
+mod build;
 mod charts;
 mod datasette;
 mod document;
 mod html;
 mod index;
 mod names;
-
-use std::fs;
-use std::path::{Path, PathBuf};
-
-use anyhow::{Context, Result};
+mod state;
 
 use crate::report::{Report, Severity};
 
+pub use build::write_site;
 pub use datasette::{metadata, write_metadata, METADATA_FILE};
+pub use state::STATE_FILE;
 
 pub const SITE_DIR: &str = "site";
 const STYLE: &str = include_str!("style.css");
 
 /// What the index needs of a document: read once, kept small.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Summary {
     pub id: String,
     pub source: String,
@@ -42,7 +45,7 @@ pub struct Summary {
 }
 
 /// The first 三公 amounts a document prints (万元).
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct ThreePublic {
     pub total: Option<f64>,
     pub overseas: Option<f64>,
@@ -119,89 +122,4 @@ pub fn entity_file(entity: &str) -> String {
 pub struct SiteTotals {
     pub documents: usize,
     pub entities: usize,
-}
-
-/// The ids of the reports under `out/documents/`, sorted.
-fn report_ids(out: &Path) -> Result<Vec<String>> {
-    let dir = out.join(crate::export::DOCUMENTS_DIR);
-    let mut ids = Vec::new();
-    for entry in fs::read_dir(&dir).with_context(|| format!("cannot list {}", dir.display()))? {
-        let name = entry?.file_name();
-        if let Some(id) = name.to_string_lossy().strip_suffix(".json") {
-            ids.push(id.to_string());
-        }
-    }
-    ids.sort();
-    Ok(ids)
-}
-
-fn write(path: &Path, text: &str) -> Result<()> {
-    fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))
-}
-
-/// Build `out/site/` from the reports under `out/documents/`: in
-/// `out/.site.part/`, renamed into place when complete.
-pub fn write_site(out: &Path) -> Result<SiteTotals> {
-    let ids = report_ids(out)?;
-    let mut summaries = Vec::with_capacity(ids.len());
-    for id in &ids {
-        let report = crate::export::read_report(out, id)?;
-        summaries.push(Summary::of(id, &report));
-    }
-    let scratch = out.join(".site.part");
-    if scratch.exists() {
-        fs::remove_dir_all(&scratch)
-            .with_context(|| format!("cannot clear {}", scratch.display()))?;
-    }
-    for dir in ["doc", "entity"] {
-        fs::create_dir_all(scratch.join(dir))
-            .with_context(|| format!("cannot create {}", scratch.join(dir).display()))?;
-    }
-    write(&scratch.join("style.css"), STYLE)?;
-    let entities = index::entities(&summaries);
-    for summary in &summaries {
-        let report = crate::export::read_report(out, &summary.id)?;
-        let series: &[&Summary] = summary
-            .entity
-            .as_ref()
-            .and_then(|e| entities.get(e))
-            .map_or(&[], Vec::as_slice);
-        let page = document::render(&report, summary, series);
-        write(
-            &scratch.join("doc").join(format!("{}.html", summary.id)),
-            &page,
-        )?;
-    }
-    for (entity, docs) in &entities {
-        write(
-            &scratch.join("entity").join(entity_file(entity)),
-            &index::entity_page(entity, docs),
-        )?;
-    }
-    write(
-        &scratch.join("index.html"),
-        &index::index_page(&summaries, &entities),
-    )?;
-    publish(&scratch, &out.join(SITE_DIR))?;
-    Ok(SiteTotals {
-        documents: summaries.len(),
-        entities: entities.len(),
-    })
-}
-
-/// Put the finished `scratch` folder at `site`: the old site is moved aside
-/// first and deleted after, so either the old or the new site is whole.
-fn publish(scratch: &Path, site: &Path) -> Result<()> {
-    let old: PathBuf = site.with_file_name(".site.old");
-    if old.exists() {
-        fs::remove_dir_all(&old).with_context(|| format!("cannot clear {}", old.display()))?;
-    }
-    if site.exists() {
-        fs::rename(site, &old).with_context(|| format!("cannot move {} aside", site.display()))?;
-    }
-    fs::rename(scratch, site).with_context(|| format!("cannot publish {}", site.display()))?;
-    if old.exists() {
-        fs::remove_dir_all(&old).with_context(|| format!("cannot delete {}", old.display()))?;
-    }
-    Ok(())
 }

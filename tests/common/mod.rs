@@ -289,3 +289,40 @@ pub fn export_bytes(out: &std::path::Path) -> Vec<(String, Vec<u8>)> {
     }
     files
 }
+
+/// Every file of the site (`out/site/`), by path, with its bytes.
+pub fn site_bytes(out: &std::path::Path) -> Vec<(String, Vec<u8>)> {
+    fn walk(dir: &std::path::Path, root: &std::path::Path, files: &mut Vec<(String, Vec<u8>)>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                walk(&path, root, files);
+            } else {
+                let name = path.strip_prefix(root).unwrap().display().to_string();
+                files.push((name, std::fs::read(&path).unwrap()));
+            }
+        }
+    }
+    let site = out.join(caizheng::site::SITE_DIR);
+    let mut files = Vec::new();
+    walk(&site, &site, &mut files);
+    files.sort();
+    files
+}
+
+/// The names of the files where two lists of [`site_bytes`] differ.
+pub fn differing(a: &[(String, Vec<u8>)], b: &[(String, Vec<u8>)]) -> Vec<String> {
+    let a: std::collections::BTreeMap<&String, &Vec<u8>> = a.iter().map(|(n, b)| (n, b)).collect();
+    let b: std::collections::BTreeMap<&String, &Vec<u8>> = b.iter().map(|(n, b)| (n, b)).collect();
+    let mut names: Vec<String> = a
+        .iter()
+        .filter(|(n, bytes)| b.get(*n) != Some(*bytes))
+        .map(|(n, _)| n.to_string())
+        .collect();
+    names.extend(
+        b.keys()
+            .filter(|n| !a.contains_key(*n))
+            .map(|n| n.to_string()),
+    );
+    names
+}

@@ -3,7 +3,8 @@
 //!
 //! - A re-run killed at 30 random moments: after each kill the database
 //!   passes `PRAGMA quick_check` and holds as many rows as the CSVs, and the
-//!   next run ends identical to a fresh run.
+//!   next run ends identical to a fresh run, its site too (every page whole
+//!   after the kill).
 //! - Two runs on one folder, 20 trials: the second refuses (exit 4, naming
 //!   the first) and the first's dataset is intact.
 //! - A run that fails after writing some reports: the next run corrects them.
@@ -144,6 +145,16 @@ fn assert_valid(out: &Path, when: &str) {
     }
 }
 
+/// Every page of the site is whole: written beside and renamed, a page is
+/// never seen half-written.
+fn assert_site_whole(out: &Path, when: &str) {
+    for (name, bytes) in common::site_bytes(out) {
+        if name.ends_with(".html") {
+            assert!(bytes.ends_with(b"</html>\n"), "{when}: {name} is not whole");
+        }
+    }
+}
+
 #[test]
 fn a_rerun_killed_at_30_random_moments_leaves_a_valid_dataset_and_is_completed() {
     let tmp = tempfile::tempdir().unwrap();
@@ -195,6 +206,7 @@ fn a_rerun_killed_at_30_random_moments_leaves_a_valid_dataset_and_is_completed()
             mid_update += 1;
         }
         assert_valid(&out, &format!("round {round}, killed {at}"));
+        assert_site_whole(&out, &format!("round {round}, killed {at}"));
         if export::parts::table_csv(&out, "documents").unwrap() == previous {
             before_publishing += 1;
         } else {
@@ -208,6 +220,11 @@ fn a_rerun_killed_at_30_random_moments_leaves_a_valid_dataset_and_is_completed()
         assert!(
             common::export_bytes(&out) == common::export_bytes(&fresh),
             "round {round}: the run after a kill differs from a fresh run"
+        );
+        let differing = common::differing(&common::site_bytes(&out), &common::site_bytes(&fresh));
+        assert!(
+            differing.is_empty(),
+            "round {round}: the site after a kill differs from a fresh run's: {differing:?}"
         );
         assert_valid(&out, &format!("round {round}, completed"));
         fs::remove_dir_all(&fresh).unwrap();

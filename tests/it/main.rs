@@ -26,6 +26,7 @@ mod reconcile;
 mod schema;
 mod sections;
 mod site_browser;
+mod site_incremental;
 mod tables_roundtrip;
 mod tables_truth;
 mod wording_forms;
