@@ -167,6 +167,10 @@ fn entity_of(head: &str, title: &regex::Captures) -> Option<(String, std::ops::R
         .find_map(|p| name.strip_prefix(p))
         .unwrap_or(name)
         .trim();
+    // A web page's breadcrumb or section line run into its title
+    // (`…财政预决算 > 部门决算` / `政府信息公开` then `某某县卫生健康局2023年度…`):
+    // the publisher is what follows the last separator or topic word.
+    let name = after_breadcrumb(name);
     let start = year.start() - name.len() - (raw.len() - raw.trim_end().len());
     if name.chars().count() >= 3 && !names_a_topic(name) {
         return Some((name.to_string(), start..start + name.len()));
@@ -186,23 +190,41 @@ fn entity_of(head: &str, title: &regex::Captures) -> Option<(String, std::ops::R
     None
 }
 
+/// What follows the last breadcrumb separator (`>`) or topic word of a
+/// name: the publisher's own name, when the rest names a topic.
+fn after_breadcrumb(name: &str) -> &str {
+    let name = name.rsplit(['>', '＞', '»']).next().unwrap_or(name).trim();
+    // A breadcrumb's last step names the kind of report (`部门决算`).
+    let words = || TOPIC_WORDS.iter().chain(&["决算", "预算"]);
+    if !words().any(|w| name.contains(w)) {
+        return name;
+    }
+    let cut = words()
+        .filter_map(|w| name.rfind(w).map(|i| i + w.len()))
+        .max()
+        .unwrap_or(0);
+    name[cut..]
+        .trim_start_matches(['”', '"', '）', ')', ' '])
+        .trim()
+}
+
 /// Words of what a report is about, never of who publishes it: a title's
 /// `2023年度“三公”经费支出决算` names no entity between year and kind.
 fn names_a_topic(name: &str) -> bool {
-    [
-        "三公",
-        "经费",
-        "支出",
-        "收入",
-        "情况",
-        "公开",
-        "财政拨款",
-        "政府性基金",
-        "机关运行",
-    ]
-    .iter()
-    .any(|w| name.contains(w))
+    TOPIC_WORDS.iter().any(|w| name.contains(w))
 }
+
+const TOPIC_WORDS: &[&str] = &[
+    "三公",
+    "经费",
+    "支出",
+    "收入",
+    "情况",
+    "公开",
+    "财政拨款",
+    "政府性基金",
+    "机关运行",
+];
 
 fn floor_char(s: &str, mut at: usize) -> usize {
     if at >= s.len() {
@@ -242,6 +264,16 @@ mod tests {
         assert_eq!(
             entity("2022年度某某区审计局部门预算\n").as_deref(),
             Some("某某区审计局")
+        );
+        // A page's breadcrumb or section line run into the title.
+        assert_eq!(
+            entity("政府信息公开某某县卫生健康局2023年度部门决算\n").as_deref(),
+            Some("某某县卫生健康局")
+        );
+        assert_eq!(
+            entity("当前位置：首页 > 财政预决算 > 部门决算某某县卫生健康局2023年度部门决算\n")
+                .as_deref(),
+            Some("某某县卫生健康局")
         );
     }
 }

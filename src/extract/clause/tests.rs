@@ -637,3 +637,20 @@ fn a_line_code_between_name_and_amount() {
         .unwrap_or_else(|| panic!("{f:#?}"));
     assert_eq!(item.code.as_deref(), Some("2210201"));
 }
+
+/// §2.1 A final account's 财政拨款支出 compared with its budget: the budget,
+/// the final and the completion each under their own key; a figure per
+/// student (生均) is no total.
+#[test]
+fn a_final_accounts_appropriation_against_its_budget() {
+    let f = facts(&format!(
+        "{FINAL}财政拨款支出年初预算为800.00万元，决算为850.50万元，完成年初预算的106.31%。生均财政拨款支出3,200.00元。\n"
+    ));
+    assert!(has(&f, "fiscal.expenditure.budget", "800.00"), "{f:#?}");
+    assert!(has(&f, "fiscal.expenditure", "850.50"), "{f:#?}");
+    assert!(
+        has(&f, "fiscal.expenditure.completion_pct", "106.31"),
+        "{f:#?}"
+    );
+    assert!(!has(&f, "fiscal.expenditure", "3200.00"), "{f:#?}");
+}
