@@ -53,11 +53,18 @@ def watch(proc):
     return exporting
 
 
+def published(out, fmt, table):
+    """The part files of a table the database names (its `parts` table)."""
+    with sqlite3.connect(f"file:{out / 'caizheng.sqlite'}?mode=ro", uri=True) as db:
+        stems = [f"{part}-{key[:16]}" for part, key in db.execute("SELECT part, key FROM parts ORDER BY part")]
+    return [out / fmt / table / f"{stem}.{fmt}" for stem in stems]
+
+
 def csv_rows(out, table):
     """Rows of a table in its CSV parts (each starts with a header line)."""
     csv.field_size_limit(1 << 30)
     total = 0
-    for path in (out / "csv" / table).glob("*.csv"):
+    for path in published(out, "csv", table):
         with open(path, newline="", encoding="utf-8-sig") as f:
             total += sum(1 for _ in csv.reader(f)) - 1
     return total
@@ -69,7 +76,7 @@ def parquet_rows(out, table):
         import pyarrow.parquet as pq
     except ImportError:
         return None
-    return sum(pq.ParquetFile(p).metadata.num_rows for p in (out / "parquet" / table).glob("*.parquet"))
+    return sum(pq.ParquetFile(p).metadata.num_rows for p in published(out, "parquet", table))
 
 
 def exported_files(out):

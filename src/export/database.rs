@@ -62,7 +62,8 @@ fn insert_cached_rows(db: &mut sqlite::SqliteWriter, out: &Path, id: &str) -> Re
 /// what it held of that part. Nothing received, nothing written.
 pub(super) fn write_database(out: &Path, work: Receiver<Work>, fresh: bool) -> Result<Written> {
     let started = std::time::Instant::now();
-    let mut db: Option<sqlite::SqliteWriter> = None;
+    // A fresh database is written even without rows: it replaces the previous one.
+    let mut db = if fresh { Some(open(out, true)?) } else { None };
     for item in work {
         let db = match &mut db {
             Some(db) => db,
@@ -77,6 +78,10 @@ pub(super) fn write_database(out: &Path, work: Receiver<Work>, fresh: bool) -> R
             }
             if let Some(across) = &part.across {
                 across.insert_into(db)?;
+            }
+            // A part without documents left the dataset.
+            if !part.ids.is_empty() {
+                db.set_part(&part.name, &part.key)?;
             }
         }
     }

@@ -7,12 +7,12 @@ use serde_json::{json, Value};
 use super::columns::{Table, TABLES};
 use super::parts::{Format, OUTPUTS};
 
-fn resource(table: &Table, parts: &[&str]) -> Value {
+fn resource(table: &Table, stems: &[&str]) -> Value {
     let csv = OUTPUTS
         .iter()
         .find(|o| o.format == Format::Csv && o.table.name == table.name)
         .expect("every table has CSV parts");
-    let paths: Vec<String> = parts.iter().map(|p| csv.relative(p)).collect();
+    let paths: Vec<String> = stems.iter().map(|p| csv.relative(p)).collect();
     let fields: Vec<Value> = table
         .columns
         .iter()
@@ -53,10 +53,11 @@ fn resource(table: &Table, parts: &[&str]) -> Value {
     })
 }
 
-/// The package descriptor for the exports holding `parts` (any order),
-/// identical for identical parts (no dates, no counts).
-pub fn descriptor<'a>(parts: impl IntoIterator<Item = &'a String>) -> Value {
-    let mut parts: Vec<&str> = parts.into_iter().map(String::as_str).collect();
+/// The package descriptor for the exports holding the parts named by
+/// `stems` (see [`super::parts::stem`], any order), identical for
+/// identical parts (no dates, no counts).
+pub fn descriptor<'a>(stems: impl IntoIterator<Item = &'a String>) -> Value {
+    let mut parts: Vec<&str> = stems.into_iter().map(String::as_str).collect();
     parts.sort();
     json!({
         "profile": "tabular-data-package",

@@ -1,6 +1,6 @@
 //! Open-data exports of many reports: `documents/<sha256>.json` per
-//! document, the three tables in parts (`csv/<table>/<part>.csv`,
-//! `jsonl/facts/<part>.jsonl`, `parquet/<table>/<part>.parquet`: see
+//! document, the three tables in parts (`csv/<table>/<part>-<key>.csv`,
+//! `jsonl/facts/<part>-<key>.jsonl`, `parquet/<table>/<part>-<key>.parquet`: see
 //! [`parts`]), `datapackage.json` and `caizheng.sqlite`.
 //!
 //! Each report's rows are rendered once, when the report is written, into a
@@ -9,16 +9,21 @@
 //! the same parts, in place (one thread), so a re-run after a crawl costs
 //! the changed parts, not the dataset.
 //!
-//! Nothing published is ever half-written: each file is written whole as
-//! its `.part`, synced, and renamed over the previous one; the database,
-//! last, is either built anew beside and renamed the same way (a first run,
-//! `--force`) or updated in one transaction with its rollback journal and
-//! committed after every rename. A kill leaves every file either as it was
-//! or as the new export has it; a kill during the update leaves a hot
-//! journal beside the database, which the next run (or any writer opening
-//! it) rolls back to the previous database before anything else. Only the
-//! run holding the output folder's lock (see [`crate::batch`]) writes, or
-//! deletes scratch files, there.
+//! Nothing published is ever half-written, and the dataset switches from
+//! the previous export to the new one at one moment. Each file is written
+//! whole as its `.part`, synced and renamed into place; a part's files are
+//! named by its key, so a changed part is new files beside the previous
+//! ones. The database, last, is either built anew beside and renamed the
+//! same way (a first run, `--force`) or updated in one transaction with
+//! its rollback journal; either way its `parts` table names, in the same
+//! commit as its rows, the part files those rows are in ([`parts::published`]).
+//! That commit is the switch: `datapackage.json` is renamed after it, and
+//! the files nothing names any more deleted after that. A kill leaves the
+//! database and the files it names agreeing, previous or new; a kill
+//! during the update leaves a hot journal beside the database, which the
+//! next run (or any writer opening it) rolls back to the previous database
+//! before anything else. Only the run holding the output folder's lock
+//! (see [`crate::batch`]) writes, or deletes scratch files, there.
 //!
 //! The CSV, JSONL, Parquet and JSON files are a pure function of the
 //! reports — rows sorted by document id then report order, no timestamps —
@@ -37,6 +42,8 @@ mod parquet;
 pub mod parts;
 pub mod rows;
 pub mod sqlite;
+#[cfg(test)]
+mod tests;
 
 use std::collections::BTreeMap;
 use std::fs::{self, File};
@@ -345,7 +352,7 @@ pub type AcrossOf<'a> = dyn FnMut(&str) -> Result<Vec<CrossFinding>> + 'a;
 fn each_part(
     documents: impl IntoIterator<Item = Result<Listed>>,
     across_of: &mut AcrossOf,
-    mut f: impl FnMut(PartDocs, String) -> Result<()>,
+    mut f: impl FnMut(PartDocs) -> Result<()>,
 ) -> Result<()> {
     let mut current: Option<(PartDocs, parts::KeyHasher)> = None;
     let mut last_id: Option<String> = None;
@@ -360,7 +367,8 @@ fn each_part(
                 &String::from_utf8_lossy(&piece.rows.findings_csv),
             );
         }
-        f(part, key.finish())
+        part.key = key.finish();
+        f(part)
     };
     for listed in documents {
         let Listed { id, made_from } = listed?;
@@ -374,6 +382,7 @@ fn each_part(
         let (part, key) = current.get_or_insert_with(|| {
             let part = PartDocs {
                 name: name.to_string(),
+                key: String::new(),
                 ids: Vec::new(),
                 across: None,
             };
@@ -392,8 +401,9 @@ fn each_part(
 /// Bring the exports under `out` up to date for `documents` (their reports
 /// written with [`write_report`]), listed in increasing id order, and the
 /// findings across documents: the parts whose key is not in `recorded` (or
-/// whose files are missing) are rewritten, the database brought up to date
-/// for those parts, and parts no document is in any more deleted. Memory
+/// whose files are missing) are written, the database brought up to date
+/// for those parts, and the files of previous keys and of parts no
+/// document is in any more deleted once it is committed. Memory
 /// holds the ids and findings across documents of a batch of parts,
 /// whatever the number of documents.
 pub fn write_exports(
@@ -405,9 +415,15 @@ pub fn write_exports(
 ) -> Result<Exported> {
     parts::create_dirs(out)?;
     let on_disk = parts::on_disk(out)?;
-    let complete = |part: &str| on_disk.get(part) == Some(&parts::OUTPUTS.len());
+    let complete = |stem: &str| on_disk.get(stem) == Some(&parts::OUTPUTS.len());
     // Built anew when no part is known to be in it.
     let fresh = recorded.is_empty() || !sqlite::SqliteWriter::updatable(&out.join(SQLITE_FILE));
+    // The key of every part the database holds, as committed: the run
+    // state records them later, so after a kill in between it is behind.
+    let in_database: BTreeMap<String, String> = match fresh {
+        true => BTreeMap::new(),
+        false => sqlite::parts(&out.join(SQLITE_FILE))?.into_iter().collect(),
+    };
     let mut exported = Exported::default();
     let mut written: Vec<String> = Vec::new();
     let database = std::thread::scope(|scope| {
@@ -427,12 +443,14 @@ pub fn write_exports(
                 bail!("the database writer stopped");
             }
             exported.bytes_written += parts::write_document_parts(out, to_write)?;
-            written.extend(to_write.drain(..).map(|p| p.name.clone()));
+            written.extend(to_write.drain(..).map(|p| parts::stem(&p.name, &p.key)));
             Ok(())
         };
-        let planned = each_part(documents, across_of, |part, key| {
-            let changed = recorded.get(&part.name) != Some(&key) || !complete(&part.name);
-            exported.keys.insert(part.name.clone(), key);
+        let planned = each_part(documents, across_of, |part| {
+            let changed = recorded.get(&part.name) != Some(&part.key)
+                || !fresh && in_database.get(&part.name) != Some(&part.key)
+                || !complete(&parts::stem(&part.name, &part.key));
+            exported.keys.insert(part.name.clone(), part.key.clone());
             let part = Arc::new(part);
             if changed {
                 to_write.push(part.clone());
@@ -447,14 +465,14 @@ pub fn write_exports(
         });
         let mut finished = planned.and_then(|()| flush(&mut to_write, &mut to_insert));
         // Parts left by every document: their rows leave the database too.
-        let gone = recorded
+        let gone = in_database
             .keys()
-            .chain(on_disk.keys())
             .filter(|p| !exported.keys.contains_key(*p));
-        if finished.is_ok() && !fresh {
+        if finished.is_ok() {
             to_insert.extend(gone.map(|name| {
                 Arc::new(PartDocs {
                     name: name.clone(),
+                    key: String::new(),
                     ids: Vec::new(),
                     across: None,
                 })
@@ -472,7 +490,12 @@ pub fn write_exports(
     })?;
     exported.parts_written = written.len();
 
-    let mut package = serde_json::to_vec_pretty(&datapackage::descriptor(exported.keys.keys()))?;
+    let stems: std::collections::BTreeSet<String> = exported
+        .keys
+        .iter()
+        .map(|(part, key)| parts::stem(part, key))
+        .collect();
+    let mut package = serde_json::to_vec_pretty(&datapackage::descriptor(&stems))?;
     package.push(b'\n');
     // Mostly the same bytes run after run: then it is left as it is.
     let package_changed = fs::read(out.join(DATAPACKAGE)).ok().as_ref() != Some(&package);
@@ -480,31 +503,40 @@ pub fn write_exports(
         write_synced(&part(out, DATAPACKAGE), &package)?;
     }
 
-    // Every new file is complete and on disk: publish them one right after
-    // the other, parts no document is in any more moved out, the database
-    // last (renamed, or its update committed). A kill leaves each file
-    // either previous or new, never half-written; the next run finishes
-    // the job.
-    for name in &written {
-        parts::publish(out, name)?;
+    // Every new file is complete and on disk. The new part files, named by
+    // their new keys, go in beside the previous ones, which nothing stops
+    // naming. Then the one switch: the database, renamed or its update
+    // committed, names the new files in its `parts` table in the same
+    // transaction as their rows. Then the datapackage, which lists them
+    // too, and only then are the files no one names deleted. A kill
+    // leaves the database naming files that are all there and hold its
+    // rows, previous or new; the next run finishes the job.
+    for stem in &written {
+        parts::publish(out, stem)?;
     }
-    let mut aside = Vec::new();
-    for name in on_disk.keys() {
-        if !exported.keys.contains_key(name) {
-            aside.extend(parts::set_aside(out, name)?);
-        }
-    }
+    parts::sync_dirs(out)?;
+    stop_at("before the commit")?;
+    exported.database_written = database.publish(out)?;
+    stop_at("after the commit")?;
     if package_changed {
         fs::rename(part(out, DATAPACKAGE), out.join(DATAPACKAGE))
             .context("cannot move the datapackage into place")?;
     }
-    parts::sync_dirs(out)?;
-    exported.database_written = database.publish(out)?;
     sync_dir(out)?;
-    for path in aside {
+    for path in parts::stale(out, &on_disk, &stems) {
         remover.remove(path);
     }
     Ok(exported)
+}
+
+/// Under test, stop at `step` if the test asks to, as a kill there would.
+fn stop_at(step: &'static str) -> Result<()> {
+    #[cfg(test)]
+    if tests::STOP_AT.with(|s| s.get()) == Some(step) {
+        bail!("interrupted {step}");
+    }
+    let _ = step;
+    Ok(())
 }
 
 /// Write the per-document reports and every export (fresh) for `reports`:

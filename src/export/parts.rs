@@ -1,18 +1,20 @@
 //! The row exports, partitioned: every table is split into parts by the
 //! first three hex digits of the document id (at most 4,096 parts), one
-//! file a part and a format: `csv/<table>/<part>.csv`,
-//! `jsonl/facts/<part>.jsonl`, `parquet/<table>/<part>.parquet`. The
-//! findings across documents go in the part of their document.
+//! file a part and a format, named by the part and its key:
+//! `csv/<table>/<part>-<key>.csv`, `jsonl/facts/<part>-<key>.jsonl`,
+//! `parquet/<table>/<part>-<key>.parquet` (the key's first 16 hex digits).
+//! The findings across documents go in the part of their document.
 //!
 //! A part is rewritten only when its key changes: the sha256 of the
 //! (id, source, configuration fingerprint) of its documents in id order,
 //! known from the run state without reading a row (the run state forgets
 //! a part's key when one of its documents is processed again), and of its
-//! findings across documents. Keys are
-//! recorded by the caller after the parts are renamed into place, so the
-//! parts a killed run left half-published are rewritten next time.
+//! findings across documents. A new key is a new file beside the previous
+//! one, which stays until the database, whose `parts` table names the
+//! files it holds the rows of, is committed: so the files the database
+//! names are always there, and always its rows (see [`published`]).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs::{self, File};
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -28,6 +30,8 @@ use super::rows::{self, RowsFile, UTF8_BOM};
 
 /// Hex digits of the document id naming its part.
 const PART_DIGITS: usize = 3;
+/// Hex digits of a part's key in its files' names.
+const KEY_DIGITS: usize = 16;
 /// Changes whenever the bytes a part is written as change for the same documents.
 const KEY_FORMAT: &str = "caizheng.parts/1";
 
@@ -88,22 +92,28 @@ pub const OUTPUTS: [Output; 7] = [
 #[cfg(not(feature = "parquet"))]
 pub const OUTPUTS: [Output; 4] = TEXT_OUTPUTS;
 
+/// What the files of `part` with `key` are named, before their extension.
+pub fn stem(part: &str, key: &str) -> String {
+    format!("{part}-{}", key.get(..KEY_DIGITS).unwrap_or(key))
+}
+
 impl Output {
     /// Relative to the out dir, `/`-separated (as the datapackage lists it).
-    pub fn relative(&self, part: &str) -> String {
+    pub fn relative(&self, stem: &str) -> String {
         let ext = self.format.extension();
-        format!("{ext}/{}/{part}.{ext}", self.table.name)
+        format!("{ext}/{}/{stem}.{ext}", self.table.name)
     }
 
     pub fn dir(&self, out: &Path) -> PathBuf {
         out.join(self.format.extension()).join(self.table.name)
     }
 
-    pub fn path(&self, out: &Path, part: &str) -> PathBuf {
-        out.join(self.relative(part))
+    pub fn path(&self, out: &Path, stem: &str) -> PathBuf {
+        out.join(self.relative(stem))
     }
 
-    /// The parts of this table, in id order.
+    /// The files of this table in its folder, in id order (after a run,
+    /// those of [`published`]; after a killed run, maybe more).
     pub fn parts_in(&self, out: &Path) -> Result<Vec<PathBuf>> {
         let mut parts: Vec<String> = on_disk_in(&self.dir(out), self.format)?;
         parts.sort();
@@ -121,11 +131,17 @@ pub fn part_of(id: &str) -> Result<&str> {
     }
 }
 
-fn is_part_name(name: &str) -> bool {
-    name.len() == PART_DIGITS && name.bytes().all(|b| b.is_ascii_hexdigit())
+/// Whether `name` is the stem of a part's files (or of an earlier
+/// version's, named by the part alone).
+fn is_stem(name: &str) -> bool {
+    let hex = |s: &str| s.bytes().all(|b| b.is_ascii_hexdigit());
+    let (part, key) = name.split_once('-').unwrap_or((name, ""));
+    part.len() == PART_DIGITS
+        && hex(part)
+        && (key.is_empty() || key.len() == KEY_DIGITS && hex(key))
 }
 
-/// Names of the parts in `dir` (files of ours only: other files stay).
+/// Stems of the part files in `dir` (files of ours only: other files stay).
 fn on_disk_in(dir: &Path, format: Format) -> Result<Vec<String>> {
     let listing = match fs::read_dir(dir) {
         Ok(listing) => listing,
@@ -139,14 +155,14 @@ fn on_disk_in(dir: &Path, format: Format) -> Result<Vec<String>> {
         let Some(part) = name.to_str().and_then(|n| n.strip_suffix(&suffix)) else {
             continue;
         };
-        if is_part_name(part) {
+        if is_stem(part) {
             parts.push(part.to_string());
         }
     }
     Ok(parts)
 }
 
-/// Every part found under `out`, with how many of its files are there.
+/// The stem of every part file under `out`, with how many of its files are there.
 pub(super) fn on_disk(out: &Path) -> Result<BTreeMap<String, usize>> {
     let mut found = BTreeMap::new();
     for output in &OUTPUTS {
@@ -174,11 +190,12 @@ pub(super) fn remove_scratch(out: &Path) -> Result<()> {
     Ok(())
 }
 
-/// A part to write: its name, its documents in id order, and their
-/// findings across documents.
+/// A part to write: its name and key, its documents in id order, and
+/// their findings across documents.
 #[derive(Debug)]
 pub struct PartDocs {
     pub name: String,
+    pub key: String,
     pub ids: Vec<String>,
     pub across: Option<Arc<AcrossPiece>>,
 }
@@ -311,13 +328,13 @@ fn sync_files(paths: &[PathBuf]) -> Result<()> {
 /// the bytes written and the files, to sync.
 fn write_part(
     out: &Path,
-    part: &str,
+    stem: &str,
     mut each: impl FnMut(&mut dyn FnMut(usize, &[u8]) -> Result<()>) -> Result<()>,
 ) -> Result<(u64, Vec<PathBuf>)> {
     let outputs = &OUTPUTS;
     let paths: Vec<PathBuf> = outputs
         .iter()
-        .map(|o| scratch(&o.path(out, part)))
+        .map(|o| scratch(&o.path(out, stem)))
         .collect();
     let mut sinks = outputs
         .iter()
@@ -344,7 +361,7 @@ fn write_part(
 /// Write the files of a part from its documents' cached rows, then its
 /// findings across documents.
 fn write_document_part(out: &Path, part: &PartDocs) -> Result<(u64, Vec<PathBuf>)> {
-    write_part(out, &part.name, |emit| {
+    write_part(out, &stem(&part.name, &part.key), |emit| {
         for id in &part.ids {
             let mut rows = RowsFile::open(out, id)?;
             for stream in 0..rows::STREAM_COUNT {
@@ -370,10 +387,10 @@ pub(super) fn write_document_parts(out: &Path, parts: &[Arc<PartDocs>]) -> Resul
     Ok(written.iter().map(|(bytes, _)| bytes).sum())
 }
 
-/// Rename the scratch files of `part` into place.
-pub(super) fn publish(out: &Path, part: &str) -> Result<()> {
+/// Rename the scratch files of the part named `stem` into place.
+pub(super) fn publish(out: &Path, stem: &str) -> Result<()> {
     for output in &OUTPUTS {
-        let path = output.path(out, part);
+        let path = output.path(out, stem);
         fs::rename(scratch(&path), &path)
             .with_context(|| format!("cannot move {} into place", path.display()))?;
     }
@@ -392,24 +409,14 @@ pub(crate) fn publish_files(paths: &[PathBuf]) -> Result<()> {
     Ok(())
 }
 
-/// Move the files of `part`, which no document is in any more, out of the
-/// dataset: renamed to scratch names (a rename is as quick as the other
-/// publications beside it, where a delete can wait for the disk), to be
-/// deleted once the new files are published. Returns their new paths.
-pub(super) fn set_aside(out: &Path, part: &str) -> Result<Vec<PathBuf>> {
-    let mut aside = Vec::new();
-    for output in &OUTPUTS {
-        let path = output.path(out, part);
-        let mut to = path.as_os_str().to_owned();
-        to.push(".gone");
-        let to = scratch(Path::new(&to));
-        match fs::rename(&path, &to) {
-            Ok(()) => aside.push(to),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => return Err(e).with_context(|| format!("cannot move {}", path.display())),
-        }
-    }
-    Ok(aside)
+/// The files of the stems found (see [`on_disk`]) that are not to `keep`.
+pub(super) fn stale<'a>(
+    out: &'a Path,
+    found: &'a BTreeMap<String, usize>,
+    keep: &'a BTreeSet<String>,
+) -> impl Iterator<Item = PathBuf> + 'a {
+    let gone = found.keys().filter(|stem| !keep.contains(*stem));
+    gone.flat_map(move |stem| OUTPUTS.iter().map(move |o| o.path(out, stem)))
 }
 
 /// Make the renames in every part folder durable.
@@ -428,9 +435,25 @@ pub(super) fn create_dirs(out: &Path) -> Result<()> {
     Ok(())
 }
 
-/// One table's CSV parts as one CSV: the first part whole, the others
-/// without their byte order mark and header line. For small datasets and
-/// tests; DuckDB, pandas and Frictionless read the parts as they are.
+/// The stems of the part files the database at `out` holds the rows of,
+/// in id order (none without a database): the files that agree with it,
+/// whatever moment a run was killed at. `datapackage.json`, renamed right
+/// after the database's commit, lists the same ones, or after a kill in
+/// between the previous ones (all still there).
+pub fn published(out: &Path) -> Result<Vec<String>> {
+    let path = out.join(super::SQLITE_FILE);
+    if !path.is_file() {
+        return Ok(Vec::new());
+    }
+    let parts = super::sqlite::parts(&path)
+        .with_context(|| format!("cannot read the parts of {}", path.display()))?;
+    Ok(parts.iter().map(|(part, key)| stem(part, key)).collect())
+}
+
+/// One table's CSV parts (those of [`published`]) as one CSV: the first
+/// part whole, the others without their byte order mark and header line.
+/// For small datasets and tests; DuckDB, pandas and Frictionless read the
+/// parts as they are.
 pub fn table_csv(out: &Path, table: &str) -> Result<Vec<u8>> {
     let Some(output) = OUTPUTS
         .iter()
@@ -440,7 +463,8 @@ pub fn table_csv(out: &Path, table: &str) -> Result<Vec<u8>> {
     };
     let header = csv_header(output.table);
     let mut joined = header.clone();
-    for path in output.parts_in(out)? {
+    for stem in published(out)? {
+        let path = output.path(out, &stem);
         let bytes = fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
         match bytes.strip_prefix(header.as_slice()) {
             Some(rows) => joined.extend_from_slice(rows),

@@ -17,6 +17,10 @@ const INDEXES: &[&str] = &[
     "CREATE INDEX findings_rule ON findings(rule)",
 ];
 
+/// The files of every part the rows are those of (see
+/// [`super::parts::published`]): updated in the same transaction as the rows.
+const PARTS: &str = "CREATE TABLE parts (part TEXT PRIMARY KEY, key TEXT NOT NULL) WITHOUT ROWID";
+
 /// `PRAGMA user_version` an earlier version left on a database while it
 /// updated it without a journal; such a database is built anew.
 const UPDATE_UNFINISHED: i64 = 1;
@@ -51,6 +55,17 @@ pub fn recover(path: &Path) -> rusqlite::Result<()> {
         r.get::<_, i64>(0)
     })?;
     conn.close().map_err(|(_, e)| e)
+}
+
+/// Every part the database at `path` holds the rows of, with its key, in
+/// order. Read-only: a database a killed run left mid-update must first be
+/// rolled back ([`recover`]).
+pub fn parts(path: &Path) -> rusqlite::Result<Vec<(String, String)>> {
+    let conn = Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+    conn.busy_timeout(READER_WAIT)?;
+    let mut stmt = conn.prepare("SELECT part, key FROM parts ORDER BY part")?;
+    let parts = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    parts.collect()
 }
 
 pub struct SqliteWriter {
@@ -131,6 +146,7 @@ impl SqliteWriter {
         for table in &TABLES {
             conn.execute_batch(&create_table_sql(table))?;
         }
+        conn.execute_batch(PARTS)?;
         conn.execute_batch("BEGIN")?;
         Ok(SqliteWriter::with(conn, true))
     }
@@ -143,15 +159,16 @@ impl SqliteWriter {
                 Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
                     .ok()?;
             conn.busy_timeout(READER_WAIT).ok()?;
-            for table in &TABLES {
+            let tables = TABLES.iter().map(|t| (t.name, create_table_sql(t)));
+            for (name, create) in tables.chain([("parts", PARTS.to_string())]) {
                 let sql: String = conn
                     .query_row(
                         "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?1",
-                        [table.name],
+                        [name],
                         |r| r.get(0),
                     )
                     .ok()?;
-                if sql != create_table_sql(table) {
+                if sql != create {
                     return None;
                 }
             }
@@ -199,6 +216,17 @@ impl SqliteWriter {
                 .prepare_cached(sql)?
                 .execute([part, end.as_str()])?;
         }
+        self.conn
+            .prepare_cached("DELETE FROM parts WHERE part = ?1")?
+            .execute([part])?;
+        Ok(())
+    }
+
+    /// Record that the rows of `part` are those of its files with `key`.
+    pub fn set_part(&mut self, part: &str, key: &str) -> rusqlite::Result<()> {
+        self.conn
+            .prepare_cached("INSERT INTO parts (part, key) VALUES (?1, ?2)")?
+            .execute([part, key])?;
         Ok(())
     }
 

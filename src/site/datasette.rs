@@ -93,6 +93,8 @@ pub fn metadata() -> Value {
         }
         tables.insert(table.name.to_string(), entry);
     }
+    // The files each part's rows came from: the publication's bookkeeping.
+    tables.insert("parts".to_string(), json!({ "hidden": true }));
     json!({
         "title": "caizheng: Chinese government budget disclosures (部门预算 / 部门决算)",
         "description": "Figures extracted from published budgets and final accounts, each with its page and quote, and the inconsistencies found in them.",

@@ -2,9 +2,11 @@
 //! published dataset broken.
 //!
 //! - A re-run killed at 30 random moments: after each kill the database
-//!   passes `PRAGMA quick_check` and holds as many rows as the CSVs, and the
-//!   next run ends identical to a fresh run, its site too (every page whole
-//!   after the kill).
+//!   passes `PRAGMA quick_check` and holds as many rows as the CSV and
+//!   Parquet parts it names, `datapackage.json` lists only files that are
+//!   there, and the next run ends identical to a fresh run, its site too
+//!   (every page whole after the kill). (Kills between
+//!   the steps of the publication: `export::tests`.)
 //! - Two runs on one folder, 20 trials: the second refuses (exit 4, naming
 //!   the first) and the first's dataset is intact.
 //! - A run that fails after writing some reports: the next run corrects them.
@@ -94,15 +96,16 @@ fn csv_rows(out: &Path, table: &str) -> usize {
         .count()
 }
 
-/// Rows of a table in its Parquet parts, as their footers count them.
+/// Rows of a table in its Parquet parts (those the database names), as
+/// their footers count them.
 #[cfg(feature = "parquet")]
 fn parquet_rows(out: &Path, table: &str) -> i64 {
     use parquet::file::reader::{FileReader, SerializedFileReader};
     let dir = out.join("parquet").join(table);
-    fs::read_dir(&dir)
+    export::parts::published(out)
         .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|x| x == "parquet"))
+        .into_iter()
+        .map(|stem| dir.join(format!("{stem}.parquet")))
         .map(|p| {
             let reader = SerializedFileReader::new(fs::File::open(&p).unwrap())
                 .unwrap_or_else(|e| panic!("{}: {e}", p.display()));
@@ -111,8 +114,9 @@ fn parquet_rows(out: &Path, table: &str) -> i64 {
         .sum()
 }
 
-/// The published dataset is valid: the database passes `quick_check`, and
-/// each of its tables has as many rows as the CSV of the same name.
+/// The published dataset is valid: the database passes `quick_check`, each
+/// of its tables has as many rows as the CSV and Parquet parts it names,
+/// and the datapackage lists only files that are there.
 fn assert_valid(out: &Path, when: &str) {
     // A run killed during its update of the database leaves a hot journal:
     // the next run rolls it back before anything else, as any writer would.
@@ -142,6 +146,18 @@ fn assert_valid(out: &Path, when: &str) {
             "{when}: table {} in Parquet",
             table.name
         );
+    }
+    let package: serde_json::Value =
+        serde_json::from_slice(&fs::read(out.join(export::DATAPACKAGE)).unwrap()).unwrap();
+    for resource in package["resources"].as_array().unwrap() {
+        for path in resource["path"].as_array().unwrap() {
+            let path = out.join(path.as_str().unwrap());
+            assert!(
+                path.is_file(),
+                "{when}: {} is listed but missing",
+                path.display()
+            );
+        }
     }
 }
 
@@ -231,7 +247,7 @@ fn a_rerun_killed_at_30_random_moments_leaves_a_valid_dataset_and_is_completed()
     }
     eprintln!(
         "re-run {rerun:?} (export {export:?}); 30 kills: {before_publishing} left the previous dataset, \
-         {after_publishing} the new one (or its files part new, part previous); \
+         {after_publishing} the new one; \
          {mid_update} left the database mid-update (a journal to roll back)"
     );
 }

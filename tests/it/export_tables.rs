@@ -423,9 +423,11 @@ fn exports_of(out: &Path) -> Vec<(String, Vec<u8>)> {
     common::export_bytes(out)
 }
 
+/// `reports` exported into a folder of their own, listed as [`export_again`]
+/// lists them (the parts' keys, and so their files' names, the same).
 fn fresh_export(reports: &[Report]) -> tempfile::TempDir {
     let fresh = tempfile::tempdir().unwrap();
-    export::export_reports(fresh.path(), reports).unwrap();
+    first_export(fresh.path(), &reports.iter().collect::<Vec<_>>());
     fresh
 }
 
@@ -433,6 +435,17 @@ fn part_of(report: &Report) -> String {
     export::parts::part_of(&report.document.sha256)
         .unwrap()
         .to_string()
+}
+
+/// The file of `output` holding the rows of `report`, as published now.
+fn published(out: &Path, output: usize, report: &Report) -> std::path::PathBuf {
+    let part = part_of(report);
+    let stem = export::parts::published(out)
+        .unwrap()
+        .into_iter()
+        .find(|stem| stem.starts_with(&part))
+        .unwrap();
+    export::parts::OUTPUTS[output].path(out, &stem)
 }
 
 #[test]
@@ -444,7 +457,7 @@ fn sqlite_updated_in_place_holds_the_same_rows_as_a_fresh_build() {
         updated.path(),
         &[&reports[0], &reports[1], &reports[3], &gone],
     );
-    let gone_part = export::parts::OUTPUTS[0].path(updated.path(), &part_of(&gone));
+    let gone_part = published(updated.path(), 0, &gone);
     assert!(gone_part.exists());
 
     reports[1]
@@ -544,16 +557,22 @@ fn a_re_export_rewrites_only_the_parts_of_changed_documents() {
         &unchanged.document.sha256,
     ))
     .unwrap();
-    let files: Vec<_> = export::parts::OUTPUTS
-        .iter()
-        .map(|o| o.path(updated.path(), &part_of(unchanged)))
+    let files: Vec<_> = (0..export::parts::OUTPUTS.len())
+        .map(|o| published(updated.path(), o, unchanged))
         .collect();
     let before: Vec<u64> = files.iter().map(|f| inode(f)).collect();
-    let changed = export::parts::OUTPUTS[1].path(updated.path(), &part_of(&reports[1]));
-    let changed_before = inode(&changed);
+    let changed = published(updated.path(), 1, &reports[1]);
     let again = export_again(updated.path(), &reports, &keys);
     assert_eq!(files.iter().map(|f| inode(f)).collect::<Vec<_>>(), before);
-    assert_ne!(inode(&changed), changed_before, "the changed part is new");
+    assert!(
+        !changed.exists(),
+        "the changed part's previous file is gone"
+    );
+    assert_ne!(
+        published(updated.path(), 1, &reports[1]),
+        changed,
+        "the changed part is new"
+    );
     let fresh = fresh_export(&reports);
     assert_eq!(exports_of(updated.path()), exports_of(fresh.path()));
 
@@ -585,7 +604,7 @@ fn a_re_export_rewrites_only_the_parts_of_changed_documents() {
 fn a_part_file_deleted_since_is_written_again() {
     let updated = tempfile::tempdir().unwrap();
     let (reports, keys) = export_then_change(updated.path());
-    let missing = export::parts::OUTPUTS[3].path(updated.path(), &part_of(&reports[3]));
+    let missing = published(updated.path(), 3, &reports[3]);
     fs::remove_file(&missing).unwrap();
     export_again(updated.path(), &reports, &keys);
     assert!(missing.exists());
@@ -596,15 +615,13 @@ fn a_part_file_deleted_since_is_written_again() {
 #[test]
 fn a_previous_part_linked_elsewhere_is_never_overwritten() {
     let out = tempfile::tempdir().unwrap();
-    let published = tempfile::tempdir().unwrap();
+    let linked = tempfile::tempdir().unwrap();
     let (reports, keys) = export_then_change(out.path());
-    let part = export::parts::OUTPUTS[1].path(out.path(), &part_of(&reports[1]));
+    let part = published(out.path(), 1, &reports[1]);
     let before = fs::read(&part).unwrap();
-    fs::hard_link(&part, published.path().join("facts.csv")).unwrap();
+    fs::hard_link(&part, linked.path().join("facts.csv")).unwrap();
     export_again(out.path(), &reports, &keys);
+    let part = published(out.path(), 1, &reports[1]);
     assert_ne!(fs::read(&part).unwrap(), before);
-    assert_eq!(
-        fs::read(published.path().join("facts.csv")).unwrap(),
-        before
-    );
+    assert_eq!(fs::read(linked.path().join("facts.csv")).unwrap(), before);
 }
