@@ -98,6 +98,7 @@ fn analyse_text(doc: &Document, config: &Config) -> Report {
                     doc,
                     &tree,
                     info.kind.as_deref(),
+                    info.entity.as_deref(),
                     &config.patterns,
                 ));
                 crate::extract::scope_labels::label_scopes(

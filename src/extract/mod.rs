@@ -56,11 +56,13 @@ const QUALIFIERS: &[(&str, &str)] = &[
     ("completion", keys::COMPLETION_PCT),
 ];
 
-/// Extract the narrative facts of a document.
+/// Extract the narrative facts of a document of this kind, by this
+/// publisher (both from [`metadata::read_metadata`]).
 pub fn extract(
     doc: &Document,
     tree: &SectionTree,
     doc_kind: Option<&str>,
+    entity: Option<&str>,
     set: &PatternSet,
 ) -> Vec<Fact> {
     let text = doc.text.as_str();
@@ -192,7 +194,7 @@ pub fn extract(
         }
     }
     resolve_overlaps(&mut candidates);
-    settle::after_patterns(text, tree, doc_kind, set, &mut candidates);
+    settle::after_patterns(text, tree, (doc_kind, entity), set, &mut candidates);
     to_facts(doc, tree, candidates)
 }
 

@@ -36,6 +36,18 @@ impl Scope {
     /// `chain` (innermost first). Never in a table of contents or a
     /// glossary, unless its sections name the glossary.
     pub fn allows_at(&self, text: &str, at: usize, chain: &[&Section]) -> bool {
+        self.allows_at_for(text, at, chain, None)
+    }
+
+    /// [`Scope::allows_at`] in a document by `entity`: words asked of the
+    /// section titles may stand in the publisher's name instead.
+    pub fn allows_at_for(
+        &self,
+        text: &str,
+        at: usize,
+        chain: &[&Section],
+        entity: Option<&str>,
+    ) -> bool {
         if self
             .not_before
             .iter()
@@ -46,7 +58,9 @@ impl Scope {
         if !self.only_after.is_empty() && !follows_boundary(&text[..at], &self.only_after) {
             return false;
         }
-        if !titles_allow(chain, &self.titles, &self.not_titles) {
+        let named = entity.is_some_and(|e| self.titles.iter().any(|w| e.contains(w.as_str())));
+        let titles: &[String] = if named { &[] } else { &self.titles };
+        if !titles_allow(chain, titles, &self.not_titles) {
             return false;
         }
         let in_kind = |k: &str| chain.iter().any(|s| s.kind == k);

@@ -11,7 +11,7 @@ use crate::sections::SectionTree;
 pub(super) fn after_patterns(
     text: &str,
     tree: &SectionTree,
-    doc_kind: Option<&str>,
+    (doc_kind, entity): (Option<&str>, Option<&str>),
     set: &PatternSet,
     candidates: &mut Vec<Candidate>,
 ) {
@@ -23,7 +23,7 @@ pub(super) fn after_patterns(
             && c.unit.as_deref() != Some("%")
             && set.cues.direction_before(&text[..c.quote.start]).is_some())
     });
-    read_clauses(text, tree, doc_kind, set, &names, candidates);
+    read_clauses(text, tree, (doc_kind, entity), set, &names, candidates);
     totals_with_carryover(text, set, candidates);
     shares_of_other_bases(text, set, candidates);
     year_blocks(text, candidates);
@@ -54,7 +54,7 @@ fn drop_inside_longer_names(
 fn read_clauses(
     text: &str,
     tree: &SectionTree,
-    doc_kind: Option<&str>,
+    (doc_kind, entity): (Option<&str>, Option<&str>),
     set: &PatternSet,
     names: &[clause::lexicon::NameHit],
     candidates: &mut Vec<Candidate>,
@@ -79,6 +79,7 @@ fn read_clauses(
         text,
         tree,
         doc_kind,
+        entity,
         lexicon: &set.lexicon,
         cues: &set.cues,
         names,

@@ -385,7 +385,9 @@ pub(super) fn resolve(input: &ClauseInput, hit: &Mention, chain: &[&Section]) ->
         .iter()
         .map(|&i| &input.lexicon.terms[i])
         .find(|t| {
-            t.scope.allows_kind(input.doc_kind) && t.scope.allows_at(input.text, hit.start, chain)
+            t.scope.allows_kind(input.doc_kind)
+                && t.scope
+                    .allows_at_for(input.text, hit.start, chain, input.entity)
         })?;
     Some(Subject {
         base: term.key.clone(),

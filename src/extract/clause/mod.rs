@@ -63,6 +63,10 @@ pub struct ClauseInput<'a> {
     pub text: &'a str,
     pub tree: &'a SectionTree,
     pub doc_kind: Option<&'a str>,
+    /// The publisher: a term limited to section titles with some words
+    /// (`titles`) applies too where the publisher's name holds one
+    /// (`某某大学`: a university's 收入总计).
+    pub entity: Option<&'a str>,
     pub lexicon: &'a Lexicon,
     pub cues: &'a Cues,
     /// Every lexicon name in the text ([`Lexicon::find_all`]).

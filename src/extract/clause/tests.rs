@@ -654,3 +654,19 @@ fn a_final_accounts_appropriation_against_its_budget() {
     );
     assert!(!has(&f, "fiscal.expenditure", "3200.00"), "{f:#?}");
 }
+
+/// §3.1 A university's 收入总计 / 支出总计 are this year's income and
+/// expenditure; a department's are the two sides of its 收支总计.
+#[test]
+fn a_universitys_totals_are_its_income_and_expenditure() {
+    let f = facts(
+        "某某师范大学\n2023年度部门决算\n\n一、收入支出决算总体情况说明\n学校2023年度收入总计1,200.00万元，支出总计1,150.00万元。\n",
+    );
+    assert!(has(&f, "income.total", "1200.00"), "{f:#?}");
+    assert!(has(&f, "expenditure.total", "1150.00"), "{f:#?}");
+    let f = facts(&format!(
+        "{FINAL}2022年度收入总计1,200.00万元，支出总计1,200.00万元。\n"
+    ));
+    assert!(has(&f, "totals.income_expenditure", "1200.00"), "{f:#?}");
+    assert!(!has(&f, "income.total", "1200.00"), "{f:#?}");
+}
