@@ -77,7 +77,12 @@ pub(super) fn mentions(input: &ClauseInput) -> Vec<Mention> {
             let whole = c.get(0).expect("group 0");
             let whole = offset + whole.start()..offset + whole.end();
             let whole_text = &text[whole.clone()];
-            if overlaps(&taken, whole.start, whole.end) {
+            // `生均教育支出`: a figure per student, not the class's (WORDING 5.5).
+            let before = text[..whole.start].trim_end();
+            if overlaps(&taken, whole.start, whole.end)
+                || before.ends_with("生均")
+                || before.ends_with("人均")
+            {
                 continue;
             }
             taken.insert(whole.start, whole.end);

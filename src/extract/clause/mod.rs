@@ -237,6 +237,11 @@ pub fn read(input: &ClauseInput) -> ClauseOutput {
         let mut subject: Option<Subject> = None;
         let mut last_read: Option<Subject> = None;
         let title = titled.take();
+        // `收入总计A，支出总计B，分别比上年增长C和D`: the subjects of the
+        // sentence's amounts so far, and which of them the next figure after
+        // `分别` is (WORDING 6.5).
+        let mut amounts_of: Vec<Subject> = Vec::new();
+        let mut respective: Option<(Vec<Subject>, usize, usize)> = None;
         tracing::trace!(sentence = &text[sentence.clone()], "clause: sentence");
         loop {
             let next_hit = hits.get(hi).filter(|h| h.start < sentence.end);
@@ -375,6 +380,21 @@ pub fn read(input: &ClauseInput) -> ClauseOutput {
                         }),
                         _ => None,
                     };
+                    if let Some(at) = text[gap_start..f.whole.start].find("分别") {
+                        if amounts_of.len() >= 2 {
+                            respective = Some((std::mem::take(&mut amounts_of), 0, gap_start + at));
+                        }
+                    }
+                    let current = match respective.as_mut() {
+                        Some((subjects, next, at)) if *next < subjects.len() => {
+                            *next += 1;
+                            Some(Subject {
+                                end: *at,
+                                ..subjects[*next - 1].clone()
+                            })
+                        }
+                        _ => current,
+                    };
                     let Some(current) = current else {
                         tracing::trace!(figure = &text[f.whole.clone()], "clause: no subject");
                         continue;
@@ -404,6 +424,9 @@ pub fn read(input: &ClauseInput) -> ClauseOutput {
                         },
                         ..current
                     };
+                    if r.key == s.base && amounts_of.last().is_none_or(|a| a.base != s.base) {
+                        amounts_of.push(s.clone());
+                    }
                     out.push(r);
                     last_read = Some(s.clone());
                     subject = Some(s);

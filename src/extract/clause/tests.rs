@@ -670,3 +670,41 @@ fn a_universitys_totals_are_its_income_and_expenditure() {
     assert!(has(&f, "totals.income_expenditure", "1200.00"), "{f:#?}");
     assert!(!has(&f, "income.total", "1200.00"), "{f:#?}");
 }
+
+/// §5.5 A school's figure per student (生均) is its own, never the class or
+/// total whose name it holds.
+#[test]
+fn figures_per_student_are_not_the_totals() {
+    let f = facts(&format!(
+        "{FINAL}按在校生1,000人计算，生均教育支出52,000.00元，生均财政拨款支出30,000.00元。\n"
+    ));
+    assert!(
+        has(&f, "x.edu.per_student_education_expenditure", "52000.00"),
+        "{f:#?}"
+    );
+    assert!(
+        has(&f, "x.edu.per_student_fiscal_expenditure", "30000.00"),
+        "{f:#?}"
+    );
+    assert!(
+        !f.iter()
+            .any(|x| x.key.starts_with("expenditure.") || x.key.starts_with("fiscal.")),
+        "{f:#?}"
+    );
+}
+
+/// §6.5 `分别`: the figures after it go to the sentence's subjects in order.
+#[test]
+fn respectively_gives_each_subject_its_figure() {
+    let f = facts(&format!(
+        "{FINAL}2022年度，收入总计500.00万元，支出总计480.00万元，分别比上年增长4.20%和3.10%。\n"
+    ));
+    assert!(has(&f, "totals.income_expenditure", "500.00"), "{f:#?}");
+    let pcts: Vec<_> = keyed(&f, "totals.income_expenditure.yoy_pct");
+    assert_eq!(pcts.len(), 2, "{f:#?}");
+    let f = facts(
+        "某某大学\n2023年度部门决算\n\n一、总体情况\n学校收入总计5.00亿元，支出总计4.80亿元，分别比上年增长4.20%和3.10%。\n",
+    );
+    assert!(has(&f, "income.total.yoy_pct", "4.20"), "{f:#?}");
+    assert!(has(&f, "expenditure.total.yoy_pct", "3.10"), "{f:#?}");
+}
