@@ -266,6 +266,14 @@ pub fn read(input: &ClauseInput) -> ClauseOutput {
                             .map(|p| p.base.clone());
                     }
                     prev_end = h.end;
+                    // `…，占“三公”经费的13.56%`: the name after 占 is the
+                    // share's base; the subject stays (WORDING 4.4).
+                    let base_of_share = text[sentence.start..h.start]
+                        .trim_end_matches(['“', '"', '‘'])
+                        .ends_with('占');
+                    if base_of_share && (subject.is_some() || title.is_some()) {
+                        continue;
+                    }
                     let chain = chains.at(input.tree, h.start);
                     subject = match &h.line {
                         Some(line) => {

@@ -708,3 +708,19 @@ fn respectively_gives_each_subject_its_figure() {
     assert!(has(&f, "income.total.yoy_pct", "4.20"), "{f:#?}");
     assert!(has(&f, "expenditure.total.yoy_pct", "3.10"), "{f:#?}");
 }
+
+/// §4.4 The name after 占 is the share's base: the share is the subject's.
+#[test]
+fn the_name_after_zhan_is_the_base_of_the_share() {
+    let f = facts(&format!(
+        "{FINAL}（一）因公出国（境）费。年初预算为5.00万元，支出决算为4.00万元，完成年初预算的80.00%，占“三公”经费的20.00%。\n"
+    ));
+    assert!(
+        has(&f, "three_public.overseas.share_pct", "20.00"),
+        "{f:#?}"
+    );
+    assert!(
+        !f.iter().any(|x| x.key.starts_with("three_public.total")),
+        "{f:#?}"
+    );
+}
