@@ -43,8 +43,19 @@ fn findings_of(report: &Report, truth: &serde_json::Value) -> (usize, usize, usi
 
 #[test]
 fn blind_made_up_reports() {
-    let files = common::json_files(&repo().join("corpus/truth/blind"));
-    assert!(files.len() >= 8, "the blind set: {files:?}");
+    blind_set("blind");
+}
+
+/// The second blind set (`corpus/blind2/`): other provinces, XLSX and DOCX
+/// tables, a page in traditional characters.
+#[test]
+fn blind_made_up_reports_second_set() {
+    blind_set("blind2");
+}
+
+fn blind_set(name: &str) {
+    let files = common::json_files(&repo().join("corpus/truth").join(name));
+    assert!(files.len() >= 8, "the blind set {name}: {files:?}");
     // [narrative, table]
     let mut totals = [common::Totals::default(), common::Totals::default()];
     let mut planted = [0usize; 3];
@@ -67,11 +78,11 @@ fn blind_made_up_reports() {
         planted[2] += false_alarms;
         common::assert_floors(&s, &truth, doc);
     }
-    for (name, t) in ["narrative", "table"].iter().zip(totals) {
-        t.print(&format!("blind set, {name} facts"));
+    for (source, t) in ["narrative", "table"].iter().zip(totals) {
+        t.print(&format!("blind set {name}, {source} facts"));
     }
     println!(
-        "blind set: planted inconsistencies found {}/{}, other warnings {}",
+        "blind set {name}: planted inconsistencies found {}/{}, other warnings {}",
         planted[0], planted[1], planted[2]
     );
 }
