@@ -16,9 +16,12 @@ const MAX_CELLS: usize = super::workbook_check::MAX_CELLS as usize;
 /// Read a spreadsheet: every non-empty sheet as a grid, and its cells joined
 /// (tab between cells, newline between rows, a page per sheet) as text.
 pub fn read_spreadsheet(bytes: &[u8]) -> Result<(RawDocument, Vec<Grid>), ReadError> {
-    if bytes.starts_with(b"PK\x03\x04") {
+    let decimals = if bytes.starts_with(b"PK\x03\x04") {
         super::workbook_check::check_xlsx(bytes)?;
-    }
+        super::number_formats::decimals_by_sheet(bytes)
+    } else {
+        Default::default()
+    };
     let mut book = calamine::open_workbook_auto_from_rs(Cursor::new(bytes))
         .map_err(|e| ReadError::Corrupt(format!("spreadsheet: {e}")))?;
     let merged = merged_regions(&mut book);
@@ -36,9 +39,23 @@ pub fn read_spreadsheet(bytes: &[u8]) -> Result<(RawDocument, Vec<Grid>), ReadEr
         let Some((top, left)) = range.start() else {
             continue;
         };
+        let shown = decimals.get(&name);
         let mut rows: Vec<Vec<String>> = range
             .rows()
-            .map(|row| row.iter().map(cell_text).collect())
+            .enumerate()
+            .map(|(r, row)| {
+                row.iter()
+                    .enumerate()
+                    .map(|(c, cell)| {
+                        let at = (top + r as u32, left + c as u32);
+                        match (cell, shown.and_then(|s| s.get(&at))) {
+                            // Printed as its number format shows it (`2,460.00`).
+                            (Data::Float(f), Some(&d)) => format!("{f:.0$}", usize::from(d)),
+                            _ => cell_text(cell),
+                        }
+                    })
+                    .collect()
+            })
             .collect();
         for region in merged.iter().filter(|(sheet, _)| *sheet == name) {
             expand_merge(&mut rows, region.1, (top, left));

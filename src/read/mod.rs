@@ -8,6 +8,7 @@ pub mod docx;
 pub mod grids;
 pub mod html;
 pub mod input;
+mod number_formats;
 pub mod pdf;
 pub mod positioned;
 pub mod text;

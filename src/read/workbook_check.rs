@@ -65,7 +65,7 @@ fn is_sheet_part(name: &str) -> bool {
 }
 
 /// A zip entry's XML, inflated through [`MAX_PART_BYTES`].
-fn capped_xml<R: Read>(entry: R) -> quick_xml::Reader<BufReader<std::io::Take<R>>> {
+pub(super) fn capped_xml<R: Read>(entry: R) -> quick_xml::Reader<BufReader<std::io::Take<R>>> {
     quick_xml::Reader::from_reader(BufReader::new(entry.take(MAX_PART_BYTES + 1)))
 }
 
@@ -106,7 +106,7 @@ fn count_shared_strings(entry: impl Read) -> Result<u64, ReadError> {
 }
 
 /// A cell reference such as `XFD1048576` as 0-based (row, column).
-fn cell_position(reference: &[u8]) -> Option<(u64, u64)> {
+pub(super) fn cell_position(reference: &[u8]) -> Option<(u64, u64)> {
     let letters = reference
         .iter()
         .take_while(|b| b.is_ascii_alphabetic())
@@ -124,7 +124,7 @@ fn cell_position(reference: &[u8]) -> Option<(u64, u64)> {
     Some((row.checked_sub(1)?, column - 1))
 }
 
-fn attribute(element: &BytesStart, name: &[u8]) -> Option<Vec<u8>> {
+pub(super) fn attribute(element: &BytesStart, name: &[u8]) -> Option<Vec<u8>> {
     element
         .attributes()
         .flatten()

@@ -220,3 +220,49 @@ fn docx_round_trip() {
     assert_eq!(report.document.format.as_deref(), Some("docx"));
     check_report(&report);
 }
+
+/// A number cell is read as its number format shows it: `#,##0.00` shows
+/// 2460 as 2,460.00 and 10.5 as 10.50, and printed precision is kept; a
+/// cell in the General format keeps its shortest form.
+#[test]
+fn xlsx_numbers_keep_the_decimals_their_format_shows() {
+    use rust_xlsxwriter::{Format, Workbook};
+    let mut book = Workbook::new();
+    let sheet = book.add_worksheet();
+    let two = Format::new().set_num_format("#,##0.00");
+    sheet.write_string(0, 0, TITLE).unwrap();
+    sheet.write_string(1, 3, "单位：万元").unwrap();
+    for (c, h) in [
+        "科目编码",
+        "科目名称",
+        "本年支出合计",
+        "基本支出",
+        "项目支出",
+    ]
+    .iter()
+    .enumerate()
+    {
+        sheet.write_string(2, c as u16, *h).unwrap();
+    }
+    sheet.write_string(3, 1, "合计").unwrap();
+    sheet.write_number_with_format(3, 2, 2460.0, &two).unwrap();
+    sheet.write_number_with_format(3, 3, 2449.5, &two).unwrap();
+    sheet.write_number(3, 4, 10.5).unwrap();
+    let bytes = book.save_to_buffer().unwrap();
+    let report = caizheng::pipeline::process(&bytes, "formats.xlsx");
+    let value = |key: &str| {
+        report
+            .facts
+            .iter()
+            .find(|f| f.key == key && f.source == FactSource::Table)
+            .map(|f| f.value.clone())
+    };
+    assert_eq!(
+        value("expenditure.total").as_deref(),
+        Some("2460.00"),
+        "{:#?}",
+        report.facts
+    );
+    assert_eq!(value("expenditure.basic").as_deref(), Some("2449.50"));
+    assert_eq!(value("expenditure.project").as_deref(), Some("10.5"));
+}
