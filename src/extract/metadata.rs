@@ -16,7 +16,7 @@ static MANAGER: Lazy<Regex> = Lazy::new(|| {
 });
 static PUBLISHED: Lazy<Regex> = Lazy::new(|| {
     // 发布时间：2018-03-06, 更新时间：…, 发布时间 2018-03-06 10:00, 来源:x 时间:…, 日期:…
-    Regex::new(r"(?:(?:公开|发布|更新|发文|成文)(?:时间|日期)[:：]?|(?:^|[\s　])(?:时间|日期)[:：])[ \t]?(?P<y>(?:19|20)[0-9]{2})[ \t]?[年\-/.][ \t]?(?P<m>[0-9]{1,2})[ \t]?[月\-/.][ \t]?(?P<d>[0-9]{1,2})").expect("published regex")
+    Regex::new(r"(?:(?:公开|发布|更新|发文|成文)(?:时间|日期)[:：]?|(?:^|[\s　])(?:时间|日期)[:：]|来源[:：][^\n]{0,40}?(?:时间|日期)[:：])[ \t]?(?P<y>(?:19|20)[0-9]{2})[ \t]?[年\-/.][ \t]?(?P<m>[0-9]{1,2})[ \t]?[月\-/.][ \t]?(?P<d>[0-9]{1,2})").expect("published regex")
 });
 static AMOUNT_UNIT: Lazy<Regex> = Lazy::new(|| {
     Regex::new(r"(?:金额)?单位[:：][ \t]?(?P<unit>亿元|万元|元)").expect("unit regex")
@@ -242,6 +242,17 @@ mod tests {
         crate::pipeline::process(text.as_bytes(), "meta.txt")
             .document
             .entity
+    }
+
+    /// A web page's line `来源：… 时间：2024-09-27`: its date is the publication's.
+    #[test]
+    fn the_date_on_a_pages_source_line_is_its_publication() {
+        let doc = crate::pipeline::process(
+            "某某区2023年度“三公”经费决算情况说明\n来源:某某区财政局 时间:2024-09-27\n".as_bytes(),
+            "meta.txt",
+        )
+        .document;
+        assert_eq!(doc.published_on.as_deref(), Some("2024-09-27"));
     }
 
     /// The publisher, never the topic between the year and the kind; before
