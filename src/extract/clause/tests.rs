@@ -724,3 +724,15 @@ fn the_name_after_zhan_is_the_base_of_the_share() {
         "{f:#?}"
     );
 }
+
+/// §6.x A section about the government funds holds their lines; a fund's
+/// carry-over from last year is no income of this year.
+#[test]
+fn a_government_fund_sections_lines_are_the_funds() {
+    let f = facts(&format!(
+        "{BUDGET}七、政府性基金预算支出情况\n2023年政府性基金预算拨款支出300.00万元，其中：城乡社区支出（类）国有土地使用权出让收入安排的支出（款）城市建设支出（项）300.00万元。上年结转的政府性基金预算拨款50.00万元。\n"
+    ));
+    assert!(has(&f, "gov_fund.item", "300.00"), "{f:#?}");
+    assert!(!has(&f, "general_budget.item", "300.00"), "{f:#?}");
+    assert!(!has(&f, "income.gov_fund", "50.00"), "{f:#?}");
+}
