@@ -736,3 +736,19 @@ fn a_government_fund_sections_lines_are_the_funds() {
     assert!(!has(&f, "general_budget.item", "300.00"), "{f:#?}");
     assert!(!has(&f, "income.gov_fund", "50.00"), "{f:#?}");
 }
+
+/// A 项's name may hold a short bracket of its own (`（室）`).
+#[test]
+fn an_item_name_may_hold_a_short_bracket() {
+    let f = facts(&format!(
+        "{BUDGET}四、一般公共预算支出情况\n一般公共服务支出（类）政府办公厅（室）及相关机构事务（款）其他政府办公厅（室）及相关机构事务支出（项）（2010399）120.00万元。\n"
+    ));
+    let item = f
+        .iter()
+        .find(|x| x.key == "general_budget.item" && x.value == "120.00")
+        .unwrap_or_else(|| panic!("{f:#?}"));
+    assert_eq!(
+        item.label.as_deref(),
+        Some("一般公共服务支出/政府办公厅（室）及相关机构事务/其他政府办公厅（室）及相关机构事务支出")
+    );
+}
