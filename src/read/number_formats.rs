@@ -10,7 +10,7 @@
 use std::collections::HashMap;
 use std::io::{Cursor, Read};
 
-use quick_xml::events::Event;
+use quick_xml::events::{BytesStart, Event};
 use zip::ZipArchive;
 
 use super::workbook_check::{attribute, capped_xml, cell_position, MAX_PART_BYTES};
@@ -73,43 +73,64 @@ fn builtin_decimals(id: u32) -> Option<u8> {
     matches!(id, 2 | 4 | 7 | 8 | 10 | 11 | 39 | 40 | 43 | 44).then_some(2)
 }
 
-/// Per cell style (`<cellXfs>` in order): the decimals its format shows.
-fn style_decimals(xml: &[u8]) -> Vec<Option<u8>> {
+/// An element of a part, as [`each_element`] meets it.
+enum Tag<'a, 'e> {
+    Open(&'a BytesStart<'e>),
+    Close(&'a str),
+}
+
+/// Call `visit` for every element opened (`<x>`, `<x/>`) and closed in a
+/// part's XML, in order; an XML error ends the walk (no decimals past it).
+fn each_element(xml: &[u8], mut visit: impl FnMut(Tag)) {
     let mut reader = capped_xml(xml);
     let mut buf = Vec::new();
-    let mut custom: HashMap<u32, Option<u8>> = HashMap::new();
-    let mut in_cell_xfs = false;
-    let mut styles = Vec::new();
     loop {
         match reader.read_event_into(&mut buf) {
             Ok(Event::Eof) | Err(_) => break,
-            Ok(Event::Start(e) | Event::Empty(e)) => match e.local_name().as_ref().as_bytes() {
-                b"numFmt" => {
-                    let id = attribute(&e, b"numFmtId").and_then(|v| number(&v));
-                    let code = attribute(&e, b"formatCode");
-                    if let (Some(id), Some(code)) = (id, code) {
-                        custom.insert(id, code_decimals(&String::from_utf8_lossy(&code)));
-                    }
-                }
-                b"cellXfs" => in_cell_xfs = true,
-                b"xf" if in_cell_xfs => {
-                    let id = attribute(&e, b"numFmtId").and_then(|v| number(&v));
-                    styles.push(id.and_then(|id| {
-                        custom
-                            .get(&id)
-                            .copied()
-                            .unwrap_or_else(|| builtin_decimals(id))
-                    }));
-                }
-                _ => {}
-            },
-            Ok(Event::End(e)) if e.local_name().as_ref().as_bytes() == b"cellXfs" => {
-                in_cell_xfs = false
-            }
+            Ok(Event::Start(e) | Event::Empty(e)) => visit(Tag::Open(&e)),
+            Ok(Event::End(e)) => visit(Tag::Close(e.local_name().into_inner())),
             _ => {}
         }
         buf.clear();
     }
+}
+
+/// The element's local name when `tag` opens one.
+fn opened<'a, 'e>(tag: &Tag<'a, 'e>) -> Option<(&'a BytesStart<'e>, &'a str)> {
+    match tag {
+        Tag::Open(e) => Some((e, e.local_name().into_inner())),
+        Tag::Close(_) => None,
+    }
+}
+
+/// Per cell style (`<cellXfs>` in order): the decimals its format shows.
+fn style_decimals(xml: &[u8]) -> Vec<Option<u8>> {
+    let mut custom: HashMap<u32, Option<u8>> = HashMap::new();
+    let mut in_cell_xfs = false;
+    let mut styles = Vec::new();
+    each_element(xml, |tag| match tag {
+        Tag::Close("cellXfs") => in_cell_xfs = false,
+        Tag::Close(_) => {}
+        Tag::Open(e) => match e.local_name().into_inner() {
+            "numFmt" => {
+                let id = attribute(e, b"numFmtId").and_then(|v| number(&v));
+                if let (Some(id), Some(code)) = (id, attribute(e, b"formatCode")) {
+                    custom.insert(id, code_decimals(&String::from_utf8_lossy(&code)));
+                }
+            }
+            "cellXfs" => in_cell_xfs = true,
+            "xf" if in_cell_xfs => {
+                let id = attribute(e, b"numFmtId").and_then(|v| number(&v));
+                styles.push(id.and_then(|id| {
+                    custom
+                        .get(&id)
+                        .copied()
+                        .unwrap_or_else(|| builtin_decimals(id))
+                }));
+            }
+            _ => {}
+        },
+    });
     styles
 }
 
@@ -117,81 +138,57 @@ fn number(v: &[u8]) -> Option<u32> {
     std::str::from_utf8(v).ok()?.trim().parse().ok()
 }
 
+fn text(v: &[u8]) -> String {
+    String::from_utf8_lossy(v).into_owned()
+}
+
 /// `Id` → `Target` of the workbook's relationships.
 fn relationship_targets(xml: &[u8]) -> HashMap<String, String> {
-    let mut reader = capped_xml(xml);
-    let mut buf = Vec::new();
     let mut out = HashMap::new();
-    loop {
-        match reader.read_event_into(&mut buf) {
-            Ok(Event::Eof) | Err(_) => break,
-            Ok(Event::Start(e) | Event::Empty(e))
-                if e.local_name().as_ref().as_bytes() == b"Relationship" =>
-            {
-                if let (Some(id), Some(target)) = (attribute(&e, b"Id"), attribute(&e, b"Target")) {
-                    out.insert(
-                        String::from_utf8_lossy(&id).into_owned(),
-                        String::from_utf8_lossy(&target).into_owned(),
-                    );
-                }
+    each_element(xml, |tag| {
+        if let Some((e, "Relationship")) = opened(&tag) {
+            if let (Some(id), Some(target)) = (attribute(e, b"Id"), attribute(e, b"Target")) {
+                out.insert(text(&id), text(&target));
             }
-            _ => {}
         }
-        buf.clear();
-    }
+    });
     out
 }
 
 /// (sheet name, relationship id) of the workbook's sheets.
 fn sheet_ids(xml: &[u8]) -> Vec<(String, String)> {
-    let mut reader = capped_xml(xml);
-    let mut buf = Vec::new();
     let mut out = Vec::new();
-    loop {
-        match reader.read_event_into(&mut buf) {
-            Ok(Event::Eof) | Err(_) => break,
-            Ok(Event::Start(e) | Event::Empty(e))
-                if e.local_name().as_ref().as_bytes() == b"sheet" =>
-            {
-                let name = attribute(&e, b"name").map(|raw| {
-                    let raw = String::from_utf8_lossy(&raw).into_owned();
-                    quick_xml::escape::unescape(&raw)
-                        .map(|v| v.into_owned())
-                        .unwrap_or(raw)
-                });
-                if let (Some(name), Some(id)) = (name, attribute(&e, b"id")) {
-                    out.push((name, String::from_utf8_lossy(&id).into_owned()));
-                }
+    each_element(xml, |tag| {
+        if let Some((e, "sheet")) = opened(&tag) {
+            let name = attribute(e, b"name").map(|raw| {
+                let raw = text(&raw);
+                quick_xml::escape::unescape(&raw)
+                    .map(|v| v.into_owned())
+                    .unwrap_or(raw)
+            });
+            if let (Some(name), Some(id)) = (name, attribute(e, b"id")) {
+                out.push((name, text(&id)));
             }
-            _ => {}
         }
-        buf.clear();
-    }
+    });
     out
 }
 
 /// The decimals of a sheet's number cells (`<c r="B3" s="5">`).
 fn cell_decimals(xml: &[u8], styles: &[Option<u8>]) -> HashMap<(u32, u32), u8> {
-    let mut reader = capped_xml(xml);
-    let mut buf = Vec::new();
     let mut out = HashMap::new();
-    loop {
-        match reader.read_event_into(&mut buf) {
-            Ok(Event::Eof) | Err(_) => break,
-            Ok(Event::Start(e) | Event::Empty(e)) if e.local_name().as_ref().as_bytes() == b"c" => {
-                let style = attribute(&e, b"s").and_then(|v| number(&v));
-                let decimals = style.and_then(|s| styles.get(s as usize).copied().flatten());
-                let at = attribute(&e, b"r").and_then(|r| cell_position(&r));
-                if let (Some(d), Some((row, column))) = (decimals, at) {
-                    if let (Ok(row), Ok(column)) = (u32::try_from(row), u32::try_from(column)) {
-                        out.insert((row, column), d);
-                    }
+    each_element(xml, |tag| {
+        if let Some((e, "c")) = opened(&tag) {
+            let style = attribute(e, b"s").and_then(|v| number(&v));
+            let decimals = style.and_then(|s| styles.get(s as usize).copied().flatten());
+            let at = attribute(e, b"r").and_then(|r| cell_position(&r));
+            if let (Some(d), Some((row, column))) = (decimals, at) {
+                if let (Ok(row), Ok(column)) = (u32::try_from(row), u32::try_from(column)) {
+                    out.insert((row, column), d);
                 }
             }
-            _ => {}
         }
-        buf.clear();
-    }
+    });
     out
 }
 
