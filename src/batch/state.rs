@@ -94,18 +94,7 @@ impl RunState {
         let dir = out.join(ROWS_DIR);
         std::fs::create_dir_all(&dir)
             .with_context(|| format!("cannot create {}", dir.display()))?;
-        let path = dir.join(STATE_FILE);
-        match Self::open_file(&path) {
-            Ok(Some(state)) => Ok(state),
-            _ => {
-                for suffix in ["", "-journal"] {
-                    let mut name = path.as_os_str().to_owned();
-                    name.push(suffix);
-                    let _ = std::fs::remove_file(name);
-                }
-                Self::open_file(&path)?.with_context(|| format!("cannot start {}", path.display()))
-            }
-        }
+        crate::export::sqlite::open_or_start(&dir.join(STATE_FILE), Self::open_file)
     }
 
     fn open_file(path: &Path) -> Result<Option<RunState>> {

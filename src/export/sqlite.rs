@@ -57,6 +57,25 @@ pub fn recover(path: &Path) -> rusqlite::Result<()> {
     conn.close().map_err(|(_, e)| e)
 }
 
+/// Open a state database of the program's own (the run state, the site's)
+/// with `open`; one that cannot be opened, or that `open` finds of another
+/// format (`None`), is deleted with its journal and started afresh.
+pub fn open_or_start<T>(
+    path: &Path,
+    open: impl Fn(&Path) -> anyhow::Result<Option<T>>,
+) -> anyhow::Result<T> {
+    use anyhow::Context;
+    if let Ok(Some(state)) = open(path) {
+        return Ok(state);
+    }
+    for suffix in ["", "-journal"] {
+        let mut name = path.as_os_str().to_owned();
+        name.push(suffix);
+        let _ = std::fs::remove_file(name);
+    }
+    open(path)?.with_context(|| format!("cannot start {}", path.display()))
+}
+
 /// Every part the database at `path` holds the rows of, with its key, in
 /// order. Read-only: a database a killed run left mid-update must first be
 /// rolled back ([`recover`]).

@@ -13,7 +13,7 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 use sha2::{Digest, Sha256};
 
@@ -97,19 +97,9 @@ impl SiteState {
     /// the site (`format`: the version and the sources of its pages), or
     /// one that does not open, is started again.
     pub fn open(out: &Path, format: &str) -> Result<SiteState> {
-        let path = out.join(STATE_FILE);
-        match Self::open_file(&path, format) {
-            Ok(Some(state)) => Ok(state),
-            _ => {
-                for suffix in ["", "-journal"] {
-                    let mut name = path.as_os_str().to_owned();
-                    name.push(suffix);
-                    let _ = std::fs::remove_file(name);
-                }
-                Self::open_file(&path, format)?
-                    .with_context(|| format!("cannot start {}", path.display()))
-            }
-        }
+        crate::export::sqlite::open_or_start(&out.join(STATE_FILE), |path| {
+            Self::open_file(path, format)
+        })
     }
 
     fn open_file(path: &Path, format: &str) -> Result<Option<SiteState>> {
