@@ -87,7 +87,22 @@ fn flattened_cells(
             header.push(words);
         }
     }
-    let head = flattened::leaf_header(set, spec, &header, &values)?;
+    values_under_header(set, spec, title, unit, &header, values, page)
+}
+
+/// The table of one line of figures (`values`, on `page`) under a header of
+/// several lines, when the table's sums place the figures under the header's
+/// leaf cells ([`flattened::leaf_header`]).
+fn values_under_header(
+    set: &TableSet,
+    spec: usize,
+    title: &LayoutLine,
+    unit: Option<String>,
+    header: &[Vec<String>],
+    values: Vec<String>,
+    page: u32,
+) -> Option<RawTable> {
+    let head = flattened::leaf_header(set, spec, header, &values)?;
     Some(RawTable {
         spec,
         title: compact(&title.text()),
@@ -170,18 +185,9 @@ fn read_region(
     // One line of bare figures under a header of several lines (WORDING 8.6).
     if let [(page, words)] = body.as_slice() {
         let values: Vec<String> = words.iter().take_while(|w| is_amount(w)).cloned().collect();
-        if let Some(head) = flattened::leaf_header(set, spec, &header, &values) {
-            return Some(RawTable {
-                spec,
-                title: compact(&title.text()),
-                unit,
-                page: Some(title.page),
-                header: head,
-                body: vec![RawRow {
-                    cells: values,
-                    page: Some(*page),
-                }],
-            });
+        let table = values_under_header(set, spec, title, unit.clone(), &header, values, *page);
+        if table.is_some() {
+            return table;
         }
     }
     let halves = halves_of(set, &header, flattened);
