@@ -36,6 +36,24 @@ pub fn assert_valid(report: &Report) {
     );
 }
 
+/// The document's kind, fiscal year, entity and (where the truth gives one)
+/// publication date are the truth file's (`document`), as every narrative
+/// truth test checks them.
+pub fn assert_metadata(report: &Report, truth: &serde_json::Value, doc: &str) {
+    let d = &report.document;
+    let t = &truth["document"];
+    assert_eq!(d.kind.as_deref(), t["kind"].as_str(), "{doc}: kind");
+    assert_eq!(
+        d.fiscal_year.map(i64::from),
+        t["fiscal_year"].as_i64(),
+        "{doc}: fiscal year"
+    );
+    assert_eq!(d.entity.as_deref(), t["entity"].as_str(), "{doc}: entity");
+    if let Some(p) = t["published_on"].as_str() {
+        assert_eq!(d.published_on.as_deref(), Some(p), "{doc}: published_on");
+    }
+}
+
 /// Recall and precision of a report's facts of one source against a truth file.
 pub struct Score {
     pub recall: f64,

@@ -33,18 +33,7 @@ fn score_of(corpus: &Path, truth: &serde_json::Value) -> common::Score {
     let report = pipeline::process(&bytes, doc);
     assert!(report.errors.is_empty(), "{doc}: {:?}", report.errors);
     common::assert_valid(&report);
-    let t = &truth["document"];
-    let d = &report.document;
-    assert_eq!(d.kind.as_deref(), t["kind"].as_str(), "{doc}: kind");
-    assert_eq!(
-        d.fiscal_year.map(i64::from),
-        t["fiscal_year"].as_i64(),
-        "{doc}: fiscal year"
-    );
-    assert_eq!(d.entity.as_deref(), t["entity"].as_str(), "{doc}: entity");
-    if let Some(p) = t["published_on"].as_str() {
-        assert_eq!(d.published_on.as_deref(), Some(p), "{doc}: published_on");
-    }
+    common::assert_metadata(&report, truth, doc);
     let s = common::score(&report, truth, "narrative");
     let aside = if truth["kept_aside"].as_bool() == Some(true) {
         " (kept aside)"

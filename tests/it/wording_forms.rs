@@ -44,15 +44,7 @@ fn wording_forms_score_at_their_floors() {
         let report = pipeline::process(&bytes, doc);
         assert!(report.errors.is_empty(), "{doc}: {:?}", report.errors);
         common::assert_valid(&report);
-        let t = &truth["document"];
-        let d = &report.document;
-        assert_eq!(d.kind.as_deref(), t["kind"].as_str(), "{doc}: kind");
-        assert_eq!(d.entity.as_deref(), t["entity"].as_str(), "{doc}: entity");
-        assert_eq!(
-            d.fiscal_year.map(i64::from),
-            t["fiscal_year"].as_i64(),
-            "{doc}: fiscal year"
-        );
+        common::assert_metadata(&report, &truth, doc);
         let s = common::score(&report, &truth, "narrative");
         s.print(&format!("{doc}: narrative"));
         assert!(
