@@ -99,6 +99,7 @@ fn analyse_text(doc: &Document, config: &Config) -> Report {
                     &tree,
                     info.kind.as_deref(),
                     info.entity.as_deref(),
+                    info.fiscal_year,
                     &config.patterns,
                 ));
                 crate::extract::scope_labels::label_scopes(

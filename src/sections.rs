@@ -236,6 +236,15 @@ fn looks_like_table_row(rest: &str) -> bool {
     BARE_AMOUNT.is_match(rest)
 }
 
+/// A number followed by an amount, share or count unit.
+fn states_a_figure(title: &str) -> bool {
+    static FIGURE: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r"[0-9](?:[0-9,.]*[0-9])?\s?(?:万元|亿元|元|%|％|辆|人次|批次)")
+            .expect("figure regex")
+    });
+    FIGURE.is_match(title)
+}
+
 fn has_long_digit_run(s: &str) -> bool {
     let mut run = 0;
     for c in s.chars() {
@@ -328,7 +337,10 @@ fn parse_heading(line: &str, range: Range<usize>, next_line: &str) -> Option<Hea
     }
     // A body line that merely starts with a number ("2020年度…") is not a
     // heading, nor is a table row with its amounts ("一、财政拨款收入 47483458").
+    // A numbered line that states a figure (`1.市公安局“三公”经费年初预算680.00万元，…`)
+    // is an item of a list in the text, not a heading over it.
     if level == 4 && title.chars().count() > 60
+        || level >= 4 && states_a_figure(&title)
         || has_long_digit_run(rest)
         || looks_like_table_row(rest)
     {
@@ -574,8 +586,8 @@ mod tests {
             titles[3],
             (3, "机关运行经费支出情况", "admin_operating_cost")
         );
-        assert_eq!(titles[4], (4, "因公出国（境）经费支出0万元", "other"));
-        assert_eq!(t.sections[4].parent, Some(3));
+        // `1.因公出国（境）经费支出0万元。` states a figure: a list item, not a heading.
+        assert_eq!(titles.len(), 4);
         assert_eq!(t.sections[2].parent, Some(0));
     }
 

@@ -63,6 +63,7 @@ pub fn extract(
     tree: &SectionTree,
     doc_kind: Option<&str>,
     entity: Option<&str>,
+    fiscal_year: Option<i32>,
     set: &PatternSet,
 ) -> Vec<Fact> {
     let text = doc.text.as_str();
@@ -194,7 +195,13 @@ pub fn extract(
         }
     }
     resolve_overlaps(&mut candidates);
-    settle::after_patterns(text, tree, (doc_kind, entity), set, &mut candidates);
+    settle::after_patterns(
+        text,
+        tree,
+        (doc_kind, entity, fiscal_year),
+        set,
+        &mut candidates,
+    );
     to_facts(doc, tree, candidates)
 }
 

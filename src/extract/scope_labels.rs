@@ -5,8 +5,12 @@
 //! which scope a figure is printed for, so that the two never read as one
 //! figure stated twice.
 //!
-//! Only a document that names both kinds of scope is read this way: a
-//! department's report that mentions `全区` in passing keeps its labels.
+//! Only a document that names both kinds of scope, or whose title names its
+//! own level (`蜀南市市本级2023年度“三公”经费决算情况说明`), is read this way:
+//! a department's report that mentions `全区` in passing keeps its labels.
+//! In such a document a sentence or list item that opens with a unit's name
+//! (`1.市公安局“三公”经费年初预算680.00万元，…`) is that unit's line: its
+//! figures are labelled with the unit, not the scope.
 
 use aho_corasick::{AhoCorasick, MatchKind};
 use serde::Deserialize;
@@ -22,14 +26,22 @@ pub struct ScopeWords {
     pub region: Vec<String>,
     /// The government's own level (`区本级`, `区直`).
     pub own_level: Vec<String>,
+    /// How a unit's name ends (`局`, `办公室`, `支队` …), for the lines of
+    /// one unit in a whole-region report.
+    #[serde(default)]
+    pub unit_endings: Vec<String>,
 }
+
+/// How many lines at the top hold the title.
+const TITLE_LINES: usize = 6;
 
 /// Label each unlabelled narrative fact of a scope-block document with the
 /// scope it is printed under: the last scope named in its sentence before
 /// it, else the nearest section title naming one.
 pub fn label_scopes(facts: &mut [Fact], text: &str, tree: &SectionTree, words: &ScopeWords) {
     let names = |list: &[String]| list.iter().any(|w| text.contains(w.as_str()));
-    if !names(&words.region) || !names(&words.own_level) {
+    let title_scope = title_scope(text, words);
+    if title_scope.is_none() && (!names(&words.region) || !names(&words.own_level)) {
         return;
     }
     let all: Vec<&String> = words.region.iter().chain(&words.own_level).collect();
@@ -40,6 +52,16 @@ pub fn label_scopes(facts: &mut [Fact], text: &str, tree: &SectionTree, words: &
         return;
     };
     let last_scope = |s: &str| finder.find_iter(s).last().map(|m| all[m.pattern()].clone());
+    let unit_line = unit_line_regex(&words.unit_endings);
+    let unit_named = |sentence: &str| {
+        let name = unit_line
+            .as_ref()?
+            .captures(sentence)?
+            .name("unit")?
+            .as_str();
+        (!finder.is_match(name) && !name.contains(['各', '全']) && !name.contains("所属"))
+            .then(|| name.to_string())
+    };
     let mut order: Vec<usize> = (0..facts.len())
         .filter(|&i| facts[i].source == FactSource::Narrative && facts[i].label.is_none())
         .collect();
@@ -56,13 +78,45 @@ pub fn label_scopes(facts: &mut [Fact], text: &str, tree: &SectionTree, words: &
         let sentence = before
             .rfind(['。', '；', ';', '\n'])
             .map_or(before, |cut| &before[cut..]);
-        let scope = last_scope(sentence).or_else(|| {
-            tree.chain_at(at)
-                .iter()
-                .find_map(|section| last_scope(&section.title))
-        });
+        let scope = unit_named(sentence)
+            .or_else(|| last_scope(sentence))
+            .or_else(|| {
+                tree.chain_at(at)
+                    .iter()
+                    .find_map(|section| last_scope(&section.title))
+            })
+            .or_else(|| title_scope.clone());
         facts[i].label = scope;
     }
+}
+
+/// The own level a report's title is printed for (`…市本级2023年度…说明`):
+/// the scope of every figure that names no other.
+fn title_scope(text: &str, words: &ScopeWords) -> Option<String> {
+    text.lines()
+        .filter(|l| !l.trim().is_empty())
+        .take(TITLE_LINES)
+        .filter(|l| l.contains('年'))
+        .find_map(|l| {
+            let own = words.own_level.iter().find(|w| l.contains(w.as_str()))?;
+            (!words.region.iter().any(|w| l.contains(w.as_str()))).then(|| own.clone())
+        })
+}
+
+/// A sentence opening with a unit's name, after a list number or `其中：`;
+/// the longest name that ends as a unit's does (`…外事办公室`, not `…外事办`).
+fn unit_line_regex(endings: &[String]) -> Option<regex::Regex> {
+    if endings.is_empty() {
+        return None;
+    }
+    let mut endings: Vec<&String> = endings.iter().collect();
+    endings.sort_by_key(|e| std::cmp::Reverse(e.chars().count()));
+    let alternatives: Vec<String> = endings.iter().map(|e| regex::escape(e)).collect();
+    regex::Regex::new(&format!(
+        r"^[。；;\n\s]*(?:[（(]?[0-9]{{1,2}}[)）.、．]\s*)?(?:其中[：:]\s*)?(?P<unit>[^\s，,。；;、:：\d（）()“”\x22]{{1,20}}(?:{}))",
+        alternatives.join("|")
+    ))
+    .ok()
 }
 
 #[cfg(test)]
@@ -92,7 +146,43 @@ mod tests {
         ScopeWords {
             region: vec!["全州".into()],
             own_level: vec!["州本级".into(), "州直".into()],
+            unit_endings: vec!["局".into(), "办公室".into(), "支队".into()],
         }
+    }
+
+    #[test]
+    fn a_title_naming_its_own_level_scopes_every_figure_and_units_label_their_lines() {
+        let text = "某州州本级2023年度“三公”经费决算情况说明\n一、总体情况\n“三公”经费决算支出800万元。\n二、部分部门情况\n1.州公安局“三公”经费决算120万元，比上年减少5万元。\n2.州人民政府外事办公室“三公”经费决算30万元。\n其中：州交通运输综合行政执法支队购置4辆。\n";
+        let tree = crate::sections::build(text, &crate::sections::KindTable::builtin());
+        let mut facts = vec![
+            fact(text, "800"),
+            fact(text, "120"),
+            fact(text, "5万"),
+            fact(text, "30"),
+            fact(text, "4辆"),
+        ];
+        label_scopes(&mut facts, text, &tree, &words());
+        let labels: Vec<_> = facts.iter().map(|f| f.label.as_deref()).collect();
+        assert_eq!(
+            labels,
+            [
+                Some("州本级"),
+                Some("州公安局"),
+                Some("州公安局"),
+                Some("州人民政府外事办公室"),
+                Some("州交通运输综合行政执法支队")
+            ]
+        );
+    }
+
+    #[test]
+    fn a_department_whose_text_names_its_own_level_keeps_its_labels() {
+        let text =
+            "某县水利局2023年部门预算说明\n本局为县本级一级预算单位。\n“三公”经费预算12万元。\n";
+        let tree = crate::sections::build(text, &crate::sections::KindTable::builtin());
+        let mut facts = vec![fact(text, "12")];
+        label_scopes(&mut facts, text, &tree, &words());
+        assert_eq!(facts[0].label, None);
     }
 
     #[test]

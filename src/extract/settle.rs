@@ -11,7 +11,7 @@ use crate::sections::SectionTree;
 pub(super) fn after_patterns(
     text: &str,
     tree: &SectionTree,
-    (doc_kind, entity): (Option<&str>, Option<&str>),
+    (doc_kind, entity, fiscal_year): (Option<&str>, Option<&str>, Option<i32>),
     set: &PatternSet,
     candidates: &mut Vec<Candidate>,
 ) {
@@ -27,6 +27,9 @@ pub(super) fn after_patterns(
     totals_with_carryover(text, set, candidates);
     shares_of_other_bases(text, set, candidates);
     year_blocks(text, candidates);
+    if let Some(year) = fiscal_year {
+        last_year_sentences(text, year, candidates);
+    }
     category_lists(text, candidates);
     // A count never fills an amount key, an amount never a count key.
     candidates.retain(|c| unit_fits_key(set, c));
@@ -227,6 +230,39 @@ fn year_blocks(text: &str, candidates: &mut [Candidate]) {
                 && c.unit.as_deref() != Some("%")
         }) {
             c.key.push_str(crate::keys::PRIOR_YEAR);
+        }
+    }
+}
+
+/// A sentence or list item opening with the year before the report's
+/// (`2.2022年市本级“三公”经费决算合计为2,935.05万元，其中：…` in a 2023 final
+/// account, WORDING 6.4 without a block before it) states last year's
+/// figures: its plain amounts are `.prior_year`.
+fn last_year_sentences(text: &str, fiscal_year: i32, candidates: &mut [Candidate]) {
+    static OPENING: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(
+            r"(?m)(?:^|[。；;])\s*(?:[（(]?[0-9]{1,2}[)）.、．]\s*)?((?:19|20)\d{2})\s?年(?:度)?[^0-9月]",
+        )
+        .expect("last-year opening regex")
+    });
+    for caps in OPENING.captures_iter(text) {
+        let Some(year) = caps.get(1) else { continue };
+        if year.as_str().parse::<i32>().ok() != Some(fiscal_year - 1) {
+            continue;
+        }
+        let start = year.start();
+        let end = start
+            + text[start..]
+                .find(['。', '\n'])
+                .unwrap_or(text.len() - start);
+        for c in candidates.iter_mut().filter(|c| {
+            (start..end).contains(&c.figure.start)
+                && c.qualifier.is_empty()
+                && clause::base_key(&c.key) == c.key
+                && matches!(c.unit.as_deref(), Some("万元" | "元" | "亿元"))
+        }) {
+            c.key.push_str(crate::keys::PRIOR_YEAR);
+            c.qualifier = crate::keys::PRIOR_YEAR;
         }
     }
 }

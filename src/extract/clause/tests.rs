@@ -507,8 +507,9 @@ fn a_percent_without_its_sign_after_an_amount_change() {
 #[test]
 fn list_sums_and_year_blocks() {
     let f = facts(&format!(
-        "{FINAL}2021年的“三公”经费合计为512.40万元，其中：公务接待费192.30万元。2020年的“三公”经费合计为552.50万元，其中：公务接待费210.50万元。\n\
-         2021年度“三公”经费及会议费、培训费合计为580.40万元，其中：会议费40.00万元、培训费28.00万元。\n"
+        "{}2021年的“三公”经费合计为512.40万元，其中：公务接待费192.30万元。2020年的“三公”经费合计为552.50万元，其中：公务接待费210.50万元。\n\
+         2021年度“三公”经费及会议费、培训费合计为580.40万元，其中：会议费40.00万元、培训费28.00万元。\n",
+        FINAL.replace("2022年度", "2021年度")
     ));
     assert!(has(&f, "three_public.total", "512.40"), "{f:#?}");
     assert!(has(&f, "three_public.total.prior_year", "552.50"), "{f:#?}");
@@ -751,4 +752,37 @@ fn an_item_name_may_hold_a_short_bracket() {
         item.label.as_deref(),
         Some("一般公共服务支出/政府办公厅（室）及相关机构事务/其他政府办公厅（室）及相关机构事务支出")
     );
+}
+
+/// §6.4 A list item opening with the year before the report's states last
+/// year's figures, with no block of this year before it.
+#[test]
+fn an_item_opening_with_last_year_states_prior_year_figures() {
+    let f = facts(&format!(
+        "{FINAL}“三公”经费支出300.00万元。\n五、其他说明\n1.本年度无政府性基金安排的“三公”经费。\n2.2021年“三公”经费决算合计为320.50万元，其中：公务接待费120.50万元。\n"
+    ));
+    assert!(has(&f, "three_public.total", "300.00"), "{f:#?}");
+    assert!(has(&f, "three_public.total.prior_year", "320.50"), "{f:#?}");
+    assert!(
+        has(&f, "three_public.reception.prior_year", "120.50"),
+        "{f:#?}"
+    );
+    assert!(!has(&f, "three_public.total", "320.50"), "{f:#?}");
+}
+
+/// §1.6 Purchases per unit in 辆 under a heading naming one of the three
+/// parts: each unit's count is labelled with the unit, and `本年购置2辆` with none.
+#[test]
+fn purchases_per_named_unit_under_a_part_heading() {
+    let f = facts(
+        "某某市2023年度“三公”经费决算情况说明\n\n（二）公务用车购置及运行维护费\n全年购置公务用车5辆，其中：市公安局购置3辆；市应急管理局购置2辆。\n",
+    );
+    let counts: Vec<(Option<&str>, &str)> = f
+        .iter()
+        .filter(|x| x.key == "three_public.vehicle_purchase.count")
+        .map(|x| (x.label.as_deref(), x.value.as_str()))
+        .collect();
+    assert!(counts.contains(&(Some("市公安局"), "3")), "{counts:?}");
+    assert!(counts.contains(&(Some("市应急管理局"), "2")), "{counts:?}");
+    assert!(counts.iter().any(|&(_, v)| v == "5"), "{counts:?}");
 }
