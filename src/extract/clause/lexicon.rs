@@ -102,6 +102,12 @@ pub struct CueDefs {
     /// Sentence up to a percentage: a change on a comparable basis (`剔除…同口径`).
     #[serde(default)]
     pub comparable: Option<String>,
+    /// Comma-clause before an amount, in a final account: the adjusted budget
+    /// (`调整预算数为`); before a percentage, its completion (`完成调整预算的`).
+    #[serde(default)]
+    pub adjusted_budget: Option<String>,
+    #[serde(default)]
+    pub adjusted_completion: Option<String>,
     /// Gap after the last name of a list: the figure is the list's sum (`A及B、C合计为`).
     #[serde(default)]
     pub list_total: Option<String>,
@@ -218,6 +224,8 @@ pub struct Cues {
     pub with_carryover: Vec<CarryoverDef>,
     pub variance: Cue,
     pub comparable: Cue,
+    pub adjusted_budget: Cue,
+    pub adjusted_completion: Cue,
     pub list_total: Cue,
     pub reason: Cue,
     pub reason_part: Cue,
@@ -288,6 +296,8 @@ impl Cues {
             with_carryover: defs.with_carryover.clone(),
             variance: re("variance", &defs.variance)?,
             comparable: re("comparable", &defs.comparable)?,
+            adjusted_budget: re("adjusted_budget", &defs.adjusted_budget)?,
+            adjusted_completion: re("adjusted_completion", &defs.adjusted_completion)?,
             list_total: re("list_total", &defs.list_total)?,
             reason: re("reason", &defs.reason)?,
             reason_part: re("reason_part", &defs.reason_part)?,

@@ -23,9 +23,6 @@ pub(super) fn read_figure(
     if gap.chars().count() > cues.max_gap * if subject.named { 1 } else { 2 } {
         return None;
     }
-    if cues.breaks.is_match(gap) {
-        return None;
-    }
     // The comma-clause of the figure: what its cue words are looked for in.
     let clause_start = text[sentence.start..f.number.start]
         .rfind(['，', ',', '；', ';', '：', ':'])
@@ -38,6 +35,35 @@ pub(super) fn read_figure(
     let clause = compact(&text[clause_start..f.number.start]);
     let clause = clause.as_str();
     let is_final = input.doc_kind == Some("final");
+    // `调整预算数B`, `完成调整预算的Q%` (a final account printing two budgets):
+    // only the words before the figure's own clause may unlink it.
+    let adjusted = match f.measure {
+        _ if !is_final || cues.is_count_key(&subject.base) => None,
+        Measure::Amount => cues
+            .adjusted_budget
+            .is_match(clause)
+            .then_some(".adjusted_budget"),
+        Measure::Percent => cues
+            .adjusted_completion
+            .is_match(clause)
+            .then_some(".completion_adjusted_pct"),
+        Measure::Count => None,
+    };
+    let before_clause = compact(&text[subject.end.min(clause_start)..clause_start]);
+    if cues.breaks.is_match(if adjusted.is_some() {
+        &before_clause
+    } else {
+        gap
+    }) {
+        return None;
+    }
+    if let Some(suffix) = adjusted {
+        let key = format!(
+            "x.{}{suffix}",
+            subject.base.strip_prefix("x.").unwrap_or(&subject.base)
+        );
+        return Some(reading(subject, f, key, None, "adjusted", clause_start));
+    }
     let matches = |r: &super::lexicon::Cue, s: &str| r.is_match(s);
     let direction = input.cues.last_direction(gap);
     // Asked only of a change (most figures are none).

@@ -786,3 +786,55 @@ fn purchases_per_named_unit_under_a_part_heading() {
     assert!(counts.contains(&(Some("市应急管理局"), "2")), "{counts:?}");
     assert!(counts.iter().any(|&(_, v)| v == "5"), "{counts:?}");
 }
+
+/// §2 A final account printing two budgets: `年初预算数A，调整预算数B，决算数C，
+/// 完成年初预算的P%，完成调整预算的Q%` — the adjusted budget and its completion
+/// are `x.` keys and do not unlink the figures after them; a completion after
+/// `；` keeps the subject; `与{Y-1}年度的{A}相比` is last year's figure.
+#[test]
+fn two_budgets_in_a_final_account() {
+    let f = facts(&format!(
+        "{WATER}本年支出年初预算数800.00万元，调整预算数950.00万元，决算数930.50万元；完成年初预算的116.31%，完成调整预算的97.95%。\n\
+         政府性基金预算财政拨款：年初预算数40.00万元，调整预算数60.00万元，决算数58.00万元，完成年初预算的145.00%。\n\
+         2022年度一般公共预算财政拨款支出700.00万元，与2021年度的650.00万元相比，增加50.00万元。\n"
+    ));
+    for (key, value) in [
+        ("expenditure.total.budget", "800.00"),
+        ("x.expenditure.total.adjusted_budget", "950.00"),
+        ("expenditure.total", "930.50"),
+        ("expenditure.total.completion_pct", "116.31"),
+        ("x.expenditure.total.completion_adjusted_pct", "97.95"),
+        ("gov_fund.expenditure.budget", "40.00"),
+        ("x.gov_fund.expenditure.adjusted_budget", "60.00"),
+        ("gov_fund.expenditure", "58.00"),
+        ("gov_fund.expenditure.completion_pct", "145.00"),
+        ("general_budget.expenditure.prior_year", "650.00"),
+    ] {
+        assert!(has(&f, key, value), "{key} = {value}: {f:#?}");
+    }
+    assert!(!has(&f, "expenditure.total.budget", "950.00"), "{f:#?}");
+}
+
+/// §3.6 Class 229 `其他支出（类）` opens a 项 line like any named class.
+#[test]
+fn other_expenditure_class_opens_an_item_line() {
+    let f = facts("某县民政局2024年度部门决算\n\n七、政府性基金预算财政拨款支出决算情况说明\n政府性基金预算财政拨款支出60.00万元，其中：其他支出（类）彩票公益金安排的支出（款）用于社会福利的彩票公益金支出（项）（2296002）40.00万元，用于残疾人事业的彩票公益金支出（项）（2296006）20.00万元。\n");
+    let items: Vec<(Option<&str>, &str)> = f
+        .iter()
+        .filter(|x| x.key == "gov_fund.item")
+        .map(|x| (x.label.as_deref(), x.value.as_str()))
+        .collect();
+    assert_eq!(
+        items,
+        [
+            (
+                Some("其他支出/彩票公益金安排的支出/用于社会福利的彩票公益金支出"),
+                "40.00"
+            ),
+            (
+                Some("其他支出/彩票公益金安排的支出/用于残疾人事业的彩票公益金支出"),
+                "20.00"
+            )
+        ]
+    );
+}
