@@ -12,6 +12,7 @@ pub mod patterns;
 pub mod scope;
 pub mod scope_labels;
 mod settle;
+mod unit_lists;
 
 use crate::keys;
 use crate::normalize::CharIndex;

@@ -1,7 +1,8 @@
 //! After the patterns: what the whole document's candidates settle. A
 //! pattern inside a longer known name or after a direction word gives way;
 //! the clause reader adds the figures no pattern read; totals listing the
-//! carry-over become 收支总计; a unit that does not suit its key is dropped.
+//! carry-over become 收支总计; a list by unit that adds up to a total is
+//! split by unit; a unit that does not suit its key is dropped.
 
 use super::patterns::PatternSet;
 use super::{clause, Candidate};
@@ -31,6 +32,7 @@ pub(super) fn after_patterns(
         last_year_sentences(text, year, candidates);
     }
     category_lists(text, candidates);
+    super::unit_lists::unit_lists(text, &set.scope_words.unit_endings, candidates);
     // A count never fills an amount key, an amount never a count key.
     candidates.retain(|c| unit_fits_key(set, c));
 }

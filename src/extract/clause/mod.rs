@@ -477,11 +477,11 @@ fn names_only(sentence: &str, named_end: usize) -> bool {
     TRAILER.is_match(tail) && named_end > opening && !body.contains(['，', ','])
 }
 
-/// A functional code in brackets at the start of `s` (`（2130301）。`).
+/// A functional code in brackets at the start of `s` (`（2130301）。`, `【2140101】`).
 fn bracketed_code(s: &str) -> Option<String> {
-    let inner = s.trim_start().strip_prefix(['（', '('])?;
+    let inner = s.trim_start().strip_prefix(['（', '(', '【', '['])?;
     let digits: String = inner.chars().take_while(char::is_ascii_digit).collect();
-    let closed = inner[digits.len()..].starts_with(['）', ')']);
+    let closed = inner[digits.len()..].starts_with(['）', ')', '】', ']']);
     (closed && matches!(digits.len(), 3 | 5 | 7) && digits.starts_with('2')).then_some(digits)
 }
 

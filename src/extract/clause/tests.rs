@@ -838,3 +838,39 @@ fn other_expenditure_class_opens_an_item_line() {
         ]
     );
 }
+
+/// A budget covering its own level and units: `分单位看：局本级{A}，{unit}{A}…`
+/// adding up to the total before it splits that total by unit; procurement
+/// categories named `货物类/工程类/服务类`; a purchase of `执法执勤用车`; a
+/// code in `【】` after a 项 line.
+#[test]
+fn unit_splits_procurement_classes_and_square_bracket_codes() {
+    let f = facts(
+        "某市交通运输局2025年部门预算\n\n一、收支预算总体情况\n本部门支出预算1000.00万元。分单位看：局本级300.00万元，市公路事业发展中心700.00万元。\n\
+         二、一般公共预算支出情况\n交通运输（类）支出900.00万元，其中：\n1.公路水路运输（款）行政运行（项）【2140101】200.00万元，比上年增加10.00万元。\n\
+         三、“三公”经费预算情况\n公务用车购置费28.00万元，计划更新购置执法执勤用车2辆。\n\
+         四、政府采购情况\n政府采购预算500.00万元，其中：货物类100.00万元，工程类300.00万元，服务类100.00万元。\n",
+    );
+    let labelled = |key: &str, label: &str, value: &str| {
+        f.iter()
+            .any(|x| x.key == key && x.label.as_deref() == Some(label) && x.value == value)
+    };
+    assert!(labelled("expenditure.total", "局本级", "300.00"), "{f:#?}");
+    assert!(
+        labelled("expenditure.total", "市公路事业发展中心", "700.00"),
+        "{f:#?}"
+    );
+    assert!(
+        f.iter().any(|x| x.key == "general_budget.item"
+            && x.value == "200.00"
+            && x.code.as_deref() == Some("2140101")),
+        "{f:#?}"
+    );
+    assert!(
+        has(&f, "three_public.vehicle_purchase.count", "2"),
+        "{f:#?}"
+    );
+    assert!(has(&f, "procurement.goods", "100.00"), "{f:#?}");
+    assert!(has(&f, "procurement.works", "300.00"), "{f:#?}");
+    assert!(has(&f, "procurement.services", "100.00"), "{f:#?}");
+}
