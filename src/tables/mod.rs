@@ -128,7 +128,9 @@ pub fn grid_table(set: &TableSet, grid: &Grid) -> Option<RawTable> {
     let spec = spec?;
     let rows = &grid.rows[skip.min(grid.rows.len())..];
     let first_body = rows.iter().position(|r| {
-        !r.iter().any(|c| c.contains("栏次")) && r.iter().any(|c| parse_amount(c).is_some())
+        !r.iter().any(|c| c.contains("栏次"))
+            && !numbers_the_columns(r)
+            && r.iter().any(|c| parse_amount(c).is_some())
     });
     let (header, body) = match first_body {
         Some(b) => rows.split_at(b),
@@ -246,9 +248,57 @@ impl<'a> Locator<'a> {
     }
 }
 
+/// A row of column numbers with no 栏次 label (`1 | 2 | 3 | … | 12` under a
+/// 三公 table's header): the numbers 1, 2, 3 … in order, three or more,
+/// and nothing else.
+fn numbers_the_columns(row: &[String]) -> bool {
+    let cells: Vec<&str> = row
+        .iter()
+        .map(|c| c.trim())
+        .filter(|c| !c.is_empty())
+        .collect();
+    cells.len() >= 3
+        && cells
+            .iter()
+            .enumerate()
+            .all(|(i, c)| c.parse::<usize>().ok() == Some(i + 1))
+}
+
 #[cfg(test)]
 mod unit_tests {
     use super::unit_in;
+
+    #[test]
+    fn a_row_of_column_numbers_is_no_body_row() {
+        let row = |cells: &[&str]| cells.iter().map(|c| c.to_string()).collect::<Vec<_>>();
+        assert!(super::numbers_the_columns(&row(&["1", "2", "3", "", "4"])));
+        assert!(!super::numbers_the_columns(&row(&["合计", "1", "2", "3"])));
+        assert!(!super::numbers_the_columns(&row(&["1", "2", "4"])));
+        assert!(!super::numbers_the_columns(&row(&["1", "2"])));
+    }
+
+    /// The 2023 national final-account template names its first and fourth
+    /// tables without 总 (`收入支出决算表`, `财政拨款收入支出决算表`); the
+    /// longest title still decides between them and the funds' tables.
+    #[test]
+    fn final_account_titles_of_the_2023_template() {
+        let set = crate::tables::spec::TableSet::builtin();
+        let kind = |t: &str| set.table_titled(t).map(|i| set.tables[i].kind.clone());
+        assert_eq!(kind("收入支出决算表").as_deref(), Some("summary"));
+        assert_eq!(
+            kind("财政拨款收入支出决算表"),
+            kind("财政拨款收入支出决算总表")
+        );
+        assert_ne!(kind("财政拨款收入支出决算表"), kind("收入支出决算表"));
+        // The table's number printed after its title.
+        assert_eq!(kind("政府采购预算表表9"), kind("政府采购预算表"));
+        assert!(kind("政府采购预算表").is_some());
+        assert_eq!(kind("收入支出决算表公开01表").as_deref(), Some("summary"));
+        assert_eq!(
+            kind("政府性基金预算财政拨款收入支出决算表"),
+            kind("政府性基金预算支出表")
+        );
+    }
 
     #[test]
     fn units_declared_in_the_forms_of_wording_5_3() {

@@ -121,7 +121,7 @@ impl TableSet {
             return None;
         }
         let text = compact(line);
-        let text = without_continuation(&text).0;
+        let text = without_continuation(without_table_number(&text)).0;
         // `…决算情况表` (a web page's wording) is the `…决算表`.
         let plain = text.strip_suffix("情况表").map(|stem| format!("{stem}表"));
         let exact = self
@@ -258,6 +258,26 @@ pub fn without_continuation(title: &str) -> (&str, bool) {
         }
     }
     (title, false)
+}
+
+/// A title with its table's number printed after it on the same line
+/// (`政府采购预算表    表9`, `收入支出决算表公开01表`): the title alone.
+fn without_table_number(title: &str) -> &str {
+    let digits = title.trim_end_matches(|c: char| c.is_ascii_digit());
+    if digits.len() == title.len() {
+        // `…表公开01表`: the number inside `公开…表`.
+        return title
+            .strip_suffix('表')
+            .map(|t| t.trim_end_matches(|c: char| c.is_ascii_digit()))
+            .and_then(|t| t.strip_suffix("公开"))
+            .filter(|t| t.ends_with('表'))
+            .unwrap_or(title);
+    }
+    digits
+        .strip_suffix("附表")
+        .or_else(|| digits.strip_suffix('表'))
+        .filter(|t| t.ends_with('表'))
+        .unwrap_or(title)
 }
 
 /// The longest line read as a table title (prefix, title and qualifier).
