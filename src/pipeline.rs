@@ -107,6 +107,7 @@ fn analyse_text(doc: &Document, config: &Config) -> Report {
                     &doc.text,
                     &tree,
                     &config.patterns.scope_words,
+                    info.entity.as_deref(),
                 );
                 (tree, facts)
             },

@@ -38,7 +38,13 @@ const TITLE_LINES: usize = 6;
 /// Label each unlabelled narrative fact of a scope-block document with the
 /// scope it is printed under: the last scope named in its sentence before
 /// it, else the nearest section title naming one.
-pub fn label_scopes(facts: &mut [Fact], text: &str, tree: &SectionTree, words: &ScopeWords) {
+pub fn label_scopes(
+    facts: &mut [Fact],
+    text: &str,
+    tree: &SectionTree,
+    words: &ScopeWords,
+    entity: Option<&str>,
+) {
     let names = |list: &[String]| list.iter().any(|w| text.contains(w.as_str()));
     let title_scope = title_scope(text, words);
     if title_scope.is_none() && (!names(&words.region) || !names(&words.own_level)) {
@@ -59,8 +65,13 @@ pub fn label_scopes(facts: &mut [Fact], text: &str, tree: &SectionTree, words: &
             .captures(sentence)?
             .name("unit")?
             .as_str();
-        (!finder.is_match(name) && !name.contains(['各', '全']) && !name.contains("所属"))
-            .then(|| name.to_string())
+        // The publisher's own name opens its own sentences: no unit's line.
+        let publisher = entity.is_some_and(|e| e.contains(name) || name.contains(e));
+        (!publisher
+            && !finder.is_match(name)
+            && !name.contains(['各', '全'])
+            && !name.contains("所属"))
+        .then(|| name.to_string())
     };
     let mut order: Vec<usize> = (0..facts.len())
         .filter(|&i| facts[i].source == FactSource::Narrative && facts[i].label.is_none())
@@ -161,7 +172,7 @@ mod tests {
             fact(text, "30"),
             fact(text, "4辆"),
         ];
-        label_scopes(&mut facts, text, &tree, &words());
+        label_scopes(&mut facts, text, &tree, &words(), None);
         let labels: Vec<_> = facts.iter().map(|f| f.label.as_deref()).collect();
         assert_eq!(
             labels,
@@ -176,12 +187,21 @@ mod tests {
     }
 
     #[test]
+    fn the_publisher_opening_its_own_sentence_is_no_unit_line() {
+        let text = "全州“三公”经费支出500万元。州本级“三公”经费支出100万元。\n州交通运输局2024年“三公”经费预算30万元。\n";
+        let tree = crate::sections::build(text, &crate::sections::KindTable::builtin());
+        let mut facts = vec![fact(text, "30")];
+        label_scopes(&mut facts, text, &tree, &words(), Some("州交通运输局"));
+        assert_eq!(facts[0].label, None);
+    }
+
+    #[test]
     fn a_department_whose_text_names_its_own_level_keeps_its_labels() {
         let text =
             "某县水利局2023年部门预算说明\n本局为县本级一级预算单位。\n“三公”经费预算12万元。\n";
         let tree = crate::sections::build(text, &crate::sections::KindTable::builtin());
         let mut facts = vec![fact(text, "12")];
-        label_scopes(&mut facts, text, &tree, &words());
+        label_scopes(&mut facts, text, &tree, &words(), None);
         assert_eq!(facts[0].label, None);
     }
 
@@ -197,7 +217,7 @@ mod tests {
             fact(text, "120"),
             fact(text, "300"),
         ];
-        label_scopes(&mut facts, text, &tree, &words());
+        label_scopes(&mut facts, text, &tree, &words(), None);
         let labels: Vec<_> = facts.iter().map(|f| f.label.as_deref()).collect();
         assert_eq!(
             labels,
@@ -216,7 +236,7 @@ mod tests {
         let text = "全州教育系统共有学校30所。本部门“三公”经费支出12万元。\n";
         let tree = crate::sections::build(text, &crate::sections::KindTable::builtin());
         let mut facts = vec![fact(text, "12")];
-        label_scopes(&mut facts, text, &tree, &words());
+        label_scopes(&mut facts, text, &tree, &words(), None);
         assert_eq!(facts[0].label, None);
     }
 }

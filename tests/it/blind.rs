@@ -86,3 +86,10 @@ fn blind_set(name: &str) {
         planted[0], planted[1], planted[2]
     );
 }
+
+/// The third blind set (`corpus/blind3/`): eight more provinces, the 2023
+/// final-account table template in XLSX, adjusted budgets, lists by unit.
+#[test]
+fn blind_made_up_reports_third_set() {
+    blind_set("blind3");
+}
