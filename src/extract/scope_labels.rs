@@ -30,6 +30,29 @@ pub struct ScopeWords {
     /// one unit in a whole-region report.
     #[serde(default)]
     pub unit_endings: Vec<String>,
+    /// The regexes built from `unit_endings`, once per pattern set.
+    #[serde(skip)]
+    compiled: std::sync::OnceLock<UnitRegexes>,
+}
+
+#[derive(Debug, Clone)]
+struct UnitRegexes {
+    line: Option<regex::Regex>,
+    entry: Option<regex::Regex>,
+}
+
+impl ScopeWords {
+    fn compiled(&self) -> &UnitRegexes {
+        self.compiled.get_or_init(|| UnitRegexes {
+            line: unit_line_regex(&self.unit_endings),
+            entry: super::unit_lists::entry_regex(&self.unit_endings),
+        })
+    }
+
+    /// A `{unit name}{amount}` of a list by unit (see `unit_lists`).
+    pub(super) fn unit_entry(&self) -> Option<&regex::Regex> {
+        self.compiled().entry.as_ref()
+    }
 }
 
 /// How many lines at the top hold the title.
@@ -58,13 +81,9 @@ pub fn label_scopes(
         return;
     };
     let last_scope = |s: &str| finder.find_iter(s).last().map(|m| all[m.pattern()].clone());
-    let unit_line = unit_line_regex(&words.unit_endings);
+    let unit_line = words.compiled().line.as_ref();
     let unit_named = |sentence: &str| {
-        let name = unit_line
-            .as_ref()?
-            .captures(sentence)?
-            .name("unit")?
-            .as_str();
+        let name = unit_line?.captures(sentence)?.name("unit")?.as_str();
         // The publisher's own name opens its own sentences: no unit's line.
         let publisher = entity.is_some_and(|e| e.contains(name) || name.contains(e));
         (!publisher
@@ -158,6 +177,7 @@ mod tests {
             region: vec!["全州".into()],
             own_level: vec!["州本级".into(), "州直".into()],
             unit_endings: vec!["局".into(), "办公室".into(), "支队".into()],
+            ..Default::default()
         }
     }
 

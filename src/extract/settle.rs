@@ -32,7 +32,7 @@ pub(super) fn after_patterns(
         last_year_sentences(text, year, candidates);
     }
     category_lists(text, candidates);
-    super::unit_lists::unit_lists(text, &set.scope_words.unit_endings, candidates);
+    super::unit_lists::unit_lists(text, set.scope_words.unit_entry(), candidates);
     // A count never fills an amount key, an amount never a count key.
     candidates.retain(|c| unit_fits_key(set, c));
 }

@@ -28,8 +28,12 @@ struct Entry {
 
 /// Add the figures of every list by unit whose sum closes on a total before
 /// it, in place of whatever was read from them.
-pub(super) fn unit_lists(text: &str, endings: &[String], candidates: &mut Vec<Candidate>) {
-    let Some(entry) = entry_regex(endings) else {
+pub(super) fn unit_lists(
+    text: &str,
+    entry: Option<&regex::Regex>,
+    candidates: &mut Vec<Candidate>,
+) {
+    let Some(entry) = entry else {
         return;
     };
     let entries: Vec<Entry> = entry
@@ -114,7 +118,7 @@ fn runs<'a>(text: &str, entries: &'a [Entry]) -> Vec<Vec<&'a Entry>> {
 
 /// `{unit name}{amount}{万元|元|亿元}` right after a separator: the name ends
 /// as a unit's does (`中心`, `支队`, `局`) or is the own level (`局本级`).
-fn entry_regex(endings: &[String]) -> Option<regex::Regex> {
+pub(super) fn entry_regex(endings: &[String]) -> Option<regex::Regex> {
     if endings.is_empty() {
         return None;
     }
@@ -169,7 +173,7 @@ mod tests {
     fn a_list_that_adds_up_to_the_total_before_it_splits_it_by_unit() {
         let text = "“三公”经费预算968000.00元。分单位看：局本级204000.00元，市公路事业发展中心186000.00元，市交通运输综合执法支队512000.00元，市港航事业发展中心66000.00元，市质量安全服务中心0元。";
         let mut candidates = vec![total(text, "three_public.total", "968000.00", "元")];
-        unit_lists(text, &endings(), &mut candidates);
+        unit_lists(text, entry_regex(&endings()).as_ref(), &mut candidates);
         let split: Vec<(&str, &str, Option<&str>)> = candidates[1..]
             .iter()
             .map(|c| (c.key.as_str(), c.value.as_str(), c.label.as_deref()))
@@ -197,7 +201,7 @@ mod tests {
     fn a_list_that_does_not_add_up_gives_nothing() {
         let text = "支出预算900.00万元。分单位看：局本级300.00万元，市公路事业发展中心500.00万元。";
         let mut candidates = vec![total(text, "expenditure.total", "900.00", "万元")];
-        unit_lists(text, &endings(), &mut candidates);
+        unit_lists(text, entry_regex(&endings()).as_ref(), &mut candidates);
         assert_eq!(candidates.len(), 1);
     }
 }
