@@ -35,6 +35,10 @@ pub const EXTRACTION_TOML: &[(&str, &str)] = &[
     ),
     ("other.toml", include_str!("../patterns/other.toml")),
     ("clauses.toml", include_str!("../patterns/clauses.toml")),
+    (
+        "functional_codes.toml",
+        include_str!("../patterns/functional_codes.toml"),
+    ),
 ];
 
 /// The data files read by a stage of their own rather than as extraction

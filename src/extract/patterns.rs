@@ -69,6 +69,9 @@ struct PatternFile {
     /// Scope words of whole-region reports (see [`super::scope_labels`]).
     #[serde(default)]
     scope_blocks: Option<super::scope_labels::ScopeWords>,
+    /// Names of the functional classification's 类 and 款 by code.
+    #[serde(default)]
+    functional_codes: BTreeMap<String, String>,
 }
 
 /// Direction words and the sign they give a change.
@@ -275,6 +278,8 @@ pub struct PatternSet {
     pub cues: super::clause::lexicon::Cues,
     /// Scopes of whole-region reports (`全区` / `区本级`).
     pub scope_words: super::scope_labels::ScopeWords,
+    /// The national names of the 类 and 款 by code (`functional_codes.toml`).
+    pub functional_codes: std::collections::HashMap<String, String>,
 }
 
 /// A pattern file that cannot be used: the error of every data file.
@@ -308,6 +313,7 @@ impl PatternSet {
         let mut defs = BTreeMap::new();
         let mut signs = Signs::default();
         let mut scope_words = super::scope_labels::ScopeWords::default();
+        let mut functional_codes = std::collections::HashMap::new();
         let mut units = BTreeMap::new();
         let mut templates = BTreeMap::new();
         let mut template_anchors: BTreeMap<String, Vec<String>> = BTreeMap::new();
@@ -319,6 +325,7 @@ impl PatternSet {
             if let Some(w) = &f.scope_blocks {
                 scope_words = w.clone();
             }
+            functional_codes.extend(f.functional_codes.clone());
             for (u, d) in &f.units {
                 let factor = match &d.to_wan {
                     Some(x) => Some(x.parse::<Decimal>().map_err(|e| PatternError {
@@ -561,6 +568,7 @@ impl PatternSet {
             signs,
             units,
             scope_words,
+            functional_codes,
         })
     }
 

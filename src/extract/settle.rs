@@ -89,6 +89,7 @@ fn read_clauses(
         cues: &set.cues,
         names,
         anchors: &anchors,
+        functional_codes: &set.functional_codes,
     });
     for (figure, key) in output.rekeyed {
         if let Some(c) = candidates.iter_mut().find(|c| c.figure.start == figure) {

@@ -281,13 +281,16 @@ pub(super) fn resolve_line(
         (Some(name), None, None, None) if line.item => codes.joined_item(name),
         _ => None,
     };
-    // The path of names the document's table prints for a code's parents.
+    // The path of names the document's table prints for a code's parents,
+    // else the national catalogue's.
     let parents = |code: &str| -> Vec<String> {
         [3, 5, 7]
             .into_iter()
             .filter(|&len| len < code.len())
             .filter_map(|len| {
-                let name = codes.name(&code[..len])?;
+                let name = codes
+                    .name(&code[..len])
+                    .or_else(|| input.functional_codes.get(&code[..len]).map(String::as_str))?;
                 Some(if len == 3 {
                     class_of(name)
                 } else {

@@ -73,6 +73,9 @@ pub struct ClauseInput<'a> {
     pub names: &'a [lexicon::NameHit],
     /// Figures already keyed, in any order.
     pub anchors: &'a [Anchor],
+    /// The national names of the 类 and 款 by code, for the parents of a
+    /// coded line the document's tables do not name.
+    pub functional_codes: &'a HashMap<String, String>,
 }
 
 /// The subject a figure is read against.

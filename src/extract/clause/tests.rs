@@ -874,3 +874,33 @@ fn unit_splits_procurement_classes_and_square_bracket_codes() {
     assert!(has(&f, "procurement.works", "300.00"), "{f:#?}");
     assert!(has(&f, "procurement.services", "100.00"), "{f:#?}");
 }
+
+/// §3.6 A 项 printed with its code and its own name only, in a report with
+/// no tables: its label is the path FIELDS asks for, the parents' names from
+/// the national catalogue (`patterns/functional_codes.toml`).
+#[test]
+fn a_coded_line_without_tables_takes_its_parents_from_the_catalogue() {
+    let f = facts(&format!(
+        "{WATER}1.高等教育（2050205），2022年度决算数为100.00万元，比2021年度决算数增长3.00%。\n2.事业单位医疗（2101102），2022年度决算数为20.00万元。\n"
+    ));
+    let items: Vec<(Option<&str>, Option<&str>, &str)> = f
+        .iter()
+        .filter(|x| x.key == "general_budget.item")
+        .map(|x| (x.label.as_deref(), x.code.as_deref(), x.value.as_str()))
+        .collect();
+    assert_eq!(
+        items,
+        [
+            (
+                Some("教育支出/普通教育/高等教育"),
+                Some("2050205"),
+                "100.00"
+            ),
+            (
+                Some("卫生健康支出/行政事业单位医疗/事业单位医疗"),
+                Some("2101102"),
+                "20.00"
+            )
+        ]
+    );
+}
