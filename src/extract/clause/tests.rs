@@ -904,3 +904,12 @@ fn a_coded_line_without_tables_takes_its_parents_from_the_catalogue() {
         ]
     );
 }
+
+/// §4 The amount reserved for small firms in a budget, and its share of all
+/// procurement (`面向中小企业预留采购份额{A}，占政府采购预算的{P}%`).
+#[test]
+fn a_reserved_share_for_small_firms_and_its_percentage() {
+    let f = facts("某某局2025年部门预算\n\n四、政府采购情况\n2025年政府采购预算800.00万元。面向中小企业预留采购份额600.00万元，占政府采购预算的75.00%。\n");
+    assert!(has(&f, "procurement.sme", "600.00"), "{f:#?}");
+    assert!(has(&f, "procurement.sme_share_pct", "75.00"), "{f:#?}");
+}
