@@ -143,7 +143,7 @@ fn unit_line_regex(endings: &[String]) -> Option<regex::Regex> {
     endings.sort_by_key(|e| std::cmp::Reverse(e.chars().count()));
     let alternatives: Vec<String> = endings.iter().map(|e| regex::escape(e)).collect();
     regex::Regex::new(&format!(
-        r"^[。；;\n\s]*(?:[（(]?[0-9]{{1,2}}[)）.、．]\s*)?(?:其中[：:]\s*)?(?P<unit>[^\s，,。；;、:：\d（）()“”\x22]{{1,20}}(?:{}))",
+        r"^[。；;\n\s]*(?:[（(]?[0-9]{{1,2}}[)）.、．]\s*)?(?:其中[：:]\s*)?(?P<unit>\p{{Han}}{{1,20}}(?:{}))",
         alternatives.join("|")
     ))
     .ok()

@@ -126,7 +126,7 @@ pub(super) fn entry_regex(endings: &[String]) -> Option<regex::Regex> {
     endings.sort_by_key(|e| std::cmp::Reverse(e.chars().count()));
     let alternatives: Vec<String> = endings.iter().map(|e| regex::escape(e)).collect();
     regex::Regex::new(&format!(
-        r"(?:^|[：:，,；;、])\s*(?P<name>[^\s，,。；;、:：\d（）()“”\x22]{{0,20}}(?:本级|{}))\s?(?P<value>\d+(?:\.\d+)?)\s?(?P<unit>万元|亿元|元)",
+        r"(?:^|[：:，,；;、])\s*(?P<name>\p{{Han}}{{0,20}}(?:本级|{}))\s?(?P<value>\d+(?:\.\d+)?)\s?(?P<unit>万元|亿元|元)",
         alternatives.join("|")
     ))
     .ok()

@@ -913,3 +913,32 @@ fn a_reserved_share_for_small_firms_and_its_percentage() {
     assert!(has(&f, "procurement.sme", "600.00"), "{f:#?}");
     assert!(has(&f, "procurement.sme_share_pct", "75.00"), "{f:#?}");
 }
+
+/// A final account's project self-evaluation lines (`{name}项目：全年预算数{B}，
+/// 执行数{F}，执行率{P}%` / `完成预算的{P}%`) and the count of projects
+/// evaluated (`开展绩效自评，共涉及项目{N}个`).
+#[test]
+fn project_self_evaluation_lines() {
+    let f = facts(&format!(
+        "{WATER}八、预算绩效情况说明\n本部门对2022年度项目支出全面开展绩效自评，共涉及项目5个，涉及资金300.00万元。\n（一）河道清淤项目：全年预算数100.00万元，执行数98.00万元，执行率98.00%。\n其中，水质监测（二期）项目全年预算数50.00万元，执行数50.00万元，完成预算的100%。\n"
+    ));
+    let project = |key: &str, label: &str, value: &str| {
+        f.iter()
+            .any(|x| x.key == key && x.label.as_deref() == Some(label) && x.value == value)
+    };
+    assert!(has(&f, "performance.projects_evaluated", "5"), "{f:#?}");
+    assert!(project("project.budget", "河道清淤", "100.00"), "{f:#?}");
+    assert!(project("project.final", "河道清淤", "98.00"), "{f:#?}");
+    assert!(
+        project("project.completion_pct", "河道清淤", "98.00"),
+        "{f:#?}"
+    );
+    assert!(
+        project("project.budget", "水质监测（二期）", "50.00"),
+        "{f:#?}"
+    );
+    assert!(
+        project("project.completion_pct", "水质监测（二期）", "100"),
+        "{f:#?}"
+    );
+}
