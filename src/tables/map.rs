@@ -50,6 +50,8 @@ pub enum Role {
     Code,
     Name,
     Value,
+    /// A `行次` column: the printed row numbers, never a figure.
+    RowNumber,
 }
 
 /// What each column is: its role, its header text and meanings.
@@ -121,7 +123,15 @@ fn columns_by_header(set: &TableSet, header: &[Vec<String>], body: &[RawRow]) ->
             // The lowest header cell says what the column is; a meaning above
             // it spans a half (`人员经费` over `科目编码 | 科目名称 | 决算数`).
             let lowest = meanings.last().map(String::as_str);
-            let role = if lowest == Some("code") && (code_like || !names_only) {
+            // Only when it holds row numbers alone: a layout that shifted an
+            // amount under the 行次 header keeps the column's figures.
+            let row_numbers = stack.last().is_some_and(|s| compact(s) == "行次")
+                && values
+                    .iter()
+                    .all(|v| v.len() <= 3 && v.bytes().all(|b| b.is_ascii_digit()));
+            let role = if row_numbers {
+                Role::RowNumber
+            } else if lowest == Some("code") && (code_like || !names_only) {
                 Role::Code
             } else if lowest == Some("name") && amounts * 2 < values.len().max(1) {
                 Role::Name
@@ -161,8 +171,10 @@ pub fn columns_with(cols: &[Column], half: std::ops::Range<usize>, role: Role) -
 pub fn halves(cols: &[Column]) -> Vec<std::ops::Range<usize>> {
     let mut out = Vec::new();
     let mut start = 0;
+    // A 行次 column sits inside a half, between its names and its figures.
+    let label = |r: Role| matches!(r, Role::Code | Role::Name);
     for i in 1..cols.len() {
-        if cols[i].role != Role::Value && cols[i - 1].role == Role::Value {
+        if label(cols[i].role) && !label(cols[i - 1].role) {
             out.push(start..i);
             start = i;
         }
@@ -564,6 +576,65 @@ mod read_tests {
 
     fn row(cells: &[&str]) -> Vec<String> {
         cells.iter().map(|s| s.to_string()).collect()
+    }
+
+    /// A summary table's `行次` columns hold row numbers, not figures, and
+    /// sit inside each half; printed zeros stay figures.
+    #[test]
+    fn row_number_columns_give_no_figures() {
+        let set = TableSet::builtin();
+        let spec = set.tables.iter().position(|t| t.kind == "summary").unwrap();
+        let body = [
+            [
+                "一、一般公共预算财政拨款收入",
+                "1",
+                "1,605.32",
+                "一、一般公共服务支出",
+                "32",
+                "",
+            ],
+            [
+                "四、事业收入",
+                "4",
+                "0.00",
+                "八、社会保障和就业支出",
+                "39",
+                "138.86",
+            ],
+            [
+                "本年收入合计",
+                "27",
+                "1,617.62",
+                "本年支出合计",
+                "58",
+                "1,639.65",
+            ],
+        ];
+        let t = RawTable {
+            spec,
+            title: "收入支出决算表".into(),
+            unit: Some("万元".into()),
+            page: Some(1),
+            header: vec![row(&["项目", "行次", "金额", "项目", "行次", "金额"])],
+            body: body
+                .iter()
+                .map(|r| RawRow {
+                    cells: row(r),
+                    page: Some(1),
+                })
+                .collect(),
+        };
+        let cols = columns(&set, &t.header, &t.body);
+        assert_eq!(cols[1].role, Role::RowNumber);
+        assert_eq!(halves(&cols), vec![0..3, 3..6]);
+        let (figures, _) = read_table(&set, &t);
+        let values: Vec<&str> = figures.iter().map(|f| f.value.as_str()).collect();
+        for n in ["1", "4", "27", "32", "39", "58"] {
+            assert!(!values.contains(&n), "{n} is a row number: {values:?}");
+        }
+        for v in ["1605.32", "0.00", "138.86", "1617.62", "1639.65"] {
+            assert!(values.contains(&v), "{v}: {values:?}");
+        }
     }
 
     #[test]
