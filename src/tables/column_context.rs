@@ -51,9 +51,12 @@ pub(super) fn budget_only_is_the_amount(cols: &mut [Column]) {
             .iter()
             .any(|q| keys::column_meaning(q) == m.as_str())
     };
+    // A change column (`增减 / 金额`) qualifies the others whatever else its
+    // header says.
     let all_budget = values().all(|c| {
-        c.meanings.iter().any(|m| m == "budget" || qualifier(m))
-            && !c.meanings.iter().any(|m| m == "amount")
+        c.meanings.iter().any(qualifier)
+            || (c.meanings.iter().any(|m| m == "budget")
+                && !c.meanings.iter().any(|m| m == "amount"))
     });
     let some_plain = values()
         .any(|c| c.meanings.iter().any(|m| m == "budget") && !c.meanings.iter().any(qualifier));

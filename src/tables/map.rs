@@ -578,6 +578,49 @@ mod read_tests {
         cells.iter().map(|s| s.to_string()).collect()
     }
 
+    /// A budget's 三公 table of 上年预算数 | 本年预算数 | 增减 (金额 | 幅度): this
+    /// year's budget is the amount, the others its prior year and change.
+    #[test]
+    fn a_budget_table_with_change_columns_keys_this_years_budget_plainly() {
+        let set = TableSet::builtin();
+        let spec = set
+            .tables
+            .iter()
+            .position(|t| t.kind == "three_public")
+            .unwrap();
+        let t = RawTable {
+            spec,
+            title: "一般公共预算“三公”经费支出预算表".into(),
+            unit: Some("万元".into()),
+            page: Some(1),
+            header: vec![
+                row(&["项目", "上年预算数", "本年预算数", "增减", "增减"]),
+                row(&["项目", "上年预算数", "本年预算数", "金额", "幅度"]),
+            ],
+            body: [["合计", "66.60", "44.30", "-22.30", "-33.48%"]]
+                .iter()
+                .map(|r| RawRow {
+                    cells: row(r),
+                    page: Some(1),
+                })
+                .collect(),
+        };
+        let (figures, _) = read_table(&set, &t);
+        let got: Vec<(&str, &str)> = figures
+            .iter()
+            .map(|f| (f.key.as_str(), f.value.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("three_public.total.prior_year", "66.60"),
+                ("three_public.total", "44.30"),
+                ("three_public.total.yoy_change", "-22.30"),
+                ("three_public.total.yoy_pct", "-33.48")
+            ]
+        );
+    }
+
     /// A summary table's `行次` columns hold row numbers, not figures, and
     /// sit inside each half; printed zeros stay figures.
     #[test]

@@ -277,6 +277,19 @@ mod unit_tests {
         assert!(!super::numbers_the_columns(&row(&["1", "2"])));
     }
 
+    /// `款` names a code column only as a header of its own (or in `类款项`),
+    /// never at the end of a word (`一般公共预算拨款`); `幅度` under `增减` is
+    /// the change in %.
+    #[test]
+    fn header_words_inside_longer_words() {
+        let set = crate::tables::spec::TableSet::builtin();
+        assert_eq!(set.meanings("一般公共预算拨款"), ["general_budget"]);
+        assert_eq!(set.meanings("政府性基金预算拨款"), ["gov_fund"]);
+        assert_eq!(set.meanings("款"), ["code"]);
+        assert_eq!(set.meanings("类款项"), ["code"]);
+        assert_eq!(set.meanings("增减/幅度"), ["yoy_change", "yoy_pct"]);
+    }
+
     /// The 2023 national final-account template names its first and fourth
     /// tables without 总 (`收入支出决算表`, `财政拨款收入支出决算表`); the
     /// longest title still decides between them and the funds' tables.

@@ -223,9 +223,20 @@ impl TableSet {
             if p.is_empty() || p.len() > text.len() {
                 continue;
             }
+            // A one-character phrase (类, 款, 项) is a header of its own, or
+            // one of a run of them (`类款项`): never the end of a word (拨款).
+            let alone = |i: usize| {
+                p.len() > 1 || {
+                    let fits = |c: Option<&char>| c.is_none_or(|c| "类款项/".contains(*c));
+                    fits(i.checked_sub(1).and_then(|j| text.get(j))) && fits(text.get(i + 1))
+                }
+            };
             let mut i = 0;
             while i + p.len() <= text.len() {
-                if text[i..i + p.len()] == p[..] && !used[i..i + p.len()].iter().any(|&u| u) {
+                if text[i..i + p.len()] == p[..]
+                    && alone(i)
+                    && !used[i..i + p.len()].iter().any(|&u| u)
+                {
                     for u in &mut used[i..i + p.len()] {
                         *u = true;
                     }
