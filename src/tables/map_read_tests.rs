@@ -1,0 +1,216 @@
+//! Tests of reading whole tables: keys, labels and codes by column and row.
+
+use super::*;
+
+fn row(cells: &[&str]) -> Vec<String> {
+    cells.iter().map(|s| s.to_string()).collect()
+}
+
+/// A budget's 三公 table of 上年预算数 | 本年预算数 | 增减 (金额 | 幅度): this
+/// year's budget is the amount, the others its prior year and change.
+#[test]
+fn a_budget_table_with_change_columns_keys_this_years_budget_plainly() {
+    let set = TableSet::builtin();
+    let spec = set
+        .tables
+        .iter()
+        .position(|t| t.kind == "three_public")
+        .unwrap();
+    let t = RawTable {
+        spec,
+        title: "一般公共预算“三公”经费支出预算表".into(),
+        unit: Some("万元".into()),
+        page: Some(1),
+        header: vec![
+            row(&["项目", "上年预算数", "本年预算数", "增减", "增减"]),
+            row(&["项目", "上年预算数", "本年预算数", "金额", "幅度"]),
+        ],
+        body: [["合计", "66.60", "44.30", "-22.30", "-33.48%"]]
+            .iter()
+            .map(|r| RawRow {
+                cells: row(r),
+                page: Some(1),
+            })
+            .collect(),
+    };
+    let (figures, _) = read_table(&set, &t);
+    let got: Vec<(&str, &str)> = figures
+        .iter()
+        .map(|f| (f.key.as_str(), f.value.as_str()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("three_public.total.prior_year", "66.60"),
+            ("three_public.total", "44.30"),
+            ("three_public.total.yoy_change", "-22.30"),
+            ("three_public.total.yoy_pct", "-33.48")
+        ]
+    );
+}
+
+/// A summary table's `行次` columns hold row numbers, not figures, and
+/// sit inside each half; printed zeros stay figures.
+#[test]
+fn row_number_columns_give_no_figures() {
+    let set = TableSet::builtin();
+    let spec = set.tables.iter().position(|t| t.kind == "summary").unwrap();
+    let body = [
+        [
+            "一、一般公共预算财政拨款收入",
+            "1",
+            "1,605.32",
+            "一、一般公共服务支出",
+            "32",
+            "",
+        ],
+        [
+            "四、事业收入",
+            "4",
+            "0.00",
+            "八、社会保障和就业支出",
+            "39",
+            "138.86",
+        ],
+        [
+            "本年收入合计",
+            "27",
+            "1,617.62",
+            "本年支出合计",
+            "58",
+            "1,639.65",
+        ],
+    ];
+    let t = RawTable {
+        spec,
+        title: "收入支出决算表".into(),
+        unit: Some("万元".into()),
+        page: Some(1),
+        header: vec![row(&["项目", "行次", "金额", "项目", "行次", "金额"])],
+        body: body
+            .iter()
+            .map(|r| RawRow {
+                cells: row(r),
+                page: Some(1),
+            })
+            .collect(),
+    };
+    let cols = columns(&set, &t.header, &t.body);
+    assert_eq!(cols[1].role, Role::RowNumber);
+    assert_eq!(halves(&cols), vec![0..3, 3..6]);
+    let (figures, _) = read_table(&set, &t);
+    let values: Vec<&str> = figures.iter().map(|f| f.value.as_str()).collect();
+    for n in ["1", "4", "27", "32", "39", "58"] {
+        assert!(!values.contains(&n), "{n} is a row number: {values:?}");
+    }
+    for v in ["1605.32", "0.00", "138.86", "1617.62", "1639.65"] {
+        assert!(values.contains(&v), "{v}: {values:?}");
+    }
+}
+
+#[test]
+fn coded_lines_get_keys_labels_and_codes() {
+    let set = TableSet::builtin();
+    let spec = set
+        .tables
+        .iter()
+        .position(|t| t.kind == "general_budget")
+        .unwrap();
+    let t = RawTable {
+        spec,
+        title: "一般公共预算财政拨款支出决算表".into(),
+        unit: Some("万元".into()),
+        page: Some(1),
+        header: vec![
+            row(&["项目", "项目", "项目", "项目", "", "", ""]),
+            row(&["", "", "", "", "合计", "基本支出", "项目支出"]),
+            row(&["", "科目编码", "", "科目名称", "", "", ""]),
+            row(&["类", "款", "项", "", "", "", ""]),
+        ],
+        body: [
+            [
+                "201",
+                "",
+                "",
+                "一般公共服务支出",
+                "2,106.66",
+                "1,503.52",
+                "603.14",
+            ],
+            [
+                "201",
+                "06",
+                "01",
+                "行政运行",
+                "1,511.89",
+                "1,503.52",
+                "8.37",
+            ],
+            ["", "", "", "合计", "2,940.05", "2,336.91", "603.14"],
+        ]
+        .iter()
+        .map(|r| RawRow {
+            cells: row(r),
+            page: Some(1),
+        })
+        .collect(),
+    };
+    let (figures, _) = read_table(&set, &t);
+    let got: Vec<(String, String, Option<String>, Option<String>)> = figures
+        .into_iter()
+        .map(|f| (f.key, f.value, f.label, f.code))
+        .collect();
+    let class = Some("一般公共服务支出".to_string());
+    let item = Some("一般公共服务支出/行政运行".to_string());
+    let c201 = Some("201".to_string());
+    let c2010601 = Some("2010601".to_string());
+    assert_eq!(
+        got,
+        vec![
+            (
+                "general_budget.class".into(),
+                "2106.66".into(),
+                class.clone(),
+                c201.clone()
+            ),
+            (
+                "general_budget.class.basic".into(),
+                "1503.52".into(),
+                class.clone(),
+                c201.clone()
+            ),
+            (
+                "general_budget.class.project".into(),
+                "603.14".into(),
+                class,
+                c201
+            ),
+            (
+                "general_budget.item".into(),
+                "1511.89".into(),
+                item.clone(),
+                c2010601.clone()
+            ),
+            (
+                "general_budget.item.basic".into(),
+                "1503.52".into(),
+                item.clone(),
+                c2010601.clone()
+            ),
+            (
+                "general_budget.item.project".into(),
+                "8.37".into(),
+                item,
+                c2010601
+            ),
+            (
+                "general_budget.expenditure".into(),
+                "2940.05".into(),
+                None,
+                None
+            ),
+            ("general_budget.basic".into(), "2336.91".into(), None, None),
+            ("general_budget.project".into(), "603.14".into(), None, None),
+        ]
+    );
+}
