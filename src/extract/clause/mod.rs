@@ -490,3 +490,5 @@ fn bracketed_code(s: &str) -> Option<String> {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_regions;
