@@ -115,7 +115,15 @@ pub(super) fn line_qualifiers<'a>(
     set: &TableSet,
     labels: impl Iterator<Item = &'a str>,
 ) -> HashMap<String, Vec<String>> {
-    let kinds = [keys::column_meaning(keys::PRIOR_YEAR), "budget", "amount"];
+    // Lines of this year, of an earlier year, and of the change between
+    // them (`增减额`, `增减率`).
+    let kinds = [
+        keys::column_meaning(keys::PRIOR_YEAR),
+        "budget",
+        "amount",
+        keys::column_meaning(keys::YOY_CHANGE),
+        keys::column_meaning(keys::YOY_PCT),
+    ];
     let mut lines: Vec<(String, Option<u32>, Vec<String>)> = Vec::new();
     for label in labels {
         let year = header_year(label);

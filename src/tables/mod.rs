@@ -277,6 +277,31 @@ mod unit_tests {
         assert!(!super::numbers_the_columns(&row(&["1", "2"])));
     }
 
+    /// A page text's 三公 table set out by year (`2024年预算数` / `2025年预算数` /
+    /// `增减额` lines over columns of parts), its names all alike in width:
+    /// each line of figures is a row of its own, the change line the change.
+    #[test]
+    fn a_layout_three_public_table_by_year_lines() {
+        let text = "某县市场监督管理局2025年部门预算\n\x0c                              一般公共预算“三公”经费支出表\n                                                                    单位：万元\n年  度         合 计    因公出国      公务用车购置及运行费      公务接待费\n                        （境）费\n2024年预算数   38.30       0.00          30.50                7.80\n2025年预算数   31.30       0.00          24.50                6.80\n增减额         -7.00       0.00          -6.00               -1.00\n";
+        let report = crate::pipeline::process(text.as_bytes(), "layout.txt");
+        let table: Vec<(&str, &str)> = report
+            .facts
+            .iter()
+            .filter(|f| f.source == crate::report::FactSource::Table)
+            .map(|f| (f.key.as_str(), f.value.as_str()))
+            .collect();
+        for fact in [
+            ("three_public.total.prior_year", "38.30"),
+            ("three_public.total", "31.30"),
+            ("three_public.total.yoy_change", "-7.00"),
+            ("three_public.vehicle", "24.50"),
+            ("three_public.reception.yoy_change", "-1.00"),
+        ] {
+            assert!(table.contains(&fact), "{fact:?}: {table:?}");
+        }
+        assert_eq!(table.len(), 12, "{table:?}");
+    }
+
     /// `款` names a code column only as a header of its own (or in `类款项`),
     /// never at the end of a word (`一般公共预算拨款`); `幅度` under `增减` is
     /// the change in %.

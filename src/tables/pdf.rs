@@ -257,10 +257,16 @@ pub(super) fn read_region(
             name_cols.contains(&c)
                 || (code_cols.contains(&c) && !is_code(&w.text) && parse_amount(&w.text).is_none())
         };
+        let value_lines: HashSet<usize> = in_half
+            .iter()
+            .filter(|w| !is_name_word(w) && parse_amount(&w.text).is_some())
+            .map(|w| w.line)
+            .collect();
         let blocks = name_blocks(
             &in_half,
             &is_name_word,
             &code_lines,
+            &value_lines,
             &code_ys,
             &is_label,
             &column_right,
@@ -400,12 +406,15 @@ struct Block<'a> {
 /// Name cells: the name-column words of each line, stacked while a line is
 /// full (its text reaches the column's right edge) and the next follows
 /// closely. A line with an ordinal (`八、`) or a fixed label starts a cell,
-/// and so does a line with a code when the line above had one too.
+/// and so does a line with a code when the line above had one too, or a
+/// line with figures when the line above had figures too (two lines of
+/// values are two rows, however wide their names).
 #[allow(clippy::too_many_arguments)]
 fn name_blocks<'a>(
     words: &[&'a Word],
     is_name_word: &dyn Fn(&Word) -> bool,
     code_lines: &HashSet<usize>,
+    value_lines: &HashSet<usize>,
     code_ys: &[(u32, f32)],
     is_label: &dyn Fn(&str) -> bool,
     column_right: &dyn Fn(&Word) -> f32,
@@ -448,6 +457,7 @@ fn name_blocks<'a>(
                     && y - py <= 1.6 * em
                     && px1 >= page_right - 0.6 * em
                     && !(code_lines.contains(&pline) && code_lines.contains(&line))
+                    && !(value_lines.contains(&pline) && value_lines.contains(&line))
                     && !nearer_next_code(code_ys, page, py, y)
             });
         if continues {

@@ -23,7 +23,10 @@ pub fn regions(set: &TableSet, lines: &[LayoutLine]) -> Vec<(usize, usize, usize
             .words
             .last()
             .and_then(|w| w.text.trim_end().chars().next_back());
-        if matches!(last, Some('表' | '）' | ')')) {
+        // A title may carry its table's number after it (`政府采购预算表    表9`).
+        let numbered = last.is_some_and(|c| c.is_ascii_digit())
+            && line.words.iter().any(|w| w.text.contains('表'));
+        if matches!(last, Some('表' | '）' | ')')) || numbered {
             texts[i] = compact(&line.text());
             if let Some(spec) = set.table_titled(&texts[i]) {
                 titles.push((i, spec));
