@@ -460,11 +460,14 @@ impl RunState {
         Ok(())
     }
 
-    /// Forget documents that are not part of this run, and record this
-    /// run's file stamps (taken at `stamped_at_ns`).
+    /// Forget documents that are not part of this run (and the keys of
+    /// their parts), and record this run's file stamps (taken at
+    /// `stamped_at_ns`).
     pub fn settle(&self, stamped_at_ns: u64) -> Result<()> {
         self.conn.execute_batch(&format!(
-            "DELETE FROM documents WHERE id NOT IN (SELECT id FROM temp.run_doc);
+            "DELETE FROM part_key WHERE part IN (SELECT substr(id, 1, 3) FROM documents
+               WHERE id NOT IN (SELECT id FROM temp.run_doc));
+             DELETE FROM documents WHERE id NOT IN (SELECT id FROM temp.run_doc);
              INSERT INTO across_changed {CHANGED} id NOT IN (SELECT id FROM temp.run_doc);
              DELETE FROM across_finding WHERE document_id NOT IN (SELECT id FROM temp.run_doc);
              DELETE FROM across_doc WHERE id NOT IN (SELECT id FROM temp.run_doc);
@@ -586,6 +589,7 @@ impl RunState {
             .prepare_cached("DELETE FROM across_finding WHERE document_id = ?1")?;
         for id in ids {
             delete.execute([id])?;
+            self.forget_part_of(id)?;
         }
         let mut insert = self.conn.prepare_cached(
             "INSERT OR REPLACE INTO across_finding

@@ -348,15 +348,21 @@ pub type AcrossOf<'a> = dyn FnMut(&str) -> Result<Vec<CrossFinding>> + 'a;
 
 /// The parts of the listed documents, each with its key, in order: a
 /// part's findings across documents (those of its documents) count in its
-/// key as their rows.
+/// key as their rows. A part `unchanged` gives a key of is that, its
+/// findings not read.
 fn each_part(
     documents: impl IntoIterator<Item = Result<Listed>>,
     across_of: &mut AcrossOf,
+    unchanged: impl Fn(&str) -> Option<String>,
     mut f: impl FnMut(PartDocs) -> Result<()>,
 ) -> Result<()> {
     let mut current: Option<(PartDocs, parts::KeyHasher)> = None;
     let mut last_id: Option<String> = None;
     let mut finish = |(mut part, mut key): (PartDocs, parts::KeyHasher)| {
+        if let Some(key) = unchanged(&part.name) {
+            part.key = key;
+            return f(part);
+        }
         let findings = across_of(&part.name)?;
         if !findings.is_empty() {
             part.across = Some(Arc::new(across::AcrossPiece::new(&findings)));
@@ -403,7 +409,11 @@ fn each_part(
 /// findings across documents: the parts whose key is not in `recorded` (or
 /// whose files are missing) are written, the database brought up to date
 /// for those parts, and the files of previous keys and of parts no
-/// document is in any more deleted once it is committed. Memory
+/// document is in any more deleted once it is committed. `recorded`
+/// holds only parts whose documents, and their findings across
+/// documents, are those its key was made of (the caller forgets the
+/// others' keys): a part recorded, in the database with that key and
+/// with all its files is unchanged without reading its findings. Memory
 /// holds the ids and findings across documents of a batch of parts,
 /// whatever the number of documents.
 pub fn write_exports(
@@ -446,7 +456,12 @@ pub fn write_exports(
             written.extend(to_write.drain(..).map(|p| parts::stem(&p.name, &p.key)));
             Ok(())
         };
-        let planned = each_part(documents, across_of, |part| {
+        let unchanged = |name: &str| {
+            let key = recorded.get(name)?;
+            let published = in_database.get(name) == Some(key);
+            (!fresh && published && complete(&parts::stem(name, key))).then(|| key.clone())
+        };
+        let planned = each_part(documents, across_of, unchanged, |part| {
             let changed = recorded.get(&part.name) != Some(&part.key)
                 || !fresh && in_database.get(&part.name) != Some(&part.key)
                 || !complete(&parts::stem(&part.name, &part.key));

@@ -7,9 +7,11 @@
 //!
 //! A part is rewritten only when its key changes: the sha256 of the
 //! (id, source, configuration fingerprint) of its documents in id order,
-//! known from the run state without reading a row (the run state forgets
-//! a part's key when one of its documents is processed again), and of its
-//! findings across documents. A new key is a new file beside the previous
+//! known from the run state without reading a row, and of its findings
+//! across documents. The run state forgets a part's key when one of its
+//! documents is processed again or leaves, or their findings across
+//! documents are made again; a part whose key it keeps is unchanged, its
+//! findings not even read. A new key is a new file beside the previous
 //! one, which stays until the database, whose `parts` table names the
 //! files it holds the rows of, is committed: so the files the database
 //! names are always there, and always its rows (see [`published`]).
