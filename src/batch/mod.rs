@@ -510,22 +510,7 @@ pub fn run_configured(
     if inputs == 0 {
         return Err(CannotStart("no documents found in the given inputs".into()).into());
     }
-    export::list_written(out, &mut |found| {
-        match found.id {
-            Some(id) => state.add_present(&id, found.is_report)?,
-            // A killed run's scratch file goes now, before this run writes
-            // one of the same name (`.rows/exports.layout.part`): deleted
-            // beside the export, it could be this run's.
-            None => match fs::remove_file(&found.path) {
-                Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
-                    return Err(e)
-                        .with_context(|| format!("cannot delete {}", found.path.display()))
-                }
-                _ => {}
-            },
-        }
-        Ok(())
-    })?;
+    export::list_written(out, &mut |id, is_report| state.add_present(id, is_report))?;
     let (todo_count, unchanged) = state.plan(&fingerprint, force)?;
     let kept = state.keep_earlier(&|source| earlier.keeps(source), ID_PAGE)?;
     let discovered = started.elapsed();
