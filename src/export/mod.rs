@@ -175,11 +175,13 @@ pub fn remove_parts(out: &Path) -> Result<()> {
     parts::remove_scratch(out)
 }
 
+/// Delete the file or folder at `path`, if there is one.
 fn remove_if_present(path: &Path) -> Result<()> {
-    if path.is_dir() {
-        return grids::remove_dir_if_present(path);
-    }
-    match fs::remove_file(path) {
+    let removed = match path.is_dir() {
+        true => fs::remove_dir_all(path),
+        false => fs::remove_file(path),
+    };
+    match removed {
         Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
             Err(e).with_context(|| format!("cannot remove {}", path.display()))
         }
