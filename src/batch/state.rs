@@ -321,9 +321,14 @@ impl RunState {
         totals: &DocumentTotals,
         across: &AcrossDoc,
     ) -> Result<()> {
-        // What it was, if it was (another version may have read it otherwise).
+        // What it was, if it was (another version may have read it
+        // otherwise); its findings across documents are made again, or,
+        // with no entity now, are none.
         self.conn
             .prepare_cached(&format!("INSERT INTO across_changed {CHANGED} id = ?1"))?
+            .execute([id])?;
+        self.conn
+            .prepare_cached("DELETE FROM across_finding WHERE document_id = ?1")?
             .execute([id])?;
         let head = across.head();
         self.conn
