@@ -474,7 +474,8 @@ impl RunState {
                WHERE id NOT IN (SELECT id FROM temp.run_doc));
              DELETE FROM documents WHERE id NOT IN (SELECT id FROM temp.run_doc);
              INSERT INTO across_changed {CHANGED} id NOT IN (SELECT id FROM temp.run_doc);
-             DELETE FROM across_finding WHERE document_id NOT IN (SELECT id FROM temp.run_doc);
+             DELETE FROM across_finding WHERE document_id IN
+               (SELECT id FROM across_doc WHERE id NOT IN (SELECT id FROM temp.run_doc));
              DELETE FROM across_doc WHERE id NOT IN (SELECT id FROM temp.run_doc);
              DELETE FROM files WHERE source NOT IN (SELECT source FROM temp.input);
              INSERT OR REPLACE INTO files (source, len, mtime_ns, sha256)
