@@ -387,11 +387,13 @@ fn record_inputs(
 }
 
 /// Bring the findings across this run's documents up to date in the run
-/// state: the entities whose documents changed since they were last
-/// compared are compared again (their documents read from the run state, an
-/// entity at a time), the others' findings are those recorded then. The
+/// state: in each entity with documents that changed since it was last
+/// compared, the documents a rule pairs with a changed one are compared
+/// again (read from the run state, an entity at a time), the others'
+/// findings are those recorded then. The
 /// export reads them a part at a time ([`state::RunState::part_findings`]).
 fn compare_across(state: &state::RunState, config: &Config) -> Result<()> {
+    use crate::reconcile::across::{self, AcrossHead};
     let mut comparisons = 0usize;
     let mut entities = 0usize;
     let mut after = String::new();
@@ -402,11 +404,30 @@ fn compare_across(state: &state::RunState, config: &Config) -> Result<()> {
         };
         after.clone_from(last);
         for key in &page {
-            let docs = state.entity_documents(key)?;
-            let compared = crate::reconcile::across::compare(&docs, &config.rules);
+            let (heads, changed) = state.entity_heads(key)?;
+            // The documents whose findings may change: the changed ones
+            // and those some rule compares with one of them (as it was or
+            // is); compared with every document a rule pairs them with.
+            let compares = |a: &AcrossHead, b: &AcrossHead| across::compares(&config.rules, a, b);
+            let again: Vec<&AcrossHead> = heads
+                .iter()
+                .filter(|h| changed.iter().any(|c| c.id == h.id || compares(h, c)))
+                .collect();
+            let needed: Vec<&str> = heads
+                .iter()
+                .filter(|h| again.iter().any(|a| a.id == h.id || compares(a, h)))
+                .map(|h| h.id.as_str())
+                .collect();
+            let compared = across::compare(&state.across_docs(&needed)?, &config.rules);
             comparisons += compared.comparisons.len();
             entities += 1;
-            state.set_entity_findings(key, &compared.findings)?;
+            let ids: Vec<&str> = again.iter().map(|h| h.id.as_str()).collect();
+            let findings: Vec<_> = compared
+                .findings
+                .into_iter()
+                .filter(|f| ids.contains(&f.document_id.as_str()))
+                .collect();
+            state.set_findings(key, &ids, &findings)?;
         }
     }
     tracing::debug!(entities, comparisons, "compared across documents");
@@ -489,22 +510,7 @@ pub fn run_configured(
     if inputs == 0 {
         return Err(CannotStart("no documents found in the given inputs".into()).into());
     }
-    export::list_written(out, &mut |found| {
-        match found.id {
-            Some(id) => state.add_present(&id, found.is_report)?,
-            // A killed run's scratch file goes now, before this run writes
-            // one of the same name (`.rows/exports.layout.part`): deleted
-            // beside the export, it could be this run's.
-            None => match fs::remove_file(&found.path) {
-                Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
-                    return Err(e)
-                        .with_context(|| format!("cannot delete {}", found.path.display()))
-                }
-                _ => {}
-            },
-        }
-        Ok(())
-    })?;
+    export::list_written(out, &mut |id, is_report| state.add_present(id, is_report))?;
     let (todo_count, unchanged) = state.plan(&fingerprint, force)?;
     let kept = state.keep_earlier(&|source| earlier.keeps(source), ID_PAGE)?;
     let discovered = started.elapsed();

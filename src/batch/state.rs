@@ -5,9 +5,10 @@
 //! (`files`), which report was made from what (`documents`), what the
 //! comparison across documents needs of each report (`across_doc`), its
 //! findings, by document (`across_finding`: the export reads them a part
-//! at a time, never all at once) and the entities whose documents
-//! changed since they were compared (`across_dirty`, marked in the same
-//! transaction as the change, so a killed run leaves them marked). Temporary
+//! at a time, never all at once) and the documents that came, went or
+//! were read again since their entity was compared (`across_changed`,
+//! written in the same transaction as the change, so a killed run leaves
+//! them there). Temporary
 //! tables hold this run's inputs, the reports found on disk, the documents
 //! of this run and what is left to process.
 
@@ -18,10 +19,18 @@ use rusqlite::{params, Connection, OptionalExtension};
 
 use super::stamp::Stamp;
 use crate::export::rows::{DocumentTotals, ROWS_DIR};
-use crate::reconcile::across::{AcrossDoc, CrossFinding};
+use crate::reconcile::across::{AcrossDoc, AcrossHead, CrossFinding};
 
 const STATE_FILE: &str = "run-state.sqlite";
-const FORMAT: &str = "caizheng.run-state/3";
+/// `across_doc` and `across_finding` are rowid tables: their rows (40 KB
+/// and 1.3 KB of JSON) overflow a page, and a seek in a table WITHOUT
+/// ROWID reads a whole overflowing row for every key it compares (format
+/// 3: most of a re-run's planning and settling).
+const FORMAT: &str = "caizheng.run-state/4";
+
+/// A document's row of `across_changed`, from its row of `across_doc`.
+const CHANGED: &str = "(entity_key, id, scope, kind, year, digest)
+  SELECT entity_key, id, scope, kind, year, digest FROM across_doc WHERE entity_key IS NOT NULL AND";
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
@@ -32,15 +41,18 @@ CREATE TABLE IF NOT EXISTS documents (
   id TEXT PRIMARY KEY, source TEXT NOT NULL, fingerprint TEXT NOT NULL, totals TEXT NOT NULL
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS across_doc (
-  id TEXT PRIMARY KEY, entity_key TEXT, summary TEXT NOT NULL
-) WITHOUT ROWID;
+  id TEXT PRIMARY KEY, entity_key TEXT, scope TEXT, kind TEXT, year INTEGER, digest TEXT NOT NULL,
+  summary TEXT NOT NULL
+);
 CREATE INDEX IF NOT EXISTS across_doc_entity ON across_doc (entity_key);
 CREATE TABLE IF NOT EXISTS across_finding (
   document_id TEXT NOT NULL, finding_no INTEGER NOT NULL, entity_key TEXT NOT NULL,
   severity TEXT NOT NULL, finding TEXT NOT NULL, PRIMARY KEY (document_id, finding_no)
-) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS across_finding_entity ON across_finding (entity_key);
-CREATE TABLE IF NOT EXISTS across_dirty (entity_key TEXT PRIMARY KEY) WITHOUT ROWID;
+);
+CREATE TABLE IF NOT EXISTS across_changed (
+  entity_key TEXT NOT NULL, id TEXT NOT NULL, scope TEXT, kind TEXT, year INTEGER, digest TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS across_changed_entity ON across_changed (entity_key);
 CREATE TABLE IF NOT EXISTS part_key (part TEXT PRIMARY KEY, key TEXT NOT NULL) WITHOUT ROWID;
 CREATE TEMP TABLE input (
   source TEXT PRIMARY KEY, path BLOB, len INTEGER, mtime_ns INTEGER, racy_ns INTEGER,
@@ -108,14 +120,6 @@ impl RunState {
             "PRAGMA synchronous = FULL; PRAGMA temp_store = FILE; PRAGMA journal_mode = PERSIST;",
         )?;
         conn.execute_batch(SCHEMA)?;
-        // Earlier versions kept the findings across documents by entity,
-        // all read at once: their entities are compared again instead.
-        conn.execute_batch(
-            "INSERT OR IGNORE INTO across_dirty (entity_key)
-               SELECT entity_key FROM across_doc WHERE entity_key IS NOT NULL
-               AND EXISTS (SELECT 1 FROM sqlite_master WHERE name = 'across_found');
-             DROP TABLE IF EXISTS across_found;",
-        )?;
         let format: Option<String> = conn
             .query_row("SELECT value FROM meta WHERE key = 'format'", [], |r| {
                 r.get(0)
@@ -317,20 +321,33 @@ impl RunState {
         totals: &DocumentTotals,
         across: &AcrossDoc,
     ) -> Result<()> {
+        // What it was, if it was (another version may have read it
+        // otherwise); its findings across documents are made again, or,
+        // with no entity now, are none.
+        self.conn
+            .prepare_cached(&format!("INSERT INTO across_changed {CHANGED} id = ?1"))?
+            .execute([id])?;
+        self.conn
+            .prepare_cached("DELETE FROM across_finding WHERE document_id = ?1")?
+            .execute([id])?;
+        let head = across.head();
         self.conn
             .prepare_cached(
-                "INSERT OR REPLACE INTO across_doc (id, entity_key, summary) VALUES (?1, ?2, ?3)",
+                "INSERT OR REPLACE INTO across_doc (id, entity_key, scope, kind, year, digest, summary)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
             )?
             .execute(params![
                 id,
-                across.entity_key,
+                head.entity_key,
+                head.scope,
+                head.kind,
+                head.fiscal_year,
+                head.digest,
                 serde_json::to_string(across)?
             ])?;
-        if let Some(key) = &across.entity_key {
-            self.conn
-                .prepare_cached("INSERT OR IGNORE INTO across_dirty (entity_key) VALUES (?1)")?
-                .execute([key])?;
-        }
+        self.conn
+            .prepare_cached(&format!("INSERT INTO across_changed {CHANGED} id = ?1"))?
+            .execute([id])?;
         self.conn
             .prepare_cached(
                 "INSERT OR REPLACE INTO documents (id, source, fingerprint, totals)
@@ -448,14 +465,17 @@ impl RunState {
         Ok(())
     }
 
-    /// Forget documents that are not part of this run, and record this
-    /// run's file stamps (taken at `stamped_at_ns`).
+    /// Forget documents that are not part of this run (and the keys of
+    /// their parts), and record this run's file stamps (taken at
+    /// `stamped_at_ns`).
     pub fn settle(&self, stamped_at_ns: u64) -> Result<()> {
-        self.conn.execute_batch(
-            "DELETE FROM documents WHERE id NOT IN (SELECT id FROM temp.run_doc);
-             INSERT OR IGNORE INTO across_dirty (entity_key)
-               SELECT entity_key FROM across_doc
-               WHERE entity_key IS NOT NULL AND id NOT IN (SELECT id FROM temp.run_doc);
+        self.conn.execute_batch(&format!(
+            "DELETE FROM part_key WHERE part IN (SELECT substr(id, 1, 3) FROM documents
+               WHERE id NOT IN (SELECT id FROM temp.run_doc));
+             DELETE FROM documents WHERE id NOT IN (SELECT id FROM temp.run_doc);
+             INSERT INTO across_changed {CHANGED} id NOT IN (SELECT id FROM temp.run_doc);
+             DELETE FROM across_finding WHERE document_id IN
+               (SELECT id FROM across_doc WHERE id NOT IN (SELECT id FROM temp.run_doc));
              DELETE FROM across_doc WHERE id NOT IN (SELECT id FROM temp.run_doc);
              DELETE FROM files WHERE source NOT IN (SELECT source FROM temp.input);
              INSERT OR REPLACE INTO files (source, len, mtime_ns, sha256)
@@ -465,7 +485,7 @@ impl RunState {
                    AND f.len = i.len AND f.mtime_ns = i.mtime_ns AND f.sha256 = i.sha256);
              DELETE FROM files WHERE source IN (SELECT source FROM temp.input
                WHERE sha256 IS NULL OR len IS NULL OR mtime_ns IS NULL);",
-        )?;
+        ))?;
         self.set_meta("stamped_at_ns", Some(&stamped_at_ns.to_string()))
     }
 
@@ -509,11 +529,12 @@ impl RunState {
         Ok(())
     }
 
-    /// Up to `limit` entities whose documents changed since they were
-    /// last compared, after `after`.
+    /// Up to `limit` entities whose documents changed (came, went or were
+    /// read again) since they were last compared, after `after`.
     pub fn dirty_entities(&self, after: &str, limit: usize) -> Result<Vec<String>> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT entity_key FROM across_dirty WHERE entity_key > ?1 ORDER BY entity_key LIMIT ?2",
+            "SELECT DISTINCT entity_key FROM across_changed WHERE entity_key > ?1
+             ORDER BY entity_key LIMIT ?2",
         )?;
         let keys = stmt
             .query_map(params![after, limit as i64], |r| r.get(0))?
@@ -521,26 +542,61 @@ impl RunState {
         Ok(keys)
     }
 
-    /// This run's documents of entity `key`, by id.
-    pub fn entity_documents(&self, key: &str) -> Result<Vec<AcrossDoc>> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT a.summary FROM across_doc a JOIN temp.run_doc r ON r.id = a.id
-             WHERE a.entity_key = ?1 ORDER BY a.id",
-        )?;
-        let mut rows = stmt.query([key])?;
-        let mut docs = Vec::new();
-        while let Some(row) = rows.next()? {
-            let json: String = row.get(0)?;
-            docs.push(serde_json::from_str(&json).context("a run-state summary is not readable")?);
-        }
-        Ok(docs)
+    /// This run's documents of entity `key` by id, and those that came,
+    /// went or were read again since it was compared (as they were then
+    /// and as they are now): what pairing them needs.
+    pub fn entity_heads(&self, key: &str) -> Result<(Vec<AcrossHead>, Vec<AcrossHead>)> {
+        let head = |r: &rusqlite::Row| {
+            Ok(AcrossHead {
+                id: r.get(0)?,
+                entity_key: Some(key.to_string()),
+                scope: r.get(1)?,
+                kind: r.get(2)?,
+                fiscal_year: r.get(3)?,
+                digest: r.get(4)?,
+            })
+        };
+        let docs = self
+            .conn
+            .prepare_cached(
+                "SELECT a.id, a.scope, a.kind, a.year, a.digest FROM across_doc a
+                 JOIN temp.run_doc r ON r.id = a.id WHERE a.entity_key = ?1 ORDER BY a.id",
+            )?
+            .query_map([key], head)?
+            .collect::<rusqlite::Result<_>>()?;
+        let changed = self
+            .conn
+            .prepare_cached(
+                "SELECT id, scope, kind, year, digest FROM across_changed WHERE entity_key = ?1",
+            )?
+            .query_map([key], head)?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok((docs, changed))
     }
 
-    /// Record the findings across the documents of entity `key`, now compared.
-    pub fn set_entity_findings(&self, key: &str, findings: &[CrossFinding]) -> Result<()> {
-        self.conn
-            .prepare_cached("DELETE FROM across_finding WHERE entity_key = ?1")?
-            .execute([key])?;
+    /// What the comparison needs of the documents `ids`.
+    pub fn across_docs(&self, ids: &[&str]) -> Result<Vec<AcrossDoc>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT summary FROM across_doc WHERE id = ?1")?;
+        ids.iter()
+            .map(|id| {
+                let json: String = stmt.query_row([id], |r| r.get(0))?;
+                serde_json::from_str(&json).context("a run-state summary is not readable")
+            })
+            .collect()
+    }
+
+    /// Record the findings across documents of the documents `ids` of
+    /// entity `key`, compared again: the entity is compared.
+    pub fn set_findings(&self, key: &str, ids: &[&str], findings: &[CrossFinding]) -> Result<()> {
+        let mut delete = self
+            .conn
+            .prepare_cached("DELETE FROM across_finding WHERE document_id = ?1")?;
+        for id in ids {
+            delete.execute([id])?;
+            self.forget_part_of(id)?;
+        }
         let mut insert = self.conn.prepare_cached(
             "INSERT OR REPLACE INTO across_finding
                (document_id, finding_no, entity_key, severity, finding)
@@ -556,7 +612,7 @@ impl RunState {
             ])?;
         }
         self.conn
-            .prepare_cached("DELETE FROM across_dirty WHERE entity_key = ?1")?
+            .prepare_cached("DELETE FROM across_changed WHERE entity_key = ?1")?
             .execute([key])?;
         Ok(())
     }

@@ -11,13 +11,14 @@ use std::sync::Arc;
 
 use anyhow::{Context, Result};
 
+use super::columns::FINDINGS;
 use super::parts::PartDocs;
 use super::{part, rows, sqlite, SQLITE_FILE};
 
 /// What the database writer is handed, in document-id order: parts whose
 /// rows are to be (re)inserted; a part without documents is one that left
 /// the dataset.
-pub(super) type Work = Arc<Vec<Arc<PartDocs>>>;
+pub(super) type Work = Vec<Arc<PartDocs>>;
 
 /// The database written, waiting to be published.
 pub(super) enum Written {
@@ -76,8 +77,8 @@ pub(super) fn write_database(out: &Path, work: Receiver<Work>, fresh: bool) -> R
             for id in &part.ids {
                 insert_cached_rows(db, out, id)?;
             }
-            if let Some(across) = &part.across {
-                across.insert_into(db)?;
+            for row in &part.across {
+                db.insert(&FINDINGS, row)?;
             }
             // A part without documents left the dataset.
             if !part.ids.is_empty() {

@@ -40,9 +40,9 @@ pub fn file_name(n: usize, grid: &TableGrid) -> String {
 pub fn write_tables(out: &Path, document_id: &str, grids: &[TableGrid]) -> Result<()> {
     let dir = tables_dir(out, document_id);
     let scratch = dir.with_extension("part");
-    remove_dir_if_present(&scratch)?;
+    super::remove_if_present(&scratch)?;
     if grids.is_empty() {
-        return remove_dir_if_present(&dir);
+        return super::remove_if_present(&dir);
     }
     fs::create_dir_all(&scratch).with_context(|| format!("cannot create {}", scratch.display()))?;
     let mut index = csv::Writer::from_writer(Vec::new());
@@ -72,15 +72,6 @@ pub fn write_tables(out: &Path, document_id: &str, grids: &[TableGrid]) -> Resul
         .context("cannot render the table index")?;
     fs::write(scratch.join("index.csv"), bytes)
         .with_context(|| format!("cannot write {}", scratch.join("index.csv").display()))?;
-    remove_dir_if_present(&dir)?;
+    super::remove_if_present(&dir)?;
     fs::rename(&scratch, &dir).with_context(|| format!("cannot publish {}", dir.display()))
-}
-
-pub fn remove_dir_if_present(path: &Path) -> Result<()> {
-    match fs::remove_dir_all(path) {
-        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
-            Err(e).with_context(|| format!("cannot remove {}", path.display()))
-        }
-        _ => Ok(()),
-    }
 }

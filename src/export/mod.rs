@@ -32,7 +32,6 @@
 //! update it holds the same rows, but its page layout differs (`caizheng
 //! run --force` rebuilds it).
 
-pub mod across;
 pub mod columns;
 mod database;
 pub mod datapackage;
@@ -50,6 +49,8 @@ use std::fs::{self, File};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+
+use columns::Cell;
 
 use anyhow::{bail, Context, Result};
 
@@ -83,10 +84,10 @@ pub(crate) fn sync_dir(dir: &Path) -> Result<()> {
 
 /// Write `path` through a scratch file renamed into place, so an interrupted
 /// run never leaves a half-written file that a later run would trust.
-fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let tmp = path.with_extension("json.part");
-    fs::write(&tmp, bytes)?;
-    fs::rename(&tmp, path)
+pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
+    let tmp = parts::scratch(path);
+    fs::write(&tmp, bytes).with_context(|| format!("cannot write {}", tmp.display()))?;
+    fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))
 }
 
 /// Write one per-document report (schema `caizheng.report/1`, pretty JSON)
@@ -100,7 +101,7 @@ pub fn write_report(out: &Path, report: &Report) -> Result<rows::DocumentTotals>
     grids::write_tables(out, id, &report.tables)?;
     let mut json = serde_json::to_vec_pretty(report)?;
     json.push(b'\n');
-    write_atomically(&path, &json).with_context(|| format!("cannot write {}", path.display()))?;
+    write_atomically(&path, &json)?;
     let rows = Rows::render(report);
     rows::write_rows(out, id, &rows)?;
     Ok(rows.totals)
@@ -113,20 +114,13 @@ pub fn read_report(out: &Path, document_id: &str) -> Result<Report> {
         .with_context(|| format!("{} is not a caizheng report", path.display()))
 }
 
-/// A per-document file found under the out dir by [`list_written`].
-#[derive(Debug)]
-pub struct WrittenFile {
-    /// The document it belongs to; `None` for a scratch file of an
-    /// interrupted run.
-    pub id: Option<String>,
-    /// A report (`documents/<id>.json`), else cached rows (`.rows/<id>.rows`).
-    pub is_report: bool,
-    pub path: PathBuf,
-}
-
-/// Hand every per-document file under `out` to `found`, one directory
-/// listing each, without holding the listing in memory.
-pub fn list_written(out: &Path, found: &mut dyn FnMut(WrittenFile) -> Result<()>) -> Result<()> {
+/// Hand `found` the id of every report (`documents/<id>.json`, `true`)
+/// and of every cached rows file (`.rows/<id>.rows`, `false`) under `out`,
+/// one directory listing each, without holding the listing in memory; the
+/// scratch files of an interrupted run there are deleted, before this run
+/// writes one of the same name. Only the holder of the folder's lock may
+/// call this.
+pub fn list_written(out: &Path, found: &mut dyn FnMut(&str, bool) -> Result<()>) -> Result<()> {
     for (dir, suffix, is_report) in [
         (DOCUMENTS_DIR, ".json", true),
         (rows::ROWS_DIR, ".rows", false),
@@ -141,16 +135,11 @@ pub fn list_written(out: &Path, found: &mut dyn FnMut(WrittenFile) -> Result<()>
             let entry = entry?;
             let name = entry.file_name();
             let name = name.to_string_lossy();
-            let id = match name.strip_suffix(suffix) {
-                Some(id) => Some(id.to_string()),
-                None if name.ends_with(PART) => None,
-                None => continue, // the run state lives here too
-            };
-            found(WrittenFile {
-                id,
-                is_report,
-                path: entry.path(),
-            })?;
+            match name.strip_suffix(suffix) {
+                Some(id) => found(id, is_report)?,
+                None if name.ends_with(PART) => remove_if_present(&entry.path())?,
+                None => {} // the run state lives here too
+            }
         }
     }
     Ok(())
@@ -170,7 +159,7 @@ const UNPARTITIONED: [&str; 5] = [
 /// and in the part folders (the `.part` of each export file, and the
 /// `.old.part` earlier versions moved files aside to), and the row files
 /// of earlier versions; scratch files under `documents/` and `.rows/` are
-/// found by [`list_written`]. Other files in `out` are the user's and
+/// deleted by [`list_written`]. Other files in `out` are the user's and
 /// stay. An update of the database a killed run left unfinished is rolled
 /// back. Only the holder of the folder's lock may call this.
 pub fn remove_parts(out: &Path) -> Result<()> {
@@ -186,11 +175,13 @@ pub fn remove_parts(out: &Path) -> Result<()> {
     parts::remove_scratch(out)
 }
 
+/// Delete the file or folder at `path`, if there is one.
 fn remove_if_present(path: &Path) -> Result<()> {
-    if path.is_dir() {
-        return grids::remove_dir_if_present(path);
-    }
-    match fs::remove_file(path) {
+    let removed = match path.is_dir() {
+        true => fs::remove_dir_all(path),
+        false => fs::remove_file(path),
+    };
+    match removed {
         Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
             Err(e).with_context(|| format!("cannot remove {}", path.display()))
         }
@@ -348,24 +339,29 @@ pub type AcrossOf<'a> = dyn FnMut(&str) -> Result<Vec<CrossFinding>> + 'a;
 
 /// The parts of the listed documents, each with its key, in order: a
 /// part's findings across documents (those of its documents) count in its
-/// key as their rows.
+/// key as their rows. A part `unchanged` gives a key of is that, its
+/// findings not read.
 fn each_part(
     documents: impl IntoIterator<Item = Result<Listed>>,
     across_of: &mut AcrossOf,
+    unchanged: impl Fn(&str) -> Option<String>,
     mut f: impl FnMut(PartDocs) -> Result<()>,
 ) -> Result<()> {
     let mut current: Option<(PartDocs, parts::KeyHasher)> = None;
     let mut last_id: Option<String> = None;
     let mut finish = |(mut part, mut key): (PartDocs, parts::KeyHasher)| {
-        let findings = across_of(&part.name)?;
-        if !findings.is_empty() {
-            part.across = Some(Arc::new(across::AcrossPiece::new(&findings)));
+        if let Some(key) = unchanged(&part.name) {
+            part.key = key;
+            return f(part);
         }
-        if let Some(piece) = &part.across {
-            key.add(
-                across::ID,
-                &String::from_utf8_lossy(&piece.rows.findings_csv),
-            );
+        part.across = columns::cross_finding_rows(&across_of(&part.name)?);
+        for row in &part.across {
+            part.across_csv
+                .extend(rows::csv_line(row.iter().map(Cell::as_csv)));
+        }
+        if !part.across.is_empty() {
+            // After its documents, under a name no document id has.
+            key.add("~across", &String::from_utf8_lossy(&part.across_csv));
         }
         part.key = key.finish();
         f(part)
@@ -382,9 +378,7 @@ fn each_part(
         let (part, key) = current.get_or_insert_with(|| {
             let part = PartDocs {
                 name: name.to_string(),
-                key: String::new(),
-                ids: Vec::new(),
-                across: None,
+                ..Default::default()
             };
             (part, parts::KeyHasher::new())
         });
@@ -403,7 +397,11 @@ fn each_part(
 /// findings across documents: the parts whose key is not in `recorded` (or
 /// whose files are missing) are written, the database brought up to date
 /// for those parts, and the files of previous keys and of parts no
-/// document is in any more deleted once it is committed. Memory
+/// document is in any more deleted once it is committed. `recorded`
+/// holds only parts whose documents, and their findings across
+/// documents, are those its key was made of (the caller forgets the
+/// others' keys): a part recorded, in the database with that key and
+/// with all its files is unchanged without reading its findings. Memory
 /// holds the ids and findings across documents of a batch of parts,
 /// whatever the number of documents.
 pub fn write_exports(
@@ -427,7 +425,7 @@ pub fn write_exports(
     let mut exported = Exported::default();
     let mut written: Vec<String> = Vec::new();
     let database = std::thread::scope(|scope| {
-        let (to_database, work) = std::sync::mpsc::sync_channel::<Arc<Vec<Arc<PartDocs>>>>(2);
+        let (to_database, work) = std::sync::mpsc::sync_channel::<database::Work>(2);
         let db = std::thread::Builder::new()
             .name("export sqlite".into())
             .spawn_scoped(scope, move || database::write_database(out, work, fresh))
@@ -435,21 +433,25 @@ pub fn write_exports(
         let mut to_write: Vec<Arc<PartDocs>> = Vec::new();
         let mut to_insert: Vec<Arc<PartDocs>> = Vec::new();
         let mut flush = |to_write: &mut Vec<_>, to_insert: &mut Vec<_>| -> Result<()> {
-            if !to_insert.is_empty()
-                && to_database
-                    .send(Arc::new(std::mem::take(to_insert)))
-                    .is_err()
-            {
+            if !to_insert.is_empty() && to_database.send(std::mem::take(to_insert)).is_err() {
                 bail!("the database writer stopped");
             }
             exported.bytes_written += parts::write_document_parts(out, to_write)?;
             written.extend(to_write.drain(..).map(|p| parts::stem(&p.name, &p.key)));
             Ok(())
         };
-        let planned = each_part(documents, across_of, |part| {
-            let changed = recorded.get(&part.name) != Some(&part.key)
-                || !fresh && in_database.get(&part.name) != Some(&part.key)
-                || !complete(&parts::stem(&part.name, &part.key));
+        // Its files and the database's rows are those of `key` already.
+        let published = |name: &str, key: &String| {
+            recorded.get(name) == Some(key)
+                && (fresh || in_database.get(name) == Some(key))
+                && complete(&parts::stem(name, key))
+        };
+        let unchanged = |name: &str| {
+            let key = recorded.get(name)?;
+            (!fresh && published(name, key)).then(|| key.clone())
+        };
+        let planned = each_part(documents, across_of, unchanged, |part| {
+            let changed = !published(&part.name, &part.key);
             exported.keys.insert(part.name.clone(), part.key.clone());
             let part = Arc::new(part);
             if changed {
@@ -472,9 +474,7 @@ pub fn write_exports(
             to_insert.extend(gone.map(|name| {
                 Arc::new(PartDocs {
                     name: name.clone(),
-                    key: String::new(),
-                    ids: Vec::new(),
-                    across: None,
+                    ..Default::default()
                 })
             }));
             finished = flush(&mut to_write, &mut to_insert);
@@ -537,37 +537,4 @@ fn stop_at(step: &'static str) -> Result<()> {
     }
     let _ = step;
     Ok(())
-}
-
-/// Write the per-document reports and every export (fresh) for `reports`:
-/// the whole export step for callers that already hold their reports.
-pub fn export_reports<'a>(
-    out: &Path,
-    reports: impl IntoIterator<Item = &'a Report>,
-) -> Result<ExportSummary> {
-    let mut documents = BTreeMap::new();
-    for report in reports {
-        let totals = write_report(out, report)?;
-        let id = columns::document_id(report).to_string();
-        let listed = Listed {
-            id: id.clone(),
-            made_from: report.document.source.clone(),
-        };
-        documents.insert(id, (listed, totals));
-    }
-    let mut summary = ExportSummary::default();
-    for (_, totals) in documents.values() {
-        summary.add(totals);
-    }
-    let listed = documents.into_values().map(|(listed, _)| Ok(listed));
-    let remover = Remover::start()?;
-    write_exports(
-        out,
-        listed,
-        &BTreeMap::new(),
-        &mut |_| Ok(Vec::new()),
-        &remover,
-    )?;
-    remover.finish()?;
-    Ok(summary)
 }

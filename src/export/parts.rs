@@ -7,9 +7,11 @@
 //!
 //! A part is rewritten only when its key changes: the sha256 of the
 //! (id, source, configuration fingerprint) of its documents in id order,
-//! known from the run state without reading a row (the run state forgets
-//! a part's key when one of its documents is processed again), and of its
-//! findings across documents. A new key is a new file beside the previous
+//! known from the run state without reading a row, and of its findings
+//! across documents. The run state forgets a part's key when one of its
+//! documents is processed again or leaves, or their findings across
+//! documents are made again; a part whose key it keeps is unchanged, its
+//! findings not even read. A new key is a new file beside the previous
 //! one, which stays until the database, whose `parts` table names the
 //! files it holds the rows of, is committed: so the files the database
 //! names are always there, and always its rows (see [`published`]).
@@ -24,8 +26,7 @@ use anyhow::{bail, Context, Result};
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 
-use super::across::AcrossPiece;
-use super::columns::{Table, DOCUMENTS, FACTS, FINDINGS};
+use super::columns::{Cell, Table, DOCUMENTS, FACTS, FINDINGS};
 use super::rows::{self, RowsFile, UTF8_BOM};
 
 /// Hex digits of the document id naming its part.
@@ -71,26 +72,19 @@ const fn output(format: Format, table: &'static Table, stream: usize) -> Output 
     }
 }
 
-const TEXT_OUTPUTS: [Output; 4] = [
+/// Every folder of parts, in the order they are written.
+pub const OUTPUTS: &[Output] = &[
     output(Format::Csv, &DOCUMENTS, 0),
     output(Format::Csv, &FACTS, 1),
     output(Format::Csv, &FINDINGS, 2),
     output(Format::Jsonl, &FACTS, 3),
-];
-
-/// Every folder of parts, in the order they are written.
-#[cfg(feature = "parquet")]
-pub const OUTPUTS: [Output; 7] = [
-    TEXT_OUTPUTS[0],
-    TEXT_OUTPUTS[1],
-    TEXT_OUTPUTS[2],
-    TEXT_OUTPUTS[3],
+    #[cfg(feature = "parquet")]
     output(Format::Parquet, &DOCUMENTS, 0),
+    #[cfg(feature = "parquet")]
     output(Format::Parquet, &FACTS, 1),
+    #[cfg(feature = "parquet")]
     output(Format::Parquet, &FINDINGS, 2),
 ];
-#[cfg(not(feature = "parquet"))]
-pub const OUTPUTS: [Output; 4] = TEXT_OUTPUTS;
 
 /// What the files of `part` with `key` are named, before their extension.
 pub fn stem(part: &str, key: &str) -> String {
@@ -165,7 +159,7 @@ fn on_disk_in(dir: &Path, format: Format) -> Result<Vec<String>> {
 /// The stem of every part file under `out`, with how many of its files are there.
 pub(super) fn on_disk(out: &Path) -> Result<BTreeMap<String, usize>> {
     let mut found = BTreeMap::new();
-    for output in &OUTPUTS {
+    for output in OUTPUTS {
         for part in on_disk_in(&output.dir(out), output.format)? {
             *found.entry(part).or_default() += 1;
         }
@@ -175,7 +169,7 @@ pub(super) fn on_disk(out: &Path) -> Result<BTreeMap<String, usize>> {
 
 /// Delete the scratch files (`*.part`) of a killed run in the part folders.
 pub(super) fn remove_scratch(out: &Path) -> Result<()> {
-    for output in &OUTPUTS {
+    for output in OUTPUTS {
         let dir = output.dir(out);
         let Ok(listing) = fs::read_dir(&dir) else {
             continue;
@@ -191,13 +185,14 @@ pub(super) fn remove_scratch(out: &Path) -> Result<()> {
 }
 
 /// A part to write: its name and key, its documents in id order, and
-/// their findings across documents.
-#[derive(Debug)]
+/// the rows of their findings across documents (as cells and as CSV).
+#[derive(Debug, Default)]
 pub struct PartDocs {
     pub name: String,
     pub key: String,
     pub ids: Vec<String>,
-    pub across: Option<Arc<AcrossPiece>>,
+    pub across: Vec<Vec<Cell>>,
+    pub across_csv: Vec<u8>,
 }
 
 /// Accumulates the key of one part as its documents are listed.
@@ -323,32 +318,35 @@ fn sync_files(paths: &[PathBuf]) -> Result<()> {
     })
 }
 
-/// Write every file of `part` as its scratch file, from the bytes each
-/// document (or the findings across documents) gives each stream. Returns
-/// the bytes written and the files, to sync.
-fn write_part(
-    out: &Path,
-    stem: &str,
-    mut each: impl FnMut(&mut dyn FnMut(usize, &[u8]) -> Result<()>) -> Result<()>,
-) -> Result<(u64, Vec<PathBuf>)> {
-    let outputs = &OUTPUTS;
-    let paths: Vec<PathBuf> = outputs
+/// Write every file of a part as its scratch file, from its documents'
+/// cached rows, then its findings across documents. Returns the bytes
+/// written and the files, to sync.
+fn write_document_part(out: &Path, part: &PartDocs) -> Result<(u64, Vec<PathBuf>)> {
+    let stem = stem(&part.name, &part.key);
+    let paths: Vec<PathBuf> = OUTPUTS
         .iter()
-        .map(|o| scratch(&o.path(out, stem)))
+        .map(|o| scratch(&o.path(out, &stem)))
         .collect();
-    let mut sinks = outputs
+    let mut sinks = OUTPUTS
         .iter()
         .zip(&paths)
         .map(|(o, path)| Sink::create(o, path))
         .collect::<Result<Vec<_>>>()?;
-    each(&mut |stream, bytes| {
-        for (output, sink) in outputs.iter().zip(&mut sinks) {
+    let mut emit = |stream: usize, bytes: &[u8]| -> Result<()> {
+        for (output, sink) in OUTPUTS.iter().zip(&mut sinks) {
             if output.stream == stream && !bytes.is_empty() {
                 sink.write(output.table, bytes)?;
             }
         }
         Ok(())
-    })?;
+    };
+    for id in &part.ids {
+        let mut rows = RowsFile::open(out, id)?;
+        for stream in 0..rows::STREAM_COUNT {
+            emit(stream, &rows.stream(stream)?)?;
+        }
+    }
+    emit(2, &part.across_csv)?;
     let mut written = 0;
     for (sink, path) in sinks.into_iter().zip(&paths) {
         sink.finish()
@@ -356,23 +354,6 @@ fn write_part(
         written += fs::metadata(path)?.len();
     }
     Ok((written, paths))
-}
-
-/// Write the files of a part from its documents' cached rows, then its
-/// findings across documents.
-fn write_document_part(out: &Path, part: &PartDocs) -> Result<(u64, Vec<PathBuf>)> {
-    write_part(out, &stem(&part.name, &part.key), |emit| {
-        for id in &part.ids {
-            let mut rows = RowsFile::open(out, id)?;
-            for stream in 0..rows::STREAM_COUNT {
-                emit(stream, &rows.stream(stream)?)?;
-            }
-        }
-        match &part.across {
-            Some(across) => emit(2, &across.rows.findings_csv),
-            None => Ok(()),
-        }
-    })
 }
 
 /// Write `parts` in parallel, synced; the bytes written.
@@ -389,7 +370,7 @@ pub(super) fn write_document_parts(out: &Path, parts: &[Arc<PartDocs>]) -> Resul
 
 /// Rename the scratch files of the part named `stem` into place.
 pub(super) fn publish(out: &Path, stem: &str) -> Result<()> {
-    for output in &OUTPUTS {
+    for output in OUTPUTS {
         let path = output.path(out, stem);
         fs::rename(scratch(&path), &path)
             .with_context(|| format!("cannot move {} into place", path.display()))?;
@@ -421,14 +402,14 @@ pub(super) fn stale<'a>(
 
 /// Make the renames in every part folder durable.
 pub(super) fn sync_dirs(out: &Path) -> Result<()> {
-    for output in &OUTPUTS {
+    for output in OUTPUTS {
         super::sync_dir(&output.dir(out))?;
     }
     Ok(())
 }
 
 pub(super) fn create_dirs(out: &Path) -> Result<()> {
-    for output in &OUTPUTS {
+    for output in OUTPUTS {
         let dir = output.dir(out);
         fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
     }

@@ -133,12 +133,8 @@ pub fn rows_path(out: &Path, document_id: &str) -> PathBuf {
 }
 
 pub fn write_rows(out: &Path, document_id: &str, rows: &Rows) -> Result<()> {
-    let path = rows_path(out, document_id);
     fs::create_dir_all(out.join(ROWS_DIR))?;
-    let tmp = path.with_extension("rows.part");
-    fs::write(&tmp, rows.encode()).with_context(|| format!("cannot write {}", tmp.display()))?;
-    fs::rename(&tmp, &path).with_context(|| format!("cannot write {}", path.display()))?;
-    Ok(())
+    super::write_atomically(&rows_path(out, document_id), &rows.encode())
 }
 
 /// A cached rows file opened for reading single streams: the whole file is

@@ -97,8 +97,10 @@ impl LineId {
 /// `社会保障和就业（类）`, `八、社会保障和就业支出` and `社会保障和就业` meet.
 pub fn normalize_segment(s: &str) -> String {
     let mut t: String = s.chars().filter(|c| !c.is_whitespace()).collect();
-    for mark in ["（类）", "（款）", "（项）", "(类)", "(款)", "(项)"] {
-        t = t.replace(mark, "");
+    if t.contains(['类', '款', '项']) {
+        for mark in ["（类）", "（款）", "（项）", "(类)", "(款)", "(项)"] {
+            t = t.replace(mark, "");
+        }
     }
     if let Some(pos) = t.find('、') {
         let head = &t[..pos];

@@ -178,10 +178,15 @@ pub fn write_site(out: &Path) -> Result<SiteTotals> {
         let path = doc_dir.join(format!("{id}.html"));
         if doc.series_only {
             let published = fs::read_to_string(&path).ok();
-            if let Some(page) = published.and_then(|p| document::with_series(&p, &refs)) {
-                pages.write(path, page.as_bytes())?;
-                spliced += 1;
-                continue;
+            if let Some(p) = &published {
+                if let Some(page) = document::with_series(p, &refs) {
+                    // A chart that looks the same (or none) leaves the page as it is.
+                    if page != *p {
+                        pages.write(path, page.as_bytes())?;
+                        spliced += 1;
+                    }
+                    continue;
+                }
             }
         }
         let summary = match series.1.iter().find(|s| s.id == *id) {

@@ -225,12 +225,15 @@ fn years_chart(series: &[&Summary]) -> String {
 
 /// `page`, rendered with another series of its entity, with the 三公 by
 /// year of `series` instead: what [`render`] gives with `series`, without
-/// reading the report. `None` when the page holds no such chart or the new
-/// one is empty (the charts section may then come or go): render it.
+/// reading the report (a page without the chart stays as it is when the new
+/// one is empty too). `None` when only one of them holds a chart (the
+/// charts section may then come or go): render it.
 pub fn with_series(page: &str, series: &[&Summary]) -> Option<String> {
-    let start = page.find(YEARS_CHART)?;
-    let end = start + page[start..].find("</svg></figure>\n")? + "</svg></figure>\n".len();
     let chart = years_chart(series);
+    let Some(start) = page.find(YEARS_CHART) else {
+        return chart.is_empty().then(|| page.to_string());
+    };
+    let end = start + page[start..].find("</svg></figure>\n")? + "</svg></figure>\n".len();
     if chart.is_empty() {
         return None;
     }

@@ -275,7 +275,7 @@ pub fn export_bytes(out: &std::path::Path) -> Vec<(String, Vec<u8>)> {
         caizheng::export::DATAPACKAGE.to_string(),
         std::fs::read(out.join(caizheng::export::DATAPACKAGE)).unwrap(),
     )];
-    for output in &caizheng::export::parts::OUTPUTS {
+    for output in caizheng::export::parts::OUTPUTS {
         for path in output.parts_in(out).unwrap() {
             let name = path.strip_prefix(out).unwrap().display().to_string();
             files.push((name, std::fs::read(&path).unwrap()));

@@ -138,7 +138,7 @@ fn read_csv(out: &Path, table: &str) -> (Vec<String>, Vec<Vec<String>>) {
 fn csv_rows_are_sorted_and_keep_printed_precision() {
     let dir = tempfile::tempdir().unwrap();
     let reports = sample_reports();
-    let summary = export::export_reports(dir.path(), &reports).unwrap();
+    let summary = export_reports(dir.path(), &reports).unwrap();
     assert_eq!(summary.documents, 4);
     assert_eq!(summary.facts, 9);
     assert_eq!(summary.findings_by_severity.get("error"), Some(&2));
@@ -234,9 +234,9 @@ fn same_reports_give_byte_identical_exports_in_any_order() {
     let first = tempfile::tempdir().unwrap();
     let second = tempfile::tempdir().unwrap();
     let mut reports = sample_reports();
-    export::export_reports(first.path(), &reports).unwrap();
+    export_reports(first.path(), &reports).unwrap();
     reports.reverse();
-    export::export_reports(second.path(), &reports).unwrap();
+    export_reports(second.path(), &reports).unwrap();
     let (a, b) = (exports_of(first.path()), exports_of(second.path()));
     assert!(a.len() > 10, "{} files", a.len());
     for (a, b) in a.iter().zip(&b) {
@@ -255,7 +255,7 @@ fn same_reports_give_byte_identical_exports_in_any_order() {
 #[test]
 fn datapackage_describes_the_csv_files() {
     let dir = tempfile::tempdir().unwrap();
-    export::export_reports(dir.path(), &sample_reports()).unwrap();
+    export_reports(dir.path(), &sample_reports()).unwrap();
     let package: serde_json::Value =
         serde_json::from_slice(&fs::read(dir.path().join("datapackage.json")).unwrap()).unwrap();
     let resources = package["resources"].as_array().unwrap();
@@ -298,7 +298,7 @@ fn datapackage_describes_the_csv_files() {
     // Left for tests/validate_datapackage.py, which runs the Frictionless validator on it.
     let sample = Path::new(env!("CARGO_TARGET_TMPDIR")).join("export-sample");
     let _ = fs::remove_dir_all(&sample);
-    export::export_reports(&sample, &sample_reports()).unwrap();
+    export_reports(&sample, &sample_reports()).unwrap();
     assert_eq!(
         facts["schema"]["foreignKeys"][0]["reference"]["resource"],
         "documents"
@@ -317,7 +317,7 @@ fn readme_queries() -> Vec<String> {
 #[test]
 fn sqlite_answers_the_readme_queries() {
     let dir = tempfile::tempdir().unwrap();
-    export::export_reports(dir.path(), &sample_reports()).unwrap();
+    export_reports(dir.path(), &sample_reports()).unwrap();
     let conn = rusqlite::Connection::open(dir.path().join(export::SQLITE_FILE)).unwrap();
     let queries = readme_queries();
     assert_eq!(queries.len(), 3, "the README snippet shows three queries");
@@ -377,7 +377,9 @@ fn first_export(out: &Path, reports: &[&Report]) -> BTreeMap<String, String> {
 /// Export `reports` (their reports written) into `out`, where the parts
 /// `recorded` lists were written: what a run does after processing. A
 /// document is what its report says, so the report stands for the source
-/// and fingerprint a run lists. Returns the keys to record.
+/// and fingerprint a run lists. As the run state does, the keys of parts
+/// whose documents changed since the last export are forgotten. Returns
+/// the keys to record.
 fn export_again(
     out: &Path,
     reports: &[Report],
@@ -391,16 +393,33 @@ fn export_again(
         })
         .collect();
     listed.sort_by(|a, b| a.id.cmp(&b.id));
+    let mut now: BTreeMap<String, Vec<(String, String)>> = BTreeMap::new();
+    for l in &listed {
+        let part = export::parts::part_of(&l.id).unwrap().to_string();
+        now.entry(part)
+            .or_default()
+            .push((l.id.clone(), l.made_from.clone()));
+    }
+    let listing = out.join(".rows").join("test-listing.json");
+    let before: BTreeMap<String, Vec<(String, String)>> = fs::read(&listing)
+        .map(|bytes| serde_json::from_slice(&bytes).unwrap())
+        .unwrap_or_default();
+    let recorded: BTreeMap<String, String> = recorded
+        .iter()
+        .filter(|(part, _)| before.get(*part) == now.get(*part))
+        .map(|(part, key)| (part.clone(), key.clone()))
+        .collect();
     let remover = export::Remover::start().unwrap();
     let exported = export::write_exports(
         out,
         listed.into_iter().map(Ok),
-        recorded,
+        &recorded,
         &mut |_| Ok(Vec::new()),
         &remover,
     )
     .unwrap();
     remover.finish().unwrap();
+    fs::write(&listing, serde_json::to_vec(&now).unwrap()).unwrap();
     exported.keys
 }
 
@@ -624,4 +643,37 @@ fn a_previous_part_linked_elsewhere_is_never_overwritten() {
     let part = published(out.path(), 1, &reports[1]);
     assert_ne!(fs::read(&part).unwrap(), before);
     assert_eq!(fs::read(linked.path().join("facts.csv")).unwrap(), before);
+}
+
+/// Write the per-document reports and every export (fresh) for `reports`:
+/// the whole export step for callers that already hold their reports.
+fn export_reports<'a>(
+    out: &Path,
+    reports: impl IntoIterator<Item = &'a Report>,
+) -> anyhow::Result<export::ExportSummary> {
+    let mut documents = BTreeMap::new();
+    for report in reports {
+        let totals = export::write_report(out, report)?;
+        let id = columns::document_id(report).to_string();
+        let listed = export::Listed {
+            id: id.clone(),
+            made_from: report.document.source.clone(),
+        };
+        documents.insert(id, (listed, totals));
+    }
+    let mut summary = export::ExportSummary::default();
+    for (_, totals) in documents.values() {
+        summary.add(totals);
+    }
+    let listed = documents.into_values().map(|(listed, _)| Ok(listed));
+    let remover = export::Remover::start()?;
+    export::write_exports(
+        out,
+        listed,
+        &BTreeMap::new(),
+        &mut |_| Ok(Vec::new()),
+        &remover,
+    )?;
+    remover.finish()?;
+    Ok(summary)
 }

@@ -14,6 +14,7 @@
 //! report, [`compare`] compares any set of them.
 
 mod entity;
+mod head;
 mod rules;
 mod words;
 
@@ -35,6 +36,8 @@ const BEYOND: Bilingual<&str> = Bilingual {
 };
 
 pub use entity::entity_key;
+use head::paired;
+pub use head::{compares, AcrossHead};
 pub(crate) use rules::RawAcross;
 pub use rules::{AcrossRule, AcrossRules, Form, Pairing};
 
@@ -82,14 +85,6 @@ impl AcrossDoc {
             facts,
         }
     }
-
-    fn comparable(&self) -> bool {
-        self.entity_key.is_some() && self.fiscal_year.is_some() && self.kind.is_some()
-    }
-
-    fn same_entity(&self, other: &AcrossDoc) -> bool {
-        self.entity_key == other.entity_key && self.scope == other.scope
-    }
 }
 
 /// One finding about two documents.
@@ -132,9 +127,18 @@ pub struct Compared {
 /// Compare every pair of `docs` the rules pair (documents of any entities,
 /// in any order; documents without entity, year or kind are left out).
 pub fn compare(docs: &[AcrossDoc], rules: &RuleSet) -> Compared {
-    let mut docs: Vec<&AcrossDoc> = docs.iter().filter(|d| d.comparable()).collect();
-    docs.sort_by(|a, b| a.id.cmp(&b.id));
-    let indexes: Vec<Index> = docs.iter().map(|d| Index::new(d)).collect();
+    let mut docs: Vec<(&AcrossDoc, AcrossHead)> = docs
+        .iter()
+        .map(|d| (d, d.head()))
+        .filter(|(_, head)| head.comparable())
+        .collect();
+    docs.sort_by(|a, b| a.0.id.cmp(&b.0.id));
+    let (docs, heads): (Vec<&AcrossDoc>, Vec<AcrossHead>) = docs.into_iter().unzip();
+    let indexes: Vec<Index> = docs
+        .iter()
+        .zip(&heads)
+        .map(|(d, h)| Index::new(d, h))
+        .collect();
     let mut out = Compared::default();
     let mut seen = HashSet::new();
     for (this, this_index) in docs.iter().zip(&indexes) {
@@ -143,11 +147,11 @@ pub fn compare(docs: &[AcrossDoc], rules: &RuleSet) -> Compared {
             // Copies of a report that print the same figures (the same PDF
             // published twice) are one report to compare with: the first.
             let mut digests = HashSet::new();
-            let others = docs.iter().zip(&indexes).filter(|(o, index)| {
-                paired(rule.pairing, this, o)
+            let others = docs.iter().zip(&indexes).filter(|(_, index)| {
+                paired(rule.pairing, this_index.head, index.head)
                     && match rule.pairing {
-                        Pairing::Republished => index.digest != this_index.digest,
-                        _ => digests.insert(index.digest),
+                        Pairing::Republished => index.head.digest != this_index.head.digest,
+                        _ => digests.insert(&index.head.digest),
                     }
             });
             for (other, other_index) in others {
@@ -217,59 +221,41 @@ fn set_aside_misreads(made: Vec<Made>) -> Vec<Made> {
         .collect()
 }
 
-fn paired(pairing: Pairing, this: &AcrossDoc, other: &AcrossDoc) -> bool {
-    if this.id == other.id || !this.same_entity(other) {
-        return false;
-    }
-    let (Some(y), Some(oy)) = (this.fiscal_year, other.fiscal_year) else {
-        return false;
-    };
-    match pairing {
-        Pairing::PreviousYear => this.kind == other.kind && oy == y - 1,
-        Pairing::BudgetOfFinal => {
-            this.kind.as_deref() == Some("final")
-                && other.kind.as_deref() == Some("budget")
-                && oy == y
-        }
-        Pairing::Republished => this.kind == other.kind && oy == y && this.id < other.id,
-    }
-}
-
 /// One comparison with what it found.
 struct Made {
     finding: Option<CrossFinding>,
     comparison: Comparison,
 }
 
-/// A document's facts by key, their lines worked out once.
-struct Index {
-    lines: Vec<LineId>,
+/// A document's facts by key, their lines worked out once, when first
+/// needed: most documents of a large entity pair with none.
+struct Index<'h> {
+    head: &'h AcrossHead,
+    lines: std::cell::OnceCell<Vec<LineId>>,
     by_key: HashMap<String, Vec<usize>>,
-    /// Of the figures as printed: copies with equal digests print the same.
-    digest: u64,
 }
 
-impl Index {
-    fn new(doc: &AcrossDoc) -> Index {
-        use std::hash::{Hash, Hasher};
+impl<'h> Index<'h> {
+    fn new(doc: &AcrossDoc, head: &'h AcrossHead) -> Index<'h> {
         let mut by_key: HashMap<String, Vec<usize>> = HashMap::new();
-        let mut hasher = std::collections::hash_map::DefaultHasher::new();
         for (i, f) in doc.facts.iter().enumerate() {
             by_key.entry(f.key.clone()).or_default().push(i);
-            (&f.key, &f.label, &f.code, &f.value, &f.unit).hash(&mut hasher);
         }
         Index {
-            lines: doc.facts.iter().map(LineId::of).collect(),
+            head,
+            lines: std::cell::OnceCell::new(),
             by_key,
-            digest: hasher.finish(),
         }
     }
 
     /// The facts of `doc` (this index's) of `key` on the line of `like`.
     fn on_line<'d>(&self, doc: &'d AcrossDoc, key: &str, like: &LineId) -> Vec<&'d Fact> {
         self.by_key.get(key).map_or_else(Vec::new, |at| {
+            let lines = self
+                .lines
+                .get_or_init(|| doc.facts.iter().map(LineId::of).collect());
             at.iter()
-                .filter(|&&i| self.lines[i].same_line_across(like))
+                .filter(|&&i| lines[i].same_line_across(like))
                 .map(|&i| &doc.facts[i])
                 .collect()
         })
@@ -279,8 +265,8 @@ impl Index {
 struct Pair<'a> {
     this: &'a AcrossDoc,
     other: &'a AcrossDoc,
-    this_index: &'a Index,
-    other_index: &'a Index,
+    this_index: &'a Index<'a>,
+    other_index: &'a Index<'a>,
     rule: &'a AcrossRule,
     rules: &'a RuleSet,
 }
