@@ -30,6 +30,11 @@ pub(super) fn gather_parts<'p, 'a>(
         match term {
             Term::Key { key, line } => {
                 let found = match line {
+                    // A total printed for one named line (a unit, a scope)
+                    // adds up that line's parts only.
+                    LineSelector::Any if !anchor.line.path.is_empty() => {
+                        pool.nearest(key, anchor, Some(&|l: &LineId| l.path == anchor.line.path))
+                    }
                     LineSelector::Any => pool.nearest(key, anchor, None),
                     // a per-line identity holds within one table row, never across tables
                     LineSelector::Same => pool

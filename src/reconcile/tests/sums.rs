@@ -288,3 +288,24 @@ fn checked_sums_are_counted() {
     let (_, checked) = reconcile_counted(&input, &RuleSet::builtin());
     assert_eq!(checked.get("sum"), None, "{checked:?}");
 }
+
+/// A total printed for one unit (`分单位看：局本级20.40万元…`) adds up that
+/// unit's parts only: the department's unlabelled parts are not its parts.
+#[test]
+fn a_units_total_is_not_summed_from_the_departments_parts() {
+    let mut doc = three_public("96.80", "0", "78.60", "18.20");
+    let text = "分单位看：局本级20.40万元。";
+    let start = doc.text.chars().count();
+    doc.text.push_str(text);
+    doc.facts.push(fact(
+        "three_public.total",
+        "20.40",
+        "万元",
+        Some("局本级"),
+        text,
+        [start, start + text.chars().count()],
+        FactSource::Narrative,
+        "unit_list",
+    ));
+    assert!(only(&doc.run(), "sum.three_public.total").is_empty());
+}
