@@ -28,6 +28,7 @@ pub(super) fn after_patterns(
     totals_with_carryover(text, set, candidates);
     shares_of_other_bases(text, set, candidates);
     year_blocks(text, candidates);
+    candidates.retain(|c| !of_the_units_above(text, c.quote.start));
     if let Some(year) = fiscal_year {
         last_year_sentences(text, year, candidates);
     }
@@ -235,6 +236,20 @@ fn year_blocks(text: &str, candidates: &mut [Candidate]) {
             c.key.push_str(crate::keys::PRIOR_YEAR);
         }
     }
+}
+
+/// A sentence about the units listed before it (`上述7个部门“三公”经费决算合计
+/// 1,292.09万元`): a subtotal of a list of units, not the report's figure.
+fn of_the_units_above(text: &str, at: usize) -> bool {
+    static OPENING: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r"^\s*(?:[0-9]{1,2}[.、．]\s*)?(?:以上|上述|上列)[0-9一二三四五六七八九十]*(?:个|家|所)?(?:部门|单位|预算单位)")
+            .expect("units-above regex")
+    });
+    let before = &text[..at];
+    let start = before.rfind(['。', '；', ';', '\n']).map_or(0, |i| {
+        i + before[i..].chars().next().map_or(1, char::len_utf8)
+    });
+    OPENING.is_match(&text[start..at])
 }
 
 /// A sentence or list item opening with the year before the report's

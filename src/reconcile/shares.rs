@@ -6,7 +6,7 @@ use super::check::{
     message, name, same_line_as, Bilingual, Check, Context, Draft, BEYOND_ROUNDING,
     CLEARLY_INCONSISTENT, SAME_PASSAGE_CHARS,
 };
-use super::figures::{compare, show, Figure, Outcome, Pool};
+use super::figures::{compare, show, Figure, LineId, Outcome, Pool};
 use super::rates::{ratio_tolerance, RateCheck};
 use super::rules::{LineSelector, Relation, RuleSet, Term};
 use super::sums::{gather_parts, total_figures};
@@ -45,7 +45,10 @@ fn shares(pool: &Pool, rules: &RuleSet, out: &mut Vec<Finding>) {
             let wholes: Vec<&str> = std::iter::once(rule.whole.as_str())
                 .chain(rule.or_whole.iter().map(String::as_str))
                 .collect();
-            let Some(whole) = pool.nearest_of(&wholes, part, None) else {
+            // The base is the part's own line's total or an unnamed one, never
+            // another line's (a unit's total is no base for the region's part).
+            let base_of_part = |l: &LineId| l.path.is_empty() || l.path == part.line.path;
+            let Some(whole) = pool.nearest_of(&wholes, part, Some(&base_of_part)) else {
                 continue;
             };
             if whole.num.is_zero() || another_base_fits(pool, &wholes, whole, part, pct, rules) {

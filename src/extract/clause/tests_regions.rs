@@ -192,3 +192,14 @@ fn project_self_evaluation_lines() {
         "{f:#?}"
     );
 }
+
+/// A subtotal of the units listed before it (`上述3个部门“三公”经费决算合计{A}`)
+/// is no figure of the report's.
+#[test]
+fn a_subtotal_of_the_units_above_is_no_total() {
+    let f = facts(&format!(
+        "{FINAL}“三公”经费决算支出500.00万元。\n1.市公安局“三公”经费决算120.00万元。\n2.市交通运输局“三公”经费决算80.00万元。\n上述2个部门“三公”经费决算合计200.00万元。\n"
+    ));
+    assert!(has(&f, "three_public.total", "500.00"), "{f:#?}");
+    assert!(!f.iter().any(|x| x.value == "200.00"), "{f:#?}");
+}

@@ -76,3 +76,31 @@ fn shares_of_a_breakdown_add_up_to_100() {
     );
     assert_eq!(severity_of(&three.run(), "share.sum"), Some(Severity::Info));
 }
+
+/// The base of a share printed for one named line (a scope) is that line's
+/// total or an unnamed one, never another line's (a unit's total).
+#[test]
+fn a_share_of_a_scope_is_not_taken_of_another_units_total() {
+    let mut doc = Doc::new();
+    let mut push = |key: &str, value: &str, unit: &str, label: &str| {
+        let text = format!("{label}{key}{value}{unit}。");
+        let start = doc.text.chars().count();
+        doc.text.push_str(&text);
+        doc.facts.push(fact(
+            key,
+            value,
+            unit,
+            Some(label),
+            &text,
+            [start, start + text.chars().count()],
+            FactSource::Narrative,
+            "test",
+        ));
+    };
+    push("three_public.total", "2748.63", "万元", "市本级");
+    // The unit's total printed nearer the part than the scope's.
+    push("three_public.total", "612.30", "万元", "市公安局");
+    push("three_public.reception", "809.88", "万元", "市本级");
+    push("three_public.reception.share_pct", "29.46", "%", "市本级");
+    assert!(only(&doc.run(), "share.three_public.reception").is_empty());
+}
