@@ -131,6 +131,9 @@ struct TermDef {
     /// Words no section title around the name may hold.
     #[serde(default)]
     not_titles: Vec<String>,
+    /// See `Scope::or_in_sentence`.
+    #[serde(default)]
+    or_in_sentence: Vec<String>,
     #[serde(default)]
     label: Option<String>,
     #[serde(default)]
@@ -149,6 +152,7 @@ impl TermDef {
             only_after: self.only_after.clone(),
             titles: self.titles.clone(),
             not_titles: self.not_titles.clone(),
+            or_in_sentence: self.or_in_sentence.clone(),
         }
     }
 }

@@ -22,6 +22,10 @@ pub struct Scope {
     pub only_after: Vec<String>,
     /// Words one of which a section title around it must hold; empty: any.
     pub titles: Vec<String>,
+    /// Words one of which, earlier in its sentence, places it as its
+    /// `sections` would (`基本支出中，人员经费…` outside a section on the
+    /// basic expenditure).
+    pub or_in_sentence: Vec<String>,
     /// Words no section title around it may hold.
     pub not_titles: Vec<String>,
 }
@@ -68,8 +72,17 @@ impl Scope {
         {
             return false;
         }
+        let in_sentence = || {
+            let before = &text[..at];
+            let start = before.rfind(['。', '\n']).unwrap_or(0);
+            self.or_in_sentence
+                .iter()
+                .any(|w| before[start..].contains(w.as_str()))
+        };
         !self.not_sections.iter().any(|n| in_kind(n))
-            && (self.sections.is_empty() || self.sections.iter().any(|s| in_kind(s)))
+            && (self.sections.is_empty()
+                || self.sections.iter().any(|s| in_kind(s))
+                || in_sentence())
     }
 }
 

@@ -203,3 +203,12 @@ fn a_subtotal_of_the_units_above_is_no_total() {
     assert!(has(&f, "three_public.total", "500.00"), "{f:#?}");
     assert!(!f.iter().any(|x| x.value == "200.00"), "{f:#?}");
 }
+
+/// `人员经费` / `公用经费` after the basic expenditure in their sentence, in a
+/// section that is not about it: the appropriation's personnel and public costs.
+#[test]
+fn personnel_and_public_costs_after_the_basic_expenditure_in_their_sentence() {
+    let f = facts("某某局2025年部门预算\n\n二、一般公共预算拨款支出情况\n按经济分类，一般公共预算基本支出900.00万元，其中：人员经费700.00万元，公用经费200.00万元。\n三、其他说明\n人员经费按标准核定。\n");
+    assert!(has(&f, "general_budget.personnel", "700.00"), "{f:#?}");
+    assert!(has(&f, "general_budget.public", "200.00"), "{f:#?}");
+}
