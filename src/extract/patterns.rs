@@ -295,6 +295,11 @@ impl PatternSet {
         crate::config::Config::builtin().patterns
     }
 
+    /// The factor from a printed unit to 万元 (`[units]`); None for counts.
+    pub fn to_wan(&self, printed_unit: &str) -> Option<Decimal> {
+        self.units.get(printed_unit).and_then(|(_, factor)| *factor)
+    }
+
     /// Pattern files as (name, text); every regex's syntax is checked now.
     pub fn from_sources(files: &[(String, String)]) -> Result<PatternSet, PatternError> {
         PatternSet::build(files, true)

@@ -136,17 +136,23 @@ fn title_scope(text: &str, words: &ScopeWords) -> Option<String> {
 /// A sentence opening with a unit's name, after a list number or `其中：`;
 /// the longest name that ends as a unit's does (`…外事办公室`, not `…外事办`).
 fn unit_line_regex(endings: &[String]) -> Option<regex::Regex> {
+    regex::Regex::new(&format!(
+        r"^[。；;\n\s]*(?:[（(]?[0-9]{{1,2}}[)）.、．]\s*)?(?:其中[：:]\s*)?(?P<unit>\p{{Han}}{{1,20}}(?:{}))",
+        ending_alternatives(endings)?
+    ))
+    .ok()
+}
+
+/// The endings of a unit's name as a regex alternation, longest first;
+/// None when there are none.
+pub(super) fn ending_alternatives(endings: &[String]) -> Option<String> {
     if endings.is_empty() {
         return None;
     }
     let mut endings: Vec<&String> = endings.iter().collect();
     endings.sort_by_key(|e| std::cmp::Reverse(e.chars().count()));
     let alternatives: Vec<String> = endings.iter().map(|e| regex::escape(e)).collect();
-    regex::Regex::new(&format!(
-        r"^[。；;\n\s]*(?:[（(]?[0-9]{{1,2}}[)）.、．]\s*)?(?:其中[：:]\s*)?(?P<unit>\p{{Han}}{{1,20}}(?:{}))",
-        alternatives.join("|")
-    ))
-    .ok()
+    Some(alternatives.join("|"))
 }
 
 #[cfg(test)]
@@ -181,21 +187,20 @@ mod tests {
         }
     }
 
+    /// The labels `label_scopes` gives the figures printed as `values`.
+    fn labels_of(text: &str, values: &[&str], entity: Option<&str>) -> Vec<Option<String>> {
+        let tree = crate::sections::build(text, &crate::sections::KindTable::builtin());
+        let mut facts: Vec<Fact> = values.iter().map(|v| fact(text, v)).collect();
+        label_scopes(&mut facts, text, &tree, &words(), entity);
+        facts.into_iter().map(|f| f.label).collect()
+    }
+
     #[test]
     fn a_title_naming_its_own_level_scopes_every_figure_and_units_label_their_lines() {
         let text = "某州州本级2023年度“三公”经费决算情况说明\n一、总体情况\n“三公”经费决算支出800万元。\n二、部分部门情况\n1.州公安局“三公”经费决算120万元，比上年减少5万元。\n2.州人民政府外事办公室“三公”经费决算30万元。\n其中：州交通运输综合行政执法支队购置4辆。\n";
-        let tree = crate::sections::build(text, &crate::sections::KindTable::builtin());
-        let mut facts = vec![
-            fact(text, "800"),
-            fact(text, "120"),
-            fact(text, "5万"),
-            fact(text, "30"),
-            fact(text, "4辆"),
-        ];
-        label_scopes(&mut facts, text, &tree, &words(), None);
-        let labels: Vec<_> = facts.iter().map(|f| f.label.as_deref()).collect();
+        let labels = labels_of(text, &["800", "120", "5万", "30", "4辆"], None);
         assert_eq!(
-            labels,
+            labels.iter().map(Option::as_deref).collect::<Vec<_>>(),
             [
                 Some("州本级"),
                 Some("州公安局"),
@@ -209,38 +214,23 @@ mod tests {
     #[test]
     fn the_publisher_opening_its_own_sentence_is_no_unit_line() {
         let text = "全州“三公”经费支出500万元。州本级“三公”经费支出100万元。\n州交通运输局2024年“三公”经费预算30万元。\n";
-        let tree = crate::sections::build(text, &crate::sections::KindTable::builtin());
-        let mut facts = vec![fact(text, "30")];
-        label_scopes(&mut facts, text, &tree, &words(), Some("州交通运输局"));
-        assert_eq!(facts[0].label, None);
+        assert_eq!(labels_of(text, &["30"], Some("州交通运输局")), [None]);
     }
 
     #[test]
     fn a_department_whose_text_names_its_own_level_keeps_its_labels() {
         let text =
             "某县水利局2023年部门预算说明\n本局为县本级一级预算单位。\n“三公”经费预算12万元。\n";
-        let tree = crate::sections::build(text, &crate::sections::KindTable::builtin());
-        let mut facts = vec![fact(text, "12")];
-        label_scopes(&mut facts, text, &tree, &words(), None);
-        assert_eq!(facts[0].label, None);
+        assert_eq!(labels_of(text, &["12"], None), [None]);
     }
 
     #[test]
     fn each_figure_takes_the_scope_it_is_printed_under() {
         let text = "一、全州“三公”经费情况\n全州“三公”经费支出500万元；与上年相比减少20万元。\n二、州本级“三公”经费情况\n“三公”经费支出120万元。全州公务用车保有量300辆。\n";
-        let tree = crate::sections::build(text, &crate::sections::KindTable::builtin());
         // Facts of one pattern match share where they start.
-        let mut facts = vec![
-            fact(text, "500"),
-            fact(text, "500"),
-            fact(text, "20"),
-            fact(text, "120"),
-            fact(text, "300"),
-        ];
-        label_scopes(&mut facts, text, &tree, &words(), None);
-        let labels: Vec<_> = facts.iter().map(|f| f.label.as_deref()).collect();
+        let labels = labels_of(text, &["500", "500", "20", "120", "300"], None);
         assert_eq!(
-            labels,
+            labels.iter().map(Option::as_deref).collect::<Vec<_>>(),
             [
                 Some("全州"),
                 Some("全州"),
@@ -254,9 +244,6 @@ mod tests {
     #[test]
     fn a_department_naming_one_scope_keeps_its_labels() {
         let text = "全州教育系统共有学校30所。本部门“三公”经费支出12万元。\n";
-        let tree = crate::sections::build(text, &crate::sections::KindTable::builtin());
-        let mut facts = vec![fact(text, "12")];
-        label_scopes(&mut facts, text, &tree, &words(), None);
-        assert_eq!(facts[0].label, None);
+        assert_eq!(labels_of(text, &["12"], None), [None]);
     }
 }

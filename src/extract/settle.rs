@@ -32,8 +32,8 @@ pub(super) fn after_patterns(
     if let Some(year) = fiscal_year {
         last_year_sentences(text, year, candidates);
     }
-    category_lists(text, candidates);
-    super::unit_lists::unit_lists(text, set.scope_words.unit_entry(), candidates);
+    category_lists(text, set, candidates);
+    super::unit_lists::unit_lists(text, set, candidates);
     // A count never fills an amount key, an amount never a count key.
     candidates.retain(|c| unit_fits_key(set, c));
 }
@@ -289,7 +289,7 @@ fn last_year_sentences(text: &str, fiscal_year: i32, candidates: &mut [Candidate
 /// 0万元，占政府采购预算总额的比重分别为40%、60%、0%` — the procurement
 /// categories in printed order, each label its value and share; the lists
 /// must have as many values as labels (a list cut short gives nothing).
-fn category_lists(text: &str, candidates: &mut Vec<Candidate>) {
+fn category_lists(text: &str, set: &PatternSet, candidates: &mut Vec<Candidate>) {
     use std::sync::LazyLock;
     static LIST: LazyLock<regex::Regex> = LazyLock::new(|| {
         regex::Regex::new(
@@ -342,13 +342,7 @@ fn category_lists(text: &str, candidates: &mut Vec<Candidate>) {
                 key,
                 value: text[figure.clone()].to_string(),
                 unit: Some(unit.to_string()),
-                value_wan: match unit {
-                    "万元" => Some(rust_decimal::Decimal::ONE),
-                    "元" => Some(rust_decimal::Decimal::new(1, 4)),
-                    "亿元" => Some(rust_decimal::Decimal::new(10000, 0)),
-                    _ => None,
-                }
-                .and_then(|factor| {
+                value_wan: set.to_wan(unit).and_then(|factor| {
                     text[figure.clone()]
                         .parse::<rust_decimal::Decimal>()
                         .ok()

@@ -10,8 +10,8 @@
 
 use rust_decimal::Decimal;
 use std::ops::Range;
-use std::sync::LazyLock;
 
+use super::patterns::PatternSet;
 use super::Candidate;
 
 /// How far before a list its total may stand (bytes).
@@ -28,12 +28,8 @@ struct Entry {
 
 /// Add the figures of every list by unit whose sum closes on a total before
 /// it, in place of whatever was read from them.
-pub(super) fn unit_lists(
-    text: &str,
-    entry: Option<&regex::Regex>,
-    candidates: &mut Vec<Candidate>,
-) {
-    let Some(entry) = entry else {
+pub(super) fn unit_lists(text: &str, set: &PatternSet, candidates: &mut Vec<Candidate>) {
+    let Some(entry) = set.scope_words.unit_entry() else {
         return;
     };
     let entries: Vec<Entry> = entry
@@ -45,7 +41,7 @@ pub(super) fn unit_lists(
             Some(Entry {
                 name: c.name("name")?.as_str().to_string(),
                 whole: c.name("name")?.start()..c.get(0)?.end(),
-                value_wan: value * to_wan(&unit)?,
+                value_wan: value * set.to_wan(&unit)?,
                 figure,
                 unit,
             })
@@ -119,41 +115,24 @@ fn runs<'a>(text: &str, entries: &'a [Entry]) -> Vec<Vec<&'a Entry>> {
 /// `{unit name}{amount}{万元|元|亿元}` right after a separator: the name ends
 /// as a unit's does (`中心`, `支队`, `局`) or is the own level (`局本级`).
 pub(super) fn entry_regex(endings: &[String]) -> Option<regex::Regex> {
-    if endings.is_empty() {
-        return None;
-    }
-    let mut endings: Vec<&String> = endings.iter().collect();
-    endings.sort_by_key(|e| std::cmp::Reverse(e.chars().count()));
-    let alternatives: Vec<String> = endings.iter().map(|e| regex::escape(e)).collect();
     regex::Regex::new(&format!(
         r"(?:^|[：:，,；;、])\s*(?P<name>\p{{Han}}{{0,20}}(?:本级|{}))\s?(?P<value>\d+(?:\.\d+)?)\s?(?P<unit>万元|亿元|元)",
-        alternatives.join("|")
+        super::scope_labels::ending_alternatives(endings)?
     ))
     .ok()
-}
-
-fn to_wan(unit: &str) -> Option<Decimal> {
-    static FACTORS: LazyLock<[(&str, Decimal); 3]> = LazyLock::new(|| {
-        [
-            ("万元", Decimal::ONE),
-            ("元", Decimal::new(1, 4)),
-            ("亿元", Decimal::new(10000, 0)),
-        ]
-    });
-    FACTORS.iter().find(|(u, _)| *u == unit).map(|(_, f)| *f)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn total(text: &str, key: &str, value: &str, unit: &str) -> Candidate {
+    fn total(set: &PatternSet, text: &str, key: &str, value: &str, unit: &str) -> Candidate {
         let at = text.find(value).unwrap();
         Candidate {
             key: key.into(),
             value: value.into(),
             unit: Some(unit.into()),
-            value_wan: Some(value.parse::<Decimal>().unwrap() * to_wan(unit).unwrap()),
+            value_wan: Some(value.parse::<Decimal>().unwrap() * set.to_wan(unit).unwrap()),
             label: None,
             code: None,
             figure: at..at + value.len(),
@@ -165,15 +144,12 @@ mod tests {
         }
     }
 
-    fn endings() -> Vec<String> {
-        ["局", "中心", "支队"].map(String::from).to_vec()
-    }
-
     #[test]
     fn a_list_that_adds_up_to_the_total_before_it_splits_it_by_unit() {
         let text = "“三公”经费预算968000.00元。分单位看：局本级204000.00元，市公路事业发展中心186000.00元，市交通运输综合执法支队512000.00元，市港航事业发展中心66000.00元，市质量安全服务中心0元。";
-        let mut candidates = vec![total(text, "three_public.total", "968000.00", "元")];
-        unit_lists(text, entry_regex(&endings()).as_ref(), &mut candidates);
+        let set = PatternSet::builtin();
+        let mut candidates = vec![total(&set, text, "three_public.total", "968000.00", "元")];
+        unit_lists(text, &set, &mut candidates);
         let split: Vec<(&str, &str, Option<&str>)> = candidates[1..]
             .iter()
             .map(|c| (c.key.as_str(), c.value.as_str(), c.label.as_deref()))
@@ -200,8 +176,9 @@ mod tests {
     #[test]
     fn a_list_that_does_not_add_up_gives_nothing() {
         let text = "支出预算900.00万元。分单位看：局本级300.00万元，市公路事业发展中心500.00万元。";
-        let mut candidates = vec![total(text, "expenditure.total", "900.00", "万元")];
-        unit_lists(text, entry_regex(&endings()).as_ref(), &mut candidates);
+        let set = PatternSet::builtin();
+        let mut candidates = vec![total(&set, text, "expenditure.total", "900.00", "万元")];
+        unit_lists(text, &set, &mut candidates);
         assert_eq!(candidates.len(), 1);
     }
 }

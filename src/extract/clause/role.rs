@@ -23,6 +23,13 @@ pub(super) fn read_figure(
     if gap.chars().count() > cues.max_gap * if subject.named { 1 } else { 2 } {
         return None;
     }
+    let is_final = input.doc_kind == Some("final");
+    // Gap words that unlink the figure; in a final account the figure's own
+    // clause may still name an adjusted budget (below).
+    let breaks = cues.breaks.is_match(gap);
+    if breaks && !is_final {
+        return None;
+    }
     // The comma-clause of the figure: what its cue words are looked for in.
     let clause_start = text[sentence.start..f.number.start]
         .rfind(['，', ',', '；', ';', '：', ':'])
@@ -34,7 +41,12 @@ pub(super) fn read_figure(
         .max(sentence.start);
     let clause = compact(&text[clause_start..f.number.start]);
     let clause = clause.as_str();
-    let is_final = input.doc_kind == Some("final");
+    let x_key = |suffix: &str| {
+        format!(
+            "x.{}{suffix}",
+            subject.base.strip_prefix("x.").unwrap_or(&subject.base)
+        )
+    };
     // `调整预算数B`, `完成调整预算的Q%` (a final account printing two budgets):
     // only the words before the figure's own clause may unlink it.
     let adjusted = match f.measure {
@@ -49,20 +61,23 @@ pub(super) fn read_figure(
             .then_some(".completion_adjusted_pct"),
         Measure::Count => None,
     };
-    let before_clause = compact(&text[subject.end.min(clause_start)..clause_start]);
-    if cues.breaks.is_match(if adjusted.is_some() {
-        &before_clause
-    } else {
-        gap
-    }) {
+    if breaks
+        && adjusted.is_none_or(|_| {
+            cues.breaks
+                .is_match(&compact(&text[subject.end.min(clause_start)..clause_start]))
+        })
+    {
         return None;
     }
     if let Some(suffix) = adjusted {
-        let key = format!(
-            "x.{}{suffix}",
-            subject.base.strip_prefix("x.").unwrap_or(&subject.base)
-        );
-        return Some(reading(subject, f, key, None, "adjusted", clause_start));
+        return Some(reading(
+            subject,
+            f,
+            x_key(suffix),
+            None,
+            "adjusted",
+            clause_start,
+        ));
     }
     let matches = |r: &super::lexicon::Cue, s: &str| r.is_match(s);
     let direction = input.cues.last_direction(gap);
@@ -73,12 +88,6 @@ pub(super) fn read_figure(
                 &cues.versus_budget,
                 &text[subject.start.min(f.number.start)..f.number.start],
             )
-    };
-    let x_key = |suffix: &str| {
-        format!(
-            "x.{}{suffix}",
-            subject.base.strip_prefix("x.").unwrap_or(&subject.base)
-        )
     };
     let (suffix, sign, role): (&str, Option<i8>, &str) = match f.measure {
         Measure::Percent => {
@@ -213,10 +222,7 @@ pub(super) fn read_figure(
         return None;
     }
     let key = if keys::is_versus_budget(suffix) {
-        format!(
-            "x.{}{suffix}",
-            subject.base.strip_prefix("x.").unwrap_or(&subject.base)
-        )
+        x_key(suffix)
     } else {
         format!("{}{suffix}", subject.base)
     };
