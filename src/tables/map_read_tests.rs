@@ -6,33 +6,45 @@ fn row(cells: &[&str]) -> Vec<String> {
     cells.iter().map(|s| s.to_string()).collect()
 }
 
-/// A budget's 三公 table of 上年预算数 | 本年预算数 | 增减 (金额 | 幅度): this
-/// year's budget is the amount, the others its prior year and change.
-#[test]
-fn a_budget_table_with_change_columns_keys_this_years_budget_plainly() {
-    let set = TableSet::builtin();
-    let spec = set
-        .tables
-        .iter()
-        .position(|t| t.kind == "three_public")
-        .unwrap();
-    let t = RawTable {
-        spec,
-        title: "一般公共预算“三公”经费支出预算表".into(),
+/// A table of the kind `kind` titled `title`, in 万元 on page 1.
+fn table<const N: usize>(
+    set: &TableSet,
+    kind: &str,
+    title: &str,
+    header: Vec<Vec<String>>,
+    body: &[[&str; N]],
+) -> RawTable {
+    RawTable {
+        spec: set.tables.iter().position(|t| t.kind == kind).unwrap(),
+        title: title.into(),
         unit: Some("万元".into()),
         page: Some(1),
-        header: vec![
-            row(&["项目", "上年预算数", "本年预算数", "增减", "增减"]),
-            row(&["项目", "上年预算数", "本年预算数", "金额", "幅度"]),
-        ],
-        body: [["合计", "66.60", "44.30", "-22.30", "-33.48%"]]
+        header,
+        body: body
             .iter()
             .map(|r| RawRow {
                 cells: row(r),
                 page: Some(1),
             })
             .collect(),
-    };
+    }
+}
+
+/// A budget's 三公 table of 上年预算数 | 本年预算数 | 增减 (金额 | 幅度): this
+/// year's budget is the amount, the others its prior year and change.
+#[test]
+fn a_budget_table_with_change_columns_keys_this_years_budget_plainly() {
+    let set = TableSet::builtin();
+    let t = table(
+        &set,
+        "three_public",
+        "一般公共预算“三公”经费支出预算表",
+        vec![
+            row(&["项目", "上年预算数", "本年预算数", "增减", "增减"]),
+            row(&["项目", "上年预算数", "本年预算数", "金额", "幅度"]),
+        ],
+        &[["合计", "66.60", "44.30", "-22.30", "-33.48%"]],
+    );
     let (figures, _) = read_table(&set, &t);
     let got: Vec<(&str, &str)> = figures
         .iter()
@@ -54,7 +66,6 @@ fn a_budget_table_with_change_columns_keys_this_years_budget_plainly() {
 #[test]
 fn row_number_columns_give_no_figures() {
     let set = TableSet::builtin();
-    let spec = set.tables.iter().position(|t| t.kind == "summary").unwrap();
     let body = [
         [
             "一、一般公共预算财政拨款收入",
@@ -81,20 +92,13 @@ fn row_number_columns_give_no_figures() {
             "1,639.65",
         ],
     ];
-    let t = RawTable {
-        spec,
-        title: "收入支出决算表".into(),
-        unit: Some("万元".into()),
-        page: Some(1),
-        header: vec![row(&["项目", "行次", "金额", "项目", "行次", "金额"])],
-        body: body
-            .iter()
-            .map(|r| RawRow {
-                cells: row(r),
-                page: Some(1),
-            })
-            .collect(),
-    };
+    let t = table(
+        &set,
+        "summary",
+        "收入支出决算表",
+        vec![row(&["项目", "行次", "金额", "项目", "行次", "金额"])],
+        &body,
+    );
     let cols = columns(&set, &t.header, &t.body);
     assert_eq!(cols[1].role, Role::RowNumber);
     assert_eq!(halves(&cols), vec![0..3, 3..6]);
@@ -111,23 +115,17 @@ fn row_number_columns_give_no_figures() {
 #[test]
 fn coded_lines_get_keys_labels_and_codes() {
     let set = TableSet::builtin();
-    let spec = set
-        .tables
-        .iter()
-        .position(|t| t.kind == "general_budget")
-        .unwrap();
-    let t = RawTable {
-        spec,
-        title: "一般公共预算财政拨款支出决算表".into(),
-        unit: Some("万元".into()),
-        page: Some(1),
-        header: vec![
+    let t = table(
+        &set,
+        "general_budget",
+        "一般公共预算财政拨款支出决算表",
+        vec![
             row(&["项目", "项目", "项目", "项目", "", "", ""]),
             row(&["", "", "", "", "合计", "基本支出", "项目支出"]),
             row(&["", "科目编码", "", "科目名称", "", "", ""]),
             row(&["类", "款", "项", "", "", "", ""]),
         ],
-        body: [
+        &[
             [
                 "201",
                 "",
@@ -147,14 +145,8 @@ fn coded_lines_get_keys_labels_and_codes() {
                 "8.37",
             ],
             ["", "", "", "合计", "2,940.05", "2,336.91", "603.14"],
-        ]
-        .iter()
-        .map(|r| RawRow {
-            cells: row(r),
-            page: Some(1),
-        })
-        .collect(),
-    };
+        ],
+    );
     let (figures, _) = read_table(&set, &t);
     let got: Vec<(String, String, Option<String>, Option<String>)> = figures
         .into_iter()

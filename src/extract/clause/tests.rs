@@ -26,6 +26,13 @@ pub(super) fn has(facts: &[Fact], key: &str, value: &str) -> bool {
     facts.iter().any(|f| f.key == key && f.value == value)
 }
 
+/// Whether a fact of `key` is labelled `label` with `value`.
+pub(super) fn has_labelled(facts: &[Fact], key: &str, label: &str, value: &str) -> bool {
+    facts
+        .iter()
+        .any(|f| f.key == key && f.label.as_deref() == Some(label) && f.value == value)
+}
+
 const BUDGET: &str = "某某县农业农村局2023年度部门预算\n\n一、收支预算总体情况说明\n";
 pub(super) const FINAL: &str =
     "某某市档案馆2022年度部门决算\n\n七、“三公”经费财政拨款支出决算情况说明\n";
@@ -532,11 +539,7 @@ fn reason_items_over_semicolons_and_a_prior_with_its_year() {
          2023年度机关运行经费支出74.00万元，较2022年80.00万元略有下降。\n"
     ));
     let part = |label: &str, value: &str| {
-        f.iter().any(|x| {
-            x.key == "x.expenditure.total.yoy_change_part"
-                && x.label.as_deref() == Some(label)
-                && x.value == value
-        })
+        has_labelled(&f, "x.expenditure.total.yoy_change_part", label, value)
     };
     assert!(part("基础设施维护支出", "70.00"), "{f:#?}");
     assert!(part("疫情防控经费", "-20.00"), "{f:#?}");

@@ -2,7 +2,7 @@
 //! notices, two budgets in a final account, lists by unit, coded lines
 //! without tables, project self-evaluations (made-up examples).
 
-use super::tests::{facts, has, FINAL, WATER};
+use super::tests::{facts, has, has_labelled, FINAL, WATER};
 
 /// §6.4 A list item opening with the year before the report's states last
 /// year's figures, with no block of this year before it.
@@ -101,13 +101,12 @@ fn unit_splits_procurement_classes_and_square_bracket_codes() {
          三、“三公”经费预算情况\n公务用车购置费28.00万元，计划更新购置执法执勤用车2辆。\n\
          四、政府采购情况\n政府采购预算500.00万元，其中：货物类100.00万元，工程类300.00万元，服务类100.00万元。\n",
     );
-    let labelled = |key: &str, label: &str, value: &str| {
-        f.iter()
-            .any(|x| x.key == key && x.label.as_deref() == Some(label) && x.value == value)
-    };
-    assert!(labelled("expenditure.total", "局本级", "300.00"), "{f:#?}");
     assert!(
-        labelled("expenditure.total", "市公路事业发展中心", "700.00"),
+        has_labelled(&f, "expenditure.total", "局本级", "300.00"),
+        "{f:#?}"
+    );
+    assert!(
+        has_labelled(&f, "expenditure.total", "市公路事业发展中心", "700.00"),
         "{f:#?}"
     );
     assert!(
@@ -172,23 +171,25 @@ fn project_self_evaluation_lines() {
     let f = facts(&format!(
         "{WATER}八、预算绩效情况说明\n本部门对2022年度项目支出全面开展绩效自评，共涉及项目5个，涉及资金300.00万元。\n（一）河道清淤项目：全年预算数100.00万元，执行数98.00万元，执行率98.00%。\n其中，水质监测（二期）项目全年预算数50.00万元，执行数50.00万元，完成预算的100%。\n"
     ));
-    let project = |key: &str, label: &str, value: &str| {
-        f.iter()
-            .any(|x| x.key == key && x.label.as_deref() == Some(label) && x.value == value)
-    };
     assert!(has(&f, "performance.projects_evaluated", "5"), "{f:#?}");
-    assert!(project("project.budget", "河道清淤", "100.00"), "{f:#?}");
-    assert!(project("project.final", "河道清淤", "98.00"), "{f:#?}");
     assert!(
-        project("project.completion_pct", "河道清淤", "98.00"),
+        has_labelled(&f, "project.budget", "河道清淤", "100.00"),
         "{f:#?}"
     );
     assert!(
-        project("project.budget", "水质监测（二期）", "50.00"),
+        has_labelled(&f, "project.final", "河道清淤", "98.00"),
         "{f:#?}"
     );
     assert!(
-        project("project.completion_pct", "水质监测（二期）", "100"),
+        has_labelled(&f, "project.completion_pct", "河道清淤", "98.00"),
+        "{f:#?}"
+    );
+    assert!(
+        has_labelled(&f, "project.budget", "水质监测（二期）", "50.00"),
+        "{f:#?}"
+    );
+    assert!(
+        has_labelled(&f, "project.completion_pct", "水质监测（二期）", "100"),
         "{f:#?}"
     );
 }
