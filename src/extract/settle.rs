@@ -31,6 +31,7 @@ pub(super) fn after_patterns(
     candidates.retain(|c| !of_the_units_above(text, c.quote.start));
     if let Some(year) = fiscal_year {
         last_year_sentences(text, year, candidates);
+        next_year_budget_sentences(text, tree, year, candidates);
     }
     category_lists(text, set, candidates);
     super::unit_lists::unit_lists(text, set, candidates);
@@ -257,22 +258,12 @@ fn of_the_units_above(text: &str, at: usize) -> bool {
 /// account, WORDING 6.4 without a block before it) states last year's
 /// figures: its plain amounts are `.prior_year`.
 fn last_year_sentences(text: &str, fiscal_year: i32, candidates: &mut [Candidate]) {
-    static OPENING: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
-        regex::Regex::new(
-            r"(?m)(?:^|[。；;])\s*(?:[（(]?[0-9]{1,2}[)）.、．]\s*)?((?:19|20)\d{2})\s?年(?:度)?[^0-9月]",
-        )
-        .expect("last-year opening regex")
-    });
-    for caps in OPENING.captures_iter(text) {
+    for caps in year_openings().captures_iter(text) {
         let Some(year) = caps.get(1) else { continue };
         if year.as_str().parse::<i32>().ok() != Some(fiscal_year - 1) {
             continue;
         }
-        let start = year.start();
-        let end = start
-            + text[start..]
-                .find(['。', '\n'])
-                .unwrap_or(text.len() - start);
+        let (start, end) = (year.start(), sentence_end(text, year.start()));
         for c in candidates.iter_mut().filter(|c| {
             (start..end).contains(&c.figure.start)
                 && c.qualifier.is_empty()
@@ -283,6 +274,58 @@ fn last_year_sentences(text: &str, fiscal_year: i32, candidates: &mut [Candidate
             c.qualifier = crate::keys::PRIOR_YEAR;
         }
     }
+}
+
+/// A sentence, list item or heading opening with the year after the
+/// report's that speaks of a budget (`2025年县本级“三公”经费财政拨款预算安排
+/// 520.00万元…` closing a 2024 final account, WORDING 9: next year's
+/// figures): none of its figures is the report's, under any key. A
+/// section headed so (`七、2025年“三公”经费预算安排`) is such a part whole.
+fn next_year_budget_sentences(
+    text: &str,
+    tree: &SectionTree,
+    fiscal_year: i32,
+    candidates: &mut Vec<Candidate>,
+) {
+    let next = (fiscal_year + 1).to_string();
+    let mut spans: Vec<std::ops::Range<usize>> = tree
+        .sections
+        .iter()
+        .filter(|s| {
+            let title = s.title.trim_start_matches(|c: char| !c.is_ascii_digit());
+            title.starts_with(&next) && s.title.contains("预算")
+        })
+        .map(|s| s.heading.start..s.body.end)
+        .collect();
+    for caps in year_openings().captures_iter(text) {
+        let Some(year) = caps.get(1) else { continue };
+        if year.as_str().parse::<i32>().ok() != Some(fiscal_year + 1) {
+            continue;
+        }
+        let (start, end) = (year.start(), sentence_end(text, year.start()));
+        if text[start..end].contains("预算") {
+            spans.push(start..end);
+        }
+    }
+    if !spans.is_empty() {
+        candidates.retain(|c| !spans.iter().any(|s| s.contains(&c.figure.start)));
+    }
+}
+
+/// Where the sentence holding `at` ends: its `。` or the end of its line.
+fn sentence_end(text: &str, at: usize) -> usize {
+    at + text[at..].find(['。', '\n']).unwrap_or(text.len() - at)
+}
+
+/// A sentence or list item opening with a year (`2.2022年…`, `。2025年度…`).
+fn year_openings() -> &'static regex::Regex {
+    static OPENING: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(
+            r"(?m)(?:^|[。；;])\s*(?:[（(]?[0-9]{1,2}[)）.、．]\s*)?(?:[一二三四五六七八九十]{1,3}、\s*)?((?:19|20)\d{2})\s?年(?:度)?[^0-9月]",
+        )
+        .expect("year opening regex")
+    });
+    &OPENING
 }
 
 /// Labels then values (WORDING 6.5): `货物、服务、工程类采购预算分别为30万元、45万元、

@@ -20,7 +20,7 @@ pub fn read_spreadsheet(bytes: &[u8]) -> Result<(RawDocument, Vec<Grid>), ReadEr
         super::workbook_check::check_xlsx(bytes)?;
         super::number_formats::decimals_by_sheet(bytes)
     } else {
-        Default::default()
+        super::xls_formats::decimals_by_sheet(bytes)
     };
     let mut book = calamine::open_workbook_auto_from_rs(Cursor::new(bytes))
         .map_err(|e| ReadError::Corrupt(format!("spreadsheet: {e}")))?;
@@ -51,6 +51,9 @@ pub fn read_spreadsheet(bytes: &[u8]) -> Result<(RawDocument, Vec<Grid>), ReadEr
                         match (cell, shown.and_then(|s| s.get(&at))) {
                             // Printed as its number format shows it (`2,460.00`).
                             (Data::Float(f), Some(&d)) => format!("{f:.0$}", usize::from(d)),
+                            (Data::Int(i), Some(&d)) => {
+                                format!("{:.1$}", *i as f64, usize::from(d))
+                            }
                             _ => cell_text(cell),
                         }
                     })

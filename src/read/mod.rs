@@ -13,6 +13,7 @@ pub mod pdf;
 pub mod positioned;
 pub mod text;
 mod workbook_check;
+mod xls_formats;
 
 pub use input::{open_regular, read_file, read_opened, MAX_INPUT_BYTES};
 pub use positioned::{LayoutLine, LayoutWord};

@@ -61,7 +61,7 @@ fn part(archive: &mut ZipArchive<Cursor<&[u8]>>, name: &str) -> Option<Vec<u8>> 
 
 /// Decimals shown by a number format's code: the `0`s after the point of
 /// its first section (`#,##0.00;[Red]-#,##0.00` → 2). None: not fixed.
-fn code_decimals(code: &str) -> Option<u8> {
+pub(super) fn code_decimals(code: &str) -> Option<u8> {
     let first = code.split(';').next()?;
     let after = first.split_once('.')?.1;
     let zeros = after.chars().take_while(|&c| c == '0').count();
@@ -69,7 +69,7 @@ fn code_decimals(code: &str) -> Option<u8> {
 }
 
 /// The built-in formats that show decimals (ECMA-376 18.8.30).
-fn builtin_decimals(id: u32) -> Option<u8> {
+pub(super) fn builtin_decimals(id: u32) -> Option<u8> {
     matches!(id, 2 | 4 | 7 | 8 | 10 | 11 | 39 | 40 | 43 | 44).then_some(2)
 }
 

@@ -67,7 +67,45 @@ pub(super) fn column_spans(body: &[Word], header: &[Word]) -> Vec<(f32, f32)> {
             _ => {}
         }
     }
-    merged
+    headers_join_their_figures(merged, body, header)
+}
+
+/// A header centred over its cell may stop short of the figures set flush
+/// right under it (`决算数` at 300–322, `35.62` at 340–360): it then made a
+/// column of its own, with no figure, beside a column of figures with no
+/// header. Such a pair is one column. A header-only column followed by a
+/// column that has a header, or by one of text, stays (an empty column).
+fn headers_join_their_figures(
+    spans: Vec<(f32, f32)>,
+    body: &[Word],
+    header: &[Word],
+) -> Vec<(f32, f32)> {
+    let inside = |s: (f32, f32), w: &Word| w.x0 < s.1 && w.x1 > s.0;
+    let em = median(header.iter().map(|w| w.size)).unwrap_or(10.0);
+    let mut out: Vec<(f32, f32)> = Vec::with_capacity(spans.len());
+    for span in spans {
+        let figures_only = {
+            let mut words = body.iter().filter(|w| inside(span, w)).peekable();
+            words.peek().is_some() && words.all(|w| super::map::parse_amount(&w.text).is_some())
+        };
+        let headless = !header.iter().any(|w| inside(span, w));
+        let joins = out.last().is_some_and(|&last| {
+            figures_only
+                && headless
+                && span.0 - last.1 < 2.0 * em
+                && header.iter().any(|w| inside(last, w))
+                // No figure, and at most a sub-header repeated in the body.
+                && body.iter().filter(|w| inside(last, w)).count() <= 2
+                && !body
+                    .iter()
+                    .any(|w| inside(last, w) && super::map::parse_amount(&w.text).is_some())
+        });
+        match out.last_mut() {
+            Some(last) if joins => last.1 = span.1,
+            _ => out.push(span),
+        }
+    }
+    out
 }
 
 /// A label over a merged cell reaching from a text column into the amount

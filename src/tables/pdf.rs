@@ -176,8 +176,10 @@ pub(super) fn read_region(
         ..Default::default()
     };
     // The body starts a little above the first line with an amount or a code.
+    let numbering = column_number_lines(&words);
     let first_body = words
         .iter()
+        .filter(|w| !numbering.contains(&w.line))
         .find(|w| is_amount_word(&w.text) || (is_code(&w.text) && w.text.len() >= 3))
         .map(|w| (w.page, w.y, w.size));
     let Some((body_page, body_y, body_size)) = first_body else {
@@ -389,6 +391,31 @@ pub(super) fn read_region(
         body: body_rows,
         ..table
     })
+}
+
+/// Lines that number the columns (`栏次  1  2  3`, or `1 2 3 4` alone):
+/// header, not the first line of figures.
+fn column_number_lines(words: &[Word]) -> HashSet<usize> {
+    let mut by_line: Vec<(usize, Vec<&str>)> = Vec::new();
+    for w in words {
+        match by_line.last_mut() {
+            Some((line, texts)) if *line == w.line => texts.push(&w.text),
+            _ => by_line.push((w.line, vec![&w.text])),
+        }
+    }
+    by_line
+        .into_iter()
+        .filter(|(_, texts)| {
+            let labelled = matches!(texts.first(), Some(&"栏次" | &"行次"));
+            let numbers = &texts[usize::from(labelled)..];
+            numbers.len() >= if labelled { 2 } else { 3 }
+                && numbers
+                    .iter()
+                    .enumerate()
+                    .all(|(i, t)| t.parse::<usize>().ok() == Some(i + 1))
+        })
+        .map(|(line, _)| line)
+        .collect()
 }
 
 struct Piece {

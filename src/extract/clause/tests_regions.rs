@@ -20,6 +20,20 @@ fn an_item_opening_with_last_year_states_prior_year_figures() {
     assert!(!has(&f, "three_public.total", "320.50"), "{f:#?}");
 }
 
+/// §9 Next year's budget closing a final account, under its own heading
+/// and in a sentence opening with that year: none of it is the report's.
+#[test]
+fn next_years_budget_in_a_final_account_gives_no_figure() {
+    let f = facts(&format!(
+        "{FINAL}“三公”经费支出300.00万元。\n八、2023年“三公”经费预算安排\n2023年“三公”经费财政拨款预算安排280.00万元，比上年预算减少20.00万元。其中：公务接待费90.00万元。\n九、其他说明\n公务接待费支出100.00万元。\n"
+    ));
+    assert!(has(&f, "three_public.total", "300.00"), "{f:#?}");
+    assert!(has(&f, "three_public.reception", "100.00"), "{f:#?}");
+    for value in ["280.00", "20.00", "90.00"] {
+        assert!(!f.iter().any(|x| x.value == value), "{value}: {f:#?}");
+    }
+}
+
 /// §1.6 Purchases per unit in 辆 under a heading naming one of the three
 /// parts: each unit's count is labelled with the unit, and `本年购置2辆` with none.
 #[test]
