@@ -186,7 +186,8 @@ pub(super) fn read_region(
         return (!words.is_empty()).then(|| with_header_only(table, &words));
     };
     let in_body = |w: &Word| {
-        (w.page, w.y) > (body_page, body_y - 1.2 * body_size)
+        !numbering.contains(&w.line)
+            && (w.page, w.y) > (body_page, body_y - 1.2 * body_size)
             && !(LABEL_HEADERS.contains(&w.text.as_str())
                 && w.page == body_page
                 && w.y <= body_y + 0.3 * body_size)
@@ -578,114 +579,5 @@ fn with_header_only(table: RawTable, words: &[Word]) -> RawTable {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::read::LayoutWord;
-
-    fn line(page: u32, y: f32, words: &[(&str, f32)]) -> LayoutLine {
-        LayoutLine {
-            page,
-            y,
-            words: words
-                .iter()
-                .map(|(t, x)| LayoutWord {
-                    text: t.to_string(),
-                    x0: *x,
-                    x1: *x + 10.0 * t.chars().count() as f32,
-                    y,
-                    size: 10.0,
-                })
-                .collect(),
-        }
-    }
-
-    /// A wrapped name around its code line, an amount set half a line
-    /// higher, a table continued on the next page, and a 合计 line.
-    #[test]
-    fn wrapped_names_and_offset_amounts_join_their_line() {
-        let set = TableSet::builtin();
-        let lines = vec![
-            line(1, 10.0, &[("一般公共预算财政拨款支出决算表", 100.0)]),
-            line(1, 20.0, &[("单位：万元", 400.0)]),
-            line(
-                1,
-                30.0,
-                &[
-                    ("科目编码", 10.0),
-                    ("科目名称", 100.0),
-                    ("合计", 300.0),
-                    ("基本支出", 360.0),
-                ],
-            ),
-            line(
-                1,
-                50.0,
-                &[
-                    ("208", 10.0),
-                    ("社会保障和就业支出", 100.0),
-                    ("326.72", 300.0),
-                    ("326.72", 360.0),
-                ],
-            ),
-            line(1, 66.0, &[("机关事业单位基本", 100.0)]),
-            line(1, 72.0, &[("160.75", 360.0)]),
-            line(1, 73.0, &[("2080505", 10.0), ("160.75", 300.0)]),
-            line(1, 80.0, &[("养老保险缴费支出", 100.0)]),
-            line(
-                2,
-                30.0,
-                &[
-                    ("2080506", 10.0),
-                    ("职业年金缴费支出", 100.0),
-                    ("80.38", 300.0),
-                    ("80.38", 360.0),
-                ],
-            ),
-            line(
-                2,
-                50.0,
-                &[("合计", 100.0), ("326.72", 300.0), ("326.72", 360.0)],
-            ),
-            line(
-                2,
-                70.0,
-                &[("注：本表反映部门本年度一般公共预算财政拨款支出情况。", 10.0)],
-            ),
-        ];
-        let tables = find_tables(&set, &lines);
-        assert_eq!(tables.len(), 1);
-        let t = &tables[0];
-        assert_eq!(t.unit.as_deref(), Some("万元"));
-        let rows: Vec<Vec<&str>> = t
-            .body
-            .iter()
-            .map(|r| r.cells.iter().map(String::as_str).collect())
-            .collect();
-        assert_eq!(
-            rows,
-            vec![
-                vec!["208", "社会保障和就业支出", "326.72", "326.72"],
-                vec![
-                    "2080505",
-                    "机关事业单位基本养老保险缴费支出",
-                    "160.75",
-                    "160.75"
-                ],
-                vec!["2080506", "职业年金缴费支出", "80.38", "80.38"],
-                vec!["", "合计", "326.72", "326.72"],
-            ]
-        );
-        let (figures, _) = map::read_table(&set, t);
-        let item = figures
-            .iter()
-            .find(|f| f.key == "general_budget.item.basic")
-            .expect("the basic column of the item");
-        assert_eq!(item.value, "160.75");
-        assert_eq!(item.code.as_deref(), Some("2080505"));
-        assert_eq!(
-            item.label.as_deref(),
-            Some("社会保障和就业支出/机关事业单位基本养老保险缴费支出")
-        );
-        assert_eq!(item.page, Some(1));
-    }
-}
+#[path = "pdf_tests.rs"]
+mod tests;
