@@ -206,3 +206,119 @@ fn coded_lines_get_keys_labels_and_codes() {
         ]
     );
 }
+
+/// The small tables closing a budget's 公开表: 机关运行经费预算表 by year
+/// (上年 | 本年 | 增减额), 政府采购预算表 by category (序号 | 采购类别 |
+/// 金额), and a 政府性基金 line split into 基本支出 | 项目支出.
+#[test]
+fn running_costs_procurement_and_fund_lines_of_a_budget() {
+    let set = TableSet::builtin();
+    let kind_of = |title: &str| set.table_titled(title).map(|i| set.tables[i].kind.as_str());
+    assert_eq!(kind_of("九、机关运行经费预算表"), Some("admin_operating"));
+    assert_eq!(kind_of("十、政府采购预算表"), Some("procurement"));
+    let read = |kind: &str, title: &str, header: Vec<Vec<String>>, body: &[[&str; 4]]| {
+        let (figures, _) = read_table(&set, &table(&set, kind, title, header, body));
+        figures
+            .into_iter()
+            .map(|f| (f.key, f.value))
+            .collect::<Vec<_>>()
+    };
+    let pair = |k: &str, v: &str| (k.to_string(), v.to_string());
+    let running = read(
+        "admin_operating",
+        "机关运行经费预算表",
+        vec![row(&["项目", "2024年预算数", "2025年预算数", "增减额"])],
+        &[["合计", "90.10", "84.40", "-5.70"]],
+    );
+    assert_eq!(
+        running,
+        [
+            pair("admin_operating_cost.prior_year", "90.10"),
+            pair("admin_operating_cost", "84.40"),
+            pair("admin_operating_cost.yoy_change", "-5.70"),
+        ]
+    );
+    let purchases = read(
+        "procurement",
+        "政府采购预算表",
+        vec![row(&["序号", "采购类别", "采购预算金额", ""])],
+        &[
+            ["", "合计", "120.00", ""],
+            ["1", "货物类", "30.00", ""],
+            ["2", "工程类", "80.00", ""],
+            ["3", "服务类", "10.00", ""],
+        ],
+    );
+    for (k, v) in [
+        ("procurement.total", "120.00"),
+        ("procurement.goods", "30.00"),
+        ("procurement.works", "80.00"),
+        ("procurement.services", "10.00"),
+    ] {
+        assert!(purchases.contains(&pair(k, v)), "{k}: {purchases:?}");
+    }
+    let fund = read(
+        "gov_fund",
+        "政府性基金预算支出表",
+        vec![row(&["科目编码", "科目名称", "基本支出", "项目支出"])],
+        &[["212", "城乡社区支出", "0.00", "70.00"]],
+    );
+    assert!(
+        fund.contains(&pair("gov_fund.class.project", "70.00")),
+        "{fund:?}"
+    );
+    assert!(
+        fund.contains(&pair("gov_fund.class.basic", "0.00")),
+        "{fund:?}"
+    );
+}
+
+/// A budget's 财政拨款收支总表 names its income lines `（一）一般公共预算拨款`
+/// (no 财政), and its 支出总计 line splits the total by fund.
+#[test]
+fn a_budgets_fiscal_summary_names_its_income_without_caizheng() {
+    let set = TableSet::builtin();
+    let t = table(
+        &set,
+        "fiscal_summary",
+        "财政拨款收支总表",
+        vec![
+            row(&["收入", "收入", "支出", "支出", "支出", "支出"]),
+            row(&[
+                "项目",
+                "预算数",
+                "项目",
+                "合计",
+                "一般公共预算",
+                "政府性基金预算",
+            ]),
+        ],
+        &[
+            ["（一）一般公共预算拨款", "300.00", "", "", "", ""],
+            ["（二）政府性基金预算拨款", "50.00", "", "", "", ""],
+            [
+                "收入总计",
+                "350.00",
+                "支出总计",
+                "350.00",
+                "300.00",
+                "50.00",
+            ],
+        ],
+    );
+    let (figures, _) = read_table(&set, &t);
+    let got: Vec<(&str, &str)> = figures
+        .iter()
+        .map(|f| (f.key.as_str(), f.value.as_str()))
+        .collect();
+    for want in [
+        ("income.general_budget", "300.00"),
+        ("income.gov_fund", "50.00"),
+        ("fiscal.total", "350.00"),
+        ("general_budget.expenditure", "300.00"),
+        ("gov_fund.expenditure", "50.00"),
+    ] {
+        assert!(got.contains(&want), "{want:?}: {got:?}");
+    }
+    assert!(!got.contains(&("fiscal.total", "50.00")), "{got:?}");
+}
