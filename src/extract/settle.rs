@@ -25,6 +25,7 @@ pub(super) fn after_patterns(
             && set.cues.direction_before(&text[..c.quote.start]).is_some())
     });
     read_clauses(text, tree, (doc_kind, entity), set, &names, candidates);
+    drop_joint_subjects(text, &names, candidates);
     totals_with_carryover(text, set, candidates);
     shares_of_other_bases(text, set, candidates);
     year_blocks(text, candidates);
@@ -55,6 +56,31 @@ fn drop_inside_longer_names(
             h.end > at && !h.terms.iter().any(|&t| set.lexicon.terms[t].key == c.key)
         })
     });
+}
+
+/// A figure after two names joined by 和/及/与 (`涉及一般公共预算拨款和政府性
+/// 基金预算拨款9,559.74万元`) is the two together, not the second's own.
+fn drop_joint_subjects(
+    text: &str,
+    names: &[clause::lexicon::NameHit],
+    candidates: &mut Vec<Candidate>,
+) {
+    let joint = |at: usize| {
+        let Some(before) = ["和", "及", "与"]
+            .iter()
+            .find_map(|c| text[..at].strip_suffix(c))
+        else {
+            return false;
+        };
+        let i = names.partition_point(|h| h.start < at);
+        names.get(i).is_some_and(|h| h.start == at)
+            && names[..i]
+                .iter()
+                .rev()
+                .take(8)
+                .any(|h| h.end == before.len())
+    };
+    candidates.retain(|c| !joint(c.quote.start));
 }
 
 /// Add the figures no pattern read that the clause reader can place.

@@ -34,6 +34,39 @@ fn next_years_budget_in_a_final_account_gives_no_figure() {
     }
 }
 
+/// §6 Two names joined by 和 before one figure: the figure is the two
+/// together, under neither name's key.
+#[test]
+fn a_figure_after_two_joined_names_is_neither_ones() {
+    let f = facts(&format!(
+        "{FINAL}一般公共预算拨款收入800.00万元。实行绩效目标管理的项目12个，涉及一般公共预算拨款和政府性基金预算拨款650.00万元。\n"
+    ));
+    assert!(has(&f, "income.general_budget", "800.00"), "{f:#?}");
+    assert!(!f.iter().any(|x| x.value == "650.00"), "{f:#?}");
+}
+
+/// §3 A budget's 一般公共预算当年拨款 (no 支出) is its general-budget
+/// spending, compared with last year's budget.
+#[test]
+fn this_years_general_budget_appropriation_is_its_spending() {
+    let f = facts(
+        "某某县教育局2023年部门预算\n\n四、一般公共预算当年拨款情况\n2023年一般公共预算当年拨款500.00万元，比2022年预算480.00万元增加20.00万元，增长4.17%。\n",
+    );
+    assert!(has(&f, "general_budget.expenditure", "500.00"), "{f:#?}");
+    assert!(
+        has(&f, "general_budget.expenditure.prior_year", "480.00"),
+        "{f:#?}"
+    );
+    assert!(
+        has(&f, "general_budget.expenditure.yoy_change", "20.00"),
+        "{f:#?}"
+    );
+    assert!(
+        has(&f, "general_budget.expenditure.yoy_pct", "4.17"),
+        "{f:#?}"
+    );
+}
+
 /// §1.6 Purchases per unit in 辆 under a heading naming one of the three
 /// parts: each unit's count is labelled with the unit, and `本年购置2辆` with none.
 #[test]
