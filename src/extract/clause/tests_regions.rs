@@ -67,6 +67,34 @@ fn this_years_general_budget_appropriation_is_its_spending() {
     );
 }
 
+/// §1.4 The foreign part in a bracket after the domestic counts, its
+/// parts in any order: counts before it are `.domestic`, in it `.foreign`.
+#[test]
+fn a_foreign_bracket_splits_the_reception_counts() {
+    let f = facts(&format!(
+        "{FINAL}公务接待费50.00万元。全年国内公务接待120批次，接待900人次（其中：外事接待3批次，25人次），主要用于上级检查指导。\n"
+    ));
+    assert!(
+        has(&f, "three_public.reception.batches.domestic", "120"),
+        "{f:#?}"
+    );
+    assert!(
+        has(&f, "three_public.reception.persons.domestic", "900"),
+        "{f:#?}"
+    );
+    assert!(
+        has(&f, "three_public.reception.batches.foreign", "3"),
+        "{f:#?}"
+    );
+    assert!(
+        has(&f, "three_public.reception.persons.foreign", "25"),
+        "{f:#?}"
+    );
+    let plain = |k: &str| f.iter().any(|x| x.key == k);
+    assert!(!plain("three_public.reception.batches"), "{f:#?}");
+    assert!(!plain("three_public.reception.persons"), "{f:#?}");
+}
+
 /// §1.6 Purchases per unit in 辆 under a heading naming one of the three
 /// parts: each unit's count is labelled with the unit, and `本年购置2辆` with none.
 #[test]
