@@ -331,7 +331,8 @@ pub fn read_table(set: &TableSet, t: &RawTable) -> (Vec<TableFigure>, TableGrid)
         });
     };
     let halves = halves(&cols);
-    let body = super::merged::merged_labels_resolved(&t.body, &cols, &halves);
+    let mut body = super::merged::merged_labels_resolved(&t.body, &cols, &halves);
+    super::merged::wrapped_labels_joined(spec, &mut body, &cols, &halves);
     let qualifiers = if spec.cells.is_empty() {
         Default::default()
     } else {

@@ -322,3 +322,58 @@ fn a_budgets_fiscal_summary_names_its_income_without_caizheng() {
     }
     assert!(!got.contains(&("fiscal.total", "50.00")), "{got:?}");
 }
+
+/// The 2023+ 财政拨款收入支出决算表: a label wrapped onto a line of its own
+/// (`年初财政拨款结转和结` / `余`) and the fund lines under each carry-over,
+/// which are its parts, not income.
+#[test]
+fn carry_over_parts_and_wrapped_labels_of_the_fiscal_summary() {
+    let set = TableSet::builtin();
+    let t = table(
+        &set,
+        "fiscal_summary",
+        "财政拨款收入支出决算表",
+        vec![row(&["项目", "决算数", "项目", "合计"])],
+        &[
+            [
+                "一般公共预算财政拨款",
+                "500.00",
+                "一般公共服务支出",
+                "520.00",
+            ],
+            ["本年收入合计", "500.00", "本年支出合计", "520.00"],
+            [
+                "年初财政拨款结转和结",
+                "40.00",
+                "年末财政拨款结转和结",
+                "20.00",
+            ],
+            ["余", "", "余", ""],
+            [
+                "一般公共预算财政拨款",
+                "40.00",
+                "一般公共预算财政拨款",
+                "20.00",
+            ],
+            ["总计", "540.00", "总计", "540.00"],
+        ],
+    );
+    let (figures, _) = read_table(&set, &t);
+    let got: Vec<(&str, &str)> = figures
+        .iter()
+        .map(|f| (f.key.as_str(), f.value.as_str()))
+        .collect();
+    for want in [
+        ("income.general_budget", "500.00"),
+        ("fiscal.carryover_begin", "40.00"),
+        ("fiscal.carryover_end", "20.00"),
+        ("x.fiscal.carryover_begin.general_budget", "40.00"),
+        ("x.fiscal.carryover_end.general_budget", "20.00"),
+    ] {
+        assert!(got.contains(&want), "{want:?}: {got:?}");
+    }
+    assert!(
+        !got.contains(&("income.general_budget", "40.00")),
+        "{got:?}"
+    );
+}

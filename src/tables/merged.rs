@@ -2,7 +2,10 @@
 //! cells moved to the column group they name, and header cells set beside
 //! their column folded onto it. The same for every source.
 
-use super::map::{columns_with, is_code, parse_amount, Column, RawRow, RawTable, Role};
+use super::map::{
+    columns_with, is_code, parse_amount, strip_ordinal, Column, RawRow, RawTable, Role,
+};
+use super::spec::compact;
 use super::spec::TableSet;
 use std::collections::HashSet;
 
@@ -131,4 +134,34 @@ pub fn orphan_headers_folded(set: &TableSet, t: &RawTable) -> RawTable {
         keep(&mut r.cells);
     }
     out
+}
+
+/// A label wrapped onto the next line of its cell (`年初财政拨款结转和结` /
+/// `余`, the figures on the first line): the fragment, a line with a name and
+/// nothing else in its half, joins the name above when together they are a
+/// line label the table knows and the name above alone is not.
+pub(super) fn wrapped_labels_joined(
+    spec: &super::spec::TableSpec,
+    body: &mut [RawRow],
+    cols: &[Column],
+    halves: &[std::ops::Range<usize>],
+) {
+    let known = |name: &str| spec.has_row_label(strip_ordinal(&compact(name)));
+    for half in halves {
+        let Some(&name_col) = columns_with(cols, half.clone(), Role::Name).first() else {
+            continue;
+        };
+        let others: Vec<usize> = half.clone().filter(|&c| c != name_col).collect();
+        for r in 1..body.len() {
+            let fragment = body[r].cells[name_col].trim().to_string();
+            let alone =
+                !fragment.is_empty() && others.iter().all(|&c| body[r].cells[c].trim().is_empty());
+            let above = body[r - 1].cells[name_col].trim().to_string();
+            if alone && !above.is_empty() && !known(&above) && known(&format!("{above}{fragment}"))
+            {
+                body[r - 1].cells[name_col] = format!("{above}{fragment}");
+                body[r].cells[name_col].clear();
+            }
+        }
+    }
 }

@@ -93,3 +93,11 @@ fn blind_set(name: &str) {
 fn blind_made_up_reports_third_set() {
     blind_set("blind3");
 }
+
+/// The fourth blind set (`corpus/blind4/`): four more provinces, a narrative
+/// PDF and web page, tables in a ruled PDF, a PDF without rules, a legacy
+/// `.xls` and an HTML page.
+#[test]
+fn blind_made_up_reports_fourth_set() {
+    blind_set("blind4");
+}
