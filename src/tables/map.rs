@@ -185,6 +185,24 @@ pub fn halves(cols: &[Column]) -> Vec<std::ops::Range<usize>> {
     out
 }
 
+/// A line name without the count unit bracketed after it (`团组数（个）` → `团组数`).
+fn count_unit_dropped(name: &str) -> &str {
+    [
+        "（个）",
+        "（人）",
+        "（人次）",
+        "（辆）",
+        "（批次）",
+        "（次）",
+        "(个)",
+        "(人)",
+        "(辆)",
+    ]
+    .iter()
+    .find_map(|u| name.strip_suffix(u))
+    .unwrap_or(name)
+}
+
 /// A functional/economic code: 2 to 7 digits.
 pub fn is_code(s: &str) -> bool {
     let s = s.trim();
@@ -294,6 +312,8 @@ pub fn read_table(set: &TableSet, t: &RawTable) -> (Vec<TableFigure>, TableGrid)
     let cols = columns(set, &t.header, &t.body);
     let mut figures = Vec::new();
     let factor = unit_factor(t.unit.as_deref());
+    // The unit of the fixed line being read, when it counts things.
+    let line_unit: std::cell::Cell<Option<&str>> = std::cell::Cell::new(None);
     let mut emit = |key: &str,
                     raw: &str,
                     value: String,
@@ -306,11 +326,13 @@ pub fn read_table(set: &TableSet, t: &RawTable) -> (Vec<TableFigure>, TableGrid)
         figures.push(TableFigure {
             key: key.to_string(),
             value_wan: factor
-                .filter(|_| !pct)
+                .filter(|_| !pct && line_unit.get().is_none())
                 .and_then(|f| value.parse::<Decimal>().ok().map(|d| d * f)),
             value,
             unit: if pct {
                 Some("%".into())
+            } else if let Some(u) = line_unit.get() {
+                Some(u.to_string())
             } else {
                 t.unit.clone()
             },
@@ -429,8 +451,10 @@ pub fn read_table(set: &TableSet, t: &RawTable) -> (Vec<TableFigure>, TableGrid)
                 continue;
             }
             if !bare.is_empty() {
+                // `团组数（个）`: a count's unit in brackets after its name.
+                let unitless = count_unit_dropped(&bare);
                 let found = spec.rows.iter().position(|r| {
-                    r.labels.contains(&bare)
+                    (r.labels.contains(&bare) || r.labels.iter().any(|l| l == unitless))
                         && (r.follows.is_empty()
                             || r.follows.iter().any(|f| seen_labels.contains(f)))
                 });
@@ -446,6 +470,7 @@ pub fn read_table(set: &TableSet, t: &RawTable) -> (Vec<TableFigure>, TableGrid)
                             used_rows.insert(ri, printed.iter().map(|v| v.to_string()).collect());
                         }
                     }
+                    line_unit.set(spec.rows[ri].unit.as_deref());
                     for (c, raw, v) in &values {
                         // A column that names its figure itself (the 三公
                         // table's 公务接待费/决算数) is read as the column says.
@@ -462,6 +487,7 @@ pub fn read_table(set: &TableSet, t: &RawTable) -> (Vec<TableFigure>, TableGrid)
                             emit(key, raw, v.clone(), None, None, row.page, &cols[*c]);
                         }
                     }
+                    line_unit.set(None);
                     continue;
                 }
                 if let Some(extra) = qualifiers.get(&bare) {
@@ -472,6 +498,7 @@ pub fn read_table(set: &TableSet, t: &RawTable) -> (Vec<TableFigure>, TableGrid)
                             emit(key, raw, v.clone(), None, None, row.page, &cols[*c]);
                         }
                     }
+                    line_unit.set(None);
                     continue;
                 }
                 if spec.uncoded_lines && bare.ends_with("支出") && bare.chars().count() >= 4 {

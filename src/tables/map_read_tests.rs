@@ -377,3 +377,38 @@ fn carry_over_parts_and_wrapped_labels_of_the_fiscal_summary() {
         "{got:?}"
     );
 }
+
+/// Counts printed under a 三公 table's amounts (`统计数` lines, the unit in
+/// brackets after the name) are counts, in their own unit, not 万元.
+#[test]
+fn count_lines_of_a_three_public_table_keep_their_unit() {
+    let set = TableSet::builtin();
+    let t = table(
+        &set,
+        "three_public",
+        "财政拨款“三公”经费支出决算表",
+        vec![row(&["项目", "预算数", "决算数"])],
+        &[
+            ["3.公务接待费", "12.00", "8.78"],
+            ["统计数", "", "决算数"],
+            ["1.因公出国（境）团组数（个）", "", "0"],
+            ["4.公务用车保有量（辆）", "", "9"],
+            ["6.国内公务接待人次（人）", "", "312"],
+        ],
+    );
+    let (figures, _) = read_table(&set, &t);
+    let got: Vec<(&str, &str, Option<&str>)> = figures
+        .iter()
+        .map(|f| (f.key.as_str(), f.value.as_str(), f.unit.as_deref()))
+        .collect();
+    for want in [
+        ("three_public.reception", "8.78", Some("万元")),
+        ("three_public.overseas.groups", "0", Some("个")),
+        ("vehicles.total", "9", Some("辆")),
+        ("three_public.reception.persons", "312", Some("人次")),
+    ] {
+        assert!(got.contains(&want), "{want:?}: {got:?}");
+    }
+    let count = figures.iter().find(|f| f.key == "vehicles.total").unwrap();
+    assert_eq!(count.value_wan, None);
+}

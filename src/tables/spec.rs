@@ -51,6 +51,10 @@ pub struct RowSpec {
     /// same side: `收入合计` after `当年收入小计` is the grand total.
     #[serde(default)]
     pub follows: Vec<String>,
+    /// The line counts things (`公务用车保有量（辆）` in a 三公 table in
+    /// 万元): its figures take this unit, not the table's.
+    #[serde(default)]
+    pub unit: Option<String>,
 }
 
 impl TableSpec {
