@@ -134,10 +134,11 @@ fn title_scope(text: &str, words: &ScopeWords) -> Option<String> {
 }
 
 /// A sentence opening with a unit's name, after a list number or `其中：`;
-/// the longest name that ends as a unit's does (`…外事办公室`, not `…外事办`).
+/// the longest name that ends as a unit's does (`…外事办公室`, not `…外事办`),
+/// or the rest of a list of units (`其余76个单位`).
 fn unit_line_regex(endings: &[String]) -> Option<regex::Regex> {
     regex::Regex::new(&format!(
-        r"^[。；;\n\s]*(?:[（(]?[0-9]{{1,2}}[)）.、．]\s*)?(?:其中[：:]\s*)?(?P<unit>\p{{Han}}{{1,20}}(?:{}))",
+        r"^[。；;\n\s]*(?:[（(]?[0-9]{{1,2}}[)）.、．]\s*)?(?:其中[：:]\s*)?(?P<unit>(?:其余|其他)[0-9]{{1,4}}个(?:单位|部门)|\p{{Han}}{{1,20}}(?:{}))",
         ending_alternatives(endings)?
     ))
     .ok()
@@ -208,6 +209,16 @@ mod tests {
                 Some("州人民政府外事办公室"),
                 Some("州交通运输综合行政执法支队")
             ]
+        );
+    }
+
+    #[test]
+    fn the_rest_of_a_list_of_units_labels_its_own_line() {
+        let text = "某州州本级2023年度“三公”经费决算情况说明\n1.州公安局“三公”经费决算120万元。\n其余40个单位“三公”经费决算合计300万元。\n";
+        let labels = labels_of(text, &["120", "300"], None);
+        assert_eq!(
+            labels.iter().map(Option::as_deref).collect::<Vec<_>>(),
+            [Some("州公安局"), Some("其余40个单位")]
         );
     }
 
