@@ -239,6 +239,13 @@ pub fn read(input: &ClauseInput) -> ClauseOutput {
         };
         let mut subject: Option<Subject> = None;
         let mut last_read: Option<Subject> = None;
+        // The last subject read before the sentence's `其中` list: a next
+        // sentence opening with a comparison continues the whole, not its
+        // last part (`合计612.38万元，其中：…公务接待费134.86万元。比上年减少…`).
+        let mut before_parts: Option<Subject> = None;
+        let parts_at = text[sentence.clone()]
+            .find("其中")
+            .map(|i| sentence.start + i);
         let title = titled.take();
         // `收入总计A，支出总计B，分别比上年增长C和D`: the subjects of the
         // sentence's amounts so far, and which of them the next figure after
@@ -343,6 +350,9 @@ pub fn read(input: &ClauseInput) -> ClauseOutput {
                             named: false,
                             last_change: a.change_sign,
                         };
+                        if parts_at.is_none_or(|p| s.end <= p) {
+                            before_parts = Some(s.clone());
+                        }
                         last_read = Some(s.clone());
                         subject = Some(s);
                         continue;
@@ -439,6 +449,9 @@ pub fn read(input: &ClauseInput) -> ClauseOutput {
                         amounts_of.push(s.clone());
                     }
                     out.push(r);
+                    if parts_at.is_none_or(|p| s.end <= p) {
+                        before_parts = Some(s.clone());
+                    }
                     last_read = Some(s.clone());
                     subject = Some(s);
                 }
@@ -454,7 +467,10 @@ pub fn read(input: &ClauseInput) -> ClauseOutput {
             bracket_parent = None;
             reason_parent = None;
         }
-        carry = last_read;
+        carry = match parts_at {
+            Some(_) if before_parts.is_some() => before_parts,
+            _ => last_read,
+        };
     }
     ClauseOutput {
         readings: out,

@@ -95,6 +95,22 @@ fn a_foreign_bracket_splits_the_reception_counts() {
     assert!(!plain("three_public.reception.persons"), "{f:#?}");
 }
 
+/// §6.3 A sentence opening with a comparison after a sentence that lists
+/// parts (`其中：…`) continues the whole, not the last part listed.
+#[test]
+fn a_comparison_after_a_list_of_parts_continues_the_whole() {
+    let f = facts(&format!(
+        "{FINAL}“三公”经费支出合计300.00万元，其中：因公出国（境）费10.00万元，公务接待费90.00万元。比上年减少20.00万元，下降6.25%。\n"
+    ));
+    assert!(has(&f, "three_public.total.yoy_change", "-20.00"), "{f:#?}");
+    assert!(has(&f, "three_public.total.yoy_pct", "-6.25"), "{f:#?}");
+    assert!(
+        !f.iter()
+            .any(|x| x.key == "three_public.reception.yoy_change"),
+        "{f:#?}"
+    );
+}
+
 /// §1.6 Purchases per unit in 辆 under a heading naming one of the three
 /// parts: each unit's count is labelled with the unit, and `本年购置2辆` with none.
 #[test]
