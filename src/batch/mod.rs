@@ -12,6 +12,7 @@
 //! and exported a page at a time from it ([`state`]), so memory stays the
 //! same whatever the corpus size.
 
+mod across;
 mod discover;
 mod earlier;
 mod lock;
@@ -386,54 +387,6 @@ fn record_inputs(
     }
 }
 
-/// Bring the findings across this run's documents up to date in the run
-/// state: in each entity with documents that changed since it was last
-/// compared, the documents a rule pairs with a changed one are compared
-/// again (read from the run state, an entity at a time), the others'
-/// findings are those recorded then. The
-/// export reads them a part at a time ([`state::RunState::part_findings`]).
-fn compare_across(state: &state::RunState, config: &Config) -> Result<()> {
-    use crate::reconcile::across::{self, AcrossHead};
-    let mut comparisons = 0usize;
-    let mut entities = 0usize;
-    let mut after = String::new();
-    loop {
-        let page = state.dirty_entities(&after, ID_PAGE)?;
-        let Some(last) = page.last() else {
-            break;
-        };
-        after.clone_from(last);
-        for key in &page {
-            let (heads, changed) = state.entity_heads(key)?;
-            // The documents whose findings may change: the changed ones
-            // and those some rule compares with one of them (as it was or
-            // is); compared with every document a rule pairs them with.
-            let compares = |a: &AcrossHead, b: &AcrossHead| across::compares(&config.rules, a, b);
-            let again: Vec<&AcrossHead> = heads
-                .iter()
-                .filter(|h| changed.iter().any(|c| c.id == h.id || compares(h, c)))
-                .collect();
-            let needed: Vec<&str> = heads
-                .iter()
-                .filter(|h| again.iter().any(|a| a.id == h.id || compares(a, h)))
-                .map(|h| h.id.as_str())
-                .collect();
-            let compared = across::compare(&state.across_docs(&needed)?, &config.rules);
-            comparisons += compared.comparisons.len();
-            entities += 1;
-            let ids: Vec<&str> = again.iter().map(|h| h.id.as_str()).collect();
-            let findings: Vec<_> = compared
-                .findings
-                .into_iter()
-                .filter(|f| ids.contains(&f.document_id.as_str()))
-                .collect();
-            state.set_findings(key, &ids, &findings)?;
-        }
-    }
-    tracing::debug!(entities, comparisons, "compared across documents");
-    Ok(())
-}
-
 /// Process the inputs `discover` finds into `out` (see the module docs).
 /// Returns the export totals and the run statistics.
 pub fn run_with(
@@ -576,7 +529,7 @@ pub fn run_configured(
 
     let export_started = Instant::now();
     tracing::debug!(elapsed = ?started.elapsed(), "pruned");
-    compare_across(&state, &config)?;
+    across::compare_across(&state, &config)?;
     let recorded = state.part_keys()?;
     let exported = export::write_exports(
         out,
