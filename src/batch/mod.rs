@@ -16,6 +16,7 @@ mod across;
 mod discover;
 mod earlier;
 mod lock;
+mod site;
 mod stamp;
 mod state;
 
@@ -409,6 +410,27 @@ pub fn run_configured(
     patterns: Option<PathBuf>,
     earlier: &Earlier,
 ) -> Result<(ExportSummary, RunStats)> {
+    let ran = run_and_site(discover, out, jobs, force, quiet, patterns, earlier, false)?;
+    Ok((ran.0, ran.1))
+}
+
+/// [`run_configured`], and with `site` the site written too (while the
+/// exports are: see [`site::SiteBuild`]), and what came of that.
+#[allow(clippy::too_many_arguments)]
+pub fn run_and_site(
+    discover: &mut dyn FnMut(&mut InputSink) -> Result<()>,
+    out: &Path,
+    jobs: Option<usize>,
+    force: bool,
+    quiet: bool,
+    patterns: Option<PathBuf>,
+    earlier: &Earlier,
+    site: bool,
+) -> Result<(
+    ExportSummary,
+    RunStats,
+    Option<Result<crate::site::SiteTotals>>,
+)> {
     let started = Instant::now();
     fs::create_dir_all(out).map_err(|e| {
         CannotStart(format!(
@@ -526,6 +548,10 @@ pub fn run_configured(
     // is read again.
     let remover = export::Remover::start()?;
     export::prune_written(out, &mut |after| state.stale(after, ID_PAGE), &remover)?;
+    let site = match site {
+        true => Some(site::SiteBuild::start(out, remover.drained())?),
+        false => None,
+    };
 
     let export_started = Instant::now();
     tracing::debug!(elapsed = ?started.elapsed(), "pruned");
@@ -553,6 +579,8 @@ pub fn run_configured(
     remover.finish()?;
     state.finish()?;
     tracing::debug!(elapsed = ?started.elapsed(), "finished");
+    let site = site.map(site::SiteBuild::finish);
+    tracing::debug!(elapsed = ?started.elapsed(), "site written");
     let stats = RunStats {
         inputs: inputs as usize,
         documents: summary.documents,
@@ -571,7 +599,7 @@ pub fn run_configured(
         removed,
         removed_sources,
     };
-    Ok((summary, stats))
+    Ok((summary, stats, site))
 }
 
 /// This run's documents in id order, read from the state a page at a time.

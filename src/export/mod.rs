@@ -202,6 +202,45 @@ fn remove_if_present(path: &Path) -> Result<()> {
 pub struct Remover {
     paths: std::sync::mpsc::SyncSender<PathBuf>,
     threads: Vec<std::thread::JoinHandle<Result<()>>>,
+    pending: Arc<Pending>,
+}
+
+/// Paths handed to a [`Remover`] and not deleted yet.
+#[derive(Default)]
+struct Pending {
+    count: std::sync::Mutex<usize>,
+    none: std::sync::Condvar,
+}
+
+impl Pending {
+    fn add(&self, n: isize) {
+        let mut count = self.count.lock().unwrap_or_else(|e| e.into_inner());
+        *count = count.saturating_add_signed(n);
+        if *count == 0 {
+            self.none.notify_all();
+        }
+    }
+}
+
+/// One path taken off the queue: done with, deleted or not, when dropped.
+struct Taken<'a>(&'a Pending);
+
+impl Drop for Taken<'_> {
+    fn drop(&mut self) {
+        self.0.add(-1);
+    }
+}
+
+/// Waits until every path handed to a [`Remover`] so far (and since) is deleted.
+pub struct Drained(Arc<Pending>);
+
+impl Drained {
+    pub fn wait(self) {
+        let mut count = self.0.count.lock().unwrap_or_else(|e| e.into_inner());
+        while *count > 0 {
+            count = self.0.none.wait(count).unwrap_or_else(|e| e.into_inner());
+        }
+    }
 }
 
 /// Paths waiting for the remover: memory stays bounded however many there are.
@@ -213,9 +252,11 @@ impl Remover {
     pub fn start() -> Result<Remover> {
         let (paths, queued) = std::sync::mpsc::sync_channel::<PathBuf>(REMOVALS_IN_FLIGHT);
         let queued = Arc::new(std::sync::Mutex::new(queued));
+        let pending = Arc::new(Pending::default());
         let threads = (0..REMOVERS)
             .map(|_| {
                 let queued = Arc::clone(&queued);
+                let pending = Arc::clone(&pending);
                 std::thread::Builder::new()
                     .name("remove stale".into())
                     .spawn(move || {
@@ -223,6 +264,7 @@ impl Remover {
                         let mut first = Ok(());
                         // The queue is locked only to take the next path.
                         while let Ok(Ok(path)) = queued.lock().map(|q| q.recv()) {
+                            let _taken = Taken(&pending);
                             let removed = remove_if_present(&path);
                             if first.is_ok() {
                                 first = removed;
@@ -233,18 +275,30 @@ impl Remover {
                     .context("cannot start the file remover")
             })
             .collect::<Result<_>>()?;
-        Ok(Remover { paths, threads })
+        Ok(Remover {
+            paths,
+            threads,
+            pending,
+        })
     }
 
     /// Queue `path` for deletion; a failure is reported by [`Self::finish`].
     pub fn remove(&self, path: PathBuf) {
+        self.pending.add(1);
         // The threads only end early by panicking, which `finish` reports.
-        let _ = self.paths.send(path);
+        if self.paths.send(path).is_err() {
+            self.pending.add(-1);
+        }
+    }
+
+    /// What waits until the paths handed over so far are deleted.
+    pub fn drained(&self) -> Drained {
+        Drained(Arc::clone(&self.pending))
     }
 
     /// Wait until every path handed over is deleted; the first failure.
     pub fn finish(self) -> Result<()> {
-        let Remover { paths, threads } = self;
+        let Remover { paths, threads, .. } = self;
         drop(paths);
         let mut first = Ok(());
         for thread in threads {
