@@ -12,9 +12,11 @@
 //! and exported a page at a time from it ([`state`]), so memory stays the
 //! same whatever the corpus size.
 
+mod across;
 mod discover;
 mod earlier;
 mod lock;
+mod site;
 mod stamp;
 mod state;
 
@@ -386,54 +388,6 @@ fn record_inputs(
     }
 }
 
-/// Bring the findings across this run's documents up to date in the run
-/// state: in each entity with documents that changed since it was last
-/// compared, the documents a rule pairs with a changed one are compared
-/// again (read from the run state, an entity at a time), the others'
-/// findings are those recorded then. The
-/// export reads them a part at a time ([`state::RunState::part_findings`]).
-fn compare_across(state: &state::RunState, config: &Config) -> Result<()> {
-    use crate::reconcile::across::{self, AcrossHead};
-    let mut comparisons = 0usize;
-    let mut entities = 0usize;
-    let mut after = String::new();
-    loop {
-        let page = state.dirty_entities(&after, ID_PAGE)?;
-        let Some(last) = page.last() else {
-            break;
-        };
-        after.clone_from(last);
-        for key in &page {
-            let (heads, changed) = state.entity_heads(key)?;
-            // The documents whose findings may change: the changed ones
-            // and those some rule compares with one of them (as it was or
-            // is); compared with every document a rule pairs them with.
-            let compares = |a: &AcrossHead, b: &AcrossHead| across::compares(&config.rules, a, b);
-            let again: Vec<&AcrossHead> = heads
-                .iter()
-                .filter(|h| changed.iter().any(|c| c.id == h.id || compares(h, c)))
-                .collect();
-            let needed: Vec<&str> = heads
-                .iter()
-                .filter(|h| again.iter().any(|a| a.id == h.id || compares(a, h)))
-                .map(|h| h.id.as_str())
-                .collect();
-            let compared = across::compare(&state.across_docs(&needed)?, &config.rules);
-            comparisons += compared.comparisons.len();
-            entities += 1;
-            let ids: Vec<&str> = again.iter().map(|h| h.id.as_str()).collect();
-            let findings: Vec<_> = compared
-                .findings
-                .into_iter()
-                .filter(|f| ids.contains(&f.document_id.as_str()))
-                .collect();
-            state.set_findings(key, &ids, &findings)?;
-        }
-    }
-    tracing::debug!(entities, comparisons, "compared across documents");
-    Ok(())
-}
-
 /// Process the inputs `discover` finds into `out` (see the module docs).
 /// Returns the export totals and the run statistics.
 pub fn run_with(
@@ -456,6 +410,27 @@ pub fn run_configured(
     patterns: Option<PathBuf>,
     earlier: &Earlier,
 ) -> Result<(ExportSummary, RunStats)> {
+    let ran = run_and_site(discover, out, jobs, force, quiet, patterns, earlier, false)?;
+    Ok((ran.0, ran.1))
+}
+
+/// [`run_configured`], and with `site` the site written too (while the
+/// exports are: see [`site::SiteBuild`]), and what came of that.
+#[allow(clippy::too_many_arguments)]
+pub fn run_and_site(
+    discover: &mut dyn FnMut(&mut InputSink) -> Result<()>,
+    out: &Path,
+    jobs: Option<usize>,
+    force: bool,
+    quiet: bool,
+    patterns: Option<PathBuf>,
+    earlier: &Earlier,
+    site: bool,
+) -> Result<(
+    ExportSummary,
+    RunStats,
+    Option<Result<crate::site::SiteTotals>>,
+)> {
     let started = Instant::now();
     fs::create_dir_all(out).map_err(|e| {
         CannotStart(format!(
@@ -573,10 +548,14 @@ pub fn run_configured(
     // is read again.
     let remover = export::Remover::start()?;
     export::prune_written(out, &mut |after| state.stale(after, ID_PAGE), &remover)?;
+    let site = match site {
+        true => Some(site::SiteBuild::start(out, remover.drained())?),
+        false => None,
+    };
 
     let export_started = Instant::now();
     tracing::debug!(elapsed = ?started.elapsed(), "pruned");
-    compare_across(&state, &config)?;
+    across::compare_across(&state, &config)?;
     let recorded = state.part_keys()?;
     let exported = export::write_exports(
         out,
@@ -600,6 +579,8 @@ pub fn run_configured(
     remover.finish()?;
     state.finish()?;
     tracing::debug!(elapsed = ?started.elapsed(), "finished");
+    let site = site.map(site::SiteBuild::finish);
+    tracing::debug!(elapsed = ?started.elapsed(), "site written");
     let stats = RunStats {
         inputs: inputs as usize,
         documents: summary.documents,
@@ -618,7 +599,7 @@ pub fn run_configured(
         removed,
         removed_sources,
     };
-    Ok((summary, stats))
+    Ok((summary, stats, site))
 }
 
 /// This run's documents in id order, read from the state a page at a time.

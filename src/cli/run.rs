@@ -77,12 +77,11 @@ pub struct ReportArgs {
     format: SummaryFormat,
 }
 
-/// Write the site and say where, or why not. The site is the folder's:
-/// written by the holder of its lock.
-fn site(out: &Path) -> Option<(PathBuf, caizheng::site::SiteTotals)> {
-    let written = batch::lock_folder(out)
-        .map_err(anyhow::Error::from)
-        .and_then(|_lock| caizheng::site::write_site(out));
+/// Where the site the run wrote is, or why it is not.
+fn site(
+    out: &Path,
+    written: anyhow::Result<caizheng::site::SiteTotals>,
+) -> Option<(PathBuf, caizheng::site::SiteTotals)> {
     match written {
         Ok(totals) => Some((
             out.join(caizheng::site::SITE_DIR).join("index.html"),
@@ -106,7 +105,7 @@ pub fn run(command: RunCommand, quiet: bool) -> anyhow::Result<Exit> {
         no_site,
     } = command;
     args.quiet = quiet;
-    let (summary, stats) = run_main(&args)?;
+    let (summary, stats, written) = run_main(&args, !no_site)?;
     tracing::info!(
         documents = summary.documents,
         processed = stats.processed,
@@ -121,7 +120,7 @@ pub fn run(command: RunCommand, quiet: bool) -> anyhow::Result<Exit> {
         exit = Exit::Partial;
     }
     // The dataset is written: a site that cannot be is a part not done.
-    let site = if no_site { None } else { site(&args.out) };
+    let site = written.and_then(|written| site(&args.out, written));
     if !no_site && site.is_none() {
         exit = Exit::Partial;
     }
@@ -245,14 +244,22 @@ fn summary_table(summary: &ExportSummary, stats: &RunStats, out: &Path) -> Strin
 }
 
 /// `caizheng run`: the run `args` ask for, documents of earlier runs kept
-/// unless `--prune`. Printing the summary is the caller's.
-fn run_main(args: &RunArgs) -> Result<(ExportSummary, RunStats)> {
+/// unless `--prune`, and with `site` the site written (while the exports
+/// are). Printing the summary is the caller's.
+fn run_main(
+    args: &RunArgs,
+    site: bool,
+) -> Result<(
+    ExportSummary,
+    RunStats,
+    Option<anyhow::Result<caizheng::site::SiteTotals>>,
+)> {
     let earlier = if args.prune {
         Earlier::Prune
     } else {
         Earlier::keep_outside(&args.inputs)
     };
-    let (summary, stats) = batch::run_configured(
+    let (summary, stats, written) = batch::run_and_site(
         &mut |sink| batch::discover_each(&args.inputs, sink),
         &args.out,
         args.jobs,
@@ -260,10 +267,11 @@ fn run_main(args: &RunArgs) -> Result<(ExportSummary, RunStats)> {
         args.quiet,
         args.patterns.clone(),
         &earlier,
+        site,
     )?;
     if let Some(path) = &args.stats_json {
         fs::write(path, serde_json::to_vec_pretty(&stats)?)
             .with_context(|| format!("cannot write {}", path.display()))?;
     }
-    Ok((summary, stats))
+    Ok((summary, stats, written))
 }

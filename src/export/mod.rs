@@ -189,52 +189,127 @@ fn remove_if_present(path: &Path) -> Result<()> {
     }
 }
 
-/// Deletes files on a thread of its own, so that whoever finds them need not
+/// Deletes files on threads of its own, so that whoever finds them need not
 /// wait: an unlink can wait for the disk (on ext4 mounted with `discard`, a
 /// file's blocks are discarded before the call returns: 0.1–0.5 ms a file on
 /// the machine measured), and a crawl that replaced many documents has many
-/// files to delete.
+/// files to delete. Several at once: like fsyncs, concurrent unlinks share
+/// the wait (100 files of 200 KB just synced, with another build on the
+/// machine: 2.6–3.3 ms a file one at a time, 0.16–0.19 ms with four
+/// threads). One thread deleting the 18 replaced parts (7 files each) and
+/// the 10 replaced reports of a 10-changed re-run of the 1,000-document
+/// corpus kept the run waiting 0.4 s at its end; eight, under 1 ms.
 pub struct Remover {
     paths: std::sync::mpsc::SyncSender<PathBuf>,
-    thread: std::thread::JoinHandle<Result<()>>,
+    threads: Vec<std::thread::JoinHandle<Result<()>>>,
+    pending: Arc<Pending>,
+}
+
+/// Paths handed to a [`Remover`] and not deleted yet.
+#[derive(Default)]
+struct Pending {
+    count: std::sync::Mutex<usize>,
+    none: std::sync::Condvar,
+}
+
+impl Pending {
+    fn add(&self, n: isize) {
+        let mut count = self.count.lock().unwrap_or_else(|e| e.into_inner());
+        *count = count.saturating_add_signed(n);
+        if *count == 0 {
+            self.none.notify_all();
+        }
+    }
+}
+
+/// One path taken off the queue: done with, deleted or not, when dropped.
+struct Taken<'a>(&'a Pending);
+
+impl Drop for Taken<'_> {
+    fn drop(&mut self) {
+        self.0.add(-1);
+    }
+}
+
+/// Waits until every path handed to a [`Remover`] so far (and since) is deleted.
+pub struct Drained(Arc<Pending>);
+
+impl Drained {
+    pub fn wait(self) {
+        let mut count = self.0.count.lock().unwrap_or_else(|e| e.into_inner());
+        while *count > 0 {
+            count = self.0.none.wait(count).unwrap_or_else(|e| e.into_inner());
+        }
+    }
 }
 
 /// Paths waiting for the remover: memory stays bounded however many there are.
 const REMOVALS_IN_FLIGHT: usize = 4096;
+/// Files deleted at once.
+const REMOVERS: usize = 8;
 
 impl Remover {
     pub fn start() -> Result<Remover> {
         let (paths, queued) = std::sync::mpsc::sync_channel::<PathBuf>(REMOVALS_IN_FLIGHT);
-        let thread = std::thread::Builder::new()
-            .name("remove stale".into())
-            .spawn(move || {
-                // Past a failure it goes on deleting: only the first is reported.
-                let mut first = Ok(());
-                for path in queued {
-                    let removed = remove_if_present(&path);
-                    if first.is_ok() {
-                        first = removed;
-                    }
-                }
-                first
+        let queued = Arc::new(std::sync::Mutex::new(queued));
+        let pending = Arc::new(Pending::default());
+        let threads = (0..REMOVERS)
+            .map(|_| {
+                let queued = Arc::clone(&queued);
+                let pending = Arc::clone(&pending);
+                std::thread::Builder::new()
+                    .name("remove stale".into())
+                    .spawn(move || {
+                        // Past a failure it goes on deleting: only the first is reported.
+                        let mut first = Ok(());
+                        // The queue is locked only to take the next path.
+                        while let Ok(Ok(path)) = queued.lock().map(|q| q.recv()) {
+                            let _taken = Taken(&pending);
+                            let removed = remove_if_present(&path);
+                            if first.is_ok() {
+                                first = removed;
+                            }
+                        }
+                        first
+                    })
+                    .context("cannot start the file remover")
             })
-            .context("cannot start the file remover")?;
-        Ok(Remover { paths, thread })
+            .collect::<Result<_>>()?;
+        Ok(Remover {
+            paths,
+            threads,
+            pending,
+        })
     }
 
     /// Queue `path` for deletion; a failure is reported by [`Self::finish`].
     pub fn remove(&self, path: PathBuf) {
-        // The thread only ends early by panicking, which `finish` reports.
-        let _ = self.paths.send(path);
+        self.pending.add(1);
+        // The threads only end early by panicking, which `finish` reports.
+        if self.paths.send(path).is_err() {
+            self.pending.add(-1);
+        }
+    }
+
+    /// What waits until the paths handed over so far are deleted.
+    pub fn drained(&self) -> Drained {
+        Drained(Arc::clone(&self.pending))
     }
 
     /// Wait until every path handed over is deleted; the first failure.
     pub fn finish(self) -> Result<()> {
-        let Remover { paths, thread } = self;
+        let Remover { paths, threads, .. } = self;
         drop(paths);
-        thread
-            .join()
-            .unwrap_or_else(|_| Err(anyhow::anyhow!("the file remover panicked")))
+        let mut first = Ok(());
+        for thread in threads {
+            let removed = thread
+                .join()
+                .unwrap_or_else(|_| Err(anyhow::anyhow!("the file remover panicked")));
+            if first.is_ok() {
+                first = removed;
+            }
+        }
+        first
     }
 }
 

@@ -67,6 +67,36 @@ pub fn compares(rules: &RuleSet, this: &AcrossHead, other: &AcrossHead) -> bool 
         })
 }
 
+/// The documents of `heads` (in id order) that [`super::compare`] compares
+/// `this` with: by each rule, those it pairs `this` with, of copies that
+/// print the same figures the first (see there). What comparing `this`
+/// needs of the others, however many copies they are.
+pub fn compared_with<'h>(
+    rules: &RuleSet,
+    this: &AcrossHead,
+    heads: &'h [AcrossHead],
+) -> Vec<&'h AcrossHead> {
+    let mut with: Vec<&AcrossHead> = Vec::new();
+    if !this.comparable() {
+        return with;
+    }
+    let mut ids = std::collections::HashSet::new();
+    for rule in &rules.across.rules {
+        let mut digests = std::collections::HashSet::new();
+        for other in heads.iter().filter(|h| h.comparable()) {
+            let compared = paired(rule.pairing, this, other)
+                && match rule.pairing {
+                    Pairing::Republished => other.digest != this.digest,
+                    _ => digests.insert(&other.digest),
+                };
+            if compared && ids.insert(&other.id) {
+                with.push(other);
+            }
+        }
+    }
+    with
+}
+
 pub(super) fn paired(pairing: Pairing, this: &AcrossHead, other: &AcrossHead) -> bool {
     if this.id == other.id || !this.same_entity(other) {
         return false;

@@ -37,7 +37,7 @@ const BEYOND: Bilingual<&str> = Bilingual {
 
 pub use entity::entity_key;
 use head::paired;
-pub use head::{compares, AcrossHead};
+pub use head::{compared_with, compares, AcrossHead};
 pub(crate) use rules::RawAcross;
 pub use rules::{AcrossRule, AcrossRules, Form, Pairing};
 
@@ -127,6 +127,13 @@ pub struct Compared {
 /// Compare every pair of `docs` the rules pair (documents of any entities,
 /// in any order; documents without entity, year or kind are left out).
 pub fn compare(docs: &[AcrossDoc], rules: &RuleSet) -> Compared {
+    compare_some(docs, rules, &|_| true)
+}
+
+/// [`compare`], for the documents whose id `these` takes only: their
+/// findings and comparisons are those [`compare`] makes of them, given
+/// `docs` holds the documents they are compared with ([`compared_with`]).
+pub fn compare_some(docs: &[AcrossDoc], rules: &RuleSet, these: &dyn Fn(&str) -> bool) -> Compared {
     let mut docs: Vec<(&AcrossDoc, AcrossHead)> = docs
         .iter()
         .map(|d| (d, d.head()))
@@ -142,6 +149,9 @@ pub fn compare(docs: &[AcrossDoc], rules: &RuleSet) -> Compared {
     let mut out = Compared::default();
     let mut seen = HashSet::new();
     for (this, this_index) in docs.iter().zip(&indexes) {
+        if !these(&this.id) {
+            continue;
+        }
         let mut found = Vec::new();
         for rule in &rules.across.rules {
             // Copies of a report that print the same figures (the same PDF

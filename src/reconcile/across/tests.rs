@@ -228,3 +228,80 @@ fn a_final_accounts_budget_figure_is_compared_with_that_years_budget() {
         .comparisons
         .is_empty());
 }
+
+/// What the run compares again: one document with only those
+/// `compared_with` names, read beside it, gives the findings and
+/// comparisons `compare` gives it among all (copies with the same figures,
+/// copies with others, earlier years, a year's budget and final).
+#[test]
+fn a_document_compared_with_only_those_it_needs_gets_what_all_of_them_give_it() {
+    let rules = RuleSet::builtin();
+    let spent = |v: &str| fact("general_budget.expenditure", v, None, 3, 100);
+    let change = |v: &str| fact("general_budget.expenditure.yoy_change", v, None, 4, 130);
+    let docs = vec![
+        doc("a2", "某某局", 2018, "budget", vec![spent("1000.00")]),
+        doc("a1", "某某局", 2018, "budget", vec![spent("1000.00")]),
+        doc("a3", "某某局", 2018, "budget", vec![spent("1010.00")]),
+        doc(
+            "c2",
+            "某某局",
+            2019,
+            "budget",
+            vec![spent("1250.00"), change("150.00")],
+        ),
+        doc(
+            "c1",
+            "某某局",
+            2019,
+            "budget",
+            vec![spent("1200.00"), change("150.00")],
+        ),
+        doc("d1", "某某局", 2019, "final", vec![spent("1190.00")]),
+        doc(
+            "d0",
+            "某某局",
+            2020,
+            "final",
+            vec![spent("1300.00"), change("100.00")],
+        ),
+    ];
+    let all = compare(&docs, &rules);
+    assert!(!all.findings.is_empty());
+    let mut heads: Vec<AcrossHead> = docs.iter().map(AcrossDoc::head).collect();
+    heads.sort_by(|a, b| a.id.cmp(&b.id));
+    for this in &heads {
+        let with: Vec<&str> = compared_with(&rules, this, &heads)
+            .iter()
+            .map(|h| h.id.as_str())
+            .collect();
+        if this.id == "c1" {
+            // Of the two 2018 budgets printing the same figures, the first.
+            assert_eq!(with, ["a1", "a3", "c2"]);
+        }
+        let read: Vec<AcrossDoc> = docs
+            .iter()
+            .filter(|d| d.id == this.id || with.contains(&d.id.as_str()))
+            .cloned()
+            .collect();
+        let some = compare_some(&read, &rules, &|id| id == this.id);
+        let mine = |f: &&CrossFinding| f.document_id == this.id;
+        let expected: Vec<&CrossFinding> = all.findings.iter().filter(mine).collect();
+        assert_eq!(
+            some.findings.iter().collect::<Vec<_>>(),
+            expected,
+            "{}",
+            this.id
+        );
+        let expected: Vec<&Comparison> = all
+            .comparisons
+            .iter()
+            .filter(|c| c.document_id == this.id)
+            .collect();
+        assert_eq!(
+            some.comparisons.iter().collect::<Vec<_>>(),
+            expected,
+            "{}",
+            this.id
+        );
+    }
+}
