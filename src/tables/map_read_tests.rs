@@ -30,6 +30,15 @@ fn table<const N: usize>(
     }
 }
 
+/// The (key, value) of every figure read from `t`, in order.
+fn keys_and_values(set: &TableSet, t: &RawTable) -> Vec<(String, String)> {
+    read_table(set, t)
+        .0
+        .into_iter()
+        .map(|f| (f.key, f.value))
+        .collect()
+}
+
 /// A budget's 三公 table of 上年预算数 | 本年预算数 | 增减 (金额 | 幅度): this
 /// year's budget is the amount, the others its prior year and change.
 #[test]
@@ -45,10 +54,10 @@ fn a_budget_table_with_change_columns_keys_this_years_budget_plainly() {
         ],
         &[["合计", "66.60", "44.30", "-22.30", "-33.48%"]],
     );
-    let (figures, _) = read_table(&set, &t);
-    let got: Vec<(&str, &str)> = figures
+    let keyed = keys_and_values(&set, &t);
+    let got: Vec<(&str, &str)> = keyed
         .iter()
-        .map(|f| (f.key.as_str(), f.value.as_str()))
+        .map(|(k, v)| (k.as_str(), v.as_str()))
         .collect();
     assert_eq!(
         got,
@@ -217,11 +226,7 @@ fn running_costs_procurement_and_fund_lines_of_a_budget() {
     assert_eq!(kind_of("九、机关运行经费预算表"), Some("admin_operating"));
     assert_eq!(kind_of("十、政府采购预算表"), Some("procurement"));
     let read = |kind: &str, title: &str, header: Vec<Vec<String>>, body: &[[&str; 4]]| {
-        let (figures, _) = read_table(&set, &table(&set, kind, title, header, body));
-        figures
-            .into_iter()
-            .map(|f| (f.key, f.value))
-            .collect::<Vec<_>>()
+        keys_and_values(&set, &table(&set, kind, title, header, body))
     };
     let pair = |k: &str, v: &str| (k.to_string(), v.to_string());
     let running = read(
@@ -306,10 +311,10 @@ fn a_budgets_fiscal_summary_names_its_income_without_caizheng() {
             ],
         ],
     );
-    let (figures, _) = read_table(&set, &t);
-    let got: Vec<(&str, &str)> = figures
+    let keyed = keys_and_values(&set, &t);
+    let got: Vec<(&str, &str)> = keyed
         .iter()
-        .map(|f| (f.key.as_str(), f.value.as_str()))
+        .map(|(k, v)| (k.as_str(), v.as_str()))
         .collect();
     for want in [
         ("income.general_budget", "300.00"),
@@ -358,10 +363,10 @@ fn carry_over_parts_and_wrapped_labels_of_the_fiscal_summary() {
             ["总计", "540.00", "总计", "540.00"],
         ],
     );
-    let (figures, _) = read_table(&set, &t);
-    let got: Vec<(&str, &str)> = figures
+    let keyed = keys_and_values(&set, &t);
+    let got: Vec<(&str, &str)> = keyed
         .iter()
-        .map(|f| (f.key.as_str(), f.value.as_str()))
+        .map(|(k, v)| (k.as_str(), v.as_str()))
         .collect();
     for want in [
         ("income.general_budget", "500.00"),
