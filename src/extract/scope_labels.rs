@@ -138,7 +138,7 @@ fn title_scope(text: &str, words: &ScopeWords) -> Option<String> {
 /// or the rest of a list of units (`其余76个单位`).
 fn unit_line_regex(endings: &[String]) -> Option<regex::Regex> {
     regex::Regex::new(&format!(
-        r"^[。；;\n\s]*(?:[（(]?[0-9]{{1,2}}[)）.、．]\s*)?(?:其中[：:]\s*)?(?P<unit>(?:其余|其他)[0-9]{{1,4}}个(?:单位|部门)|\p{{Han}}{{1,20}}(?:{}))",
+        r"^[。；;\n\s]*(?:[（(]?[0-9]{{1,2}}[)）.、．]\s*)?(?:其中[：:，,]\s*)?(?P<unit>(?:其余|其他)[0-9]{{1,4}}个(?:单位|部门)|\p{{Han}}{{1,20}}(?:{}))",
         ending_alternatives(endings)?
     ))
     .ok()
@@ -214,11 +214,16 @@ mod tests {
 
     #[test]
     fn the_rest_of_a_list_of_units_labels_its_own_line() {
-        let text = "某州州本级2023年度“三公”经费决算情况说明\n1.州公安局“三公”经费决算120万元。\n其余40个单位“三公”经费决算合计300万元。\n";
-        let labels = labels_of(text, &["120", "300"], None);
+        let text = "某州州本级2023年度“三公”经费决算情况说明\n1.州公安局“三公”经费决算120万元。\n其余40个单位“三公”经费决算合计300万元。\n培训费支出80万元。其中，州教育局培训费支出35万元。\n";
+        let labels = labels_of(text, &["120", "300", "80", "35"], None);
         assert_eq!(
             labels.iter().map(Option::as_deref).collect::<Vec<_>>(),
-            [Some("州公安局"), Some("其余40个单位")]
+            [
+                Some("州公安局"),
+                Some("其余40个单位"),
+                Some("州本级"),
+                Some("州教育局")
+            ]
         );
     }
 

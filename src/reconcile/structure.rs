@@ -500,12 +500,19 @@ fn years(input: &ReconcileInput, rules: &RuleSet, out: &mut Vec<Finding>) {
         {
             continue;
         }
+        // A final account closing on next year's budget (`七、2025年“三公”经费预算安排`).
+        let next_budget = input.info.kind.as_deref() == Some("final") && line.contains("预算");
         for cap in YEAR.captures_iter(line) {
             let year: i32 = cap[1].parse().unwrap_or(fiscal_year);
-            if year == fiscal_year {
+            if year == fiscal_year || (next_budget && year == fiscal_year + 1) {
                 continue;
             }
             let m = cap.get(1).unwrap();
+            // A date (`发布日期：2025年9月22日`), not the year a report is for.
+            let after = line[cap.get(0).unwrap().end()..].trim_start();
+            if after.starts_with(|c: char| c.is_ascii_digit()) {
+                continue;
+            }
             let message = message!(
                 "{place_zh}写的是{year}年，而本报告为{fiscal_year}年度",
                 "the {place} names {year}, but the report is for fiscal year {fiscal_year}",

@@ -82,6 +82,25 @@ fn structure_year_in_headings_and_cover() {
     );
 }
 
+/// A date on the cover (`发布日期：2021年9月15日`) and a final account's closing
+/// section on next year's budget name other years, rightly.
+#[test]
+fn structure_dates_and_next_years_budget_are_no_year_mismatch() {
+    let text = "某县2020年度县本级“三公”经费决算情况说明\n发布日期：2021年9月15日 文号：某财预〔2021〕3号\n一、总体情况\n支出100万元。\n二、2021年“三公”经费预算安排\n预算90万元。\n";
+    let mut tree = SectionTree::default();
+    section(&mut tree, text, "一、总体情况", "other", 2);
+    section(&mut tree, text, "二、2021年“三公”经费预算安排", "other", 2);
+    let doc = Doc {
+        text: text.into(),
+        facts: vec![],
+    };
+    let findings = doc.run_with(&tree, Some(2020));
+    assert!(
+        only(&findings, "structure.year_mismatch").is_empty(),
+        "{findings:#?}"
+    );
+}
+
 #[test]
 fn structure_toc_against_body() {
     let text = "目录\n第二部分 决算情况说明\n一、收入决算情况说明 3\n二、“三公”经费情况说明 5\n附件 9\n\
