@@ -9,6 +9,7 @@ pub mod grids;
 pub mod html;
 pub mod input;
 mod number_formats;
+mod ole;
 pub mod pdf;
 pub mod positioned;
 pub mod text;

@@ -6,16 +6,13 @@
 //!
 //! The records read (MS-XLS 2.4): FORMAT, XF and BOUNDSHEET8 in the
 //! workbook globals, then NUMBER, RK, MULRK and FORMULA in each sheet's
-//! substream. The `Workbook` stream is read through `cfb` with a size cap;
+//! substream. The `Workbook` stream is read through [`super::ole`] with its size cap;
 //! anything unreadable only means no decimals (the shortest form).
 
 use std::collections::HashMap;
-use std::io::{Cursor, Read};
 
 use super::number_formats::{builtin_decimals, code_decimals, SheetDecimals};
-
-/// Largest `Workbook` stream read for its formats.
-const MAX_STREAM_BYTES: u64 = 64 * 1024 * 1024;
+use super::ole::{open, stream, u16_at, u32_at};
 
 const BOF: u16 = 0x0809;
 const EOF: u16 = 0x000A;
@@ -72,19 +69,11 @@ pub fn decimals_by_sheet(bytes: &[u8]) -> SheetDecimals {
     out
 }
 
-/// The `Workbook` stream of an OLE compound file, None when absent or over the cap.
+/// The `Workbook` stream of an OLE compound file, None when absent, over
+/// the cap or unreadable.
 fn workbook_stream(bytes: &[u8]) -> Option<Vec<u8>> {
-    let mut ole = cfb::CompoundFile::open(Cursor::new(bytes)).ok()?;
-    let entry = ole.entry("/Workbook").ok()?;
-    if !entry.is_stream() || entry.len() > MAX_STREAM_BYTES {
-        return None;
-    }
-    let mut out = Vec::with_capacity(entry.len() as usize);
-    ole.open_stream("/Workbook")
-        .ok()?
-        .read_to_end(&mut out)
-        .ok()?;
-    Some(out)
+    let mut ole = open(bytes).ok()?;
+    stream(&mut ole, "Workbook")?.ok()
 }
 
 /// The records of a substream starting at `at`: (type, data), ending at
@@ -173,14 +162,6 @@ fn characters(data: &[u8], start: usize, count: usize, wide: bool) -> Option<Str
     }
 }
 
-fn u16_at(b: &[u8], at: usize) -> Option<u16> {
-    Some(u16::from_le_bytes(b.get(at..at + 2)?.try_into().ok()?))
-}
-
-fn u32_at(b: &[u8], at: usize) -> Option<u32> {
-    Some(u32::from_le_bytes(b.get(at..at + 4)?.try_into().ok()?))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -231,7 +212,7 @@ mod tests {
         mulrk.extend([2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0]);
         stream.extend(record(MULRK, &mulrk));
         stream.extend(record(EOF, &[]));
-        let mut ole = cfb::CompoundFile::create(Cursor::new(Vec::new())).unwrap();
+        let mut ole = cfb::CompoundFile::create(std::io::Cursor::new(Vec::new())).unwrap();
         ole.create_stream("/Workbook")
             .unwrap()
             .write_all(&stream)
