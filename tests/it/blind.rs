@@ -101,3 +101,10 @@ fn blind_made_up_reports_third_set() {
 fn blind_made_up_reports_fourth_set() {
     blind_set("blind4");
 }
+
+/// The fifth blind set (`corpus/blind5/`): 宁夏, 新疆, 海南, 西藏; a Word
+/// narrative, a ruled budget PDF, an XLSX final account, pdftotext layout.
+#[test]
+fn blind_made_up_reports_fifth_set() {
+    blind_set("blind5");
+}
