@@ -246,6 +246,10 @@ pub fn read(input: &ClauseInput) -> ClauseOutput {
         let parts_at = text[sentence.clone()]
             .find("其中")
             .map(|i| sentence.start + i);
+        // The keys (and labels) read before that `其中`: a part after it
+        // read as the same key is a part of that figure, not the figure
+        // (`团组12个、58人次，其中赴港澳团组3个、11人次`).
+        let mut wholes: Vec<(String, Option<String>)> = Vec::new();
         let title = titled.take();
         // `收入总计A，支出总计B，分别比上年增长C和D`: the subjects of the
         // sentence's amounts so far, and which of them the next figure after
@@ -352,6 +356,7 @@ pub fn read(input: &ClauseInput) -> ClauseOutput {
                         };
                         if parts_at.is_none_or(|p| s.end <= p) {
                             before_parts = Some(s.clone());
+                            wholes.push((a.key.clone(), a.label.clone()));
                         }
                         last_read = Some(s.clone());
                         subject = Some(s);
@@ -428,7 +433,11 @@ pub fn read(input: &ClauseInput) -> ClauseOutput {
                         key = read.as_ref().map(|r| r.key.as_str()),
                         "clause"
                     );
-                    let Some(r) = read else {
+                    let part_of_whole = |r: &Reading| {
+                        parts_at.is_some_and(|p| p < f.whole.start)
+                            && wholes.iter().any(|(k, l)| *k == r.key && *l == r.label)
+                    };
+                    let Some(r) = read.filter(|r| !part_of_whole(r)) else {
                         // A figure that cannot be placed ends the subject: what
                         // follows it may be about that figure, not the subject.
                         subject = None;
@@ -448,10 +457,11 @@ pub fn read(input: &ClauseInput) -> ClauseOutput {
                     if r.key == s.base && amounts_of.last().is_none_or(|a| a.base != s.base) {
                         amounts_of.push(s.clone());
                     }
-                    out.push(r);
                     if parts_at.is_none_or(|p| s.end <= p) {
                         before_parts = Some(s.clone());
+                        wholes.push((r.key.clone(), r.label.clone()));
                     }
+                    out.push(r);
                     last_read = Some(s.clone());
                     subject = Some(s);
                 }

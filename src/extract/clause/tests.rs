@@ -84,6 +84,19 @@ fn overseas_groups_and_persons() {
     assert!(has(&f, "three_public.overseas.persons", "5"), "{f:#?}");
 }
 
+/// §1.1 A `其中` part of a count already read in the sentence (`团组N个，
+/// 其中赴{place}团组M个`) is part of it, not the count itself.
+#[test]
+fn a_qizhong_part_of_a_count_is_not_the_count() {
+    let f = facts(&format!(
+        "{FINAL}全年共派出因公出国（境）团组6个、20人次，其中赴台湾地区团组1个、4人次。\n"
+    ));
+    assert!(has(&f, "three_public.overseas.groups", "6"), "{f:#?}");
+    assert!(has(&f, "three_public.overseas.persons", "20"), "{f:#?}");
+    assert!(!has(&f, "three_public.overseas.groups", "1"), "{f:#?}");
+    assert!(!has(&f, "three_public.overseas.persons", "4"), "{f:#?}");
+}
+
 /// §2.3 The budget inside the completion rate, after the yoy change.
 #[test]
 fn budget_and_completion_after_a_change() {
