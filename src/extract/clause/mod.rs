@@ -196,7 +196,15 @@ pub fn read(input: &ClauseInput) -> ClauseOutput {
             // `1.因公出国（境）费。年初预算为3.00万元，支出决算为2.85万元`,
             // `3.水利（款）水土保持（项）（2130310）。年初预算为…`: a sentence that
             // only names its subject hands it to the next one (WORDING 6.3).
+            // `X支出N万元。主要用于A、B项目支出。与上年相比增加M万元`: the aside
+            // about what the money is for leaves the subject to the next
+            // sentence, even when it ends naming a term.
+            let aside = input
+                .cues
+                .aside
+                .is_match(strip_ordinal(&text[sentence.clone()]));
             titled = last
+                .filter(|_| !aside)
                 .filter(|(h, _)| names_only(&text[sentence.clone()], h.end - sentence.start))
                 .and_then(|(h, subject)| {
                     let subject = match &h.line {
@@ -222,12 +230,6 @@ pub fn read(input: &ClauseInput) -> ClauseOutput {
                 bracket_parent = None;
                 reason_parent = None;
             }
-            // `X支出N万元。主要用于A、B项目支出。与上年相比增加M万元`: the aside
-            // about what the money is for leaves the subject to the next sentence.
-            let aside = input
-                .cues
-                .aside
-                .is_match(strip_ordinal(&text[sentence.clone()]));
             if !aside {
                 carry = None;
             }

@@ -48,6 +48,17 @@ fn a_comparison_sentence_continues_the_subject_before() {
     assert!(has(&f, "expenditure.basic.yoy_pct", "17.65"), "{f:#?}");
 }
 
+/// §6.3 An aside about what the money is for that ends naming a term
+/// (`主要用于…等项目支出。`) does not take the subject from the line before.
+#[test]
+fn an_aside_ending_on_a_term_leaves_the_subject() {
+    let f = facts(&format!(
+        "{BUDGET}1.农林水（类）支出820.5万元。主要用于农田水利、病虫害防治等项目支出。与上年相比增加40.2万元，增长5.15%。\n"
+    ));
+    assert!(has(&f, "expenditure.class.yoy_change", "40.2"), "{f:#?}");
+    assert!(!has(&f, "expenditure.project.yoy_change", "40.2"), "{f:#?}");
+}
+
 /// §6.8 Amounts in the reasons: each part's change goes to the part named before it.
 #[test]
 fn changes_named_in_a_reason_go_to_their_parts() {
