@@ -318,6 +318,25 @@ fn figures_in_a_reason_are_not_the_subjects() {
     assert!(keyed(&f, "x.meeting_fee.yoy_pct").is_empty(), "{f:#?}");
 }
 
+/// WORDING 3.1: a school's 收入总计 / 支出总计 that a later sentence says
+/// hold the carry-over (`收入总计包括本年收入合计…和年初结转和结余…`) are the
+/// grand total, not this year's income and spending.
+#[test]
+fn totals_a_later_sentence_says_hold_the_carry_over_are_the_grand_total() {
+    let school = "某某职业技术学院2022年度部门决算\n\n一、收入支出决算总体情况说明\n";
+    let f = facts(&format!(
+        "{school}2022年度收入总计8120.50万元，支出总计8120.50万元。收入总计包括本年收入合计7600.10万元和年初结转和结余520.40万元；支出总计包括本年支出合计7710.00万元和年末结转和结余410.50万元。\n"
+    ));
+    assert!(has(&f, "totals.income_expenditure", "8120.50"), "{f:#?}");
+    assert!(!has(&f, "income.total", "8120.50"), "{f:#?}");
+    assert!(!has(&f, "expenditure.total", "8120.50"), "{f:#?}");
+    // A list of this year's sources only keeps the total this year's.
+    let f = facts(&format!(
+        "{school}2022年度收入总计7600.10万元。收入总计包括财政拨款收入7000.00万元和事业收入600.10万元。\n"
+    ));
+    assert!(!has(&f, "totals.income_expenditure", "7600.10"), "{f:#?}");
+}
+
 /// WORDING 3.3: a budget total whose own list names the carry-over is the
 /// total with it (收支总计), not this year's income.
 #[test]
