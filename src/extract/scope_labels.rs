@@ -26,6 +26,11 @@ pub struct ScopeWords {
     pub region: Vec<String>,
     /// The government's own level (`区本级`, `区直`).
     pub own_level: Vec<String>,
+    /// The own level as a title names it (`区级`): a scope only in a
+    /// document whose title names it, since a department's text uses the
+    /// same words in passing (`市级财政拨款`).
+    #[serde(default)]
+    pub title_levels: Vec<String>,
     /// How a unit's name ends (`局`, `办公室`, `支队` …), for the lines of
     /// one unit in a whole-region report.
     #[serde(default)]
@@ -73,7 +78,17 @@ pub fn label_scopes(
     if title_scope.is_none() && (!names(&words.region) || !names(&words.own_level)) {
         return;
     }
-    let all: Vec<&String> = words.region.iter().chain(&words.own_level).collect();
+    let levels: &[String] = if title_scope.is_some() {
+        &words.title_levels
+    } else {
+        &[]
+    };
+    let all: Vec<&String> = words
+        .region
+        .iter()
+        .chain(&words.own_level)
+        .chain(levels)
+        .collect();
     let Ok(finder) = AhoCorasick::builder()
         .match_kind(MatchKind::LeftmostLongest)
         .build(&all)
@@ -120,7 +135,8 @@ pub fn label_scopes(
     }
 }
 
-/// The own level a report's title is printed for (`…市本级2023年度…说明`):
+/// The own level a report's title is printed for (`…市本级2023年度…说明`,
+/// `关于某区2024年度区级“三公”经费…的公告`):
 /// the scope of every figure that names no other.
 fn title_scope(text: &str, words: &ScopeWords) -> Option<String> {
     text.lines()
@@ -128,7 +144,11 @@ fn title_scope(text: &str, words: &ScopeWords) -> Option<String> {
         .take(TITLE_LINES)
         .filter(|l| l.contains('年'))
         .find_map(|l| {
-            let own = words.own_level.iter().find(|w| l.contains(w.as_str()))?;
+            let own = words
+                .own_level
+                .iter()
+                .chain(&words.title_levels)
+                .find(|w| l.contains(w.as_str()))?;
             (!words.region.iter().any(|w| l.contains(w.as_str()))).then(|| own.clone())
         })
 }
@@ -183,6 +203,7 @@ mod tests {
         ScopeWords {
             region: vec!["全州".into()],
             own_level: vec!["州本级".into(), "州直".into()],
+            title_levels: vec!["州级".into()],
             unit_endings: vec!["局".into(), "办公室".into(), "支队".into()],
             ..Default::default()
         }
@@ -255,6 +276,22 @@ mod tests {
                 Some("全州")
             ]
         );
+    }
+
+    #[test]
+    fn a_title_naming_the_own_level_as_x_ji_scopes_the_notice() {
+        let text = "关于某州2023年度州级“三公”经费决算情况的公告\n一、总体情况\n2023年，州级“三公”经费决算支出900万元。\n二、部门情况\n州水利局“三公”经费决算40万元。\n";
+        let labels = labels_of(text, &["900", "40"], None);
+        assert_eq!(
+            labels.iter().map(Option::as_deref).collect::<Vec<_>>(),
+            [Some("州级"), Some("州水利局")]
+        );
+    }
+
+    #[test]
+    fn a_department_text_saying_zhou_ji_in_passing_keeps_its_labels() {
+        let text = "某州水利局2023年部门决算说明\n全州水利项目20个。州级财政拨款收入300万元。\n";
+        assert_eq!(labels_of(text, &["300"], None), [None]);
     }
 
     #[test]

@@ -156,7 +156,11 @@ fn totals_with_carryover(text: &str, set: &PatternSet, candidates: &mut [Candida
             }
             let rest = &text[c.figure.end..];
             let sentence = &rest[..list_end(rest)];
-            let Some(list) = sentence.find("其中").map(|i| &sentence[i..]) else {
+            let list = sentence
+                .find("其中")
+                .map(|i| &sentence[i..])
+                .or_else(|| restated_list(text, c));
+            let Some(list) = list else {
                 continue;
             };
             if def.parts.iter().any(|p| list.contains(p.as_str())) {
@@ -164,6 +168,27 @@ fn totals_with_carryover(text: &str, set: &PatternSet, candidates: &mut [Candida
             }
         }
     }
+}
+
+/// `收入总计A万元，支出总计B万元。收入总计包括本年收入合计C万元和年初结转和
+/// 结余D万元；支出总计包括…`: a total's list in a later sentence of its
+/// paragraph that names it again and says what it holds (`{name}包括…`),
+/// up to that clause's end.
+fn restated_list<'t>(text: &'t str, c: &Candidate) -> Option<&'t str> {
+    let printed = text.get(c.quote.start..c.figure.start)?;
+    let name = printed
+        .trim_start_matches(|ch: char| ch.is_ascii_digit())
+        .trim_start_matches("年度")
+        .trim_start_matches('年')
+        .trim_end_matches(|ch: char| ch.is_whitespace() || "为是:：".contains(ch));
+    if name.chars().count() < 2 || !name.chars().all(crate::normalize::is_han) {
+        return None;
+    }
+    let rest = &text[c.figure.end..];
+    let paragraph = &rest[..rest.find('\n').unwrap_or(rest.len())];
+    let at = paragraph.find(&format!("{name}包括"))?;
+    let clause = &paragraph[at..];
+    Some(&clause[..clause.find(['。', '；', ';']).unwrap_or(clause.len())])
 }
 
 /// Whether a bracket opened in the sentence before a figure is still open.

@@ -85,6 +85,13 @@ fn columns_by_header(set: &TableSet, header: &[Vec<String>], body: &[RawRow]) ->
         .chain(body.iter().map(|r| r.cells.len()))
         .max()
         .unwrap_or(0);
+    // Amounts printed with decimals somewhere: a column of 1, 2, 3 … beside
+    // them is the row numbers, wherever the layout put them.
+    let decimals = body.iter().any(|r| {
+        r.cells
+            .iter()
+            .any(|c| c.contains('.') && parse_amount(c.trim()).is_some())
+    });
     (0..width)
         .map(|c| {
             let mut stack: Vec<&str> = Vec::new();
@@ -125,10 +132,11 @@ fn columns_by_header(set: &TableSet, header: &[Vec<String>], body: &[RawRow]) ->
             let lowest = meanings.last().map(String::as_str);
             // Only when it holds row numbers alone: a layout that shifted an
             // amount under the 行次 header keeps the column's figures.
-            let row_numbers = stack.last().is_some_and(|s| compact(s) == "行次")
+            let row_numbers = (stack.last().is_some_and(|s| compact(s) == "行次")
                 && values
                     .iter()
-                    .all(|v| v.len() <= 3 && v.bytes().all(|b| b.is_ascii_digit()));
+                    .all(|v| v.len() <= 3 && v.bytes().all(|b| b.is_ascii_digit())))
+                || (decimals && counts_rows(&values));
             let role = if row_numbers {
                 Role::RowNumber
             } else if lowest == Some("code") && (code_like || !names_only) {
@@ -160,6 +168,24 @@ fn columns_by_header(set: &TableSet, header: &[Vec<String>], body: &[RawRow]) ->
             }
         })
         .collect()
+}
+
+/// Whether a column's cells count rows: bare integers of at most three
+/// digits, each one more than the one before (`33`, `34` … `60 61`: two
+/// rows a layout ran into one line), at least five of them. The 行次 of a
+/// summary table printed under its neighbour's header (`行次 | 合计` read
+/// one column to the right): no amount column runs so.
+fn counts_rows(values: &[&str]) -> bool {
+    let mut numbers = Vec::new();
+    for v in values {
+        for token in v.split_whitespace() {
+            if token.len() > 3 || !token.bytes().all(|b| b.is_ascii_digit()) {
+                return false;
+            }
+            numbers.push(token.parse::<u32>().unwrap_or(0));
+        }
+    }
+    numbers.len() >= 5 && numbers.windows(2).all(|w| w[1] == w[0] + 1)
 }
 
 /// Side-by-side halves: each starts at a label column that follows a value column.

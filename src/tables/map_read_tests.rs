@@ -121,6 +121,58 @@ fn row_number_columns_give_no_figures() {
     }
 }
 
+/// Row numbers a layout printed one column off, under the 合计 header
+/// (`行次 | 合计` over `12 | | 96.40`): a column counting 1, 2, 3 … beside
+/// amounts with decimals holds row numbers, whatever its header says.
+#[test]
+fn a_column_counting_rows_under_another_header_gives_no_figures() {
+    let set = TableSet::builtin();
+    let body = [
+        [
+            "一、财政拨款收入",
+            "1",
+            "520.10",
+            "一、一般公共服务支出",
+            "",
+            "20",
+            "300.00",
+        ],
+        ["", "2", "", "二、教育支出", "", "21", ""],
+        ["", "3", "", "三、科学技术支出", "", "22", "120.10"],
+        ["", "4", "", "四、卫生健康支出", "", "23 24", "60.00"],
+        [
+            "本年收入合计",
+            "5",
+            "520.10",
+            "本年支出合计",
+            "",
+            "25",
+            "480.10",
+        ],
+    ];
+    let t = table(
+        &set,
+        "fiscal_summary",
+        "财政拨款收入支出决算总表",
+        vec![row(&["项目", "行次", "金额", "项目", "行次", "合计", ""])],
+        &body,
+    );
+    let cols = columns(&set, &t.header, &t.body);
+    assert_eq!(cols[5].role, Role::RowNumber);
+    let values: Vec<String> = read_table(&set, &t)
+        .0
+        .into_iter()
+        .map(|f| f.value)
+        .collect();
+    for n in ["20", "21", "22", "25"] {
+        assert!(
+            !values.iter().any(|v| v == n),
+            "{n} is a row number: {values:?}"
+        );
+    }
+    assert!(values.iter().any(|v| v == "520.10"), "{values:?}");
+}
+
 #[test]
 fn coded_lines_get_keys_labels_and_codes() {
     let set = TableSet::builtin();

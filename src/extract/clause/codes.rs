@@ -228,16 +228,18 @@ fn codes_inside(line: &str) -> Vec<(&str, &str)> {
 
 /// Whether two names of a line are one name written two ways: the same
 /// characters in another order, `支出` added or left out, or (six characters
-/// or more) up to two characters changed.
+/// or more) up to two characters changed besides (`机关事业单位职业年金` for
+/// `机关事业单位职业年金缴费支出`, `…基本养老保险费` for `…基本养老保险缴费支出`).
 pub fn alike(a: &str, b: &str) -> bool {
+    let bare = |s: &str| s.trim_end_matches("支出").to_string();
     let sorted = |s: &str| {
-        let mut c: Vec<char> = s.trim_end_matches("支出").chars().collect();
+        let mut c: Vec<char> = bare(s).chars().collect();
         c.sort_unstable();
         c
     };
     a == b
         || sorted(a) == sorted(b)
-        || a.chars().count() >= 6 && crate::normalize::edit_distance(a, b) <= 2
+        || a.chars().count() >= 6 && crate::normalize::edit_distance(&bare(a), &bare(b)) <= 2
 }
 
 #[cfg(test)]
@@ -283,6 +285,22 @@ mod tests {
             .as_deref(),
             Some("2080504")
         );
+        // The narrative's short name: the table's `缴费支出` left out.
+        let book = CodeBook::new(
+            "208社会保障和就业支出\n20805行政事业单位养老支出\n2080505机关事业单位基本养老保险缴费支出\n\
+             2080506机关事业单位职业年金缴费支出\n",
+        );
+        for (short, code) in [
+            ("机关事业单位职业年金", "2080506"),
+            ("机关事业单位基本养老保险费", "2080505"),
+        ] {
+            assert_eq!(
+                book.item("社会保障和就业支出", "行政事业单位养老支出", Some(short))
+                    .as_deref(),
+                Some(code),
+                "{short}"
+            );
+        }
     }
 
     #[test]

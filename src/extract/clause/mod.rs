@@ -196,7 +196,15 @@ pub fn read(input: &ClauseInput) -> ClauseOutput {
             // `1.因公出国（境）费。年初预算为3.00万元，支出决算为2.85万元`,
             // `3.水利（款）水土保持（项）（2130310）。年初预算为…`: a sentence that
             // only names its subject hands it to the next one (WORDING 6.3).
+            // `X支出N万元。主要用于A、B项目支出。与上年相比增加M万元`: the aside
+            // about what the money is for leaves the subject to the next
+            // sentence, even when it ends naming a term.
+            let aside = input
+                .cues
+                .aside
+                .is_match(strip_ordinal(&text[sentence.clone()]));
             titled = last
+                .filter(|_| !aside)
                 .filter(|(h, _)| names_only(&text[sentence.clone()], h.end - sentence.start))
                 .and_then(|(h, subject)| {
                     let subject = match &h.line {
@@ -222,12 +230,6 @@ pub fn read(input: &ClauseInput) -> ClauseOutput {
                 bracket_parent = None;
                 reason_parent = None;
             }
-            // `X支出N万元。主要用于A、B项目支出。与上年相比增加M万元`: the aside
-            // about what the money is for leaves the subject to the next sentence.
-            let aside = input
-                .cues
-                .aside
-                .is_match(strip_ordinal(&text[sentence.clone()]));
             if !aside {
                 carry = None;
             }
@@ -246,6 +248,10 @@ pub fn read(input: &ClauseInput) -> ClauseOutput {
         let parts_at = text[sentence.clone()]
             .find("其中")
             .map(|i| sentence.start + i);
+        // The keys (and labels) read before that `其中`: a part after it
+        // read as the same key is a part of that figure, not the figure
+        // (`团组12个、58人次，其中赴港澳团组3个、11人次`).
+        let mut wholes: Vec<(String, Option<String>)> = Vec::new();
         let title = titled.take();
         // `收入总计A，支出总计B，分别比上年增长C和D`: the subjects of the
         // sentence's amounts so far, and which of them the next figure after
@@ -352,6 +358,7 @@ pub fn read(input: &ClauseInput) -> ClauseOutput {
                         };
                         if parts_at.is_none_or(|p| s.end <= p) {
                             before_parts = Some(s.clone());
+                            wholes.push((a.key.clone(), a.label.clone()));
                         }
                         last_read = Some(s.clone());
                         subject = Some(s);
@@ -428,7 +435,11 @@ pub fn read(input: &ClauseInput) -> ClauseOutput {
                         key = read.as_ref().map(|r| r.key.as_str()),
                         "clause"
                     );
-                    let Some(r) = read else {
+                    let part_of_whole = |r: &Reading| {
+                        parts_at.is_some_and(|p| p < f.whole.start)
+                            && wholes.iter().any(|(k, l)| *k == r.key && *l == r.label)
+                    };
+                    let Some(r) = read.filter(|r| !part_of_whole(r)) else {
                         // A figure that cannot be placed ends the subject: what
                         // follows it may be about that figure, not the subject.
                         subject = None;
@@ -448,10 +459,11 @@ pub fn read(input: &ClauseInput) -> ClauseOutput {
                     if r.key == s.base && amounts_of.last().is_none_or(|a| a.base != s.base) {
                         amounts_of.push(s.clone());
                     }
-                    out.push(r);
                     if parts_at.is_none_or(|p| s.end <= p) {
                         before_parts = Some(s.clone());
+                        wholes.push((r.key.clone(), r.label.clone()));
                     }
+                    out.push(r);
                     last_read = Some(s.clone());
                     subject = Some(s);
                 }

@@ -48,6 +48,17 @@ fn a_comparison_sentence_continues_the_subject_before() {
     assert!(has(&f, "expenditure.basic.yoy_pct", "17.65"), "{f:#?}");
 }
 
+/// §6.3 An aside about what the money is for that ends naming a term
+/// (`主要用于…等项目支出。`) does not take the subject from the line before.
+#[test]
+fn an_aside_ending_on_a_term_leaves_the_subject() {
+    let f = facts(&format!(
+        "{BUDGET}1.农林水（类）支出820.5万元。主要用于农田水利、病虫害防治等项目支出。与上年相比增加40.2万元，增长5.15%。\n"
+    ));
+    assert!(has(&f, "expenditure.class.yoy_change", "40.2"), "{f:#?}");
+    assert!(!has(&f, "expenditure.project.yoy_change", "40.2"), "{f:#?}");
+}
+
 /// §6.8 Amounts in the reasons: each part's change goes to the part named before it.
 #[test]
 fn changes_named_in_a_reason_go_to_their_parts() {
@@ -82,6 +93,19 @@ fn overseas_groups_and_persons() {
     assert!(has(&f, "three_public.overseas", "5.2"), "{f:#?}");
     assert!(has(&f, "three_public.overseas.groups", "2"), "{f:#?}");
     assert!(has(&f, "three_public.overseas.persons", "5"), "{f:#?}");
+}
+
+/// §1.1 A `其中` part of a count already read in the sentence (`团组N个，
+/// 其中赴{place}团组M个`) is part of it, not the count itself.
+#[test]
+fn a_qizhong_part_of_a_count_is_not_the_count() {
+    let f = facts(&format!(
+        "{FINAL}全年共派出因公出国（境）团组6个、20人次，其中赴台湾地区团组1个、4人次。\n"
+    ));
+    assert!(has(&f, "three_public.overseas.groups", "6"), "{f:#?}");
+    assert!(has(&f, "three_public.overseas.persons", "20"), "{f:#?}");
+    assert!(!has(&f, "three_public.overseas.groups", "1"), "{f:#?}");
+    assert!(!has(&f, "three_public.overseas.persons", "4"), "{f:#?}");
 }
 
 /// §2.3 The budget inside the completion rate, after the yoy change.
@@ -292,6 +316,25 @@ fn figures_in_a_reason_are_not_the_subjects() {
     ));
     assert!(has(&f, "x.meeting_fee.yoy_change", "-0.24"), "{f:#?}");
     assert!(keyed(&f, "x.meeting_fee.yoy_pct").is_empty(), "{f:#?}");
+}
+
+/// WORDING 3.1: a school's 收入总计 / 支出总计 that a later sentence says
+/// hold the carry-over (`收入总计包括本年收入合计…和年初结转和结余…`) are the
+/// grand total, not this year's income and spending.
+#[test]
+fn totals_a_later_sentence_says_hold_the_carry_over_are_the_grand_total() {
+    let school = "某某职业技术学院2022年度部门决算\n\n一、收入支出决算总体情况说明\n";
+    let f = facts(&format!(
+        "{school}2022年度收入总计8120.50万元，支出总计8120.50万元。收入总计包括本年收入合计7600.10万元和年初结转和结余520.40万元；支出总计包括本年支出合计7710.00万元和年末结转和结余410.50万元。\n"
+    ));
+    assert!(has(&f, "totals.income_expenditure", "8120.50"), "{f:#?}");
+    assert!(!has(&f, "income.total", "8120.50"), "{f:#?}");
+    assert!(!has(&f, "expenditure.total", "8120.50"), "{f:#?}");
+    // A list of this year's sources only keeps the total this year's.
+    let f = facts(&format!(
+        "{school}2022年度收入总计7600.10万元。收入总计包括财政拨款收入7000.00万元和事业收入600.10万元。\n"
+    ));
+    assert!(!has(&f, "totals.income_expenditure", "7600.10"), "{f:#?}");
 }
 
 /// WORDING 3.3: a budget total whose own list names the carry-over is the
