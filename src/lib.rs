@@ -11,6 +11,7 @@ pub mod extract;
 pub mod fetch;
 pub mod keys;
 pub mod normalize;
+pub mod phrase_set;
 pub mod pipeline;
 pub mod read;
 pub mod reconcile;

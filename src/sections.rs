@@ -70,6 +70,10 @@ impl SectionTree {
 #[derive(Debug, Clone)]
 pub struct KindTable {
     kinds: Vec<KindRule>,
+    /// Every kind's words, and where each kind's `any` and `not` words sit
+    /// in that set: a title is asked about all of them at once.
+    words: crate::phrase_set::PhraseSet,
+    slots: Vec<(Vec<usize>, Vec<usize>)>,
 }
 
 #[derive(Debug, Clone, serde::Deserialize)]
@@ -94,16 +98,35 @@ impl KindTable {
 
     pub fn from_toml(text: &str) -> Result<KindTable, toml::de::Error> {
         let file: KindFile = toml::from_str(text)?;
-        Ok(KindTable { kinds: file.kind })
+        let all = file
+            .kind
+            .iter()
+            .flat_map(|k| k.any.iter().chain(&k.not).map(String::as_str));
+        let (words, mut flat) = crate::phrase_set::PhraseSet::new(all);
+        let mut rest = flat.drain(..);
+        let slots = file
+            .kind
+            .iter()
+            .map(|k| {
+                let any = rest.by_ref().take(k.any.len()).collect();
+                let not = rest.by_ref().take(k.not.len()).collect();
+                (any, not)
+            })
+            .collect();
+        drop(rest);
+        Ok(KindTable {
+            kinds: file.kind,
+            words,
+            slots,
+        })
     }
 
     /// The canonical kind of a heading title; `other` when none matches.
     pub fn kind_of(&self, title: &str) -> &str {
         let compact: String = title.chars().filter(|c| !c.is_whitespace()).collect();
-        for k in &self.kinds {
-            if k.any.iter().any(|w| compact.contains(w.as_str()))
-                && !k.not.iter().any(|w| compact.contains(w.as_str()))
-            {
+        let held = self.words.held(&compact);
+        for (k, (any, not)) in self.kinds.iter().zip(&self.slots) {
+            if any.iter().any(|&w| held[w]) && !not.iter().any(|&w| held[w]) {
                 return &k.name;
             }
         }

@@ -241,6 +241,14 @@ pub fn parse_amount(s: &str) -> Option<String> {
     if s.is_empty() || s.len() > 24 {
         return None;
     }
+    // Most cells asked are names: any character but digits, the point, the
+    // sign and separators rules the text out before anything is copied.
+    if !s
+        .chars()
+        .all(|c| c.is_ascii_digit() || matches!(c, '.' | '-' | ',' | '，'))
+    {
+        return None;
+    }
     let cleaned: String = s.chars().filter(|&c| c != ',' && c != '，').collect();
     let digits = cleaned.strip_prefix('-').unwrap_or(&cleaned);
     let mut parts = digits.splitn(2, '.');

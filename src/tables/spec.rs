@@ -78,6 +78,10 @@ pub struct TableSet {
     pub tables: Vec<TableSpec>,
     /// Header phrases (compacted), longest first, with their meaning.
     pub phrases: Vec<(String, String)>,
+    /// The phrases, to find in one pass which a header holds, and each
+    /// phrase's place in that set.
+    present: crate::phrase_set::PhraseSet,
+    slot: Vec<usize>,
 }
 
 impl TableSet {
@@ -109,7 +113,14 @@ impl TableSet {
                 }
             }
         }
-        Ok(TableSet { tables, phrases })
+        let (present, slot) =
+            crate::phrase_set::PhraseSet::new(phrases.iter().map(|(p, _)| p.as_str()));
+        Ok(TableSet {
+            tables,
+            phrases,
+            present,
+            slot,
+        })
     }
 
     /// The table a title line names: its index, when the compacted line is a
@@ -217,12 +228,15 @@ impl TableSet {
         let mut found: Vec<(usize, String)> = Vec::new();
         let mut used = vec![false; text.len()];
         let mut longest = 0;
-        for (phrase, meaning) in &self.phrases {
-            // Most phrases are absent: a substring search rules them out
-            // before the character-wise matching below.
-            if phrase.len() > compacted.len() || !compacted.contains(phrase.as_str()) {
-                continue;
-            }
+        // Most phrases are absent: one pass finds those present, which are
+        // then matched character-wise in the phrases' order (longest first).
+        let held = self.present.held(&compacted);
+        let present = self
+            .phrases
+            .iter()
+            .zip(&self.slot)
+            .filter(|(_, &d)| held[d]);
+        for ((phrase, meaning), _) in present {
             let p: Vec<char> = phrase.chars().collect();
             if p.is_empty() || p.len() > text.len() {
                 continue;

@@ -1,0 +1,57 @@
+//! Which of many fixed phrases a text holds, found in one pass.
+//!
+//! Header and heading vocabularies run to hundreds of phrases, and every
+//! table header cell and heading is asked about them: one `contains` per
+//! phrase per text was a visible share of a document's time.
+
+use aho_corasick::AhoCorasick;
+
+#[derive(Debug, Clone)]
+pub struct PhraseSet {
+    matcher: AhoCorasick,
+}
+
+impl PhraseSet {
+    /// The set of the distinct `phrases`, and each phrase's place in it
+    /// (the index to look up in [`PhraseSet::held`]).
+    pub fn new<'a>(phrases: impl IntoIterator<Item = &'a str>) -> (PhraseSet, Vec<usize>) {
+        let mut distinct: Vec<&str> = Vec::new();
+        let mut index: std::collections::HashMap<&str, usize> = Default::default();
+        let slots = phrases
+            .into_iter()
+            .map(|p| {
+                *index.entry(p).or_insert_with(|| {
+                    distinct.push(p);
+                    distinct.len() - 1
+                })
+            })
+            .collect();
+        let matcher = AhoCorasick::new(&distinct).expect("plain phrases always build");
+        (PhraseSet { matcher }, slots)
+    }
+
+    /// For each distinct phrase, whether `text` holds it.
+    pub fn held(&self, text: &str) -> Vec<bool> {
+        let mut held = vec![false; self.matcher.patterns_len()];
+        for m in self.matcher.find_overlapping_iter(text) {
+            held[m.pattern().as_usize()] = true;
+        }
+        held
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::PhraseSet;
+
+    #[test]
+    fn every_phrase_a_text_holds_is_found_overlapping_or_repeated() {
+        let (set, slots) = PhraseSet::new(["本年支出", "支出", "合计", "支出", "项目"]);
+        assert_eq!(slots, vec![0, 1, 2, 1, 3]);
+        let held = set.held("本年支出合计");
+        let of = |i: usize| held[slots[i]];
+        assert!(of(0) && of(1) && of(2) && of(3));
+        assert!(!of(4));
+        assert!(set.held("").iter().all(|h| !h));
+    }
+}
