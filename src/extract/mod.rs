@@ -9,9 +9,12 @@ pub mod clause;
 mod lists;
 pub mod metadata;
 pub mod patterns;
+mod reception_parts;
 pub mod scope;
 pub mod scope_labels;
 mod settle;
+#[cfg(test)]
+mod tests_forms;
 mod unit_lists;
 
 use crate::keys;

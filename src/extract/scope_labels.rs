@@ -123,8 +123,17 @@ pub fn label_scopes(
         let sentence = before
             .rfind(['。', '；', ';', '\n'])
             .map_or(before, |cut| &before[cut..]);
+        // A numbered list item opening with a unit's name (`1.市公安局：…。其中：…。`)
+        // is that unit's paragraph, every sentence of it.
+        let line = before.rfind('\n').map_or(before, |cut| &before[cut..]);
+        let item_unit = || {
+            let opens = unit_line?.captures(line)?;
+            opens.name("number")?;
+            unit_named(line)
+        };
         let scope = unit_named(sentence)
             .or_else(|| last_scope(sentence))
+            .or_else(item_unit)
             .or_else(|| {
                 tree.chain_at(at)
                     .iter()
@@ -153,12 +162,13 @@ fn title_scope(text: &str, words: &ScopeWords) -> Option<String> {
         })
 }
 
-/// A sentence opening with a unit's name, after a list number or `其中：`;
+/// A sentence opening with a unit's name, after a list number (group
+/// `number`) or `其中：`;
 /// the longest name that ends as a unit's does (`…外事办公室`, not `…外事办`),
 /// or the rest of a list of units (`其余76个单位`).
 fn unit_line_regex(endings: &[String]) -> Option<regex::Regex> {
     regex::Regex::new(&format!(
-        r"^[。；;\n\s]*(?:[（(]?[0-9]{{1,2}}[)）.、．]\s*)?(?:其中[：:，,]\s*)?(?P<unit>(?:其余|其他)[0-9]{{1,4}}个(?:单位|部门)|\p{{Han}}{{1,20}}(?:{}))",
+        r"^[。；;\n\s]*(?P<number>[（(]?[0-9]{{1,2}}[)）.、．]\s*)?(?:其中[：:，,]\s*)?(?P<unit>(?:其余|其他)[0-9]{{1,4}}个(?:单位|部门)(?:[（(](?:单位|部门)[)）])?|\p{{Han}}{{1,20}}(?:{}))",
         ending_alternatives(endings)?
     ))
     .ok()
@@ -244,6 +254,22 @@ mod tests {
                 Some("其余40个单位"),
                 Some("州本级"),
                 Some("州教育局")
+            ]
+        );
+    }
+
+    #[test]
+    fn a_numbered_unit_item_labels_every_sentence_of_its_paragraph() {
+        let text = "某州州本级2024年“三公”经费预算情况说明\n二、部分州直部门情况\n1.州水利局：“三公”经费预算40万元。其中：公务接待费6万元。计划购置2辆。\n其余12个部门（单位）“三公”经费预算合计90万元。\n公务用车保有量70辆。\n";
+        let labels = labels_of(text, &["40", "6万", "2辆", "90", "70辆"], None);
+        assert_eq!(
+            labels.iter().map(Option::as_deref).collect::<Vec<_>>(),
+            [
+                Some("州水利局"),
+                Some("州水利局"),
+                Some("州水利局"),
+                Some("其余12个部门（单位）"),
+                Some("州直")
             ]
         );
     }

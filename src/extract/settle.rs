@@ -34,7 +34,8 @@ pub(super) fn after_patterns(
         last_year_sentences(text, year, candidates);
         next_year_budget_sentences(text, tree, year, candidates);
     }
-    foreign_reception_in_brackets(text, candidates);
+    super::reception_parts::foreign_reception_in_brackets(text, candidates);
+    super::reception_parts::foreign_reception_in_clauses(text, candidates);
     category_lists(text, set, candidates);
     super::unit_lists::unit_lists(text, set, candidates);
     // A count never fills an amount key, an amount never a count key.
@@ -378,46 +379,6 @@ fn year_openings() -> &'static regex::Regex {
         .expect("year opening regex")
     });
     &OPENING
-}
-
-/// WORDING 1.4, in any order of its parts: a bracket `（其中：外事接待2批次，
-/// 18人次，0.86万元）` holds the foreign part of the reception counts and
-/// amount before it. Its plain reception keys become `.foreign`, and the
-/// plain counts between `国内…接待` and the bracket become `.domestic`
-/// (a lone `国内…批次` with no foreign part stays plain).
-fn foreign_reception_in_brackets(text: &str, candidates: &mut [Candidate]) {
-    const COUNTS: [&str; 2] = [
-        "three_public.reception.batches",
-        "three_public.reception.persons",
-    ];
-    const AMOUNT: &str = "three_public.reception";
-    for (open, _) in text.match_indices(['（', '(']) {
-        let inside = &text[open..];
-        let inner = inside
-            .trim_start_matches(['（', '('])
-            .trim_start_matches("其中")
-            .trim_start_matches(['：', ':']);
-        let foreign = ["外事", "外宾", "外籍", "境外"]
-            .iter()
-            .any(|cue| inner.starts_with(cue));
-        if !foreign {
-            continue;
-        }
-        let Some(close) = inside.find(['）', ')']).map(|c| open + c) else {
-            continue;
-        };
-        let sentence = text[..open].rfind('。').map_or(0, |i| i + '。'.len_utf8());
-        let domestic = text[sentence..open].rfind("国内").map(|i| sentence + i);
-        for c in candidates.iter_mut() {
-            let at = c.figure.start;
-            let plain_count = COUNTS.contains(&c.key.as_str());
-            if (open..close).contains(&at) && (plain_count || c.key == AMOUNT) {
-                c.key.push_str(".foreign");
-            } else if plain_count && domestic.is_some_and(|d| (d..open).contains(&at)) {
-                c.key.push_str(".domestic");
-            }
-        }
-    }
 }
 
 /// Labels then values (WORDING 6.5): `货物、服务、工程类采购预算分别为30万元、45万元、

@@ -87,18 +87,22 @@ mod tests {
 /// | 财政拨款收入 …`, a university's 收入预算表) totals it in: its total column
 /// is income and carry-over together, not this year's income. (A carry-over
 /// column left blank adds nothing.)
+///
+/// A total printed after the carry-over column (`总计 | 上年结转结余 | 合计 |
+/// 一般公共预算拨款收入 …`) totals the income columns that follow it: this
+/// year's income.
 pub(super) fn totals_with_carryover_are_no_income(cols: &mut [Column], body: &[RawRow]) {
-    let carried = cols.iter().enumerate().any(|(i, c)| {
+    let carried = cols.iter().enumerate().position(|(i, c)| {
         c.role == Role::Value
             && c.meanings.iter().any(|m| m == "carryover_begin")
             && body
                 .iter()
                 .any(|r| r.cells.get(i).is_some_and(|v| !v.trim().is_empty()))
     });
-    if !carried {
+    let Some(carried) = carried else {
         return;
-    }
-    for c in cols.iter_mut().filter(|c| c.role == Role::Value) {
+    };
+    for c in cols[..carried].iter_mut().filter(|c| c.role == Role::Value) {
         if c.meanings == ["total"] {
             c.meanings = vec!["total_with_carryover".to_string()];
         }

@@ -62,6 +62,10 @@ pub struct Column {
     pub meanings: Vec<String>,
 }
 
+/// The digits of a unit's 单位编码 (`112001`): a department's code and its
+/// unit's number, never a 功能分类 (3/5/7) or 经济分类 (3/5) code.
+const UNIT_CODE_DIGITS: usize = 6;
+
 pub(super) const STRUCTURAL: &[&str] = &["code", "name", "side"];
 
 /// The qualifiers whose columns (by meaning, [`keys::column_meaning`]) qualify the others in
@@ -452,6 +456,22 @@ pub fn read_table(set: &TableSet, t: &RawTable) -> (Vec<TableFigure>, TableGrid)
                 Some(rest) => strip_ordinal(rest).to_string(),
                 None => bare.to_string(),
             };
+            let whole = spec.unit_lines.as_deref().and_then(|total| {
+                spec.rows
+                    .iter()
+                    .find(|r| r.labels.iter().any(|l| l == total))
+            });
+            if let Some(whole) =
+                whole.filter(|_| code.len() == UNIT_CODE_DIGITS && !bare.is_empty())
+            {
+                for (c, raw, v) in &values {
+                    if let Some(key) = pick(&whole.keys, &cols[*c]) {
+                        let label = Some(bare.clone());
+                        emit(key, raw, v.clone(), label, None, row.page, &cols[*c]);
+                    }
+                }
+                continue;
+            }
             if !code.is_empty() && matches!(code.len(), 3 | 5 | 7) {
                 path.retain(|(c, _)| c.len() < code.len() && code.starts_with(c.as_str()));
                 path.push((code.clone(), bare.clone()));
@@ -533,6 +553,16 @@ pub fn read_table(set: &TableSet, t: &RawTable) -> (Vec<TableFigure>, TableGrid)
                         }
                     }
                     line_unit.set(None);
+                    continue;
+                }
+                if spec.named_lines {
+                    for (c, raw, v) in &values {
+                        if let Some(template) = line_key(spec, &cols[*c]) {
+                            let key = template.replace("{level}", "item");
+                            let label = Some(bare.clone());
+                            emit(&key, raw, v.clone(), label, None, row.page, &cols[*c]);
+                        }
+                    }
                     continue;
                 }
                 if spec.uncoded_lines && bare.ends_with("支出") && bare.chars().count() >= 4 {

@@ -469,3 +469,186 @@ fn count_lines_of_a_three_public_table_keep_their_unit() {
     let count = figures.iter().find(|f| f.key == "vehicles.total").unwrap();
     assert_eq!(count.value_wan, None);
 }
+
+/// (key, value, label) of every figure read from `t`, in order.
+fn keyed_with_labels(set: &TableSet, t: &RawTable) -> Vec<(String, String, Option<String>)> {
+    read_table(set, t)
+        .0
+        .into_iter()
+        .map(|f| (f.key, f.value, f.label))
+        .collect()
+}
+
+/// A budget's 收入总表 by unit: `总计` before the carry-over column is
+/// 收入总计, `合计` after it this year's income; each unit's line (a
+/// six-digit 单位编码) has the 合计 line's keys, labelled with the unit.
+#[test]
+fn an_income_table_by_unit_labels_each_units_line() {
+    let set = TableSet::builtin();
+    let t = table(
+        &set,
+        "income",
+        "部门收入总表",
+        vec![
+            row(&[
+                "单位编码",
+                "单位名称",
+                "总计",
+                "上年结转结余",
+                "本年收入",
+                "本年收入",
+                "本年收入",
+            ]),
+            row(&[
+                "单位编码",
+                "单位名称",
+                "总计",
+                "上年结转结余",
+                "合计",
+                "一般公共预算拨款收入",
+                "政府性基金预算拨款收入",
+            ]),
+        ],
+        &[
+            ["", "合计", "530.40", "20.00", "510.40", "480.40", "30.00"],
+            [
+                "205001",
+                "某县文化馆（本级）",
+                "400.00",
+                "20.00",
+                "380.00",
+                "350.00",
+                "30.00",
+            ],
+            ["205002", "某县图书馆", "130.40", "", "130.40", "130.40", ""],
+        ],
+    );
+    let label = |s: &str| Some(s.to_string());
+    let expected: Vec<(String, String, Option<String>)> = [
+        ("totals.income_expenditure", "530.40", None),
+        ("income.carryover_begin", "20.00", None),
+        ("income.total", "510.40", None),
+        ("income.general_budget", "480.40", None),
+        ("income.gov_fund", "30.00", None),
+        (
+            "totals.income_expenditure",
+            "400.00",
+            label("某县文化馆（本级）"),
+        ),
+        (
+            "income.carryover_begin",
+            "20.00",
+            label("某县文化馆（本级）"),
+        ),
+        ("income.total", "380.00", label("某县文化馆（本级）")),
+        (
+            "income.general_budget",
+            "350.00",
+            label("某县文化馆（本级）"),
+        ),
+        ("income.gov_fund", "30.00", label("某县文化馆（本级）")),
+        ("totals.income_expenditure", "130.40", label("某县图书馆")),
+        ("income.total", "130.40", label("某县图书馆")),
+        ("income.general_budget", "130.40", label("某县图书馆")),
+    ]
+    .into_iter()
+    .map(|(k, v, l)| (k.to_string(), v.to_string(), l))
+    .collect();
+    assert_eq!(keyed_with_labels(&set, &t), expected);
+}
+
+/// A budget's 一般公共预算支出表 of `2023年预算数 | 2024年预算数 | 增减额`:
+/// the earlier year is each line's previous year, the last its change.
+#[test]
+fn a_general_budget_table_with_last_years_budget_and_the_change() {
+    let set = TableSet::builtin();
+    let t = table(
+        &set,
+        "general_budget",
+        "一般公共预算支出表",
+        vec![row(&[
+            "科目编码",
+            "科目名称",
+            "2023年预算数",
+            "2024年预算数",
+            "增减额",
+        ])],
+        &[
+            ["", "合计", "300.00", "320.50", "20.50"],
+            ["201", "一般公共服务支出", "300.00", "320.50", "20.50"],
+            ["2010301", "行政运行", "", "12.00", "12.00"],
+        ],
+    );
+    let got = keys_and_values(&set, &t);
+    let got: Vec<(&str, &str)> = got.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    assert_eq!(
+        got,
+        [
+            ("general_budget.expenditure.prior_year", "300.00"),
+            ("general_budget.expenditure", "320.50"),
+            ("general_budget.expenditure.yoy_change", "20.50"),
+            ("general_budget.class.prior_year", "300.00"),
+            ("general_budget.class", "320.50"),
+            ("general_budget.class.yoy_change", "20.50"),
+            ("general_budget.item", "12.00"),
+            ("general_budget.item.yoy_change", "12.00"),
+        ]
+    );
+}
+
+/// A 项目支出表: each project's 合计 (carry-over included) is its budget,
+/// with or without a functional code beside it; the fund columns have no key.
+#[test]
+fn a_project_table_keys_each_projects_budget() {
+    let set = TableSet::builtin();
+    let t = table(
+        &set,
+        "project",
+        "项目支出表",
+        vec![row(&[
+            "项目名称",
+            "功能科目编码",
+            "合计",
+            "一般公共预算拨款",
+            "上年结转",
+        ])],
+        &[
+            ["合计", "", "96.00", "86.00", "10.00"],
+            ["乡村道路巡查经费", "2140106", "60.00", "50.00", "10.00"],
+            ["渡口安全设施维修", "", "36.00", "36.00", ""],
+        ],
+    );
+    let label = |s: &str| Some(s.to_string());
+    let expected: Vec<(String, String, Option<String>)> = [
+        ("expenditure.project", "96.00", None),
+        ("project.budget", "60.00", label("乡村道路巡查经费")),
+        ("project.budget", "36.00", label("渡口安全设施维修")),
+    ]
+    .into_iter()
+    .map(|(k, v, l)| (k.to_string(), v.to_string(), l))
+    .collect();
+    assert_eq!(keyed_with_labels(&set, &t), expected);
+}
+
+/// A running-costs table of one line named by its subject, not 合计.
+#[test]
+fn a_running_costs_table_of_one_named_line() {
+    let set = TableSet::builtin();
+    let t = table(
+        &set,
+        "admin_operating",
+        "机关运行经费预算表",
+        vec![row(&["项目", "2023年预算数", "2024年预算数", "增减"])],
+        &[["机关运行经费", "45.10", "41.00", "-4.10"]],
+    );
+    let got = keys_and_values(&set, &t);
+    let got: Vec<(&str, &str)> = got.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    assert_eq!(
+        got,
+        [
+            ("admin_operating_cost.prior_year", "45.10"),
+            ("admin_operating_cost", "41.00"),
+            ("admin_operating_cost.yoy_change", "-4.10"),
+        ]
+    );
+}

@@ -27,6 +27,10 @@ pub struct TableSpec {
     /// Lines without codes whose name ends in 支出 are classes.
     #[serde(default)]
     pub uncoded_lines: bool,
+    /// Every line with a name and no code is a line of its own (a project
+    /// of a 项目支出表), labelled with its name.
+    #[serde(default)]
+    pub named_lines: bool,
     #[serde(default)]
     pub rows: Vec<RowSpec>,
     #[serde(default)]
@@ -35,6 +39,12 @@ pub struct TableSpec {
     /// the figures of a header flattened onto text lines (WORDING 8.6).
     #[serde(default)]
     pub sums: Vec<Vec<String>>,
+    /// A line coded with a unit's 单位编码 (six digits, never a functional or
+    /// economic code) instead of a 功能分类 code, in a table listing a
+    /// department's units (`112001 | 某局（本级） | …`): read with the keys of
+    /// the fixed line of this label (合计), labelled with the unit's name.
+    #[serde(default)]
+    pub unit_lines: Option<String>,
 }
 
 fn default_label() -> String {
