@@ -14,11 +14,10 @@ static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
 /// jemalloc reads its options from this C string at start-up.
 #[repr(transparent)]
-pub struct Options(*const u8);
+pub struct Options(*const std::ffi::c_char);
 
 // SAFETY: a pointer to a static, never written.
 unsafe impl Sync for Options {}
 
 #[export_name = "_rjem_malloc_conf"]
-pub static OPTIONS: Options =
-    Options(b"narenas:2,dirty_decay_ms:1000,muzzy_decay_ms:0\0".as_ptr());
+pub static OPTIONS: Options = Options(c"narenas:2,dirty_decay_ms:1000,muzzy_decay_ms:0".as_ptr());
