@@ -4,6 +4,8 @@
 //! so table cells (far apart) stay separate words while the characters of
 //! a name stay together. Geometry is `f32`: it never carries amounts.
 
+use std::collections::HashSet;
+
 /// One shown character with its place: left edge, baseline (down from the
 /// top of the page), advance width and rendered font size.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -154,7 +156,13 @@ pub fn text_lines(pages: &[String]) -> Vec<LayoutLine> {
     let mut out = Vec::new();
     for (p, page) in pages.iter().enumerate() {
         let cjk_width = cjk_width_of(page);
-        for (n, line) in page.lines().enumerate() {
+        let page_lines: Vec<&str> = page.lines().collect();
+        let wide_headers = if cjk_width == 1 {
+            display_width_headers(&page_lines)
+        } else {
+            HashSet::new()
+        };
+        for (n, line) in page_lines.iter().enumerate() {
             let y = n as f32 * 12.0;
             let word = |text: String, x0: f32, x1: f32| LayoutWord {
                 text,
@@ -173,7 +181,12 @@ pub fn text_lines(pages: &[String]) -> Vec<LayoutLine> {
                         })
                         .collect()
                 } else {
-                    column_runs(line, cjk_width)
+                    let width = if wide_headers.contains(&n) {
+                        2
+                    } else {
+                        cjk_width
+                    };
+                    column_runs(line, width)
                         .into_iter()
                         .map(|(text, a, b)| word(text, a as f32 * COLUMN, b as f32 * COLUMN))
                         .collect()
@@ -228,17 +241,12 @@ fn pipe_cells(line: &str) -> Vec<(String, usize, usize)> {
 /// under the right count and scatter under the wrong one.
 fn cjk_width_of(page: &str) -> usize {
     let spread = |width: usize| {
-        let mut starts = std::collections::HashSet::new();
-        let mut ends = std::collections::HashSet::new();
+        let mut starts = HashSet::new();
+        let mut ends = HashSet::new();
         let mut figures = 0usize;
         for line in page.lines() {
             for (text, start, end) in column_runs(line, width) {
-                let figure = text.chars().any(|c| c.is_ascii_digit())
-                    && text.contains(['.', ','])
-                    && text
-                        .chars()
-                        .all(|c| c.is_ascii_digit() || ",.-".contains(c));
-                if figure {
+                if is_figure(&text) {
                     figures += 1;
                     starts.insert(start);
                     ends.insert(end);
@@ -257,6 +265,62 @@ fn cjk_width_of(page: &str) -> usize {
     } else {
         2
     }
+}
+
+/// An amount as the page prints it (`1,200.00`, `-3.5`).
+fn is_figure(text: &str) -> bool {
+    text.chars().any(|c| c.is_ascii_digit())
+        && text.contains(['.', ','])
+        && text
+            .chars()
+            .all(|c| c.is_ascii_digit() || ",.-".contains(c))
+}
+
+/// On a page set out a character a column, the header lines that were set
+/// out by display width (a CJK character two columns) all the same: the
+/// block of lines without figures above a line of column numbers (`栏次  1
+/// 2  3 …`, or `栏次 1 栏次 2 3` under the halves of a 收支 table). The header words centre over the column numbers under the
+/// width the header was set out by; the block takes the width under which
+/// more of its CJK words do.
+fn display_width_headers(lines: &[&str]) -> HashSet<usize> {
+    let centre = |a: usize, b: usize| (a + b) as f32 / 2.0;
+    let mut wide = HashSet::new();
+    for (n, line) in lines.iter().enumerate() {
+        let runs = column_runs(line, 1);
+        let numbers: Vec<f32> = runs
+            .iter()
+            .filter(|(t, _, _)| t.chars().all(|c| c.is_ascii_digit()))
+            .map(|&(_, a, b)| centre(a, b))
+            .collect();
+        if numbers.len() < 3 || 2 * (runs.len() - numbers.len()) > numbers.len() {
+            continue;
+        }
+        let block: Vec<usize> = (n.saturating_sub(8)..n)
+            .rev()
+            .take_while(|&k| {
+                !lines[k].trim().is_empty()
+                    && !column_runs(lines[k], 1)
+                        .iter()
+                        .any(|(t, _, _)| is_figure(t))
+            })
+            .collect();
+        let over_numbers = |width: usize| -> usize {
+            block
+                .iter()
+                .flat_map(|&k| column_runs(lines[k], width))
+                .filter(|(t, a, b)| {
+                    !t.is_ascii()
+                        && numbers
+                            .iter()
+                            .any(|&c| (centre(*a, *b) - c).abs() <= (b - a) as f32 / 2.0 + 1.0)
+                })
+                .count()
+        };
+        if over_numbers(2) > over_numbers(1) {
+            wide.extend(block);
+        }
+    }
+    wide
 }
 
 /// The runs of non-space characters of a line, with the display columns
@@ -383,6 +447,48 @@ mod tests {
             let ends: Vec<f32> = lines.iter().map(|l| l.words.last().unwrap().x1).collect();
             assert!(ends.iter().all(|&e| e == ends[0]), "{wide}: {ends:?}");
         }
+    }
+
+    /// Made-up page: the header block (title, two header lines) set out by
+    /// display width, the column numbers and the body a character a column.
+    /// The header words land over their column numbers, the body's figures
+    /// keep one right edge.
+    #[test]
+    fn header_lines_set_out_by_display_width_over_a_body_a_character_a_column() {
+        let page = [
+            "                 收支样表",
+            "                本期金额    上期金额    其他金额",
+            "  编码  名称      合计        小计        小计",
+            "  栏次                1           2           3",
+            "301     工资福利支出  8,901.23    4,567.80       12.30",
+            "30101   基本工资    3,210.00    1,200.00",
+            "399     其他      5,691.23    3,367.80       12.30",
+        ]
+        .join("\n");
+        let lines: Vec<&str> = page.lines().collect();
+        let wide = display_width_headers(&lines);
+        assert_eq!(wide, HashSet::from([0, 1, 2]));
+        let laid = text_lines(&[page]);
+        let at = |line: usize, word: &str| -> f32 {
+            let w = laid[line].words.iter().find(|w| w.text == word).unwrap();
+            (w.x0 + w.x1) / 2.0
+        };
+        for (header, number) in [("本期金额", "1"), ("上期金额", "2"), ("其他金额", "3")]
+        {
+            assert!(
+                (at(1, header) - at(3, number)).abs() <= 2.0 * COLUMN,
+                "{header}"
+            );
+        }
+        let ends: Vec<f32> = (4..7).map(|l| laid[l].words[2].x1).collect();
+        assert!(ends.iter().all(|&e| e == ends[0]), "{ends:?}");
+        // A page set out by one width throughout keeps it.
+        let even = [
+            "                  本期金额        上期金额        其他金额",
+            "  编码    名称         合计          小计          小计",
+            "  栏次                1           2           3",
+        ];
+        assert!(display_width_headers(&even).is_empty());
     }
 
     #[test]
