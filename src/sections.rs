@@ -102,18 +102,14 @@ impl KindTable {
             .kind
             .iter()
             .flat_map(|k| k.any.iter().chain(&k.not).map(String::as_str));
-        let (words, mut flat) = crate::phrase_set::PhraseSet::new(all);
-        let mut rest = flat.drain(..);
+        let (words, flat) = crate::phrase_set::PhraseSet::new(all);
+        let mut rest = flat.into_iter();
+        let mut next = |n: usize| rest.by_ref().take(n).collect::<Vec<usize>>();
         let slots = file
             .kind
             .iter()
-            .map(|k| {
-                let any = rest.by_ref().take(k.any.len()).collect();
-                let not = rest.by_ref().take(k.not.len()).collect();
-                (any, not)
-            })
+            .map(|k| (next(k.any.len()), next(k.not.len())))
             .collect();
-        drop(rest);
         Ok(KindTable {
             kinds: file.kind,
             words,

@@ -397,25 +397,23 @@ pub fn run_with(
     force: bool,
     quiet: bool,
 ) -> Result<(ExportSummary, RunStats)> {
-    run_configured(discover, out, jobs, force, quiet, None, &Earlier::Prune)
-}
-
-/// [`run_with`] with a folder of data files over the built-in ones (`--patterns`).
-pub fn run_configured(
-    discover: &mut dyn FnMut(&mut InputSink) -> Result<()>,
-    out: &Path,
-    jobs: Option<usize>,
-    force: bool,
-    quiet: bool,
-    patterns: Option<PathBuf>,
-    earlier: &Earlier,
-) -> Result<(ExportSummary, RunStats)> {
-    let ran = run_and_site(discover, out, jobs, force, quiet, patterns, earlier, false)?;
+    let ran = run_and_site(
+        discover,
+        out,
+        jobs,
+        force,
+        quiet,
+        None,
+        &Earlier::Prune,
+        false,
+    )?;
     Ok((ran.0, ran.1))
 }
 
-/// [`run_configured`], and with `site` the site written too (while the
-/// exports are: see [`site::SiteBuild`]), and what came of that.
+/// [`run_with`] with a folder of data files over the built-in ones
+/// (`--patterns`), what to do with earlier outputs, and with `site` the site
+/// written too (while the exports are: see [`site::SiteBuild`]), and what
+/// came of that.
 #[allow(clippy::too_many_arguments)]
 pub fn run_and_site(
     discover: &mut dyn FnMut(&mut InputSink) -> Result<()>,

@@ -83,12 +83,8 @@ pub(super) fn foreign_reception_in_clauses(text: &str, candidates: &mut [Candida
         if !COUNTS.contains(&c.key.as_str()) {
             continue;
         }
-        let sentence = text[..at]
-            .char_indices()
-            .rev()
-            .find(|&(_, c)| c == '。' || c == '\n')
-            .map_or(0, |(i, c)| i + c.len_utf8());
-        let end = at + text[at..].find(['。', '\n']).unwrap_or(text.len() - at);
+        let sentence = super::settle::sentence_start(text, at);
+        let end = super::settle::sentence_end(text, at);
         let domestic = text[sentence..at].contains("国内");
         if domestic && foreign.iter().any(|&f| f > at && f < end) {
             c.key.push_str(".domestic");

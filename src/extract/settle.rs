@@ -365,8 +365,17 @@ fn next_year_budget_sentences(
     }
 }
 
+/// Where the sentence holding `at` starts: after the `。` or line end before it.
+pub(super) fn sentence_start(text: &str, at: usize) -> usize {
+    text[..at]
+        .char_indices()
+        .rev()
+        .find(|&(_, c)| c == '。' || c == '\n')
+        .map_or(0, |(i, c)| i + c.len_utf8())
+}
+
 /// Where the sentence holding `at` ends: its `。` or the end of its line.
-fn sentence_end(text: &str, at: usize) -> usize {
+pub(super) fn sentence_end(text: &str, at: usize) -> usize {
     at + text[at..].find(['。', '\n']).unwrap_or(text.len() - at)
 }
 

@@ -39,6 +39,14 @@ fn keys_and_values(set: &TableSet, t: &RawTable) -> Vec<(String, String)> {
         .collect()
 }
 
+/// Pairs as `&str`, to compare with literals.
+fn borrowed(pairs: &[(String, String)]) -> Vec<(&str, &str)> {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect()
+}
+
 /// A budget's 三公 table of 上年预算数 | 本年预算数 | 增减 (金额 | 幅度): this
 /// year's budget is the amount, the others its prior year and change.
 #[test]
@@ -55,10 +63,7 @@ fn a_budget_table_with_change_columns_keys_this_years_budget_plainly() {
         &[["合计", "66.60", "44.30", "-22.30", "-33.48%"]],
     );
     let keyed = keys_and_values(&set, &t);
-    let got: Vec<(&str, &str)> = keyed
-        .iter()
-        .map(|(k, v)| (k.as_str(), v.as_str()))
-        .collect();
+    let got = borrowed(&keyed);
     assert_eq!(
         got,
         [
@@ -364,10 +369,7 @@ fn a_budgets_fiscal_summary_names_its_income_without_caizheng() {
         ],
     );
     let keyed = keys_and_values(&set, &t);
-    let got: Vec<(&str, &str)> = keyed
-        .iter()
-        .map(|(k, v)| (k.as_str(), v.as_str()))
-        .collect();
+    let got = borrowed(&keyed);
     for want in [
         ("income.general_budget", "300.00"),
         ("income.gov_fund", "50.00"),
@@ -416,10 +418,7 @@ fn carry_over_parts_and_wrapped_labels_of_the_fiscal_summary() {
         ],
     );
     let keyed = keys_and_values(&set, &t);
-    let got: Vec<(&str, &str)> = keyed
-        .iter()
-        .map(|(k, v)| (k.as_str(), v.as_str()))
-        .collect();
+    let got = borrowed(&keyed);
     for want in [
         ("income.general_budget", "500.00"),
         ("fiscal.carryover_begin", "40.00"),
@@ -470,13 +469,15 @@ fn count_lines_of_a_three_public_table_keep_their_unit() {
     assert_eq!(count.value_wan, None);
 }
 
-/// (key, value, label) of every figure read from `t`, in order.
-fn keyed_with_labels(set: &TableSet, t: &RawTable) -> Vec<(String, String, Option<String>)> {
-    read_table(set, t)
-        .0
-        .into_iter()
-        .map(|f| (f.key, f.value, f.label))
-        .collect()
+/// (key, value, label) of every figure read from `t`, in order, to compare
+/// with literals.
+fn assert_keyed_with_labels(set: &TableSet, t: &RawTable, want: &[(&str, &str, Option<&str>)]) {
+    let figures = read_table(set, t).0;
+    let got: Vec<(&str, &str, Option<&str>)> = figures
+        .iter()
+        .map(|f| (f.key.as_str(), f.value.as_str(), f.label.as_deref()))
+        .collect();
+    assert_eq!(got, want);
 }
 
 /// A budget's 收入总表 by unit: `总计` before the carry-over column is
@@ -523,8 +524,7 @@ fn an_income_table_by_unit_labels_each_units_line() {
             ["205002", "某县图书馆", "130.40", "", "130.40", "130.40", ""],
         ],
     );
-    let label = |s: &str| Some(s.to_string());
-    let expected: Vec<(String, String, Option<String>)> = [
+    let expected = [
         ("totals.income_expenditure", "530.40", None),
         ("income.carryover_begin", "20.00", None),
         ("income.total", "510.40", None),
@@ -533,28 +533,25 @@ fn an_income_table_by_unit_labels_each_units_line() {
         (
             "totals.income_expenditure",
             "400.00",
-            label("某县文化馆（本级）"),
+            Some("某县文化馆（本级）"),
         ),
         (
             "income.carryover_begin",
             "20.00",
-            label("某县文化馆（本级）"),
+            Some("某县文化馆（本级）"),
         ),
-        ("income.total", "380.00", label("某县文化馆（本级）")),
+        ("income.total", "380.00", Some("某县文化馆（本级）")),
         (
             "income.general_budget",
             "350.00",
-            label("某县文化馆（本级）"),
+            Some("某县文化馆（本级）"),
         ),
-        ("income.gov_fund", "30.00", label("某县文化馆（本级）")),
-        ("totals.income_expenditure", "130.40", label("某县图书馆")),
-        ("income.total", "130.40", label("某县图书馆")),
-        ("income.general_budget", "130.40", label("某县图书馆")),
-    ]
-    .into_iter()
-    .map(|(k, v, l)| (k.to_string(), v.to_string(), l))
-    .collect();
-    assert_eq!(keyed_with_labels(&set, &t), expected);
+        ("income.gov_fund", "30.00", Some("某县文化馆（本级）")),
+        ("totals.income_expenditure", "130.40", Some("某县图书馆")),
+        ("income.total", "130.40", Some("某县图书馆")),
+        ("income.general_budget", "130.40", Some("某县图书馆")),
+    ];
+    assert_keyed_with_labels(&set, &t, &expected);
 }
 
 /// A budget's 一般公共预算支出表 of `2023年预算数 | 2024年预算数 | 增减额`:
@@ -579,8 +576,8 @@ fn a_general_budget_table_with_last_years_budget_and_the_change() {
             ["2010301", "行政运行", "", "12.00", "12.00"],
         ],
     );
-    let got = keys_and_values(&set, &t);
-    let got: Vec<(&str, &str)> = got.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let keyed = keys_and_values(&set, &t);
+    let got = borrowed(&keyed);
     assert_eq!(
         got,
         [
@@ -618,16 +615,12 @@ fn a_project_table_keys_each_projects_budget() {
             ["渡口安全设施维修", "", "36.00", "36.00", ""],
         ],
     );
-    let label = |s: &str| Some(s.to_string());
-    let expected: Vec<(String, String, Option<String>)> = [
+    let expected = [
         ("expenditure.project", "96.00", None),
-        ("project.budget", "60.00", label("乡村道路巡查经费")),
-        ("project.budget", "36.00", label("渡口安全设施维修")),
-    ]
-    .into_iter()
-    .map(|(k, v, l)| (k.to_string(), v.to_string(), l))
-    .collect();
-    assert_eq!(keyed_with_labels(&set, &t), expected);
+        ("project.budget", "60.00", Some("乡村道路巡查经费")),
+        ("project.budget", "36.00", Some("渡口安全设施维修")),
+    ];
+    assert_keyed_with_labels(&set, &t, &expected);
 }
 
 /// A running-costs table of one line named by its subject, not 合计.
@@ -641,8 +634,8 @@ fn a_running_costs_table_of_one_named_line() {
         vec![row(&["项目", "2023年预算数", "2024年预算数", "增减"])],
         &[["机关运行经费", "45.10", "41.00", "-4.10"]],
     );
-    let got = keys_and_values(&set, &t);
-    let got: Vec<(&str, &str)> = got.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let keyed = keys_and_values(&set, &t);
+    let got = borrowed(&keyed);
     assert_eq!(
         got,
         [
