@@ -1,6 +1,10 @@
 //! `cargo bench --bench extract`: the whole `caizheng extract` process on each
 //! shared PDF beside poppler's `pdftotext` on the same file, in the same run.
 //! Median wall time of several runs and the peak RSS of each child process.
+//!
+//! `BENCH_BASE=path/to/older/caizheng` times that build too, interleaved with
+//! this one, and prints the ratio per file and over all files: the "per-document
+//! time within 1.1× of the base" targets are read from that last line.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -38,27 +42,37 @@ fn main() {
         return;
     }
     let exe = Path::new(env!("CARGO_BIN_EXE_caizheng"));
+    let base = std::env::var_os("BENCH_BASE").map(PathBuf::from);
     let have_pdftotext = Command::new("pdftotext")
         .arg("-v")
         .stderr(Stdio::null())
         .status()
         .is_ok();
-    let mut pdfs: Vec<PathBuf> = std::fs::read_dir(&corpus)
-        .expect("corpus")
-        .filter_map(|e| e.ok().map(|e| e.path()))
+    // Every PDF of the corpus, in its folders too (jiangsu/, swu/ …).
+    let mut pdfs: Vec<PathBuf> = walkdir::WalkDir::new(&corpus)
+        .into_iter()
+        .filter_map(Result::ok)
+        .map(walkdir::DirEntry::into_path)
         .filter(|p| p.extension().is_some_and(|x| x == "pdf"))
         .collect();
     pdfs.sort();
     println!(
-        "{:<36} {:>10} {:>10} {:>7} {:>12} {:>12}",
-        "file", "extract ms", "pdftotext", "ratio", "extract RSS", "pdftotext RSS"
+        "{:<40} {:>10} {:>10} {:>7} {:>12} {:>12} {:>8} {:>6}",
+        "file",
+        "extract ms",
+        "pdftotext",
+        "ratio",
+        "extract RSS",
+        "pdftotext RSS",
+        "base ms",
+        "/base"
     );
+    let (mut sum_ours, mut sum_base) = (0.0, 0.0);
     for pdf in pdfs {
-        let mut ours = Vec::new();
-        let mut theirs = Vec::new();
+        let (mut ours, mut theirs, mut based) = (Vec::new(), Vec::new(), Vec::new());
         let (mut our_rss, mut their_rss) = (0, 0);
         for _ in 0..RUNS {
-            // Interleave so that both see the same machine load.
+            // Interleave so that all see the same machine load.
             if let Some((t, rss)) = measure(Command::new(exe).arg("extract").arg(&pdf)) {
                 ours.push(t);
                 our_rss = our_rss.max(rss);
@@ -69,26 +83,44 @@ fn main() {
                     their_rss = their_rss.max(rss);
                 }
             }
+            if let Some(base) = &base {
+                if let Some((t, _)) = measure(Command::new(base).arg("extract").arg(&pdf)) {
+                    based.push(t);
+                }
+            }
         }
         let name = pdf
-            .file_name()
-            .unwrap_or_default()
+            .strip_prefix(&corpus)
+            .unwrap_or(&pdf)
             .to_string_lossy()
             .to_string();
-        let ours_ms = median(ours).as_secs_f64() * 1000.0;
-        if theirs.is_empty() {
-            println!(
-                "{name:<36} {ours_ms:>10.1} {:>10} {:>7} {:>9} KiB {:>12}",
-                "n/a", "n/a", our_rss, "n/a"
-            );
-        } else {
-            let theirs_ms = median(theirs).as_secs_f64() * 1000.0;
-            println!(
-                "{name:<36} {ours_ms:>10.1} {theirs_ms:>10.1} {:>7.2} {:>8} KiB {:>8} KiB",
-                ours_ms / theirs_ms,
-                our_rss,
-                their_rss
-            );
+        let ms = |v: Vec<Duration>| (!v.is_empty()).then(|| median(v).as_secs_f64() * 1000.0);
+        let Some(ours_ms) = ms(ours) else {
+            println!("{name:<40} failed");
+            continue;
+        };
+        let (theirs_ms, base_ms) = (ms(theirs), ms(based));
+        let show = |v: Option<f64>, digits: usize| {
+            v.map_or("n/a".to_string(), |v| format!("{v:.digits$}"))
+        };
+        println!(
+            "{name:<40} {ours_ms:>10.1} {:>10} {:>7} {:>8} KiB {:>8} KiB {:>8} {:>6}",
+            show(theirs_ms, 1),
+            show(theirs_ms.map(|t| ours_ms / t), 2),
+            our_rss,
+            their_rss,
+            show(base_ms, 1),
+            show(base_ms.map(|b| ours_ms / b), 2),
+        );
+        if let Some(b) = base_ms {
+            sum_ours += ours_ms;
+            sum_base += b;
         }
+    }
+    if sum_base > 0.0 {
+        println!(
+            "all files: {sum_ours:.1} ms, base {sum_base:.1} ms, ratio {:.3}",
+            sum_ours / sum_base
+        );
     }
 }

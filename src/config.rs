@@ -261,6 +261,15 @@ impl Config {
         })
     }
 
+    /// Build the matchers nearly every document needs, in the order the
+    /// stages ask for them (see [`crate::extract::warm_up`]). A single-document
+    /// run calls this on a thread of its own while the document is read.
+    pub fn warm_up(&self) {
+        crate::sections::warm_up();
+        crate::extract::warm_up(&self.patterns);
+        crate::reconcile::warm_up();
+    }
+
     /// Changes whenever the output for the same input could change: the
     /// version, and every data file in effect.
     pub fn fingerprint(&self) -> String {

@@ -26,7 +26,10 @@ impl PhraseSet {
                 })
             })
             .collect();
-        let matcher = AhoCorasick::new(&distinct).expect("plain phrases always build");
+        let matcher = AhoCorasick::builder()
+            .kind(Some(aho_corasick::AhoCorasickKind::ContiguousNFA))
+            .build(&distinct)
+            .expect("plain phrases always build");
         (PhraseSet { matcher }, slots)
     }
 

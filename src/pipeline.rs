@@ -17,20 +17,36 @@ pub fn process_with(bytes: &[u8], source: &str, config: &Config) -> Report {
 
 /// [`process_with`] for bytes whose sha256 the caller already knows.
 pub fn process_hashed(bytes: &[u8], source: &str, sha256: String, config: &Config) -> Report {
-    let info = DocumentInfo {
-        sha256: sha256.clone(),
-        source: source.to_string(),
-        ..Default::default()
-    };
     // The matchers every document needs are built while the file is read.
-    let (read, ()) = rayon::join(
-        || crate::read::read_document_with_id(bytes, source, sha256),
-        || config.patterns.warm_up(),
-    );
-    match read {
+    let (read, ()) = rayon::join(|| read(bytes, source, sha256), || config.patterns.warm_up());
+    report(read, config)
+}
+
+/// A document read, or why it could not be: the half of [`process_hashed`]
+/// that needs no configuration, so that a caller may build one meanwhile.
+pub struct Read {
+    info: DocumentInfo,
+    document: Result<Document, crate::read::ReadError>,
+}
+
+/// Read a document's bytes (see [`Read`]).
+pub fn read(bytes: &[u8], source: &str, sha256: String) -> Read {
+    Read {
+        info: DocumentInfo {
+            sha256: sha256.clone(),
+            source: source.to_string(),
+            ..Default::default()
+        },
+        document: crate::read::read_document_with_id(bytes, source, sha256),
+    }
+}
+
+/// The report of a document read with [`read`]: every stage after reading.
+pub fn report(read: Read, config: &Config) -> Report {
+    match read.document {
         Ok(doc) => analyse(&doc, config),
         Err(e) => {
-            let mut r = Report::new(info);
+            let mut r = Report::new(read.info);
             r.errors.push(ReportError {
                 reason: e.reason().to_string(),
                 message: e.to_string(),

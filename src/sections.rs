@@ -248,20 +248,28 @@ fn line_ranges(text: &str) -> Vec<Range<usize>> {
 /// A bare amount (no unit after it) or a second ordinal on the line: a row
 /// of a 附表 read as text (`一、一般公共预算财政拨款收入2940.05一、一般公共服务支出…`).
 fn looks_like_table_row(rest: &str) -> bool {
-    static BARE_AMOUNT: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
-        regex::Regex::new(r"[0-9]\.[0-9]+(?:[^0-9.万元亿%]|$)|[\t ][0-9]+(?:\.[0-9]+)?(?:[\t ]|$)|[一二三四五六七八九十]+、")
-            .expect("table row regex")
-    });
     BARE_AMOUNT.is_match(rest)
 }
 
 /// A number followed by an amount, share or count unit.
 fn states_a_figure(title: &str) -> bool {
-    static FIGURE: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
-        regex::Regex::new(r"[0-9](?:[0-9,.]*[0-9])?\s?(?:万元|亿元|元|%|％|辆|人次|批次)")
-            .expect("figure regex")
-    });
     FIGURE.is_match(title)
+}
+
+static BARE_AMOUNT: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+    regex::Regex::new(r"[0-9]\.[0-9]+(?:[^0-9.万元亿%]|$)|[\t ][0-9]+(?:\.[0-9]+)?(?:[\t ]|$)|[一二三四五六七八九十]+、")
+        .expect("table row regex")
+});
+static FIGURE: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+    regex::Regex::new(r"[0-9](?:[0-9,.]*[0-9])?\s?(?:万元|亿元|元|%|％|辆|人次|批次)")
+        .expect("figure regex")
+});
+
+/// Build this stage's regexes now: while a document is read, so that its
+/// sections need not wait for them.
+pub fn warm_up() {
+    std::sync::LazyLock::force(&BARE_AMOUNT);
+    std::sync::LazyLock::force(&FIGURE);
 }
 
 fn has_long_digit_run(s: &str) -> bool {

@@ -4,7 +4,7 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use super::exit::Exit;
-use super::inputs::{expand, load_config, report_of, Named};
+use super::inputs::{expand, load_config, read_early, report_of, report_of_early, Named};
 
 #[derive(Clone, Copy, clap::ValueEnum)]
 pub enum Format {
@@ -45,12 +45,29 @@ pub fn extract(args: ExtractArgs) -> anyhow::Result<Exit> {
     if let Format::Text = args.format {
         return print_texts(&files, any_exists);
     }
-    let config = load_config(args.patterns.as_ref())?;
+    // Building the configuration's matchers costs about what reading a PDF
+    // does, and neither needs the other: the first file is read meanwhile,
+    // and the matchers nearly every document needs are built on a thread of
+    // their own while it is analysed (a one-file run waits for neither sum).
+    let (config, mut first) = std::thread::scope(|scope| {
+        let configuring = scope.spawn(|| load_config(args.patterns.as_ref()));
+        let first = read_early(&files[0]);
+        let config = configuring
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (config, Some(first))
+    });
+    let config = std::sync::Arc::new(config?);
+    let warming = std::sync::Arc::clone(&config);
+    std::thread::spawn(move || warming.warm_up());
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     let mut failed = false;
     for file in &files {
-        let report = report_of(file, &config);
+        let report = match first.take() {
+            Some(early) => report_of_early(file, early, &config),
+            None => report_of(file, &config),
+        };
         failed |= !report.errors.is_empty();
         match args.format {
             Format::Pretty => serde_json::to_writer_pretty(&mut out, &report)?,

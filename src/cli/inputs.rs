@@ -44,6 +44,37 @@ pub fn report_of(file: &Named, config: &caizheng::pipeline::Config) -> caizheng:
         Ok(bytes) => caizheng::pipeline::process_with(&bytes, &file.source, config),
         Err(e) => caizheng::pipeline::refused(&file.source, &e),
     };
+    logged(file, report)
+}
+
+/// One file read before the configuration is at hand (see `extract`), or
+/// the report of the reason it could not be opened.
+pub type EarlyRead = Result<caizheng::pipeline::Read, Box<caizheng::report::Report>>;
+
+pub fn read_early(file: &Named) -> EarlyRead {
+    match caizheng::read::read_file(&file.path) {
+        Ok(bytes) => {
+            let sha256 = caizheng::read::sha256_hex(&bytes);
+            Ok(caizheng::pipeline::read(&bytes, &file.source, sha256))
+        }
+        Err(e) => Err(Box::new(caizheng::pipeline::refused(&file.source, &e))),
+    }
+}
+
+/// The report of a file read with [`read_early`].
+pub fn report_of_early(
+    file: &Named,
+    early: EarlyRead,
+    config: &caizheng::pipeline::Config,
+) -> caizheng::report::Report {
+    let report = match early {
+        Ok(read) => caizheng::pipeline::report(read, config),
+        Err(refused) => *refused,
+    };
+    logged(file, report)
+}
+
+fn logged(file: &Named, report: caizheng::report::Report) -> caizheng::report::Report {
     tracing::info!(
         source = %file.source,
         facts = report.facts.len(),

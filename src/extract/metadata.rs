@@ -25,6 +25,19 @@ static NARRATIVE_AMOUNT: Lazy<Regex> = Lazy::new(|| {
     Regex::new(r"[0-9](?:\.[0-9]+)?[ \t]?(?P<unit>亿元|万元|元)").expect("amount regex")
 });
 
+/// Build the metadata regexes now (see [`super::warm_up`]).
+pub(super) fn warm_up() {
+    for re in [
+        &TITLE,
+        &MANAGER,
+        &PUBLISHED,
+        &AMOUNT_UNIT,
+        &NARRATIVE_AMOUNT,
+    ] {
+        Lazy::force(re);
+    }
+}
+
 /// Fill the document's metadata and return it as `document.*` facts.
 pub fn read_metadata(doc: &Document, info: &mut DocumentInfo) -> Vec<Fact> {
     let mut facts = Vec::new();

@@ -60,6 +60,20 @@ const QUALIFIERS: &[(&str, &str)] = &[
     ("completion", keys::COMPLETION_PCT),
 ];
 
+/// Build every matcher the narrative stage needs for nearly any document:
+/// the stage's own regexes, the merged templates and the clause reader's
+/// cues, in the order a document asks for them. A single-document run calls
+/// this (through [`crate::config::Config::warm_up`]) while the document is
+/// read; what is not built here is built on first use.
+pub fn warm_up(set: &PatternSet) {
+    metadata::warm_up();
+    set.warm_up();
+    set.cues.warm_up();
+    clause::warm_up();
+    settle::warm_up();
+    set.scope_words.warm_up();
+}
+
 /// Extract the narrative facts of a document of this kind, by this
 /// publisher (both from [`metadata::read_metadata`]).
 pub fn extract(

@@ -47,6 +47,11 @@ struct UnitRegexes {
 }
 
 impl ScopeWords {
+    /// Build the unit-name regexes now (see [`super::warm_up`]).
+    pub fn warm_up(&self) {
+        self.compiled();
+    }
+
     fn compiled(&self) -> &UnitRegexes {
         self.compiled.get_or_init(|| UnitRegexes {
             line: unit_line_regex(&self.unit_endings),

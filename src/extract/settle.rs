@@ -8,6 +8,44 @@ use super::patterns::PatternSet;
 use super::{clause, Candidate};
 use crate::sections::SectionTree;
 
+use std::sync::LazyLock;
+
+static YEAR_BLOCK: LazyLock<regex::Regex> = LazyLock::new(|| {
+    regex::Regex::new(r"(?m)(?:^|[。；;])\s*((?:19|20)\d{2})\s?年度?的").expect("year block regex")
+});
+static UNITS_ABOVE: LazyLock<regex::Regex> = LazyLock::new(|| {
+    regex::Regex::new(r"^\s*(?:[0-9]{1,2}[.、．]\s*)?(?:以上|上述|上列)[0-9一二三四五六七八九十]*(?:个|家|所)?(?:部门|单位|预算单位)")
+        .expect("units-above regex")
+});
+static YEAR_OPENING: LazyLock<regex::Regex> = LazyLock::new(|| {
+    regex::Regex::new(
+        r"(?m)(?:^|[。；;])\s*(?:[（(]?[0-9]{1,2}[)）.、．]\s*)?(?:[一二三四五六七八九十]{1,3}、\s*)?((?:19|20)\d{2})\s?年(?:度)?[^0-9月]",
+    )
+    .expect("year opening regex")
+});
+static CATEGORY_LIST: LazyLock<regex::Regex> = LazyLock::new(|| {
+    regex::Regex::new(
+        r"(?P<labels>(?:货物|服务|工程)(?:[、和及与](?:货物|服务|工程)){1,2})类?(?:采购)?(?:预算|支出|金额)?(?:分别为|分别是|各为)\s?(?P<values>[0-9][0-9.]*\s?(?:万元|元|亿元)?(?:\s?[、和及与,，]\s?[0-9][0-9.]*\s?(?:万元|元|亿元)?){1,2})(?:[，,]\s?占[^，。；\d]{0,24}?(?:比重|比例)?(?:分别为|分别是|各为)\s?(?P<pcts>[0-9][0-9.]*\s?%(?:\s?[、和及与,，]\s?[0-9][0-9.]*\s?%){1,2}))?",
+    )
+    .expect("category list regex")
+});
+static CATEGORY_NUMBER: LazyLock<regex::Regex> = LazyLock::new(|| {
+    regex::Regex::new(r"[0-9]+(?:\.[0-9]+)?\s?(?P<unit>万元|元|亿元|%)?").expect("number regex")
+});
+
+/// Build this module's regexes now (see [`super::warm_up`]).
+pub(super) fn warm_up() {
+    for re in [
+        &YEAR_BLOCK,
+        &UNITS_ABOVE,
+        &YEAR_OPENING,
+        &CATEGORY_LIST,
+        &CATEGORY_NUMBER,
+    ] {
+        LazyLock::force(re);
+    }
+}
+
 /// The steps, in order.
 pub(super) fn after_patterns(
     text: &str,
@@ -261,11 +299,7 @@ fn shares_of_other_bases(text: &str, set: &PatternSet, candidates: &mut [Candida
 /// — a sentence opening with the year before the previous block's year
 /// states last year's figures: its amounts are `.prior_year`.
 fn year_blocks(text: &str, candidates: &mut [Candidate]) {
-    static BLOCK: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
-        regex::Regex::new(r"(?m)(?:^|[。；;])\s*((?:19|20)\d{2})\s?年度?的")
-            .expect("year block regex")
-    });
-    let blocks: Vec<(usize, u32)> = BLOCK
+    let blocks: Vec<(usize, u32)> = YEAR_BLOCK
         .captures_iter(text)
         .filter_map(|c| {
             let y = c.get(1)?;
@@ -295,15 +329,11 @@ fn year_blocks(text: &str, candidates: &mut [Candidate]) {
 /// A sentence about the units listed before it (`上述7个部门“三公”经费决算合计
 /// 1,292.09万元`): a subtotal of a list of units, not the report's figure.
 fn of_the_units_above(text: &str, at: usize) -> bool {
-    static OPENING: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
-        regex::Regex::new(r"^\s*(?:[0-9]{1,2}[.、．]\s*)?(?:以上|上述|上列)[0-9一二三四五六七八九十]*(?:个|家|所)?(?:部门|单位|预算单位)")
-            .expect("units-above regex")
-    });
     let before = &text[..at];
     let start = before.rfind(['。', '；', ';', '\n']).map_or(0, |i| {
         i + before[i..].chars().next().map_or(1, char::len_utf8)
     });
-    OPENING.is_match(&text[start..at])
+    UNITS_ABOVE.is_match(&text[start..at])
 }
 
 /// A sentence or list item opening with the year before the report's
@@ -381,13 +411,7 @@ pub(super) fn sentence_end(text: &str, at: usize) -> usize {
 
 /// A sentence or list item opening with a year (`2.2022年…`, `。2025年度…`).
 fn year_openings() -> &'static regex::Regex {
-    static OPENING: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
-        regex::Regex::new(
-            r"(?m)(?:^|[。；;])\s*(?:[（(]?[0-9]{1,2}[)）.、．]\s*)?(?:[一二三四五六七八九十]{1,3}、\s*)?((?:19|20)\d{2})\s?年(?:度)?[^0-9月]",
-        )
-        .expect("year opening regex")
-    });
-    &OPENING
+    &YEAR_OPENING
 }
 
 /// Labels then values (WORDING 6.5): `货物、服务、工程类采购预算分别为30万元、45万元、
@@ -395,29 +419,19 @@ fn year_openings() -> &'static regex::Regex {
 /// categories in printed order, each label its value and share; the lists
 /// must have as many values as labels (a list cut short gives nothing).
 fn category_lists(text: &str, set: &PatternSet, candidates: &mut Vec<Candidate>) {
-    use std::sync::LazyLock;
-    static LIST: LazyLock<regex::Regex> = LazyLock::new(|| {
-        regex::Regex::new(
-            r"(?P<labels>(?:货物|服务|工程)(?:[、和及与](?:货物|服务|工程)){1,2})类?(?:采购)?(?:预算|支出|金额)?(?:分别为|分别是|各为)\s?(?P<values>[0-9][0-9.]*\s?(?:万元|元|亿元)?(?:\s?[、和及与,，]\s?[0-9][0-9.]*\s?(?:万元|元|亿元)?){1,2})(?:[，,]\s?占[^，。；\d]{0,24}?(?:比重|比例)?(?:分别为|分别是|各为)\s?(?P<pcts>[0-9][0-9.]*\s?%(?:\s?[、和及与,，]\s?[0-9][0-9.]*\s?%){1,2}))?",
-        )
-        .expect("category list regex")
-    });
-    static NUMBER: LazyLock<regex::Regex> = LazyLock::new(|| {
-        regex::Regex::new(r"[0-9]+(?:\.[0-9]+)?\s?(?P<unit>万元|元|亿元|%)?").expect("number regex")
-    });
     let key_of = |label: &str| match label {
         "货物" => "procurement.goods",
         "服务" => "procurement.services",
         _ => "procurement.works",
     };
     let mut found = Vec::new();
-    for caps in LIST.captures_iter(text) {
+    for caps in CATEGORY_LIST.captures_iter(text) {
         let (Some(labels), Some(values)) = (caps.name("labels"), caps.name("values")) else {
             continue;
         };
         let labels: Vec<&str> = labels.as_str().split(['、', '和', '及', '与']).collect();
         let numbers = |m: regex::Match| -> Vec<(std::ops::Range<usize>, Option<String>)> {
-            NUMBER
+            CATEGORY_NUMBER
                 .captures_iter(m.as_str())
                 .map(|c| {
                     let n = c.get(0).expect("group 0");

@@ -68,6 +68,12 @@ const CHECKS: &[&dyn Check] = &[
     &structure::Structure,
 ];
 
+/// Build the checks' regexes now: while a document is read, so that its
+/// reconciliation need not wait for them.
+pub fn warm_up() {
+    structure::warm_up();
+}
+
 /// All findings about one document, errors first. An unfilled template yields exactly one.
 pub fn reconcile(input: &ReconcileInput, rules: &RuleSet) -> Vec<Finding> {
     reconcile_counted(input, rules).0

@@ -202,13 +202,22 @@ fn leftover_placeholders(input: &ReconcileInput, rules: &RuleSet, out: &mut Vec<
     }
 }
 
+static ORDINAL: Lazy<Regex> = Lazy::new(|| {
+    Regex::new(r"^(?:第[一二三四五六七八九十\d]+部分|[（(][一二三四五六七八九十\d]+[）)]|[一二三四五六七八九十]+、|\d+[、.．])").unwrap()
+});
+static REMARK: Lazy<Regex> = Lazy::new(|| Regex::new(r"[（(][^）)]*[）)]$").unwrap());
+static TITLE_YEAR: Lazy<Regex> = Lazy::new(|| Regex::new(r"(?:19|20)\d\d年度?").unwrap());
+
+/// Build this check's regexes now (see [`crate::reconcile::warm_up`]).
+pub(super) fn warm_up() {
+    for re in [&AMOUNT, &YEAR, &ORDINAL, &REMARK, &TITLE_YEAR] {
+        Lazy::force(re);
+    }
+}
+
 /// A title without ordinal, spacing, quotes, trailing page number or `（此表无数据）`-style
 /// remark, so that a TOC line and its heading meet.
 fn title_key(title: &str) -> String {
-    static ORDINAL: Lazy<Regex> = Lazy::new(|| {
-        Regex::new(r"^(?:第[一二三四五六七八九十\d]+部分|[（(][一二三四五六七八九十\d]+[）)]|[一二三四五六七八九十]+、|\d+[、.．])").unwrap()
-    });
-    static REMARK: Lazy<Regex> = Lazy::new(|| Regex::new(r"[（(][^）)]*[）)]$").unwrap());
     let t: String = title
         .chars()
         .filter(|c| !c.is_whitespace() && !"“”\"'‘’".contains(*c))
@@ -243,8 +252,7 @@ impl Title {
                 break;
             }
         }
-        static YEAR: Lazy<Regex> = Lazy::new(|| Regex::new(r"(?:19|20)\d\d年度?").unwrap());
-        let plain = YEAR
+        let plain = TITLE_YEAR
             .replace_all(&core, "")
             .replace("部门", "")
             .replace('及', "和");

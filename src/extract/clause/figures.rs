@@ -203,6 +203,11 @@ fn bare_percents(text: &str, out: &mut Vec<Figure>) {
     }
 }
 
+pub(super) fn warm_up() {
+    LazyLock::force(&FIGURE);
+    LazyLock::force(&BARE_PERCENT);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

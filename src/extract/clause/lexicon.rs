@@ -241,6 +241,41 @@ pub struct Cues {
 }
 
 impl Cues {
+    /// Build the cues the clause reader asks of nearly every sentence (the
+    /// per-key cues of `counts`, `lines` … are built on first use).
+    pub fn warm_up(&self) {
+        let cues = [
+            &self.continuation,
+            &self.aside,
+            &self.share,
+            &self.completion,
+            &self.versus_budget,
+            &self.prior,
+            &self.prior_before,
+            &self.budget,
+            &self.final_figure,
+            &self.value,
+            &self.breaks,
+            &self.count_keys,
+            &self.class_line,
+            &self.item_line,
+            &self.coded_line,
+            &self.kuan_line,
+            &self.variance,
+            &self.comparable,
+            &self.adjusted_budget,
+            &self.adjusted_completion,
+            &self.list_total,
+            &self.reason,
+            &self.reason_part,
+            &self.net_change,
+            &self.policy_pct,
+        ];
+        for cue in cues {
+            cue.get();
+        }
+    }
+
     /// `compile` expands the pattern files' definitions and builds a regex.
     pub fn compile(
         defs: &CueDefs,
@@ -379,20 +414,21 @@ impl Lexicon {
         order.sort_by_key(|&i| std::cmp::Reverse(terms[i].priority));
         let mut words: Vec<String> = Vec::new();
         let mut owners: Vec<Vec<usize>> = Vec::new();
+        let mut index: std::collections::HashMap<String, usize> = Default::default();
         for &i in &order {
             for n in &names[i] {
                 let n: String = n.chars().filter(|c| *c != ' ').collect();
-                match words.iter().position(|w| *w == n) {
-                    Some(at) => owners[at].push(i),
-                    None => {
-                        words.push(n);
-                        owners.push(vec![i]);
-                    }
-                }
+                let at = *index.entry(n).or_insert_with_key(|n| {
+                    words.push(n.clone());
+                    owners.push(Vec::new());
+                    words.len() - 1
+                });
+                owners[at].push(i);
             }
         }
         let automaton = AhoCorasick::builder()
             .match_kind(MatchKind::LeftmostLongest)
+            .kind(Some(aho_corasick::AhoCorasickKind::ContiguousNFA))
             .build(&words)
             .ok();
         Lexicon {

@@ -490,15 +490,22 @@ pub fn read(input: &ClauseInput) -> ClauseOutput {
     }
 }
 
+static TRAILER: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+    regex::Regex::new(r"^\s*(?:[（(]\d{3,7}[）)])?\s*(?:支出|情况|经费)?\s*[。：:]?\s*$")
+        .expect("trailer regex")
+});
+
+/// Build the clause reader's regexes now (see [`super::warm_up`]).
+pub(super) fn warm_up() {
+    std::sync::LazyLock::force(&TRAILER);
+    sentences::warm_up();
+    figures::warm_up();
+}
+
 /// Whether a sentence says nothing but its subject, named up to `named_end`
 /// (bytes from the sentence's start): an ordinal before, and after it at most
 /// a bracketed code, `支出` / `情况` / `经费`, and the closing `。` or `：`.
 fn names_only(sentence: &str, named_end: usize) -> bool {
-    use std::sync::LazyLock;
-    static TRAILER: LazyLock<regex::Regex> = LazyLock::new(|| {
-        regex::Regex::new(r"^\s*(?:[（(]\d{3,7}[）)])?\s*(?:支出|情况|经费)?\s*[。：:]?\s*$")
-            .expect("trailer regex")
-    });
     let Some(tail) = sentence.get(named_end..) else {
         return false;
     };

@@ -62,12 +62,18 @@ pub(super) fn strip_ordinal(s: &str) -> &str {
     s[ordinal..].trim_start()
 }
 
+static ORDINAL: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+    regex::Regex::new(
+        r"^(?:[（(][一二三四五六七八九十\d]{1,3}[）)]|[一二三四五六七八九十\d]{1,3}[、．.]|[①-⑳])",
+    )
+    .expect("ordinal regex")
+});
+
+pub(super) fn warm_up() {
+    std::sync::LazyLock::force(&ORDINAL);
+}
+
 fn regex_lite_ordinal(s: &str) -> usize {
-    use std::sync::LazyLock;
-    static ORDINAL: LazyLock<regex::Regex> = LazyLock::new(|| {
-        regex::Regex::new(r"^(?:[（(][一二三四五六七八九十\d]{1,3}[）)]|[一二三四五六七八九十\d]{1,3}[、．.]|[①-⑳])")
-            .expect("ordinal regex")
-    });
     // `738.86万元` is a figure, not the ordinal `738.`.
     ORDINAL
         .find(s)

@@ -16,6 +16,7 @@ impl AnchorFinder {
     pub(super) fn new(patterns: &[Pattern]) -> AnchorFinder {
         let mut words: Vec<String> = Vec::new();
         let mut owners: Vec<Vec<usize>> = Vec::new();
+        let mut index: std::collections::HashMap<&str, usize> = Default::default();
         let mut unanchored = Vec::new();
         for (i, p) in patterns.iter().enumerate() {
             if p.anchors.is_empty() {
@@ -23,17 +24,19 @@ impl AnchorFinder {
                 continue;
             }
             for a in &p.anchors {
-                match words.iter().position(|w| w == a) {
-                    Some(at) => owners[at].push(i),
-                    None => {
-                        words.push(a.clone());
-                        owners.push(vec![i]);
-                    }
-                }
+                let at = *index.entry(a.as_str()).or_insert_with(|| {
+                    words.push(a.clone());
+                    owners.push(Vec::new());
+                    words.len() - 1
+                });
+                owners[at].push(i);
             }
         }
         AnchorFinder {
-            automaton: aho_corasick::AhoCorasick::new(&words).ok(),
+            automaton: aho_corasick::AhoCorasick::builder()
+                .kind(Some(aho_corasick::AhoCorasickKind::ContiguousNFA))
+                .build(&words)
+                .ok(),
             owners,
             unanchored,
         }
