@@ -29,7 +29,20 @@ pub struct Read {
     document: Result<Document, crate::read::ReadError>,
 }
 
-/// Read a document's bytes (see [`Read`]).
+/// Read a document's bytes (see [`Read`]), hashing them meanwhile.
+pub fn read_and_hash(bytes: &[u8], source: &str) -> Read {
+    let (sha256, mut read) = rayon::join(
+        || crate::read::sha256_hex(bytes),
+        || read(bytes, source, String::new()),
+    );
+    if let Ok(doc) = &mut read.document {
+        doc.sha256.clone_from(&sha256);
+    }
+    read.info.sha256 = sha256;
+    read
+}
+
+/// Read a document's bytes whose sha256 is known (see [`Read`]).
 pub fn read(bytes: &[u8], source: &str, sha256: String) -> Read {
     Read {
         info: DocumentInfo {
@@ -108,8 +121,10 @@ fn analyse_text(doc: &Document, config: &Config) -> Report {
         // The narrative and the 附表 are read side by side: they share only the document.
         let ((tree, mut facts), tables) = rayon::join(
             || {
-                let tree = crate::sections::build(&doc.text, &config.kinds);
-                let mut facts = crate::extract::metadata::read_metadata(doc, &mut info);
+                let (tree, mut facts) = rayon::join(
+                    || crate::sections::build(&doc.text, &config.kinds),
+                    || crate::extract::metadata::read_metadata(doc, &mut info),
+                );
                 facts.extend(crate::extract::extract(
                     doc,
                     &tree,

@@ -45,21 +45,27 @@ pub fn extract(args: ExtractArgs) -> anyhow::Result<Exit> {
     if let Format::Text = args.format {
         return print_texts(&files, any_exists);
     }
-    // Building the configuration's matchers costs about what reading a PDF
-    // does, and neither needs the other: the first file is read meanwhile,
-    // and the matchers nearly every document needs are built on a thread of
-    // their own while it is analysed (a one-file run waits for neither sum).
-    let (config, mut first) = std::thread::scope(|scope| {
-        let configuring = scope.spawn(|| load_config(args.patterns.as_ref()));
-        let first = read_early(&files[0]);
-        let config = configuring
-            .join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        (config, Some(first))
+    // Building the configuration costs about what reading a PDF does, and
+    // neither needs the other: the first file is read meanwhile. The thread
+    // that built it then builds the matchers nearly every document needs,
+    // while the first file is still read and then analysed (a one-file run
+    // waits for neither sum).
+    let (sender, receiver) = std::sync::mpsc::channel();
+    let patterns = args.patterns.clone();
+    std::thread::spawn(move || match load_config(patterns.as_ref()) {
+        Ok(config) => {
+            let config = std::sync::Arc::new(config);
+            let _ = sender.send(Ok(std::sync::Arc::clone(&config)));
+            config.warm_up();
+        }
+        Err(e) => {
+            let _ = sender.send(Err(e));
+        }
     });
-    let config = std::sync::Arc::new(config?);
-    let warming = std::sync::Arc::clone(&config);
-    std::thread::spawn(move || warming.warm_up());
+    let mut first = Some(read_early(&files[0]));
+    let config = receiver
+        .recv()
+        .map_err(|_| anyhow::anyhow!("the configuration could not be built"))??;
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     let mut failed = false;

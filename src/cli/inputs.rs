@@ -53,10 +53,7 @@ pub type EarlyRead = Result<caizheng::pipeline::Read, Box<caizheng::report::Repo
 
 pub fn read_early(file: &Named) -> EarlyRead {
     match caizheng::read::read_file(&file.path) {
-        Ok(bytes) => {
-            let sha256 = caizheng::read::sha256_hex(&bytes);
-            Ok(caizheng::pipeline::read(&bytes, &file.source, sha256))
-        }
+        Ok(bytes) => Ok(caizheng::pipeline::read_and_hash(&bytes, &file.source)),
         Err(e) => Err(Box::new(caizheng::pipeline::refused(&file.source, &e))),
     }
 }

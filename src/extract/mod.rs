@@ -105,37 +105,76 @@ pub fn extract(
         .filter_map(|(m, &w)| w.then_some(m))
         .filter(|m| m.anchors.is_empty() || m.anchors.iter().any(|a| text.contains(a.as_str())))
         .collect();
-    // Build the matchers this document needs on every core before using them.
-    {
-        use rayon::prelude::*;
-        let lazies: Vec<&patterns::LazyRegex> = explicit
-            .iter()
-            .map(|p| &p.regex)
-            .chain(merged.iter().map(|m| &m.regex))
-            .collect();
-        lazies.par_iter().for_each(|r| {
-            r.get();
-        });
-    }
     let ctx = MatchContext {
         text,
         doc_kind,
         set,
     };
-    for pattern in explicit {
+    // Each pattern and template reads the whole text on its own: side by
+    // side (building its matcher first), their candidates kept in order.
+    {
+        use rayon::prelude::*;
+        let (explicit, merged): (Vec<Vec<Candidate>>, Vec<Vec<Candidate>>) = rayon::join(
+            || {
+                explicit
+                    .par_iter()
+                    .map(|p| ctx.read_pattern(p, tree))
+                    .collect()
+            },
+            || {
+                merged
+                    .par_iter()
+                    .map(|m| ctx.read_template(m, tree))
+                    .collect()
+            },
+        );
+        candidates.extend(explicit.into_iter().flatten());
+        candidates.extend(merged.into_iter().flatten());
+    }
+    resolve_overlaps(&mut candidates);
+    settle::after_patterns(
+        text,
+        tree,
+        (doc_kind, entity, fiscal_year),
+        set,
+        &mut candidates,
+    );
+    to_facts(doc, tree, candidates)
+}
+
+fn next_char(text: &str, at: usize) -> usize {
+    text[at..]
+        .chars()
+        .next()
+        .map(|c| at + c.len_utf8())
+        .unwrap_or(text.len())
+}
+
+impl MatchContext<'_> {
+    /// The candidates of one pattern over the whole text, where it applies.
+    fn read_pattern(&self, pattern: &Pattern, tree: &SectionTree) -> Vec<Candidate> {
+        let text = self.text;
+        let mut found = Vec::new();
         let Some(regex) = pattern.regex.get() else {
-            continue;
+            return found;
         };
         for caps in regex.captures_iter(text) {
             let start = caps.get(0).expect("group 0").start();
             if applies_here(pattern, tree, text, start) {
-                candidates.extend(ctx.read_match(&caps, pattern));
+                found.extend(self.read_match(&caps, pattern));
             }
         }
+        found
     }
-    for m in merged {
+
+    /// The candidates of one merged template over the whole text: each
+    /// match is the term whose name it matched (see [`patterns::MergedTemplate`]).
+    fn read_template(&self, m: &patterns::MergedTemplate, tree: &SectionTree) -> Vec<Candidate> {
+        let (text, set, ctx) = (self.text, self.set, self);
+        let kind_ok = |p: &Pattern| p.scope.allows_kind(self.doc_kind);
+        let mut found = Vec::new();
         let Some(regex) = m.regex.get() else {
-            continue;
+            return found;
         };
         let mut pos = 0;
         while let Some(caps) = regex.captures_at(text, pos) {
@@ -180,7 +219,7 @@ pub fn extract(
                 match split_names(&terms, &term_for) {
                     Some(terms) => {
                         // A count mismatch: the phrase cannot say which figure is whose.
-                        candidates.extend(ctx.read_list(&caps, &terms));
+                        found.extend(ctx.read_list(&caps, &terms));
                         pos = whole.end().max(next_char(text, whole.start()));
                     }
                     None => pos = next_char(text, whole.start()),
@@ -202,7 +241,7 @@ pub fn extract(
                         }),
                         ..pattern.clone()
                     });
-                    candidates.extend(ctx.read_match(&caps, paired.as_ref().unwrap_or(pattern)));
+                    found.extend(ctx.read_match(&caps, paired.as_ref().unwrap_or(pattern)));
                     pos = whole.end().max(next_char(text, whole.start()));
                 }
                 None => pos = next_char(text, whole.start()),
@@ -211,24 +250,8 @@ pub fn extract(
                 break;
             }
         }
+        found
     }
-    resolve_overlaps(&mut candidates);
-    settle::after_patterns(
-        text,
-        tree,
-        (doc_kind, entity, fiscal_year),
-        set,
-        &mut candidates,
-    );
-    to_facts(doc, tree, candidates)
-}
-
-fn next_char(text: &str, at: usize) -> usize {
-    text[at..]
-        .chars()
-        .next()
-        .map(|c| at + c.len_utf8())
-        .unwrap_or(text.len())
 }
 
 /// What reading one match needs besides the match.

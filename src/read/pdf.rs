@@ -94,7 +94,10 @@ pub fn read_with_layout(bytes: &[u8]) -> Result<(RawDocument, Vec<PdfPage>), Rea
         ))
     });
     let raw = RawDocument {
-        pages: pages.iter().map(PdfPage::text).collect(),
+        pages: {
+            use rayon::prelude::*;
+            pages.par_iter().map(PdfPage::text).collect()
+        },
         paged: true,
         damage,
     };
@@ -396,36 +399,58 @@ fn inherited<'a>(doc: &'a Document, page: &'a Dictionary, key: &[u8]) -> Option<
 }
 
 fn extract_pages(doc: &Document) -> Vec<PdfPage> {
-    let mut interpreter = Interpreter::new(doc);
-    let mut pages = Vec::new();
-    for id in page_ids(doc) {
-        let Some(page) = doc.objects.get(&id).and_then(|o| dict_of(doc, o)) else {
-            pages.push(PdfPage::default());
-            continue;
-        };
-        let (matrix, width, height) = page_geometry(doc, page);
-        let contents: Vec<&Object> = match page.get(b"Contents").map(|o| deref(doc, o)) {
-            Ok(Object::Array(items)) => items.iter().collect(),
-            Ok(obj @ Object::Stream(_)) => vec![obj],
-            _ => Vec::new(),
-        };
-        let resources = inherited(doc, page, b"Resources").and_then(|o| dict_of(doc, o));
-        let out = interpreter.run_page(&contents, resources, matrix);
-        if out.truncated {
-            tracing::warn!(page = pages.len() + 1, "page content cut at the size limit");
-        }
-        let mut glyphs = out.glyphs;
-        // Text placed off the page is not shown (pdftotext drops it too).
-        glyphs.retain(|g| {
-            g.x + g.width >= 0.0 && g.x <= width && g.y >= 0.0 && g.y - g.size <= height
-        });
-        pages.push(PdfPage {
-            width,
-            height,
-            glyphs,
-        });
+    use rayon::prelude::*;
+    let ids = page_ids(doc);
+    // Pages are read in as many runs as there are threads, each with its own
+    // interpreter (fonts are decoded once per run, not per page): a page's
+    // glyphs depend on nothing of another page's, and a long document is
+    // read in a fraction of the time.
+    let run = ids
+        .len()
+        .div_ceil(rayon::current_num_threads().max(1))
+        .max(1);
+    ids.par_chunks(run)
+        .enumerate()
+        .flat_map_iter(|(n, chunk)| {
+            let mut interpreter = Interpreter::new(doc);
+            chunk
+                .iter()
+                .enumerate()
+                .map(|(i, id)| read_page(doc, &mut interpreter, *id, n * run + i + 1))
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+/// One page's glyphs; `number` counts from 1.
+fn read_page<'d>(
+    doc: &'d Document,
+    interpreter: &mut Interpreter<'d>,
+    id: ObjectId,
+    number: usize,
+) -> PdfPage {
+    let Some(page) = doc.objects.get(&id).and_then(|o| dict_of(doc, o)) else {
+        return PdfPage::default();
+    };
+    let (matrix, width, height) = page_geometry(doc, page);
+    let contents: Vec<&Object> = match page.get(b"Contents").map(|o| deref(doc, o)) {
+        Ok(Object::Array(items)) => items.iter().collect(),
+        Ok(obj @ Object::Stream(_)) => vec![obj],
+        _ => Vec::new(),
+    };
+    let resources = inherited(doc, page, b"Resources").and_then(|o| dict_of(doc, o));
+    let out = interpreter.run_page(&contents, resources, matrix);
+    if out.truncated {
+        tracing::warn!(page = number, "page content cut at the size limit");
     }
-    pages
+    let mut glyphs = out.glyphs;
+    // Text placed off the page is not shown (pdftotext drops it too).
+    glyphs.retain(|g| g.x + g.width >= 0.0 && g.x <= width && g.y >= 0.0 && g.y - g.size <= height);
+    PdfPage {
+        width,
+        height,
+        glyphs,
+    }
 }
 
 /// The matrix from user space to displayed page space (top-left origin,
