@@ -4,6 +4,7 @@
 //! `fetch → read (Document) → sections (SectionTree) → extract (Fact) →
 //! reconcile (Finding) → export`. [`pipeline`] wires them for one document.
 
+pub mod ascii_regex;
 pub mod batch;
 pub mod config;
 pub mod export;

@@ -261,7 +261,7 @@ static BARE_AMOUNT: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new
         .expect("table row regex")
 });
 static FIGURE: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
-    regex::Regex::new(r"[0-9](?:[0-9,.]*[0-9])?\s?(?:万元|亿元|元|%|％|辆|人次|批次)")
+    crate::ascii_regex::ascii_regex(r"[0-9](?:[0-9,.]*[0-9])?\s?(?:万元|亿元|元|%|％|辆|人次|批次)")
         .expect("figure regex")
 });
 

@@ -172,7 +172,7 @@ fn title_scope(text: &str, words: &ScopeWords) -> Option<String> {
 /// the longest name that ends as a unit's does (`…外事办公室`, not `…外事办`),
 /// or the rest of a list of units (`其余76个单位`).
 fn unit_line_regex(endings: &[String]) -> Option<regex::Regex> {
-    regex::Regex::new(&format!(
+    crate::ascii_regex::ascii_regex(&format!(
         r"^[。；;\n\s]*(?P<number>[（(]?[0-9]{{1,2}}[)）.、．]\s*)?(?:其中[：:，,]\s*)?(?P<unit>(?:其余|其他)[0-9]{{1,4}}个(?:单位|部门)(?:[（(](?:单位|部门)[)）])?|\p{{Han}}{{1,20}}(?:{}))",
         ending_alternatives(endings)?
     ))

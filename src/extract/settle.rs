@@ -11,26 +11,28 @@ use crate::sections::SectionTree;
 use std::sync::LazyLock;
 
 static YEAR_BLOCK: LazyLock<regex::Regex> = LazyLock::new(|| {
-    regex::Regex::new(r"(?m)(?:^|[。；;])\s*((?:19|20)\d{2})\s?年度?的").expect("year block regex")
+    crate::ascii_regex::ascii_regex(r"(?m)(?:^|[。；;])\s*((?:19|20)\d{2})\s?年度?的")
+        .expect("year block regex")
 });
 static UNITS_ABOVE: LazyLock<regex::Regex> = LazyLock::new(|| {
-    regex::Regex::new(r"^\s*(?:[0-9]{1,2}[.、．]\s*)?(?:以上|上述|上列)[0-9一二三四五六七八九十]*(?:个|家|所)?(?:部门|单位|预算单位)")
+    crate::ascii_regex::ascii_regex(r"^\s*(?:[0-9]{1,2}[.、．]\s*)?(?:以上|上述|上列)[0-9一二三四五六七八九十]*(?:个|家|所)?(?:部门|单位|预算单位)")
         .expect("units-above regex")
 });
 static YEAR_OPENING: LazyLock<regex::Regex> = LazyLock::new(|| {
-    regex::Regex::new(
+    crate::ascii_regex::ascii_regex(
         r"(?m)(?:^|[。；;])\s*(?:[（(]?[0-9]{1,2}[)）.、．]\s*)?(?:[一二三四五六七八九十]{1,3}、\s*)?((?:19|20)\d{2})\s?年(?:度)?[^0-9月]",
     )
     .expect("year opening regex")
 });
 static CATEGORY_LIST: LazyLock<regex::Regex> = LazyLock::new(|| {
-    regex::Regex::new(
+    crate::ascii_regex::ascii_regex(
         r"(?P<labels>(?:货物|服务|工程)(?:[、和及与](?:货物|服务|工程)){1,2})类?(?:采购)?(?:预算|支出|金额)?(?:分别为|分别是|各为)\s?(?P<values>[0-9][0-9.]*\s?(?:万元|元|亿元)?(?:\s?[、和及与,，]\s?[0-9][0-9.]*\s?(?:万元|元|亿元)?){1,2})(?:[，,]\s?占[^，。；\d]{0,24}?(?:比重|比例)?(?:分别为|分别是|各为)\s?(?P<pcts>[0-9][0-9.]*\s?%(?:\s?[、和及与,，]\s?[0-9][0-9.]*\s?%){1,2}))?",
     )
     .expect("category list regex")
 });
 static CATEGORY_NUMBER: LazyLock<regex::Regex> = LazyLock::new(|| {
-    regex::Regex::new(r"[0-9]+(?:\.[0-9]+)?\s?(?P<unit>万元|元|亿元|%)?").expect("number regex")
+    crate::ascii_regex::ascii_regex(r"[0-9]+(?:\.[0-9]+)?\s?(?P<unit>万元|元|亿元|%)?")
+        .expect("number regex")
 });
 
 /// Build this module's regexes now (see [`super::warm_up`]).

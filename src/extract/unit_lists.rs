@@ -115,7 +115,7 @@ fn runs<'a>(text: &str, entries: &'a [Entry]) -> Vec<Vec<&'a Entry>> {
 /// `{unit name}{amount}{万元|元|亿元}` right after a separator: the name ends
 /// as a unit's does (`中心`, `支队`, `局`) or is the own level (`局本级`).
 pub(super) fn entry_regex(endings: &[String]) -> Option<regex::Regex> {
-    regex::Regex::new(&format!(
+    crate::ascii_regex::ascii_regex(&format!(
         r"(?:^|[：:，,；;、])\s*(?P<name>\p{{Han}}{{0,20}}(?:本级|{}))\s?(?P<value>\d+(?:\.\d+)?)\s?(?P<unit>万元|亿元|元)",
         super::scope_labels::ending_alternatives(endings)?
     ))

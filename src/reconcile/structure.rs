@@ -2,6 +2,7 @@
 //! the body, years that disagree with the fiscal year, and sentences about the budget
 //! direction (`决算数小于预算数`) that the amounts contradict.
 
+use crate::ascii_regex::ascii_regex;
 use regex::Regex;
 use std::sync::LazyLock as Lazy;
 
@@ -11,8 +12,8 @@ use super::{ReconcileInput, RuleSet};
 use crate::report::{Evidence, Finding, Severity};
 
 static AMOUNT: Lazy<Regex> =
-    Lazy::new(|| Regex::new(r"\d[\d,]*(?:\.\d+)?\s*(?:万元|元|%|辆|个)").unwrap());
-static YEAR: Lazy<Regex> = Lazy::new(|| Regex::new(r"((?:19|20)\d{2})\s*年").unwrap());
+    Lazy::new(|| ascii_regex(r"\d[\d,]*(?:\.\d+)?\s*(?:万元|元|%|辆|个)").unwrap());
+static YEAR: Lazy<Regex> = Lazy::new(|| ascii_regex(r"((?:19|20)\d{2})\s*年").unwrap());
 
 /// `byte` moved back to a char boundary inside `text` (section ranges come from elsewhere).
 fn boundary(text: &str, byte: usize) -> usize {
@@ -203,10 +204,10 @@ fn leftover_placeholders(input: &ReconcileInput, rules: &RuleSet, out: &mut Vec<
 }
 
 static ORDINAL: Lazy<Regex> = Lazy::new(|| {
-    Regex::new(r"^(?:第[一二三四五六七八九十\d]+部分|[（(][一二三四五六七八九十\d]+[）)]|[一二三四五六七八九十]+、|\d+[、.．])").unwrap()
+    ascii_regex(r"^(?:第[一二三四五六七八九十\d]+部分|[（(][一二三四五六七八九十\d]+[）)]|[一二三四五六七八九十]+、|\d+[、.．])").unwrap()
 });
 static REMARK: Lazy<Regex> = Lazy::new(|| Regex::new(r"[（(][^）)]*[）)]$").unwrap());
-static TITLE_YEAR: Lazy<Regex> = Lazy::new(|| Regex::new(r"(?:19|20)\d\d年度?").unwrap());
+static TITLE_YEAR: Lazy<Regex> = Lazy::new(|| ascii_regex(r"(?:19|20)\d\d年度?").unwrap());
 
 /// Build this check's regexes now (see [`crate::reconcile::warm_up`]).
 pub(super) fn warm_up() {

@@ -165,7 +165,7 @@ fn signed_after_word(before: &str) -> bool {
 /// following `{D}{C}万元，` (WORDING: the percentage may lose its `%`). Only
 /// in that form; a bare number elsewhere is no figure.
 static BARE_PERCENT: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
+    crate::ascii_regex::ascii_regex(
         r"(?P<amount>[0-9]+(?:\.[0-9]+)?\s?(?:万元|亿元|元))[，,]\s?(?:同比)?(?:下降|减少|降低|增长|增加|上升)(?:了)?\s?(?P<number>[0-9]+(?:\.[0-9]+)?)\s?[，,。；;]",
     )
     .expect("bare percent regex")

@@ -491,8 +491,10 @@ pub fn read(input: &ClauseInput) -> ClauseOutput {
 }
 
 static TRAILER: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
-    regex::Regex::new(r"^\s*(?:[（(]\d{3,7}[）)])?\s*(?:支出|情况|经费)?\s*[。：:]?\s*$")
-        .expect("trailer regex")
+    crate::ascii_regex::ascii_regex(
+        r"^\s*(?:[（(]\d{3,7}[）)])?\s*(?:支出|情况|经费)?\s*[。：:]?\s*$",
+    )
+    .expect("trailer regex")
 });
 
 /// Build the clause reader's regexes now (see [`super::warm_up`]).

@@ -63,7 +63,7 @@ pub(super) fn strip_ordinal(s: &str) -> &str {
 }
 
 static ORDINAL: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
-    regex::Regex::new(
+    crate::ascii_regex::ascii_regex(
         r"^(?:[（(][一二三四五六七八九十\d]{1,3}[）)]|[一二三四五六七八九十\d]{1,3}[、．.]|[①-⑳])",
     )
     .expect("ordinal regex")

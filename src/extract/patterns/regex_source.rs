@@ -1,6 +1,7 @@
 //! Regexes of the pattern files: `{NAME}` definitions and `{macro:group}`
 //! expanded, `\d`/`\s` made ASCII, and the matcher built on first use.
 
+use crate::ascii_regex::ascii_classes;
 use regex::Regex;
 use std::collections::BTreeMap;
 
@@ -116,63 +117,5 @@ impl LazyRegex {
                 }
             })
             .as_ref()
-    }
-}
-
-/// `\d` and `\s` as their ASCII sets: the text is normalized (full-width
-/// digits and exotic spaces are gone), and the Unicode classes make every
-/// regex several times slower to build.
-fn ascii_classes(src: &str) -> String {
-    let mut out = String::with_capacity(src.len() + 16);
-    let mut depth = 0usize;
-    let mut chars = src.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '\\' => match chars.next() {
-                Some('d') => out.push_str(if depth > 0 { "0-9" } else { "[0-9]" }),
-                Some('s') => out.push_str(if depth > 0 {
-                    " \\t\\n\\x0C\\r"
-                } else {
-                    "[ \\t\\n\\x0C\\r]"
-                }),
-                Some(other) => {
-                    out.push('\\');
-                    out.push(other);
-                }
-                None => out.push('\\'),
-            },
-            '[' => {
-                depth += 1;
-                out.push(c);
-                // A `]` right after `[` or `[^` is a literal, not the end.
-                if chars.peek() == Some(&'^') {
-                    out.push(chars.next().expect("peeked"));
-                }
-                if chars.peek() == Some(&']') {
-                    out.push(chars.next().expect("peeked"));
-                }
-            }
-            ']' if depth > 0 => {
-                depth -= 1;
-                out.push(c);
-            }
-            _ => out.push(c),
-        }
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn ascii_classes_inside_and_outside_brackets() {
-        assert_eq!(
-            ascii_classes(r"\d+[^\d，]\s?"),
-            r"[0-9]+[^0-9，][ \t\n\x0C\r]?"
-        );
-        assert_eq!(ascii_classes(r"[\]\d]\."), r"[\]0-9]\.");
-        assert_eq!(ascii_classes(r"[]a]\d"), r"[]a][0-9]");
     }
 }
