@@ -399,36 +399,58 @@ pub fn run_with(
 ) -> Result<(ExportSummary, RunStats)> {
     let ran = run_and_site(
         discover,
-        out,
-        jobs,
-        force,
-        quiet,
-        None,
-        &Earlier::Prune,
-        false,
+        RunOptions {
+            out,
+            jobs,
+            force,
+            quiet,
+            patterns: None,
+            earlier: &Earlier::Prune,
+            site: false,
+        },
     )?;
     Ok((ran.0, ran.1))
+}
+
+/// What [`run_and_site`] is asked to do besides reading its inputs.
+pub struct RunOptions<'a> {
+    /// The output folder.
+    pub out: &'a Path,
+    /// Worker threads; None or 0: one per core.
+    pub jobs: Option<usize>,
+    /// Process every document again, as if none had been read before.
+    pub force: bool,
+    /// No progress bar.
+    pub quiet: bool,
+    /// A folder of data files over the built-in ones (`--patterns`).
+    pub patterns: Option<PathBuf>,
+    /// What to do with outputs of inputs no longer given.
+    pub earlier: &'a Earlier,
+    /// Write the site too.
+    pub site: bool,
 }
 
 /// [`run_with`] with a folder of data files over the built-in ones
 /// (`--patterns`), what to do with earlier outputs, and with `site` the site
 /// written too (while the exports are: see [`site::SiteBuild`]), and what
 /// came of that.
-#[allow(clippy::too_many_arguments)]
 pub fn run_and_site(
     discover: &mut dyn FnMut(&mut InputSink) -> Result<()>,
-    out: &Path,
-    jobs: Option<usize>,
-    force: bool,
-    quiet: bool,
-    patterns: Option<PathBuf>,
-    earlier: &Earlier,
-    site: bool,
+    options: RunOptions<'_>,
 ) -> Result<(
     ExportSummary,
     RunStats,
     Option<Result<crate::site::SiteTotals>>,
 )> {
+    let RunOptions {
+        out,
+        jobs,
+        force,
+        quiet,
+        patterns,
+        earlier,
+        site,
+    } = options;
     let started = Instant::now();
     fs::create_dir_all(out).map_err(|e| {
         CannotStart(format!(

@@ -261,13 +261,15 @@ fn run_main(
     };
     let (summary, stats, written) = batch::run_and_site(
         &mut |sink| batch::discover_each(&args.inputs, sink),
-        &args.out,
-        args.jobs,
-        args.force,
-        args.quiet,
-        args.patterns.clone(),
-        &earlier,
-        site,
+        batch::RunOptions {
+            out: &args.out,
+            jobs: args.jobs,
+            force: args.force,
+            quiet: args.quiet,
+            patterns: args.patterns.clone(),
+            earlier: &earlier,
+            site,
+        },
     )?;
     if let Some(path) = &args.stats_json {
         fs::write(path, serde_json::to_vec_pretty(&stats)?)
