@@ -15,6 +15,14 @@ impl PhraseSet {
     /// The set of the distinct `phrases`, and each phrase's place in it
     /// (the index to look up in [`PhraseSet::held`]).
     pub fn new<'a>(phrases: impl IntoIterator<Item = &'a str>) -> (PhraseSet, Vec<usize>) {
+        PhraseSet::try_new(phrases).expect("plain phrases always build")
+    }
+
+    /// [`PhraseSet::new`], or None when the phrases are too many to build
+    /// into one automaton (words from a user's data files).
+    pub fn try_new<'a>(
+        phrases: impl IntoIterator<Item = &'a str>,
+    ) -> Option<(PhraseSet, Vec<usize>)> {
         let mut distinct: Vec<&str> = Vec::new();
         let mut index: std::collections::HashMap<&str, usize> = Default::default();
         let slots = phrases
@@ -29,8 +37,8 @@ impl PhraseSet {
         let matcher = AhoCorasick::builder()
             .kind(Some(aho_corasick::AhoCorasickKind::ContiguousNFA))
             .build(&distinct)
-            .expect("plain phrases always build");
-        (PhraseSet { matcher }, slots)
+            .ok()?;
+        Some((PhraseSet { matcher }, slots))
     }
 
     /// For each distinct phrase, whether `text` holds it.

@@ -4,7 +4,7 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use super::exit::Exit;
-use super::inputs::{expand, load_config, read_early, report_of, report_of_early, Named};
+use super::inputs::{expand, load_config, read_early, report_of_early, Named};
 
 #[derive(Clone, Copy, clap::ValueEnum)]
 pub enum Format {
@@ -70,10 +70,8 @@ pub fn extract(args: ExtractArgs) -> anyhow::Result<Exit> {
     let mut out = stdout.lock();
     let mut failed = false;
     for file in &files {
-        let report = match first.take() {
-            Some(early) => report_of_early(file, early, &config),
-            None => report_of(file, &config),
-        };
+        let early = first.take().unwrap_or_else(|| read_early(file));
+        let report = report_of_early(file, early, &config);
         failed |= !report.errors.is_empty();
         match args.format {
             Format::Pretty => serde_json::to_writer_pretty(&mut out, &report)?,

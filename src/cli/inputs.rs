@@ -47,8 +47,9 @@ pub fn report_of(file: &Named, config: &caizheng::pipeline::Config) -> caizheng:
     logged(file, report)
 }
 
-/// One file read before the configuration is at hand (see `extract`), or
-/// the report of the reason it could not be opened.
+/// One file read, which needs no configuration (`extract` reads its first
+/// file while the configuration is built), or the report of the reason it
+/// could not be opened.
 pub type EarlyRead = Result<caizheng::pipeline::Read, Box<caizheng::report::Report>>;
 
 pub fn read_early(file: &Named) -> EarlyRead {

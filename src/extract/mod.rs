@@ -170,7 +170,7 @@ impl MatchContext<'_> {
     /// The candidates of one merged template over the whole text: each
     /// match is the term whose name it matched (see [`patterns::MergedTemplate`]).
     fn read_template(&self, m: &patterns::MergedTemplate, tree: &SectionTree) -> Vec<Candidate> {
-        let (text, set, ctx) = (self.text, self.set, self);
+        let (text, set) = (self.text, self.set);
         let kind_ok = |p: &Pattern| p.scope.allows_kind(self.doc_kind);
         let mut found = Vec::new();
         let Some(regex) = m.regex.get() else {
@@ -219,7 +219,7 @@ impl MatchContext<'_> {
                 match split_names(&terms, &term_for) {
                     Some(terms) => {
                         // A count mismatch: the phrase cannot say which figure is whose.
-                        found.extend(ctx.read_list(&caps, &terms));
+                        found.extend(self.read_list(&caps, &terms));
                         pos = whole.end().max(next_char(text, whole.start()));
                     }
                     None => pos = next_char(text, whole.start()),
@@ -241,7 +241,7 @@ impl MatchContext<'_> {
                         }),
                         ..pattern.clone()
                     });
-                    found.extend(ctx.read_match(&caps, paired.as_ref().unwrap_or(pattern)));
+                    found.extend(self.read_match(&caps, paired.as_ref().unwrap_or(pattern)));
                     pos = whole.end().max(next_char(text, whole.start()));
                 }
                 None => pos = next_char(text, whole.start()),

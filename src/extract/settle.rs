@@ -18,6 +18,7 @@ static UNITS_ABOVE: LazyLock<regex::Regex> = LazyLock::new(|| {
     crate::ascii_regex::ascii_regex(r"^\s*(?:[0-9]{1,2}[.、．]\s*)?(?:以上|上述|上列)[0-9一二三四五六七八九十]*(?:个|家|所)?(?:部门|单位|预算单位)")
         .expect("units-above regex")
 });
+/// A sentence or list item opening with a year (`2.2022年…`, `。2025年度…`).
 static YEAR_OPENING: LazyLock<regex::Regex> = LazyLock::new(|| {
     crate::ascii_regex::ascii_regex(
         r"(?m)(?:^|[。；;])\s*(?:[（(]?[0-9]{1,2}[)）.、．]\s*)?(?:[一二三四五六七八九十]{1,3}、\s*)?((?:19|20)\d{2})\s?年(?:度)?[^0-9月]",
@@ -343,7 +344,7 @@ fn of_the_units_above(text: &str, at: usize) -> bool {
 /// account, WORDING 6.4 without a block before it) states last year's
 /// figures: its plain amounts are `.prior_year`.
 fn last_year_sentences(text: &str, fiscal_year: i32, candidates: &mut [Candidate]) {
-    for caps in year_openings().captures_iter(text) {
+    for caps in YEAR_OPENING.captures_iter(text) {
         let Some(year) = caps.get(1) else { continue };
         if year.as_str().parse::<i32>().ok() != Some(fiscal_year - 1) {
             continue;
@@ -382,7 +383,7 @@ fn next_year_budget_sentences(
         })
         .map(|s| s.heading.start..s.body.end)
         .collect();
-    for caps in year_openings().captures_iter(text) {
+    for caps in YEAR_OPENING.captures_iter(text) {
         let Some(year) = caps.get(1) else { continue };
         if year.as_str().parse::<i32>().ok() != Some(fiscal_year + 1) {
             continue;
@@ -409,11 +410,6 @@ pub(super) fn sentence_start(text: &str, at: usize) -> usize {
 /// Where the sentence holding `at` ends: its `。` or the end of its line.
 pub(super) fn sentence_end(text: &str, at: usize) -> usize {
     at + text[at..].find(['。', '\n']).unwrap_or(text.len() - at)
-}
-
-/// A sentence or list item opening with a year (`2.2022年…`, `。2025年度…`).
-fn year_openings() -> &'static regex::Regex {
-    &YEAR_OPENING
 }
 
 /// Labels then values (WORDING 6.5): `货物、服务、工程类采购预算分别为30万元、45万元、

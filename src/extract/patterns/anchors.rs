@@ -1,12 +1,15 @@
 //! Which patterns can match in a text: their anchor words, found in one pass.
 
 use super::Pattern;
+use crate::phrase_set::PhraseSet;
 
-/// One Aho-Corasick pass over a text tells which patterns can match in it.
+/// One pass over a text tells which patterns can match in it.
 #[derive(Debug, Clone)]
 pub struct AnchorFinder {
-    automaton: Option<aho_corasick::AhoCorasick>,
-    /// For each anchor word, the patterns it belongs to.
+    /// Every pattern's anchor words; None when they do not build into one
+    /// automaton (then every pattern is a candidate).
+    words: Option<PhraseSet>,
+    /// For each distinct anchor word, the patterns it belongs to.
     owners: Vec<Vec<usize>>,
     /// Patterns without anchors: always candidates.
     unanchored: Vec<usize>,
@@ -14,29 +17,28 @@ pub struct AnchorFinder {
 
 impl AnchorFinder {
     pub(super) fn new(patterns: &[Pattern]) -> AnchorFinder {
-        let mut words: Vec<String> = Vec::new();
-        let mut owners: Vec<Vec<usize>> = Vec::new();
-        let mut index: std::collections::HashMap<&str, usize> = Default::default();
+        let mut anchored: Vec<(usize, &str)> = Vec::new();
         let mut unanchored = Vec::new();
         for (i, p) in patterns.iter().enumerate() {
             if p.anchors.is_empty() {
                 unanchored.push(i);
-                continue;
             }
-            for a in &p.anchors {
-                let at = *index.entry(a.as_str()).or_insert_with(|| {
-                    words.push(a.clone());
-                    owners.push(Vec::new());
-                    words.len() - 1
-                });
-                owners[at].push(i);
-            }
+            anchored.extend(p.anchors.iter().map(|a| (i, a.as_str())));
+        }
+        let Some((words, slots)) = PhraseSet::try_new(anchored.iter().map(|&(_, a)| a)) else {
+            return AnchorFinder {
+                words: None,
+                owners: Vec::new(),
+                unanchored,
+            };
+        };
+        // Slots are given in order, so the largest is the last distinct word.
+        let mut owners = vec![Vec::new(); slots.iter().max().map_or(0, |&m| m + 1)];
+        for (&(i, _), slot) in anchored.iter().zip(slots) {
+            owners[slot].push(i);
         }
         AnchorFinder {
-            automaton: aho_corasick::AhoCorasick::builder()
-                .kind(Some(aho_corasick::AhoCorasickKind::ContiguousNFA))
-                .build(&words)
-                .ok(),
+            words: Some(words),
             owners,
             unanchored,
         }
@@ -44,18 +46,16 @@ impl AnchorFinder {
 
     /// Indices of the patterns that can match somewhere in `text`, ascending.
     pub fn candidates(&self, text: &str, pattern_count: usize) -> Vec<usize> {
-        let Some(ac) = &self.automaton else {
+        let Some(words) = &self.words else {
             return (0..pattern_count).collect();
         };
         let mut wanted = vec![false; pattern_count];
         for &i in &self.unanchored {
             wanted[i] = true;
         }
-        let mut seen = vec![false; self.owners.len()];
-        for m in ac.find_overlapping_iter(text) {
-            let w = m.pattern().as_usize();
-            if !std::mem::replace(&mut seen[w], true) {
-                for &i in &self.owners[w] {
+        for (owners, held) in self.owners.iter().zip(words.held(text)) {
+            if held {
+                for &i in owners {
                     wanted[i] = true;
                 }
             }
