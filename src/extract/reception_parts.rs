@@ -94,17 +94,9 @@ pub(super) fn foreign_reception_in_clauses(text: &str, candidates: &mut [Candida
 
 #[cfg(test)]
 mod tests {
-    use crate::report::Fact;
+    use crate::extract::clause::tests::{facts, has};
 
     const FINAL: &str = "某某市档案馆2022年度部门决算\n\n七、“三公”经费财政拨款支出决算情况说明\n";
-
-    fn facts(text: &str) -> Vec<Fact> {
-        crate::pipeline::process(text.as_bytes(), "reception.txt").facts
-    }
-
-    fn has(facts: &[Fact], key: &str, value: &str) -> bool {
-        facts.iter().any(|f| f.key == key && f.value == value)
-    }
 
     /// §1.4 The foreign part after `，其中`, without brackets.
     #[test]

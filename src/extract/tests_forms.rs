@@ -1,18 +1,10 @@
 //! Made-up sentences of the narrative forms the fifth blind set's
 //! development half showed (the form's number in WORDING.md where it has one).
 
-use crate::report::Fact;
+use super::clause::tests::{facts, has};
 
 const FINAL: &str = "某县林业局2023年度部门决算\n\n七、“三公”经费财政拨款支出决算情况说明\n";
 const BUDGET: &str = "某县林业局2024年部门预算\n\n六、“三公”经费预算情况说明\n";
-
-fn facts(text: &str) -> Vec<Fact> {
-    crate::pipeline::process(text.as_bytes(), "forms.txt").facts
-}
-
-fn has(facts: &[Fact], key: &str, value: &str) -> bool {
-    facts.iter().any(|f| f.key == key && f.value == value)
-}
 
 /// §6.1 The vehicle parts printed short in brackets after their whole, a
 /// purchase count between them.

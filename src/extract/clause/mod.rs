@@ -526,6 +526,6 @@ fn bracketed_code(s: &str) -> Option<String> {
 }
 
 #[cfg(test)]
-mod tests;
+pub(super) mod tests;
 #[cfg(test)]
 mod tests_regions;

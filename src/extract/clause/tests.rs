@@ -3,7 +3,9 @@
 
 use crate::report::Fact;
 
-pub(super) fn facts(text: &str) -> Vec<Fact> {
+/// The facts caizheng reads in a made-up text (the clause reader's tests
+/// and the other narrative form tests of `extract`).
+pub(in crate::extract) fn facts(text: &str) -> Vec<Fact> {
     crate::pipeline::process(text.as_bytes(), "clauses.txt").facts
 }
 
@@ -22,7 +24,7 @@ fn keyed(facts: &[Fact], prefix: &str) -> Vec<(String, String, String)> {
         .collect()
 }
 
-pub(super) fn has(facts: &[Fact], key: &str, value: &str) -> bool {
+pub(in crate::extract) fn has(facts: &[Fact], key: &str, value: &str) -> bool {
     facts.iter().any(|f| f.key == key && f.value == value)
 }
 
