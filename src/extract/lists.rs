@@ -52,7 +52,7 @@ pub(super) fn split_names<T: Copy>(
 /// The printed figures of a `{amount_list}` group: byte range (in the text) and
 /// unit, a figure without its own taking the next one's (`0、10.2和2.3万元`).
 /// None when the last figure has no unit.
-pub(super) fn list_figures(group: regex::Match) -> Option<Vec<(Range<usize>, String)>> {
+pub(super) fn list_figures(group: super::groups::Group) -> Option<Vec<(Range<usize>, String)>> {
     let text = group.as_str();
     let mut figures: Vec<(Range<usize>, Option<&str>)> = Vec::new();
     for piece in text.split(LIST_SEPARATORS) {

@@ -6,6 +6,7 @@
 //! `一般公共预算财政拨款收入249.30万元` is not also `财政拨款收入`.
 
 pub mod clause;
+mod groups;
 mod lists;
 pub mod metadata;
 pub mod patterns;
@@ -22,9 +23,9 @@ use crate::normalize::CharIndex;
 use crate::read::Document;
 use crate::report::{Fact, FactSource};
 use crate::sections::SectionTree;
+use groups::Groups;
 use lists::{list_figures, split_names, LIST_SEPARATORS};
 use patterns::{Pattern, PatternSet};
-use regex::Captures;
 use rust_decimal::Decimal;
 use std::ops::Range;
 
@@ -159,8 +160,8 @@ impl MatchContext<'_> {
             return found;
         };
         for caps in regex.captures_iter(text) {
-            let start = caps.get(0).expect("group 0").start();
-            if applies_here(pattern, tree, text, start) {
+            let caps = Groups::from(caps);
+            if applies_here(pattern, tree, text, caps.whole().start()) {
                 found.extend(self.read_match(&caps, pattern));
             }
         }
@@ -173,12 +174,12 @@ impl MatchContext<'_> {
         let (text, set) = (self.text, self.set);
         let kind_ok = |p: &Pattern| p.scope.allows_kind(self.doc_kind);
         let mut found = Vec::new();
-        let Some(regex) = m.regex.get() else {
+        let Some(finder) = m.finder(text) else {
             return found;
         };
         let mut pos = 0;
-        while let Some(caps) = regex.captures_at(text, pos) {
-            let whole = caps.get(0).expect("group 0");
+        while let Some(caps) = finder.captures_at(pos) {
+            let whole = caps.whole();
             // The first term of a name that applies here; none: a shorter
             // name may still match inside, so look again one character on.
             let term_for = |name: &str| {
@@ -264,9 +265,9 @@ struct MatchContext<'a> {
 impl MatchContext<'_> {
     /// The candidates of one match of `pattern`: its groups, the qualifier
     /// tails after it and the list that follows it.
-    fn read_match(&self, caps: &Captures, pattern: &Pattern) -> Vec<Candidate> {
+    fn read_match(&self, caps: &Groups, pattern: &Pattern) -> Vec<Candidate> {
         let (text, set, doc_kind) = (self.text, self.set, self.doc_kind);
-        let whole = caps.get(0).expect("group 0");
+        let whole = caps.whole();
         let mut quote_end = whole.end();
         let mut produced = read_groups(caps, pattern, set, &mut quote_end, None);
         if doc_kind == Some("final") && caps.name("budget_word").is_some() {
@@ -299,8 +300,8 @@ impl MatchContext<'_> {
 impl MatchContext<'_> {
     /// The figures of a `{name_list}` match, the n-th to the n-th term;
     /// nothing unless there are as many figures as terms.
-    fn read_list(&self, caps: &Captures, terms: &[&Pattern]) -> Vec<Candidate> {
-        let whole = caps.get(0).expect("group 0");
+    fn read_list(&self, caps: &Groups, terms: &[&Pattern]) -> Vec<Candidate> {
+        let whole = caps.whole();
         let Some(figures) = caps.name("value").and_then(list_figures) else {
             return Vec::new();
         };
@@ -342,7 +343,7 @@ fn applies_here(pattern: &Pattern, tree: &SectionTree, text: &str, at: usize) ->
 /// Turn the qualifier groups of one match into candidates; a pair pattern's
 /// `G_b` groups are the second figure.
 fn read_groups(
-    caps: &Captures,
+    caps: &Groups,
     pattern: &Pattern,
     set: &PatternSet,
     quote_end: &mut usize,
@@ -356,7 +357,7 @@ fn read_groups(
     let sign_of = |group: &str| caps.name(group).and_then(|m| set.sign_of(m.as_str()));
     let dir = sign_of("dir");
     let pct_dir = sign_of("pct_dir").or(dir);
-    let whole_len = caps.get(0).map(|m| m.len()).unwrap_or(0);
+    let whole_len = caps.whole().len();
     let mut out = Vec::new();
     for side in 0..=u8::from(pattern.pair.is_some()) {
         let (suffix_b, partner_b) = if side == 0 { ("", "_b") } else { ("_b", "") };
@@ -442,11 +443,11 @@ fn read_tails(
     set: &PatternSet,
     pattern: &Pattern,
     doc_kind: Option<&str>,
-    caps: &Captures,
+    caps: &Groups,
     produced: &mut Vec<Candidate>,
     quote_end: &mut usize,
 ) {
-    let mut pos = caps.get(0).map(|m| m.end()).unwrap_or(0);
+    let mut pos = caps.whole().end();
     for _ in 0..4 {
         let window_end = clause_end(text, pos);
         let window = &text[pos..window_end];
@@ -457,10 +458,10 @@ fn read_tails(
             {
                 continue;
             }
-            let Some(tc) = tail.regex.captures(window) else {
+            let Some(tc) = tail.regex.captures(window).map(Groups::from) else {
                 continue;
             };
-            let whole = tc.get(0).expect("group 0");
+            let whole = tc.whole();
             if whole.start() != 0 || whole.is_empty() {
                 continue;
             }
@@ -542,10 +543,10 @@ fn read_items(
             at += r.len() - r.trim_start_matches(['：', ':', '，', ',', ' ']).len();
         }
         let end = list_end(text, at);
-        let Some(caps) = items.captures(&text[at..end]) else {
+        let Some(caps) = items.captures(&text[at..end]).map(Groups::from) else {
             break;
         };
-        let whole = caps.get(0).expect("group 0");
+        let whole = caps.whole();
         let mut item_end = 0;
         let found: Vec<Candidate> =
             read_groups(&caps, &item_pattern, set, &mut item_end, Some(&["value"]))

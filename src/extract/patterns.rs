@@ -37,9 +37,11 @@
 
 use regex::Regex;
 mod anchors;
+mod name_tail;
 mod regex_source;
 use crate::config::ConfigError;
 pub use anchors::AnchorFinder;
+pub use name_tail::{NamesThenTail, TemplateFinder};
 use regex_source::Expander;
 pub use regex_source::LazyRegex;
 use rust_decimal::Decimal;
@@ -245,11 +247,21 @@ pub struct Pattern {
 #[derive(Debug, Clone)]
 pub struct MergedTemplate {
     pub template: String,
+    /// The one regex; not built when `names_first` reads the template.
     pub regex: LazyRegex,
+    /// A shape that opens with `{name}`: its names found by an automaton.
+    pub names_first: Option<NamesThenTail>,
     /// The template's own anchors (see `TemplateDef::anchors`); empty: its names suffice.
     pub anchors: Vec<String>,
     /// Name as printed (spaces removed) → the term patterns it belongs to, in file order.
     pub by_name: std::collections::HashMap<String, Vec<usize>>,
+}
+
+impl MergedTemplate {
+    /// Its matches in `text`; None when its matcher cannot be built.
+    pub fn finder<'h>(&'h self, text: &'h str) -> Option<TemplateFinder<'h>> {
+        TemplateFinder::new(&self.regex, self.names_first.as_ref(), text)
+    }
 }
 
 /// Key and label of the second figure that a pair pattern reads.
@@ -550,12 +562,14 @@ impl PatternSet {
                 line: None,
                 message: format!("template {tname} with all its terms: {m}"),
             })?;
+            let names_first = names_then_tail(shape, &names, &ctx);
             for (_, index, _) in &members {
                 patterns[*index].merged_into = Some(merged.len());
             }
             merged.push(MergedTemplate {
                 template: tname.clone(),
                 regex,
+                names_first,
                 anchors: template_anchors.get(tname).cloned().unwrap_or_default(),
                 by_name,
             });
@@ -585,7 +599,12 @@ impl PatternSet {
     pub fn warm_up(&self) {
         // Templates with anchors of their own are rare: built when a text needs them.
         for m in self.merged.iter().filter(|m| m.anchors.is_empty()) {
-            m.regex.get();
+            match &m.names_first {
+                Some(names) => names.warm_up(),
+                None => {
+                    m.regex.get();
+                }
+            }
         }
     }
 
@@ -612,6 +631,25 @@ const SECOND_NAME: &str = r"(?P<name_b>[^\d\s，。；、：:]+?)";
 const NAME_LIST: &str = r"(?P<name_list>[^\d\s，。；：:]+?)";
 
 /// Term names are literal text, except that a space stands for "maybe a space".
+/// The names-then-rest reading of a template whose shape opens with
+/// `{name}`; None for any other shape, or a rest that is no regex alone
+/// (a quantifier on the name).
+fn names_then_tail(shape: &str, names: &[&String], ctx: &Expander) -> Option<NamesThenTail> {
+    let rest = shape.strip_prefix("{name}")?;
+    let quantified = rest.starts_with(['?', '*', '+'])
+        || rest
+            .strip_prefix('{')
+            .is_some_and(|r| r.starts_with(|c: char| c.is_ascii_digit()));
+    if quantified || rest.contains("{name}") {
+        return None;
+    }
+    let rest = rest
+        .replace("{name_any}", ANY_NAME)
+        .replace("{name_b}", SECOND_NAME)
+        .replace("{name_list}", NAME_LIST);
+    NamesThenTail::new(names, ctx.tail(&rest).ok()?)
+}
+
 fn escape_name(name: &str) -> String {
     regex::escape(name).replace(' ', r"\s?")
 }

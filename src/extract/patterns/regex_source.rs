@@ -26,6 +26,17 @@ impl Expander<'_> {
         }
     }
 
+    /// The rest of a template's shape after `{name}` (see [`super::name_tail`]).
+    pub fn tail(&self, source: &str) -> Result<super::name_tail::LazyTail, String> {
+        let source = ascii_classes(&self.expand(source, 0)?);
+        if self.check {
+            regex_syntax::Parser::new()
+                .parse(&source)
+                .map_err(|e| e.to_string())?;
+        }
+        Ok(super::name_tail::LazyTail::new(source))
+    }
+
     pub fn compile(&self, source: &str) -> Result<Regex, String> {
         let expanded = ascii_classes(&self.expand(source, 0)?);
         Regex::new(&expanded).map_err(|e| e.to_string())

@@ -1,0 +1,279 @@
+//! A merged template whose shape opens with `{name}` (`{name}{VERB}{amount:value}`):
+//! its names are found by an automaton, and only the rest of the shape is a
+//! regex, tried anchored right after each name.
+//!
+//! This gives the matches of the one regex `(?P<name>A|B|…)rest`: the
+//! leftmost start where some name is followed by the rest, and at that start
+//! the first name in the alternation's order (longest first) whose rest
+//! matches. Building that regex with its ~250 names cost more than anything
+//! else a one-document process builds; the automaton costs a fraction, and
+//! the rest's regex needs no literal prefilter, since it never searches.
+
+use super::super::groups::Groups;
+use super::LazyRegex;
+use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
+use regex::Regex;
+use regex_automata::{meta, Anchored, Input};
+use std::sync::{Arc, OnceLock};
+
+/// What a space in a name stands for: `\s?`, and `\s` is the ASCII set
+/// in every pattern regex.
+const SPACE_SPELLINGS: [&str; 6] = ["", " ", "\t", "\n", "\x0C", "\r"];
+/// A name with more spaces than this keeps the one regex: each space
+/// multiplies its spellings by six.
+const MAX_SPACES: usize = 2;
+
+/// The names of a template, in the alternation's order, and the rest of its shape.
+#[derive(Debug, Clone)]
+pub struct NamesThenTail {
+    names: AhoCorasick,
+    /// For each spelling in the automaton, its name's place in the alternation.
+    rank: Vec<usize>,
+    tail: LazyTail,
+}
+
+impl NamesThenTail {
+    /// None when the one regex must stay: a name with too many spaces, or
+    /// one that can be empty.
+    pub(super) fn new(names: &[&String], tail: LazyTail) -> Option<NamesThenTail> {
+        let mut spellings: Vec<String> = Vec::new();
+        let mut rank = Vec::new();
+        for (place, name) in names.iter().enumerate() {
+            let mut parts = name.split(' ');
+            let mut forms = vec![parts.next().unwrap_or_default().to_string()];
+            for (count, part) in parts.enumerate() {
+                if count >= MAX_SPACES {
+                    return None;
+                }
+                forms = forms
+                    .iter()
+                    .flat_map(|f| SPACE_SPELLINGS.iter().map(move |s| format!("{f}{s}{part}")))
+                    .collect();
+            }
+            for form in forms {
+                if form.is_empty() {
+                    return None;
+                }
+                spellings.push(form);
+                rank.push(place);
+            }
+        }
+        let names = AhoCorasick::builder()
+            .match_kind(MatchKind::Standard)
+            .kind(Some(AhoCorasickKind::ContiguousNFA))
+            .build(&spellings)
+            .ok()?;
+        Some(NamesThenTail { names, rank, tail })
+    }
+
+    /// Build the rest's matcher now.
+    pub fn warm_up(&self) {
+        self.tail.get();
+    }
+
+    /// Every name in `text`, in the order the regex tries them: by start,
+    /// then by place in the alternation.
+    fn hits(&self, text: &str) -> Vec<NameHit> {
+        let mut hits: Vec<NameHit> = self
+            .names
+            .find_overlapping_iter(text)
+            .map(|m| NameHit {
+                start: m.start(),
+                place: self.rank[m.pattern().as_usize()],
+                end: m.end(),
+            })
+            .collect();
+        hits.sort_unstable();
+        hits
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct NameHit {
+    start: usize,
+    place: usize,
+    end: usize,
+}
+
+/// The matches of one merged template in one text.
+pub enum TemplateFinder<'h> {
+    Regex {
+        regex: &'h Regex,
+        text: &'h str,
+    },
+    Names {
+        tail: &'h meta::Regex,
+        hits: Vec<NameHit>,
+        text: &'h str,
+    },
+}
+
+impl<'h> TemplateFinder<'h> {
+    /// None when the template's matcher cannot be built.
+    pub(super) fn new(
+        regex: &'h LazyRegex,
+        names: Option<&'h NamesThenTail>,
+        text: &'h str,
+    ) -> Option<TemplateFinder<'h>> {
+        Some(match names {
+            Some(names) => TemplateFinder::Names {
+                tail: names.tail.get()?,
+                hits: names.hits(text),
+                text,
+            },
+            None => TemplateFinder::Regex {
+                regex: regex.get()?,
+                text,
+            },
+        })
+    }
+
+    /// The leftmost match that starts at `pos` or after.
+    pub(crate) fn captures_at(&self, pos: usize) -> Option<Groups<'h>> {
+        match self {
+            TemplateFinder::Regex { regex, text } => regex.captures_at(text, pos).map(Groups::from),
+            TemplateFinder::Names { tail, hits, text } => {
+                let first = hits.partition_point(|h| h.start < pos);
+                let mut caps = tail.create_captures();
+                hits[first..].iter().find_map(|h| {
+                    let input = Input::new(*text).range(h.end..).anchored(Anchored::Yes);
+                    tail.search_captures(&input, &mut caps);
+                    caps.is_match().then(|| Groups::NameThenTail {
+                        haystack: text,
+                        name: h.start..h.end,
+                        tail: caps.clone(),
+                    })
+                })
+            }
+        }
+    }
+}
+
+/// The rest of a shape after `{name}`: a regex built on first use, without
+/// literal prefilters (it is only run anchored).
+#[derive(Debug, Clone)]
+pub struct LazyTail {
+    source: Arc<str>,
+    built: Arc<OnceLock<Option<meta::Regex>>>,
+}
+
+impl LazyTail {
+    pub(super) fn new(source: String) -> LazyTail {
+        LazyTail {
+            source: source.into(),
+            built: Default::default(),
+        }
+    }
+
+    fn get(&self) -> Option<&meta::Regex> {
+        self.built
+            .get_or_init(|| {
+                match meta::Builder::new()
+                    .configure(meta::Config::new().auto_prefilter(false))
+                    .build(&self.source)
+                {
+                    Ok(r) => Some(r),
+                    Err(e) => {
+                        tracing::warn!("template regex cannot be built: {e}");
+                        None
+                    }
+                }
+            })
+            .as_ref()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::PatternSet;
+    use super::*;
+
+    /// Every match and every group of each names-first template, read both
+    /// ways: the automaton and the rest's regex against the one regex.
+    fn both_ways(set: &PatternSet, text: &str) -> usize {
+        let mut compared = 0;
+        for m in set.merged.iter().filter(|m| m.names_first.is_some()) {
+            let regex = m.regex.get().expect("the one regex builds");
+            let group_names: Vec<&str> = regex.capture_names().flatten().collect();
+            let by_names = m.finder(text).expect("the rest builds");
+            let by_regex = TemplateFinder::Regex { regex, text };
+            let mut pos = 0;
+            loop {
+                let (a, b) = (by_names.captures_at(pos), by_regex.captures_at(pos));
+                let (Some(a), Some(b)) = (&a, &b) else {
+                    assert!(
+                        a.is_none() && b.is_none(),
+                        "{}: one way found more",
+                        m.template
+                    );
+                    break;
+                };
+                assert_eq!(a.whole().range(), b.whole().range(), "{}", m.template);
+                for g in &group_names {
+                    assert_eq!(
+                        a.name(g).map(|g| g.range()),
+                        b.name(g).map(|g| g.range()),
+                        "{} group {g} at {pos}",
+                        m.template
+                    );
+                }
+                compared += 1;
+                pos =
+                    a.whole().start() + a.whole().as_str().chars().next().map_or(1, char::len_utf8);
+            }
+        }
+        compared
+    }
+
+    #[test]
+    fn names_then_tail_finds_what_the_one_regex_finds() {
+        let set = PatternSet::builtin();
+        let names_first: Vec<&str> = set
+            .merged
+            .iter()
+            .filter(|m| m.names_first.is_some())
+            .map(|m| m.template.as_str())
+            .collect();
+        for t in ["amount", "change", "budget_final"] {
+            assert!(names_first.contains(&t), "{t} is read names first");
+        }
+        // Made up: nested names (a longer name whose rest fails, a shorter
+        // one inside it that reads), a name split by a line break, changes
+        // with and without a base, a budget/final pair.
+        let text = "2025年收入预算总计1,234.56万元，其中：一般公共预算财政拨款收入1000.5万元，\
+                    比上年增加20.1万元，增长2.05%。一般公共预算财政拨款支出预算为300万元，支出决算为290.5万元。\
+                    财政拨款收入支出总\n计500万元。基本支出与上年持平。项目支出减少3万元，下降1%。\
+                    因公出国（境）费0万元，公务接待费较2024年减少0.8万元。";
+        assert!(both_ways(&set, text) >= 5, "too few matches compared");
+    }
+
+    /// The same over the text of every document of the shared corpus.
+    #[test]
+    fn names_then_tail_agrees_on_the_shared_corpus() {
+        let dir = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/corpus"));
+        if !dir.is_dir() {
+            println!("SKIPPED: {} is absent", dir.display());
+            return;
+        }
+        let set = PatternSet::builtin();
+        let (mut documents, mut compared) = (0, 0);
+        for entry in walkdir::WalkDir::new(dir).sort_by_file_name() {
+            let entry = entry.expect("corpus folder readable");
+            if !entry.file_type().is_file() {
+                continue;
+            }
+            let bytes = std::fs::read(entry.path()).expect("corpus file readable");
+            let source = entry.path().display().to_string();
+            let Ok(doc) = crate::read::read_document(&bytes, &source) else {
+                continue;
+            };
+            documents += 1;
+            compared += both_ways(&set, &crate::script::simplified(&doc).text);
+        }
+        println!("{documents} documents, {compared} matches compared");
+        assert!(
+            documents >= 20 && compared >= 500,
+            "{documents} documents, {compared} matches"
+        );
+    }
+}
