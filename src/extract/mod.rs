@@ -70,6 +70,7 @@ pub fn warm_up(set: &PatternSet) {
     metadata::warm_up();
     set.warm_up();
     set.cues.warm_up();
+    set.lexicon.warm_up();
     clause::warm_up();
     settle::warm_up();
     set.scope_words.warm_up();
@@ -174,7 +175,7 @@ impl MatchContext<'_> {
         let (text, set) = (self.text, self.set);
         let kind_ok = |p: &Pattern| p.scope.allows_kind(self.doc_kind);
         let mut found = Vec::new();
-        let Some(finder) = m.finder(text) else {
+        let Some(finder) = m.finder(&set.template_names, text) else {
             return found;
         };
         let mut pos = 0;
@@ -458,7 +459,12 @@ fn read_tails(
             {
                 continue;
             }
-            let Some(tc) = tail.regex.captures(window).map(Groups::from) else {
+            let Some(tc) = tail
+                .regex
+                .get()
+                .and_then(|r| r.captures(window))
+                .map(Groups::from)
+            else {
                 continue;
             };
             let whole = tc.whole();

@@ -35,13 +35,12 @@
 //! and `{amount_list:value}` gives the n-th figure to the n-th name, in
 //! order; unless every name is a term's and the counts agree, it reads nothing.
 
-use regex::Regex;
 mod anchors;
 mod name_tail;
 mod regex_source;
 use crate::config::ConfigError;
 pub use anchors::AnchorFinder;
-pub use name_tail::{NamesThenTail, TemplateFinder};
+pub use name_tail::{NamesThenTail, TemplateFinder, TemplateNames};
 use regex_source::Expander;
 pub use regex_source::LazyRegex;
 use rust_decimal::Decimal;
@@ -259,8 +258,16 @@ pub struct MergedTemplate {
 
 impl MergedTemplate {
     /// Its matches in `text`; None when its matcher cannot be built.
-    pub fn finder<'h>(&'h self, text: &'h str) -> Option<TemplateFinder<'h>> {
-        TemplateFinder::new(&self.regex, self.names_first.as_ref(), text)
+    pub fn finder<'h>(
+        &'h self,
+        names: &'h TemplateNames,
+        text: &'h str,
+    ) -> Option<TemplateFinder<'h>> {
+        TemplateFinder::new(
+            &self.regex,
+            self.names_first.as_ref().map(|t| (t, names)),
+            text,
+        )
     }
 }
 
@@ -274,7 +281,7 @@ pub struct PairSide {
 #[derive(Debug, Clone)]
 pub struct Tail {
     pub name: String,
-    pub regex: Regex,
+    pub regex: LazyRegex,
     pub doc_kinds: Vec<String>,
 }
 
@@ -285,6 +292,8 @@ pub struct PatternSet {
     pub merged: Vec<MergedTemplate>,
     /// Finds which patterns' anchors occur in a text, in one pass.
     pub anchor_finder: AnchorFinder,
+    /// The names of the templates read names first.
+    pub template_names: TemplateNames,
     pub tails: Vec<Tail>,
     pub signs: Signs,
     pub units: BTreeMap<String, (String, Option<Decimal>)>,
@@ -506,7 +515,7 @@ impl PatternSet {
             }
             for t in &f.tail {
                 let regex = ctx
-                    .compile(&t.regex)
+                    .lazy(&t.regex)
                     .map_err(|m| err(&t.name, format!("tail {}: {m}", t.name)))?;
                 tails.push(Tail {
                     name: t.name.clone(),
@@ -526,6 +535,7 @@ impl PatternSet {
             }
         }
         let mut merged: Vec<MergedTemplate> = Vec::new();
+        let mut template_names = name_tail::TemplateNamesBuilder::default();
         for (tname, shape) in &templates {
             let members: Vec<&(String, usize, Vec<String>)> = term_patterns
                 .iter()
@@ -562,7 +572,7 @@ impl PatternSet {
                 line: None,
                 message: format!("template {tname} with all its terms: {m}"),
             })?;
-            let names_first = names_then_tail(shape, &names, &ctx);
+            let names_first = names_then_tail(shape, &names, &ctx, &mut template_names);
             for (_, index, _) in &members {
                 patterns[*index].merged_into = Some(merged.len());
             }
@@ -575,6 +585,7 @@ impl PatternSet {
             });
         }
         let anchor_finder = AnchorFinder::new(&patterns);
+        let template_names = template_names.build();
         let cues = super::clause::lexicon::Cues::compile(&cue_defs, &signs, &|s| ctx.lazy(s))
             .map_err(|message| PatternError {
                 file: "patterns".into(),
@@ -587,6 +598,7 @@ impl PatternSet {
             patterns,
             merged,
             anchor_finder,
+            template_names,
             tails,
             signs,
             units,
@@ -598,6 +610,10 @@ impl PatternSet {
     /// Build the matchers nearly every document needs (the merged templates).
     pub fn warm_up(&self) {
         // Templates with anchors of their own are rare: built when a text needs them.
+        self.template_names.warm_up();
+        for tail in &self.tails {
+            tail.regex.get();
+        }
         for m in self.merged.iter().filter(|m| m.anchors.is_empty()) {
             match &m.names_first {
                 Some(names) => names.warm_up(),
@@ -634,7 +650,12 @@ const NAME_LIST: &str = r"(?P<name_list>[^\d\s，。；：:]+?)";
 /// The names-then-rest reading of a template whose shape opens with
 /// `{name}`; None for any other shape, or a rest that is no regex alone
 /// (a quantifier on the name).
-fn names_then_tail(shape: &str, names: &[&String], ctx: &Expander) -> Option<NamesThenTail> {
+fn names_then_tail(
+    shape: &str,
+    names: &[&String],
+    ctx: &Expander,
+    all_names: &mut name_tail::TemplateNamesBuilder,
+) -> Option<NamesThenTail> {
     let rest = shape.strip_prefix("{name}")?;
     let quantified = rest.starts_with(['?', '*', '+'])
         || rest
@@ -647,7 +668,7 @@ fn names_then_tail(shape: &str, names: &[&String], ctx: &Expander) -> Option<Nam
         .replace("{name_any}", ANY_NAME)
         .replace("{name_b}", SECOND_NAME)
         .replace("{name_list}", NAME_LIST);
-    NamesThenTail::new(names, ctx.tail(&rest).ok()?)
+    all_names.template(names, ctx.tail(&rest).ok()?)
 }
 
 fn escape_name(name: &str) -> String {
@@ -671,6 +692,9 @@ mod tests {
                 "template {} does not build",
                 m.template
             );
+        }
+        for t in &set.tails {
+            assert!(t.regex.get().is_some(), "tail {} does not build", t.name);
         }
         assert_eq!(set.sign_of("减少"), Some(-1));
         assert_eq!(set.sign_of("增长"), Some(1));

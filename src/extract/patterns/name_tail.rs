@@ -23,68 +23,123 @@ const SPACE_SPELLINGS: [&str; 6] = ["", " ", "\t", "\n", "\x0C", "\r"];
 /// multiplies its spellings by six.
 const MAX_SPACES: usize = 2;
 
-/// The names of a template, in the alternation's order, and the rest of its shape.
+/// Every name of the names-first templates, spelled out, in one automaton
+/// built on first use (most of a template's names are another's too).
+#[derive(Debug, Clone, Default)]
+pub struct TemplateNames {
+    spellings: Arc<[String]>,
+    /// For each spelling, the name it spells.
+    name_of: Arc<[usize]>,
+    automaton: Arc<OnceLock<Option<AhoCorasick>>>,
+}
+
+impl TemplateNames {
+    /// Build the automaton now.
+    pub fn warm_up(&self) {
+        self.automaton();
+    }
+
+    fn automaton(&self) -> Option<&AhoCorasick> {
+        self.automaton
+            .get_or_init(|| {
+                AhoCorasick::builder()
+                    .match_kind(MatchKind::Standard)
+                    .kind(Some(AhoCorasickKind::ContiguousNFA))
+                    .build(self.spellings.iter())
+                    .ok()
+            })
+            .as_ref()
+    }
+}
+
+/// Collects [`TemplateNames`] template by template.
+#[derive(Default)]
+pub(super) struct TemplateNamesBuilder {
+    spellings: Vec<String>,
+    name_of: Vec<usize>,
+    ids: std::collections::HashMap<String, usize>,
+}
+
+impl TemplateNamesBuilder {
+    /// The reading of a template whose names are `names`, in the
+    /// alternation's order, and whose rest is `tail`; None when the one
+    /// regex must stay: a name with too many spaces, or one that can be empty.
+    pub(super) fn template(&mut self, names: &[&String], tail: LazyTail) -> Option<NamesThenTail> {
+        let spelled: Vec<Vec<String>> =
+            names.iter().map(|n| spellings(n)).collect::<Option<_>>()?;
+        let mut place = std::collections::HashMap::new();
+        for (at, (name, forms)) in names.iter().zip(spelled).enumerate() {
+            let next = self.ids.len();
+            let id = *self.ids.entry(name.to_string()).or_insert(next);
+            if id == next {
+                for form in forms {
+                    self.spellings.push(form);
+                    self.name_of.push(id);
+                }
+            }
+            place.entry(id).or_insert(at);
+        }
+        Some(NamesThenTail { place, tail })
+    }
+
+    pub(super) fn build(self) -> TemplateNames {
+        TemplateNames {
+            spellings: self.spellings.into(),
+            name_of: self.name_of.into(),
+            automaton: Default::default(),
+        }
+    }
+}
+
+/// Each way `name` can be printed where its regex is `\s?` for a space;
+/// None when there are too many or one is empty.
+fn spellings(name: &str) -> Option<Vec<String>> {
+    let mut parts = name.split(' ');
+    let mut forms = vec![parts.next().unwrap_or_default().to_string()];
+    for (count, part) in parts.enumerate() {
+        if count >= MAX_SPACES {
+            return None;
+        }
+        forms = forms
+            .iter()
+            .flat_map(|f| SPACE_SPELLINGS.iter().map(move |s| format!("{f}{s}{part}")))
+            .collect();
+    }
+    forms.iter().all(|f| !f.is_empty()).then_some(forms)
+}
+
+/// A names-first template: where each of its names stands in its
+/// alternation, and the rest of its shape.
 #[derive(Debug, Clone)]
 pub struct NamesThenTail {
-    names: AhoCorasick,
-    /// For each spelling in the automaton, its name's place in the alternation.
-    rank: Vec<usize>,
+    /// Name (in [`TemplateNames`]) → place in the alternation.
+    place: std::collections::HashMap<usize, usize>,
     tail: LazyTail,
 }
 
 impl NamesThenTail {
-    /// None when the one regex must stay: a name with too many spaces, or
-    /// one that can be empty.
-    pub(super) fn new(names: &[&String], tail: LazyTail) -> Option<NamesThenTail> {
-        let mut spellings: Vec<String> = Vec::new();
-        let mut rank = Vec::new();
-        for (place, name) in names.iter().enumerate() {
-            let mut parts = name.split(' ');
-            let mut forms = vec![parts.next().unwrap_or_default().to_string()];
-            for (count, part) in parts.enumerate() {
-                if count >= MAX_SPACES {
-                    return None;
-                }
-                forms = forms
-                    .iter()
-                    .flat_map(|f| SPACE_SPELLINGS.iter().map(move |s| format!("{f}{s}{part}")))
-                    .collect();
-            }
-            for form in forms {
-                if form.is_empty() {
-                    return None;
-                }
-                spellings.push(form);
-                rank.push(place);
-            }
-        }
-        let names = AhoCorasick::builder()
-            .match_kind(MatchKind::Standard)
-            .kind(Some(AhoCorasickKind::ContiguousNFA))
-            .build(&spellings)
-            .ok()?;
-        Some(NamesThenTail { names, rank, tail })
-    }
-
     /// Build the rest's matcher now.
     pub fn warm_up(&self) {
         self.tail.get();
     }
 
-    /// Every name in `text`, in the order the regex tries them: by start,
-    /// then by place in the alternation.
-    fn hits(&self, text: &str) -> Vec<NameHit> {
-        let mut hits: Vec<NameHit> = self
-            .names
+    /// Every name of this template in `text`, in the order the regex tries
+    /// them: by start, then by place in the alternation.
+    fn hits(&self, names: &TemplateNames, text: &str) -> Option<Vec<NameHit>> {
+        let mut hits: Vec<NameHit> = names
+            .automaton()?
             .find_overlapping_iter(text)
-            .map(|m| NameHit {
-                start: m.start(),
-                place: self.rank[m.pattern().as_usize()],
-                end: m.end(),
+            .filter_map(|m| {
+                let name = names.name_of[m.pattern().as_usize()];
+                self.place.get(&name).map(|&place| NameHit {
+                    start: m.start(),
+                    place,
+                    end: m.end(),
+                })
             })
             .collect();
         hits.sort_unstable();
-        hits
+        Some(hits)
     }
 }
 
@@ -112,13 +167,13 @@ impl<'h> TemplateFinder<'h> {
     /// None when the template's matcher cannot be built.
     pub(super) fn new(
         regex: &'h LazyRegex,
-        names: Option<&'h NamesThenTail>,
+        names_first: Option<(&'h NamesThenTail, &'h TemplateNames)>,
         text: &'h str,
     ) -> Option<TemplateFinder<'h>> {
-        Some(match names {
-            Some(names) => TemplateFinder::Names {
-                tail: names.tail.get()?,
-                hits: names.hits(text),
+        Some(match names_first {
+            Some((template, names)) => TemplateFinder::Names {
+                tail: template.tail.get()?,
+                hits: template.hits(names, text)?,
                 text,
             },
             None => TemplateFinder::Regex {
@@ -195,7 +250,9 @@ mod tests {
         for m in set.merged.iter().filter(|m| m.names_first.is_some()) {
             let regex = m.regex.get().expect("the one regex builds");
             let group_names: Vec<&str> = regex.capture_names().flatten().collect();
-            let by_names = m.finder(text).expect("the rest builds");
+            let by_names = m
+                .finder(&set.template_names, text)
+                .expect("the rest builds");
             let by_regex = TemplateFinder::Regex { regex, text };
             let mut pos = 0;
             loop {

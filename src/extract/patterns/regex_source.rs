@@ -37,11 +37,6 @@ impl Expander<'_> {
         Ok(super::name_tail::LazyTail::new(source))
     }
 
-    pub fn compile(&self, source: &str) -> Result<Regex, String> {
-        let expanded = ascii_classes(&self.expand(source, 0)?);
-        Regex::new(&expanded).map_err(|e| e.to_string())
-    }
-
     /// Replace `{NAME}` and `{macro:group}`; regex repetitions like `{0,3}` pass through.
     fn expand(&self, source: &str, depth: usize) -> Result<String, String> {
         if depth > 8 {
