@@ -114,31 +114,41 @@ pub fn extract(
     };
     // Each pattern and template reads the whole text on its own: side by
     // side (building its matcher first), their candidates kept in order.
-    {
+    // What the steps after the patterns take from the text alone is read
+    // meanwhile.
+    let groundwork = {
         use rayon::prelude::*;
-        let (explicit, merged): (Vec<Vec<Candidate>>, Vec<Vec<Candidate>>) = rayon::join(
-            || {
-                explicit
-                    .par_iter()
-                    .map(|p| ctx.read_pattern(p, tree))
-                    .collect()
-            },
-            || {
-                merged
-                    .par_iter()
-                    .map(|m| ctx.read_template(m, tree))
-                    .collect()
-            },
-        );
+        let ((explicit, merged), groundwork): ((Vec<Vec<Candidate>>, Vec<Vec<Candidate>>), _) =
+            rayon::join(
+                || {
+                    rayon::join(
+                        || {
+                            explicit
+                                .par_iter()
+                                .map(|p| ctx.read_pattern(p, tree))
+                                .collect()
+                        },
+                        || {
+                            merged
+                                .par_iter()
+                                .map(|m| ctx.read_template(m, tree))
+                                .collect()
+                        },
+                    )
+                },
+                || settle::Groundwork::new(text, set),
+            );
         candidates.extend(explicit.into_iter().flatten());
         candidates.extend(merged.into_iter().flatten());
-    }
+        groundwork
+    };
     resolve_overlaps(&mut candidates);
     settle::after_patterns(
         text,
         tree,
         (doc_kind, entity, fiscal_year),
         set,
+        &groundwork,
         &mut candidates,
     );
     to_facts(doc, tree, candidates)

@@ -49,24 +49,39 @@ pub(super) fn warm_up() {
     }
 }
 
+/// What the steps take from the text alone, built while the patterns read it.
+pub(super) struct Groundwork {
+    names: Vec<clause::lexicon::NameHit>,
+    clause: clause::Groundwork,
+}
+
+impl Groundwork {
+    pub(super) fn new(text: &str, set: &PatternSet) -> Groundwork {
+        let names = set.lexicon.find_all(text);
+        let clause = clause::Groundwork::new(text, &set.cues, &names);
+        Groundwork { names, clause }
+    }
+}
+
 /// The steps, in order.
 pub(super) fn after_patterns(
     text: &str,
     tree: &SectionTree,
     (doc_kind, entity, fiscal_year): (Option<&str>, Option<&str>, Option<i32>),
     set: &PatternSet,
+    groundwork: &Groundwork,
     candidates: &mut Vec<Candidate>,
 ) {
-    let names = set.lexicon.find_all(text);
-    drop_inside_longer_names(set, &names, candidates);
+    let names = &groundwork.names;
+    drop_inside_longer_names(set, names, candidates);
     // `增加基本支出844.15万元`: not the amount, the change; the clause reader reads it.
     candidates.retain(|c| {
         !(c.qualifier.is_empty()
             && c.unit.as_deref() != Some("%")
             && set.cues.direction_before(&text[..c.quote.start]).is_some())
     });
-    read_clauses(text, tree, (doc_kind, entity), set, &names, candidates);
-    drop_joint_subjects(text, &names, candidates);
+    read_clauses(text, tree, (doc_kind, entity), set, groundwork, candidates);
+    drop_joint_subjects(text, names, candidates);
     totals_with_carryover(text, set, candidates);
     shares_of_other_bases(text, set, candidates);
     year_blocks(text, candidates);
@@ -132,7 +147,7 @@ fn read_clauses(
     tree: &SectionTree,
     (doc_kind, entity): (Option<&str>, Option<&str>),
     set: &PatternSet,
-    names: &[clause::lexicon::NameHit],
+    groundwork: &Groundwork,
     candidates: &mut Vec<Candidate>,
 ) {
     let anchors: Vec<clause::Anchor> = candidates
@@ -151,17 +166,20 @@ fn read_clauses(
             }),
         })
         .collect();
-    let output = clause::read(&clause::ClauseInput {
-        text,
-        tree,
-        doc_kind,
-        entity,
-        lexicon: &set.lexicon,
-        cues: &set.cues,
-        names,
-        anchors: &anchors,
-        functional_codes: &set.functional_codes,
-    });
+    let output = clause::read(
+        &clause::ClauseInput {
+            text,
+            tree,
+            doc_kind,
+            entity,
+            lexicon: &set.lexicon,
+            cues: &set.cues,
+            names: &groundwork.names,
+            anchors: &anchors,
+            functional_codes: &set.functional_codes,
+        },
+        &groundwork.clause,
+    );
     for (figure, key) in output.rekeyed {
         if let Some(c) = candidates.iter_mut().find(|c| c.figure.start == figure) {
             c.key = key;

@@ -3,7 +3,7 @@
 //! `小学教育（2050202）`), each resolved to a key where it stands.
 
 use super::codes::CodeBook;
-use super::lexicon::Cue;
+use super::lexicon::{Cue, Cues, NameHit};
 use super::{ClauseInput, Subject};
 use crate::sections::Section;
 use std::collections::BTreeMap;
@@ -35,9 +35,7 @@ pub(super) struct Line {
 }
 
 /// Every subject named in the text, in order; a name inside a line is the line's.
-pub(super) fn mentions(input: &ClauseInput) -> Vec<Mention> {
-    let text = input.text;
-    let cues = input.cues;
+pub(super) fn mentions(text: &str, cues: &Cues, names: &[NameHit]) -> Vec<Mention> {
     let mut lines: Vec<Mention> = Vec::new();
     // start → end of the lines found so far (they never overlap).
     let mut taken: BTreeMap<usize, usize> = BTreeMap::new();
@@ -120,8 +118,7 @@ pub(super) fn mentions(input: &ClauseInput) -> Vec<Mention> {
         let i = cited.partition_point(|&(s, _)| s <= at);
         i > 0 && at < cited[i - 1].1
     };
-    let mut out: Vec<Mention> = input
-        .names
+    let mut out: Vec<Mention> = names
         .iter()
         .enumerate()
         .filter(|(_, h)| !overlaps(&taken, h.start, h.end) && !in_cited(h.start))

@@ -119,12 +119,34 @@ pub struct ClauseOutput {
     pub rekeyed: Vec<(usize, String)>,
 }
 
-/// Read the figures no anchor holds.
-pub fn read(input: &ClauseInput) -> ClauseOutput {
+/// What the clause reader takes from the text alone: its figures, the
+/// names and functional lines it mentions, its codes. Built while the
+/// patterns read the text, since it needs nothing they find.
+pub struct Groundwork {
+    figures: Vec<figures::Figure>,
+    hits: Vec<Mention>,
+    codes: codes::CodeBook,
+}
+
+impl Groundwork {
+    /// `names`: every lexicon name in `text` ([`Lexicon::find_all`]).
+    pub fn new(text: &str, cues: &Cues, names: &[lexicon::NameHit]) -> Groundwork {
+        Groundwork {
+            figures: figures::figures(text),
+            hits: mentions(text, cues, names),
+            codes: codes::CodeBook::new(text),
+        }
+    }
+}
+
+/// Read the figures no anchor holds; `groundwork` is of the same text.
+pub fn read(input: &ClauseInput, groundwork: &Groundwork) -> ClauseOutput {
     let text = input.text;
-    let figures = figures::figures(text);
-    let hits = mentions(input);
-    let codes = codes::CodeBook::new(text);
+    let Groundwork {
+        figures,
+        hits,
+        codes,
+    } = groundwork;
     let anchors: HashMap<usize, &Anchor> =
         input.anchors.iter().map(|a| (a.figure.start, a)).collect();
     let mut out = Vec::new();
