@@ -167,6 +167,9 @@ impl MatchContext<'_> {
     fn read_pattern(&self, pattern: &Pattern, tree: &SectionTree) -> Vec<Candidate> {
         let text = self.text;
         let mut found = Vec::new();
+        if !pattern.regex.may_match(text) {
+            return found;
+        }
         let Some(regex) = pattern.regex.get() else {
             return found;
         };

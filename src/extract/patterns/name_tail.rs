@@ -164,7 +164,7 @@ pub enum TemplateFinder<'h> {
 }
 
 impl<'h> TemplateFinder<'h> {
-    /// None when the template's matcher cannot be built.
+    /// None when the template's matcher cannot be built, or cannot match.
     pub(super) fn new(
         regex: &'h LazyRegex,
         names_first: Option<(&'h NamesThenTail, &'h TemplateNames)>,
@@ -176,6 +176,8 @@ impl<'h> TemplateFinder<'h> {
                 hits: template.hits(names, text)?,
                 text,
             },
+            // No match possible: nothing to build.
+            None if !regex.may_match(text) => return None,
             None => TemplateFinder::Regex {
                 regex: regex.get()?,
                 text,

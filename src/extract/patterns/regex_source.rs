@@ -92,6 +92,7 @@ impl Expander<'_> {
 pub struct LazyRegex {
     source: std::sync::Arc<str>,
     built: std::sync::Arc<std::sync::OnceLock<Option<Regex>>>,
+    probe: std::sync::Arc<std::sync::OnceLock<Option<Probe>>>,
 }
 
 impl LazyRegex {
@@ -102,6 +103,7 @@ impl LazyRegex {
         Ok(LazyRegex {
             source: source.into(),
             built: Default::default(),
+            probe: Default::default(),
         })
     }
 
@@ -109,7 +111,19 @@ impl LazyRegex {
         LazyRegex {
             source: source.into(),
             built: Default::default(),
+            probe: Default::default(),
         }
+    }
+
+    /// False when the regex cannot match in `text` (see [`Probe`]): then
+    /// its matcher need not be built, nor run. A pattern's anchors say only
+    /// that it may apply; most patterns built for a document used to match
+    /// nothing in it.
+    pub fn may_match(&self, text: &str) -> bool {
+        self.probe
+            .get_or_init(|| Probe::new(&self.source))
+            .as_ref()
+            .is_none_or(|probe| probe.may_match(text))
     }
 
     /// The matcher; None only if it exceeds the regex size limits.
@@ -123,5 +137,107 @@ impl LazyRegex {
                 }
             })
             .as_ref()
+    }
+}
+
+/// A regex's language, widened (every bounded repetition unbounded, no
+/// groups), as a forward lazy DFA: it says "no match" only where the regex
+/// has none, and costs a fraction of the regex to build, since bounded
+/// repetitions of wide classes (`[^。；]{0,40}`) make most of a regex's
+/// automaton and captures ask for a second one.
+#[derive(Debug)]
+struct Probe {
+    dfa: regex_automata::hybrid::dfa::DFA,
+}
+
+impl Probe {
+    /// None when the source does not parse or the DFA cannot be built.
+    fn new(source: &str) -> Option<Probe> {
+        use regex_automata::nfa::thompson;
+        let hir = regex_syntax::Parser::new().parse(source).ok()?;
+        let nfa = thompson::Compiler::new()
+            .configure(thompson::Config::new().which_captures(thompson::WhichCaptures::None))
+            .build_from_hir(&widened(&hir))
+            .ok()?;
+        let dfa = regex_automata::hybrid::dfa::DFA::builder()
+            .configure(regex_automata::hybrid::dfa::Config::new().unicode_word_boundary(true))
+            .build_from_nfa(nfa)
+            .ok()?;
+        Some(Probe { dfa })
+    }
+
+    /// False only when the widened regex, hence the regex, has no match.
+    fn may_match(&self, text: &str) -> bool {
+        let mut cache = self.dfa.create_cache();
+        let input = regex_automata::Input::new(text).earliest(true);
+        !matches!(self.dfa.try_search_fwd(&mut cache, &input), Ok(None))
+    }
+}
+
+/// `hir` with its bounded repetitions unbounded and its groups dropped: a
+/// language that holds the original one.
+fn widened(hir: &regex_syntax::hir::Hir) -> regex_syntax::hir::Hir {
+    use regex_syntax::hir::{Hir, HirKind, Repetition};
+    match hir.kind() {
+        HirKind::Repetition(r) => Hir::repetition(Repetition {
+            min: r.min,
+            max: None,
+            greedy: true,
+            sub: Box::new(widened(&r.sub)),
+        }),
+        HirKind::Capture(c) => widened(&c.sub),
+        HirKind::Concat(parts) => Hir::concat(parts.iter().map(widened).collect()),
+        HirKind::Alternation(branches) => Hir::alternation(branches.iter().map(widened).collect()),
+        _ => hir.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn probe_turns_away_only_texts_without_a_match() {
+        // Made up: a count after a word within a clause.
+        let lazy = LazyRegex::unchecked(r"接待[^。；]{0,9}?(?:批次|次)(?P<n>[0-9]+)".to_string());
+        assert!(!lazy.may_match("公务接待费3万元。共计12次"));
+        assert!(lazy.may_match("公务接待共计批次12"));
+        // Widened, not exact: a clause longer than the bound still passes.
+        assert!(lazy.may_match("接待外宾代表团一行来访共计参观次12"));
+        assert!(lazy.get().unwrap().is_match("公务接待共计批次12"));
+    }
+
+    /// No pattern the check turns away matches: every built-in pattern
+    /// over the text of every document of the shared corpus.
+    #[test]
+    fn patterns_turned_away_match_nothing_in_the_shared_corpus() {
+        let dir = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/corpus"));
+        if !dir.is_dir() {
+            println!("SKIPPED: {} is absent", dir.display());
+            return;
+        }
+        let set = super::super::PatternSet::builtin();
+        let (mut turned_away, mut documents) = (0, 0);
+        for entry in walkdir::WalkDir::new(dir).sort_by_file_name() {
+            let entry = entry.expect("corpus folder readable");
+            let Ok(bytes) = std::fs::read(entry.path()) else {
+                continue;
+            };
+            let source = entry.path().display().to_string();
+            let Ok(doc) = crate::read::read_document(&bytes, &source) else {
+                continue;
+            };
+            documents += 1;
+            let text = crate::script::simplified(&doc).text.clone();
+            for p in &set.patterns {
+                if !p.regex.may_match(&text) {
+                    turned_away += 1;
+                    let regex = p.regex.get().expect("builds");
+                    assert!(!regex.is_match(&text), "{} matches in {source}", p.id);
+                }
+            }
+        }
+        println!("{documents} documents, {turned_away} pattern runs turned away");
+        assert!(documents >= 20 && turned_away > documents * 20);
     }
 }
