@@ -118,26 +118,26 @@ pub fn extract(
     // meanwhile.
     let groundwork = {
         use rayon::prelude::*;
-        let ((explicit, merged), groundwork): ((Vec<Vec<Candidate>>, Vec<Vec<Candidate>>), _) =
-            rayon::join(
-                || {
-                    rayon::join(
-                        || {
-                            explicit
-                                .par_iter()
-                                .map(|p| ctx.read_pattern(p, tree))
-                                .collect()
-                        },
-                        || {
-                            merged
-                                .par_iter()
-                                .map(|m| ctx.read_template(m, tree))
-                                .collect()
-                        },
-                    )
-                },
-                || settle::Groundwork::new(text, set),
-            );
+        type PerMatcher = Vec<Vec<Candidate>>;
+        let ((explicit, merged), groundwork): ((PerMatcher, PerMatcher), _) = rayon::join(
+            || {
+                rayon::join(
+                    || {
+                        explicit
+                            .par_iter()
+                            .map(|p| ctx.read_pattern(p, tree))
+                            .collect()
+                    },
+                    || {
+                        merged
+                            .par_iter()
+                            .map(|m| ctx.read_template(m, tree))
+                            .collect()
+                    },
+                )
+            },
+            || settle::Groundwork::new(text, set),
+        );
         candidates.extend(explicit.into_iter().flatten());
         candidates.extend(merged.into_iter().flatten());
         groundwork

@@ -211,7 +211,7 @@ pub fn read(input: &ClauseInput, groundwork: &Groundwork) -> ClauseOutput {
                 }
                 let line_subject = h.line.as_ref().map(|line| {
                     let chain = chains.at(input.tree, h.start);
-                    mentions::resolve_line(input, h, line, &codes, &mut line_context, chain)
+                    mentions::resolve_line(input, h, line, codes, &mut line_context, chain)
                 });
                 last = Some((h, line_subject.flatten()));
             }
@@ -315,7 +315,7 @@ pub fn read(input: &ClauseInput, groundwork: &Groundwork) -> ClauseOutput {
                     let chain = chains.at(input.tree, h.start);
                     subject = match &h.line {
                         Some(line) => {
-                            mentions::resolve_line(input, h, line, &codes, &mut line_context, chain)
+                            mentions::resolve_line(input, h, line, codes, &mut line_context, chain)
                                 .map(|mut s| {
                                     // `住房公积金（项）（2210201）173.36万元`: the line's
                                     // code printed in brackets after its name.
