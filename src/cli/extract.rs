@@ -66,8 +66,9 @@ pub fn extract(args: ExtractArgs) -> anyhow::Result<Exit> {
     let config = receiver
         .recv()
         .map_err(|_| anyhow::anyhow!("the configuration could not be built"))??;
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
+    // Stdout writes each kilobyte of a line on its own; a report runs to
+    // a hundred kilobytes. Each report is flushed whole.
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
     let mut failed = false;
     for file in &files {
         let early = first.take().unwrap_or_else(|| read_early(file));
@@ -80,6 +81,7 @@ pub fn extract(args: ExtractArgs) -> anyhow::Result<Exit> {
             }
         }
         writeln!(out)?;
+        out.flush()?;
     }
     Ok(outcome(failed, any_exists))
 }

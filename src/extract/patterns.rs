@@ -395,9 +395,11 @@ impl PatternSet {
         };
         let ctx = Expander {
             check,
-            defs: &defs,
-            unit_alt: &unit_alt,
-            dir_alt: &dir_alt,
+            definitions: std::sync::Arc::new(regex_source::Definitions {
+                defs,
+                unit_alt,
+                dir_alt,
+            }),
         };
 
         let mut patterns = Vec::new();

@@ -244,7 +244,14 @@ impl Cues {
     /// Build the cues the clause reader asks of nearly every sentence (the
     /// per-key cues of `counts`, `lines` … are built on first use).
     pub fn warm_up(&self) {
-        let cues = [
+        for cue in self.every() {
+            cue.get();
+        }
+    }
+
+    /// Every cue regex.
+    fn every(&self) -> [&Cue; 25] {
+        [
             &self.continuation,
             &self.aside,
             &self.share,
@@ -270,10 +277,7 @@ impl Cues {
             &self.reason_part,
             &self.net_change,
             &self.policy_pct,
-        ];
-        for cue in cues {
-            cue.get();
-        }
+        ]
     }
 
     /// `compile` expands the pattern files' definitions and builds a regex.

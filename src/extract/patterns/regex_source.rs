@@ -4,31 +4,39 @@
 use crate::ascii_regex::ascii_classes;
 use regex::Regex;
 use std::collections::BTreeMap;
+use std::sync::{Arc, OnceLock};
 
-/// Expands a pattern file's regex sources with its definitions, units and
-/// direction words.
-pub(super) struct Expander<'a> {
-    /// Check each regex's syntax when it is expanded (user files), not only on first use.
+/// Expands the pattern files' regex sources with their definitions, units
+/// and direction words.
+pub(super) struct Expander {
+    /// Expand and check each regex's syntax when the files load (user
+    /// files); else (the built-in files, checked by the tests) expand it
+    /// on first use, as most are never used by a document.
     pub check: bool,
-    pub defs: &'a BTreeMap<String, String>,
-    pub unit_alt: &'a str,
-    pub dir_alt: &'a str,
+    pub definitions: Arc<Definitions>,
 }
 
-impl Expander<'_> {
-    /// Expand and check the syntax now; build the matcher on first use.
+/// What `{NAME}` and `{macro:group}` in a regex source stand for.
+#[derive(Debug)]
+pub(super) struct Definitions {
+    pub defs: BTreeMap<String, String>,
+    pub unit_alt: String,
+    pub dir_alt: String,
+}
+
+impl Expander {
+    /// The regex of `source`, its matcher built on first use.
     pub fn lazy(&self, source: &str) -> Result<LazyRegex, String> {
-        let source = ascii_classes(&self.expand(source, 0)?);
         if self.check {
-            LazyRegex::new(source)
+            LazyRegex::new(ascii_classes(&self.definitions.expand(source, 0)?))
         } else {
-            Ok(LazyRegex::unchecked(source))
+            Ok(LazyRegex::deferred(source, &self.definitions))
         }
     }
 
     /// The rest of a template's shape after `{name}` (see [`super::name_tail`]).
     pub fn tail(&self, source: &str) -> Result<super::name_tail::LazyTail, String> {
-        let source = ascii_classes(&self.expand(source, 0)?);
+        let source = ascii_classes(&self.definitions.expand(source, 0)?);
         if self.check {
             regex_syntax::Parser::new()
                 .parse(&source)
@@ -36,7 +44,9 @@ impl Expander<'_> {
         }
         Ok(super::name_tail::LazyTail::new(source))
     }
+}
 
+impl Definitions {
     /// Replace `{NAME}` and `{macro:group}`; regex repetitions like `{0,3}` pass through.
     fn expand(&self, source: &str, depth: usize) -> Result<String, String> {
         if depth > 8 {
@@ -84,35 +94,73 @@ impl Expander<'_> {
     }
 }
 
-/// A regex whose syntax is checked when the pattern file loads and whose
-/// matcher is built the first time a document needs it: most documents use a
-/// fraction of the patterns, and building all of them costs more than
-/// reading a PDF. Clones share the built matcher.
+/// A regex whose matcher is built the first time a document needs it: most
+/// documents use a fraction of the patterns, and building all of them costs
+/// more than reading a PDF. Clones share the built matcher.
 #[derive(Debug, Clone)]
 pub struct LazyRegex {
-    source: std::sync::Arc<str>,
-    built: std::sync::Arc<std::sync::OnceLock<Option<Regex>>>,
-    probe: std::sync::Arc<std::sync::OnceLock<Option<Probe>>>,
+    source: Arc<Source>,
+    built: Arc<OnceLock<Option<Regex>>>,
+    probe: Arc<OnceLock<Option<Probe>>>,
+}
+
+/// A regex's source, expanded now or on first use.
+#[derive(Debug)]
+struct Source {
+    /// Set when the source is expanded: None when it cannot be.
+    expanded: OnceLock<Option<String>>,
+    /// The source as written and what it is expanded with, when not yet.
+    written: Option<(Box<str>, Arc<Definitions>)>,
 }
 
 impl LazyRegex {
+    /// An expanded source, its syntax checked now.
     pub fn new(source: String) -> Result<LazyRegex, String> {
         regex_syntax::Parser::new()
             .parse(&source)
             .map_err(|e| e.to_string())?;
-        Ok(LazyRegex {
-            source: source.into(),
-            built: Default::default(),
-            probe: Default::default(),
+        Ok(LazyRegex::unchecked(source))
+    }
+
+    /// An expanded source, its syntax not checked.
+    pub(super) fn unchecked(source: String) -> LazyRegex {
+        LazyRegex::of(Source {
+            expanded: OnceLock::from(Some(source)),
+            written: None,
         })
     }
 
-    pub(super) fn unchecked(source: String) -> LazyRegex {
+    /// A source as written, expanded with `definitions` on first use.
+    fn deferred(written: &str, definitions: &Arc<Definitions>) -> LazyRegex {
+        LazyRegex::of(Source {
+            expanded: OnceLock::new(),
+            written: Some((written.into(), Arc::clone(definitions))),
+        })
+    }
+
+    fn of(source: Source) -> LazyRegex {
         LazyRegex {
-            source: source.into(),
+            source: Arc::new(source),
             built: Default::default(),
             probe: Default::default(),
         }
+    }
+
+    /// The expanded source; None when a definition it names is missing.
+    fn source(&self) -> Option<&str> {
+        self.source
+            .expanded
+            .get_or_init(|| {
+                let (written, definitions) = self.source.written.as_ref()?;
+                match definitions.expand(written, 0) {
+                    Ok(expanded) => Some(ascii_classes(&expanded)),
+                    Err(e) => {
+                        tracing::warn!("pattern regex cannot be expanded: {e}");
+                        None
+                    }
+                }
+            })
+            .as_deref()
     }
 
     /// False when the regex cannot match in `text` (see [`Probe`]): then
@@ -121,15 +169,16 @@ impl LazyRegex {
     /// nothing in it.
     pub fn may_match(&self, text: &str) -> bool {
         self.probe
-            .get_or_init(|| Probe::new(&self.source))
+            .get_or_init(|| self.source().and_then(Probe::new))
             .as_ref()
             .is_none_or(|probe| probe.may_match(text))
     }
 
-    /// The matcher; None only if it exceeds the regex size limits.
+    /// The matcher; None only if it exceeds the regex size limits (or a
+    /// built-in source names a definition that is missing).
     pub fn get(&self) -> Option<&Regex> {
         self.built
-            .get_or_init(|| match Regex::new(&self.source) {
+            .get_or_init(|| match Regex::new(self.source()?) {
                 Ok(r) => Some(r),
                 Err(e) => {
                     tracing::warn!("pattern regex cannot be built: {e}");
