@@ -168,6 +168,10 @@ impl LazyRegex {
     /// that it may apply; most patterns built for a document used to match
     /// nothing in it.
     pub fn may_match(&self, text: &str) -> bool {
+        // Once built (a batch run), the regex's own search is the cheaper test.
+        if self.built.get().is_some() {
+            return true;
+        }
         self.probe
             .get_or_init(|| self.source().and_then(Probe::new))
             .as_ref()
@@ -197,6 +201,8 @@ impl LazyRegex {
 #[derive(Debug)]
 struct Probe {
     dfa: regex_automata::hybrid::dfa::DFA,
+    /// Search caches kept between documents: a fresh one learns its states anew.
+    caches: std::sync::Mutex<Vec<regex_automata::hybrid::dfa::Cache>>,
 }
 
 impl Probe {
@@ -204,22 +210,41 @@ impl Probe {
     fn new(source: &str) -> Option<Probe> {
         use regex_automata::nfa::thompson;
         let hir = regex_syntax::Parser::new().parse(source).ok()?;
+        let widened = widened(&hir);
         let nfa = thompson::Compiler::new()
             .configure(thompson::Config::new().which_captures(thompson::WhichCaptures::None))
-            .build_from_hir(&widened(&hir))
+            .build_from_hir(&widened)
             .ok()?;
+        // The widened regex's leading words, when it has some, let the
+        // search skip to where they are, as the regex's own prefilter does.
+        let prefilter = regex_automata::util::prefilter::Prefilter::from_hir_prefix(
+            regex_automata::MatchKind::LeftmostFirst,
+            &widened,
+        );
         let dfa = regex_automata::hybrid::dfa::DFA::builder()
-            .configure(regex_automata::hybrid::dfa::Config::new().unicode_word_boundary(true))
+            .configure(
+                regex_automata::hybrid::dfa::Config::new()
+                    .unicode_word_boundary(true)
+                    .prefilter(prefilter),
+            )
             .build_from_nfa(nfa)
             .ok()?;
-        Some(Probe { dfa })
+        Some(Probe {
+            dfa,
+            caches: Default::default(),
+        })
     }
 
     /// False only when the widened regex, hence the regex, has no match.
     fn may_match(&self, text: &str) -> bool {
-        let mut cache = self.dfa.create_cache();
+        let taken = self.caches.lock().ok().and_then(|mut c| c.pop());
+        let mut cache = taken.unwrap_or_else(|| self.dfa.create_cache());
         let input = regex_automata::Input::new(text).earliest(true);
-        !matches!(self.dfa.try_search_fwd(&mut cache, &input), Ok(None))
+        let found = self.dfa.try_search_fwd(&mut cache, &input);
+        if let Ok(mut caches) = self.caches.lock() {
+            caches.push(cache);
+        }
+        !matches!(found, Ok(None))
     }
 }
 
