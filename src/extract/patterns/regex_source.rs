@@ -291,6 +291,12 @@ mod tests {
             return;
         }
         let set = super::super::PatternSet::builtin();
+        // Probes of their own: `may_match` stands aside once a regex is built.
+        let probes: Vec<Option<Probe>> = set
+            .patterns
+            .iter()
+            .map(|p| p.regex.source().and_then(Probe::new))
+            .collect();
         let (mut turned_away, mut documents) = (0, 0);
         for entry in walkdir::WalkDir::new(dir).sort_by_file_name() {
             let entry = entry.expect("corpus folder readable");
@@ -303,8 +309,8 @@ mod tests {
             };
             documents += 1;
             let text = crate::script::simplified(&doc).text.clone();
-            for p in &set.patterns {
-                if !p.regex.may_match(&text) {
+            for (p, probe) in set.patterns.iter().zip(&probes) {
+                if probe.as_ref().is_some_and(|probe| !probe.may_match(&text)) {
                     turned_away += 1;
                     let regex = p.regex.get().expect("builds");
                     assert!(!regex.is_match(&text), "{} matches in {source}", p.id);
