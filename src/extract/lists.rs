@@ -1,6 +1,10 @@
 //! Lists in the narrative: a run of names (`A、B和C`) and the run of figures that goes with
 //! it (`分别为0、10.2和2.3万元`), read name by name.
 
+use super::groups::Groups;
+use super::patterns::Pattern;
+use super::{Candidate, MatchContext};
+use rust_decimal::Decimal;
 use std::ops::Range;
 
 /// What joins the names or figures of a list (`A、B和C`, `公务用车购置及运行维护费` aside).
@@ -52,7 +56,7 @@ pub(super) fn split_names<T: Copy>(
 /// The printed figures of a `{amount_list}` group: byte range (in the text) and
 /// unit, a figure without its own taking the next one's (`0、10.2和2.3万元`).
 /// None when the last figure has no unit.
-pub(super) fn list_figures(group: super::groups::Group) -> Option<Vec<(Range<usize>, String)>> {
+fn list_figures(group: super::groups::Group) -> Option<Vec<(Range<usize>, String)>> {
     let text = group.as_str();
     let mut figures: Vec<(Range<usize>, Option<&str>)> = Vec::new();
     for piece in text.split(LIST_SEPARATORS) {
@@ -77,6 +81,45 @@ pub(super) fn list_figures(group: super::groups::Group) -> Option<Vec<(Range<usi
     }
     out.reverse();
     Some(out)
+}
+
+impl MatchContext<'_> {
+    /// The figures of a `{name_list}` match, the n-th to the n-th term;
+    /// nothing unless there are as many figures as terms.
+    pub(super) fn read_list(&self, caps: &Groups, terms: &[&Pattern]) -> Vec<Candidate> {
+        let whole = caps.whole();
+        let Some(figures) = caps.name("value").and_then(list_figures) else {
+            return Vec::new();
+        };
+        if figures.len() != terms.len() {
+            return Vec::new();
+        }
+        terms
+            .iter()
+            .zip(figures)
+            .map(|(term, (figure, printed_unit))| {
+                let value = self.text[figure.clone()].to_string();
+                let (unit, factor) = match self.set.units.get(&printed_unit) {
+                    Some((canonical, factor)) => (canonical.clone(), *factor),
+                    None => (printed_unit, None),
+                };
+                Candidate {
+                    key: term.key.clone(),
+                    value_wan: factor.and_then(|f| value.parse::<Decimal>().ok().map(|d| d * f)),
+                    value,
+                    unit: Some(unit),
+                    label: term.label.clone(),
+                    code: None,
+                    figure,
+                    quote: whole.range(),
+                    pattern: term.id.clone(),
+                    qualifier: "",
+                    side: 0,
+                    strength: (term.priority, whole.len()),
+                }
+            })
+            .collect()
+    }
 }
 
 #[cfg(test)]

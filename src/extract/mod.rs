@@ -24,7 +24,7 @@ use crate::read::Document;
 use crate::report::{Fact, FactSource};
 use crate::sections::SectionTree;
 use groups::Groups;
-use lists::{list_figures, split_names, LIST_SEPARATORS};
+use lists::{split_names, LIST_SEPARATORS};
 use patterns::{Pattern, PatternSet};
 use rust_decimal::Decimal;
 use std::ops::Range;
@@ -308,45 +308,6 @@ impl MatchContext<'_> {
             }
         }
         produced
-    }
-}
-
-impl MatchContext<'_> {
-    /// The figures of a `{name_list}` match, the n-th to the n-th term;
-    /// nothing unless there are as many figures as terms.
-    fn read_list(&self, caps: &Groups, terms: &[&Pattern]) -> Vec<Candidate> {
-        let whole = caps.whole();
-        let Some(figures) = caps.name("value").and_then(list_figures) else {
-            return Vec::new();
-        };
-        if figures.len() != terms.len() {
-            return Vec::new();
-        }
-        terms
-            .iter()
-            .zip(figures)
-            .map(|(term, (figure, printed_unit))| {
-                let value = self.text[figure.clone()].to_string();
-                let (unit, factor) = match self.set.units.get(&printed_unit) {
-                    Some((canonical, factor)) => (canonical.clone(), *factor),
-                    None => (printed_unit, None),
-                };
-                Candidate {
-                    key: term.key.clone(),
-                    value_wan: factor.and_then(|f| value.parse::<Decimal>().ok().map(|d| d * f)),
-                    value,
-                    unit: Some(unit),
-                    label: term.label.clone(),
-                    code: None,
-                    figure,
-                    quote: whole.range(),
-                    pattern: term.id.clone(),
-                    qualifier: "",
-                    side: 0,
-                    strength: (term.priority, whole.len()),
-                }
-            })
-            .collect()
     }
 }
 

@@ -256,21 +256,6 @@ pub struct MergedTemplate {
     pub by_name: std::collections::HashMap<String, Vec<usize>>,
 }
 
-impl MergedTemplate {
-    /// Its matches in `text`; None when its matcher cannot be built.
-    pub fn finder<'h>(
-        &'h self,
-        names: &'h TemplateNames,
-        text: &'h str,
-    ) -> Option<TemplateFinder<'h>> {
-        TemplateFinder::new(
-            &self.regex,
-            self.names_first.as_ref().map(|t| (t, names)),
-            text,
-        )
-    }
-}
-
 /// Key and label of the second figure that a pair pattern reads.
 #[derive(Debug, Clone)]
 pub struct PairSide {
@@ -574,7 +559,7 @@ impl PatternSet {
                 line: None,
                 message: format!("template {tname} with all its terms: {m}"),
             })?;
-            let names_first = names_then_tail(shape, &names, &ctx, &mut template_names);
+            let names_first = name_tail::for_shape(shape, &names, &ctx, &mut template_names);
             for (_, index, _) in &members {
                 patterns[*index].merged_into = Some(merged.len());
             }
@@ -649,30 +634,6 @@ const SECOND_NAME: &str = r"(?P<name_b>[^\d\s，。；、：:]+?)";
 const NAME_LIST: &str = r"(?P<name_list>[^\d\s，。；：:]+?)";
 
 /// Term names are literal text, except that a space stands for "maybe a space".
-/// The names-then-rest reading of a template whose shape opens with
-/// `{name}`; None for any other shape, or a rest that is no regex alone
-/// (a quantifier on the name).
-fn names_then_tail(
-    shape: &str,
-    names: &[&String],
-    ctx: &Expander,
-    all_names: &mut name_tail::TemplateNamesBuilder,
-) -> Option<NamesThenTail> {
-    let rest = shape.strip_prefix("{name}")?;
-    let quantified = rest.starts_with(['?', '*', '+'])
-        || rest
-            .strip_prefix('{')
-            .is_some_and(|r| r.starts_with(|c: char| c.is_ascii_digit()));
-    if quantified || rest.contains("{name}") {
-        return None;
-    }
-    let rest = rest
-        .replace("{name_any}", ANY_NAME)
-        .replace("{name_b}", SECOND_NAME)
-        .replace("{name_list}", NAME_LIST);
-    all_names.template(names, ctx.tail(&rest).ok()?)
-}
-
 fn escape_name(name: &str) -> String {
     regex::escape(name).replace(' ', r"\s?")
 }

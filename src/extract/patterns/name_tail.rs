@@ -52,6 +52,45 @@ impl TemplateNames {
     }
 }
 
+/// The names-then-rest reading of a template whose shape opens with
+/// `{name}`; None for any other shape, or a rest that is no regex alone
+/// (a quantifier on the name).
+pub(super) fn for_shape(
+    shape: &str,
+    names: &[&String],
+    ctx: &super::regex_source::Expander,
+    all_names: &mut TemplateNamesBuilder,
+) -> Option<NamesThenTail> {
+    let rest = shape.strip_prefix("{name}")?;
+    let quantified = rest.starts_with(['?', '*', '+'])
+        || rest
+            .strip_prefix('{')
+            .is_some_and(|r| r.starts_with(|c: char| c.is_ascii_digit()));
+    if quantified || rest.contains("{name}") {
+        return None;
+    }
+    let rest = rest
+        .replace("{name_any}", super::ANY_NAME)
+        .replace("{name_b}", super::SECOND_NAME)
+        .replace("{name_list}", super::NAME_LIST);
+    all_names.template(names, ctx.tail(&rest).ok()?)
+}
+
+impl super::MergedTemplate {
+    /// Its matches in `text`; None when its matcher cannot be built.
+    pub fn finder<'h>(
+        &'h self,
+        names: &'h TemplateNames,
+        text: &'h str,
+    ) -> Option<TemplateFinder<'h>> {
+        TemplateFinder::new(
+            &self.regex,
+            self.names_first.as_ref().map(|t| (t, names)),
+            text,
+        )
+    }
+}
+
 /// Collects [`TemplateNames`] template by template.
 #[derive(Default)]
 pub(super) struct TemplateNamesBuilder {
