@@ -21,3 +21,5 @@ pub mod script;
 pub mod sections;
 pub mod site;
 pub mod tables;
+#[cfg(test)]
+mod test_corpus;

@@ -51,6 +51,39 @@ impl PhraseSet {
     }
 }
 
+/// An automaton of fixed phrases built on first use: a process that reads
+/// one document builds it while the document is read (`Config::warm_up`),
+/// and the configuration it waits for holds only the phrases.
+#[derive(Debug, Clone)]
+pub struct LazyAutomaton {
+    phrases: std::sync::Arc<[String]>,
+    kind: aho_corasick::MatchKind,
+    built: std::sync::Arc<std::sync::OnceLock<Option<AhoCorasick>>>,
+}
+
+impl LazyAutomaton {
+    pub fn new(phrases: Vec<String>, kind: aho_corasick::MatchKind) -> LazyAutomaton {
+        LazyAutomaton {
+            phrases: phrases.into(),
+            kind,
+            built: Default::default(),
+        }
+    }
+
+    /// The automaton; None when the phrases do not build into one.
+    pub fn get(&self) -> Option<&AhoCorasick> {
+        self.built
+            .get_or_init(|| {
+                AhoCorasick::builder()
+                    .match_kind(self.kind)
+                    .kind(Some(aho_corasick::AhoCorasickKind::ContiguousNFA))
+                    .build(self.phrases.iter())
+                    .ok()
+            })
+            .as_ref()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::PhraseSet;

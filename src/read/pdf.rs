@@ -490,11 +490,9 @@ mod tests {
 
     #[test]
     fn corpus_pdfs_load_without_repair() {
-        let dir = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/corpus"));
-        if !dir.is_dir() {
-            println!("SKIPPED: {} is absent", dir.display());
+        let Some(dir) = crate::test_corpus::dir() else {
             return;
-        }
+        };
         for name in [
             "putuo-finance-2024-final.pdf",
             "putuo-social-work-2024-final.pdf",

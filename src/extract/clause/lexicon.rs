@@ -394,11 +394,8 @@ impl Cues {
 #[derive(Debug, Clone)]
 pub struct Lexicon {
     pub terms: Vec<Term>,
-    /// The distinct names, without spaces.
-    words: std::sync::Arc<[String]>,
-    /// Built on first use: a process that reads one document builds it
-    /// while the document is read (see [`Lexicon::warm_up`]).
-    automaton: std::sync::Arc<std::sync::OnceLock<Option<AhoCorasick>>>,
+    /// The distinct names, without spaces, leftmost-longest.
+    automaton: crate::phrase_set::LazyAutomaton,
     /// For each name of the automaton, the terms printed under it, in file
     /// order (shared with every hit of the name).
     owners: Vec<std::sync::Arc<[usize]>>,
@@ -436,27 +433,14 @@ impl Lexicon {
         }
         Lexicon {
             terms,
-            words: words.into(),
-            automaton: Default::default(),
+            automaton: crate::phrase_set::LazyAutomaton::new(words, MatchKind::LeftmostLongest),
             owners: owners.into_iter().map(Into::into).collect(),
         }
     }
 
     /// Build the automaton now.
     pub fn warm_up(&self) {
-        self.automaton();
-    }
-
-    fn automaton(&self) -> Option<&AhoCorasick> {
-        self.automaton
-            .get_or_init(|| {
-                AhoCorasick::builder()
-                    .match_kind(MatchKind::LeftmostLongest)
-                    .kind(Some(aho_corasick::AhoCorasickKind::ContiguousNFA))
-                    .build(self.words.iter())
-                    .ok()
-            })
-            .as_ref()
+        self.automaton.get();
     }
 
     /// Whether `key` is a term's key, or a functional line's (`.class`, `.item`).
@@ -466,7 +450,7 @@ impl Lexicon {
 
     /// Every name in `text`, leftmost-longest, in order.
     pub fn find_all(&self, text: &str) -> Vec<NameHit> {
-        let Some(ac) = self.automaton() else {
+        let Some(ac) = self.automaton.get() else {
             return Vec::new();
         };
         ac.find_iter(text)

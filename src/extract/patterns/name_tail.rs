@@ -11,7 +11,8 @@
 
 use super::super::groups::Groups;
 use super::LazyRegex;
-use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
+use crate::phrase_set::LazyAutomaton;
+use aho_corasick::MatchKind;
 use regex::Regex;
 use regex_automata::{meta, Anchored, Input};
 use std::sync::{Arc, OnceLock};
@@ -25,30 +26,18 @@ const MAX_SPACES: usize = 2;
 
 /// Every name of the names-first templates, spelled out, in one automaton
 /// built on first use (most of a template's names are another's too).
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct TemplateNames {
-    spellings: Arc<[String]>,
+    /// Every spelling, all matches reported (overlapping).
+    automaton: LazyAutomaton,
     /// For each spelling, the name it spells.
     name_of: Arc<[usize]>,
-    automaton: Arc<OnceLock<Option<AhoCorasick>>>,
 }
 
 impl TemplateNames {
     /// Build the automaton now.
     pub fn warm_up(&self) {
-        self.automaton();
-    }
-
-    fn automaton(&self) -> Option<&AhoCorasick> {
-        self.automaton
-            .get_or_init(|| {
-                AhoCorasick::builder()
-                    .match_kind(MatchKind::Standard)
-                    .kind(Some(AhoCorasickKind::ContiguousNFA))
-                    .build(self.spellings.iter())
-                    .ok()
-            })
-            .as_ref()
+        self.automaton.get();
     }
 }
 
@@ -123,9 +112,8 @@ impl TemplateNamesBuilder {
 
     pub(super) fn build(self) -> TemplateNames {
         TemplateNames {
-            spellings: self.spellings.into(),
+            automaton: LazyAutomaton::new(self.spellings, MatchKind::Standard),
             name_of: self.name_of.into(),
-            automaton: Default::default(),
         }
     }
 }
@@ -166,7 +154,8 @@ impl NamesThenTail {
     /// them: by start, then by place in the alternation.
     fn hits(&self, names: &TemplateNames, text: &str) -> Option<Vec<NameHit>> {
         let mut hits: Vec<NameHit> = names
-            .automaton()?
+            .automaton
+            .get()?
             .find_overlapping_iter(text)
             .filter_map(|m| {
                 let name = names.name_of[m.pattern().as_usize()];
@@ -348,26 +337,12 @@ mod tests {
     /// The same over the text of every document of the shared corpus.
     #[test]
     fn names_then_tail_agrees_on_the_shared_corpus() {
-        let dir = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/corpus"));
-        if !dir.is_dir() {
-            println!("SKIPPED: {} is absent", dir.display());
+        let Some(texts) = crate::test_corpus::texts() else {
             return;
-        }
+        };
         let set = PatternSet::builtin();
-        let (mut documents, mut compared) = (0, 0);
-        for entry in walkdir::WalkDir::new(dir).sort_by_file_name() {
-            let entry = entry.expect("corpus folder readable");
-            if !entry.file_type().is_file() {
-                continue;
-            }
-            let bytes = std::fs::read(entry.path()).expect("corpus file readable");
-            let source = entry.path().display().to_string();
-            let Ok(doc) = crate::read::read_document(&bytes, &source) else {
-                continue;
-            };
-            documents += 1;
-            compared += both_ways(&set, &crate::script::simplified(&doc).text);
-        }
+        let compared: usize = texts.iter().map(|(_, text)| both_ways(&set, text)).sum();
+        let documents = texts.len();
         println!("{documents} documents, {compared} matches compared");
         assert!(
             documents >= 20 && compared >= 500,
